@@ -1,0 +1,37 @@
+"""Namespace and event names, the one place server and pages take them from."""
+
+PARTICIPANT_NS = "/participant"
+FACILITATOR_NS = "/facilitator"
+
+# server -> phone
+WELCOME = "welcome"
+ROOM = "room"
+COUNT = "count"
+ENDED = "ended"
+
+# phone -> server
+ANSWER = "answer"
+WITHDRAW = "withdraw"
+SYNC = "sync"
+
+# server -> console / screen
+CONSOLE = "console"
+SCREEN = "screen"
+
+# console -> server
+START_MEETING = "start_meeting"
+END_MEETING = "end_meeting"
+PUSH_ITEM = "push_item"
+CLEAR_ITEM = "clear_item"
+OPEN_POLL = "open_poll"
+CLOSE_POLL = "close_poll"
+REVEAL_POLL = "reveal_poll"
+REOPEN_POLL = "reopen_poll"
+ADD_ITEM = "add_item"
+MODERATE = "moderate"
+SET_NOTES = "set_notes"
+
+
+def for_pages():
+    """Every event name as a dict, for the JSON config block in each page."""
+    return {name: value for name, value in globals().items() if name.isupper()}
