@@ -1,0 +1,183 @@
+"""The `fireside` command: serve a meeting room, check and create decks."""
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+import webbrowser
+from pathlib import Path
+
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+DEFAULT_PORT = 8765  # not 5000: macOS keeps that for AirPlay
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """Werkzeug's handler, minus the access log: no client address is ever printed."""
+
+    def address_string(self):
+        """Never the phone's address."""
+        return "-"
+
+    def log_request(self, code="-", size="-"):
+        """No per-request lines: who asked for what is nobody's business."""
+
+    def log(self, type, message, *args):
+        """Server errors still reach the terminal, without an address."""
+        logging.getLogger("werkzeug").log(logging.ERROR if type == "error" else logging.INFO,
+                                          "%s", message % args)
+
+
+def _say(text=""):
+    """Print and flush at once: a launcher or CI reads this without a terminal."""
+    print(text, flush=True)
+
+
+def _fail(message):
+    """A problem the facilitator can act on, without a traceback."""
+    print(f"fireside: {message}", file=sys.stderr, flush=True)
+    return 2
+
+
+def serve(args):
+    """Start the server, print where to join, open the console, run until Ctrl-C."""
+    from facilitator import create_app, lan
+    from facilitator.instance import DataDirError
+    from facilitator.store import StoreError
+
+    os.umask(0o077)  # everything Fireside writes is the facilitator's alone
+    address = lan.lan_address()
+    public = lan.base_url(address or "127.0.0.1", args.port)
+    config = {"PUBLIC_URL": public}
+    if args.data:
+        config["DATA_DIR"] = args.data
+    try:
+        app = create_app(config)
+    except (DataDirError, StoreError) as error:
+        return _fail(str(error))
+    try:
+        server = make_server(args.host, args.port, app, threaded=True, request_handler=QuietRequestHandler)
+    except OSError as error:
+        if error.errno in (48, 98, 10048):  # address in use on macOS, Linux, Windows
+            return _fail(f"port {args.port} is already in use; is Fireside already running? "
+                         f"Close the other one, or start with --port {args.port + 1}.")
+        return _fail(f"cannot listen on {args.host}:{args.port} ({error.strerror or error}).")
+
+    console_url = f"http://127.0.0.1:{args.port}/facilitator"
+    fs = app.extensions["fireside"]
+    _say("Fireside is running.")
+    _say()
+    if address:
+        join = fs.room.meeting and lan.join_url(public, fs.room.meeting["join_code"])
+        _say(f"Phones join at:   {join or public + '/'}")
+        if not join:
+            _say("                  (start a meeting on the console; the screen shows its code and QR)")
+        _say(lan.qr_terminal(join or public + "/"))
+        _say(f"Co-facilitator:   {public}/facilitator?key={app.config['FACILITATOR_KEY']}")
+    else:
+        _say(lan.NO_NETWORK_HELP)
+    _say(f"Your console:     {console_url}")
+    _say(f"Projector view:   http://127.0.0.1:{args.port}/screen")
+    _say(f"Data folder:      {app.config['DATA_DIR']}")
+    _say("Stop with Ctrl-C. Everything is saved as it happens.")
+
+    if not args.no_browser:
+        threading.Timer(0.5, webbrowser.open, (console_url,)).start()
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        fs.store.checkpoint()
+        fs.store.close()
+    _say("Fireside stopped. Everything is saved; start it again to carry on.")
+    return 0
+
+
+def decks_check(args):
+    """Check deck files (or every deck Fireside knows) and print every problem."""
+    import prompts
+    from facilitator.instance import default_data_dir
+
+    if args.files:
+        problems = prompts.check_decks([Path(f) for f in args.files])
+        count = len(args.files)
+    else:
+        user_dir = Path(args.data or default_data_dir()) / "decks"
+        decks, problems = prompts.list_decks(user_dir)
+        count = len(decks) + len(problems)
+    for problem in problems:
+        print(problem, flush=True)
+    if problems:
+        print(f"{len(problems)} problem(s) found.", file=sys.stderr)
+        return 1
+    _say(f"All good: {count} deck(s) checked.")
+    return 0
+
+
+def decks_new(args):
+    """Write a starter deck the facilitator can edit, in his own decks folder."""
+    import prompts
+    from facilitator.instance import default_data_dir
+
+    user_dir = Path(args.data or default_data_dir()) / "decks"
+    try:
+        path = prompts.write_starter(args.name, user_dir)
+    except (prompts.DeckError, OSError) as error:
+        return _fail(str(error))
+    _say(f"Wrote {path}. Edit it in any text editor; it appears on the console next time you start a meeting.")
+    return 0
+
+
+def build_parser():
+    """The command line, with `serve` as the default command."""
+    parser = argparse.ArgumentParser(prog="fireside", description="Anonymous live polls for an in-person group.")
+    commands = parser.add_subparsers(dest="command")
+
+    serve_parser = commands.add_parser("serve", help="run the meeting room (the default)")
+    _serve_options(serve_parser)
+
+    decks = commands.add_parser("decks", help="check or create decks of prompts").add_subparsers(dest="decks_command")
+    check = decks.add_parser("check", help="check deck files; no file: every deck Fireside knows")
+    check.add_argument("files", nargs="*")
+    check.add_argument("--data", help="data folder whose decks/ to check too")
+    check.set_defaults(func=decks_check)
+    new = decks.add_parser("new", help="write a starter deck to edit")
+    new.add_argument("name")
+    new.add_argument("--data", help="data folder (default: the per-user one)")
+    new.set_defaults(func=decks_new)
+    return parser
+
+
+def _serve_options(parser):
+    """Options of `fireside serve`."""
+    parser.add_argument("--host", default="0.0.0.0", help="address to listen on (default: every interface)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    parser.add_argument("--data", help="folder for the database and keys (default: a per-user folder)")
+    parser.add_argument("--no-browser", action="store_true", help="do not open the console in a browser")
+    parser.set_defaults(func=serve)
+
+
+def main(argv=None):
+    """Entry point of the `fireside` console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
+        argv = ["serve", *argv]
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "func"):
+        parser.print_help()
+        return 2
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

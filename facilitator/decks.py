@@ -1,0 +1,33 @@
+"""The decks a meeting can start from: the built-in ones and the facilitator's own."""
+
+from pathlib import Path
+
+import prompts
+from facilitator.meeting import Refused
+
+
+class DeckShelf:
+    """Finds decks in prompts/decks and in the data folder's decks/ each time it is asked."""
+
+    def __init__(self, user_dir):
+        """user_dir holds the facilitator's own decks (it may not exist yet)."""
+        self.user_dir = Path(user_dir)
+
+    def summaries(self):
+        """(decks as the console lists them, problems of broken decks)."""
+        decks, problems = prompts.list_decks(self.user_dir)
+        listed = [
+            {"id": deck.id, "title": deck.title, "summary": deck.summary, "minutes": deck.minutes,
+             "items": len(deck.items), "builtin": deck.builtin}
+            for deck in decks
+        ]
+        return listed, problems
+
+    def find(self, deck_id):
+        """One deck by id; a missing or broken deck is refused with its problems."""
+        if not isinstance(deck_id, str) or not deck_id:
+            raise Refused("Choose a deck, or start an empty meeting.")
+        try:
+            return prompts.find_deck(deck_id, self.user_dir)
+        except prompts.DeckError as error:
+            raise Refused(str(error)) from error

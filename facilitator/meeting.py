@@ -1,0 +1,211 @@
+"""The meeting and poll state machine, and what a valid answer is: pure, no I/O."""
+
+import hashlib
+import hmac
+import re
+import secrets
+
+from facilitator.kinds import COMPASS_MAX, MIN_FLOOR, POLL_KINDS, TEXT_MAX_CHARS, WORDS_MAX_CHARS
+
+# No 0/O, 1/I/L, 5/S, 2/Z, 8/B: letters people misread on a projector or mistype on a phone.
+CODE_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
+CODE_LENGTH = 8  # 25**8 is about 2**37: far beyond guessing, still easy to type
+TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+
+
+class Refused(Exception):
+    """An action or answer that is not allowed now; the message is said to the person."""
+
+
+# --- codes, keys and ballots ---------------------------------------------------
+
+def new_join_code():
+    """A fresh join code, e.g. 'K7QM-XR4P'."""
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+def normalise_code(text):
+    """What a person typed, as the code it means: upper case, dash in the middle."""
+    raw = re.sub(r"[^A-Za-z0-9]", "", str(text or "")).upper()
+    if len(raw) != CODE_LENGTH:
+        return None
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+def new_meeting_key():
+    """The secret that ballots of one meeting are filed under; destroyed when it ends."""
+    return secrets.token_hex(32)
+
+
+def new_token():
+    """A phone's random token for one meeting."""
+    return secrets.token_urlsafe(32)
+
+
+def valid_token(token):
+    """True when a token a phone sent back looks like one Fireside gave out."""
+    return isinstance(token, str) and bool(TOKEN_PATTERN.match(token))
+
+
+def ballot_id(meeting_key, token, item_id):
+    """Where a phone's answer to one poll is filed: unlinkable to its answers to other polls."""
+    message = f"ballot:{token}:{item_id}".encode()
+    return hmac.new(bytes.fromhex(meeting_key), message, hashlib.sha256).hexdigest()
+
+
+def arrival_marker(meeting_key, token):
+    """Counts a phone once per meeting without storing its token."""
+    message = f"arrival:{token}".encode()
+    return hmac.new(bytes.fromhex(meeting_key), message, hashlib.sha256).hexdigest()
+
+
+def clamp_floor(value):
+    """The privacy floor: whole number, never below three."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Refused("The privacy floor must be a whole number.")
+    if value < MIN_FLOOR:
+        raise Refused(f"The privacy floor cannot be lower than {MIN_FLOOR}.")
+    if value > 1000:
+        raise Refused("The privacy floor is too high.")
+    return value
+
+
+# --- states ----------------------------------------------------------------------
+
+# (from state, action) -> to state, for polls
+POLL_TRANSITIONS = {
+    ("pending", "open"): "open",
+    ("closed", "open"): "open",
+    ("open", "close"): "closed",
+    ("open", "reveal"): "revealed",
+    ("closed", "reveal"): "revealed",
+    ("revealed", "reopen"): "open",
+}
+
+REOPEN_WARNING = (
+    "This poll's results have already been shown. If you reopen it, anyone who changes an answer "
+    "after seeing the results could be noticed by the people around them. Reopen anyway?"
+)
+
+
+def is_poll(item):
+    """Discussion prompts take no answers; every other kind does."""
+    return item["kind"] in POLL_KINDS
+
+
+def next_state(item, action):
+    """The state an item moves to under an action, or Refused with the reason."""
+    if not is_poll(item):
+        raise Refused("A discussion prompt has no answers to open, close or reveal.")
+    to = POLL_TRANSITIONS.get((item["state"], action))
+    if to is None:
+        raise Refused(f"This poll is {describe_state(item['state'])}; it cannot be {PAST[action]} now.")
+    return to
+
+
+PAST = {"open": "opened", "close": "closed", "reveal": "revealed", "reopen": "reopened"}
+
+
+def describe_state(state):
+    """A state in words."""
+    return {
+        "pending": "not shown yet",
+        "open": "open",
+        "closed": "closed",
+        "revealed": "revealed",
+        "shown": "shown",
+    }.get(state, state)
+
+
+def state_on_push(item):
+    """Pushing an item shows it; a poll not yet used opens as it appears."""
+    if not is_poll(item):
+        return "shown"
+    return "open" if item["state"] == "pending" else item["state"]
+
+
+# --- answers ---------------------------------------------------------------------
+
+def check_answer_allowed(item):
+    """Refuse an answer to an item that is not an open poll."""
+    if not is_poll(item):
+        raise Refused("This is a prompt to think about; there is nothing to answer.")
+    if item["state"] == "pending":
+        raise Refused("This poll has not been opened yet.")
+    if item["state"] == "closed":
+        raise Refused("This poll is closed; answers are not being taken now.")
+    if item["state"] == "revealed":
+        raise Refused("The results of this poll have been shown, so answers are locked.")
+    if item["state"] != "open":
+        raise Refused("This poll is not open.")
+
+
+def _is_int(value):
+    """A JSON integer (not a boolean)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def validate_value(item, value):
+    """Check an answer value against its poll; returns the value to store, or Refused."""
+    kind = item["kind"]
+    if kind == "choice":
+        if not _is_int(value) or not 0 <= value < len(item["options"]):
+            raise Refused("Please choose one of the options.")
+        return value
+    if kind == "multi":
+        limit = item.get("max") or len(item["options"])
+        if not isinstance(value, list) or not value:
+            raise Refused("Please choose at least one option, or pass.")
+        if not all(_is_int(v) and 0 <= v < len(item["options"]) for v in value):
+            raise Refused("One of those choices is not an option of this poll.")
+        if len(set(value)) != len(value):
+            raise Refused("Each option can be chosen once.")
+        if len(value) > limit:
+            raise Refused(f"Please choose at most {limit}.")
+        return sorted(value)
+    if kind == "scale":
+        low, high = item["scale"]["min"], item["scale"]["max"]
+        if not _is_int(value) or not low <= value <= high:
+            raise Refused(f"Please choose a number from {low} to {high}.")
+        return value
+    if kind == "compass":
+        if not isinstance(value, dict) or set(value) != {"x", "y"}:
+            raise Refused("Please place your dot on the field.")
+        if not all(_is_int(value[a]) and 0 <= value[a] <= COMPASS_MAX for a in ("x", "y")):
+            raise Refused(f"The dot must be inside the field (0 to {COMPASS_MAX} on each side).")
+        return {"x": value["x"], "y": value["y"]}
+    if kind == "words":
+        limit = item.get("max_words") or 3
+        if not isinstance(value, str) or not value.strip():
+            raise Refused("Please type a word, or pass.")
+        if len(value) > WORDS_MAX_CHARS:
+            raise Refused(f"Please keep it under {WORDS_MAX_CHARS} characters.")
+        if len(value.split()) > limit:
+            raise Refused(f"Please use at most {limit} word{'s' if limit != 1 else ''}.")
+        return " ".join(value.split())
+    if kind == "text":
+        if not isinstance(value, str) or not value.strip():
+            raise Refused("Please write something, or pass.")
+        if len(value) > TEXT_MAX_CHARS:
+            raise Refused(f"Please keep it to {TEXT_MAX_CHARS} characters.")
+        return value.strip()
+    raise Refused("This item takes no answers.")
+
+
+def parse_answer(payload):
+    """Split an answer event into (item_id, value, passed), refusing anything malformed."""
+    if not isinstance(payload, dict):
+        raise Refused("An answer must be an object with item_id and value, or item_id and pass.")
+    unknown = set(payload) - {"item_id", "value", "pass"}
+    if unknown:
+        raise Refused(f"Unknown field: {sorted(unknown)[0]}.")
+    item_id = payload.get("item_id")
+    if not _is_int(item_id):
+        raise Refused("item_id must be a whole number.")
+    has_value, passed = "value" in payload, payload.get("pass")
+    if passed not in (None, True):
+        raise Refused("pass can only be true.")
+    if has_value == bool(passed):
+        raise Refused("Send either an answer or a pass, not both and not neither.")
+    return item_id, payload.get("value"), bool(passed)

@@ -1,0 +1,361 @@
+"""The only module that touches SQLite: schema, migrations, and one serialised writer.
+
+Flask-SocketIO runs every event handler in its own thread, so the store owns a single
+connection opened with check_same_thread=False and lets one caller at a time use it.
+Writes are committed before a method returns, which is what lets an answer be
+acknowledged to a phone only once it is safe on disk.
+
+Privacy lives here as much as anywhere (DESIGN.md, "Privacy by construction"):
+ballots are kept under an HMAC of the meeting key, the phone's token and the poll, in a
+WITHOUT ROWID table so that not even the row order says which answer came first; no
+column anywhere holds a token, an address or a time finer than the day.
+"""
+
+import contextlib
+import datetime
+import json
+import os
+import sqlite3
+import threading
+from pathlib import Path
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+SCHEMA_VERSION = 1
+migrations = Migrations("fireside")
+
+
+class StoreError(Exception):
+    """A database file Fireside cannot use, with a message that says what to do."""
+
+
+@migrations()
+def m001_initial(db):
+    """Meetings, their items, anonymous ballots, arrivals and moderation."""
+    db["meetings"].create(
+        {
+            "id": int,
+            "title": str,
+            "deck": str,
+            "held_on": str,  # the day only: the time of day is nobody's business
+            "status": str,  # running | ended
+            "join_code": str,  # null once the meeting has ended
+            "meeting_key": str,  # hex; destroyed (null) when the meeting ends
+            "privacy_floor": int,
+            "current_item": int,
+            "phones_joined": int,
+            "notes": str,
+        },
+        pk="id",
+        not_null=["title", "held_on", "status", "privacy_floor", "phones_joined", "notes"],
+        defaults={"phones_joined": 0, "notes": "", "deck": ""},
+    )
+    db["items"].create(
+        {
+            "id": int,
+            "meeting_id": int,
+            "position": int,
+            "key": str,  # the deck's stable item id, compared across meetings
+            "kind": str,
+            "prompt": str,
+            "spec": str,  # JSON: options, max, scale, axes, max_words
+            "note": str,
+            "minutes": int,
+            "state": str,  # pending | open | closed | revealed | shown
+            "answered": int,  # kept up to date so an answer costs constant work
+            "result": str,  # JSON tally as the room saw it, once revealed or ended
+        },
+        pk="id",
+        foreign_keys=[("meeting_id", "meetings", "id")],
+        not_null=["meeting_id", "position", "kind", "prompt", "state", "answered"],
+        defaults={"answered": 0, "note": "", "key": "", "spec": "{}"},
+    )
+    db["items"].create_index(["meeting_id", "position"])
+    # sqlite-utils cannot declare WITHOUT ROWID; a rowid would record answer order.
+    db.execute(
+        "CREATE TABLE ballots ("
+        " ballot TEXT PRIMARY KEY,"  # HMAC(meeting_key, token + item id), hex
+        " item_id INTEGER NOT NULL REFERENCES items(id),"
+        " answer TEXT,"  # JSON value; null when the phone passed
+        " passed INTEGER NOT NULL DEFAULT 0"
+        ") WITHOUT ROWID"
+    )
+    db["ballots"].create_index(["item_id"])
+    db.execute(
+        "CREATE TABLE arrivals ("
+        " marker TEXT PRIMARY KEY,"  # HMAC(meeting_key, 'arrival' + token): counts phones once
+        " meeting_id INTEGER NOT NULL REFERENCES meetings(id)"
+        ") WITHOUT ROWID"
+    )
+    db["moderation"].create(
+        {"item_id": int, "text": str, "approved": int, "export": int},
+        pk=("item_id", "text"),
+        foreign_keys=[("item_id", "items", "id")],
+        not_null=["approved", "export"],
+        defaults={"approved": 0, "export": 0},
+    )
+    db["fireside"].create({"key": str, "value": str}, pk="key")
+    db["fireside"].insert({"key": "schema_version", "value": str(SCHEMA_VERSION)})
+
+
+def _loads(text, default=None):
+    """JSON column to value, tolerating null."""
+    return default if text is None else json.loads(text)
+
+
+class Store:
+    """One SQLite file, one connection, one lock."""
+
+    def __init__(self, path):
+        """Open (creating if needed) the database at path and bring its schema up to date."""
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        try:
+            conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=10)
+            self.db = Database(conn)
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.execute("PRAGMA secure_delete=ON")  # deleted ballots are overwritten, not left behind
+            self.db.enable_wal()
+            # In WAL mode NORMAL survives a killed process; only a power cut could lose the last commits.
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self._check_version()
+            migrations.apply(self.db)
+        except sqlite3.DatabaseError as error:
+            raise StoreError(
+                f"{self.path} is not a Fireside database Fireside can read ({error}). "
+                "Move it aside (or start with --data pointing at another folder); "
+                "Fireside will not overwrite it."
+            ) from error
+        _owner_only(self.path)
+
+    def _check_version(self):
+        """Refuse a database written by a newer Fireside rather than misread it."""
+        if "fireside" not in self.db.table_names():
+            return
+        row = self.db.execute("SELECT value FROM fireside WHERE key = 'schema_version'").fetchone()
+        if row and int(row[0]) > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} was written by a newer version of Fireside (schema {row[0]}, "
+                f"this one knows {SCHEMA_VERSION}). Update Fireside, or use --data with another folder."
+            )
+
+    @contextlib.contextmanager
+    def _tx(self):
+        """Serialise access and group writes into one transaction."""
+        with self._lock, self.db.atomic():
+            yield self.db
+
+    def _rows(self, sql, params=()):
+        """Run a SELECT under the lock and return dicts."""
+        with self._lock:
+            return list(self.db.query(sql, params))
+
+    def close(self):
+        """Close the connection."""
+        with self._lock:
+            self.db.close()
+
+    # meetings -----------------------------------------------------------------
+
+    def running_meeting(self):
+        """The meeting in progress, or None."""
+        rows = self._rows("SELECT * FROM meetings WHERE status = 'running' ORDER BY id DESC LIMIT 1")
+        return rows[0] if rows else None
+
+    def meeting(self, meeting_id):
+        """One meeting by id, or None."""
+        rows = self._rows("SELECT * FROM meetings WHERE id = ?", (meeting_id,))
+        return rows[0] if rows else None
+
+    def meetings(self):
+        """Every meeting, newest first."""
+        return self._rows("SELECT * FROM meetings ORDER BY id DESC")
+
+    def start_meeting(self, *, title, deck, items, floor, join_code, meeting_key, today=None):
+        """Create a running meeting with its agenda; returns the meeting row."""
+        held_on = (today or datetime.date.today()).isoformat()
+        with self._tx() as db:
+            meeting_id = db["meetings"].insert(
+                {
+                    "title": title,
+                    "deck": deck or "",
+                    "held_on": held_on,
+                    "status": "running",
+                    "join_code": join_code,
+                    "meeting_key": meeting_key,
+                    "privacy_floor": floor,
+                    "current_item": None,
+                    "phones_joined": 0,
+                    "notes": "",
+                }
+            ).last_pk
+            for position, item in enumerate(items):
+                self._insert_item(db, meeting_id, position, item)
+        return self.meeting(meeting_id)
+
+    def _insert_item(self, db, meeting_id, position, item):
+        """Insert one agenda item in deck form; returns its id."""
+        spec = {name: item[name] for name in ("options", "max", "scale", "axes", "max_words") if name in item}
+        return db["items"].insert(
+            {
+                "meeting_id": meeting_id,
+                "position": position,
+                "key": item.get("key", ""),
+                "kind": item["kind"],
+                "prompt": item["prompt"],
+                "spec": json.dumps(spec),
+                "note": item.get("note") or "",
+                "minutes": item.get("minutes"),
+                "state": "pending",
+                "answered": 0,
+                "result": None,
+            }
+        ).last_pk
+
+    def set_current(self, meeting_id, item_id):
+        """Which item every phone and the screen show now (None: waiting)."""
+        with self._tx() as db:
+            db["meetings"].update(meeting_id, {"current_item": item_id})
+
+    def set_notes(self, meeting_id, notes):
+        """The facilitator's own notes for the summary."""
+        with self._tx() as db:
+            db["meetings"].update(meeting_id, {"notes": notes})
+
+    def record_arrival(self, meeting_id, marker):
+        """Count a phone once per meeting; True when it is new."""
+        with self._tx() as db:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO arrivals (marker, meeting_id) VALUES (?, ?)", (marker, meeting_id)
+            )
+            if cursor.rowcount:
+                db.execute("UPDATE meetings SET phones_joined = phones_joined + 1 WHERE id = ?", (meeting_id,))
+                return True
+        return False
+
+    def end_meeting(self, meeting_id, results):
+        """Keep only the tallies the room saw; delete ballots and arrivals; destroy the key and code."""
+        with self._tx() as db:
+            for item_id, result in results.items():
+                db["items"].update(item_id, {"result": json.dumps(result)})
+            db.execute(
+                "DELETE FROM ballots WHERE item_id IN (SELECT id FROM items WHERE meeting_id = ?)", (meeting_id,)
+            )
+            db.execute("DELETE FROM arrivals WHERE meeting_id = ?", (meeting_id,))
+            db.execute(
+                "DELETE FROM moderation WHERE approved = 0 AND item_id IN "
+                "(SELECT id FROM items WHERE meeting_id = ?)",
+                (meeting_id,),
+            )
+            db["meetings"].update(
+                meeting_id,
+                {"status": "ended", "join_code": None, "meeting_key": None, "current_item": None},
+            )
+        self.checkpoint()
+
+    def checkpoint(self):
+        """Fold the write-ahead log into the file and empty it, so deleted rows leave no copy there."""
+        with self._lock:
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
+    # items --------------------------------------------------------------------
+
+    def items(self, meeting_id):
+        """The meeting's agenda in order, each item as a dict with its spec unpacked."""
+        rows = self._rows("SELECT * FROM items WHERE meeting_id = ? ORDER BY position, id", (meeting_id,))
+        return [self._item(row) for row in rows]
+
+    def item(self, item_id):
+        """One item, or None."""
+        rows = self._rows("SELECT * FROM items WHERE id = ?", (item_id,))
+        return self._item(rows[0]) if rows else None
+
+    @staticmethod
+    def _item(row):
+        """Row to item dict: spec fields at top level, result decoded."""
+        item = dict(row)
+        item.update(_loads(item.pop("spec"), {}))
+        item["result"] = _loads(item["result"])
+        return item
+
+    def add_item(self, meeting_id, item):
+        """Append an item to a running meeting's agenda; returns the new item."""
+        with self._tx() as db:
+            position = db.execute(
+                "SELECT COALESCE(MAX(position), -1) + 1 FROM items WHERE meeting_id = ?", (meeting_id,)
+            ).fetchone()[0]
+            item_id = self._insert_item(db, meeting_id, position, item)
+        return self.item(item_id)
+
+    def set_item_state(self, item_id, state, result=None):
+        """Move an item to a new state, storing the tally the room sees when given."""
+        with self._tx() as db:
+            db["items"].update(
+                item_id, {"state": state, "result": None if result is None else json.dumps(result)}
+            )
+
+    # ballots ------------------------------------------------------------------
+
+    def record_answer(self, item_id, ballot, answer, passed):
+        """Store or replace one ballot and keep the item's count; returns the new count."""
+        with self._tx() as db:
+            cursor = db.execute(
+                "UPDATE ballots SET answer = ?, passed = ? WHERE ballot = ? AND item_id = ?",
+                (None if passed else json.dumps(answer), int(passed), ballot, item_id),
+            )
+            if not cursor.rowcount:
+                db.execute(
+                    "INSERT INTO ballots (ballot, item_id, answer, passed) VALUES (?, ?, ?, ?)",
+                    (ballot, item_id, None if passed else json.dumps(answer), int(passed)),
+                )
+                db.execute("UPDATE items SET answered = answered + 1 WHERE id = ?", (item_id,))
+            return db.execute("SELECT answered FROM items WHERE id = ?", (item_id,)).fetchone()[0]
+
+    def ballot(self, ballot, item_id):
+        """This ballot's answer: a value, {'pass': True}, or None when there is none."""
+        rows = self._rows("SELECT answer, passed FROM ballots WHERE ballot = ? AND item_id = ?", (ballot, item_id))
+        if not rows:
+            return None
+        return {"pass": True} if rows[0]["passed"] else {"value": _loads(rows[0]["answer"])}
+
+    def delete_ballots(self, pairs):
+        """Delete ballots given as (ballot, item_id) pairs; returns how many there were."""
+        deleted = 0
+        with self._tx() as db:
+            for ballot, item_id in pairs:
+                cursor = db.execute("DELETE FROM ballots WHERE ballot = ? AND item_id = ?", (ballot, item_id))
+                if cursor.rowcount:
+                    deleted += 1
+                    db.execute("UPDATE items SET answered = answered - 1 WHERE id = ?", (item_id,))
+        return deleted
+
+    def answers(self, item_id):
+        """Every real answer to an item (no passes) and the number of passes."""
+        rows = self._rows("SELECT answer, passed FROM ballots WHERE item_id = ?", (item_id,))
+        values = [_loads(row["answer"]) for row in rows if not row["passed"]]
+        return values, sum(1 for row in rows if row["passed"])
+
+    # moderation ---------------------------------------------------------------
+
+    def moderation(self, item_id):
+        """The facilitator's decisions on an item's words or sentences, by normalised text."""
+        rows = self._rows("SELECT text, approved, export FROM moderation WHERE item_id = ?", (item_id,))
+        return {row["text"]: {"approved": bool(row["approved"]), "export": bool(row["export"])} for row in rows}
+
+    def moderate(self, item_id, text, approved, export):
+        """Record whether a word or sentence may be shown, and whether it goes into exports."""
+        with self._tx() as db:
+            db["moderation"].upsert(
+                {"item_id": item_id, "text": text, "approved": int(approved), "export": int(export and approved)},
+                pk=("item_id", "text"),
+            )
+
+
+def _owner_only(path):
+    """Make the database and its side files readable by the owner alone."""
+    for suffix in ("", "-wal", "-shm"):
+        candidate = Path(str(path) + suffix)
+        if candidate.exists():
+            with contextlib.suppress(OSError):
+                os.chmod(candidate, 0o600)

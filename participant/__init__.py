@@ -1,0 +1,50 @@
+"""The phone: the pages a man opens from the QR code, and the participant namespace."""
+
+from flask import Blueprint, redirect, render_template, request, url_for
+
+from facilitator import events
+from facilitator.kinds import DEFAULT_FLOOR
+from facilitator.live import fireside
+from facilitator.meeting import normalise_code
+
+bp = Blueprint("participant", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/p/static")
+
+from participant import live  # noqa: E402,F401  (registers the namespace's handlers)
+
+
+def _config(code, meeting=None):
+    """The JSON config block the phone page reads at start."""
+    return {
+        "namespace": events.PARTICIPANT_NS,
+        "events": events.for_pages(),
+        "code": code,
+        "title": meeting["title"] if meeting else None,
+        "floor": meeting["privacy_floor"] if meeting else DEFAULT_FLOOR,
+    }
+
+
+@bp.get("/")
+def start():
+    """Where a man can type the code he sees on the screen."""
+    return render_template("participant/phone.html", config=_config(None), error=None)
+
+
+@bp.get("/join")
+def join_form():
+    """The code form's target: tidy what was typed and go to the meeting's page."""
+    typed = request.args.get("code", "")[:40]
+    code = normalise_code(typed)
+    if code is None:
+        return render_template("participant/nocode.html", code=typed), 404
+    return redirect(url_for("participant.join", code=code))
+
+
+@bp.get("/j/<code>")
+def join(code):
+    """The QR code's address: the agreements, then the meeting."""
+    room = fireside().room
+    if not room.code_matches(code):
+        return render_template("participant/nocode.html", code=code[:40]), 404
+    return render_template("participant/phone.html", config=_config(room.meeting["join_code"], room.meeting),
+                           error=None)

@@ -1,0 +1,174 @@
+"""Fixtures: a fresh app and database per test, an Evening helper to drive console and phones."""
+
+import textwrap
+
+import pytest
+
+from facilitator import create_app, events, socketio
+
+TEST_DECK = textwrap.dedent('''
+    title = "Test evening"
+    summary = "One item of every kind, for Fireside's own tests."
+    minutes = 120
+
+    [[items]]
+    id = "welcome"
+    kind = "discussion"
+    prompt = "Take a breath. What brought you here tonight?"
+    note = "Read it slowly."
+
+    [[items]]
+    id = "arrive"
+    kind = "choice"
+    prompt = "How are you arriving tonight?"
+    options = ["Tired", "Restless", "Calm"]
+
+    [[items]]
+    id = "needs"
+    kind = "multi"
+    prompt = "Which needs are alive in you tonight?"
+    options = ["Closeness", "Space", "Rest", "Being heard"]
+    max = 2
+
+    [[items]]
+    id = "energy"
+    kind = "scale"
+    prompt = "How much energy do you have?"
+    scale_min = 0
+    scale_max = 10
+    min_label = "None"
+    max_label = "Plenty"
+
+    [[items]]
+    id = "compass"
+    kind = "compass"
+    prompt = "How much closeness and how much space do you want tonight?"
+
+    [[items]]
+    id = "feeling"
+    kind = "words"
+    prompt = "One word for how you feel."
+    max_words = 2
+
+    [[items]]
+    id = "sentence"
+    kind = "text"
+    prompt = "Something you want the group to know."
+''')
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    """A data folder holding the test deck as the facilitator's own deck."""
+    folder = tmp_path / "data"
+    (folder / "decks").mkdir(parents=True)
+    (folder / "decks" / "test-evening.toml").write_text(TEST_DECK)
+    return folder
+
+
+@pytest.fixture
+def app(data_dir):
+    """A fresh Fireside app on its own database; counts are pushed at once so tests see them."""
+    app = create_app({"DATA_DIR": str(data_dir), "TESTING": True, "COUNT_INTERVAL": 0,
+                      "PUBLIC_URL": "http://fireside.test"})
+    yield app
+    app.extensions["fireside"].store.close()
+
+
+@pytest.fixture
+def client(app):
+    """Flask's HTTP test client."""
+    return app.test_client()
+
+
+class Phone:
+    """One phone in the room, through Flask-SocketIO's test client."""
+
+    def __init__(self, app, code, token=None):
+        """Connect with the join code (and a token when coming back)."""
+        auth = {"code": code}
+        if token:
+            auth["token"] = token
+        self.client = socketio.test_client(app, namespace=events.PARTICIPANT_NS, auth=auth)
+        self.welcome = self.last(events.WELCOME)
+        self.token = self.welcome["token"] if self.welcome else None
+
+    def received(self, name=None):
+        """Everything (or every event called name) received since last asked."""
+        got = self.client.get_received(events.PARTICIPANT_NS)
+        return [m["args"][0] for m in got if name is None or m["name"] == name]
+
+    def last(self, name):
+        """The latest payload of an event, or None."""
+        found = self.received(name)
+        return found[-1] if found else None
+
+    def emit(self, event, payload=None):
+        """Send an event and return the server's answer."""
+        return self.client.emit(event, payload if payload is not None else {}, namespace=events.PARTICIPANT_NS,
+                                callback=True)
+
+    def answer(self, item_id, value):
+        """Answer a poll."""
+        return self.emit(events.ANSWER, {"item_id": item_id, "value": value})
+
+    def pass_(self, item_id):
+        """Pass on a poll."""
+        return self.emit(events.ANSWER, {"item_id": item_id, "pass": True})
+
+    def disconnect(self):
+        """The phone sleeps or leaves."""
+        self.client.disconnect(namespace=events.PARTICIPANT_NS)
+
+
+class Evening:
+    """The facilitator's console and the phones of one test evening."""
+
+    def __init__(self, app):
+        """Connect the console (the test client comes from loopback)."""
+        self.app = app
+        # Flask's test client supplies REMOTE_ADDR 127.0.0.1: the console is on the laptop itself.
+        self.console = socketio.test_client(app, namespace=events.FACILITATOR_NS,
+                                            flask_test_client=app.test_client())
+        self.room = app.extensions["fireside"].room
+        self.store = app.extensions["fireside"].store
+
+    def do(self, event, **payload):
+        """A console action that must succeed; returns its answer."""
+        answer = self.try_(event, **payload)
+        assert answer["ok"], answer
+        return answer
+
+    def try_(self, event, **payload):
+        """A console action whatever its outcome."""
+        return self.console.emit(event, payload, namespace=events.FACILITATOR_NS, callback=True)
+
+    def start(self, deck="test-evening", **options):
+        """Start a meeting from a deck; returns its join code."""
+        self.do(events.START_MEETING, deck=deck, **options)
+        return self.room.meeting["join_code"]
+
+    def item_id(self, key):
+        """The id in this meeting of the deck item with this key."""
+        return next(i["id"] for i in self.room.items.values() if i["key"] == key)
+
+    def push(self, key):
+        """Push an item by its deck key; returns its id."""
+        item_id = self.item_id(key)
+        self.do(events.PUSH_ITEM, item_id=item_id)
+        return item_id
+
+    def phone(self, token=None):
+        """A phone joining the running meeting."""
+        return Phone(self.app, self.room.meeting["join_code"], token)
+
+    def console_state(self):
+        """The latest console payload."""
+        got = [m["args"][0] for m in self.console.get_received(events.FACILITATOR_NS) if m["name"] == events.CONSOLE]
+        return got[-1] if got else None
+
+
+@pytest.fixture
+def evening(app):
+    """A console connected to a fresh app."""
+    return Evening(app)
