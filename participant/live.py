@@ -17,8 +17,8 @@ def phone_connect(auth=None):
         welcome = app.room.join(auth.get("code"), auth.get("token"))
     except Refused as refusal:
         raise ConnectionRefusedError(str(refusal)) from None
+    emit(events.WELCOME, welcome)  # first, so the phone has its state before any count
     app.phone_connected(request.sid, welcome["token"])
-    emit(events.WELCOME, welcome)
 
 
 @socketio.on("disconnect", namespace=events.PARTICIPANT_NS)
