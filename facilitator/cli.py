@@ -4,6 +4,7 @@ import argparse
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 import webbrowser
@@ -17,17 +18,15 @@ DEFAULT_PORT = 8765  # not 5000: macOS keeps that for AirPlay
 class QuietRequestHandler(WSGIRequestHandler):
     """Werkzeug's handler, minus the access log: no client address is ever printed."""
 
-    def address_string(self):
-        """Never the phone's address."""
-        return "-"
-
     def log_request(self, code="-", size="-"):
         """No per-request lines: who asked for what is nobody's business."""
 
     def log(self, type, message, *args):
-        """Server errors still reach the terminal, without an address."""
-        logging.getLogger("werkzeug").log(logging.ERROR if type == "error" else logging.INFO,
-                                          "%s", message % args)
+        """Server errors still reach the terminal, without an address (REMOTE_ADDR itself stays intact)."""
+        text = message % args
+        if "Bad request syntax" in text:  # a closed WebSocket's last frame read as HTTP: noise, not news
+            return
+        logging.getLogger("werkzeug").log(logging.ERROR if type == "error" else logging.INFO, "%s", text)
 
 
 def _say(text=""):
@@ -58,6 +57,8 @@ def serve(args):
     except (DataDirError, StoreError) as error:
         return _fail(str(error))
     try:
+        # Werkzeug would print its own message and exit on a taken port; check first to say it plainly.
+        socket.create_server((args.host, args.port), family=socket.AF_INET6 if ":" in args.host else socket.AF_INET).close()
         server = make_server(args.host, args.port, app, threaded=True, request_handler=QuietRequestHandler)
     except OSError as error:
         if error.errno in (48, 98, 10048):  # address in use on macOS, Linux, Windows

@@ -172,3 +172,151 @@ class Evening:
 def evening(app):
     """A console connected to a fresh app."""
     return Evening(app)
+
+
+# --- a real server process ------------------------------------------------------------------
+
+import os  # noqa: E402
+import signal  # noqa: E402
+import socket as _socket  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import urllib.request  # noqa: E402
+
+
+def free_port():
+    """A free TCP port on loopback."""
+    with _socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class RunningServer:
+    """`fireside serve` as a subprocess on loopback, its output captured to a file."""
+
+    def __init__(self, data_dir, log_path):
+        """Nothing runs until start()."""
+        self.data_dir = data_dir
+        self.log_path = log_path
+        self.port = free_port()
+        self.process = None
+
+    @property
+    def url(self):
+        """Base URL on loopback."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout=15):
+        """Start and wait until it answers."""
+        log = open(self.log_path, "ab")
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "facilitator.cli", "serve", "--no-browser", "--host", "127.0.0.1",
+             "--port", str(self.port), "--data", str(self.data_dir)],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"fireside exited early:\n{self.output()}")
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"fireside did not answer in {timeout}s:\n{self.output()}")
+
+    def stop(self, sig=signal.SIGINT, timeout=10):
+        """Stop it (Ctrl-C by default) and wait."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout)
+        return self.process.returncode if self.process else None
+
+    def output(self):
+        """Everything it printed so far."""
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+@pytest.fixture
+def server(data_dir, tmp_path):
+    """A real Fireside server on a free loopback port, stopped after the test."""
+    running = RunningServer(data_dir, tmp_path / "server.log").start()
+    yield running
+    running.stop()
+
+
+class SocketPhone:
+    """A phone speaking real Socket.IO over a real WebSocket to a real server."""
+
+    def __init__(self, url, code, token=None, timeout=5):
+        """Connect with the join code and wait for `welcome`."""
+        import socketio as sio_client
+
+        self.events = []
+        self.welcome = None
+        self.client = sio_client.Client(reconnection=False)
+        self.client.on("*", self._record, namespace=events.PARTICIPANT_NS)
+        auth = {"code": code, **({"token": token} if token else {})}
+        self.client.connect(url, namespaces=[events.PARTICIPANT_NS], auth=auth, transports=["websocket"],
+                            wait_timeout=timeout)
+        self.wait_for(events.WELCOME, timeout)
+        self.welcome = self.last(events.WELCOME)
+        self.token = self.welcome["token"]
+
+    def _record(self, name, payload=None):
+        """Keep every event this phone receives."""
+        self.events.append((name, payload))
+
+    def last(self, name):
+        """Latest payload of an event."""
+        found = [payload for event, payload in self.events if event == name]
+        return found[-1] if found else None
+
+    def wait_for(self, name, timeout=5, check=lambda payload: True):
+        """Wait until an event arrives whose payload passes check; returns it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for event, payload in reversed(self.events):
+                if event == name and check(payload):
+                    return payload
+            time.sleep(0.02)
+        raise AssertionError(f"no {name!r} event in {timeout}s; got {[e for e, _ in self.events]}")
+
+    def call(self, event, payload, timeout=5):
+        """Send and wait for the server's answer."""
+        return self.client.call(event, payload, namespace=events.PARTICIPANT_NS, timeout=timeout)
+
+    def close(self):
+        """Disconnect."""
+        self.client.disconnect()
+
+
+class SocketConsole:
+    """The facilitator's console over a real connection (from loopback, so no key)."""
+
+    def __init__(self, url, timeout=5):
+        """Connect to the facilitator namespace."""
+        import socketio as sio_client
+
+        self.client = sio_client.Client(reconnection=False)
+        self.states = []
+        self.client.on(events.CONSOLE, self.states.append, namespace=events.FACILITATOR_NS)
+        self.client.connect(url, namespaces=[events.FACILITATOR_NS], transports=["websocket"],
+                            wait_timeout=timeout)
+
+    def do(self, event, **payload):
+        """A console action that must succeed."""
+        answer = self.client.call(event, payload, namespace=events.FACILITATOR_NS, timeout=5)
+        assert answer["ok"], answer
+        return answer
+
+    def close(self):
+        """Disconnect."""
+        self.client.disconnect()
