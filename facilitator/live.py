@@ -255,7 +255,7 @@ def add_item(room, payload):
     if not isinstance(push, bool):
         raise Refused("push must be true or false.")
     raw = {name: value for name, value in payload.items() if name != "push"}
-    item, problems = validate_item(raw, "new poll", require_key=False)
+    item, problems = validate_item(raw, "", require_key=False)
     if problems:
         raise Refused("; ".join(problems))
     item_id = room.add_item(item)

@@ -269,3 +269,42 @@ def test_restarted_server_resumes_the_meeting_with_every_answer(evening, data_di
         assert welcome["mine"] == 2 and welcome["item"]["id"] == arrive
     finally:
         again.extensions["fireside"].store.close()
+
+
+def _answer_for(item, n):
+    """A valid answer of phone n to any kind of poll."""
+    kind = item["kind"]
+    return {
+        "choice": n % len(item.get("options", [1])),
+        "multi": [n % len(item.get("options", [1]))],
+        "scale": item.get("scale", {}).get("min", 0),
+        "compass": {"x": 20 * n, "y": 90 - 20 * n},
+        "words": "steady",
+        "text": "Glad I came.",
+    }[kind]
+
+
+@pytest.mark.parametrize("deck", ["starter", "two-sides"])
+def test_a_built_in_deck_runs_end_to_end_through_the_console(evening, deck):
+    evening.start(deck=deck)
+    phones = [evening.phone() for _ in range(3)]
+    for item_id in list(evening.room.order):
+        evening.do(events.PUSH_ITEM, item_id=item_id)
+        item = evening.room.items[item_id]
+        assert phones[0].last(events.ROOM)["item"]["id"] == item_id
+        if item["kind"] == "discussion":
+            continue
+        for n, phone in enumerate(phones):
+            assert phone.answer(item_id, _answer_for(item, n))["ok"]
+        evening.do(events.REVEAL_POLL, item_id=item_id)
+        assert phones[2].last(events.ROOM)["item"]["result"]["shown"] is True
+    evening.do(events.END_MEETING)
+    assert evening.store.db.execute("SELECT COUNT(*) FROM ballots").fetchone()[0] == 0
+
+
+def test_console_refuses_a_broken_deck_with_the_checkers_message(evening, data_dir):
+    (data_dir / "decks" / "broken.toml").write_text('title = "Broken"\n[[items]]\nid = "a"\nkind = "poll"\n')
+    refused = evening.try_(events.START_MEETING, deck="broken")
+    assert refused["ok"] is False
+    assert "broken.toml" in refused["error"] and "kind" in refused["error"]
+    assert evening.room.meeting is None

@@ -1,0 +1,271 @@
+"""Decks: the run-sheets of prompts and polls a facilitator runs an evening from.
+
+A deck is one TOML file (the format is in prompts/README.md). The built-in decks live in
+``prompts/decks/``; the facilitator's own decks live in a folder of his data dir. Nothing here
+raises a traceback at a facilitator: every mistake in a deck becomes a plain problem sentence that
+names the file, the item and the field.
+
+    load_deck(path) -> Deck                      raises DeckError(problems)
+    check_decks(paths) -> list[str]              every problem of many files
+    list_decks(user_dir) -> (decks, problems)    built-in + his own; broken ones only reported
+    find_deck(deck_id, user_dir) -> Deck         raises DeckError when missing or broken
+    starter_deck_text(title) -> str             a commented deck to start from
+    write_starter(name, user_dir) -> Path        `fireside decks new NAME`; never overwrites
+    schema.validate_item(raw, where, require_key=True) -> (item | None, problems)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from .schema import TITLE_MAX, validate_deck, validate_item
+
+__all__ = [
+    "BUILTIN_DIR",
+    "Deck",
+    "DeckError",
+    "check_decks",
+    "find_deck",
+    "list_decks",
+    "load_deck",
+    "starter_deck_text",
+    "validate_item",
+    "write_starter",
+]
+
+BUILTIN_DIR = Path(__file__).resolve().parent / "decks"
+STARTER_FILE = BUILTIN_DIR / "starter.toml"
+DECK_BYTES_MAX = 256 * 1024
+STARTER_SUMMARY = "Say in a sentence or two what this evening is about."
+
+
+class DeckError(Exception):
+    """A deck that cannot be used. ``problems`` holds one sentence per mistake."""
+
+    def __init__(self, problems: Iterable[str] | str):
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))
+
+    def __str__(self) -> str:
+        return "\n".join(self.problems)
+
+
+@dataclass
+class Deck:
+    id: str  # the file name without .toml
+    title: str
+    summary: str
+    minutes: int | None  # suggested length of the evening
+    items: list[dict] = field(default_factory=list)  # normalised, see schema.validate_item
+    path: Path | None = None
+    builtin: bool = False
+
+    def as_dict(self) -> dict:
+        """The deck as JSON-ready data (the console's ``decks`` list)."""
+        return {"id": self.id, "title": self.title, "summary": self.summary,
+                "minutes": self.minutes, "builtin": self.builtin,
+                "items": [dict(item) for item in self.items]}
+
+
+# --- reading one file --------------------------------------------------------------------------
+
+_TOML_AT_LINE = re.compile(r"^(?P<what>.*) \(at line (?P<line>\d+), column \d+\)$", re.S)
+_TOML_AT_END = re.compile(r"^(?P<what>.*) \(at end of document\)$", re.S)
+_TOML_PLAIN = {
+    "Invalid value": "a value is not valid; text must be in quotes",
+    "Cannot overwrite a value": "this name was already given a value above",
+    "Illegal character '\\n'": "a quote is not closed on this line",
+}
+
+
+def _toml_problem(where: str, error: tomllib.TOMLDecodeError) -> str:
+    message = str(error)
+    if match := _TOML_AT_LINE.match(message):
+        place, what = f"{where}, line {match['line']}", match["what"]
+    elif match := _TOML_AT_END.match(message):
+        place, what = f"{where}, at the end", match["what"]
+    else:
+        place, what = where, message
+    what = _TOML_PLAIN.get(what, what[:1].lower() + what[1:])
+    return f"{place}: not valid TOML: {what}"
+
+
+def _is_builtin(path: Path) -> bool:
+    try:
+        return path.resolve().parent == BUILTIN_DIR
+    except OSError:
+        return False
+
+
+def _read(path: Path, builtin: bool | None = None) -> tuple[Deck | None, list[str]]:
+    path = Path(path)
+    where = path.name or str(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None, [f"{where}: there is no such file"]
+    except IsADirectoryError:
+        return None, [f"{where}: is a folder, not a deck file"]
+    except OSError as error:
+        return None, [f"{where}: cannot be read ({error.strerror or error})"]
+    if len(data) > DECK_BYTES_MAX:
+        return None, [f"{where}: is too large for a deck ({len(data) // 1024} KB)"]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None, [f"{where}: is not UTF-8 text; save it again as UTF-8"]
+    try:
+        parsed = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        return None, [_toml_problem(where, error)]
+    fields, problems = validate_deck(parsed, where)
+    if problems:
+        return None, problems
+    return Deck(
+        id=path.stem,
+        title=fields["title"],
+        summary=fields["summary"],
+        minutes=fields["minutes"],
+        items=fields["items"],
+        path=path,
+        builtin=_is_builtin(path) if builtin is None else builtin,
+    ), []
+
+
+def load_deck(path: Path | str) -> Deck:
+    """Read and check one deck file. Raises DeckError with every problem found."""
+    deck, problems = _read(Path(path))
+    if problems:
+        raise DeckError(problems)
+    return deck
+
+
+def check_decks(paths: Iterable[Path | str]) -> list[str]:
+    """Every problem of every file, in order; [] when all are good."""
+    problems: list[str] = []
+    for path in paths:
+        problems.extend(_read(Path(path))[1])
+    return problems
+
+
+# --- the decks Fireside knows ------------------------------------------------------------------
+
+
+def _deck_files(folder: Path | None) -> list[Path]:
+    if folder is None:
+        return []
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("*.toml") if p.is_file())
+
+
+def builtin_deck_files() -> list[Path]:
+    """The built-in deck files, sorted by name."""
+    return _deck_files(BUILTIN_DIR)
+
+
+def list_decks(user_dir: Path | str | None = None) -> tuple[list[Deck], list[str]]:
+    """Every built-in deck, then the facilitator's own from ``user_dir`` (if it exists).
+
+    A broken deck is left out and its problems are returned instead; nothing raises. A deck of his
+    whose file name is the id of a built-in deck is left out too, with a problem saying so.
+    """
+    decks: list[Deck] = []
+    problems: list[str] = []
+    for path in builtin_deck_files():
+        deck, found = _read(path, builtin=True)
+        problems.extend(found)
+        if deck is not None:
+            decks.append(deck)
+    builtin_ids = {path.stem.casefold() for path in builtin_deck_files()}
+    own: list[Deck] = []
+    for path in _deck_files(Path(user_dir) if user_dir is not None else None):
+        if path.stem.casefold() in builtin_ids:
+            problems.append(f"{path.name}: a built-in deck is already called '{path.stem}'; "
+                            "give your file another name")
+            continue
+        deck, found = _read(path, builtin=False)
+        problems.extend(found)
+        if deck is not None:
+            own.append(deck)
+    decks.sort(key=lambda d: d.title.casefold())
+    own.sort(key=lambda d: d.title.casefold())
+    return decks + own, problems
+
+
+def find_deck(deck_id: str, user_dir: Path | str | None = None) -> Deck:
+    """The deck with this id (a built-in one first). DeckError if there is none or it is broken.
+
+    The id is only compared with file names found on disk, never joined into a path.
+    """
+    builtin = builtin_deck_files()
+    builtin_ids = {path.stem.casefold() for path in builtin}
+    own = [path for path in _deck_files(Path(user_dir) if user_dir is not None else None)
+           if path.stem.casefold() not in builtin_ids]
+    for path, is_builtin in [(p, True) for p in builtin] + [(p, False) for p in own]:
+        if path.stem == deck_id:
+            deck, problems = _read(path, builtin=is_builtin)
+            if problems:
+                raise DeckError(problems)
+            return deck
+    raise DeckError([f"there is no deck called '{deck_id}'"])
+
+
+# --- a new deck of his own ---------------------------------------------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _toml_string(value: str) -> str:
+    """A TOML basic string holding ``value`` on one line."""
+    return json.dumps(" ".join(_CONTROL.sub(" ", value).split()), ensure_ascii=False)
+
+
+def starter_deck_text(title: str) -> str:
+    """A small, commented deck with one item of every kind, titled ``title``."""
+    title = " ".join(_CONTROL.sub(" ", str(title)).split())[:TITLE_MAX].strip() or "My evening"
+    text = STARTER_FILE.read_text(encoding="utf-8")
+    text, titled = re.subn(r"^title = .*$", lambda _: f"title = {_toml_string(title)}", text,
+                           count=1, flags=re.M)
+    text, summed = re.subn(r"^summary = .*$",
+                           lambda _: f"summary = {_toml_string(STARTER_SUMMARY)}", text,
+                           count=1, flags=re.M)
+    if not (titled and summed):  # starter.toml lost its one-line title or summary
+        raise RuntimeError("prompts/decks/starter.toml needs one-line title and summary")
+    return text
+
+
+def _file_stem(name: str) -> str:
+    stem = re.sub(r"[^\w]+", "-", name.casefold(), flags=re.UNICODE).strip("-_")
+    return stem[:60].strip("-_")
+
+
+def write_starter(name: str, user_dir: Path | str) -> Path:
+    """Write a starter deck called NAME into ``user_dir``; return its path.
+
+    The file name is NAME in lowercase with dashes ("Monday night" -> monday-night.toml) and the
+    title is NAME as written. Refuses (DeckError) an empty name, the id of a built-in deck, and a
+    file that already exists: it never overwrites.
+    """
+    stem = _file_stem(str(name))
+    if not stem:
+        raise DeckError([f"'{name}' cannot be a deck name; use letters or digits"])
+    if stem.casefold() in {path.stem.casefold() for path in builtin_deck_files()}:
+        raise DeckError([f"a built-in deck is already called '{stem}'; choose another name"])
+    words = " ".join(str(name).replace("-", " ").replace("_", " ").split())
+    title = words if words != words.lower() else words[:1].upper() + words[1:]
+    folder = Path(user_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{stem}.toml"
+    try:
+        with path.open("x", encoding="utf-8", newline="\n") as handle:
+            handle.write(starter_deck_text(title))
+    except FileExistsError:
+        raise DeckError([f"{path} already exists; choose another name, or edit that file"])
+    return path

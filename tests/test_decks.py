@@ -1,0 +1,711 @@
+"""Decks: the format, the validator, the loader, and the content of the built-in decks."""
+
+from __future__ import annotations
+
+import textwrap
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+import prompts
+from facilitator.kinds import KINDS
+from prompts import DeckError, check_decks, find_deck, list_decks, load_deck, write_starter
+from prompts.schema import DEFAULT_AXES, validate_item
+
+BUILTIN = sorted(prompts.BUILTIN_DIR.glob("*.toml"))
+EVENINGS = [path for path in BUILTIN if path.stem != "starter"]
+THEMES = {
+    "how-we-meet", "two-sides", "closeness-distance", "what-we-were-taught", "under-the-anger",
+    "holding-on",
+}
+STARTER_ITEMS = [
+    ("welcome", "discussion"),
+    ("checkin-feeling", "choice"),
+    ("checkin-strength", "scale"),
+    ("compass-tonight", "compass"),
+    ("tonight-wish", "multi"),
+    ("on-your-mind", "text"),
+    ("checkout-word", "words"),
+]
+
+
+def deck_file(folder: Path, text: str, name: str = "evening.toml") -> Path:
+    path = folder / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+GOOD = """\
+    title = "Monday"
+
+    [[items]]
+    id = "tonight"
+    kind = "scale"
+    prompt = "How are you tonight?"
+    scale_min = 0
+    scale_max = 10
+"""
+
+
+# --- the built-in decks ------------------------------------------------------------------------
+
+
+def test_kinds_match_the_server():
+    assert prompts.schema.KINDS == KINDS
+
+
+@pytest.mark.parametrize("path", BUILTIN, ids=[p.stem for p in BUILTIN])
+def test_builtin_deck_validates(path):
+    assert check_decks([path]) == []
+    deck = load_deck(path)
+    assert deck.id == path.stem
+    assert deck.builtin is True
+    assert deck.title and deck.summary and deck.minutes
+    for item in deck.items:
+        assert item["note"], f"{path.name}, item '{item['key']}' has no facilitator note"
+
+
+@pytest.mark.parametrize("path", EVENINGS, ids=[p.stem for p in EVENINGS])
+def test_evening_is_a_real_evening(path):
+    deck = load_deck(path)
+    kinds = [item["kind"] for item in deck.items]
+    assert 8 <= len(deck.items) <= 15
+    assert deck.minutes == 120  # 6:30 to 8:30 PM
+    assert sum(item["minutes"] for item in deck.items) <= deck.minutes
+    assert len(set(kinds) - {"discussion"}) >= 3
+    assert kinds.count("discussion") >= 3
+    # discussion prompts between polls: never more than three polls in a row
+    run = 0
+    for kind in kinds:
+        run = 0 if kind == "discussion" else run + 1
+        assert run <= 3
+    # every evening opens with the agreements and a check-in, and ends with a check-out
+    keys = [item["key"] for item in deck.items]
+    assert keys[0] == "agreements"
+    assert {"checkin-feeling", "checkin-strength", "checkin-round"} <= set(keys[:7])
+    assert keys[-1] == "checkout-round"
+
+
+def test_the_themes_are_covered():
+    decks = {path.stem: load_deck(path) for path in EVENINGS}
+    assert set(decks) == THEMES
+    keys = {deck_id: {item["key"] for item in deck.items} for deck_id, deck in decks.items()}
+    feeling = next(i for i in decks["how-we-meet"].items if i["key"] == "checkin-feeling")
+    assert feeling["options"][:5] == ["Mad", "Sad", "Glad", "Scared", "Ashamed"]
+    assert {"agreements", "checkin-strength", "checkout-word"} <= keys["how-we-meet"]
+    assert "compass-tonight" in keys["two-sides"] and "compass-leaving" in keys["two-sides"]
+    assert {"when-they-want-more", "when-they-want-space"} <= keys["closeness-distance"]
+    assert {"taught-messages", "care-how"} <= keys["what-we-were-taught"]
+    steps = ["anger-trigger", "anger-first-reaction", "anger-what-i-did", "anger-underneath",
+             "anger-need"]
+    anger = [item["key"] for item in decks["under-the-anger"].items]
+    assert [key for key in anger if key in steps] == steps
+    needs = {item["key"]: item["kind"] for item in decks["holding-on"].items}
+    for part in ("emotional", "connection", "autonomy", "security"):
+        assert needs[f"needs-{part}"] == "multi"
+
+
+def test_a_shared_id_is_the_same_question_everywhere():
+    """Results are compared across meetings by id, so an id must always ask the same thing."""
+    seen = defaultdict(list)
+    for path in BUILTIN:
+        for item in load_deck(path).items:
+            question = {k: v for k, v in item.items() if k not in ("note", "minutes")}
+            seen[item["key"]].append((path.stem, question))
+    for key, uses in seen.items():
+        first = uses[0][1]
+        for deck_id, question in uses[1:]:
+            assert question == first, f"'{key}' in {deck_id} differs from {uses[0][0]}"
+    assert len(seen["checkin-feeling"]) == len(BUILTIN)
+    assert len(seen["compass-tonight"]) >= 4
+
+
+def test_starter_deck_has_every_kind():
+    deck = find_deck("starter", None)
+    assert [(item["key"], item["kind"]) for item in deck.items] == STARTER_ITEMS
+    assert {kind for _, kind in STARTER_ITEMS} == set(KINDS)
+
+
+def test_normalised_items_match_the_protocol():
+    items = {item["key"]: item for item in find_deck("starter", None).items}
+    assert items["welcome"] == {
+        "key": "welcome", "kind": "discussion", "prompt": items["welcome"]["prompt"],
+        "note": items["welcome"]["note"], "minutes": 3,
+    }
+    assert items["checkin-feeling"]["options"][0] == "Mad"
+    assert items["tonight-wish"]["max"] == 2
+    assert items["checkin-strength"]["scale"] == {
+        "min": 0, "max": 10, "min_label": "Barely there", "max_label": "Fills me up"}
+    assert items["compass-tonight"]["axes"] == DEFAULT_AXES
+    assert items["checkout-word"]["max_words"] == 3
+    assert set(items["on-your-mind"]) == {"key", "kind", "prompt", "note", "minutes"}
+
+
+# --- broken decks: one mistake each, one exact message each -------------------------------------
+
+BROKEN = [
+    ("toml syntax error", """\
+        title = "Monday
+
+        [[items]]
+     """, "evening.toml, line 1: not valid TOML: a quote is not closed on this line"),
+    ("toml bare text", """\
+        title = Monday
+     """, "evening.toml, line 1: not valid TOML: a value is not valid; text must be in quotes"),
+    ("toml key twice", """\
+        title = "Monday"
+        title = "Tuesday"
+     """, "evening.toml, line 2: not valid TOML: this name was already given a value above"),
+    ("toml unclosed list", """\
+        title = "Monday"
+        [[items]]
+        options = ["a", "b"
+     """, "evening.toml, at the end: not valid TOML: unclosed array"),
+    ("missing title", """\
+        [[items]]
+        id = "tonight"
+        kind = "discussion"
+        prompt = "Welcome."
+     """, "evening.toml: title is missing"),
+    ("empty title", """\
+        title = "  "
+        [[items]]
+        id = "tonight"
+        kind = "discussion"
+        prompt = "Welcome."
+     """, "evening.toml: title is empty"),
+    ("unknown deck field", """\
+        title = "Monday"
+        sumary = "A night."
+        [[items]]
+        id = "tonight"
+        kind = "discussion"
+        prompt = "Welcome."
+     """, "evening.toml: unknown field 'sumary' (did you mean 'summary'?)"),
+    ("item field above the items", """\
+        title = "Monday"
+        prompt = "Welcome."
+        [[items]]
+        id = "tonight"
+        kind = "discussion"
+        prompt = "Welcome."
+     """, "evening.toml: unknown field 'prompt'; item fields go below an [[items]] line"),
+    ("no items", """\
+        title = "Monday"
+     """, "evening.toml: there are no items; add at least one [[items]] table"),
+    ("items misspelt", """\
+        title = "Monday"
+        [[items]]
+        id = "tonight"
+        kind = "discussion"
+        prompt = "Welcome."
+        [[item]]
+        id = "break"
+     """, "evening.toml: unknown field 'item' (did you mean 'items'?)"),
+    ("items not tables", """\
+        title = "Monday"
+        items = ["Welcome."]
+     """, "evening.toml, item 1: each item must be an [[items]] table with id, kind and prompt"),
+    ("deck minutes not a number", """\
+        title = "Monday"
+        minutes = "two hours"
+        [[items]]
+        id = "tonight"
+        kind = "discussion"
+        prompt = "Welcome."
+     """, "evening.toml: minutes must be a whole number"),
+    ("unknown kind", """\
+        title = "Monday"
+        [[items]]
+        id = "tonight"
+        kind = "slider"
+        prompt = "How are you?"
+     """, "evening.toml, item 'tonight': kind 'slider' is not one of "
+         "choice, multi, scale, compass, words, text, discussion"),
+    ("missing kind", """\
+        title = "Monday"
+        [[items]]
+        id = "tonight"
+        prompt = "How are you?"
+     """, "evening.toml, item 'tonight': kind is missing"),
+    ("missing prompt", """\
+        title = "Monday"
+        [[items]]
+        id = "tonight"
+        kind = "discussion"
+     """, "evening.toml, item 'tonight': prompt is missing"),
+    ("empty prompt", """\
+        title = "Monday"
+        [[items]]
+        id = "tonight"
+        kind = "discussion"
+        prompt = ""
+     """, "evening.toml, item 'tonight': prompt is empty"),
+    ("prompt too long", f"""\
+        title = "Monday"
+        [[items]]
+        id = "tonight"
+        kind = "discussion"
+        prompt = "{'a' * 301}"
+     """, "evening.toml, item 'tonight': prompt is 301 characters long; the most is 300"),
+    ("prompt not text", """\
+        title = "Monday"
+        [[items]]
+        id = "tonight"
+        kind = "discussion"
+        prompt = 7
+     """, "evening.toml, item 'tonight': prompt must be text in quotes"),
+    ("duplicate id", """\
+        title = "Monday"
+        [[items]]
+        id = "tonight"
+        kind = "discussion"
+        prompt = "Welcome."
+        [[items]]
+        id = "break"
+        kind = "discussion"
+        prompt = "Break."
+        [[items]]
+        id = "tonight"
+        kind = "discussion"
+        prompt = "Goodbye."
+     """, "evening.toml, item 'tonight': the id is used by more than one item (items 1 and 3)"),
+    ("missing id", """\
+        title = "Monday"
+        [[items]]
+        kind = "discussion"
+        prompt = "Welcome."
+     """, "evening.toml, item 1: id is missing"),
+    ("empty id", """\
+        title = "Monday"
+        [[items]]
+        id = "tonight"
+        kind = "discussion"
+        prompt = "Welcome."
+        [[items]]
+        id = ""
+        kind = "discussion"
+        prompt = "Goodbye."
+     """, "evening.toml, item 2: id is empty"),
+    ("id with spaces", """\
+        title = "Monday"
+        [[items]]
+        id = "How are you"
+        kind = "discussion"
+        prompt = "Welcome."
+     """, "evening.toml, item 'How are you': id 'How are you' may only use lowercase letters, "
+         "digits, - and _"),
+    ("choice with one option", """\
+        title = "Monday"
+        [[items]]
+        id = "tonight"
+        kind = "choice"
+        prompt = "How are you?"
+        options = ["Fine"]
+     """, "evening.toml, item 'tonight': options has 1 entry; a choice item needs 2 to 12"),
+    ("choice with thirteen options", f"""\
+        title = "Monday"
+        [[items]]
+        id = "tonight"
+        kind = "choice"
+        prompt = "How are you?"
+        options = {[str(n) for n in range(13)]!r}
+     """.replace("'", '"'),
+     "evening.toml, item 'tonight': options has 13 entries; a choice item needs 2 to 12"),
+    ("choice without options", """\
+        title = "Monday"
+        [[items]]
+        id = "tonight"
+        kind = "choice"
+        prompt = "How are you?"
+     """, "evening.toml, item 'tonight': options is missing"),
+    ("options not a list", """\
+        title = "Monday"
+        [[items]]
+        id = "tonight"
+        kind = "choice"
+        prompt = "How are you?"
+        options = "Fine, Bad"
+     """, "evening.toml, item 'tonight': options must be a list of text, like [\"Yes\", \"No\"]"),
+    ("option repeated", """\
+        title = "Monday"
+        [[items]]
+        id = "tonight"
+        kind = "choice"
+        prompt = "How are you?"
+        options = ["Sad", "Glad", "sad"]
+     """, "evening.toml, item 'tonight': option 3 'sad' repeats option 1"),
+    ("option empty", """\
+        title = "Monday"
+        [[items]]
+        id = "tonight"
+        kind = "choice"
+        prompt = "How are you?"
+        options = ["Sad", " "]
+     """, "evening.toml, item 'tonight': option 2 is empty"),
+    ("option too long", f"""\
+        title = "Monday"
+        [[items]]
+        id = "tonight"
+        kind = "choice"
+        prompt = "How are you?"
+        options = ["Sad", "{'b' * 81}"]
+     """, "evening.toml, item 'tonight': option 2 is 81 characters long; the most is 80"),
+    ("multi max more than options", """\
+        title = "Monday"
+        [[items]]
+        id = "tonight"
+        kind = "multi"
+        prompt = "What do you need?"
+        options = ["Rest", "Company", "Quiet", "Work"]
+        max = 5
+     """, "evening.toml, item 'tonight': max 5 is more than the 4 options"),
+    ("multi max zero", """\
+        title = "Monday"
+        [[items]]
+        id = "tonight"
+        kind = "multi"
+        prompt = "What do you need?"
+        options = ["Rest", "Company"]
+        max = 0
+     """, "evening.toml, item 'tonight': max 0 must be at least 1"),
+    ("multi without max", """\
+        title = "Monday"
+        [[items]]
+        id = "tonight"
+        kind = "multi"
+        prompt = "What do you need?"
+        options = ["Rest", "Company"]
+     """, "evening.toml, item 'tonight': max is missing"),
+    ("scale min not below max", """\
+        title = "Monday"
+        [[items]]
+        id = "tonight"
+        kind = "scale"
+        prompt = "How are you?"
+        scale_min = 10
+        scale_max = 5
+     """, "evening.toml, item 'tonight': scale min 10 is not below max 5"),
+    ("scale min equals max", """\
+        title = "Monday"
+        [[items]]
+        id = "tonight"
+        kind = "scale"
+        prompt = "How are you?"
+        scale_min = 3
+        scale_max = 3
+     """, "evening.toml, item 'tonight': scale min 3 is not below max 3"),
+    ("scale too many points", """\
+        title = "Monday"
+        [[items]]
+        id = "tonight"
+        kind = "scale"
+        prompt = "How are you?"
+        scale_min = 0
+        scale_max = 100
+     """, "evening.toml, item 'tonight': scale from 0 to 100 has 101 points; the most is 11"),
+    ("scale with a decimal", """\
+        title = "Monday"
+        [[items]]
+        id = "tonight"
+        kind = "scale"
+        prompt = "How are you?"
+        scale_min = 0
+        scale_max = 10.0
+     """, "evening.toml, item 'tonight': scale_max must be a whole number"),
+    ("scale without max", """\
+        title = "Monday"
+        [[items]]
+        id = "tonight"
+        kind = "scale"
+        prompt = "How are you?"
+        scale_min = 0
+     """, "evening.toml, item 'tonight': scale_max is missing"),
+    ("scale label too long", f"""\
+        title = "Monday"
+        [[items]]
+        id = "tonight"
+        kind = "scale"
+        prompt = "How are you?"
+        scale_min = 0
+        scale_max = 10
+        max_label = "{'c' * 41}"
+     """, "evening.toml, item 'tonight': max_label is 41 characters long; the most is 40"),
+    ("compass empty label", """\
+        title = "Monday"
+        [[items]]
+        id = "tonight"
+        kind = "compass"
+        prompt = "Where are you?"
+        y_label = ""
+     """, "evening.toml, item 'tonight': y_label is empty"),
+    ("words max too big", """\
+        title = "Monday"
+        [[items]]
+        id = "tonight"
+        kind = "words"
+        prompt = "One word?"
+        max_words = 8
+     """, "evening.toml, item 'tonight': max_words 8 is not between 1 and 5"),
+    ("unknown item field", """\
+        title = "Monday"
+        [[items]]
+        id = "tonight"
+        kind = "discussion"
+        prompt = "Welcome."
+        notes = "Read it out."
+     """, "evening.toml, item 'tonight': unknown field 'notes' (did you mean 'note'?)"),
+    ("unknown item field without a guess", """\
+        title = "Monday"
+        [[items]]
+        id = "tonight"
+        kind = "discussion"
+        prompt = "Welcome."
+        colour = "red"
+     """, "evening.toml, item 'tonight': unknown field 'colour'"),
+    ("field of another kind", """\
+        title = "Monday"
+        [[items]]
+        id = "tonight"
+        kind = "scale"
+        prompt = "How are you?"
+        scale_min = 0
+        scale_max = 10
+        options = ["Low", "High"]
+     """, "evening.toml, item 'tonight': options does not belong on a scale item"),
+    ("item minutes zero", """\
+        title = "Monday"
+        [[items]]
+        id = "tonight"
+        kind = "discussion"
+        prompt = "Welcome."
+        minutes = 0
+     """, "evening.toml, item 'tonight': minutes 0 is not between 1 and 180"),
+    ("minutes true", """\
+        title = "Monday"
+        [[items]]
+        id = "tonight"
+        kind = "discussion"
+        prompt = "Welcome."
+        minutes = true
+     """, "evening.toml, item 'tonight': minutes must be a whole number"),
+    ("note not text", """\
+        title = "Monday"
+        [[items]]
+        id = "tonight"
+        kind = "discussion"
+        prompt = "Welcome."
+        note = ["Read it out."]
+     """, "evening.toml, item 'tonight': note must be text in quotes"),
+]
+
+
+@pytest.mark.parametrize("text, expected", [case[1:] for case in BROKEN],
+                         ids=[case[0] for case in BROKEN])
+def test_broken_deck_gives_one_clear_problem(tmp_path, text, expected):
+    path = deck_file(tmp_path, text)
+    assert check_decks([path]) == [expected]
+    with pytest.raises(DeckError) as caught:
+        load_deck(path)
+    assert caught.value.problems == [expected]
+    assert str(caught.value) == expected
+
+
+def test_every_problem_is_listed_one_per_line(tmp_path):
+    path = deck_file(tmp_path, """\
+        title = "Monday"
+        [[items]]
+        id = "tonight"
+        kind = "scale"
+        prompt = "How are you?"
+        scale_min = 10
+        scale_max = 5
+        [[items]]
+        id = "needs"
+        kind = "multi"
+        prompt = "What do you need?"
+        options = ["Rest"]
+        max = 2
+    """)
+    expected = [
+        "evening.toml, item 'tonight': scale min 10 is not below max 5",
+        "evening.toml, item 'needs': options has 1 entry; a multi item needs 2 to 12",
+    ]
+    assert check_decks([path]) == expected
+    with pytest.raises(DeckError) as caught:
+        load_deck(path)
+    assert str(caught.value) == "\n".join(expected)
+
+
+def test_check_decks_reports_many_files_and_missing_ones(tmp_path):
+    good = deck_file(tmp_path, GOOD, "good.toml")
+    bad = deck_file(tmp_path, 'title = "x"\n', "bad.toml")
+    assert check_decks([good]) == []
+    assert check_decks([good, bad, tmp_path / "gone.toml"]) == [
+        "bad.toml: there are no items; add at least one [[items]] table",
+        "gone.toml: there is no such file",
+    ]
+
+
+def test_a_deck_saved_by_windows_notepad_loads(tmp_path):
+    path = tmp_path / "notepad.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + textwrap.dedent(GOOD).replace("\n", "\r\n").encode())
+    assert load_deck(path).items[0]["scale"]["max"] == 10
+
+
+def test_a_deck_that_is_not_utf8(tmp_path):
+    path = tmp_path / "latin.toml"
+    path.write_bytes('title = "Caf\xe9"\n'.encode("latin-1"))
+    assert check_decks([path]) == ["latin.toml: is not UTF-8 text; save it again as UTF-8"]
+
+
+# --- one item, as the console sends it ---------------------------------------------------------
+
+
+def test_item_added_on_the_spot_needs_no_id():
+    item, problems = validate_item(
+        {"kind": "multi", "prompt": " What do you need? ", "options": ["Rest", "Company"],
+         "max": 1},
+        "new poll", require_key=False)
+    assert problems == []
+    assert item == {"key": "", "kind": "multi", "prompt": "What do you need?",
+                    "options": ["Rest", "Company"], "max": 1, "note": "", "minutes": None}
+
+
+def test_item_problems_without_a_place_are_bare_sentences():
+    item, problems = validate_item({"kind": "scale", "prompt": "How?", "scale_min": 5,
+                                    "scale_max": 5}, "", require_key=False)
+    assert item is None
+    assert problems == ["scale min 5 is not below max 5"]
+
+
+def test_item_defaults():
+    compass, _ = validate_item({"id": "c", "kind": "compass", "prompt": "Where?"}, "x")
+    words, _ = validate_item({"id": "w", "kind": "words", "prompt": "Word?"}, "x")
+    scale, _ = validate_item({"id": "s", "kind": "Scale", "prompt": "How?", "scale_min": 1,
+                              "scale_max": 5}, "x")
+    assert compass["axes"] == {"x": "Connection", "y": "Space to myself", "low": "A little",
+                               "high": "A lot"}
+    assert words["max_words"] == 3
+    assert scale["kind"] == "scale"
+    assert scale["scale"] == {"min": 1, "max": 5, "min_label": "", "max_label": ""}
+
+
+def test_item_must_be_a_table():
+    assert validate_item(["kind"], "console") == (
+        None, ["console: each item must be an [[items]] table with id, kind and prompt"])
+
+
+def test_require_key_still_checks_a_given_id():
+    _, problems = validate_item({"id": "Bad Id", "kind": "text", "prompt": "Hi"}, "console",
+                                require_key=False)
+    assert problems == [
+        "console, item 'Bad Id': id 'Bad Id' may only use lowercase letters, digits, - and _"]
+
+
+# --- the facilitator's own decks ---------------------------------------------------------------
+
+
+def test_list_decks_adds_his_decks_and_reports_broken_ones(tmp_path):
+    deck_file(tmp_path, GOOD, "monday.toml")
+    deck_file(tmp_path, 'title = "Broken"\n[[items]]\nid = "a"\n', "broken.toml")
+    deck_file(tmp_path, GOOD, "two-sides.toml")
+    (tmp_path / "notes.txt").write_text("not a deck")
+    decks, problems = list_decks(tmp_path)
+    ids = [deck.id for deck in decks]
+    assert set(ids) == {path.stem for path in BUILTIN} | {"monday"}
+    assert ids[-1] == "monday"
+    mine = decks[-1]
+    assert mine.builtin is False and mine.title == "Monday" and mine.path == tmp_path / "monday.toml"
+    assert all(deck.builtin for deck in decks[:-1])
+    assert problems == [
+        "broken.toml, item 'a': kind is missing",
+        "broken.toml, item 'a': prompt is missing",
+        "two-sides.toml: a built-in deck is already called 'two-sides'; give your file another name",
+    ]
+
+
+def test_list_decks_without_a_user_folder(tmp_path):
+    decks, problems = list_decks(tmp_path / "nowhere")
+    assert problems == []
+    assert len(decks) == len(BUILTIN)
+    assert list_decks(None) == (decks, [])
+
+
+def test_find_deck(tmp_path):
+    deck_file(tmp_path, GOOD, "monday.toml")
+    deck_file(tmp_path, 'title = "Broken"\n', "broken.toml")
+    assert find_deck("under-the-anger", tmp_path).builtin is True
+    assert find_deck("monday", tmp_path).items[0]["key"] == "tonight"
+    with pytest.raises(DeckError, match="^broken.toml: there are no items"):
+        find_deck("broken", tmp_path)
+    for missing in ("tuesday", "../decks/starter", "", None):
+        with pytest.raises(DeckError, match="^there is no deck called"):
+            find_deck(missing, tmp_path)
+
+
+def test_deck_as_dict_is_json_ready():
+    import json
+
+    data = find_deck("starter", None).as_dict()
+    assert json.loads(json.dumps(data)) == data
+    assert set(data) == {"id", "title", "summary", "minutes", "builtin", "items"}
+
+
+def test_write_starter_makes_a_valid_deck_and_never_overwrites(tmp_path):
+    folder = tmp_path / "decks"
+    path = write_starter("Monday night", folder)
+    assert path == folder / "monday-night.toml"
+    deck = load_deck(path)
+    assert deck.title == "Monday night"
+    assert deck.builtin is False
+    assert {item["kind"] for item in deck.items} == set(KINDS)
+    before = path.read_text(encoding="utf-8")
+    with pytest.raises(DeckError, match="already exists"):
+        write_starter("monday night", folder)
+    assert path.read_text(encoding="utf-8") == before
+    assert [d.id for d in list_decks(folder)[0] if not d.builtin] == ["monday-night"]
+
+
+def test_write_starter_refuses_bad_names(tmp_path):
+    with pytest.raises(DeckError, match="cannot be a deck name"):
+        write_starter(" -- ", tmp_path)
+    with pytest.raises(DeckError, match="a built-in deck is already called 'two-sides'"):
+        write_starter("Two sides", tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("title", ['Quotes " and \\ back', "Line\nbreak", "grief-and-loss", ""])
+def test_starter_text_is_valid_toml_for_any_title(tmp_path, title):
+    path = tmp_path / "x.toml"
+    path.write_text(prompts.starter_deck_text(title), encoding="utf-8")
+    deck = load_deck(path)
+    assert deck.title == (" ".join(title.split()) or "My evening")
+    assert deck.summary == prompts.STARTER_SUMMARY
+
+
+# --- the docs ----------------------------------------------------------------------------------
+
+README = Path(prompts.__file__).parent / "README.md"
+
+
+def test_readme_example_is_a_valid_deck_with_every_kind(tmp_path):
+    text = README.read_text(encoding="utf-8")
+    example = text.split("```toml\n", 1)[1].split("```", 1)[0]
+    deck = load_deck(deck_file(tmp_path, example, "example.toml"))
+    assert {item["kind"] for item in deck.items} == set(KINDS)
+    # an id it shares with a built-in deck asks the same question
+    builtin = {item["key"]: item for path in BUILTIN for item in load_deck(path).items}
+    for item in deck.items:
+        if item["key"] in builtin:
+            same = {k: v for k, v in builtin[item["key"]].items() if k not in ("note", "minutes")}
+            assert {k: v for k, v in item.items() if k not in ("note", "minutes")} == same
+
+
+def test_readme_names_every_field_and_every_builtin_deck():
+    text = README.read_text(encoding="utf-8")
+    for field in prompts.schema.FIELD_NAMES + prompts.schema.DECK_FIELD_NAMES:
+        assert f"`{field}`" in text or f"[[{field}]]" in text, field
+    for path in BUILTIN:
+        assert f"`{path.stem}`" in text, path.stem
