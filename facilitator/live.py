@@ -142,8 +142,6 @@ class Fireside:
                    "phones": phones}
         socketio.emit(events.COUNT, payload, namespace=events.FACILITATOR_NS, to=CONSOLE_ROOM)
         socketio.emit(events.COUNT, payload, namespace=events.FACILITATOR_NS, to=SCREEN_ROOM)
-        if item is not None and item["kind"] in ("words", "text"):
-            self.broadcast_console()
 
 
 # --- the facilitator namespace ----------------------------------------------------------
@@ -196,7 +194,7 @@ def facilitator_action(event, fields, broadcast="room"):
     return register
 
 
-@facilitator_action(events.START_MEETING, ("deck", "title", "floor"))
+@facilitator_action(events.START_MEETING, ("deck", "title", "floor", "live_results"))
 def start_meeting(room, payload):
     """Console starts a meeting from a deck or empty; everyone sees the waiting screen and the code."""
     title = payload.get("title")
@@ -205,7 +203,7 @@ def start_meeting(room, payload):
     deck = payload.get("deck")
     if deck is not None and not isinstance(deck, str):
         raise Refused("Choose a deck by its id.")
-    room.start_meeting(deck, title, payload.get("floor", 3))
+    room.start_meeting(deck, title, payload.get("floor", 3), payload.get("live_results", False))
 
 
 @facilitator_action(events.END_MEETING, (), broadcast="ended")

@@ -87,13 +87,14 @@ class Room:
                 entry["note"] = item.get("note") or ""
                 entry["minutes"] = item.get("minutes")
                 agenda.append(entry)
-                if item["kind"] in MODERATED_KINDS and item["answered"]:
+                if item["kind"] in MODERATED_KINDS and item["state"] in ("closed", "revealed"):
                     pending[str(item_id)] = self.pending_texts(item)
             m = self.meeting
             return {
                 "meeting": {"id": m["id"], "title": m["title"], "deck": m["deck"], "code": m["join_code"],
                             "join_url": join_url, "floor": m["privacy_floor"], "held_on": m["held_on"],
-                            "notes": m["notes"], "phones_joined": m["phones_joined"]},
+                            "notes": m["notes"], "phones_joined": m["phones_joined"],
+                            "live_results": bool(m["live_results"])},
                 "agenda": agenda,
                 "current": m["current_item"],
                 "decks": decks,
@@ -103,8 +104,14 @@ class Room:
             }
 
     def pending_texts(self, item):
-        """The words or sentences of a moderated poll, for the facilitator to approve."""
+        """The words or sentences of a closed moderated poll, once at least k men wrote one.
+
+        Not while the poll is open: a sentence that appears the moment a man looks up from his
+        phone would tell the facilitator whose it is. Not below the floor, for the same reason.
+        """
         values, _passed = self.store.answers(item["id"])
+        if len(values) < self.meeting["privacy_floor"]:
+            return []
         return tallies.pending_texts(item["kind"], values, self.store.moderation(item["id"]))
 
     # --- phones -----------------------------------------------------------------
@@ -146,7 +153,11 @@ class Room:
         return rules.ballot_id(self.meeting["meeting_key"], token, item_id)
 
     def answer(self, token, payload):
-        """Validate and store an answer (or pass); returns (item, what is stored), after commit."""
+        """Validate and store an answer (or pass); returns (item, what is stored, picture changed).
+
+        Only returns once the ballot is committed. In live mode the room's picture is redrawn
+        only after at least k new answers since the last picture, so no single answer shows.
+        """
         item_id, value, passed = rules.parse_answer(payload)
         with self._lock:
             if not self.meeting:
@@ -157,7 +168,21 @@ class Room:
             rules.check_answer_allowed(item)
             stored = None if passed else rules.validate_value(item, value)
             item["answered"] = self.store.record_answer(item_id, self._ballot(token, item_id), stored, passed)
-            return item, ({"pass": True} if passed else stored)
+            return item, ({"pass": True} if passed else stored), self._live_step(item)
+
+    def _live_step(self, item):
+        """In live mode, publish a new picture after every k new answers; True when it did."""
+        if not self.meeting["live_results"] or item["kind"] in MODERATED_KINDS:
+            return False
+        floor = self.meeting["privacy_floor"]
+        if item["answered"] - item.get("published_at", 0) < floor:
+            return False
+        result = self._tally(item)
+        if not result["shown"]:
+            return False
+        item["published_at"] = item["answered"]
+        self._set_state(item, "open", dict(result, live=True))
+        return True
 
     def withdraw(self, token):
         """Delete this phone's answers to every poll not yet revealed; returns how many."""
@@ -172,9 +197,11 @@ class Room:
 
     # --- the facilitator ----------------------------------------------------------
 
-    def start_meeting(self, deck_id=None, title=None, floor=DEFAULT_FLOOR):
+    def start_meeting(self, deck_id=None, title=None, floor=DEFAULT_FLOOR, live_results=False):
         """Start a meeting from a deck (or empty) with a fresh code and key."""
         with self._lock:
+            if not isinstance(live_results, bool):
+                raise Refused("live_results must be true or false.")
             if self.meeting:
                 raise Refused("A meeting is already running. End it before starting another.")
             floor = rules.clamp_floor(floor)
@@ -184,7 +211,7 @@ class Room:
                 items, deck_title = deck.items, deck.title
             self.store.start_meeting(title=(title or deck_title).strip()[:120], deck=deck_id or "", items=items,
                                      floor=floor, join_code=rules.new_join_code(),
-                                     meeting_key=rules.new_meeting_key())
+                                     meeting_key=rules.new_meeting_key(), live_results=live_results)
             self._load()
 
     def end_meeting(self):
@@ -241,6 +268,8 @@ class Room:
             to = rules.next_state(item, action)
             if action == "reopen" and confirm is not True:
                 raise Refused(rules.REOPEN_WARNING)
+            if to == "open":
+                item["published_at"] = 0  # a reopened poll starts its live steps again
             self._set_state(item, to, self._tally(item) if to == "revealed" else None)
 
     def _set_state(self, item, state, result=None):

@@ -22,7 +22,7 @@ from pathlib import Path
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 migrations = Migrations("fireside")
 
 
@@ -99,6 +99,13 @@ def m001_initial(db):
     db["fireside"].insert({"key": "schema_version", "value": str(SCHEMA_VERSION)})
 
 
+@migrations()
+def m002_live_results(db):
+    """A meeting may show results while a poll is open, in steps of at least k answers."""
+    db["meetings"].add_column("live_results", int, not_null_default=0)
+    db.execute("UPDATE fireside SET value = '2' WHERE key = 'schema_version'")
+
+
 def _loads(text, default=None):
     """JSON column to value, tolerating null."""
     return default if text is None else json.loads(text)
@@ -172,7 +179,8 @@ class Store:
         """Every meeting, newest first."""
         return self._rows("SELECT * FROM meetings ORDER BY id DESC")
 
-    def start_meeting(self, *, title, deck, items, floor, join_code, meeting_key, today=None):
+    def start_meeting(self, *, title, deck, items, floor, join_code, meeting_key, live_results=False,
+                      today=None):
         """Create a running meeting with its agenda; returns the meeting row."""
         held_on = (today or datetime.date.today()).isoformat()
         with self._tx() as db:
@@ -188,6 +196,7 @@ class Store:
                     "current_item": None,
                     "phones_joined": 0,
                     "notes": "",
+                    "live_results": int(live_results),
                 }
             ).last_pk
             for position, item in enumerate(items):

@@ -48,8 +48,10 @@ def _phone_action(handler):
 @_phone_action
 def answer(app, token, payload):
     """A phone answers or passes; acknowledged only after the ballot is committed."""
-    item, mine = app.room.answer(token, payload)
+    item, mine, picture_changed = app.room.answer(token, payload)
     app.count_changed()
+    if picture_changed:
+        app.broadcast_room()
     return {"item_id": item["id"], "mine": mine}
 
 

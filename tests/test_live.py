@@ -192,6 +192,8 @@ def test_words_appear_only_after_the_facilitator_approves_them(evening):
     feeling = evening.push("feeling")
     for phone, word in zip(phones, ["Tired", "tired!", "hopeful"]):
         phone.answer(feeling, word)
+    assert str(feeling) not in evening.console_state()["pending"]  # not while the poll is open
+    evening.do(events.CLOSE_POLL, item_id=feeling)
     pending = evening.console_state()["pending"][str(feeling)]
     assert sorted((p["text"], p["count"]) for p in pending) == [("hopeful", 1), ("tired", 2)]
     evening.do(events.REVEAL_POLL, item_id=feeling)

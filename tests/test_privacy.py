@@ -1,0 +1,304 @@
+"""Each privacy rule of Fireside's design, proved on the database file and on what the server sends."""
+
+import re
+import sqlite3
+import urllib.request
+
+import pytest
+from conftest import SocketConsole, SocketPhone
+
+from facilitator import events, socketio
+
+RECOGNISABLE_AGENT = "FiresideTestPhone/7.3 (Recognisable-Agent-4417)"
+
+
+def _db_files(data_dir):
+    """The database and its side files, as bytes."""
+    return b"".join(p.read_bytes() for p in sorted(data_dir.glob("fireside.db*")))
+
+
+def _every_value(db_path):
+    """Every table, column name and cell of the database, as one string."""
+    conn = sqlite3.connect(db_path)
+    try:
+        parts = []
+        for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+            cursor = conn.execute(f'SELECT * FROM "{table}"')
+            parts.append(table)
+            parts.extend(column[0] for column in cursor.description)
+            parts.extend(str(cell) for row in cursor for cell in row)
+        return "\n".join(parts)
+    finally:
+        conn.close()
+
+
+def _screen(app):
+    """A projector view connected from the laptop."""
+    return socketio.test_client(app, namespace=events.FACILITATOR_NS, auth={"view": "screen"},
+                                flask_test_client=app.test_client())
+
+
+def _payloads(test_client, namespace):
+    """Every event payload a test client received since last asked, with its name."""
+    return [(m["name"], m["args"][0]) for m in test_client.get_received(namespace)]
+
+
+# 1. No identity -----------------------------------------------------------------------------
+
+def test_no_address_or_user_agent_is_stored_or_printed(server, data_dir):
+    console = SocketConsole(server.url)
+    console.do(events.START_MEETING, deck="test-evening")
+    code = console.client.call(events.PUSH_ITEM, {"item_id": 999}, namespace=events.FACILITATOR_NS)
+    assert code["ok"] is False
+    request = urllib.request.Request(server.url + "/", headers={"User-Agent": RECOGNISABLE_AGENT})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert response.status == 200
+    join_code = _console_code(console)
+    phones = []
+    for _ in range(3):
+        phone = SocketPhone.__new__(SocketPhone)
+        phone.events, phone.welcome = [], None
+        import socketio as sio_client
+
+        phone.client = sio_client.Client(reconnection=False)
+        phone.client.on("*", phone._record, namespace=events.PARTICIPANT_NS)
+        phone.client.connect(server.url, namespaces=[events.PARTICIPANT_NS], auth={"code": join_code},
+                             transports=["websocket"], headers={"User-Agent": RECOGNISABLE_AGENT}, wait_timeout=5)
+        phone.wait_for(events.WELCOME)
+        phones.append(phone)
+    arrive = next(i["id"] for i in console.states[-1]["agenda"] if i["key"] == "arrive")
+    console.do(events.PUSH_ITEM, item_id=arrive)
+    for n, phone in enumerate(phones):
+        assert phone.call(events.ANSWER, {"item_id": arrive, "value": n})["ok"]
+    console.do(events.REVEAL_POLL, item_id=arrive)
+    for client in (*phones, console):
+        client.close()
+    server.stop()
+
+    output = server.output()
+    stored = _every_value(data_dir / "fireside.db")
+    raw = _db_files(data_dir)
+    assert "Recognisable-Agent" not in output and "Recognisable-Agent" not in stored
+    assert b"Recognisable-Agent" not in raw
+    # The only 127.0.0.1 Fireside prints is in the console and projector URLs it announces.
+    assert not re.search(r"127\.0\.0\.1(?!:\d+/)", output), output
+    assert "127.0.0.1" not in stored and b"127.0.0.1" not in raw
+
+
+def _console_code(console):
+    """The running meeting's code from the console's latest state."""
+    return console.states[-1]["meeting"]["code"]
+
+
+# 2. Unlinkable ballots ------------------------------------------------------------------------
+
+def test_no_column_joins_one_phones_answers_to_two_polls(evening, data_dir):
+    evening.start()
+    phones = [evening.phone() for _ in range(3)]
+    keys = ("arrive", "energy", "compass")
+    values = {"arrive": 1, "energy": 4, "compass": {"x": 70, "y": 20}}
+    for key in keys:
+        item_id = evening.push(key)
+        for phone in phones:
+            assert phone.answer(item_id, values[key])["ok"]
+
+    db = sqlite3.connect(data_dir / "fireside.db")
+    columns = [row[1] for row in db.execute("PRAGMA table_info(ballots)")]
+    assert columns == ["ballot", "item_id", "answer", "passed"]
+    rows = db.execute("SELECT ballot, item_id FROM ballots").fetchall()
+    assert len(rows) == 9 and len({ballot for ballot, _ in rows}) == 9
+    # WITHOUT ROWID: there is no hidden insertion order to sort by.
+    with pytest.raises(sqlite3.OperationalError):
+        db.execute("SELECT rowid FROM ballots")
+    db.close()
+    everything, raw = _every_value(data_dir / "fireside.db"), _db_files(data_dir)
+    for phone in phones:
+        assert phone.token not in everything and phone.token.encode() not in raw
+    for name in re.findall(r"\w+", everything.split("\n")[0]):
+        assert not re.search(r"token|addr|agent|device|time|created", name)
+
+
+def test_ending_the_meeting_destroys_key_and_ballots_and_keeps_only_tallies(evening, data_dir):
+    evening.start()
+    phones = [evening.phone() for _ in range(3)]
+    arrive = evening.push("arrive")
+    for n, phone in enumerate(phones):
+        phone.answer(arrive, n)
+    sentence = evening.push("sentence")
+    for phone, text in zip(phones, ["Unapproved words stay private alpha", "Beta sentence here", "Gamma one"]):
+        phone.answer(sentence, text)
+    key = evening.room.meeting["meeting_key"]
+    db = sqlite3.connect(data_dir / "fireside.db")
+    ballots = [row[0] for row in db.execute("SELECT ballot FROM ballots")]
+    db.close()
+    assert len(ballots) == 6
+
+    evening.do(events.END_MEETING)
+
+    db = sqlite3.connect(data_dir / "fireside.db")
+    assert db.execute("SELECT meeting_key, join_code, status FROM meetings").fetchone() == (None, None, "ended")
+    assert db.execute("SELECT COUNT(*) FROM ballots").fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM arrivals").fetchone()[0] == 0
+    results = dict(db.execute("SELECT key, result FROM items WHERE result IS NOT NULL").fetchall())
+    db.close()
+    assert '"counts": [1, 1, 1]' in results["arrive"]
+    raw = _db_files(data_dir)
+    assert key.encode() not in raw
+    for ballot in ballots:
+        assert ballot.encode() not in raw
+    assert b"Unapproved words stay private" not in raw
+
+
+# 3. Privacy floor -----------------------------------------------------------------------------
+
+DISTRIBUTION = {"counts", "points", "median", "words", "texts", "quadrants"}
+
+
+def _results(payload):
+    """Every tally (a dict with 'shown') anywhere inside a payload."""
+    if isinstance(payload, dict):
+        found = [payload] if "shown" in payload else []
+        return found + [r for value in payload.values() for r in _results(value)]
+    if isinstance(payload, (list, tuple)):
+        return [r for value in payload for r in _results(value)]
+    return []
+
+
+def _no_distribution(payload):
+    """True when no result in a payload (at any depth) is shown or carries a distribution."""
+    return all(not r["shown"] and not DISTRIBUTION & set(r) for r in _results(payload))
+
+
+@pytest.mark.parametrize("floor, answers", [(3, 2), (5, 4)])
+def test_below_the_floor_no_surface_receives_a_result(evening, floor, answers):
+    evening.start(floor=floor)
+    screen = _screen(evening.app)
+    phones = [evening.phone() for _ in range(answers + 2)]
+    compass = evening.push("compass")
+    for n, phone in enumerate(phones[:answers]):
+        phone.answer(compass, {"x": 10 * n, "y": 50})
+    for phone in phones[answers:]:
+        phone.pass_(compass)
+    evening.do(events.REVEAL_POLL, item_id=compass)
+    evening.do(events.END_MEETING)
+
+    surfaces = [_payloads(phone.client, events.PARTICIPANT_NS) for phone in phones]
+    surfaces.append(_payloads(screen, events.FACILITATOR_NS))
+    surfaces.append(_payloads(evening.console, events.FACILITATOR_NS))
+    for received in surfaces:
+        assert received, "every surface heard the reveal"
+        assert _no_distribution(received)
+    revealed = [p for name, p in surfaces[0] if name == events.ROOM and p["item"] and p["item"]["state"] == "revealed"]
+    assert revealed[-1]["item"]["result"] == {"kind": "compass", "shown": False, "answered": answers + 2,
+                                              "passed": 2, "floor": floor}
+
+
+def test_at_the_floor_the_result_reaches_every_surface(evening):
+    evening.start()
+    screen = _screen(evening.app)
+    phones = [evening.phone() for _ in range(3)]
+    compass = evening.push("compass")
+    for n, phone in enumerate(phones):
+        phone.answer(compass, {"x": 30 * n, "y": 80})
+    evening.do(events.REVEAL_POLL, item_id=compass)
+    shown = [p for name, p in _payloads(screen, events.FACILITATOR_NS) if name == events.SCREEN]
+    assert shown[-1]["item"]["result"]["points"] == [[0, 80], [30, 80], [60, 80]]
+    assert phones[0].last(events.ROOM)["item"]["result"]["quadrants"] == {"both": 1, "connection": 0,
+                                                                          "space": 2, "neither": 0}
+
+
+# 4. Timing-safe reveal ------------------------------------------------------------------------
+
+def test_while_a_poll_is_open_only_the_count_changes_between_answers(evening):
+    evening.start()
+    screen = _screen(evening.app)
+    phones = [evening.phone() for _ in range(5)]
+    energy = evening.push("energy")
+    watchers = [(p.client, events.PARTICIPANT_NS) for p in phones] + [(screen, events.FACILITATOR_NS),
+                                                                       (evening.console, events.FACILITATOR_NS)]
+    for client, namespace in watchers:
+        client.get_received(namespace)
+    for n, phone in enumerate(phones):
+        phone.answer(energy, n)
+        for client, namespace in watchers:
+            received = _payloads(client, namespace)
+            assert [name for name, _ in received] == [events.COUNT]
+            assert received[0][1]["answered"] == n + 1
+            assert set(received[0][1]) <= {"item_id", "answered", "phones"}
+
+
+def test_live_mode_draws_a_new_picture_only_every_k_answers(evening):
+    evening.start(live_results=True)
+    phones = [evening.phone() for _ in range(7)]
+    arrive = evening.push("arrive")
+    pictures = []
+    for n, phone in enumerate(phones):
+        phone.received()
+        phone.answer(arrive, n % 3)
+        pictures.append([p["item"]["result"] for p in phones[0].received(events.ROOM)])
+    drawn = [n + 1 for n, got in enumerate(pictures) if got]
+    assert drawn == [3, 6]
+    assert pictures[2][0]["counts"] == [1, 1, 1] and pictures[2][0]["live"] is True
+    assert pictures[5][0]["counts"] == [2, 2, 2]
+
+
+def test_reopening_explains_why_it_is_risky_and_changes_nothing_until_confirmed(evening):
+    evening.start()
+    phones = [evening.phone() for _ in range(3)]
+    arrive = evening.push("arrive")
+    for phone in phones:
+        phone.answer(arrive, 0)
+    evening.do(events.REVEAL_POLL, item_id=arrive)
+    phones[0].received()
+    refused = evening.try_(events.REOPEN_POLL, item_id=arrive)
+    assert refused["ok"] is False and "could be noticed" in refused["error"]
+    assert phones[0].received() == []
+
+
+# 5. Moderated free text ------------------------------------------------------------------------
+
+def test_sentences_reach_the_room_only_when_approved_and_never_with_times(evening):
+    evening.start()
+    screen = _screen(evening.app)
+    phones = [evening.phone() for _ in range(3)]
+    sentence = evening.push("sentence")
+    texts = ["I drove an hour to be here.", "First time in a group like this.", "Rough week."]
+    for phone, text in zip(phones, texts):
+        phone.answer(sentence, text)
+    evening.do(events.CLOSE_POLL, item_id=sentence)
+    evening.do(events.MODERATE, item_id=sentence, text="Rough week.", approved=True, export=True)
+    evening.do(events.REVEAL_POLL, item_id=sentence)
+    room = [p for name, p in _payloads(screen, events.FACILITATOR_NS) if name == events.SCREEN]
+    assert room[-1]["item"]["result"]["texts"] == ["Rough week."]
+    for phone in phones:
+        assert "I drove an hour" not in repr(phone.received())
+    assert not re.search(r"\d\d:\d\d", repr(room))
+
+
+# 6. Nothing leaves the room ------------------------------------------------------------------------
+
+def test_every_page_allows_only_fireside_itself(evening, client):
+    code = evening.start()
+    for path in ["/", f"/j/{code}", "/j/WRNG-CODE", "/join?code=nonsense", "/facilitator", "/screen",
+                 "/facilitator/qr.svg", "/p/static/vendor/socket.io.min.js", "/no-such-page"]:
+        response = client.get(path, buffered=True)
+        response.close()
+        policy = response.headers.get("Content-Security-Policy", "")
+        assert policy.startswith("default-src 'self'"), path
+        assert "http" not in policy.replace("ws://", "").replace("wss://", ""), path
+
+
+# 7. A man's own control --------------------------------------------------------------------------
+
+def test_a_phone_can_take_back_every_answer_not_yet_revealed(evening):
+    evening.start()
+    phones = [evening.phone() for _ in range(3)]
+    energy = evening.push("energy")
+    for phone in phones:
+        phone.answer(energy, 5)
+    compass = evening.push("compass")
+    phones[0].answer(compass, {"x": 1, "y": 2})
+    assert phones[0].emit(events.WITHDRAW) == {"ok": True, "withdrawn": 2}
+    assert evening.store.answers(compass) == ([], 0)
+    assert evening.store.answers(energy) == ([5, 5], 0)
+    assert phones[0].emit(events.SYNC)["mine"] is None
