@@ -1,0 +1,863 @@
+/* Fireside — the facilitator console. Plain ES2017, no build step.
+ *
+ * The server sends the whole picture in `console` events and live counts in `count`
+ * events (docs/protocol.md). This script redraws the changing parts from that picture,
+ * and keeps what the facilitator is typing (the add form, the notes) untouched.
+ */
+(function () {
+  'use strict';
+
+  var config = JSON.parse(document.getElementById('fireside-config').textContent);
+  var E = Object.assign({
+    CONSOLE: 'console', COUNT: 'count',
+    START_MEETING: 'start_meeting', END_MEETING: 'end_meeting',
+    PUSH_ITEM: 'push_item', CLEAR_ITEM: 'clear_item',
+    OPEN_POLL: 'open_poll', CLOSE_POLL: 'close_poll', REVEAL_POLL: 'reveal_poll',
+    REOPEN_POLL: 'reopen_poll', ADD_ITEM: 'add_item', MODERATE: 'moderate', SET_NOTES: 'set_notes'
+  }, config.events || {});
+
+  var KIND_LABELS = {
+    choice: 'Choice', multi: 'Several', scale: 'Scale', compass: 'Compass',
+    words: 'Words', text: 'Sentence', discussion: 'Discussion'
+  };
+  var STATE_LABELS = {
+    pending: 'Not shown yet', open: 'Open', closed: 'Closed',
+    revealed: 'Revealed', shown: 'Shown'
+  };
+  var ACK_TIMEOUT_MS = 10000;
+  var NOTES_DELAY_MS = 900;
+
+  var $ = function (id) { return document.getElementById(id); };
+
+  var data = null;          // the last `console` payload
+  var lastDecksKey = '';    // redraw the deck list only when it changes
+  var lastResultKey = '';   // redraw the chart only when the result changes
+  var notesDirty = false;
+  var notesTimer = null;
+  var busy = false;         // one facilitator action at a time
+
+  /* ---- small helpers ------------------------------------------------------------ */
+
+  function h(tag, attrs) {
+    var el = document.createElement(tag);
+    if (attrs) {
+      Object.keys(attrs).forEach(function (name) {
+        var value = attrs[name];
+        if (value === null || value === undefined || value === false) return;
+        if (name === 'text') el.textContent = value;
+        else if (name === 'className') el.className = value;
+        else el.setAttribute(name, value === true ? '' : String(value));
+      });
+    }
+    for (var i = 2; i < arguments.length; i++) {
+      var child = arguments[i];
+      if (child === null || child === undefined || child === false) continue;
+      el.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);
+    }
+    return el;
+  }
+
+  // Server errors are sentences; make sure they read as one.
+  function sentence(text) {
+    text = String(text || '').trim();
+    if (!text) return '';
+    text = text.charAt(0).toUpperCase() + text.slice(1);
+    return /[.!?\u2026]$/.test(text) ? text : text + '.';
+  }
+
+  function plural(n, one, many) { return n + ' ' + (n === 1 ? one : many); }
+
+  function itemById(id) {
+    if (!data || !data.agenda) return null;
+    for (var i = 0; i < data.agenda.length; i++) {
+      if (String(data.agenda[i].id) === String(id)) return data.agenda[i];
+    }
+    return null;
+  }
+
+  function isPoll(item) { return item && item.kind !== 'discussion'; }
+
+  /* ---- messages ----------------------------------------------------------------- */
+
+  function showMessage(text, tone) {
+    var box = $('messages');
+    var msg = h('div', { className: 'message message-' + (tone || 'error'), role: tone === 'ok' ? 'status' : 'alert' },
+      h('p', { className: 'message-text', text: text }),
+      h('button', { type: 'button', className: 'message-close', 'aria-label': 'Dismiss this message', text: '×' }));
+    msg.querySelector('button').addEventListener('click', function () { msg.remove(); });
+    while (box.children.length >= 2) box.firstElementChild.remove();
+    box.appendChild(msg);
+    setTimeout(function () { if (msg.isConnected) msg.remove(); }, tone === 'ok' ? 5000 : 20000);
+  }
+
+  // Screen-reader announcements, at most one every few seconds, so live counts never chatter.
+  var announceTimer = null;
+  var announcePending = null;
+  var announceLast = 0;
+  function announce(text) {
+    announcePending = text;
+    var wait = Math.max(0, announceLast + 4000 - Date.now());
+    if (announceTimer) return;
+    announceTimer = setTimeout(function () {
+      announceTimer = null;
+      announceLast = Date.now();
+      $('announcer').textContent = announcePending;
+    }, wait);
+  }
+
+  /* ---- talking to the server ---------------------------------------------------- */
+
+  var auth = { view: config.view || 'console' };
+  if (config.key) auth.key = config.key;
+  var socket = io(config.namespace || '/facilitator', { auth: auth });
+
+  // Send one action; resolve with the server's answer. Refusals are shown politely.
+  function send(event, payload, options) {
+    options = options || {};
+    return new Promise(function (resolve) {
+      if (!socket.connected) {
+        showMessage('Not connected to Fireside right now, so nothing was changed. It reconnects by itself; try again in a moment.');
+        resolve({ ok: false, error: 'not connected' });
+        return;
+      }
+      socket.timeout(ACK_TIMEOUT_MS).emit(event, payload || {}, function (err, answer) {
+        if (err) {
+          showMessage('Fireside did not answer in time. Check that it is still running on this laptop, then try again.');
+          resolve({ ok: false, error: 'timeout' });
+          return;
+        }
+        answer = answer || { ok: false, error: 'Fireside gave no answer.' };
+        if (!answer.ok && !options.quiet) {
+          showMessage(sentence(answer.error) || 'That did not work, and nothing was changed.');
+        }
+        resolve(answer);
+      });
+    });
+  }
+
+  // Disable the clicked button while its action is on the way, to avoid double sends.
+  function act(button, event, payload, options) {
+    if (busy) return Promise.resolve({ ok: false, error: 'busy' });
+    busy = true;
+    if (button) button.setAttribute('aria-busy', 'true');
+    return send(event, payload, options).then(function (answer) {
+      busy = false;
+      if (button) button.removeAttribute('aria-busy');
+      return answer;
+    });
+  }
+
+  /* ---- confirm dialog ----------------------------------------------------------- */
+
+  function confirmDialog(title, paragraphs, okLabel, tone) {
+    var dialog = $('confirm-dialog');
+    $('confirm-title').textContent = title;
+    var text = $('confirm-text');
+    text.textContent = '';
+    (Array.isArray(paragraphs) ? paragraphs : [paragraphs]).forEach(function (p) {
+      text.appendChild(h('p', { text: p }));
+    });
+    var ok = $('confirm-ok');
+    ok.textContent = okLabel || 'Yes';
+    ok.className = 'btn ' + (tone === 'danger' ? 'btn-danger-solid' : 'btn-primary');
+    return new Promise(function (resolve) {
+      if (typeof dialog.showModal !== 'function') {
+        resolve(window.confirm(title + '\n\n' + text.textContent));
+        return;
+      }
+      dialog.returnValue = '';
+      dialog.addEventListener('close', function onClose() {
+        dialog.removeEventListener('close', onClose);
+        resolve(dialog.returnValue === 'ok');
+      });
+      dialog.showModal();
+      $('confirm-cancel').focus();
+    });
+  }
+
+  /* ---- connection state --------------------------------------------------------- */
+
+  function setBanner(text) {
+    var banner = $('conn-banner');
+    banner.textContent = text || '';
+    banner.hidden = !text;
+  }
+
+  socket.on('connect', function () { setBanner(''); });
+  socket.on('disconnect', function (reason) {
+    if (reason === 'io server disconnect') {
+      setBanner('Fireside closed this connection. Reload the page to reconnect.');
+    } else {
+      setBanner('Lost the connection to Fireside. Reconnecting…');
+    }
+  });
+  socket.on('connect_error', function (err) {
+    var why = err && err.message && err.message !== 'xhr poll error' && err.message !== 'websocket error'
+      ? err.message : 'Is Fireside still running on this laptop?';
+    setBanner('Cannot reach Fireside. ' + why + ' Trying again…');
+  });
+
+  socket.on(E.CONSOLE, function (payload) {
+    data = payload || {};
+    render();
+  });
+
+  socket.on(E.COUNT, function (payload) {
+    if (!payload) return;
+    if (typeof payload.phones === 'number' && data) {
+      data.phones = payload.phones;
+      renderPhones();
+    }
+    var item = itemById(payload.item_id);
+    if (item && typeof payload.answered === 'number' && item.answered !== payload.answered) {
+      item.answered = payload.answered;
+      updateAnswered(item);
+      if (data && String(data.current) === String(item.id)) {
+        announce(plural(item.answered, 'man has', 'men have') + ' answered.');
+      }
+    }
+  });
+
+  /* ---- rendering ---------------------------------------------------------------- */
+
+  function render() {
+    var meeting = data && data.meeting;
+    var focus = rememberFocus();
+    if (!!meeting !== document.body.classList.contains('has-meeting')) window.scrollTo(0, 0);
+    document.documentElement.classList.toggle('has-meeting', !!meeting);
+    document.body.classList.toggle('has-meeting', !!meeting);
+    $('setup').hidden = !!meeting;
+    $('meeting').hidden = !meeting;
+    $('join-info').hidden = !meeting;
+    $('phones-wrap').hidden = !meeting;
+    $('end-meeting').hidden = !meeting;
+    $('history-link').hidden = !!meeting;
+    if (meeting) $('ended-notice').hidden = true;
+
+    if (!meeting) {
+      $('meeting-title').textContent = 'No meeting running';
+      $('join-code').textContent = '';
+      $('join-url').textContent = '';
+      renderDecks();
+    } else {
+      renderHeader(meeting);
+      renderPhones();
+      renderAgenda();
+      renderNow();
+      renderModeration();
+      renderNotes(meeting);
+    }
+    restoreFocus(focus);
+  }
+
+  // Redrawing replaces buttons; put keyboard focus back on the same action.
+  function rememberFocus() {
+    var el = document.activeElement;
+    if (!el || !el.dataset || !el.dataset.action) return null;
+    return { action: el.dataset.action, id: el.dataset.itemId, text: el.dataset.text, zone: el.closest('[id]') && el.closest('[id]').id };
+  }
+
+  function restoreFocus(f) {
+    if (!f || (document.activeElement && document.activeElement !== document.body)) return;
+    var zone = f.zone ? document.getElementById(f.zone) : null;
+    var candidates = (zone && zone.isConnected ? zone : document).querySelectorAll('[data-action="' + f.action + '"]');
+    for (var i = 0; i < candidates.length; i++) {
+      var c = candidates[i];
+      if ((f.id === undefined || c.dataset.itemId === f.id) && (f.text === undefined || c.dataset.text === f.text)) {
+        c.focus();
+        return;
+      }
+    }
+    // The action is gone (e.g. after "Back to waiting"): land on the next useful button nearby.
+    if (f.zone === 'now-body') ($('now-body').querySelector('button') || $('now-heading')).focus();
+  }
+
+  function renderHeader(meeting) {
+    $('meeting-title').textContent = meeting.title || 'Tonight\u2019s meeting';
+    $('join-code').textContent = meeting.code || '';
+    $('join-code').setAttribute('aria-label', 'Join code ' + (meeting.code || '').split('').join(' '));
+    $('join-url').textContent = meeting.join_url || '';
+  }
+
+  function renderPhones() {
+    var n = (data && data.phones) || 0;
+    $('phones-count').textContent = String(n);
+    $('phones-label').textContent = n === 1 ? 'phone here' : 'phones here';
+  }
+
+  /* -- setup -- */
+
+  function renderDecks() {
+    var decks = (data && data.decks) || [];
+    var key = JSON.stringify([decks, (data && data.deck_problems) || []]);
+    if (key === lastDecksKey) return;
+    lastDecksKey = key;
+    var list = $('deck-list');
+    var previous = (list.querySelector('input:checked') || {}).value;
+    list.textContent = '';
+    decks.forEach(function (deck, i) {
+      list.appendChild(deckOption(String(deck.id), deck.title || deck.id, deck.summary || '',
+        [deck.minutes ? deck.minutes + ' min' : '', typeof deck.items === 'number' ? plural(deck.items, 'item', 'items') : '']
+          .filter(Boolean).join(' · '),
+        previous ? previous === String(deck.id) : i === 0));
+    });
+    list.appendChild(deckOption('', 'Empty meeting', 'Start with nothing and add polls on the spot.', '',
+      previous === '' || (!previous && decks.length === 0)));
+
+    var problems = (data && data.deck_problems) || [];
+    var box = $('deck-problems');
+    box.textContent = '';
+    box.hidden = problems.length === 0;
+    if (problems.length) {
+      box.appendChild(h('p', { className: 'deck-problems-title',
+        text: problems.length === 1 ? 'One run-sheet could not be read:' : 'Some run-sheets could not be read:' }));
+      var ul = h('ul', {});
+      problems.forEach(function (p) { ul.appendChild(h('li', { text: String(p) })); });
+      box.appendChild(ul);
+    }
+  }
+
+  function deckOption(value, title, summary, meta, checked) {
+    var id = 'deck-' + (value || 'empty').replace(/[^a-zA-Z0-9_-]/g, '_');
+    var input = h('input', { type: 'radio', name: 'deck', id: id, value: value, className: 'deck-radio',
+      'data-deck-id': value, 'aria-describedby': id + '-summary' });
+    input.checked = !!checked;
+    return h('div', { className: 'deck' + (value ? '' : ' deck-empty') },
+      input,
+      h('label', { 'for': id, className: 'deck-card' },
+        h('span', { className: 'deck-title', text: title }),
+        meta ? h('span', { className: 'deck-meta', text: meta }) : null,
+        h('span', { className: 'deck-summary', id: id + '-summary', text: summary })));
+  }
+
+  $('start-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var chosen = $('deck-list').querySelector('input:checked');
+    var floor = parseInt($('start-floor').value, 10);
+    if (!(floor >= 3)) {
+      showMessage('The privacy floor is at least 3, so no one can be picked out from a result.');
+      $('start-floor').value = '3';
+      $('start-floor').focus();
+      return;
+    }
+    var payload = { deck: chosen && chosen.value ? chosen.value : null, floor: floor };
+    if ($('start-live').checked) payload.live_results = true;
+    var title = $('start-title').value.trim();
+    if (title) payload.title = title;
+    act($('start-meeting'), E.START_MEETING, payload).then(function (answer) {
+      if (answer.ok) {
+        $('start-title').value = '';
+        window.scrollTo(0, 0);
+        $('main').focus({ preventScroll: true });
+      }
+    });
+  });
+
+  /* -- agenda -- */
+
+  function itemActions(item, isCurrent, where) {
+    var buttons = [];
+    var id = item.id;
+    function btn(action, label, cls, title) {
+      buttons.push(h('button', { type: 'button', className: 'btn ' + (cls || 'btn-quiet'),
+        'data-action': action, 'data-item-id': id, title: title || null,
+        'aria-label': where === 'agenda' ? label + ': ' + item.prompt : null, text: label }));
+    }
+    if (!isCurrent) {
+      var next = nextItem();
+      var isNext = next && String(next.id) === String(id);
+      btn('push', item.state === 'pending' ? 'Show on phones' : 'Show again', isNext ? 'btn-primary' : 'btn-outline',
+        'Show this on every phone and on the projector');
+    }
+    if (isPoll(item)) {
+      if (item.state === 'open') {
+        btn('close', 'Close', 'btn-quiet', 'Stop taking answers, without showing the result');
+        btn('reveal', 'Reveal', isCurrent ? 'btn-primary' : 'btn-quiet', 'Show the result to the room; the poll locks');
+      } else if (item.state === 'closed') {
+        btn('open', 'Open', 'btn-quiet', 'Take answers again');
+        btn('reveal', 'Reveal', isCurrent ? 'btn-primary' : 'btn-quiet', 'Show the result to the room; the poll locks');
+      } else if (item.state === 'revealed') {
+        btn('reopen', 'Reopen', 'btn-quiet', 'Take answers again after the result was shown');
+      }
+    }
+    return buttons;
+  }
+
+  var lastCurrent = null;
+
+  function renderAgenda() {
+    var list = $('agenda');
+    var agenda = data.agenda || [];
+    list.textContent = '';
+    var done = 0;
+    agenda.forEach(function (item, i) {
+      if (item.state !== 'pending') done++;
+      list.appendChild(agendaItem(item, i + 1));
+    });
+    var minutes = agenda.reduce(function (sum, it) { return sum + (Number(it.minutes) || 0); }, 0);
+    $('agenda-meta').textContent = agenda.length
+      ? plural(agenda.length, 'item', 'items') + (minutes ? ' · about ' + minutes + ' min' : '') + ' · ' + done + ' used'
+      : '';
+    if (String(data.current) !== String(lastCurrent)) {
+      lastCurrent = data.current;
+      var current = list.querySelector('li.is-current');
+      if (current && current.scrollIntoView) current.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+    }
+    if (!agenda.length) {
+      list.appendChild(h('li', { className: 'agenda-empty' },
+        h('p', { text: 'The agenda is empty. Add a poll or a discussion prompt below — it can go to the phones at once.' })));
+    }
+  }
+
+  function agendaItem(item, number) {
+    var isCurrent = data.current !== null && data.current !== undefined && String(data.current) === String(item.id);
+    var details = itemDetails(item);
+    var li = h('li', {
+      className: 'item' + (isCurrent ? ' is-current' : '') + ' state-' + item.state,
+      'data-item-id': item.id, 'data-state': item.state, 'data-kind': item.kind,
+      'aria-current': isCurrent ? 'true' : null
+    },
+      h('div', { className: 'item-head' },
+        h('span', { className: 'item-number', 'aria-hidden': 'true', text: String(number) }),
+        h('span', { className: 'badge badge-kind', text: KIND_LABELS[item.kind] || item.kind }),
+        h('span', { className: 'badge badge-state state-' + item.state, 'data-role': 'state', text: STATE_LABELS[item.state] || item.state }),
+        isCurrent ? h('span', { className: 'badge badge-now', text: 'On phones now' }) : null,
+        item.minutes ? h('span', { className: 'item-minutes', text: item.minutes + ' min' }) : null),
+      h('p', { className: 'item-prompt', text: item.prompt }),
+      details ? h('p', { className: 'item-details', text: details }) : null,
+      item.note ? h('p', { className: 'item-note' }, h('span', { className: 'sr-only', text: 'Your note: ' }), item.note) : null);
+
+    var foot = h('div', { className: 'item-foot' });
+    foot.appendChild(isPoll(item)
+      ? h('p', { className: 'item-answered', 'data-role': 'answered', 'data-item-id': item.id },
+          h('span', { className: 'answered-count', 'data-role': 'answered-count', text: String(item.answered || 0) }),
+          ' answered')
+      : h('p', { className: 'item-answered' }));
+    var actions = h('div', { className: 'item-actions' });
+    itemActions(item, isCurrent, 'agenda').forEach(function (b) { actions.appendChild(b); });
+    foot.appendChild(actions);
+    li.appendChild(foot);
+    return li;
+  }
+
+  function itemDetails(item) {
+    if ((item.kind === 'choice' || item.kind === 'multi') && item.options) {
+      return (item.kind === 'multi' && item.max ? 'Up to ' + item.max + ': ' : '') + item.options.join(' · ');
+    }
+    if (item.kind === 'scale' && item.scale) {
+      var s = item.scale;
+      return s.min + (s.min_label ? ' (' + s.min_label + ')' : '') + ' to ' + s.max + (s.max_label ? ' (' + s.max_label + ')' : '');
+    }
+    if (item.kind === 'compass' && item.axes) {
+      return 'Across: ' + (item.axes.x || 'Connection') + ' · Up: ' + (item.axes.y || 'Space');
+    }
+    if (item.kind === 'words') {
+      return item.max_words ? 'Up to ' + plural(item.max_words, 'word', 'words') : '';
+    }
+    return '';
+  }
+
+  function updateAnswered(item) {
+    var nodes = document.querySelectorAll('[data-role="answered-count"]');
+    for (var i = 0; i < nodes.length; i++) {
+      var wrap = nodes[i].closest('[data-item-id]');
+      if (wrap && String(wrap.dataset.itemId) === String(item.id)) nodes[i].textContent = String(item.answered || 0);
+    }
+  }
+
+  /* -- now panel -- */
+
+  function isModerated(item) { return item && (item.kind === 'words' || item.kind === 'text'); }
+
+  function countHint(item) {
+    if (isModerated(item)) return 'Close the poll to read the answers and approve what the room may see, then reveal.';
+    if (data.meeting && data.meeting.live_results) {
+      return 'Live results: the room\u2019s picture updates after every ' + (data.meeting.floor || 3) + ' new answers.';
+    }
+    return 'The room sees only this number until you reveal.';
+  }
+
+  function nextItem() {
+    var agenda = data.agenda || [];
+    if (data.current !== null && data.current !== undefined) {
+      for (var i = 0; i < agenda.length - 1; i++) {
+        if (String(agenda[i].id) === String(data.current)) return agenda[i + 1];
+      }
+      return null;
+    }
+    for (var j = 0; j < agenda.length; j++) {
+      if (agenda[j].state === 'pending') return agenda[j];
+    }
+    return null;
+  }
+
+  function renderNow() {
+    var body = $('now-body');
+    var item = itemById(data.current);
+    var next = nextItem();
+    body.textContent = '';
+    $('now').classList.toggle('is-live', !!item);
+
+    drawResultIfChanged(item);
+
+    if (!item) {
+      body.appendChild(h('p', { className: 'now-waiting', text: 'The phones are waiting and the projector shows the join code.' }));
+      if (next) {
+        body.appendChild(h('p', { className: 'now-next-label' }, 'Next: ', h('span', { className: 'now-next-prompt', text: next.prompt })));
+        body.appendChild(h('div', { className: 'now-actions' },
+          h('button', { type: 'button', className: 'btn btn-primary btn-big', 'data-action': 'push', 'data-item-id': next.id,
+            'data-role': 'push-next', text: 'Show the next item' })));
+      } else {
+        body.appendChild(h('p', { className: 'hint', text: 'Show an item from the agenda, or add a poll below it.' }));
+      }
+      return;
+    }
+
+    body.appendChild(h('div', { className: 'now-badges' },
+      h('span', { className: 'badge badge-kind', text: KIND_LABELS[item.kind] || item.kind }),
+      h('span', { className: 'badge badge-state state-' + item.state, text: STATE_LABELS[item.state] || item.state })));
+    body.appendChild(h('p', { className: 'now-prompt', id: 'now-prompt', text: item.prompt }));
+
+    if (isPoll(item)) {
+      body.appendChild(h('p', { className: 'now-count', 'data-item-id': item.id, 'data-testid': 'now-answered' },
+        h('span', { className: 'now-count-number', 'data-role': 'answered-count', text: String(item.answered || 0) }),
+        h('span', { className: 'now-count-label', text: ' answered' }),
+        item.state === 'open' ? h('span', { className: 'now-count-hint', text: countHint(item) }) : null));
+    }
+    if (isModerated(item) && item.state === 'closed' && !((data.pending || {})[item.id] || []).length) {
+      body.appendChild(h('p', { className: 'hint now-hint', text: 'Fewer than ' + ((data.meeting && data.meeting.floor) || 3) +
+        ' men wrote something, so there is nothing to review, and the room will not see any of it.' }));
+    }
+
+    var actions = h('div', { className: 'now-actions' });
+    itemActions(item, true, 'now').forEach(function (b) {
+      var main = isModerated(item) && item.state === 'open' ? 'close' : 'reveal';
+      if (b.dataset.action === main) {
+        b.classList.remove('btn-quiet');
+        b.classList.add('btn-primary');
+      } else if (b.classList.contains('btn-primary')) {
+        b.classList.remove('btn-primary');
+        b.classList.add('btn-quiet');
+      }
+      actions.appendChild(b);
+    });
+    actions.appendChild(h('button', { type: 'button', className: 'btn btn-quiet', 'data-action': 'clear',
+      title: 'Take this off the phones; the projector shows the join code again', text: 'Back to waiting' }));
+    if (next) {
+      var nextIsMain = !isPoll(item) || item.state === 'revealed';
+      actions.appendChild(h('button', { type: 'button', className: 'btn ' + (nextIsMain ? 'btn-primary' : 'btn-quiet'),
+        'data-action': 'push', 'data-item-id': next.id,
+        'data-role': 'push-next', title: 'Next: ' + next.prompt, text: 'Next item \u2192' }));
+    }
+    body.appendChild(actions);
+  }
+
+  // The chart lives outside the redrawn part, and is drawn again only when the result changes.
+  function drawResultIfChanged(item) {
+    var box = $('now-result');
+    var picture = item && item.result && (item.state === 'revealed' || (item.state === 'open' && item.result.live));
+    var key = picture ? JSON.stringify([item.id, item.result]) : '';
+    if (key === lastResultKey) return;
+    lastResultKey = key;
+    box.textContent = '';
+    $('now-result-wrap').hidden = !key;
+    if (key) drawResult(box, item);
+  }
+
+  function drawResult(container, item) {
+    var r = item.result;
+    container.textContent = '';
+    if (r && r.shown === false) {
+      var real = (r.answered || 0) - (r.passed || 0);
+      container.appendChild(h('div', { className: 'floor-note' },
+        h('p', { className: 'floor-title', text: 'Not enough answers to show a result' }),
+        h('p', { text: 'Only ' + plural(real, 'man', 'men') + ' answered' + (r.passed ? ' and ' + r.passed + ' passed' : '') +
+          '. The privacy floor is ' + r.floor + ', so nobody sees a picture — it could point to someone.' })));
+      return;
+    }
+    if (window.FiresideResults && typeof window.FiresideResults.render === 'function') {
+      try {
+        window.FiresideResults.render(container, item);
+        return;
+      } catch (e) {
+        container.textContent = '';
+      }
+    }
+    container.appendChild(plainResult(item));
+  }
+
+  /* A plain text picture of a result, if the shared chart renderer is not available. */
+  function plainResult(item) {
+    var r = item.result || {};
+    var list = h('ul', { className: 'plain-result' });
+    function row(label, n) { list.appendChild(h('li', {}, h('span', { text: label }), h('b', { text: String(n) }))); }
+    if (r.counts && item.options) item.options.forEach(function (o, i) { row(o, r.counts[i] || 0); });
+    else if (r.counts && item.scale) r.counts.forEach(function (n, i) { row(String(item.scale.min + i), n); });
+    else if (r.quadrants) Object.keys(r.quadrants).forEach(function (q) { row(q, r.quadrants[q]); });
+    else if (r.words) r.words.forEach(function (w) { row(w.word, w.count); });
+    else if (r.texts) r.texts.forEach(function (t) { list.appendChild(h('li', { text: t })); });
+    return list;
+  }
+
+  /* -- moderation -- */
+
+  function renderModeration() {
+    var pending = data.pending || {};
+    var ids = Object.keys(pending).filter(function (id) { return (pending[id] || []).length; });
+    // The current item first, then agenda order.
+    var order = (data.agenda || []).map(function (it) { return String(it.id); });
+    ids.sort(function (a, b) {
+      if (String(data.current) === a) return -1;
+      if (String(data.current) === b) return 1;
+      return order.indexOf(a) - order.indexOf(b);
+    });
+    var section = $('moderation');
+    var box = $('moderation-list');
+    section.hidden = ids.length === 0;
+    box.textContent = '';
+    ids.forEach(function (id) {
+      var item = itemById(id);
+      var waiting = pending[id].filter(function (e) { return !e.approved; }).length;
+      var group = h('div', { className: 'mod-group', 'data-item-id': id },
+        h('div', { className: 'mod-head' },
+          h('h3', { className: 'mod-prompt', text: item ? item.prompt : 'Item ' + id }),
+          waiting > 1 ? h('button', { type: 'button', className: 'btn btn-outline btn-small', 'data-action': 'approve-all',
+            'data-item-id': id, text: 'Approve all ' + waiting }) : null));
+      var ul = h('ul', { className: 'mod-list' });
+      pending[id].forEach(function (entry, i) {
+        var checkId = 'export-' + id + '-' + i;
+        var checkbox = h('input', { type: 'checkbox', id: checkId, 'data-action': 'export', 'data-item-id': id, 'data-text': entry.text });
+        checkbox.checked = !!entry.export;
+        ul.appendChild(h('li', { className: 'mod-entry' + (entry.approved ? ' is-approved' : ''), 'data-item-id': id, 'data-text': entry.text },
+          h('p', { className: 'mod-text' },
+            h('span', { className: 'mod-words', text: entry.text }),
+            entry.count > 1 ? h('span', { className: 'mod-count', text: '\u00d7' + entry.count, 'aria-label': entry.count + ' times' }) : null),
+          h('p', { className: 'mod-status', text: entry.approved ? 'Approved — the room can see it' : 'Not shown' }),
+          h('div', { className: 'mod-actions' },
+            entry.approved
+              ? h('button', { type: 'button', className: 'btn btn-quiet btn-small', 'data-action': 'hide', 'data-item-id': id,
+                  'data-text': entry.text, 'aria-label': 'Hide “' + entry.text + '”', text: 'Hide' })
+              : h('button', { type: 'button', className: 'btn btn-outline btn-small', 'data-action': 'approve', 'data-item-id': id,
+                  'data-text': entry.text, 'aria-label': 'Approve “' + entry.text + '”', text: 'Approve' }),
+            h('label', { className: 'check check-small', 'for': checkId }, checkbox, h('span', { text: 'Include in export' })))));
+      });
+      group.appendChild(ul);
+      box.appendChild(group);
+    });
+  }
+
+  function entryFor(itemId, text) {
+    var list = (data.pending || {})[itemId] || [];
+    for (var i = 0; i < list.length; i++) if (list[i].text === text) return list[i];
+    return null;
+  }
+
+  $('moderation-list').addEventListener('click', function (ev) {
+    var button = ev.target.closest('button[data-action]');
+    if (!button) return;
+    var itemId = button.dataset.itemId;
+    var text = button.dataset.text;
+    if (button.dataset.action === 'approve-all') {
+      approveAll(button, itemId);
+      return;
+    }
+    var entry = entryFor(itemId, text) || {};
+    act(button, E.MODERATE, {
+      item_id: Number(itemId), text: text,
+      approved: button.dataset.action === 'approve', export: !!entry.export
+    });
+  });
+
+  // One moderate event per entry, in turn; stop at the first refusal.
+  function approveAll(button, itemId) {
+    var entries = ((data.pending || {})[itemId] || []).filter(function (e) { return !e.approved; });
+    if (busy) return;
+    busy = true;
+    button.setAttribute('aria-busy', 'true');
+    var chain = Promise.resolve({ ok: true });
+    entries.forEach(function (entry) {
+      chain = chain.then(function (answer) {
+        if (!answer.ok) return answer;
+        return send(E.MODERATE, { item_id: Number(itemId), text: entry.text, approved: true, export: !!entry.export });
+      });
+    });
+    chain.then(function () {
+      busy = false;
+      button.removeAttribute('aria-busy');
+    });
+  }
+
+  $('moderation-list').addEventListener('change', function (ev) {
+    var box = ev.target;
+    if (!box.matches('input[data-action="export"]')) return;
+    var entry = entryFor(box.dataset.itemId, box.dataset.text) || {};
+    send(E.MODERATE, { item_id: Number(box.dataset.itemId), text: box.dataset.text, approved: !!entry.approved, export: box.checked })
+      .then(function (answer) { if (!answer.ok) box.checked = !box.checked; });
+  });
+
+  /* -- notes -- */
+
+  function renderNotes(meeting) {
+    var notes = $('notes');
+    if (!notesDirty && document.activeElement !== notes && notes.value !== (meeting.notes || '')) {
+      notes.value = meeting.notes || '';
+    }
+  }
+
+  function saveNotes() {
+    notesTimer = null;
+    var value = $('notes').value;
+    $('notes-status').textContent = 'Saving…';
+    send(E.SET_NOTES, { notes: value }).then(function (answer) {
+      if (answer.ok) {
+        if ($('notes').value === value) notesDirty = false;
+        $('notes-status').textContent = 'Saved.';
+      } else {
+        $('notes-status').textContent = 'Not saved.';
+      }
+    });
+  }
+
+  $('notes').addEventListener('input', function () {
+    notesDirty = true;
+    $('notes-status').textContent = '';
+    if (notesTimer) clearTimeout(notesTimer);
+    notesTimer = setTimeout(saveNotes, NOTES_DELAY_MS);
+  });
+  $('notes').addEventListener('blur', function () {
+    if (notesTimer) { clearTimeout(notesTimer); saveNotes(); }
+  });
+
+  /* -- add a poll -- */
+
+  function syncAddForm() {
+    var kind = $('add-kind').value;
+    var parts = document.querySelectorAll('#add-form [data-for-kinds]');
+    for (var i = 0; i < parts.length; i++) {
+      var on = parts[i].dataset.forKinds.split(' ').indexOf(kind) >= 0;
+      parts[i].hidden = !on;
+    }
+    $('add-prompt').previousElementSibling.textContent = kind === 'discussion' ? 'Prompt' : 'Question';
+  }
+  $('add-kind').addEventListener('change', syncAddForm);
+  syncAddForm();
+
+  $('add-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var kind = $('add-kind').value;
+    var prompt = $('add-prompt').value.trim();
+    if (!prompt) {
+      showMessage('Please write the question first.');
+      $('add-prompt').focus();
+      return;
+    }
+    var payload = { kind: kind, prompt: prompt, push: $('add-push').checked };
+    if (kind === 'choice' || kind === 'multi') {
+      var options = $('add-options').value.split('\n').map(function (s) { return s.trim(); }).filter(Boolean);
+      if (options.length < 2) {
+        showMessage('Please give at least two options, one per line.');
+        $('add-options').focus();
+        return;
+      }
+      payload.options = options;
+      if (kind === 'multi') {
+        var max = parseInt($('add-max').value, 10);
+        payload.max = Math.max(1, Math.min(isNaN(max) ? 1 : max, options.length));
+      }
+    } else if (kind === 'scale') {
+      var lo = parseInt($('add-scale-min').value, 10);
+      var hi = parseInt($('add-scale-max').value, 10);
+      if (isNaN(lo) || isNaN(hi) || hi <= lo) {
+        showMessage('The highest point of the scale must be above the lowest.');
+        $('add-scale-max').focus();
+        return;
+      }
+      if (hi - lo > 10) {
+        showMessage('A scale can have at most 11 points, for example 0 to 10.');
+        $('add-scale-max').focus();
+        return;
+      }
+      payload.scale_min = lo;
+      payload.scale_max = hi;
+      var minLabel = $('add-scale-min-label').value.trim();
+      var maxLabel = $('add-scale-max-label').value.trim();
+      if (minLabel) payload.min_label = minLabel;
+      if (maxLabel) payload.max_label = maxLabel;
+    } else if (kind === 'words') {
+      var words = parseInt($('add-max-words').value, 10);
+      if (!isNaN(words)) payload.max_words = words;
+    }
+    act($('add-submit'), E.ADD_ITEM, payload).then(function (answer) {
+      if (!answer.ok) return;
+      $('add-prompt').value = '';
+      $('add-options').value = '';
+      announce(payload.push ? 'Added, and on the phones now.' : 'Added to the end of the agenda.');
+      $('add-prompt').focus();
+    });
+  });
+
+  /* -- item actions (agenda and now panel) -- */
+
+  function onItemAction(ev) {
+    var button = ev.target.closest('button[data-action]');
+    if (!button) return;
+    var action = button.dataset.action;
+    var id = button.dataset.itemId !== undefined ? Number(button.dataset.itemId) : null;
+    switch (action) {
+      case 'push': act(button, E.PUSH_ITEM, { item_id: id }); break;
+      case 'open': act(button, E.OPEN_POLL, { item_id: id }); break;
+      case 'close': act(button, E.CLOSE_POLL, { item_id: id }); break;
+      case 'reveal': act(button, E.REVEAL_POLL, { item_id: id }); break;
+      case 'clear': act(button, E.CLEAR_ITEM, {}); break;
+      case 'reopen': reopen(button, id); break;
+      default: break;
+    }
+  }
+  $('agenda').addEventListener('click', onItemAction);
+  $('now-body').addEventListener('click', onItemAction);
+
+  // Ask once without confirm; the server explains the risk; only then reopen for real.
+  function reopen(button, id) {
+    act(button, E.REOPEN_POLL, { item_id: id }, { quiet: true }).then(function (answer) {
+      if (answer.ok || answer.error === 'busy' || answer.error === 'timeout' || answer.error === 'not connected') return;
+      var explanation = answer.error || 'The room has already seen this result.';
+      // The server asks a question when only a confirmation is missing; anything else is a plain refusal.
+      if (!answer.needs_confirm && !/\?\s*$/.test(explanation)) {
+        showMessage(explanation);
+        return;
+      }
+      confirmDialog('Reopen this poll?', explanation, 'Reopen the poll').then(function (yes) {
+        if (yes) act(null, E.REOPEN_POLL, { item_id: id, confirm: true });
+      });
+    });
+  }
+
+  /* -- end meeting -- */
+
+  $('end-meeting').addEventListener('click', function () {
+    confirmDialog('End the meeting?', [
+      'Every answer is reduced to the totals the room saw, and the raw answers are deleted for good.',
+      'The join code stops working and the phones are told the meeting is over. This cannot be undone.'
+    ], 'End the meeting', 'danger').then(function (yes) {
+      if (!yes) return;
+      var endedId = data && data.meeting && data.meeting.id;
+      act($('end-meeting'), E.END_MEETING, {}).then(function (answer) {
+        if (!answer.ok) return;
+        if (endedId !== undefined && endedId !== null) {
+          $('ended-summary').href = withKey('/facilitator/summary/' + encodeURIComponent(endedId));
+          $('ended-notice').hidden = false;
+        }
+        announce('The meeting has ended.');
+        window.scrollTo(0, 0);
+        $('main').focus({ preventScroll: true });
+      });
+    });
+  });
+
+  /* -- links keep the key for a co-facilitator's device -- */
+  function withKey(url) {
+    return config.key ? url + (url.indexOf('?') < 0 ? '?' : '&') + 'key=' + encodeURIComponent(config.key) : url;
+  }
+  $('screen-link').href = withKey($('screen-link').getAttribute('href'));
+  $('history-link').href = withKey($('history-link').getAttribute('href'));
+}());

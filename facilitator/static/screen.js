@@ -1,0 +1,255 @@
+/* Fireside — the projector view. Plain ES2017, no build step.
+ *
+ * Listens to `screen` (the meeting and the item on the phones) and `count` (live numbers),
+ * as described in docs/protocol.md. Shows only what the whole room may see.
+ */
+(function () {
+  'use strict';
+
+  var config = JSON.parse(document.getElementById('fireside-config').textContent);
+  var E = Object.assign({ SCREEN: 'screen', COUNT: 'count' }, config.events || {});
+  var $ = function (id) { return document.getElementById(id); };
+
+  var state = null;        // the last `screen` payload
+  var phones = null;       // from `count`
+  var qrCode = null;       // the code the QR images were loaded for
+  var resultKey = '';      // the chart is drawn again only when the result changes
+
+  var auth = { view: config.view || 'screen' };
+  if (config.key) auth.key = config.key;
+  var socket = io(config.namespace || '/facilitator', { auth: auth });
+
+  /* ---- connection ------------------------------------------------------------------- */
+
+  function setConn(text) {
+    $('conn').textContent = text || '';
+    $('conn').hidden = !text;
+  }
+  socket.on('connect', function () { setConn(''); });
+  socket.on('disconnect', function () { setConn('Reconnecting…'); });
+  socket.on('connect_error', function () {
+    setConn('Waiting for Fireside…');
+  });
+
+  socket.on(E.SCREEN, function (payload) {
+    state = payload || {};
+    render();
+  });
+
+  socket.on(E.COUNT, function (payload) {
+    if (!payload) return;
+    if (typeof payload.phones === 'number') {
+      phones = payload.phones;
+      renderHere();
+    }
+    var item = state && state.item;
+    if (item && String(item.id) === String(payload.item_id) && typeof payload.answered === 'number') {
+      item.answered = payload.answered;
+      renderStatus(item);
+    }
+  });
+
+  /* ---- rendering -------------------------------------------------------------------- */
+
+  function show(view) {
+    ['connecting', 'idle', 'join', 'item'].forEach(function (name) {
+      $('view-' + name).hidden = name !== view;
+    });
+    $('stage').dataset.view = view;
+    document.body.classList.remove('is-connecting');
+  }
+
+  function render() {
+    var meeting = state && state.meeting;
+    var item = state && state.item;
+    if (!meeting) {
+      show('idle');
+      $('corner').hidden = true;
+      resultKey = '';
+      return;
+    }
+    loadQr(meeting.code);
+    if (!item) {
+      show('join');
+      $('corner').hidden = true;
+      $('join-meeting-title').textContent = meeting.title || '';
+      $('join-meeting-title').hidden = !meeting.title;
+      $('join-code').textContent = meeting.code || '';
+      $('join-code').setAttribute('aria-label', 'Code ' + (meeting.code || '').split('').join(' '));
+      $('join-url').textContent = baseAddress(meeting.join_url || '');
+      renderHere();
+      resultKey = '';
+      return;
+    }
+    show('item');
+    $('corner').hidden = false;
+    $('corner-code').textContent = meeting.code || '';
+    renderItem(item);
+  }
+
+  function loadQr(code) {
+    if (code === qrCode) return;
+    qrCode = code;
+    var src = (config.qr_url || '/facilitator/qr.svg') + '?code=' + encodeURIComponent(code || '');
+    if (config.key) src += '&key=' + encodeURIComponent(config.key);
+    $('join-qr').src = src;
+    $('corner-qr').src = src;
+  }
+
+  // Typed by hand on a phone: the server's address without scheme or path; its start page asks for the code.
+  function baseAddress(url) {
+    return url.replace(/^https?:\/\//, '').replace(/\/j\/[^/]*$/, '').replace(/\/$/, '');
+  }
+
+  function renderHere() {
+    var el = $('join-here');
+    if (phones === null || !state || !state.meeting) { el.textContent = ''; return; }
+    el.textContent = phones === 0 ? '' : phones === 1 ? '1 phone here' : phones + ' phones here';
+  }
+
+  function sizeClass(text) {
+    var n = (text || '').length;
+    if (n <= 50) return 'len-s';
+    if (n <= 100) return 'len-m';
+    if (n <= 170) return 'len-l';
+    return 'len-xl';
+  }
+
+  function renderItem(item) {
+    var isPoll = item.kind !== 'discussion';
+    var revealed = item.state === 'revealed';
+    var hidden = revealed && item.result && item.result.shown === false;
+    // Live mode: an open poll may carry a picture, redrawn only every k answers by the server.
+    var live = !revealed && item.state === 'open' && item.result && item.result.live && item.result.shown !== false;
+    var picture = (revealed && !hidden && !!item.result) || !!live;
+    var view = $('view-item');
+    view.dataset.kind = item.kind;
+    view.dataset.state = item.state;
+    view.classList.toggle('is-revealed', picture);
+
+    var kicker = !isPoll ? 'To reflect on'
+      : hidden ? 'Not enough answers'
+      : revealed ? 'What the room said'
+      : live ? 'So far — answer on your phone, or pass'
+      : item.state === 'open' ? 'Answer on your phone — or pass'
+      : '';
+    $('item-kicker').textContent = kicker;
+    $('item-kicker').hidden = !kicker;
+
+    var prompt = $('item-prompt');
+    prompt.textContent = item.prompt || '';
+    prompt.className = 'item-prompt ' + sizeClass(item.prompt);
+
+    renderStatus(item);
+
+    var box = $('item-result');
+    var key = picture ? JSON.stringify([item.id, item.result]) : '';
+    box.hidden = !key;
+    if (key !== resultKey) {
+      resultKey = key;
+      box.textContent = '';
+      if (key) drawResult(box, item);
+    }
+  }
+
+  function renderStatus(item) {
+    var el = $('item-status');
+    var n = item.answered || 0;
+    var text = '';
+    if (item.kind !== 'discussion') {
+      if (item.state === 'open') text = n + ' answered';
+      else if (item.state === 'closed') text = 'Answers are closed · ' + n + ' answered';
+      else if (item.state === 'revealed' && item.result && item.result.shown === false) {
+        text = 'Fewer than ' + item.result.floor + ' men answered, so the result stays private.';
+      }
+    }
+    if (el.textContent !== text) el.textContent = text;
+    el.classList.toggle('is-note', item.state !== 'open');
+    el.hidden = !text;
+  }
+
+  function drawResult(container, item) {
+    if (item.result && item.result.shown === false) return;
+    container.style.fontSize = '';
+    var drawn = false;
+    if (window.FiresideResults && typeof window.FiresideResults.render === 'function') {
+      try {
+        window.FiresideResults.render(container, item);
+        drawn = true;
+      } catch (e) {
+        container.textContent = '';
+      }
+    }
+    if (!drawn) container.appendChild(plainResult(item));
+    fitResult(container);
+  }
+
+  // Many options or long sentences: shrink the picture's type until it fits the screen.
+  function fitResult(container) {
+    var size = parseFloat(window.getComputedStyle(container).fontSize) || 32;
+    var floor = size * 0.45;
+    for (var i = 0; i < 12 && container.scrollHeight > container.clientHeight + 1 && size > floor; i++) {
+      size *= 0.9;
+      container.style.fontSize = size.toFixed(1) + 'px';
+    }
+  }
+
+  window.addEventListener('resize', function () {
+    var box = $('item-result');
+    if (!box.hidden && box.firstChild) {
+      box.style.fontSize = '';
+      fitResult(box);
+    }
+  });
+
+  /* A plain picture of a result, if the shared chart renderer is not available. */
+  function plainResult(item) {
+    var r = item.result || {};
+    var list = document.createElement('ul');
+    list.className = 'plain-result';
+    function row(label, n) {
+      var li = document.createElement('li');
+      var a = document.createElement('span');
+      a.textContent = label;
+      li.appendChild(a);
+      if (n !== undefined) {
+        var b = document.createElement('b');
+        b.textContent = String(n);
+        li.appendChild(b);
+      }
+      list.appendChild(li);
+    }
+    if (r.counts && item.options) item.options.forEach(function (o, i) { row(o, r.counts[i] || 0); });
+    else if (r.counts && item.scale) r.counts.forEach(function (n, i) { row(String(item.scale.min + i), n); });
+    else if (r.quadrants) Object.keys(r.quadrants).forEach(function (q) { row(q, r.quadrants[q]); });
+    else if (r.words) r.words.forEach(function (w) { row(w.word, w.count); });
+    else if (r.texts) r.texts.forEach(function (t) { row(t); });
+    return list;
+  }
+
+  /* ---- the laptop's pointer and full screen ----------------------------------------- */
+
+  var idleTimer = null;
+  var fsButton = $('fullscreen');
+  function pointerMoved() {
+    document.body.classList.remove('pointer-idle');
+    fsButton.hidden = !document.fullscreenEnabled || !!document.fullscreenElement;
+    if (idleTimer) clearTimeout(idleTimer);
+    idleTimer = setTimeout(function () {
+      document.body.classList.add('pointer-idle');
+      if (document.activeElement !== fsButton) fsButton.hidden = true;
+    }, 2500);
+  }
+  document.addEventListener('mousemove', pointerMoved);
+  fsButton.addEventListener('click', function () {
+    var el = document.documentElement;
+    if (el.requestFullscreen) el.requestFullscreen().catch(function () {});
+    fsButton.hidden = true;
+  });
+  document.addEventListener('keydown', function (ev) {
+    if ((ev.key === 'f' || ev.key === 'F') && !ev.ctrlKey && !ev.metaKey && !ev.altKey && document.fullscreenEnabled) {
+      if (document.fullscreenElement) document.exitFullscreen().catch(function () {});
+      else document.documentElement.requestFullscreen().catch(function () {});
+    }
+  });
+}());

@@ -1,0 +1,744 @@
+/* Fireside, the phone: agreements, joining, answering, results. Plain ES2017, no modules.
+   Talks to the server as docs/protocol.md describes (namespace /participant). */
+(function () {
+  'use strict';
+
+  var cfg = JSON.parse(document.getElementById('fireside-config').textContent || '{}');
+  if (!cfg.code) return; // the page shows the code form; nothing to do
+  var EV = cfg.events || {};
+  var NS = cfg.namespace || '/participant';
+  var CODE = cfg.code;
+  var FLOOR = cfg.floor || 3;
+  var STORE_KEY = 'fireside:' + CODE;
+  var ON = {
+    welcome: EV.WELCOME || 'welcome', room: EV.ROOM || 'room', count: EV.COUNT || 'count',
+    ended: EV.ENDED || 'ended', answer: EV.ANSWER || 'answer', withdraw: EV.WITHDRAW || 'withdraw',
+    sync: EV.SYNC || 'sync'
+  };
+  var TIMEOUT = 15000;
+
+  // ---- small helpers ---------------------------------------------------------------------
+
+  function $(id) { return document.getElementById(id); }
+
+  // h('p', {class: 'x', text: 'hi', onclick: fn, 'aria-label': '…'}, [children])
+  function h(tag, props, kids) {
+    var node = document.createElement(tag);
+    if (props) {
+      Object.keys(props).forEach(function (k) {
+        var v = props[k];
+        if (v == null || v === false) return;
+        if (k === 'text') node.textContent = String(v);
+        else if (k === 'class') node.className = v;
+        else if (k.slice(0, 2) === 'on') node.addEventListener(k.slice(2), v);
+        else if (k === 'value' || k === 'checked') node[k] = v;
+        else node.setAttribute(k, v === true ? '' : String(v));
+      });
+    }
+    (kids || []).forEach(function (kid) {
+      if (kid == null || kid === false) return;
+      node.appendChild(typeof kid === 'string' ? document.createTextNode(kid) : kid);
+    });
+    return node;
+  }
+
+  var memoryStore = {};
+  function loadToken() {
+    try { return window.localStorage.getItem(STORE_KEY); } catch (e) { return memoryStore[STORE_KEY] || null; }
+  }
+  function saveToken(token) {
+    try { window.localStorage.setItem(STORE_KEY, token); } catch (e) { memoryStore[STORE_KEY] = token; }
+  }
+  function forgetToken() {
+    state.token = null;
+    delete memoryStore[STORE_KEY];
+    try { window.localStorage.removeItem(STORE_KEY); } catch (e) { /* private mode */ }
+  }
+
+  var announcer = $('announce');
+  function announce(text) {
+    announcer.textContent = '';
+    setTimeout(function () { announcer.textContent = text; }, 60);
+  }
+
+  function plural(n, one, many) { return n + ' ' + (n === 1 ? one : many); }
+
+  function isPass(mine) {
+    return !!mine && typeof mine === 'object' && !Array.isArray(mine) && mine.pass === true;
+  }
+
+  // ---- state -----------------------------------------------------------------------------
+
+  var socket = null;
+  var state = {
+    token: loadToken(),
+    item: null,
+    mineById: {},   // this phone's answers, by item id, as the server confirmed them
+    editing: false, // "Change my answer" pressed
+    viewKey: '',
+    resultKey: '',
+    screen: 'agreements',
+    seenItem: false,
+    joined: false,
+    ended: false,
+    left: false,
+    sending: false
+  };
+
+  var SCREENS = ['agreements', 'connecting', 'wait', 'item', 'ended', 'refused'];
+
+  function show(name, focusEl) {
+    var changed = state.screen !== name;
+    state.screen = name;
+    SCREENS.forEach(function (s) {
+      var node = $('screen-' + s);
+      if (node) node.hidden = s !== name;
+    });
+    var target = focusEl || (changed ? document.querySelector('#screen-' + name + ' .heading') : null);
+    if (target) {
+      window.scrollTo(0, 0);
+      try { target.focus({ preventScroll: true }); } catch (e) { target.focus(); }
+    }
+  }
+
+  var connTimer = null;
+  function setConn(text, delay) {
+    clearTimeout(connTimer);
+    var line = $('conn');
+    if (!text) { line.hidden = true; line.textContent = ''; return; }
+    connTimer = setTimeout(function () { line.textContent = text; line.hidden = false; }, delay || 0);
+  }
+
+  function setTitle(title) {
+    $('meeting-title').textContent = title || '';
+    document.title = (title ? title + ' · ' : '') + 'Fireside';
+  }
+
+  // ---- connection ------------------------------------------------------------------------
+
+  function connect() {
+    state.left = false;
+    $('left-notice').hidden = true;
+    $('connecting-detail').textContent = 'Connecting to the laptop in this room.';
+    show('connecting');
+    if (typeof window.io !== 'function') {
+      refused('This page did not load completely. Please reload it.');
+      return;
+    }
+    if (socket) { socket.connect(); return; }
+    socket = window.io(NS, {
+      // A function, so every reconnect sends the latest token.
+      auth: function (cb) {
+        var auth = { code: CODE };
+        if (state.token) auth.token = state.token;
+        cb(auth);
+      }
+    });
+    socket.on('connect', function () { setConn(''); });
+    socket.on('disconnect', function (reason) {
+      if (state.ended || state.left) return;
+      if (reason === 'io server disconnect') {
+        // The server closed this connection; socket.io won't retry by itself, so we do.
+        setTimeout(function () { if (socket && !socket.connected && !state.ended && !state.left) socket.connect(); }, 1500);
+      }
+      if (state.joined) setConn('Reconnecting…', 800);
+    });
+    socket.on('connect_error', function (err) {
+      if (state.ended || state.left) return;
+      if (socket.active) {
+        // A network problem: socket.io keeps trying on its own.
+        if (state.joined) setConn('Reconnecting…', 800);
+        else $('connecting-detail').textContent =
+          'Still trying to reach the laptop in this room. Make sure your phone is on the same Wi-Fi as the room.';
+        return;
+      }
+      // The server said no: the code is wrong or the meeting is over.
+      var message = err && err.message;
+      if (!message || /rejected by server|^(xhr|websocket)/i.test(message)) message = "This code isn't running right now.";
+      refused(message);
+    });
+    socket.on(ON.welcome, applyWelcome);
+    socket.on(ON.room, function (p) {
+      if (state.ended || !p) return;
+      var item = p.item || null;
+      var prevId = state.item ? state.item.id : null;
+      setItem(item);
+      // `room` is broadcast, so it cannot carry this phone's own answer. For a poll this page has
+      // no answer on record for (e.g. the facilitator went back after a reload), ask.
+      if (item && item.id !== prevId && item.state === 'open' && item.kind !== 'discussion' &&
+          !Object.prototype.hasOwnProperty.call(state.mineById, item.id)) resync();
+    });
+    socket.on(ON.count, function (p) {
+      if (!p || !state.item || p.item_id !== state.item.id) return;
+      state.item.answered = p.answered;
+      updateAnswered();
+    });
+    socket.on(ON.ended, ended);
+  }
+
+  function refused(message) {
+    forgetToken();
+    state.mineById = {};
+    state.item = null;
+    state.viewKey = '';
+    state.joined = false;
+    setConn('');
+    $('menu').hidden = true;
+    $('refused-message').textContent = message;
+    show('refused');
+  }
+
+  function applyWelcome(p) {
+    if (state.ended || state.left || !p) return;
+    if (p.token && p.token !== state.token) { state.token = p.token; saveToken(p.token); }
+    if (p.meeting && p.meeting.title) setTitle(p.meeting.title);
+    var first = !state.joined;
+    state.joined = true;
+    setConn('');
+    $('menu').hidden = false;
+    var item = p.item || null;
+    if (item) {
+      if (p.mine == null) delete state.mineById[item.id];
+      else state.mineById[item.id] = p.mine;
+    }
+    setItem(item);
+    if (first) announce(item ? "You're in." : "You're in. The first question will appear here.");
+  }
+
+  function ended() {
+    state.ended = true;
+    forgetToken();
+    state.mineById = {};
+    state.item = null;
+    setConn('');
+    $('menu').hidden = true;
+    if (socket) socket.disconnect();
+    show('ended');
+    announce('The meeting has ended. Thank you for being here.');
+  }
+
+  function resync() {
+    if (!socket || !socket.connected || state.ended || state.left) return;
+    socket.timeout(5000).emit(ON.sync, {}, function (err, res) {
+      if (err) {
+        // A connection that died while the phone slept: start a fresh one.
+        if (socket.connected) { socket.disconnect(); socket.connect(); setConn('Reconnecting…'); }
+        return;
+      }
+      if (res && res.ok) applyWelcome(res);
+    });
+  }
+
+  document.addEventListener('visibilitychange', function () {
+    if (document.visibilityState === 'visible') resync();
+  });
+
+  // ---- the current item ------------------------------------------------------------------
+
+  function setItem(item) {
+    var prevId = state.item ? state.item.id : null;
+    state.item = item;
+    if (!item) {
+      state.editing = false;
+      state.viewKey = '';
+      $('wait-detail').textContent = state.seenItem
+        ? 'Nothing to answer right now. The next question will appear here.'
+        : 'The first question will appear here.';
+      show('wait');
+      return;
+    }
+    if (item.id !== prevId) state.editing = false;
+    state.seenItem = true;
+    render();
+  }
+
+  function mineOf(item) {
+    return Object.prototype.hasOwnProperty.call(state.mineById, item.id) ? state.mineById[item.id] : null;
+  }
+
+  function modeOf(item, mine) {
+    if (item.kind === 'discussion') return 'discussion';
+    if (item.state === 'open') return mine != null && !state.editing ? 'done' : 'form';
+    if (item.state === 'closed') return 'closed';
+    if (item.state === 'revealed') return 'revealed';
+    return 'pending';
+  }
+
+  function render(focusEl) {
+    var it = state.item;
+    var mine = mineOf(it);
+    var mode = modeOf(it, mine);
+    var key = JSON.stringify([it.id, it.kind, it.prompt, it.options, it.max, it.scale, it.axes, it.max_words,
+      mode, mode === 'done' || mode === 'closed' ? mine : null]);
+    if (key === state.viewKey && state.screen === 'item') { updateLive(); return; }
+    var isNewItem = !state.viewKey || state.viewKey.indexOf('[' + it.id + ',') !== 0;
+    state.viewKey = key;
+    state.resultKey = '';
+
+    var screen = $('screen-item');
+    while (screen.firstChild) screen.removeChild(screen.firstChild);
+    var kicker = {
+      discussion: 'Something to reflect on', pending: 'Coming up', form: 'Question', done: 'Question',
+      closed: 'Question', revealed: 'Results'
+    }[mode];
+    screen.appendChild(h('p', { class: 'kicker', id: 'kicker', text: kicker }));
+    var heading = h('h1', { class: 'heading', id: 'prompt', tabindex: '-1', text: it.prompt || '' });
+    screen.appendChild(heading);
+    screen.setAttribute('data-mode', mode);
+    screen.setAttribute('data-kind', it.kind);
+
+    if (mode === 'discussion') {
+      screen.appendChild(h('p', { class: 'reflect', id: 'reflect',
+        text: "Take a moment with this. There's nothing to answer on your phone." }));
+    } else if (mode === 'pending') {
+      screen.appendChild(h('p', { class: 'state-line', id: 'state-line',
+        text: "This question isn't open yet. It will open here." }));
+    } else if (mode === 'form') {
+      buildForm(screen, it, state.editing ? mine : null);
+      screen.appendChild(h('p', { class: 'answered', id: 'answered' }));
+    } else if (mode === 'done') {
+      buildDone(screen, it, mine);
+      screen.appendChild(h('p', { class: 'answered', id: 'answered' }));
+      screen.appendChild(liveBlock());
+    } else if (mode === 'closed') {
+      screen.appendChild(h('p', { class: 'state-line', id: 'state-line', text: 'Answers are closed.' }));
+      var line = mine == null ? '' : isPass(mine) ? 'You passed on this one. ' : 'Your answer is in. ';
+      screen.appendChild(h('p', { class: 'muted', text: line + 'The results will appear here if the facilitator shows them.' }));
+      screen.appendChild(h('p', { class: 'answered', id: 'answered' }));
+      screen.appendChild(liveBlock());
+    } else if (mode === 'revealed') {
+      screen.appendChild(h('div', { class: 'results', id: 'results' }));
+    }
+    updateLive();
+    show('item', focusEl ? $(focusEl) : heading);
+    if (focusEl) return;
+    if (mode === 'revealed') announce('The results are shown.');
+    else if (mode === 'closed') announce('Answers are closed.');
+    else if (isNewItem) announce(mode === 'discussion' ? 'Something to reflect on.' : 'A new question.');
+  }
+
+  // In live mode an open poll carries a picture that moves only in steps of k answers; a man
+  // sees it after he has answered, never before, so it cannot sway his answer.
+  function liveBlock() {
+    return h('section', { class: 'live', id: 'live', hidden: true, 'aria-labelledby': 'live-heading' }, [
+      h('h2', { class: 'live-heading', id: 'live-heading', text: "The room's picture" }),
+      h('div', { class: 'results', id: 'results' })
+    ]);
+  }
+
+  function updateLive() {
+    updateAnswered();
+    var it = state.item;
+    var box = $('results');
+    if (!it || !box) return;
+    var rk = JSON.stringify(it.result || null);
+    if (rk === state.resultKey) return;
+    state.resultKey = rk;
+    if ($('live')) $('live').hidden = !it.result;
+    if ((it.result || it.state === 'revealed') && window.FiresideResults) window.FiresideResults.render(box, it);
+  }
+
+  function updateAnswered() {
+    var node = $('answered');
+    if (!node || !state.item) return;
+    var n = state.item.answered;
+    node.textContent = typeof n === 'number' && n > 0 ? n + ' answered' : '';
+  }
+
+  // ---- answering -------------------------------------------------------------------------
+
+  function describe(it, mine) {
+    if (isPass(mine)) return 'You passed.';
+    var o = it.options || [];
+    switch (it.kind) {
+      case 'choice': return o[mine] != null ? o[mine] : String(mine);
+      case 'multi': return (mine || []).map(function (i) { return o[i]; }).join(', ');
+      case 'scale': {
+        var s = it.scale || {};
+        var label = mine === s.min ? s.min_label : mine === s.max ? s.max_label : '';
+        return String(mine) + (label ? ' (' + label + ')' : '');
+      }
+      case 'compass': {
+        var a = it.axes || {};
+        return (a.x || 'Connection') + ' ' + mine.x + ', ' + (a.y || 'Space') + ' ' + mine.y + ' (out of 100)';
+      }
+      default: return '“' + mine + '”';
+    }
+  }
+
+  function buildDone(screen, it, mine) {
+    var pass = isPass(mine);
+    var box = h('div', { class: 'done', id: 'done', tabindex: '-1' }, [
+      h('p', { class: 'done-title', id: 'done-title' }, [
+        h('span', { class: 'tick', 'aria-hidden': 'true' }),
+        pass ? 'You passed on this one.' : 'Your answer is in.'
+      ]),
+      h('p', { class: 'muted', text: pass
+        ? "That's fine. You can still answer until the results are shown."
+        : 'You can change it until the results are shown.' }),
+      pass ? null : h('p', { class: 'mine', id: 'mine' }, [h('span', { class: 'mine-label', text: 'Your answer: ' }), describe(it, mine)]),
+      h('button', { class: 'btn btn-secondary btn-wide', id: 'change-btn', type: 'button', text: 'Change my answer',
+        onclick: function () { state.editing = true; render(); } })
+    ]);
+    screen.appendChild(box);
+  }
+
+  function buildForm(screen, it, prefill) {
+    var collect;
+    var form = h('form', { class: 'answer-form', id: 'answer-form', novalidate: true, autocomplete: 'off' });
+    var err = h('p', { class: 'error-line', id: 'answer-error', role: 'alert' });
+    var builders = { choice: options, multi: options, scale: scale, compass: compass, words: words, text: text };
+    var build = builders[it.kind];
+    if (build) collect = build(form, it, prefill, err);
+    else form.appendChild(h('p', { class: 'state-line', text: "This phone can't show this kind of question. You can pass." }));
+    form.appendChild(err);
+    var sendBtn = h('button', { class: 'btn btn-primary', id: 'send-btn', type: 'submit', text: 'Send' });
+    var passBtn = h('button', { class: 'btn btn-secondary', id: 'pass-btn', type: 'button', text: 'Pass',
+      onclick: function () { send({ item_id: it.id, pass: true }, err); } });
+    if (!collect) sendBtn.disabled = true;
+    form.appendChild(h('div', { class: 'pair' }, [sendBtn, passBtn]));
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      if (!collect) return;
+      var got = collect();
+      if (got.error) { err.textContent = got.error; return; }
+      send({ item_id: it.id, value: got.value }, err);
+    });
+    screen.appendChild(form);
+  }
+
+  function setBusy(busy) {
+    var sendBtn = $('send-btn'), passBtn = $('pass-btn');
+    if (sendBtn) { sendBtn.disabled = busy; sendBtn.textContent = busy ? 'Sending…' : 'Send'; }
+    if (passBtn) passBtn.disabled = busy;
+  }
+
+  function send(payload, err) {
+    if (state.sending) return;
+    err.textContent = '';
+    if (!socket || !socket.connected) {
+      err.textContent = "You're not connected right now. Wait a moment, then try again.";
+      return;
+    }
+    state.sending = true;
+    setBusy(true);
+    var itemId = payload.item_id;
+    socket.timeout(TIMEOUT).emit(ON.answer, payload, function (e, res) {
+      state.sending = false;
+      setBusy(false);
+      if (e) { err.textContent = 'No reply from the laptop. Check your Wi-Fi and try again.'; return; }
+      if (!res || !res.ok) { err.textContent = (res && res.error) || "That didn't work. Please try again."; return; }
+      var mine = res.mine !== undefined ? res.mine : payload.pass ? { pass: true } : payload.value;
+      state.mineById[itemId] = mine;
+      if (state.item && state.item.id === itemId) {
+        state.editing = false;
+        render('done');
+        announce(isPass(mine) ? 'You passed on this one.' : 'Your answer is in. You can change it until the results are shown.');
+      }
+    });
+  }
+
+  // choice and multi: big radio or checkbox rows
+  function options(form, it, prefill, err) {
+    var multi = it.kind === 'multi';
+    var max = multi ? Math.max(1, it.max || (it.options || []).length) : 1;
+    var picked = multi ? (Array.isArray(prefill) ? prefill : []) : prefill;
+    var hint = multi ? (max === 1 ? 'Choose one.' : 'Choose up to ' + max + '.') : 'Choose one.';
+    var group = h('div', { class: 'options' });
+    var inputs = (it.options || []).map(function (label, i) {
+      var input = h('input', { type: multi ? 'checkbox' : 'radio', name: 'opt', value: String(i),
+        checked: multi ? picked.indexOf(i) >= 0 : picked === i });
+      group.appendChild(h('label', { class: 'option' + (multi ? ' option-multi' : ''), 'data-index': String(i) }, [
+        input,
+        h('span', { class: 'opt-body' }, [h('span', { class: 'opt-mark', 'aria-hidden': 'true' }), h('span', { text: label })])
+      ]));
+      return input;
+    });
+    var full = h('p', { class: 'note', id: 'multi-full' });
+    function limit() {
+      if (!multi) return;
+      var n = inputs.filter(function (x) { return x.checked; }).length;
+      inputs.forEach(function (x) { x.disabled = !x.checked && n >= max; });
+      full.textContent = max > 1 && n >= max && inputs.length > max
+        ? "That's " + max + '. To choose another, untick one first.' : '';
+    }
+    group.addEventListener('change', function () { err.textContent = ''; limit(); });
+    limit();
+    form.appendChild(h('fieldset', null, [h('legend', { class: 'hint', id: 'hint', text: hint }), group, multi ? full : null]));
+    return function () {
+      var chosen = [];
+      inputs.forEach(function (x, i) { if (x.checked) chosen.push(i); });
+      if (!chosen.length) return { error: multi ? 'Choose at least one, or tap Pass.' : 'Choose one first, or tap Pass.' };
+      if (chosen.length > max) return { error: 'Please choose at most ' + max + '.' };
+      return { value: multi ? chosen : chosen[0] };
+    };
+  }
+
+  // scale: a segmented row of numbers, each a real radio button
+  function scale(form, it, prefill, err) {
+    var s = it.scale || { min: 0, max: 10 };
+    var points = [];
+    for (var v = s.min; v <= s.max; v++) points.push(v);
+    var row = h('div', { class: 'seg' + (points.length > 12 ? ' seg-wrap' : '') });
+    var picked = h('p', { class: 'picked', id: 'picked', 'aria-hidden': 'true' });
+    var inputs = points.map(function (value) {
+      var end = value === s.min ? s.min_label : value === s.max ? s.max_label : '';
+      var input = h('input', { type: 'radio', name: 'scale', value: String(value), checked: prefill === value,
+        'aria-label': end ? value + ', ' + end : null });
+      row.appendChild(h('label', { 'data-value': String(value) }, [input, h('span', { text: String(value) })]));
+      return input;
+    });
+    function echo() {
+      var chosen = inputs.filter(function (x) { return x.checked; })[0];
+      picked.textContent = '';
+      if (chosen) picked.appendChild(h('span', null, ['You chose ', h('strong', { text: chosen.value })]));
+    }
+    row.addEventListener('change', function () { err.textContent = ''; echo(); });
+    echo();
+    form.appendChild(h('fieldset', null, [
+      h('legend', { class: 'hint', id: 'hint', text: 'Choose a number from ' + s.min + ' to ' + s.max + '.' }),
+      row,
+      h('div', { class: 'ends', 'aria-hidden': 'true' }, [
+        h('span', { text: s.min + ' · ' + (s.min_label || '') }),
+        h('span', { text: (s.max_label || '') + ' · ' + s.max })
+      ]),
+      picked
+    ]));
+    return function () {
+      var chosen = inputs.filter(function (x) { return x.checked; })[0];
+      if (!chosen) return { error: 'Choose a number first, or tap Pass.' };
+      return { value: parseInt(chosen.value, 10) };
+    };
+  }
+
+  // compass: a square field to tap or drag, and two labelled sliders that move the same dot
+  function compass(form, it, prefill, err) {
+    var a = it.axes || {};
+    var xName = a.x || 'Connection', yName = a.y || 'Space';
+    var low = a.low || 'A little', high = a.high || 'A lot';
+    var point = null;
+
+    var dot = h('div', { class: 'dot', id: 'compass-dot', hidden: true });
+    var tip = h('div', { class: 'field-tip', text: 'Tap to place your dot' });
+    var field = h('div', { class: 'field', id: 'compass-field', 'aria-hidden': 'true' }, [tip, dot]);
+    var xOut = h('span', { class: 'slider-value', id: 'compass-x-value', 'aria-hidden': 'true', text: '–' });
+    var yOut = h('span', { class: 'slider-value', id: 'compass-y-value', 'aria-hidden': 'true', text: '–' });
+    function slider(id, name) {
+      return h('input', { class: 'range untouched', id: id, type: 'range', min: '0', max: '100', step: '1', value: '50',
+        'aria-label': name + ' you want tonight, from 0 (' + low + ') to 100 (' + high + ')' });
+    }
+    var xIn = slider('compass-x', xName), yIn = slider('compass-y', yName);
+
+    function set(x, y) {
+      x = Math.max(0, Math.min(100, Math.round(x)));
+      y = Math.max(0, Math.min(100, Math.round(y)));
+      point = { x: x, y: y };
+      dot.style.left = x + '%';
+      dot.style.top = (100 - y) + '%';
+      dot.hidden = false;
+      tip.hidden = true;
+      xIn.value = String(x); yIn.value = String(y);
+      xIn.classList.remove('untouched'); yIn.classList.remove('untouched');
+      xOut.textContent = String(x); yOut.textContent = String(y);
+      xIn.setAttribute('aria-valuetext', x + ' of 100');
+      yIn.setAttribute('aria-valuetext', y + ' of 100');
+      err.textContent = '';
+    }
+    function fromClient(cx, cy) {
+      var r = field.getBoundingClientRect();
+      if (!r.width || !r.height) return;
+      set(((cx - r.left) / r.width) * 100, (1 - (cy - r.top) / r.height) * 100);
+    }
+    var dragging = false;
+    if (window.PointerEvent) {
+      field.addEventListener('pointerdown', function (e) {
+        e.preventDefault();
+        dragging = true;
+        try { field.setPointerCapture(e.pointerId); } catch (x) { /* old browsers */ }
+        fromClient(e.clientX, e.clientY);
+      });
+      field.addEventListener('pointermove', function (e) { if (dragging) fromClient(e.clientX, e.clientY); });
+      field.addEventListener('pointerup', function () { dragging = false; });
+      field.addEventListener('pointercancel', function () { dragging = false; });
+    } else {
+      var touch = function (e) {
+        if (!e.touches || !e.touches[0]) return;
+        e.preventDefault();
+        fromClient(e.touches[0].clientX, e.touches[0].clientY);
+      };
+      field.addEventListener('touchstart', touch, { passive: false });
+      field.addEventListener('touchmove', touch, { passive: false });
+      field.addEventListener('mousedown', function (e) { dragging = true; fromClient(e.clientX, e.clientY); });
+      window.addEventListener('mousemove', function (e) { if (dragging) fromClient(e.clientX, e.clientY); });
+      window.addEventListener('mouseup', function () { dragging = false; });
+    }
+    function fromSliders() { set(parseInt(xIn.value, 10), parseInt(yIn.value, 10)); }
+    xIn.addEventListener('input', fromSliders);
+    yIn.addEventListener('input', fromSliders);
+
+    form.appendChild(h('p', { class: 'hint', id: 'hint', text: 'Tap the square to place your dot. Drag to move it.' }));
+    form.appendChild(h('div', { class: 'compass' }, [
+      h('div', { class: 'axis-y', 'aria-hidden': 'true' }, [
+        h('span', { class: 'axis-end', text: high }),
+        h('span', { class: 'axis-name', text: yName + ' →' }),
+        h('span', { class: 'axis-end', text: low })
+      ]),
+      h('div', { class: 'field-box' }, [field]),
+      h('div', { class: 'axis-x', 'aria-hidden': 'true' }, [
+        h('span', { text: low }),
+        h('span', { class: 'axis-name', text: xName + ' →' }),
+        h('span', { text: high })
+      ])
+    ]));
+    form.appendChild(h('div', { class: 'sliders', role: 'group', 'aria-label': 'Or use two sliders' }, [
+      h('div', { class: 'slider-row' }, [
+        h('label', { for: 'compass-x' }, [h('span', { text: xName + ' I want' }), xOut]), xIn
+      ]),
+      h('div', { class: 'slider-row' }, [
+        h('label', { for: 'compass-y' }, [h('span', { text: yName + ' I want' }), yOut]), yIn
+      ])
+    ]));
+    if (prefill && typeof prefill.x === 'number') set(prefill.x, prefill.y);
+    return function () {
+      if (!point) return { error: 'Tap the square to place your dot first, or tap Pass.' };
+      return { value: { x: point.x, y: point.y } };
+    };
+  }
+
+  function countWords(s) { return s.trim() ? s.trim().split(/\s+/).length : 0; }
+
+  // words: one short line
+  function words(form, it, prefill, err) {
+    var max = it.max_words || 1;
+    var input = h('input', { class: 'text-input', id: 'words-input', type: 'text', maxlength: '60',
+      autocomplete: 'off', autocapitalize: 'off', spellcheck: 'true', enterkeyhint: 'send',
+      'aria-describedby': 'hint words-counter', value: typeof prefill === 'string' ? prefill : '' });
+    var counter = h('p', { class: 'counter', id: 'words-counter' });
+    function update() {
+      var n = countWords(input.value);
+      counter.textContent = n + ' of ' + max + ' ' + (max === 1 ? 'word' : 'words');
+      err.textContent = '';
+    }
+    input.addEventListener('input', update);
+    update();
+    form.appendChild(h('label', { class: 'hint', id: 'hint', for: 'words-input',
+      text: max === 1 ? 'One word.' : 'One to ' + max + ' words.' }));
+    form.appendChild(input);
+    form.appendChild(counter);
+    form.appendChild(h('p', { class: 'note', text: 'The facilitator reads the words first, then shows them to the room without names.' }));
+    return function () {
+      var value = input.value.trim().replace(/\s+/g, ' ');
+      var n = countWords(value);
+      if (!n) return { error: 'Type a word first, or tap Pass.' };
+      if (n > max) return { error: "That's " + n + ' words. Please use at most ' + max + '.' };
+      return { value: value };
+    };
+  }
+
+  // text: a short sentence
+  function text(form, it, prefill, err) {
+    var LIMIT = 280;
+    var area = h('textarea', { class: 'text-input', id: 'text-input', maxlength: String(LIMIT), rows: '4',
+      autocomplete: 'off', 'aria-describedby': 'hint text-counter' });
+    area.value = typeof prefill === 'string' ? prefill : '';
+    var counter = h('p', { class: 'counter', id: 'text-counter' });
+    function update() {
+      counter.textContent = plural(LIMIT - area.value.length, 'character', 'characters') + ' left';
+      err.textContent = '';
+    }
+    area.addEventListener('input', update);
+    update();
+    form.appendChild(h('label', { class: 'hint', id: 'hint', for: 'text-input', text: 'A sentence or two, up to ' + LIMIT + ' characters.' }));
+    form.appendChild(area);
+    form.appendChild(counter);
+    form.appendChild(h('p', { class: 'note', text: 'Only answers the facilitator chooses are shown to the room: without names, in mixed order.' }));
+    return function () {
+      var value = area.value.trim();
+      if (!value) return { error: 'Write something first, or tap Pass.' };
+      if (value.length > LIMIT) return { error: 'Please keep it to ' + LIMIT + ' characters.' };
+      return { value: value };
+    };
+  }
+
+  // ---- menu: take back my answers, leave -------------------------------------------------
+
+  var pendingConfirm = null;
+  var menuTimer = null;
+  function ask(question, yes, no, action) {
+    pendingConfirm = action;
+    $('confirm-text').textContent = question;
+    $('confirm-yes').textContent = yes;
+    $('confirm-no').textContent = no;
+    $('menu-buttons').hidden = true;
+    $('menu-result').textContent = '';
+    $('confirm').hidden = false;
+    $('confirm-no').focus();
+  }
+  function closeConfirm(refocus) {
+    pendingConfirm = null;
+    $('confirm').hidden = true;
+    $('menu-buttons').hidden = false;
+    if (refocus) $(refocus).focus();
+  }
+  $('confirm-no').addEventListener('click', function () { closeConfirm('withdraw-btn'); });
+  $('confirm-yes').addEventListener('click', function () {
+    var action = pendingConfirm;
+    closeConfirm();
+    if (action) action();
+  });
+
+  $('withdraw-btn').addEventListener('click', function () {
+    ask("Take back all your answers to questions whose results haven't been shown yet? Results already shown stay as they are.",
+      'Take them back', 'Keep them', withdraw);
+  });
+  $('leave-btn').addEventListener('click', function () {
+    ask('Leave the meeting? Your answers so far stay in, anonymously. To remove them, use “Take back my answers” first.',
+      'Leave', 'Stay', leave);
+  });
+
+  function withdraw() {
+    var out = $('menu-result');
+    $('withdraw-btn').focus();
+    if (!socket || !socket.connected) { out.textContent = "You're not connected right now. Try again in a moment."; return; }
+    out.textContent = 'Taking your answers back…';
+    socket.timeout(TIMEOUT).emit(ON.withdraw, {}, function (e, res) {
+      if (e) { out.textContent = 'No reply from the laptop. Please try again.'; return; }
+      if (!res || !res.ok) { out.textContent = (res && res.error) || "That didn't work. Please try again."; return; }
+      var n = res.withdrawn || 0;
+      clearTimeout(menuTimer);
+      menuTimer = setTimeout(function () { out.textContent = ''; }, 10000);
+      out.textContent = n === 0 ? 'There was nothing to take back.'
+        : 'Done. ' + plural(n, 'answer', 'answers') + ' taken back.';
+      // Forget what we knew; the server says what is still ours.
+      var it = state.item;
+      var keep = it && it.state === 'revealed' && Object.prototype.hasOwnProperty.call(state.mineById, it.id) ? state.mineById[it.id] : undefined;
+      state.mineById = {};
+      if (keep !== undefined) state.mineById[it.id] = keep;
+      if (it) render();
+      resync();
+    });
+  }
+
+  function leave() {
+    state.left = true;
+    forgetToken();
+    state.mineById = {};
+    state.item = null;
+    state.viewKey = '';
+    state.joined = false;
+    state.seenItem = false;
+    setConn('');
+    if (socket) socket.disconnect();
+    $('menu').hidden = true;
+    $('menu-result').textContent = '';
+    $('left-notice').hidden = false;
+    show('agreements', $('agreements-heading'));
+    announce("You've left the meeting.");
+  }
+
+  // ---- start -----------------------------------------------------------------------------
+
+  $('join-btn').addEventListener('click', connect);
+  $('retry-btn').addEventListener('click', connect);
+  if (state.token) connect();
+})();

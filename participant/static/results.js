@@ -1,0 +1,394 @@
+/* Fireside results: FiresideResults.render(container, item) draws a revealed poll's tally
+   (docs/protocol.md, "tally") for the phone, the projector and the console.
+   Plain ES2017, no modules, no stylesheet of its own: sizes are in em and SVG viewBox units, so
+   the container's font size and width decide how big it is. Colours follow the text colour
+   (currentColor) and one accent, --fs-accent. Styles are set through the CSSOM, which a
+   Content-Security-Policy without 'unsafe-inline' allows. Every picture has a text alternative. */
+(function (root) {
+  'use strict';
+
+  var SVGNS = 'http://www.w3.org/2000/svg';
+  var ACCENT = 'var(--fs-accent, #eaa94f)';
+
+  function css(node, styles) {
+    for (var k in styles) if (Object.prototype.hasOwnProperty.call(styles, k)) node.style[k] = styles[k];
+    return node;
+  }
+
+  function el(tag, cls, text, styles) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text != null) node.textContent = String(text);
+    if (styles) css(node, styles);
+    return node;
+  }
+
+  function svg(tag, attrs, styles) {
+    var node = document.createElementNS(SVGNS, tag);
+    for (var k in attrs) if (Object.prototype.hasOwnProperty.call(attrs, k)) node.setAttribute(k, String(attrs[k]));
+    if (styles) css(node, styles);
+    return node;
+  }
+
+  function svgText(parent, x, y, text, size, anchor, styles) {
+    var t = svg('text', { x: x, y: y, 'font-size': size, 'text-anchor': anchor || 'middle' }, styles);
+    css(t, { fill: 'currentColor' });
+    if (styles) css(t, styles);
+    t.textContent = String(text);
+    parent.appendChild(t);
+    return t;
+  }
+
+  // Hidden from sight, read by screen readers.
+  function hidden(node) {
+    return css(node, {
+      position: 'absolute', width: '1px', height: '1px', padding: '0', margin: '-1px',
+      overflow: 'hidden', clip: 'rect(0 0 0 0)', whiteSpace: 'nowrap', border: '0'
+    });
+  }
+
+  function fmt(n) {
+    if (typeof n !== 'number' || !isFinite(n)) return '';
+    return String(Math.round(n * 10) / 10);
+  }
+
+  function lowerFirst(s) {
+    s = String(s || '');
+    return s.charAt(0).toLowerCase() + s.slice(1);
+  }
+
+  function caption(res) {
+    var answered = res.answered || 0;
+    var passed = res.passed || 0;
+    var text = (res.live ? 'So far: ' : '') + answered + ' answered';
+    if (passed) text += ' · ' + passed + ' passed';
+    return el('p', 'fs-caption', text, { opacity: '0.75', fontSize: '0.85em', margin: '0.9em 0 0' });
+  }
+
+  function empty(root, text) {
+    root.appendChild(el('p', 'fs-empty', text, { opacity: '0.8', margin: '0.5em 0' }));
+  }
+
+  // ---- choice, multi: horizontal bars with counts ------------------------------------------
+
+  function bars(root, item, res) {
+    var options = item.options || [];
+    var counts = res.counts || [];
+    var people = Math.max(1, (res.answered || 0) - (res.passed || 0));
+    var most = Math.max.apply(null, counts.concat([0]));
+    var list = el('ul', 'fs-bars', null, { listStyle: 'none', margin: '0', padding: '0' });
+    counts.forEach(function (count, i) {
+      var li = el('li', 'fs-bar', null, { margin: '0 0 0.85em' });
+      var head = el('div', 'fs-bar-head', null, {
+        display: 'flex', justifyContent: 'space-between', alignItems: 'baseline', gap: '0.75em'
+      });
+      head.appendChild(el('span', 'fs-bar-label', options[i] != null ? options[i] : 'Option ' + (i + 1),
+        { overflowWrap: 'anywhere', minWidth: '0' }));
+      var num = el('span', 'fs-bar-count', null, {
+        fontWeight: '700', fontVariantNumeric: 'tabular-nums', flex: 'none',
+        color: count === most && count > 0 ? ACCENT : '', opacity: count ? '1' : '0.55'
+      });
+      num.appendChild(document.createTextNode(String(count)));
+      num.appendChild(hidden(el('span', null, ' of ' + people)));
+      head.appendChild(num);
+      li.appendChild(head);
+
+      var track = el('div', 'fs-bar-track', null, {
+        position: 'relative', height: '0.6em', marginTop: '0.3em', borderRadius: '0.3em', overflow: 'hidden'
+      });
+      track.setAttribute('aria-hidden', 'true');
+      track.appendChild(el('div', null, null, {
+        position: 'absolute', left: '0', top: '0', right: '0', bottom: '0',
+        background: 'currentColor', opacity: '0.14'
+      }));
+      var pct = Math.min(100, (count / people) * 100);
+      track.appendChild(el('div', 'fs-bar-fill', null, {
+        position: 'absolute', left: '0', top: '0', bottom: '0', width: pct + '%',
+        background: ACCENT, borderRadius: '0.3em', minWidth: count > 0 ? '0.3em' : '0'
+      }));
+      li.appendChild(track);
+      list.appendChild(li);
+    });
+    root.appendChild(list);
+  }
+
+  // ---- scale: a histogram with the median --------------------------------------------------
+
+  function histogram(root, item, res) {
+    var counts = res.counts || [];
+    var n = counts.length || 1;
+    var sc = item.scale || { min: 0, max: n - 1 };
+    var min = typeof sc.min === 'number' ? sc.min : 0;
+    var most = Math.max.apply(null, counts.concat([1]));
+
+    // HTML, not SVG, so the numbers keep the container's font size however the bars stretch.
+    // The bar area is 8em tall, or grows to fill a container of fixed height (a projector).
+    var area = el('div', 'fs-hist', null, {
+      display: 'flex', flex: '1 1 8em', height: '8em', minHeight: '4em', paddingTop: '1.4em',
+      boxSizing: 'content-box'
+    });
+    area.setAttribute('aria-hidden', 'true');
+    var axis = el('div', 'fs-hist-axis', null, {
+      display: 'flex', borderTop: '1px solid', borderColor: 'rgba(127, 127, 127, 0.5)', paddingTop: '0.2em'
+    });
+    axis.setAttribute('aria-hidden', 'true');
+    counts.forEach(function (count, i) {
+      var pct = (count / most) * 100;
+      var col = el('div', null, null, { flex: '1 1 0', position: 'relative', minWidth: '0' });
+      if (count > 0) {
+        col.appendChild(el('div', 'fs-hist-bar', null, {
+          position: 'absolute', left: '16%', right: '16%', bottom: '0', height: pct + '%',
+          minHeight: '0.2em', background: ACCENT, borderRadius: '0.2em 0.2em 0 0'
+        }));
+        col.appendChild(el('span', 'fs-hist-count', count, {
+          position: 'absolute', left: '0', right: '0', bottom: 'calc(' + pct + '% + 0.15em)',
+          textAlign: 'center', fontWeight: '700', fontSize: '0.85em', lineHeight: '1.2'
+        }));
+      }
+      area.appendChild(col);
+      axis.appendChild(el('span', null, min + i, {
+        flex: '1 1 0', minWidth: '0', textAlign: 'center', fontSize: '0.85em', opacity: '0.8',
+        fontVariantNumeric: 'tabular-nums'
+      }));
+    });
+    root.appendChild(area);
+    root.appendChild(axis);
+
+    if (typeof res.median === 'number') {
+      var marks = el('div', 'fs-hist-median', null, { position: 'relative', height: '0.9em' });
+      marks.setAttribute('aria-hidden', 'true');
+      marks.appendChild(el('span', null, '▲', {
+        position: 'absolute', top: '0', left: ((res.median - min + 0.5) / n) * 100 + '%',
+        transform: 'translateX(-50%)', color: ACCENT, fontSize: '0.75em', lineHeight: '1'
+      }));
+      root.appendChild(marks);
+    }
+
+    var ends = el('div', 'fs-ends', null, {
+      display: 'flex', justifyContent: 'space-between', gap: '1em', fontSize: '0.85em', opacity: '0.8', marginTop: '0.2em'
+    });
+    ends.setAttribute('aria-hidden', 'true');
+    ends.appendChild(el('span', null, sc.min_label || ''));
+    ends.appendChild(el('span', null, sc.max_label || '', { textAlign: 'right' }));
+    root.appendChild(ends);
+
+    if (typeof res.median === 'number') {
+      var med = el('p', 'fs-median', null, { margin: '0.7em 0 0' });
+      med.appendChild(el('span', null, '▲ ', { color: ACCENT, fontSize: '0.75em' })).setAttribute('aria-hidden', 'true');
+      med.appendChild(document.createTextNode('Middle answer (median): '));
+      med.appendChild(el('strong', null, fmt(res.median)));
+      root.appendChild(med);
+    }
+
+    var table = hidden(el('table'));
+    table.appendChild(el('caption', null, 'How many chose each point'));
+    counts.forEach(function (count, i) {
+      var tr = el('tr');
+      var label = String(min + i);
+      if (i === 0 && sc.min_label) label += ' (' + sc.min_label + ')';
+      if (i === counts.length - 1 && sc.max_label) label += ' (' + sc.max_label + ')';
+      tr.appendChild(el('th', null, label));
+      tr.appendChild(el('td', null, String(count)));
+      table.appendChild(tr);
+    });
+    root.appendChild(table);
+  }
+
+  // ---- compass: every answer a dot, with quadrant counts -----------------------------------
+
+  function compass(root, item, res, wide) {
+    var axes = item.axes || {};
+    var xName = axes.x || 'Connection';
+    var yName = axes.y || 'Space';
+    var low = axes.low || 'Low';
+    var high = axes.high || 'High';
+    var q = res.quadrants || {};
+    var points = res.points || [];
+
+    // Stacked on a phone; on a wide container of fixed height (a projector), the square takes
+    // the full height and the counts sit beside it.
+    var body = el('div', 'fs-compass', null, wide
+      ? { display: 'flex', flex: '1 1 auto', minHeight: '0', gap: '1.2em', alignItems: 'center' }
+      : { display: 'block' });
+    var box = el('div', 'fs-figure', null, wide
+      ? { height: '100%', flex: '0 1 auto', minWidth: '0' }
+      : { width: '100%' });
+    var pic = svg('svg', { viewBox: '-13 -3 116 116', 'aria-hidden': 'true', focusable: 'false' }, wide
+      ? { display: 'block', height: '100%', width: 'auto', maxWidth: '100%', overflow: 'visible' }
+      : { display: 'block', width: '100%', height: 'auto', overflow: 'visible' });
+    var side = el('div', 'fs-compass-side', null, wide ? { flex: '1 1 12em', minWidth: '0' } : null);
+
+    pic.appendChild(svg('rect', { x: 0, y: 0, width: 100, height: 100, rx: 3 },
+      { fill: 'currentColor', opacity: '0.06' }));
+    pic.appendChild(svg('rect', { x: 0, y: 0, width: 100, height: 100, rx: 3, 'stroke-width': 0.5 },
+      { fill: 'none', stroke: 'currentColor', opacity: '0.35' }));
+    pic.appendChild(svg('path', { d: 'M50 0 V100 M0 50 H100', 'stroke-width': 0.4, 'stroke-dasharray': '1.5 1.5' },
+      { fill: 'none', stroke: 'currentColor', opacity: '0.35' }));
+
+    // Quadrant counts, large and quiet, in each corner; their names are in the grid below.
+    var corners = [
+      { key: 'space', name: 'Mostly ' + lowerFirst(yName), x: 3.5, y: 13, anchor: 'start' },
+      { key: 'both', name: 'Both', x: 96.5, y: 13, anchor: 'end' },
+      { key: 'neither', name: 'Neither', x: 3.5, y: 96, anchor: 'start' },
+      { key: 'connection', name: 'Mostly ' + lowerFirst(xName), x: 96.5, y: 96, anchor: 'end' }
+    ];
+    corners.forEach(function (c) {
+      svgText(pic, c.x, c.y, q[c.key] || 0, 11, c.anchor, { fontWeight: '700', opacity: '0.32' });
+    });
+
+    // Identical answers become one bigger dot with its number, so nothing hides under another.
+    var groups = {};
+    var order = [];
+    points.forEach(function (p) {
+      var k = p[0] + ',' + p[1];
+      if (!groups[k]) { groups[k] = { x: p[0], y: p[1], n: 0 }; order.push(k); }
+      groups[k].n += 1;
+    });
+    order.forEach(function (k) {
+      var g = groups[k];
+      var r = 2.6 + 1.4 * Math.sqrt(g.n - 1);
+      pic.appendChild(svg('circle', { cx: g.x, cy: 100 - g.y, r: r, 'stroke-width': 0.6 },
+        { fill: ACCENT, fillOpacity: '0.85', stroke: 'currentColor', strokeOpacity: '0.35' }));
+      if (g.n > 1) {
+        svgText(pic, g.x, 100 - g.y + 1.6, g.n, 4.4, 'middle', { fontWeight: '700', fill: '#1d1710' });
+      }
+    });
+    if (res.median && typeof res.median.x === 'number') {
+      pic.appendChild(svg('circle', { cx: res.median.x, cy: 100 - res.median.y, r: 5, 'stroke-width': 0.7,
+        'stroke-dasharray': '1.6 1.2' }, { fill: 'none', stroke: 'currentColor', opacity: '0.85' }));
+    }
+
+    // Axis labels: x along the bottom, y up the left side.
+    svgText(pic, 0, 108, low, 4.6, 'start', { opacity: '0.7' });
+    svgText(pic, 50, 108, xName + ' →', 5.4, 'middle', { fontWeight: '700' });
+    svgText(pic, 100, 108, high, 4.6, 'end', { opacity: '0.7' });
+    var yl = svgText(pic, -5, 100, low, 4.6, 'start', { opacity: '0.7' });
+    yl.setAttribute('transform', 'rotate(-90 -5 100)');
+    var yn = svgText(pic, -5, 50, yName + ' →', 5.4, 'middle', { fontWeight: '700' });
+    yn.setAttribute('transform', 'rotate(-90 -5 50)');
+    var yh = svgText(pic, -5, 0, high, 4.6, 'end', { opacity: '0.7' });
+    yh.setAttribute('transform', 'rotate(-90 -5 0)');
+
+    box.appendChild(pic);
+    body.appendChild(box);
+    body.appendChild(side);
+    root.appendChild(body);
+
+    // The four quadrants as a small grid laid out like the square itself.
+    var grid = el('ul', 'fs-quadrants', null, {
+      listStyle: 'none', margin: wide ? '0' : '0.7em 0 0', padding: '0', display: 'grid',
+      gridTemplateColumns: '1fr 1fr', gap: '0.35em', fontSize: '0.9em'
+    });
+    corners.forEach(function (c) {
+      var li = el('li', null, null, {
+        padding: '0.4em 0.6em', borderRadius: '0.4em', background: 'rgba(127, 127, 127, 0.12)',
+        display: 'flex', alignItems: 'baseline', gap: '0.5em'
+      });
+      var num = el('strong', null, String(q[c.key] || 0), { color: ACCENT, fontVariantNumeric: 'tabular-nums' });
+      var name = el('span', null, c.name, { opacity: '0.85' });
+      li.appendChild(num);
+      li.appendChild(document.createTextNode(' '));
+      li.appendChild(name);
+      grid.appendChild(li);
+    });
+    side.appendChild(grid);
+
+    var legend = el('p', 'fs-legend', null, { fontSize: '0.85em', opacity: '0.8', margin: '0.6em 0 0' });
+    legend.setAttribute('aria-hidden', 'true');
+    legend.appendChild(el('span', null, '●', { color: ACCENT, marginRight: '0.35em' }));
+    legend.appendChild(el('span', null, 'one answer', { marginRight: '1.2em' }));
+    legend.appendChild(el('span', null, '◌', { marginRight: '0.35em' }));
+    legend.appendChild(el('span', null, 'the middle'));
+    side.appendChild(legend);
+
+    var alt = hidden(el('p'));
+    var sentence = 'Each dot is one answer. Right means more ' + lowerFirst(xName) + ' wanted, up means more ' +
+      lowerFirst(yName) + ' wanted.';
+    if (res.median && typeof res.median.x === 'number') {
+      sentence += ' The middle, out of 100: ' + xName + ' ' + fmt(res.median.x) + ', ' + yName + ' ' + fmt(res.median.y) + '.';
+    }
+    alt.textContent = sentence;
+    root.insertBefore(alt, body);
+    return side;
+  }
+
+  // ---- words: a quiet word cloud, biggest in the middle -----------------------------------
+
+  function words(root, item, res) {
+    var list = res.words || [];
+    if (!list.length) { empty(root, 'No words have been shared yet.'); return; }
+    var most = list[0].count || 1;
+    var least = list[list.length - 1].count || 1;
+    // Centre-out: the most frequent word in the middle, the others alternating around it.
+    var arranged = [];
+    list.forEach(function (w, i) { if (i % 2) arranged.push(w); else arranged.unshift(w); });
+    var cloud = el('div', 'fs-words', null, {
+      display: 'flex', flexWrap: 'wrap', justifyContent: 'center', alignItems: 'baseline',
+      lineHeight: '1.15', textAlign: 'center', padding: '0.3em 0'
+    });
+    cloud.setAttribute('aria-hidden', 'true');
+    arranged.forEach(function (w) {
+      var t = most === least ? 1 : (w.count - least) / (most - least);
+      cloud.appendChild(el('span', 'fs-word', w.word, {
+        fontSize: (1 + 1.7 * t).toFixed(2) + 'em',
+        fontWeight: t > 0.5 ? '700' : '500',
+        color: w.count === most ? ACCENT : '',
+        opacity: String(0.72 + 0.28 * t),
+        overflowWrap: 'anywhere', margin: '0.05em 0.3em'
+      }));
+    });
+    root.appendChild(cloud);
+    var alt = hidden(el('ul'));
+    list.forEach(function (w) { alt.appendChild(el('li', null, w.word + ': ' + w.count)); });
+    root.appendChild(alt);
+  }
+
+  // ---- text: the shared sentences ----------------------------------------------------------
+
+  function texts(root, item, res) {
+    var list = res.texts || [];
+    if (!list.length) { empty(root, 'No answers have been shared yet.'); return; }
+    var ul = el('ul', 'fs-texts', null, { listStyle: 'none', margin: '0', padding: '0' });
+    list.forEach(function (t) {
+      ul.appendChild(el('li', 'fs-text', '“' + t + '”', {
+        margin: '0 0 0.6em', padding: '0.6em 0.9em', borderLeft: '0.18em solid ' + ACCENT,
+        background: 'rgba(127, 127, 127, 0.12)', borderRadius: '0.3em', lineHeight: '1.45',
+        overflowWrap: 'anywhere'
+      }));
+    });
+    root.appendChild(ul);
+  }
+
+  var DRAW = { choice: bars, multi: bars, scale: histogram, compass: compass, words: words, text: texts };
+
+  function render(container, item) {
+    while (container.firstChild) container.removeChild(container.firstChild);
+    var res = item && item.result;
+    var kind = (res && res.kind) || (item && item.kind) || '';
+    var root = el('div', 'fs-results fs-results-' + kind, null, {
+      display: 'flex', flexDirection: 'column', width: '100%', height: '100%', position: 'relative'
+    });
+    container.appendChild(root);
+    if (!res) {
+      if (kind !== 'discussion') empty(root, 'No results yet.');
+      return root;
+    }
+    if (!res.shown) {
+      root.className += ' fs-notshown';
+      var floor = res.floor || 3;
+      root.appendChild(el('p', 'fs-floor', 'Not shown: fewer than ' + floor +
+        ' people answered — that keeps everyone anonymous.', { margin: '0' }));
+      root.appendChild(caption(res));
+      return root;
+    }
+    // A container wider than tall with a fixed height (a projector) gets a side-by-side layout.
+    var wide = container.clientHeight > 0 && container.clientWidth >= 1.3 * container.clientHeight;
+    var draw = DRAW[kind];
+    var captionTo = draw ? draw(root, item, res, wide) : null;
+    if (!draw) empty(root, 'This result cannot be shown here.');
+    (captionTo || root).appendChild(caption(res));
+    return root;
+  }
+
+  root.FiresideResults = { render: render };
+})(typeof window !== 'undefined' ? window : this);
