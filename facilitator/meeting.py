@@ -14,7 +14,15 @@ TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 
 
 class Refused(Exception):
-    """An action or answer that is not allowed now; the message is said to the person."""
+    """An action or answer that is not allowed now; the message is said to the person.
+
+    details are extra fields of the error answer, e.g. needs_confirm for a reopen.
+    """
+
+    def __init__(self, message, **details):
+        """A message for a person, and machine-readable details for the page."""
+        super().__init__(message)
+        self.details = details
 
 
 # --- codes, keys and ballots ---------------------------------------------------

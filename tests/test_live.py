@@ -105,6 +105,7 @@ def test_reopening_a_revealed_poll_asks_for_confirmation(evening):
     evening.do(events.REVEAL_POLL, item_id=arrive)
     refused = evening.try_(events.REOPEN_POLL, item_id=arrive)
     assert refused["ok"] is False and "already been shown" in refused["error"]
+    assert refused["needs_confirm"] is True
     assert evening.room.items[arrive]["state"] == "revealed"
     evening.do(events.REOPEN_POLL, item_id=arrive, confirm=True)
     assert evening.room.items[arrive]["state"] == "open"
