@@ -64,13 +64,13 @@ class Room:
         with self._lock:
             return {"item": public_item(self.current)}
 
-    def screen_payload(self, join_url):
+    def screen_payload(self, join_url, phones):
         """What the projector shows."""
         with self._lock:
             meeting = None
             if self.meeting:
                 meeting = {"title": self.meeting["title"], "code": self.meeting["join_code"], "join_url": join_url}
-            return {"meeting": meeting, "item": public_item(self.current)}
+            return {"meeting": meeting, "item": public_item(self.current), "phones": phones}
 
     def console_payload(self, join_url, phones):
         """Everything the facilitator's console shows."""
@@ -267,7 +267,7 @@ class Room:
             item = self._item(item_id)
             to = rules.next_state(item, action)
             if action == "reopen" and confirm is not True:
-                raise Refused(rules.REOPEN_WARNING)
+                raise Refused(rules.REOPEN_WARNING, needs_confirm=True)
             if to == "open":
                 item["published_at"] = 0  # a reopened poll starts its live steps again
             self._set_state(item, to, self._tally(item) if to == "revealed" else None)
