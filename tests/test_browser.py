@@ -1,0 +1,144 @@
+"""What a person sees, in headless Chromium against a real server: a phone, the console, the projector."""
+
+import re
+import shutil
+
+import pytest
+from conftest import SocketPhone
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "is_mobile": True,
+         "has_touch": True}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module (Debian's, as CI installs it)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
+                  "--no-first-run", "--disable-component-update", "--disable-sync"])
+        yield chromium
+        chromium.close()
+
+
+class Recorder:
+    """Every request a page makes, and every console error or CSP violation it reports."""
+
+    def __init__(self, page):
+        """Listen on a page."""
+        self.urls, self.errors = [], []
+        page.on("request", lambda request: self.urls.append(request.url))
+        page.on("websocket", lambda socket: self.urls.append(socket.url))
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+
+    def foreign(self, origin):
+        """Requests that went anywhere but Fireside itself."""
+        ws_origin = origin.replace("http://", "ws://")
+        return [url for url in self.urls
+                if not (url.startswith(origin + "/") or url.startswith(ws_origin + "/") or url.startswith("data:"))]
+
+
+def _open(browser, url, **context):
+    """A new page in its own context (its own localStorage), recording its requests."""
+    page = browser.new_context(**context).new_page()
+    page.set_default_timeout(10_000)
+    recorder = Recorder(page)
+    page.goto(url)
+    return page, recorder
+
+
+def test_a_phone_joins_from_the_qr_address_answers_and_sees_the_revealed_result(browser, server, tmp_path):
+    from playwright.sync_api import expect
+
+    console, console_requests = _open(browser, server.url + "/facilitator", viewport={"width": 1366, "height": 768})
+    console.click('label[for="deck-test-evening"]')
+    console.click("#start-meeting")
+    expect(console.locator("#join-code")).to_have_text(re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$"))
+    code = console.locator("#join-code").inner_text()
+    join_url = console.locator("#join-url").inner_text()
+    assert join_url.endswith(f"/j/{code}")
+
+    screen, screen_requests = _open(browser, server.url + "/screen", viewport={"width": 1280, "height": 720})
+    expect(screen.locator("#join-code")).to_have_text(code)
+    qr = screen.request.get(server.url + "/facilitator/qr.svg")
+    assert qr.ok and "<svg" in qr.text()
+
+    # The QR code holds the LAN address; the phone in this test reaches the same path on loopback.
+    phone, phone_requests = _open(browser, server.url + join_url[join_url.index("/j/"):], **PHONE)
+    expect(phone.locator("#agreements-heading")).to_be_visible()
+    expect(phone.locator("#screen-agreements")).to_contain_text("anonymous")
+    phone.click("#join-btn")
+    expect(phone.locator("#screen-wait")).to_be_visible()
+
+    arrive = console.locator('#agenda li.item[data-kind="choice"]').first.get_attribute("data-item-id")
+    console.click(f'#agenda [data-action="push"][data-item-id="{arrive}"]')
+    expect(phone.locator("#prompt")).to_have_text("How are you arriving tonight?")
+    expect(screen.locator("#item-prompt")).to_have_text("How are you arriving tonight?")
+    phone.click('label.option[data-index="2"]')
+    phone.click("#send-btn")
+    expect(phone.locator("#done-title")).to_have_text("Your answer is in.")
+    phone.screenshot(path=str(tmp_path / "phone-answered.png"))
+
+    others = [SocketPhone(server.url, code) for _ in range(2)]
+    for other, value in zip(others, (2, 0)):
+        assert other.call("answer", {"item_id": int(arrive), "value": value})["ok"]
+    expect(console.locator('#now-body [data-role="answered-count"]')).to_have_text("3")
+
+    console.click(f'#now-body [data-action="reveal"][data-item-id="{arrive}"]')
+    results = phone.locator("#results .fs-results-choice")
+    expect(results).to_be_visible()
+    expect(results.locator(".fs-bar-count")).to_have_text([re.compile(r"^1\b"), re.compile(r"^0\b"), re.compile(r"^2\b")])
+    expect(screen.locator("#item-result .fs-bar-count")).to_have_text([re.compile(r"^1\b"), re.compile(r"^0\b"), re.compile(r"^2\b")])
+    phone.screenshot(path=str(tmp_path / "phone-revealed.png"))
+
+    for page_requests in (phone_requests, console_requests, screen_requests):
+        assert page_requests.urls, "the page made requests"
+        assert page_requests.foreign(server.url) == []
+        assert [e for e in page_requests.errors if "Content Security Policy" in e] == []
+    for other in others:
+        other.close()
+
+
+def test_a_phone_comes_back_to_its_answer_after_a_reload_and_leave_forgets_it(browser, server):
+    from playwright.sync_api import expect
+
+    console, _ = _open(browser, server.url + "/facilitator", viewport={"width": 1366, "height": 768})
+    console.click('label[for="deck-test-evening"]')
+    console.click("#start-meeting")
+    expect(console.locator("#join-code")).to_have_text(re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$"))
+    code = console.locator("#join-code").inner_text()
+
+    phone, _ = _open(browser, f"{server.url}/", **PHONE)
+    phone.fill("#code-input", code.lower().replace("-", " "))
+    phone.keyboard.press("Enter")
+    phone.click("#join-btn")
+    expect(phone.locator("#screen-wait")).to_be_visible()
+    energy = console.locator('#agenda li.item[data-kind="scale"]').first.get_attribute("data-item-id")
+    console.click(f'#agenda [data-action="push"][data-item-id="{energy}"]')
+    phone.click('.seg label[data-value="7"]')
+    phone.click("#send-btn")
+    expect(phone.locator("#done-title")).to_have_text("Your answer is in.")
+
+    phone.reload()
+    expect(phone.locator("#done-title")).to_have_text("Your answer is in.")
+    assert phone.evaluate(f"localStorage.getItem('fireside:{code}')")
+
+    phone.click("#leave-btn")
+    phone.click("#confirm-yes")
+    expect(phone.locator("#screen-agreements")).to_be_visible()
+    assert phone.evaluate(f"localStorage.getItem('fireside:{code}')") is None
+
+
+def test_a_wrong_code_gets_a_page_that_says_what_to_do(browser, server):
+    from playwright.sync_api import expect
+
+    phone, _ = _open(browser, f"{server.url}/j/WXYZ-KMNP", **PHONE)
+    expect(phone.locator("#nocode-heading")).to_have_text("That code isn't running right now")
+    expect(phone.locator("body")).to_contain_text("screen")
