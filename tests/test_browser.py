@@ -1,10 +1,15 @@
 """What a person sees, in headless Chromium against a real server: a phone, the console, the projector."""
 
+import json
 import re
 import shutil
+import sqlite3
+import time
 
 import pytest
-from conftest import SocketPhone
+from conftest import SocketConsole, SocketPhone
+
+from facilitator import events
 
 pytestmark = pytest.mark.browser
 
@@ -142,3 +147,64 @@ def test_a_wrong_code_gets_a_page_that_says_what_to_do(browser, server):
     phone, _ = _open(browser, f"{server.url}/j/WXYZ-KMNP", **PHONE)
     expect(phone.locator("#nocode-heading")).to_have_text("That code isn't running right now")
     expect(phone.locator("body")).to_contain_text("screen")
+
+
+def test_every_kind_of_poll_can_be_answered_or_passed_on_a_phone(browser, server):
+    from playwright.sync_api import expect
+
+    console = SocketConsole(server.url)
+    console.do(events.START_MEETING, deck="test-evening")
+    deadline = time.monotonic() + 5
+    while not (console.states and console.states[-1]["meeting"]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    state = console.states[-1]
+    ids = {item["key"]: item["id"] for item in state["agenda"]}
+    phone, recorder = _open(browser, f"{server.url}/j/{state['meeting']['code']}", **PHONE)
+    phone.click("#join-btn")
+    expect(phone.locator("#screen-wait")).to_be_visible()
+
+    def push(key):
+        console.do(events.PUSH_ITEM, item_id=ids[key])
+        expect(phone.locator("#screen-item")).to_have_attribute("data-mode", "form")
+
+    def send():
+        phone.click("#send-btn")
+        expect(phone.locator("#done-title")).to_have_text("Your answer is in.")
+
+    push("needs")
+    phone.click('label.option[data-index="0"]')
+    phone.click('label.option[data-index="3"]')
+    expect(phone.locator('label.option[data-index="1"] input')).to_be_disabled()
+    send()
+
+    push("compass")
+    field = phone.locator("#compass-field").bounding_box()
+    phone.mouse.click(field["x"] + field["width"] * 0.8, field["y"] + field["height"] * 0.2)
+    send()
+
+    push("feeling")
+    phone.fill("#words-input", "hopeful")
+    send()
+
+    push("sentence")
+    phone.fill("#text-input", "Glad to be here.")
+    send()
+
+    push("arrive")
+    phone.click("#pass-btn")
+    expect(phone.locator("#done-title")).to_have_text("You passed on this one.")
+    phone.click("#change-btn")
+    phone.click('label.option[data-index="1"]')
+    phone.click("#send-btn")
+    expect(phone.locator("#done-title")).to_have_text("Your answer is in.")
+
+    server.stop()
+    db = sqlite3.connect(server.data_dir / "fireside.db")
+    stored = dict(db.execute("SELECT items.key, ballots.answer FROM ballots JOIN items ON items.id = ballots.item_id"))
+    db.close()
+    assert stored["needs"] == "[0, 3]" and stored["feeling"] == '"hopeful"' and stored["arrive"] == "1"
+    assert stored["sentence"] == '"Glad to be here."'
+    compass = json.loads(stored["compass"])
+    assert compass["x"] > 60 and compass["y"] > 60  # upper right: much connection, much space
+    assert recorder.foreign(server.url) == []
+    console.close()
