@@ -123,6 +123,8 @@ def test_a_phone_comes_back_to_its_answer_after_a_reload_and_leave_forgets_it(br
     phone, _ = _open(browser, f"{server.url}/", **PHONE)
     phone.fill("#code-input", code.lower().replace("-", " "))
     phone.keyboard.press("Enter")
+    phone.wait_for_url(f"**/j/{code}")
+    phone.wait_for_load_state()
     phone.click("#join-btn")
     expect(phone.locator("#screen-wait")).to_be_visible()
     energy = console.locator('#agenda li.item[data-kind="scale"]').first.get_attribute("data-item-id")
@@ -208,3 +210,32 @@ def test_every_kind_of_poll_can_be_answered_or_passed_on_a_phone(browser, server
     assert compass["x"] > 60 and compass["y"] > 60  # upper right: much connection, much space
     assert recorder.foreign(server.url) == []
     console.close()
+
+
+def test_after_the_meeting_ends_the_console_offers_its_summary_in_every_format(browser, server):
+    from playwright.sync_api import expect
+
+    console, recorder = _open(browser, server.url + "/facilitator", viewport={"width": 1366, "height": 768})
+    console.click('label[for="deck-test-evening"]')
+    console.click("#start-meeting")
+    expect(console.locator("#join-code")).to_have_text(re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$"))
+    code = console.locator("#join-code").inner_text()
+    arrive = console.locator('#agenda li.item[data-kind="choice"]').first.get_attribute("data-item-id")
+    console.click(f'#agenda [data-action="push"][data-item-id="{arrive}"]')
+    phones = [SocketPhone(server.url, code) for _ in range(3)]
+    for phone in phones:
+        assert phone.welcome["item"]["id"] == int(arrive)
+        assert phone.call(events.ANSWER, {"item_id": int(arrive), "value": 1})["ok"]
+    console.click(f'#now-body [data-action="reveal"][data-item-id="{arrive}"]')
+    console.click("#end-meeting")
+    console.click("#confirm-ok")
+    expect(console.locator("#ended-notice")).to_be_visible()
+    for format, marker in [("md", "How are you arriving tonight?"), ("csv", "Restless"),
+                           ("json", "fireside.summary/1"), ("html", "<svg")]:
+        href = console.locator(f"#download-{format}").get_attribute("href")
+        assert href.endswith(f".{format}")
+        response = console.request.get(server.url + href)
+        assert response.ok and marker in response.text(), format
+    assert recorder.foreign(server.url) == []
+    for phone in phones:
+        phone.close()

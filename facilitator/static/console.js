@@ -845,6 +845,9 @@
         if (!answer.ok) return;
         if (endedId !== undefined && endedId !== null) {
           $('ended-summary').href = withKey('/facilitator/summary/' + encodeURIComponent(endedId));
+          ['html', 'md', 'csv', 'json'].forEach(function (format) {
+            $('download-' + format).href = withKey('/facilitator/export/' + encodeURIComponent(endedId) + '.' + format);
+          });
           $('ended-notice').hidden = false;
         }
         announce('The meeting has ended.');

@@ -1,0 +1,573 @@
+"""Anonymized summaries of ended meetings: Markdown, CSV, JSON and a printable HTML page with SVG charts.
+
+A summary is built only from what a meeting keeps once it has ended (DESIGN.md, "Privacy by
+construction"): the day, the deck, how many phones joined, each item's prompt, each poll's
+tally as stored in `items.result` (behind the privacy floor), the words and sentences the
+facilitator approved *and* marked for export, and his notes. Ballots, tokens, the meeting key,
+the join code and any time finer than the day never reach it, so no format can leak them.
+
+Everything here is deterministic: the same meeting gives the same bytes, whether the console
+downloads it or `fireside export` writes it. The format is documented in docs/export.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+import re
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
+
+from facilitator.kinds import MODERATED_KINDS
+
+SCHEMA = "fireside.summary/1"
+
+FORMATS = ("md", "csv", "json", "html")
+MEDIA_TYPES = {
+    "md": "text/markdown; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+}
+
+# What happened to an item, in the summary's "status" field.
+DISCUSSION = "discussion"  # a prompt, no answers
+SHOWN = "shown"  # revealed in the room, above the floor
+NOT_REVEALED = "not revealed"  # above the floor, but the room never saw it: tallied when the meeting ended
+NOT_SHOWN = "not shown"  # below the privacy floor: only the number of answers is kept
+
+HERE = Path(__file__).parent
+STYLESHEET = HERE / "static" / "export.css"
+STYLESHEET_URL = "/f/static/export.css"  # the facilitator blueprint's static_url_path
+
+QUADRANTS = ("both", "connection", "space", "neither")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+SPEC_FIELDS = ("options", "max", "scale", "axes", "max_words")
+DEFAULT_AXES = {"x": "Connection", "y": "Space to myself", "low": "A little", "high": "A lot"}
+
+
+class ExportError(Exception):
+    """A summary that cannot be made, with a sentence that says why and what to do."""
+
+
+# --- building the summary ------------------------------------------------------------------
+
+
+def summary(store, meeting_id) -> dict:
+    """The summary of one ended meeting, read from the store (see build_summary)."""
+    meeting = store.meeting(meeting_id)
+    if meeting is None:
+        raise ExportError(f"There is no meeting {meeting_id}. `fireside meetings` lists them.")
+    if meeting["status"] != "ended":
+        raise ExportError(
+            f"Meeting {meeting_id} is still running. End it on the console first: until then its "
+            "answers are still raw ballots, and a summary holds only what is kept once it has ended."
+        )
+    items = store.items(meeting_id)
+    moderation = {item["id"]: store.moderation(item["id"]) for item in items if item["kind"] in MODERATED_KINDS}
+    return build_summary(meeting, items, moderation)
+
+
+def latest_ended(store):
+    """The id of the most recent ended meeting, or None."""
+    for meeting in store.meetings():  # newest first
+        if meeting["status"] == "ended":
+            return meeting["id"]
+    return None
+
+
+def build_summary(meeting: dict, items: list, moderation: dict) -> dict:
+    """The summary as plain data (the JSON format): meeting, used items in order, items not used.
+
+    moderation maps an item id to {text: {"approved", "export"}} for words and text polls.
+    """
+    used, not_used = [], []
+    for item in items:
+        if item["state"] == "pending":  # never pushed to the room
+            not_used.append({"key": item.get("key") or "", "kind": item["kind"], "prompt": item["prompt"]})
+            continue
+        entry = {"number": len(used) + 1, "key": item.get("key") or "", "kind": item["kind"],
+                 "prompt": item["prompt"]}
+        entry.update({name: item[name] for name in SPEC_FIELDS if name in item})
+        entry.update(_outcome(item, meeting, moderation.get(item["id"], {})))
+        used.append(entry)
+    return {
+        "schema": SCHEMA,
+        "meeting": {
+            "id": meeting["id"],
+            "title": meeting["title"],
+            "deck": meeting["deck"] or "",
+            "held_on": meeting["held_on"],  # the day only
+            "phones_joined": meeting["phones_joined"],
+            "floor": meeting["privacy_floor"],
+            "notes": meeting["notes"] or "",
+        },
+        "items": used,
+        "not_used": not_used,
+    }
+
+
+def _outcome(item: dict, meeting: dict, moderation: dict) -> dict:
+    """status, revealed and result of one used item."""
+    if item["kind"] == "discussion":
+        return {"status": DISCUSSION, "revealed": None, "result": None}
+    revealed = item["state"] == "revealed"
+    stored = item.get("result")
+    if not isinstance(stored, dict):  # cannot happen for an ended meeting; say nothing rather than guess
+        stored = {"kind": item["kind"], "shown": False, "answered": item.get("answered", 0), "passed": 0,
+                  "floor": meeting["privacy_floor"]}
+    if not stored.get("shown"):
+        # Only the counts a below-floor tally carries, whatever else a stored result might hold.
+        result = {name: stored.get(name) for name in ("kind", "shown", "answered", "passed", "floor")}
+        result["shown"] = False
+        return {"status": NOT_SHOWN, "revealed": revealed, "result": result}
+    result = dict(stored)
+    if item["kind"] in MODERATED_KINDS:
+        result.update(_exported_only(item["kind"], stored, moderation))
+    return {"status": SHOWN if revealed else NOT_REVEALED, "revealed": revealed, "result": result}
+
+
+def _exported_only(kind: str, result: dict, moderation: dict) -> dict:
+    """Keep the approved words or sentences the facilitator marked for export; count the rest."""
+
+    def marked(text):
+        return bool((moderation.get(text) or {}).get("export"))
+
+    if kind == "words":
+        words = result.get("words") or []
+        kept = [dict(entry) for entry in words if marked(entry["word"])]
+        return {"words": kept, "withheld": len(words) - len(kept)}
+    texts = result.get("texts") or []
+    kept = [text for text in texts if marked(text)]  # the shuffled order stored at reveal
+    return {"texts": kept, "withheld": len(texts) - len(kept)}
+
+
+# --- words for people --------------------------------------------------------------------------
+
+
+def long_day(held_on: str) -> str:
+    """'2025-03-03' as 'Monday 3 March 2025' (English, whatever the laptop's locale)."""
+    try:
+        day = datetime.date.fromisoformat(held_on)
+    except (TypeError, ValueError):
+        return str(held_on)
+    return f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def kind_label(item: dict) -> str:
+    """What kind of item this is, in a few words."""
+    kind = item["kind"]
+    if kind == "multi":
+        return f"Several choices (up to {item.get('max', '?')})"
+    if kind == "scale":
+        scale = item.get("scale") or {}
+        return f"Scale {scale.get('min')}–{scale.get('max')}"
+    return {"choice": "One choice", "compass": "Compass", "words": "A few words", "text": "A sentence",
+            "discussion": "Discussion"}.get(kind, kind)
+
+
+def status_text(item: dict) -> str:
+    """One line on whether and how the room saw this result."""
+    result = item.get("result") or {}
+    if item["status"] == NOT_SHOWN:
+        return f"not shown — fewer than {result.get('floor')} answers"
+    if item["status"] == NOT_REVEALED:
+        return "not revealed in the room (tallied when the meeting ended)"
+    if item["status"] == SHOWN:
+        return "shown in the room"
+    return "discussion prompt"
+
+
+def answers(result: dict) -> int:
+    """Real answers, passes left out (the tally's "answered" counts both)."""
+    return (result.get("answered") or 0) - (result.get("passed") or 0)
+
+
+def answered_text(result: dict) -> str:
+    """'4 answered · 1 passed' (the tally's "answered" counts passes too; here they are apart)."""
+    passed = result.get("passed") or 0
+    text = f"{(result.get('answered') or 0) - passed} answered"
+    if passed:
+        text += f" · {passed} passed"
+    return text
+
+
+def axes_of(item: dict) -> dict:
+    """The compass's axis names, with the deck defaults filled in."""
+    return {**DEFAULT_AXES, **{k: v for k, v in (item.get("axes") or {}).items() if v}}
+
+
+def quadrant_names(item: dict) -> dict:
+    """Readable names of the four compass quadrants."""
+    axes = axes_of(item)
+    return {"both": "Both", "connection": f"Mostly {_lower_first(axes['x'])}",
+            "space": f"Mostly {_lower_first(axes['y'])}", "neither": "Neither"}
+
+
+def scale_point_label(item: dict, index: int, count: int) -> str:
+    """'0 (None)' at the ends of a scale, the bare number between them."""
+    scale = item.get("scale") or {}
+    point = scale.get("min", 0) + index
+    label = str(point)
+    if index == 0 and scale.get("min_label"):
+        label += f" ({scale['min_label']})"
+    elif index == count - 1 and scale.get("max_label"):
+        label += f" ({scale['max_label']})"
+    return label
+
+
+def number(value) -> str:
+    """5 as '5', 5.5 as '5.5'."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def filename(summary_: dict, fmt: str) -> str:
+    """A safe file name: fireside-2025-03-03-test-evening.md."""
+    meeting = summary_["meeting"]
+    slug = re.sub(r"[^a-z0-9]+", "-", meeting["title"].lower()).strip("-")[:40].strip("-")
+    return f"fireside-{meeting['held_on']}-{slug or 'meeting-' + str(meeting['id'])}.{fmt}"
+
+
+# --- formats ---------------------------------------------------------------------------------
+
+
+def render(summary_: dict, fmt: str) -> str:
+    """The summary in one format, as text (the HTML is standalone: its stylesheet inline)."""
+    if fmt == "md":
+        return to_markdown(summary_)
+    if fmt == "csv":
+        return to_csv(summary_)
+    if fmt == "json":
+        return to_json(summary_)
+    if fmt == "html":
+        return to_html(summary_, standalone=True)
+    raise ExportError(f"Unknown format {fmt!r}: choose one of {', '.join(FORMATS)}.")
+
+
+def to_json(summary_: dict) -> str:
+    """The complete summary, schema fireside.summary/1."""
+    return json.dumps(summary_, ensure_ascii=False, indent=2) + "\n"
+
+
+# Markdown ----------------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~])")
+
+
+def md(text) -> str:
+    """Text safe inside Markdown: its special characters escaped, on one line."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def to_markdown(summary_: dict) -> str:
+    """For the facilitator's own notes: headings, tables and lists."""
+    meeting = summary_["meeting"]
+    out = [f"# {md(meeting['title'])}", ""]
+    facts = [f"Day: {long_day(meeting['held_on'])} ({meeting['held_on']})"]
+    if meeting["deck"]:
+        facts.append(f"Deck: {md(meeting['deck'])}")
+    facts.append(f"Phones joined: {meeting['phones_joined']}")
+    facts.append(f"Privacy floor: {meeting['floor']} — a result is shown only when at least "
+                 f"{meeting['floor']} people answered (passes do not count)")
+    out += [f"- {fact}" for fact in facts] + [""]
+
+    for item in summary_["items"]:
+        out += [f"## {item['number']}. {md(item['prompt'])}", ""]
+        if item["kind"] == "discussion":
+            out += ["*Discussion prompt.*", ""]
+            continue
+        result = item["result"]
+        out += [f"*{md(kind_label(item))} · {answered_text(result)} · {status_text(item)}*", ""]
+        if result.get("shown"):
+            out += _md_result(item, result)
+    if summary_["not_used"]:
+        out += ["## Not used in this meeting", ""]
+        out += [f"- {md(entry['prompt'])} ({md(entry['kind'])})" for entry in summary_["not_used"]]
+        out.append("")
+    out += ["## Notes", ""]
+    notes = meeting["notes"].strip()
+    if notes:
+        out += [_md_block(line) for line in notes.splitlines()]
+    else:
+        out.append("*No notes.*")
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _md_block(line: str) -> str:
+    """A line of the facilitator's notes: kept as he wrote it, except what would become markup."""
+    return md(line) if line.strip() else ""
+
+
+def _md_table(head: tuple, rows: list) -> list:
+    """A two-column table, numbers right-aligned."""
+    lines = [f"| {md(head[0])} | {md(head[1])} |", "|:--|--:|"]
+    lines += [f"| {md(label)} | {value} |" for label, value in rows]
+    return lines + [""]
+
+
+def _md_result(item: dict, result: dict) -> list:
+    """The picture the room saw, in Markdown."""
+    kind = item["kind"]
+    if kind in ("choice", "multi"):
+        return _md_table(("Option", "Answers"), list(zip(item["options"], result["counts"])))
+    if kind == "scale":
+        counts = result["counts"]
+        rows = [(scale_point_label(item, i, len(counts)), count) for i, count in enumerate(counts)]
+        return _md_table(("Point", "Answers"), rows) + [f"Median: {number(result['median'])}", ""]
+    if kind == "compass":
+        axes, names = axes_of(item), quadrant_names(item)
+        rows = [(names[q], result["quadrants"][q]) for q in QUADRANTS]
+        median = result["median"]
+        dots = ", ".join(f"({x}, {y})" for x, y in result["points"])
+        return _md_table(("Quadrant", "Answers"), rows) + [
+            f"Median: {md(axes['x'].lower())} {number(median['x'])}, {md(axes['y'].lower())} "
+            f"{number(median['y'])} (0 = {md(axes['low'].lower())}, 100 = {md(axes['high'].lower())})",
+            "",
+            f"Every answer ({md(axes['x'].lower())}, {md(axes['y'].lower())}): {dots}",
+            "",
+        ]
+    lines = []
+    if kind == "words":
+        lines += [f"- {md(entry['word'])} ({entry['count']})" for entry in result["words"]]
+    else:
+        for text in result["texts"]:
+            lines += [f"> {md(text)}", ""]
+        lines = lines[:-1]
+    if not lines:
+        lines.append("*None of the answers shown in the room was marked for the summary.*")
+    elif result.get("withheld"):
+        lines += ["", f"*{_withheld_text(kind, result['withheld'])}*"]
+    return lines + [""]
+
+
+def _withheld_text(kind: str, count: int) -> str:
+    """'2 more words were shown in the room but not marked for the summary.'"""
+    noun = ("word" if count == 1 else "words") if kind == "words" else ("sentence" if count == 1 else "sentences")
+    verb = "was" if count == 1 else "were"
+    return f"{count} more {noun} {verb} shown in the room but not marked for the summary."
+
+
+# CSV -----------------------------------------------------------------------------------------
+
+CSV_COLUMNS = ("meeting", "day", "deck", "number", "key", "kind", "prompt", "status", "answered", "passed",
+               "floor", "part", "label", "value", "count", "x", "y")
+
+
+def to_csv(summary_: dict) -> str:
+    """One row per option, scale point, quadrant, dot, word or sentence (see docs/export.md)."""
+    buffer = io.StringIO()
+    # A byte-order mark, so that Excel reads UTF-8 (dashes, accents) rather than guessing a code page.
+    buffer.write("\ufeff")
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    meeting = summary_["meeting"]
+    base = {"meeting": meeting["id"], "day": meeting["held_on"], "deck": meeting["deck"], "floor": meeting["floor"]}
+    writer.writerow({**base, "part": "meeting", "label": meeting["title"], "count": meeting["phones_joined"]})
+    if meeting["notes"]:
+        writer.writerow({**base, "part": "notes", "label": meeting["notes"]})
+    for item in summary_["items"]:
+        result = item["result"] or {}
+        row = {**base, "number": item["number"], "key": item["key"], "kind": item["kind"], "prompt": item["prompt"],
+               "status": item["status"], "answered": result.get("answered", ""), "passed": result.get("passed", "")}
+        writer.writerow({**row, "part": "item", "label": status_text(item)})
+        if result.get("shown"):
+            for part in _csv_parts(item, result):
+                writer.writerow({**row, **part})
+    for entry in summary_["not_used"]:
+        writer.writerow({**base, "key": entry["key"], "kind": entry["kind"], "prompt": entry["prompt"],
+                         "status": "not used", "part": "item", "label": "not used in this meeting"})
+    return buffer.getvalue()
+
+
+def _csv_parts(item: dict, result: dict):
+    """The detail rows of one shown result."""
+    kind = item["kind"]
+    if kind in ("choice", "multi"):
+        for index, (option, count) in enumerate(zip(item["options"], result["counts"])):
+            yield {"part": "option", "label": option, "value": index, "count": count}
+    elif kind == "scale":
+        counts = result["counts"]
+        for index, count in enumerate(counts):
+            yield {"part": "point", "label": scale_point_label(item, index, len(counts)),
+                   "value": item["scale"]["min"] + index, "count": count}
+        yield {"part": "median", "label": "median", "value": number(result["median"])}
+    elif kind == "compass":
+        names = quadrant_names(item)
+        for quadrant in QUADRANTS:
+            yield {"part": "quadrant", "label": names[quadrant], "value": quadrant,
+                   "count": result["quadrants"][quadrant]}
+        yield {"part": "median", "label": "median", "x": number(result["median"]["x"]),
+               "y": number(result["median"]["y"])}
+        for x, y in result["points"]:
+            yield {"part": "dot", "x": x, "y": y, "count": 1}
+    elif kind == "words":
+        for entry in result["words"]:
+            yield {"part": "word", "label": entry["word"], "count": entry["count"]}
+    elif kind == "text":
+        for text in result["texts"]:
+            yield {"part": "sentence", "label": text}
+
+
+# HTML ----------------------------------------------------------------------------------------
+
+_env = None
+
+
+def environment() -> Environment:
+    """The Jinja environment of the summary and history pages (independent of Flask, for the CLI)."""
+    global _env
+    if _env is None:
+        env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(["html"]),
+                          trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+        env.globals.update(long_day=long_day, kind_label=kind_label, status_text=status_text,
+                           answered_text=answered_text, answers=answers, quadrant_names=quadrant_names, axes_of=axes_of,
+                           scale_point_label=scale_point_label, number=number, chart=chart,
+                           withheld_text=_withheld_text, QUADRANTS=QUADRANTS)
+        _env = env
+    return _env
+
+
+def stylesheet() -> str:
+    """export.css, for pages opened from disk that cannot load it from the server."""
+    return STYLESHEET.read_text(encoding="utf-8")
+
+
+def to_html(summary_: dict, standalone: bool = True, links: dict | None = None) -> str:
+    """The printable page. standalone: the stylesheet inline (a file opened from disk); else linked
+    from the server, as its Content-Security-Policy forbids inline styles. links: the served page's
+    download and history addresses."""
+    template = environment().get_template("facilitator/summary.html")
+    return template.render(s=summary_, meeting=summary_["meeting"], standalone=standalone,
+                           css=Markup(stylesheet()) if standalone else None,
+                           stylesheet_url=STYLESHEET_URL, links=links or {})
+
+
+# --- SVG charts (presentation attributes only: no inline style, so a strict CSP allows them) ---
+
+INK = "#2b2620"
+MUTED = "#8a7f72"
+ACCENT = "#b8601c"
+ACCENT_2 = "#2f6f8f"
+TRACK = "#ece6dd"
+
+
+def chart(item: dict) -> Markup:
+    """The SVG picture of one shown result."""
+    result = item["result"]
+    kind = item["kind"]
+    if kind in ("choice", "multi"):
+        return bars(item["options"], result["counts"], result["answered"] - result["passed"])
+    if kind == "scale":
+        return histogram(item, result["counts"], result.get("median"))
+    if kind == "compass":
+        return compass(item, result["points"], result["quadrants"], result.get("median"))
+    return Markup("")
+
+
+def svg_number(value: float) -> str:
+    """A coordinate, short."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return text if text != "-0" else "0"
+
+
+def svg_text(x, y, text, size, anchor="middle", fill=INK, weight=None, extra="") -> str:
+    """An SVG <text>, escaped."""
+    bold = f' font-weight="{weight}"' if weight else ""
+    return (f'<text x="{svg_number(x)}" y="{svg_number(y)}" font-size="{svg_number(size)}" text-anchor="{anchor}" '
+            f'fill="{fill}"{bold}{extra}>{escape(text)}</text>')
+
+
+def bars(options: list, counts: list, people: int) -> Markup:
+    """Horizontal bars, one per option, with its count; long labels wrap in the table's first column."""
+    people = max(1, people)
+    rows = []
+    for option, count in zip(options, counts):
+        width = min(100.0, count / people * 100)
+        bar = (f'<svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true" '
+               f'focusable="false"><rect x="0" y="0" width="100" height="10" fill="{TRACK}"/>'
+               f'<rect x="0" y="0" width="{svg_number(width)}" height="10" fill="{ACCENT}"/></svg>')
+        rows.append(f'<tr><th scope="row">{escape(option)}</th><td class="bar-cell">{bar}</td>'
+                    f'<td class="num">{count}</td></tr>')
+    return Markup('<table class="bars"><thead><tr><th scope="col">Option</th><th scope="col">'
+                  '<span class="sr-only">Share</span></th><th scope="col" class="num">Answers</th></tr></thead>'
+                  f'<tbody>{"".join(rows)}</tbody></table>')
+
+
+def histogram(item: dict, counts: list, median) -> Markup:
+    """A column per scale point, its count above, the median marked with a triangle."""
+    scale = item.get("scale") or {"min": 0, "max": len(counts) - 1}
+    low = scale.get("min", 0)
+    width, top, height, axis = 440, 22, 120, 30
+    col = width / max(1, len(counts))
+    most = max([1, *counts])
+    parts = [f'<line x1="0" y1="{top + height}" x2="{width}" y2="{top + height}" stroke="{MUTED}" '
+             'stroke-width="1"/>']
+    for index, count in enumerate(counts):
+        x = index * col + col * 0.15
+        w = col * 0.7
+        h = count / most * height
+        if count:
+            parts.append(f'<rect x="{svg_number(x)}" y="{svg_number(top + height - h)}" width="{svg_number(w)}" height="{svg_number(h)}" '
+                         f'rx="2" fill="{ACCENT}"/>')
+            parts.append(svg_text(x + w / 2, top + height - h - 6, str(count), 13, weight="700"))
+        parts.append(svg_text(index * col + col / 2, top + height + 18, str(low + index), 13, fill=MUTED))
+    if isinstance(median, (int, float)):
+        mx = (median - low + 0.5) * col
+        my = top + height + 22
+        parts.append(f'<path d="M{svg_number(mx)} {my} l-6 9 h12 z" fill="{INK}"/>')
+    total = top + height + axis + 4
+    label = "; ".join(f"{scale_point_label(item, i, len(counts))}: {c}" for i, c in enumerate(counts))
+    return Markup(f'<svg class="chart histogram" viewBox="0 0 {width} {total}" role="img" '
+                  f'aria-label="{escape("Answers per point — " + label)}">{"".join(parts)}</svg>')
+
+
+def compass(item: dict, points: list, quadrants: dict, median) -> Markup:
+    """Every answer a dot on the connection × space field, identical answers merged, quadrant counts in
+    the corners, the median as a dashed ring."""
+    axes, names = axes_of(item), quadrant_names(item)
+    parts = [
+        f'<rect x="0" y="0" width="100" height="100" rx="2" fill="#f7f3ed" stroke="{MUTED}" stroke-width="0.5"/>',
+        f'<path d="M50 0 V100 M0 50 H100" stroke="{MUTED}" stroke-width="0.4" stroke-dasharray="1.5 1.5" '
+        'fill="none"/>',
+    ]
+    corners = (("space", 3, 3, "start"), ("both", 97, 3, "end"), ("neither", 3, 79, "start"),
+               ("connection", 97, 79, "end"))
+    for key, x, y, anchor in corners:
+        parts.append(svg_text(x, y + 10, str(quadrants.get(key, 0)), 11, anchor, fill=MUTED, weight="700"))
+        parts.append(svg_text(x, y + 16.5, names[key], 4.4, anchor, fill=MUTED))
+    groups = {}
+    for x, y in points:
+        groups[(x, y)] = groups.get((x, y), 0) + 1
+    for (x, y), n in sorted(groups.items()):
+        r = 2.4 + 1.4 * (n - 1) ** 0.5
+        parts.append(f'<circle cx="{x}" cy="{100 - y}" r="{svg_number(r)}" fill="{ACCENT}" fill-opacity="0.85" '
+                     'stroke="#ffffff" stroke-width="0.6"/>')
+        if n > 1:
+            parts.append(svg_text(x, 100 - y + 1.6, str(n), 4.4, fill="#ffffff", weight="700"))
+    if isinstance(median, dict) and isinstance(median.get("x"), (int, float)):
+        parts.append(f'<circle cx="{svg_number(median["x"])}" cy="{svg_number(100 - median["y"])}" r="5" fill="none" '
+                     f'stroke="{INK}" stroke-width="0.7" stroke-dasharray="1.6 1.2"/>')
+    parts.append(svg_text(0, 108, axes["low"], 4.4, "start", fill=MUTED))
+    parts.append(svg_text(50, 108, axes["x"] + " →", 5.2, weight="700"))
+    parts.append(svg_text(100, 108, axes["high"], 4.4, "end", fill=MUTED))
+    for y, text, anchor, size, weight, fill in ((100, axes["low"], "start", 4.4, None, MUTED),
+                                                (50, axes["y"] + " →", "middle", 5.2, "700", INK),
+                                                (0, axes["high"], "end", 4.4, None, MUTED)):
+        parts.append(svg_text(-5, y, text, size, anchor, fill=fill, weight=weight,
+                           extra=f' transform="rotate(-90 -5 {y})"'))
+    label = (f"{len(points)} answers as dots; " +
+             ", ".join(f"{names[q]}: {quadrants.get(q, 0)}" for q in QUADRANTS))
+    return Markup(f'<svg class="chart compass" viewBox="-12 -3 115 115" role="img" '
+                  f'aria-label="{escape(label)}">{"".join(parts)}</svg>')

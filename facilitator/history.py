@@ -1,0 +1,181 @@
+"""The group over time: ended meetings side by side, built only from their floored summaries.
+
+For every deck item (by its stable key) used in more than one ended meeting, its results per
+meeting; for compass polls the room's median connection and space per meeting as a line chart.
+Everything comes from export.summary(), so the history can never show more than a summary would:
+below-floor results stay "not shown", and words and sentences appear only if marked for export.
+"""
+
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+
+from facilitator import export
+from facilitator.export import ACCENT, ACCENT_2, INK, MUTED, NOT_SHOWN, svg_number, svg_text
+
+HISTORY_KINDS = ("choice", "multi", "scale", "compass", "words", "text")
+
+
+def build_history(store) -> dict:
+    """Every meeting (newest first) and, for items used in more than one ended meeting, their series."""
+    meetings = store.meetings()  # newest first
+    summaries = [export.summary(store, m["id"]) for m in reversed(meetings) if m["status"] == "ended"]
+    counts = {s["meeting"]["id"]: len(s["items"]) for s in summaries}
+    listing = [{"id": m["id"], "title": m["title"], "deck": m["deck"] or "", "held_on": m["held_on"],
+                "phones_joined": m["phones_joined"], "status": m["status"], "items_used": counts.get(m["id"])}
+               for m in meetings]
+
+    grouped = {}
+    for s in summaries:  # oldest first, so each series runs forward in time
+        for item in s["items"]:
+            if not item["key"] or item["kind"] not in HISTORY_KINDS:
+                continue
+            entries = grouped.setdefault((item["key"], item["kind"]), [])
+            if not any(entry["meeting"]["id"] == s["meeting"]["id"] for entry in entries):
+                entries.append({"meeting": s["meeting"], "item": item})
+    series = [_series(key, kind, entries) for (key, kind), entries in grouped.items() if len(entries) > 1]
+    # The compass first (the heart of the product), then the items used most often.
+    series.sort(key=lambda one: (one["kind"] != "compass", -len(one["entries"]), one["key"]))
+    return {"meetings": listing, "series": series, "ended": len(summaries)}
+
+
+def _series(key: str, kind: str, entries: list) -> dict:
+    """One item across meetings, with what its kind's table and chart need."""
+    latest = entries[-1]["item"]
+    one = {"key": key, "kind": kind, "prompt": latest["prompt"], "item": latest, "entries": entries}
+    if kind in ("choice", "multi"):
+        options = []
+        for entry in entries:
+            for option in entry["item"].get("options") or []:
+                if option not in options:
+                    options.append(option)
+        one["options"] = options
+        for entry in entries:
+            result = entry["item"]["result"]
+            entry["cells"] = None
+            if result.get("shown"):
+                people = max(1, result["answered"] - result["passed"])
+                by_option = dict(zip(entry["item"]["options"], result["counts"]))
+                entry["cells"] = [(by_option.get(option), None if by_option.get(option) is None
+                                   else round(by_option[option] / people * 100)) for option in options]
+    if kind == "scale":
+        scales = [entry["item"].get("scale") or {} for entry in entries]
+        low = min(s.get("min", 0) for s in scales)
+        high = max(s.get("max", 10) for s in scales)
+        one["chart"] = line_chart(
+            [entry["meeting"]["held_on"] for entry in entries],
+            [{"name": "Median", "color": ACCENT, "values": [_shown(entry, lambda r: r["median"]) for entry in entries]}],
+            low, high, ticks=_ticks(low, high))
+    if kind == "compass":
+        axes = export.axes_of(latest)
+        one["axes"] = axes
+        one["chart"] = line_chart(
+            [entry["meeting"]["held_on"] for entry in entries],
+            [{"name": f"{axes['x']} (median)", "color": ACCENT,
+              "values": [_shown(entry, lambda r: r["median"]["x"]) for entry in entries]},
+             {"name": f"{axes['y']} (median)", "color": ACCENT_2, "dashed": True,
+              "values": [_shown(entry, lambda r: r["median"]["y"]) for entry in entries]}],
+            0, 100, ticks=(0, 25, 50, 75, 100))
+    return one
+
+
+def _shown(entry: dict, pick):
+    """A number from a result above the floor, else None (a gap in the line)."""
+    result = entry["item"]["result"]
+    return pick(result) if entry["item"]["status"] != NOT_SHOWN and result.get("shown") else None
+
+
+def _ticks(low: int, high: int) -> tuple:
+    """A handful of whole-number gridlines from low to high."""
+    step = max(1, round((high - low) / 4))
+    ticks = list(range(low, high + 1, step))
+    if ticks[-1] != high:
+        ticks.append(high)
+    return tuple(ticks)
+
+
+def line_chart(labels: list, lines: list, low: float, high: float, ticks=()) -> Markup:
+    """Values per meeting as lines: x = meetings in order, y = low..high. None leaves a gap (below the floor)."""
+    width, height = 640, 230
+    left, right, top, bottom = 44, 40, 14, 44
+    plot_w, plot_h = width - left - right, height - top - bottom
+    n = len(labels)
+    span = (high - low) or 1
+
+    def px(index):
+        return left + (plot_w / 2 if n == 1 else index * plot_w / (n - 1))
+
+    def py(value):
+        return top + plot_h - (value - low) / span * plot_h
+
+    parts = []
+    for tick in ticks:
+        y = py(tick)
+        parts.append(f'<line x1="{left}" y1="{svg_number(y)}" x2="{width - right}" y2="{svg_number(y)}" stroke="#e4ddd2" '
+                     'stroke-width="1"/>')
+        parts.append(svg_text(left - 8, y + 4, str(tick), 11, "end", fill=MUTED))
+    every = max(1, -(-n // 8))  # at most about eight day labels
+    for index, label in enumerate(labels):
+        x = px(index)
+        parts.append(f'<line x1="{svg_number(x)}" y1="{top + plot_h}" x2="{svg_number(x)}" y2="{top + plot_h + 4}" '
+                     f'stroke="{MUTED}" stroke-width="1"/>')
+        if index % every == 0 or index == n - 1:
+            parts.append(svg_text(x, top + plot_h + 18, label, 11, fill=MUTED))
+    for line in lines:
+        segments, current = [], []
+        for index, value in enumerate(line["values"]):
+            if value is None:
+                if current:
+                    segments.append(current)
+                current = []
+            else:
+                current.append((px(index), py(value)))
+        if current:
+            segments.append(current)
+        dash = ' stroke-dasharray="6 4"' if line.get("dashed") else ""
+        for segment in segments:
+            if len(segment) > 1:
+                d = " ".join(("M" if i == 0 else "L") + f"{svg_number(x)} {svg_number(y)}" for i, (x, y) in enumerate(segment))
+                parts.append(f'<path d="{d}" fill="none" stroke="{line["color"]}" stroke-width="2.5"{dash}/>')
+        for index, value in enumerate(line["values"]):
+            if value is None:
+                continue
+            x, y = px(index), py(value)
+            parts.append(f'<circle cx="{svg_number(x)}" cy="{svg_number(y)}" r="4" fill="{line["color"]}" stroke="#fff" '
+                         'stroke-width="1.5"/>')
+    for index, label in enumerate(labels):
+        if all(line["values"][index] is None for line in lines):
+            parts.append(svg_text(px(index), top + plot_h - 6, "not shown", 9, fill=MUTED))
+    # The legend, along the bottom.
+    x = left
+    for line in lines:
+        dash = ' stroke-dasharray="6 4"' if line.get("dashed") else ""
+        parts.append(f'<line x1="{x}" y1="{height - 8}" x2="{x + 22}" y2="{height - 8}" stroke="{line["color"]}" '
+                     f'stroke-width="2.5"{dash}/>')
+        parts.append(svg_text(x + 28, height - 4, line["name"], 11, "start", fill=INK))
+        x += 40 + 7 * len(line["name"])
+    description = "; ".join(
+        f"{line['name']}: " + ", ".join(f"{label} {'not shown' if v is None else export.number(v)}"
+                                        for label, v in zip(labels, line["values"]))
+        for line in lines)
+    return Markup(f'<svg class="chart line-chart" viewBox="0 0 {width} {height}" role="img" '
+                  f'aria-label="{escape(description)}">{"".join(parts)}</svg>')
+
+
+def mini_histogram(counts: list) -> Markup:
+    """A small column chart of a scale's counts, for a table cell."""
+    most = max([1, *counts])
+    col = 100 / max(1, len(counts))
+    rects = "".join(
+        f'<rect x="{svg_number(i * col + col * 0.12)}" y="{svg_number(30 - c / most * 28)}" width="{svg_number(col * 0.76)}" '
+        f'height="{svg_number(max(0.8, c / most * 28))}" fill="{ACCENT if c else "#d9d0c4"}"/>'
+        for i, c in enumerate(counts))
+    return Markup(f'<svg class="mini-histogram" viewBox="0 0 100 30" preserveAspectRatio="none" aria-hidden="true" '
+                  f'focusable="false">{rects}</svg>')
+
+
+def to_html(history: dict, url) -> str:
+    """The history page. url(name, meeting_id=None) gives its links: "console", "summary", or a format."""
+    template = export.environment().get_template("facilitator/history.html")
+    return template.render(h=history, url=url, mini_histogram=mini_histogram,
+                           stylesheets=(export.STYLESHEET_URL, "/f/static/history.css"))

@@ -1,0 +1,536 @@
+"""Anonymized summaries: every kind in every format, read back and checked against what the room saw."""
+
+import csv
+import io
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from facilitator import cli, events, export
+
+FORMATS = ("md", "csv", "json", "html")
+TIME_OF_DAY = re.compile(r"\b\d{1,2}:\d{2}\b|T\d{2}:\d{2}")
+
+
+# --- one evening with every kind ----------------------------------------------------------------
+
+
+def run_evening(evening, *, compass=None, title="First Monday", notes="Good energy. Next time start with the compass."):
+    """Run a meeting from the test deck through every kind; returns what the room saw and every secret.
+
+    compass: the compass answers (default five dots); fewer than three keep it below the floor.
+    """
+    evening.start(title=title)
+    room = {"secrets": set(), "seen": {}, "tokens": []}
+    room["secrets"].update({evening.room.meeting["meeting_key"], evening.room.meeting["join_code"]})
+    phones = [evening.phone() for _ in range(5)]
+    room["tokens"] = [phone.token for phone in phones]
+
+    def poll(key, answers, reveal=True, moderate=()):
+        item_id = evening.push(key) if isinstance(key, str) else key
+        for phone, value in zip(phones, answers):
+            ack = phone.pass_(item_id) if value == "pass" else phone.answer(item_id, value)
+            assert ack["ok"], ack
+        for text, approved, exported in moderate:
+            evening.do(events.MODERATE, item_id=item_id, text=text, approved=approved, export=exported)
+        if reveal:
+            evening.do(events.REVEAL_POLL, item_id=item_id)
+            room["seen"][item_id] = phones[0].last(events.ROOM)["item"]["result"]
+        return item_id
+
+    evening.push("welcome")
+    room["arrive"] = poll("arrive", [0, 0, 2, 1, "pass"])
+    room["needs"] = poll("needs", [[0, 1], [0], [1, 3], [2], [0, 3]])
+    room["energy"] = poll("energy", [3, 3, 8, 6, 5])
+    dots = compass if compass is not None else [{"x": 80, "y": 70}, {"x": 20, "y": 90}, {"x": 60, "y": 10},
+                                                 {"x": 30, "y": 30}, {"x": 80, "y": 70}]
+    room["compass"] = poll("compass", dots)
+    room["feeling"] = poll("feeling", ["tired", "Tired hopeful", "hopeful", "angry", "weary"],
+                           moderate=[("tired", True, True), ("hopeful", True, True), ("weary", True, False)])
+    room["sentence"] = poll("sentence", ["I am glad I came.", "My brother is sick.", "Nobody approved this one.",
+                                         "pass"],
+                            moderate=[("I am glad I came.", True, True), ("My brother is sick.", True, False)])
+    # Added on the spot: one below the floor, one never revealed, one never used.
+    evening.do(events.ADD_ITEM, kind="choice", prompt="Stay for tea?", options=["Yes", "No"], push=True)
+    tea = max(evening.room.order)
+    room["tea"] = poll(tea, [0, 1, "pass"])
+    evening.do(events.ADD_ITEM, kind="scale", prompt="How rested are you?", scale_min=1, scale_max=5, push=True)
+    rested = max(evening.room.order)
+    room["rested"] = poll(rested, [2, 4, 4, 5], reveal=False)
+    evening.do(events.CLOSE_POLL, item_id=rested)
+    evening.do(events.ADD_ITEM, kind="discussion", prompt="A question we ran out of time for.", push=False)
+    evening.do(events.SET_NOTES, notes=notes)
+
+    # Everything that identifies a phone or an answer, as it stands before the meeting ends.
+    store = evening.store
+    room["secrets"].update(row["ballot"] for row in store._rows("SELECT ballot FROM ballots"))
+    room["secrets"].update(row["marker"] for row in store._rows("SELECT marker FROM arrivals"))
+    room["secrets"].update(room["tokens"])
+    assert len(room["secrets"]) > 30
+    room["meeting_id"] = evening.room.meeting["id"]
+    evening.do(events.END_MEETING)
+    return room
+
+
+def summary_of(evening, room):
+    return export.summary(evening.store, room["meeting_id"])
+
+
+def download(client, meeting_id, fmt, **kwargs):
+    response = client.get(f"/facilitator/export/{meeting_id}.{fmt}", **kwargs)
+    return response
+
+
+@pytest.fixture
+def held(evening):
+    """An ended meeting with every kind."""
+    return run_evening(evening)
+
+
+# --- what the summary holds -----------------------------------------------------------------------
+
+
+def test_summary_holds_every_used_item_in_order_with_what_the_room_saw(evening, held):
+    s = summary_of(evening, held)
+    assert s["schema"] == "fireside.summary/1"
+    meeting = s["meeting"]
+    assert meeting["title"] == "First Monday" and meeting["deck"] == "test-evening"
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", meeting["held_on"])
+    assert meeting["phones_joined"] == 5 and meeting["floor"] == 3
+    assert meeting["notes"] == "Good energy. Next time start with the compass."
+    assert [i["key"] for i in s["items"]] == ["welcome", "arrive", "needs", "energy", "compass", "feeling",
+                                              "sentence", "", ""]
+    assert [i["number"] for i in s["items"]] == list(range(1, 10))
+    assert s["not_used"] == [{"key": "", "kind": "discussion", "prompt": "A question we ran out of time for."}]
+    by_key = {i["key"]: i for i in s["items"] if i["key"]}
+    assert by_key["welcome"]["status"] == "discussion" and by_key["welcome"]["result"] is None
+    for key in ("arrive", "needs", "energy", "compass"):
+        assert by_key[key]["status"] == "shown" and by_key[key]["revealed"] is True
+        assert by_key[key]["result"] == held["seen"][held[key]]
+    assert by_key["arrive"]["result"]["counts"] == [2, 1, 1]
+    assert by_key["compass"]["result"]["median"] == {"x": 60, "y": 70}
+
+
+def test_words_and_sentences_only_those_marked_for_export(evening, held):
+    s = summary_of(evening, held)
+    by_key = {i["key"]: i for i in s["items"] if i["key"]}
+    seen_words = held["seen"][held["feeling"]]["words"]
+    assert {w["word"] for w in seen_words} == {"tired", "hopeful", "weary"}  # what the room saw
+    assert by_key["feeling"]["result"]["words"] == [{"word": "hopeful", "count": 2}, {"word": "tired", "count": 2}]
+    assert by_key["feeling"]["result"]["withheld"] == 1
+    assert by_key["sentence"]["result"]["texts"] == ["I am glad I came."]
+    assert by_key["sentence"]["result"]["withheld"] == 1
+    for fmt in FORMATS:
+        text = export.render(s, fmt).lower()
+        for hidden in ("weary", "angry", "my brother is sick", "nobody approved"):
+            assert hidden not in text, (fmt, hidden)
+        assert "i am glad i came." in text and "hopeful" in text
+
+
+def test_poll_below_the_floor_exports_as_not_shown_in_every_format(evening, held):
+    s = summary_of(evening, held)
+    tea = s["items"][7]
+    assert tea["prompt"] == "Stay for tea?" and tea["status"] == "not shown"
+    assert tea["result"] == {"kind": "choice", "shown": False, "answered": 3, "passed": 1, "floor": 3}
+    md = export.render(s, "md")
+    section = md.split("## 8. Stay for tea?")[1].split("## 9.")[0]
+    assert "not shown — fewer than 3 answers" in section and "| Yes |" not in section
+    rows = [r for r in parse_csv(export.render(s, "csv")) if r["prompt"] == "Stay for tea?"]
+    assert [(r["part"], r["label"], r["status"]) for r in rows] == [
+        ("item", "not shown — fewer than 3 answers", "not shown")]
+    html = parse_html(export.render(s, "html"))
+    assert "not shown — fewer than 3 answers" in html.section_text(8)
+    assert html.tables(8) == []
+    assert "counts" not in json.loads(export.render(s, "json"))["items"][7]["result"]
+
+
+def test_poll_never_revealed_is_marked_so_and_kept_only_above_the_floor(evening, held):
+    s = summary_of(evening, held)
+    rested = s["items"][8]
+    assert rested["prompt"] == "How rested are you?"
+    assert rested["status"] == "not revealed" and rested["revealed"] is False
+    assert rested["result"]["counts"] == [0, 1, 0, 2, 1] and rested["result"]["median"] == 4
+    for fmt in ("md", "csv", "html"):
+        assert "not revealed in the room" in export.render(s, fmt)
+
+
+# --- each format, read back ----------------------------------------------------------------------
+
+
+def parse_csv(text):
+    assert text.startswith("\ufeff")
+    return list(csv.DictReader(io.StringIO(text[1:])))
+
+
+def test_json_reads_back_as_the_summary(evening, held):
+    s = summary_of(evening, held)
+    assert json.loads(export.render(s, "json")) == s
+
+
+def test_csv_reads_back_to_what_the_room_saw(evening, held):
+    s = summary_of(evening, held)
+    rows = parse_csv(export.render(s, "csv"))
+    assert list(rows[0]) == list(export.CSV_COLUMNS)
+    assert all(r["meeting"] == str(held["meeting_id"]) and r["day"] == s["meeting"]["held_on"] for r in rows)
+    meeting_row = rows[0]
+    assert meeting_row["part"] == "meeting" and meeting_row["label"] == "First Monday" and meeting_row["count"] == "5"
+    assert rows[1]["part"] == "notes" and rows[1]["label"] == s["meeting"]["notes"]
+
+    def parts(key, part):
+        return [r for r in rows if r["key"] == key and r["part"] == part]
+
+    seen = held["seen"]
+    for key in ("arrive", "needs"):
+        assert [int(r["count"]) for r in parts(key, "option")] == seen[held[key]]["counts"]
+        item_row = parts(key, "item")[0]
+        assert (int(item_row["answered"]), int(item_row["passed"])) == (seen[held[key]]["answered"],
+                                                                        seen[held[key]]["passed"])
+    assert [r["label"] for r in parts("arrive", "option")] == ["Tired", "Restless", "Calm"]
+    energy = parts("energy", "point")
+    assert [int(r["value"]) for r in energy] == list(range(0, 11))
+    assert [int(r["count"]) for r in energy] == seen[held["energy"]]["counts"]
+    assert energy[0]["label"] == "0 (None)" and energy[-1]["label"] == "10 (Plenty)"
+    assert parts("energy", "median")[0]["value"] == str(seen[held["energy"]]["median"])
+    compass = seen[held["compass"]]
+    assert {r["value"]: int(r["count"]) for r in parts("compass", "quadrant")} == compass["quadrants"]
+    assert sorted([int(r["x"]), int(r["y"])] for r in parts("compass", "dot")) == compass["points"]
+    median = parts("compass", "median")[0]
+    assert {"x": int(median["x"]), "y": int(median["y"])} == compass["median"]
+    assert [(r["label"], int(r["count"])) for r in parts("feeling", "word")] == [("hopeful", 2), ("tired", 2)]
+    assert [r["label"] for r in parts("sentence", "sentence")] == ["I am glad I came."]
+    assert [r["prompt"] for r in rows if r["status"] == "not used"] == ["A question we ran out of time for."]
+
+
+def md_tables(text):
+    """Every two-column table of a Markdown section as a list of (label, number)."""
+    return [(m.group(1), int(m.group(2))) for m in re.finditer(r"^\| (.+?) \| (\d+) \|$", text, re.M)]
+
+
+def md_section(text, number):
+    return re.split(rf"^## {number}\. ", text, flags=re.M)[1].split("\n## ")[0]
+
+
+def test_markdown_reads_back_to_what_the_room_saw(evening, held):
+    s = summary_of(evening, held)
+    text = export.render(s, "md")
+    seen = held["seen"]
+    assert text.startswith("# First Monday\n")
+    assert "Phones joined: 5" in text and f"({s['meeting']['held_on']})" in text
+    assert md_section(text, 1).startswith("Take a breath. What brought you here tonight?")
+    assert [n for _, n in md_tables(md_section(text, 2))] == seen[held["arrive"]]["counts"]
+    assert [label for label, _ in md_tables(md_section(text, 2))] == ["Tired", "Restless", "Calm"]
+    assert [n for _, n in md_tables(md_section(text, 3))] == seen[held["needs"]]["counts"]
+    energy = md_section(text, 4)
+    assert [n for _, n in md_tables(energy)] == seen[held["energy"]]["counts"]
+    assert f"Median: {seen[held['energy']]['median']}" in energy
+    compass = md_section(text, 5)
+    quadrants = seen[held["compass"]]["quadrants"]
+    assert [n for _, n in md_tables(compass)] == [quadrants[q] for q in export.QUADRANTS]
+    dots = [[int(x), int(y)] for x, y in re.findall(r"\((\d+), (\d+)\)", compass)]
+    assert dots == seen[held["compass"]]["points"]
+    assert "Median: connection 60, space to myself 70" in compass
+    assert re.findall(r"^- (\w+) \((\d+)\)$", md_section(text, 6), re.M) == [("hopeful", "2"), ("tired", "2")]
+    assert re.findall(r"^> (.+)$", md_section(text, 7), re.M) == ["I am glad I came."]
+    assert "Good energy. Next time start with the compass." in text.split("## Notes")[1]
+
+
+class SummaryHTML(HTMLParser):
+    """Text and table cells of the summary page, by item section."""
+
+    def __init__(self):
+        super().__init__()
+        self.sections = {}
+        self.current = None
+        self.cell = None
+        self.row = None
+        self.table = None
+        self.tags = []
+        self.styles = []
+        self.in_style = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append((tag, attrs))
+        if tag == "section" and (attrs.get("id") or "").startswith("item-"):
+            self.current = int(attrs["id"].split("-")[1])
+            self.sections[self.current] = {"text": [], "tables": []}
+        if self.current is None:
+            return
+        if tag == "table":
+            self.table = []
+            self.sections[self.current]["tables"].append(self.table)
+        elif tag == "tr" and self.table is not None:
+            self.row = []
+            self.table.append(self.row)
+        elif tag in ("td", "th") and self.row is not None:
+            self.cell = []
+        if tag == "style":
+            self.in_style = True
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self.cell is not None:
+            self.row.append(" ".join("".join(self.cell).split()))
+            self.cell = None
+        elif tag == "table":
+            self.table = None
+        elif tag == "section":
+            self.current = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
+        if self.current is not None:
+            self.sections[self.current]["text"].append(data)
+
+    def section_text(self, number):
+        return " ".join("".join(self.sections[number]["text"]).split())
+
+    def tables(self, number):
+        return [[row for row in table if row] for table in self.sections[number]["tables"]]
+
+    def body_rows(self, number):
+        """(label, number) of every table row of a section, headers left out."""
+        return [(row[0], int(row[-1])) for table in self.tables(number) for row in table[1:]]
+
+
+def parse_html(text):
+    parser = SummaryHTML()
+    parser.feed(text)
+    return parser
+
+
+def test_printable_html_reads_back_to_what_the_room_saw(evening, held):
+    s = summary_of(evening, held)
+    text = export.render(s, "html")
+    page = parse_html(text)
+    seen = held["seen"]
+    assert page.body_rows(2) == list(zip(["Tired", "Restless", "Calm"], seen[held["arrive"]]["counts"]))
+    assert [n for _, n in page.body_rows(3)] == seen[held["needs"]]["counts"]
+    assert "Median: 5" in page.section_text(4)
+    names = export.quadrant_names({"kind": "compass"})
+    quadrants = seen[held["compass"]]["quadrants"]
+    assert page.body_rows(5) == [(names[q], quadrants[q]) for q in export.QUADRANTS]
+    assert "hopeful 2 tired 2" in page.section_text(6)
+    assert "I am glad I came." in page.section_text(7)
+    # The pictures: bars for counts, a histogram for the scale, the compass as dots.
+    assert text.count('class="bar"') == 3 + 4
+    histograms = re.findall(r'<svg class="chart histogram".*?</svg>', text, re.S)
+    assert len(histograms) == 2  # energy, and the poll never revealed
+    heights = [count for count in seen[held["energy"]]["counts"] if count]
+    assert len(re.findall(r"<rect ", histograms[0])) == len(heights)
+    dots = re.findall(r"<circle ", re.search(r'<svg class="chart compass".*?</svg>', text, re.S).group(0))
+    assert len(dots) == len({tuple(p) for p in seen[held["compass"]]["points"]}) + 1  # + the median ring
+
+
+def test_standalone_html_embeds_its_stylesheet_and_prints_on_a4_and_letter(evening, held):
+    text = export.render(summary_of(evening, held), "html")
+    assert "<style>" in text and "<link" not in text and "<script" not in text
+    assert "@page" in text and "size: auto" in text and "@media print" in text
+    assert "http://" not in text.replace("http://www.w3.org", "") and "https://" not in text
+
+
+def test_served_summary_page_links_its_stylesheet_for_the_csp(client, evening, held):
+    response = client.get(f"/facilitator/summary/{held['meeting_id']}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "<style" not in page and " style=" not in page
+    assert '<link rel="stylesheet" href="/f/static/export.css">' in page
+    assert re.findall(r"<script[^>]*>", page) == ['<script src="/f/static/export.js">']
+    assert "style-src 'self'" in response.headers["Content-Security-Policy"]
+    for name in ("export.css", "export.js"):
+        with client.get(f"/f/static/{name}") as static:
+            assert static.status_code == 200
+    for fmt in FORMATS:
+        assert f'href="/facilitator/export/{held["meeting_id"]}.{fmt}"' in page
+
+
+# --- privacy ---------------------------------------------------------------------------------------
+
+
+def test_no_export_holds_a_ballot_token_key_code_or_time_of_day(evening, held, client):
+    s = summary_of(evening, held)
+    outputs = {fmt: export.render(s, fmt) for fmt in FORMATS}
+    outputs["page"] = client.get(f"/facilitator/summary/{held['meeting_id']}").get_data(as_text=True)
+    outputs["history"] = client.get("/facilitator/history").get_data(as_text=True)
+    for name, text in outputs.items():
+        for secret in held["secrets"]:
+            assert secret not in text, (name, secret)
+            assert secret.lower() not in text.lower(), (name, secret)
+        assert not TIME_OF_DAY.search(text), (name, TIME_OF_DAY.search(text).group(0))
+    flat = json.dumps(json.loads(outputs["json"]))
+    for word in ("token", "ballot", "meeting_key", "join_code", "code"):
+        assert f'"{word}"' not in flat
+
+
+def test_summary_never_reads_more_than_the_stored_tallies(evening, held):
+    """Once a meeting has ended nothing but tallies is left; the summary is made from those alone."""
+    store = evening.store
+    assert store._rows("SELECT COUNT(*) AS n FROM ballots")[0]["n"] == 0
+    assert store.meeting(held["meeting_id"])["meeting_key"] is None
+
+
+# --- the command line and the console's download ----------------------------------------------------
+
+
+def cli_export(capsysbinary, data_dir, *args):
+    code = cli.main(["export", *args, "--data", str(data_dir)])
+    out, err = capsysbinary.readouterr()
+    return code, out, err.decode()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_cli_export_equals_the_console_download(evening, client, data_dir, capsysbinary, fmt):
+    held = run_evening(evening)
+    code, out, err = cli_export(capsysbinary, data_dir, str(held["meeting_id"]), "--format", fmt)
+    assert code == 0, err
+    response = download(client, held["meeting_id"], fmt)
+    assert response.status_code == 200
+    assert response.data == out
+    assert response.mimetype == export.MEDIA_TYPES[fmt].split(";")[0]
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;") and disposition.endswith(f'-first-monday.{fmt}"')
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_cli_export_to_a_file_and_by_default_the_latest_ended_meeting(evening, data_dir, capsysbinary, tmp_path):
+    first = run_evening(evening, title="First")
+    second = run_evening(evening, title="Second")
+    target = tmp_path / "out.json"
+    code, out, err = cli_export(capsysbinary, data_dir, "--format", "json", "-o", str(target))
+    assert code == 0 and out == b"" and f"Wrote {target}" in err
+    assert json.loads(target.read_text(encoding="utf-8"))["meeting"]["id"] == second["meeting_id"]
+    code, out, _ = cli_export(capsysbinary, data_dir)  # Markdown by default
+    assert code == 0 and out.decode().startswith("# Second\n")
+    code, out, _ = cli_export(capsysbinary, data_dir, str(first["meeting_id"]), "-f", "md")
+    assert out.decode().startswith("# First\n")
+
+
+def test_a_running_meeting_is_not_exported(evening, client, data_dir, capsysbinary):
+    held = run_evening(evening)
+    evening.start()
+    running = evening.room.meeting["id"]
+    code, out, err = cli_export(capsysbinary, data_dir, str(running))
+    assert code == 2 and out == b""
+    assert f"Meeting {running} is still running. End it on the console first" in err
+    response = download(client, running, "md")
+    assert response.status_code == 409 and b"still running" in response.data
+    # The latest *ended* meeting is still the default.
+    code, out, _ = cli_export(capsysbinary, data_dir, "-f", "json")
+    assert code == 0 and json.loads(out)["meeting"]["id"] == held["meeting_id"]
+
+
+def test_export_without_meetings_or_with_a_wrong_id_says_so(data_dir, capsysbinary, tmp_path, client, evening):
+    code, _, err = cli_export(capsysbinary, tmp_path / "empty")
+    assert code == 2 and "no meetings to export yet" in err
+    assert not (tmp_path / "empty").exists()
+    code, _, err = cli_export(capsysbinary, data_dir)  # the app made the database, but nothing has ended
+    assert code == 2 and "no meeting has ended yet" in err
+    code, _, err = cli_export(capsysbinary, data_dir, "99")
+    assert code == 2 and "There is no meeting 99" in err and "Traceback" not in err
+    assert download(client, 99, "md").status_code == 404
+    held = run_evening(evening)
+    assert download(client, held["meeting_id"], "pdf").status_code == 404
+
+
+def test_fireside_meetings_lists_every_meeting(evening, data_dir, capsys):
+    held = run_evening(evening)
+    evening.start(title="Tonight")
+    assert cli.main(["meetings", "--data", str(data_dir)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["ID", "DAY", "STATUS", "PHONES", "DECK", "TITLE"]
+    running, ended = lines[1].split(), lines[2].split()
+    assert running[0] == str(evening.room.meeting["id"]) and running[2] == "running" and running[-1] == "Tonight"
+    assert ended[0] == str(held["meeting_id"]) and ended[2] == "ended" and ended[3] == "5"
+    assert ended[4] == "test-evening" and ended[-2:] == ["First", "Monday"]
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", ended[1])
+
+
+def test_fireside_meetings_on_an_empty_folder(tmp_path, capsys):
+    assert cli.main(["meetings", "--data", str(tmp_path / "none")]) == 0
+    assert capsys.readouterr().out.strip() == "No meetings yet."
+
+
+def test_downloads_and_pages_answer_only_to_the_facilitator(app, evening, held):
+    other = app.test_client()
+    away = {"REMOTE_ADDR": "192.168.1.23"}
+    meeting_id = held["meeting_id"]
+    for path in (f"/facilitator/export/{meeting_id}.json", f"/facilitator/summary/{meeting_id}", "/facilitator/history"):
+        assert other.get(path, environ_base=away).status_code == 403
+        key = app.config["FACILITATOR_KEY"]
+        response = other.get(path, query_string={"key": key}, environ_base=away)
+        assert response.status_code == 200
+    page = other.get(f"/facilitator/summary/{meeting_id}", query_string={"key": key}, environ_base=away)
+    assert f"/facilitator/export/{meeting_id}.csv?key={key}" in page.get_data(as_text=True)
+
+
+def test_markdown_escapes_what_would_become_markup(evening):
+    evening.start(title="Men | *group*")
+    evening.do(events.SET_NOTES, notes="# not a heading\n<script>alert(1)</script>")
+    evening.do(events.END_MEETING)
+    s = export.summary(evening.store, evening.store.meetings()[0]["id"])
+    md = export.render(s, "md")
+    assert md.startswith("# Men \\| \\*group\\*\n")
+    assert "\\# not a heading" in md and "<script>" not in md
+    html = export.render(s, "html")
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_filename_is_safe():
+    s = {"meeting": {"id": 4, "title": "../../etc/Über passwd", "held_on": "2025-03-03"}}
+    assert export.filename(s, "md") == "fireside-2025-03-03-etc-ber-passwd.md"
+    s["meeting"]["title"] = "???"
+    assert export.filename(s, "csv") == "fireside-2025-03-03-meeting-4.csv"
+
+
+def test_long_day_names_the_day_without_a_time():
+    assert export.long_day("2025-03-03") == "Monday 3 March 2025"
+
+
+def test_latest_summary_leads_to_the_latest_ended_meeting(client, evening):
+    assert client.get("/facilitator/summary/latest").status_code == 404
+    held = run_evening(evening)
+    evening.start()  # a running meeting is never the latest summary
+    response = client.get("/facilitator/summary/latest")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/facilitator/summary/{held['meeting_id']}")
+
+
+@pytest.mark.browser
+@pytest.mark.server
+def test_summary_and_history_render_in_chromium_under_the_csp(server, evening, tmp_path):
+    """The served pages load their stylesheet and script under the CSP, draw their charts, and print."""
+    import os
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not os.path.exists("/usr/bin/chromium"):
+        pytest.skip("needs Chromium at /usr/bin/chromium")
+    held = run_evening(evening)  # written by the test's app into the same database the server reads
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
+                                             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            page = browser.new_page()
+            problems = []
+            page.on("console", lambda message: problems.append(message.text)
+                    if message.type == "error" and "Failed to load resource" not in message.text else None)
+            page.on("response", lambda response: problems.append(f"{response.status} {response.url}")
+                    if response.status >= 400 and not response.url.endswith("/favicon.ico") else None)
+            page.on("pageerror", lambda error: problems.append(str(error)))
+            page.goto(f"{server.url}/facilitator/summary/{held['meeting_id']}")
+            assert page.locator("#print").is_visible()  # export.js ran
+            assert page.locator(".sheet").evaluate("e => getComputedStyle(e).maxWidth") != "none"  # export.css
+            assert page.locator("svg.compass circle").count() == 5  # four places, one ring
+            assert page.locator("svg.histogram").count() == 2
+            for paper in ("A4", "Letter"):
+                page.pdf(path=str(tmp_path / f"summary-{paper}.pdf"), format=paper)
+                assert (tmp_path / f"summary-{paper}.pdf").read_bytes().startswith(b"%PDF")
+            page.emulate_media(media="print")
+            assert page.locator(".toolbar").is_hidden()
+            page.goto(f"{server.url}/facilitator/history")
+            assert page.locator("svg.line-chart").count() == 0  # one meeting: nothing to compare yet
+            assert page.locator("[data-meeting-id]").count() == 1
+            assert problems == [], problems
+        finally:
+            browser.close()

@@ -1,0 +1,142 @@
+"""The group over time: meetings side by side, only from floored aggregates."""
+
+import re
+
+import pytest
+from test_export import TIME_OF_DAY, run_evening
+
+from facilitator import events, export, history
+
+DAYS = ("2025-01-06", "2025-01-20", "2025-02-03")
+COMPASSES = (
+    [{"x": 80, "y": 70}, {"x": 20, "y": 90}, {"x": 60, "y": 10}, {"x": 30, "y": 30}, {"x": 80, "y": 70}],
+    [{"x": 40, "y": 80}, {"x": 31, "y": 60}],  # two dots: below the floor
+    [{"x": 70, "y": 40}, {"x": 75, "y": 50}, {"x": 60, "y": 65}, {"x": 90, "y": 30}],
+)
+
+
+def held_on(evening, meeting_id, day):
+    """Meetings in a test all happen today; spread them over the first and third Mondays."""
+    with evening.store._tx() as db:
+        db.execute("UPDATE meetings SET held_on = ? WHERE id = ?", (day, meeting_id))
+
+
+@pytest.fixture
+def season(evening):
+    """Three ended meetings from the same deck, the second with its compass below the floor."""
+    rooms = []
+    for day, dots in zip(DAYS, COMPASSES):
+        room = run_evening(evening, compass=dots, title=f"Monday {day}")
+        held_on(evening, room["meeting_id"], day)
+        rooms.append(room)
+    return rooms
+
+
+def test_items_used_in_more_than_one_meeting_are_set_side_by_side(evening, season):
+    h = history.build_history(evening.store)
+    assert h["ended"] == 3
+    assert [m["held_on"] for m in h["meetings"]] == list(reversed(DAYS))  # newest first
+    keys = [one["key"] for one in h["series"]]
+    assert keys[0] == "compass"
+    assert set(keys) == {"arrive", "needs", "energy", "compass", "feeling", "sentence"}
+    # Items added on the spot have no key and are never compared; discussion prompts have no results.
+    assert all(one["key"] for one in h["series"]) and "welcome" not in keys
+    for one in h["series"]:
+        assert [e["meeting"]["held_on"] for e in one["entries"]] == list(DAYS)  # oldest first
+
+
+def test_compass_medians_per_meeting_come_from_what_the_room_saw(evening, season):
+    h = history.build_history(evening.store)
+    compass = next(one for one in h["series"] if one["key"] == "compass")
+    seen = [room["seen"][room["compass"]] for room in season]
+    assert seen[1]["shown"] is False and "median" not in seen[1]
+    medians = [e["item"]["result"].get("median") for e in compass["entries"]]
+    assert medians == [seen[0]["median"], None, seen[2]["median"]]
+    assert medians[0] == {"x": 60, "y": 70} and medians[2] == {"x": 72.5, "y": 45}
+    chart = str(compass["chart"])
+    assert chart.startswith('<svg class="chart line-chart"') and "<script" not in chart
+    # Two lines (connection, space), each a point per meeting above the floor and a gap where it was not.
+    assert len(re.findall(r"<circle ", chart)) == 4
+    assert "not shown" in chart
+    assert "Connection (median): 2025-01-06 60, 2025-01-20 not shown, 2025-02-03 72.5" in chart
+    assert "Space to myself (median): 2025-01-06 70, 2025-01-20 not shown, 2025-02-03 45" in chart
+
+
+def test_history_page_shows_the_series_and_only_floored_exported_results(client, evening, season):
+    response = client.get("/facilitator/history")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert '<link rel="stylesheet" href="/f/static/export.css">' in page
+    assert '<link rel="stylesheet" href="/f/static/history.css">' in page
+    assert "<style" not in page and " style=" not in page and "<script" not in page
+    assert "style-src 'self'" in response.headers["Content-Security-Policy"]
+    compass = page.split('data-key="compass"')[1].split("</section>")[0]
+    rows = re.findall(r'<th scope="row" class="day">([\d-]+)</th>\s*<td class="num">(\d+)</td>\s*(.*?)</tr>',
+                      compass, re.S)
+    assert [day for day, _, _ in rows] == list(DAYS)
+    assert "not shown — fewer than 3 answers" in rows[1][2]
+    assert re.findall(r'<td class="num">([\d.]+)</td>', rows[2][2])[:2] == ["72.5", "45"]
+    for hidden in ("weary", "angry", "My brother is sick", "Nobody approved"):
+        assert hidden not in page
+    assert "hopeful" in page
+    for room in season:
+        for secret in room["secrets"]:
+            assert secret not in page
+    assert not TIME_OF_DAY.search(page)
+    # Every ended meeting links to its summary and its downloads.
+    for room in season:
+        for fmt in export.FORMATS:
+            assert f'href="/facilitator/export/{room["meeting_id"]}.{fmt}"' in page
+        assert f'href="/facilitator/summary/{room["meeting_id"]}"' in page
+
+
+def test_choice_results_over_time_with_shares(evening, season):
+    h = history.build_history(evening.store)
+    arrive = next(one for one in h["series"] if one["key"] == "arrive")
+    assert arrive["options"] == ["Tired", "Restless", "Calm"]
+    assert [e["cells"] for e in arrive["entries"]] == [[(2, 50), (1, 25), (1, 25)]] * 3
+
+
+def test_an_item_used_once_is_not_in_the_history(evening):
+    room = run_evening(evening)
+    h = history.build_history(evening.store)
+    assert h["series"] == [] and h["ended"] == 1
+    assert h["meetings"][0]["id"] == room["meeting_id"]
+
+
+def test_a_running_meeting_is_listed_but_not_compared(client, evening, season):
+    evening.start(title="Tonight")
+    phones = [evening.phone() for _ in range(3)]
+    compass = evening.push("compass")
+    for phone in phones:
+        phone.answer(compass, {"x": 10, "y": 10})
+    evening.do(events.REVEAL_POLL, item_id=compass)
+    h = history.build_history(evening.store)
+    assert h["meetings"][0]["status"] == "running"
+    entries = next(one for one in h["series"] if one["key"] == "compass")["entries"]
+    assert len(entries) == 3
+    page = client.get("/facilitator/history").get_data(as_text=True)
+    assert "Running — the summary is ready once it ends." in page
+
+
+def test_history_with_no_meetings(client):
+    page = client.get("/facilitator/history").get_data(as_text=True)
+    assert "No meetings yet." in page
+
+
+def test_history_answers_only_to_the_facilitator(app):
+    away = {"REMOTE_ADDR": "10.0.0.7"}
+    other = app.test_client()
+    assert other.get("/facilitator/history", environ_base=away).status_code == 403
+    key = app.config["FACILITATOR_KEY"]
+    page = other.get("/facilitator/history", query_string={"key": key}, environ_base=away)
+    assert page.status_code == 200
+    assert f'href="/facilitator?key={key}"' in page.get_data(as_text=True)
+
+
+def test_line_chart_leaves_a_gap_for_a_meeting_below_the_floor():
+    chart = str(history.line_chart(["a", "b", "c", "d"],
+                                   [{"name": "Median", "color": "#000", "values": [1, None, 3, 4]}], 0, 10))
+    paths = re.findall(r'<path d="([^"]+)"', chart)
+    assert len(paths) == 1 and paths[0].count("L") == 1  # c to d only; a stands alone
+    assert len(re.findall(r"<circle ", chart)) == 3
