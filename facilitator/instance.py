@@ -1,8 +1,11 @@
 """The facilitator's data folder: where it is, and the secrets Fireside makes there on first run."""
 
+import contextlib
+import errno
 import json
 import os
 import secrets
+import stat
 import sys
 from pathlib import Path
 
@@ -33,29 +36,80 @@ def prepare(data_dir):
         probe.write_text("ok")
         probe.unlink()
     except OSError as error:
+        advice = {
+            errno.ENOSPC: "Free some space on that disk",
+            errno.EDQUOT: "Free some space on that disk",
+            errno.EROFS: "That disk is read-only: fix its permissions (or make it writable)",
+            errno.ENOTDIR: "Part of that path is a file, not a folder",
+            errno.EEXIST: "That path is a file, not a folder",
+        }.get(error.errno, "Free some space or fix its permissions")
         raise DataDirError(
             f"Fireside cannot write in its data folder {data_dir} ({error.strerror or error}). "
-            "Free some space or fix its permissions, or choose another folder with --data."
+            f"{advice}, or choose another folder with --data."
         ) from error
+    keep_to_owner(data_dir)
     return data_dir
+
+
+OWN_FILES = ("fireside.db", "fireside.db-wal", "fireside.db-shm", SECRETS_FILE, "decks")
+
+
+def keep_to_owner(data_dir):
+    """Take away group and other access from Fireside's own files in the data folder, decks included.
+
+    Decks a facilitator copies in with his editor arrive readable by all; Fireside's own files are
+    made owner-only as they are written. Only Fireside's own names are touched (someone may point
+    --data at a folder that holds other things), and symbolic links are neither changed nor followed.
+    """
+    folder = Path(data_dir)
+    paths = [folder / name for name in OWN_FILES]
+    decks = folder / "decks"
+    if decks.is_dir() and not decks.is_symlink():
+        with contextlib.suppress(OSError):
+            paths += list(decks.iterdir())
+    for path in paths:
+        with contextlib.suppress(OSError):
+            mode = os.lstat(path).st_mode
+            if not stat.S_ISLNK(mode) and mode & 0o077:
+                os.chmod(path, stat.S_IMODE(mode) & 0o700)
 
 
 def load_secrets(data_dir):
     """The Flask secret key and the facilitator key: made once, kept owner-only, never defaults."""
     path = Path(data_dir) / SECRETS_FILE
-    if path.exists():
+    if path.exists() or path.is_symlink():
         try:
             stored = json.loads(path.read_text())
-            if isinstance(stored.get("secret_key"), str) and isinstance(stored.get("facilitator_key"), str):
-                return stored
-        except (OSError, ValueError):
-            pass
+        except OSError as error:
+            raise DataDirError(
+                f"Fireside cannot read its keys in {path} ({error.strerror or error}). Fix the permissions "
+                "of that file, or choose another folder with --data."
+            ) from error
+        except ValueError:
+            stored = None
+        if (isinstance(stored, dict) and isinstance(stored.get("secret_key"), str)
+                and isinstance(stored.get("facilitator_key"), str)
+                and len(stored["secret_key"]) >= 32 and len(stored["facilitator_key"]) >= 16):
+            return stored
         raise DataDirError(
-            f"{path} is damaged. Move it aside and start Fireside again: it will make new keys "
-            "(a co-facilitator will need the new key)."
+            f"{path} is damaged; Fireside has not changed it. Move it aside and start Fireside again: "
+            "it will make new keys (a co-facilitator will need the new key)."
         )
     stored = {"secret_key": secrets.token_hex(32), "facilitator_key": secrets.token_urlsafe(18)}
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        json.dump(stored, handle)
+    created = False
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        created = True
+        with os.fdopen(fd, "w") as handle:
+            json.dump(stored, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as error:
+        if created:
+            with contextlib.suppress(OSError):
+                path.unlink()  # a half-written key file would only be refused next time
+        raise DataDirError(
+            f"Fireside cannot write its keys to {path} ({error.strerror or error}). Free some space or "
+            "fix the folder's permissions, or choose another folder with --data."
+        ) from error
     return stored

@@ -212,7 +212,7 @@ def parse_answer(payload):
     if not _is_int(item_id):
         raise Refused("item_id must be a whole number.")
     has_value, passed = "value" in payload, payload.get("pass")
-    if passed not in (None, True):
+    if "pass" in payload and passed is not True:
         raise Refused("pass can only be true.")
     if has_value == bool(passed):
         raise Refused("Send either an answer or a pass, not both and not neither.")

@@ -118,33 +118,50 @@ class Store:
         """Open (creating if needed) the database at path and bring its schema up to date."""
         self.path = Path(path)
         self._lock = threading.RLock()
+        conn = None
         try:
+            _create_owner_only(self.path)
             conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=10)
             self.db = Database(conn)
+            self._check_version()  # reads only: a file Fireside refuses is left exactly as it was
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.execute("PRAGMA secure_delete=ON")  # deleted ballots are overwritten, not left behind
             self.db.enable_wal()
             # In WAL mode NORMAL survives a killed process; only a power cut could lose the last commits.
             self.db.execute("PRAGMA synchronous=NORMAL")
-            self._check_version()
             migrations.apply(self.db)
-        except sqlite3.DatabaseError as error:
-            raise StoreError(
-                f"{self.path} is not a Fireside database Fireside can read ({error}). "
-                "Move it aside (or start with --data pointing at another folder); "
-                "Fireside will not overwrite it."
-            ) from error
+        except (StoreError, sqlite3.Error, OSError) as error:
+            if conn is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.close()
+            if isinstance(error, StoreError):
+                raise
+            raise StoreError(_explain(self.path, error)) from error
         _owner_only(self.path)
 
     def _check_version(self):
-        """Refuse a database written by a newer Fireside rather than misread it."""
-        if "fireside" not in self.db.table_names():
+        """Refuse a damaged file, another program's database, or one from a newer Fireside."""
+        check = self.db.execute("PRAGMA quick_check").fetchall()
+        if check != [("ok",)]:
+            raise StoreError(_damaged(self.path, check[0][0] if check else "no answer"))
+        tables = set(self.db.table_names())
+        if "fireside" not in tables:
+            if tables - {migrations.migrations_table}:
+                raise StoreError(
+                    f"{self.path} is a database of some other program, not Fireside's. Fireside has not "
+                    "changed it. Move it out of Fireside's data folder, or use --data with another folder."
+                )
             return
         row = self.db.execute("SELECT value FROM fireside WHERE key = 'schema_version'").fetchone()
-        if row and int(row[0]) > SCHEMA_VERSION:
+        try:
+            version = int(row[0]) if row else SCHEMA_VERSION
+        except (TypeError, ValueError):
+            raise StoreError(_damaged(self.path, "its schema version is unreadable")) from None
+        if version > SCHEMA_VERSION:
             raise StoreError(
                 f"{self.path} was written by a newer version of Fireside (schema {row[0]}, "
-                f"this one knows {SCHEMA_VERSION}). Update Fireside, or use --data with another folder."
+                f"this one knows {SCHEMA_VERSION}). Fireside has not changed it. Update Fireside "
+                "(pip install --upgrade fireside), or use --data with another folder."
             )
 
     @contextlib.contextmanager
@@ -359,6 +376,41 @@ class Store:
                 {"item_id": item_id, "text": text, "approved": int(approved), "export": int(export and approved)},
                 pk=("item_id", "text"),
             )
+
+
+def _damaged(path, detail):
+    """What to say about a database file that cannot be read."""
+    return (
+        f"{path} is damaged or is not a Fireside database ({detail}). Fireside has not changed it. "
+        f"Move it aside (for example rename it to {Path(path).name}.damaged) and start again to begin "
+        "with an empty one, or use --data with another folder."
+    )
+
+
+def _explain(path, error):
+    """A sentence the facilitator can act on, for an error met while opening the database."""
+    text = str(error).lower()
+    if isinstance(error, OSError) or any(word in text for word in (
+            "unable to open", "readonly", "read-only", "disk is full", "disk i/o", "permission")):
+        reason = getattr(error, "strerror", None) or error
+        return (
+            f"Fireside cannot open or write its database {path} ({reason}). Free some space on the "
+            "disk or fix the permissions of that file and its folder, or use --data with another folder."
+        )
+    if "locked" in text or "busy" in text:
+        return (
+            f"{path} is in use by another program, perhaps another Fireside. Close it and start again, "
+            "or use --data with another folder."
+        )
+    return _damaged(path, error)
+
+
+def _create_owner_only(path):
+    """Create an empty database file readable by the owner alone, before SQLite makes one 0644."""
+    if path.exists():
+        return
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _owner_only(path):

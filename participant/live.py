@@ -3,8 +3,8 @@
 from flask import request
 from flask_socketio import ConnectionRefusedError, emit
 
-from facilitator import events, socketio
-from facilitator.live import fireside
+from facilitator import events, limits, socketio
+from facilitator.live import fireside, unlimited
 from facilitator.meeting import Refused
 
 
@@ -13,10 +13,19 @@ def phone_connect(auth=None):
     """A phone joins with the meeting code (and its token when it comes back); gets `welcome`."""
     auth = auth if isinstance(auth, dict) else {}
     app = fireside()
+    address = request.remote_addr  # kept in memory for a minute by the limits, never stored or logged
+    exempt = unlimited(address)
+    refusal = app.limits.join_refusal(address, exempt)
+    if refusal:
+        raise ConnectionRefusedError(refusal)
     try:
+        if set(auth) - {"code", "token"}:
+            raise Refused("Please open the page from the QR code again.")
         welcome = app.room.join(auth.get("code"), auth.get("token"))
     except Refused as refusal:
+        app.limits.wrong_code(address, exempt)
         raise ConnectionRefusedError(str(refusal)) from None
+    app.limits.joined(address, exempt)
     emit(events.WELCOME, welcome)  # first, so the phone has its state before any count
     app.phone_connected(request.sid, welcome["token"])
 
@@ -25,16 +34,21 @@ def phone_connect(auth=None):
 def phone_disconnect(reason=None):
     """A phone slept, lost Wi-Fi or left: it is no longer counted as here."""
     fireside().phone_gone(request.sid)
+    fireside().limits.forget(request.sid)
 
 
 def _phone_action(handler):
     """Run a phone event for the connected token; Refused becomes an error answer."""
 
-    def wrapper(payload=None):
+    def wrapper(payload=None, *extra):
         app = fireside()
+        if not app.limits.allow_event(request.sid):
+            return {"ok": False, "error": limits.SLOW_DOWN}
         token = app.token_of(request.sid)
         if token is None:
             return {"ok": False, "error": "Please reload the page to join again."}
+        if extra:
+            return {"ok": False, "error": "Send one message at a time."}
         try:
             return {"ok": True, **handler(app, token, payload)}
         except Refused as refusal:
@@ -73,3 +87,11 @@ def sync(app, token, payload):
     if payload not in (None, {}):
         raise Refused("sync takes no fields.")
     return app.room.welcome(token)
+
+
+@socketio.on("*", namespace=events.PARTICIPANT_NS)
+def unknown_event(event, *args):
+    """Anything else a phone sends (a console action included) is answered with a refusal."""
+    if not fireside().limits.allow_event(request.sid):
+        return {"ok": False, "error": limits.SLOW_DOWN}
+    return {"ok": False, "error": "Phones can only answer, pass, withdraw or sync."}

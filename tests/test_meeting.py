@@ -108,7 +108,7 @@ def test_invalid_answers_are_refused(item, value):
 @pytest.mark.parametrize("payload", [
     None, [], "answer", {"value": 1}, {"item_id": "1", "value": 1}, {"item_id": 1},
     {"item_id": 1, "value": 1, "pass": True}, {"item_id": 1, "pass": False}, {"item_id": 1, "value": 1, "x": 1},
-    {"item_id": True, "value": 1},
+    {"item_id": True, "value": 1}, {"item_id": 1, "value": 1, "pass": None},
 ])
 def test_malformed_answer_payloads_are_refused(payload):
     with pytest.raises(Refused):

@@ -1,0 +1,667 @@
+"""Only the facilitator steers, and nobody gets in without the code: every refusal, proved.
+
+Other devices are played through the test client's REMOTE_ADDR seam (192.0.2.x is TEST-NET-1:
+never routed, and no packet ever leaves this machine). Cross-origin and oversized messages are
+tried against a real server on 127.0.0.1, because the test client skips the HTTP layer.
+"""
+
+import gc
+import json
+import math
+import os
+import re
+import sqlite3
+import stat
+import threading
+import time
+import urllib.error
+import urllib.request
+import warnings
+
+import pytest
+from conftest import TEST_DECK, RunningServer, SocketConsole, SocketPhone
+
+import participant.live
+from facilitator import create_app, events, limits, live, meeting, socketio
+from facilitator.instance import DataDirError, load_secrets
+from flask_socketio import ConnectionRefusedError
+
+REMOTE = "192.0.2.44"
+OTHER_REMOTE = "192.0.2.45"
+FACILITATOR_EVENTS = [events.START_MEETING, events.END_MEETING, events.PUSH_ITEM, events.CLEAR_ITEM,
+                      events.OPEN_POLL, events.CLOSE_POLL, events.REVEAL_POLL, events.REOPEN_POLL,
+                      events.ADD_ITEM, events.MODERATE, events.SET_NOTES]
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+def remote(app, address=REMOTE, **headers):
+    """An HTTP test client that looks like another device on the Wi-Fi."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    if headers:
+        client.environ_base.update({"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()})
+    return client
+
+
+def console_from(app, flask_client, auth=None, headers=None):
+    """A facilitator-namespace connection through a given HTTP client."""
+    return socketio.test_client(app, namespace=events.FACILITATOR_NS, flask_test_client=flask_client,
+                                auth=auth, headers=headers)
+
+
+def phone_from(app, address, code, token=None):
+    """A phone connection from a given address; returns the test client (connected or not)."""
+    auth = {"code": code, **({"token": token} if token else {})}
+    return socketio.test_client(app, namespace=events.PARTICIPANT_NS, flask_test_client=remote(app, address),
+                                auth=auth)
+
+
+def dump(store):
+    """Every row of every table, to compare the database before and after."""
+    with store._lock:
+        names = [row[0] for row in store.db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        return {name: sorted(map(repr, store.db.execute(f'SELECT * FROM "{name}"').fetchall())) for name in names}
+
+
+@pytest.fixture
+def refusals(monkeypatch):
+    """Every sentence a refused connection is told, in order."""
+    said = []
+
+    class Spy(ConnectionRefusedError):
+        def __init__(self, *args):
+            said.append(args[0] if args else "")
+            super().__init__(*args)
+
+    monkeypatch.setattr(participant.live, "ConnectionRefusedError", Spy)
+    monkeypatch.setattr(live, "ConnectionRefusedError", Spy)
+    return said
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The limits' clock, under the test's control."""
+    now = [1000.0]
+    monkeypatch.setattr(limits, "clock", lambda: now[0])
+    return now
+
+
+# --- 1. authority: pages ------------------------------------------------------------------------------
+
+PAGES = ["/facilitator", "/screen", "/facilitator/qr.svg"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_facilitator_pages_answer_the_laptop_itself(evening, client, path):
+    evening.start()
+    assert client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_facilitator_pages_refuse_another_device_without_the_right_key(evening, app, path):
+    evening.start()
+    key = app.config["FACILITATOR_KEY"]
+    device = remote(app)
+    assert device.get(path).status_code == 403
+    for wrong in ["", "x", key[:-1], key + "x", key.upper() if key.upper() != key else key.lower()]:
+        assert device.get(path, query_string={"key": wrong}).status_code == 403, wrong
+    assert device.get(path, query_string={"key": key}).status_code == 200
+
+
+def test_the_refusal_page_says_how_to_get_in(app):
+    page = remote(app).get("/facilitator")
+    assert page.status_code == 403
+    assert "co-facilitator" in page.get_data(as_text=True).lower()
+
+
+FORWARDED = [
+    {"X-Forwarded-For": "127.0.0.1"},
+    {"X-Forwarded-For": "127.0.0.1, 127.0.0.1"},
+    {"X-Real-IP": "127.0.0.1"},
+    {"Forwarded": "for=127.0.0.1;host=localhost;proto=http"},
+    {"X-Forwarded-Host": "localhost", "X-Forwarded-For": "::1"},
+    {"X-Client-IP": "127.0.0.1", "True-Client-IP": "127.0.0.1", "CF-Connecting-IP": "127.0.0.1"},
+]
+
+
+@pytest.mark.parametrize("headers", FORWARDED)
+def test_a_forwarded_for_header_from_another_device_does_not_make_it_the_laptop(app, headers):
+    device = remote(app, **headers)
+    for path in PAGES[:2]:
+        assert device.get(path).status_code == 403
+    refused = console_from(app, remote(app), headers=headers)
+    assert not refused.is_connected(events.FACILITATOR_NS)
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:8765", "127.0.0.1.evil.example",
+                                  "localhost.evil.example:8765", "fireside.test"])
+def test_a_web_page_that_rebinds_its_name_to_the_laptop_is_refused(app, host):
+    """DNS rebinding: a site re-points its own name at 127.0.0.1; the request comes from loopback."""
+    page = app.test_client().get("/facilitator", headers={"Host": host})
+    assert page.status_code == 403
+    refused = console_from(app, app.test_client(), headers={"Host": host})
+    assert not refused.is_connected(events.FACILITATOR_NS)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:8765", "localhost:8765", "localhost", "[::1]:8765",
+                                  "LOCALHOST.", "192.168.1.20:8765", "app.localhost:8765"])
+def test_the_laptop_by_its_own_names_is_the_laptop(app, host):
+    assert app.test_client().get("/facilitator", headers={"Host": host}).status_code == 200
+    assert live.names_this_laptop(host)
+
+
+def test_loopback_addresses_and_nothing_else_are_the_laptop():
+    for address in ["127.0.0.1", "127.3.4.5", "::1", "::ffff:127.0.0.1"]:
+        assert live.is_loopback(address), address
+    for address in ["192.0.2.44", "10.0.0.1", "::ffff:192.0.2.1", "", None, "fe80::1", "0.0.0.0"]:
+        assert not live.is_loopback(address), address
+
+
+# --- 1. authority: the facilitator namespace -----------------------------------------------------------
+
+@pytest.mark.parametrize("auth", [None, {}, {"key": ""}, {"key": "guess"}, {"key": None}, {"key": 12345},
+                                  {"key": ["KEY"]}, {"key": {"key": "KEY"}}, {"key": "KEY-"},
+                                  {"key": "KEY"[:-1]}, "KEY", ["KEY"]])
+def test_facilitator_namespace_refuses_another_device_without_the_key(app, auth, refusals):
+    key = app.config["FACILITATOR_KEY"]
+    auth = json.loads(json.dumps(auth).replace('"KEY"', json.dumps(key)).replace('"KE"', json.dumps(key[:-1])))
+    refused = console_from(app, remote(app), auth=auth)
+    assert not refused.is_connected(events.FACILITATOR_NS)
+    assert refusals and "facilitator" in refusals[-1]
+
+
+def test_facilitator_namespace_lets_in_a_co_facilitator_with_the_key(app):
+    keyed = console_from(app, remote(app), auth={"key": app.config["FACILITATOR_KEY"], "view": "screen"})
+    assert keyed.is_connected(events.FACILITATOR_NS)
+
+
+@pytest.mark.parametrize("auth", [{"view": "admin"}, {"view": 1}, {"view": "console", "role": "boss"}])
+def test_facilitator_namespace_refuses_unknown_views_and_fields(app, auth):
+    assert not console_from(app, app.test_client(), auth=auth).is_connected(events.FACILITATOR_NS)
+
+
+def test_a_phone_cannot_trigger_any_facilitator_action(evening):
+    code = evening.start()
+    arrive = evening.push("arrive")
+    phone = evening.phone()
+    before = dump(evening.store)
+    payloads = {events.START_MEETING: {"deck": "test-evening"}, events.PUSH_ITEM: {"item_id": arrive},
+                events.REVEAL_POLL: {"item_id": arrive}, events.CLOSE_POLL: {"item_id": arrive},
+                events.ADD_ITEM: {"kind": "choice", "prompt": "x", "options": ["a", "b"], "push": True},
+                events.SET_NOTES: {"notes": "hacked"}}
+    for event in FACILITATOR_EVENTS:
+        answer = phone.emit(event, payloads.get(event, {}))
+        assert answer["ok"] is False and "Phones can only" in answer["error"], event
+    # Straight at the facilitator namespace over the phone's own connection: not connected there, ignored.
+    for event in FACILITATOR_EVENTS:
+        socketio.server._handle_eio_message(phone.client.eio_sid,
+                                            f'2{events.FACILITATOR_NS},7{json.dumps([event, {}])}')
+    assert dump(evening.store) == before
+    assert evening.room.meeting["join_code"] == code and evening.room.items[arrive]["state"] == "open"
+
+
+# --- 1. join codes ------------------------------------------------------------------------------------
+
+def test_join_codes_are_random_unambiguous_and_carry_more_than_30_bits():
+    confusable = set("0O1IL5S2Z8B")
+    assert not confusable & set(meeting.CODE_ALPHABET)
+    assert len(set(meeting.CODE_ALPHABET)) == len(meeting.CODE_ALPHABET)
+    assert meeting.CODE_LENGTH * math.log2(len(meeting.CODE_ALPHABET)) >= 30
+    codes = [meeting.new_join_code() for _ in range(3000)]
+    assert len(set(codes)) == len(codes)
+    assert all(re.fullmatch(r"[%s]{4}-[%s]{4}" % ((meeting.CODE_ALPHABET,) * 2), c) for c in codes)
+    seen = [ch for c in codes for ch in c.replace("-", "")]
+    assert set(seen) == set(meeting.CODE_ALPHABET)
+    # Every letter in every place about equally often (25 letters, 3000 codes: ~120 each).
+    for position in range(meeting.CODE_LENGTH):
+        column = [c.replace("-", "")[position] for c in codes]
+        assert max(column.count(ch) for ch in meeting.CODE_ALPHABET) < 200
+
+
+def test_the_code_is_forgiving_about_case_and_dash(evening):
+    code = evening.start()
+    for typed in [code.lower(), code.replace("-", ""), f" {code} ", code.replace("-", " ")]:
+        assert evening.room.code_matches(typed)
+
+
+def test_codes_die_when_the_meeting_ends_and_the_next_meeting_has_a_new_one(evening, client):
+    old = evening.start()
+    assert client.get(f"/j/{old}").status_code == 200
+    evening.do(events.END_MEETING)
+    assert client.get(f"/j/{old}").status_code == 404
+    assert not phone_from(evening.app, REMOTE, old).is_connected(events.PARTICIPANT_NS)
+    new = evening.start()
+    assert new != old
+    assert not phone_from(evening.app, REMOTE, old).is_connected(events.PARTICIPANT_NS)
+    assert phone_from(evening.app, REMOTE, new).is_connected(events.PARTICIPANT_NS)
+    row = evening.store.db.execute("SELECT join_code, meeting_key FROM meetings ORDER BY id").fetchall()
+    assert row[0] == (None, None) and row[1][0] == new and len(row[1][1]) == 64
+
+
+# --- 3. joins and code guesses per address -------------------------------------------------------------
+
+def test_code_guesses_are_limited_per_address(evening, refusals, clock):
+    code = evening.start()
+    app = evening.app
+    for n in range(app.config["JOIN_GUESSES_PER_MINUTE"]):
+        guess = phone_from(app, REMOTE, f"AAAA-{n:04d}")
+        assert not guess.is_connected(events.PARTICIPANT_NS)
+        assert "isn't the one" in refusals[-1]
+    # Now even the right code is refused from that address, with a sentence saying why...
+    assert not phone_from(app, REMOTE, code).is_connected(events.PARTICIPANT_NS)
+    assert refusals[-1] == limits.TOO_MANY_GUESSES
+    # ...while every other phone in the room joins as usual.
+    assert phone_from(app, OTHER_REMOTE, code).is_connected(events.PARTICIPANT_NS)
+    clock[0] += limits.WINDOW
+    assert phone_from(app, REMOTE, code).is_connected(events.PARTICIPANT_NS)
+
+
+def test_the_join_page_counts_as_a_guess_too(evening, refusals, clock):
+    code = evening.start()
+    device = remote(evening.app)
+    for n in range(evening.app.config["JOIN_GUESSES_PER_MINUTE"]):
+        assert device.get(f"/j/AAAA-{n:04d}").status_code == 404
+    page = device.get(f"/j/{code}")
+    assert page.status_code == 429 and "Too many wrong codes" in page.get_data(as_text=True)
+    assert not phone_from(evening.app, REMOTE, code).is_connected(events.PARTICIPANT_NS)
+    assert remote(evening.app, OTHER_REMOTE).get(f"/j/{code}").status_code == 200
+    clock[0] += limits.WINDOW
+    assert device.get(f"/j/{code}").status_code == 200
+
+
+def test_joins_are_limited_per_address_but_not_from_the_laptop(evening, refusals, clock):
+    code = evening.start()
+    app = evening.app
+    for _ in range(app.config["JOINS_PER_MINUTE"]):
+        assert phone_from(app, REMOTE, code).is_connected(events.PARTICIPANT_NS)
+    assert not phone_from(app, REMOTE, code).is_connected(events.PARTICIPANT_NS)
+    assert refusals[-1] == limits.TOO_MANY_JOINS
+    for _ in range(app.config["JOINS_PER_MINUTE"] + 5):  # the laptop itself (benchmarks, tests)
+        assert evening.phone().client.is_connected(events.PARTICIPANT_NS)
+
+
+def test_guess_counts_live_in_memory_only_and_are_bounded(evening, monkeypatch, caplog, clock):
+    evening.start()
+    monkeypatch.setattr(limits, "MAX_ADDRESSES", 5)
+    for n in range(12):
+        phone_from(evening.app, f"192.0.2.{100 + n}", "AAAA-AAAA")
+        clock[0] += 1
+    assert evening.app.extensions["fireside"].limits.remembered_addresses() <= 5
+    stored = json.dumps(dump(evening.store))
+    assert "192.0.2" not in stored
+    assert "192.0.2" not in caplog.text
+
+
+# --- 3. events per connection --------------------------------------------------------------------------
+
+def test_a_flooding_phone_is_told_to_slow_down_and_nobody_else_notices(evening, clock):
+    evening.start()
+    arrive = evening.push("arrive")
+    flooder, neighbour = evening.phone(), evening.phone()
+    burst = evening.app.config["PHONE_EVENT_BURST"]
+    answers = [flooder.emit(events.SYNC) for _ in range(burst)]
+    assert all(a["ok"] for a in answers)
+    before = dump(evening.store)
+    slowed = flooder.answer(arrive, 1)
+    assert slowed == {"ok": False, "error": limits.SLOW_DOWN}
+    assert flooder.emit("no-such-event") == {"ok": False, "error": limits.SLOW_DOWN}
+    assert dump(evening.store) == before
+    assert neighbour.answer(arrive, 2)["ok"]
+    clock[0] += 0.15  # ten a second: one more event after a tenth of a second
+    assert flooder.answer(arrive, 1)["ok"]
+    assert flooder.answer(arrive, 0) == {"ok": False, "error": limits.SLOW_DOWN}
+    clock[0] += 10
+    assert all(flooder.emit(events.SYNC)["ok"] for _ in range(burst))
+
+
+def test_token_bucket_refills_at_its_rate_up_to_its_burst(clock):
+    bucket = limits.TokenBucket(10, 20)
+    assert sum(bucket.take() for _ in range(30)) == 20
+    clock[0] += 0.5
+    assert sum(bucket.take() for _ in range(30)) == 5
+    clock[0] += 100
+    assert sum(bucket.take() for _ in range(30)) == 20
+
+
+# --- 3. bad input that is not a payload ------------------------------------------------------------------
+
+def test_unknown_events_and_extra_arguments_get_an_answer(evening):
+    evening.start()
+    arrive = evening.push("arrive")
+    phone = evening.phone()
+    assert phone.emit("vote_twice", {})["ok"] is False
+    extra = phone.client.emit(events.ANSWER, {"item_id": arrive, "value": 1}, {"again": 1},
+                              namespace=events.PARTICIPANT_NS, callback=True)
+    assert extra["ok"] is False and "one message" in extra["error"]
+    assert evening.try_("become_admin")["ok"] is False
+    extra = evening.console.emit(events.SET_NOTES, {"notes": "x"}, 2, namespace=events.FACILITATOR_NS,
+                                 callback=True)
+    assert extra["ok"] is False
+    assert evening.room.items[arrive]["answered"] == 0 and evening.room.meeting["notes"] == ""
+
+
+def test_a_bug_refuses_plainly_and_never_lets_a_connection_in(data_dir, monkeypatch):
+    app = create_app({"DATA_DIR": str(data_dir), "PROPAGATE_EXCEPTIONS": False, "COUNT_INTERVAL": 0})
+    try:
+        from conftest import Evening
+
+        evening = Evening(app)
+        evening.start()
+        arrive = evening.push("arrive")
+        phone = evening.phone()
+
+        def broken(*args, **kwargs):
+            raise RuntimeError("a bug")
+
+        monkeypatch.setattr(evening.room, "answer", broken)
+        answer = phone.answer(arrive, 1)
+        assert answer["ok"] is False and "Something went wrong" in answer["error"]
+        monkeypatch.setattr(evening.room, "join", broken)
+        code = evening.room.meeting["join_code"]
+        assert not phone_from(app, REMOTE, code).is_connected(events.PARTICIPANT_NS)
+        monkeypatch.setattr(evening.room, "console_payload", broken)
+        key = app.config["FACILITATOR_KEY"]
+        assert not console_from(app, app.test_client()).is_connected(events.FACILITATOR_NS)
+        assert not console_from(app, remote(app), auth={"key": key}).is_connected(events.FACILITATOR_NS)
+    finally:
+        app.extensions["fireside"].store.close()
+
+
+def test_a_full_disk_during_the_meeting_gives_a_clear_answer_and_loses_nothing_saved(evening):
+    evening.start()
+    sentence = evening.push("sentence")
+    phones = [evening.phone() for _ in range(60)]
+    with evening.store._lock:
+        pages = evening.store.db.execute("PRAGMA page_count").fetchone()[0]
+        evening.store.db.execute(f"PRAGMA max_page_count = {pages}")  # the disk is now full
+    acked, refused = [], None
+    for phone in phones:
+        answer = phone.answer(sentence, "A long sentence that takes room on the disk. " * 6)
+        if not answer["ok"]:
+            refused = answer
+            break
+        acked.append(phone)
+    assert refused == {"ok": False, "error": "The laptop could not save that just now. Please try again in a "
+                                             "moment."}
+    assert evening.room.items[sentence]["answered"] == len(acked)
+    failed = evening.try_(events.SET_NOTES, notes="Notes that need room. " * 900)
+    assert failed["ok"] is False and "disk is full" in failed["error"]
+    with evening.store._lock:
+        evening.store.db.execute("PRAGMA max_page_count = 1073741823")  # space freed
+    assert phones[len(acked)].answer(sentence, "Fine again.")["ok"]
+    assert evening.room.items[sentence]["answered"] == len(acked) + 1
+    assert len(evening.store.answers(sentence)[0]) == len(acked) + 1
+
+
+# --- 2. secrets and files --------------------------------------------------------------------------------
+
+def test_secrets_are_made_on_first_run_owner_only_and_differ_between_installs(tmp_path):
+    first = load_secrets(tmp_path)
+    path = tmp_path / "secrets.json"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert load_secrets(tmp_path) == first
+    other = tmp_path / "other"
+    other.mkdir()
+    second = load_secrets(other)
+    assert first["secret_key"] != second["secret_key"]
+    assert first["facilitator_key"] != second["facilitator_key"]
+    assert re.fullmatch(r"[0-9a-f]{64}", first["secret_key"])
+    assert re.fullmatch(r"[A-Za-z0-9_-]{24}", first["facilitator_key"])
+
+
+def test_no_secret_is_written_into_the_code():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for folder in ("facilitator", "participant"):
+        for name in os.listdir(os.path.join(root, folder)):
+            if name.endswith(".py"):
+                with open(os.path.join(root, folder, name), encoding="utf-8") as handle:
+                    text = handle.read()
+                assert not re.search(r"(SECRET_KEY|FACILITATOR_KEY)\s*=\s*['\"]", text), name
+
+
+def test_a_damaged_secrets_file_is_named_and_left_alone(tmp_path):
+    path = tmp_path / "secrets.json"
+    for damaged in ['{"secret_key": 1}', "not json", "[]", '{"secret_key": "", "facilitator_key": ""}']:
+        path.write_text(damaged)
+        with pytest.raises(DataDirError) as raised:
+            load_secrets(tmp_path)
+        assert str(path) in str(raised.value) and "Move it aside" in str(raised.value)
+        assert path.read_text() == damaged
+
+
+def test_each_meeting_gets_a_fresh_key_that_dies_with_it(evening):
+    evening.start()
+    first = evening.room.meeting["meeting_key"]
+    evening.do(events.END_MEETING)
+    evening.start()
+    assert evening.room.meeting["meeting_key"] != first
+    keys = [row[0] for row in evening.store.db.execute("SELECT meeting_key FROM meetings ORDER BY id")]
+    assert keys[0] is None and keys[1] == evening.room.meeting["meeting_key"]
+
+
+def _loose_files(folder):
+    """Every file and folder under folder that a group or others could read, write or enter."""
+    loose = []
+    for path in [folder, *folder.rglob("*")]:
+        mode = os.lstat(path).st_mode
+        if not stat.S_ISLNK(mode) and mode & 0o077:
+            loose.append(f"{path.relative_to(folder.parent)} {oct(stat.S_IMODE(mode))}")
+    return loose
+
+
+def test_every_file_in_the_data_folder_is_owner_only_after_a_real_evening(server, data_dir):
+    console = SocketConsole(server.url)
+    console.do(events.START_MEETING, deck="test-evening")
+    time.sleep(0.2)
+    state = console.states[-1]
+    arrive = next(i["id"] for i in state["agenda"] if i["key"] == "arrive")
+    console.do(events.PUSH_ITEM, item_id=arrive)
+    phones = [SocketPhone(server.url, state["meeting"]["code"]) for _ in range(3)]
+    for n, phone in enumerate(phones):
+        assert phone.call(events.ANSWER, {"item_id": arrive, "value": n})["ok"]
+    names = {p.name for p in data_dir.iterdir()}
+    assert {"fireside.db", "fireside.db-wal", "fireside.db-shm", "secrets.json", "decks"} <= names
+    assert _loose_files(data_dir) == []
+    for client in (*phones, console):
+        client.close()
+    assert server.stop() == 0
+    assert _loose_files(data_dir) == []
+    output = server.output()
+    if "Phones join at" in output:  # a network was found: the co-facilitator gets his link and QR code
+        key = re.search(r"Co-facilitator: +(\S+)", output).group(1)
+        assert key.endswith("?key=" + json.loads((data_dir / "secrets.json").read_text())["facilitator_key"])
+        after = output.split(key, 1)[1]
+        assert "FOR YOUR CO-FACILITATOR ONLY" in after and "\u2588" * 20 in after
+
+
+def test_a_deck_copied_in_by_hand_is_made_owner_only(data_dir):
+    deck = data_dir / "decks" / "test-evening.toml"
+    os.chmod(deck, 0o644)
+    os.chmod(data_dir / "decks", 0o755)
+    app = create_app({"DATA_DIR": str(data_dir), "TESTING": True})
+    app.extensions["fireside"].store.close()
+    assert _loose_files(data_dir) == []
+
+
+# --- 2. cross-origin Socket.IO, on a real server ------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    """One real server for the tests below, with a meeting running and a text poll on every phone."""
+    folder = tmp_path_factory.mktemp("shared")
+    data = folder / "data"
+    (data / "decks").mkdir(parents=True)
+    (data / "decks" / "test-evening.toml").write_text(TEST_DECK)
+    running = RunningServer(data, folder / "server.log").start()
+    console = SocketConsole(running.url)
+    console.do(events.START_MEETING, deck="test-evening")
+    deadline = time.monotonic() + 5
+    while not (console.states and console.states[-1]["meeting"]) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    state = console.states[-1]
+    sentence = next(i["id"] for i in state["agenda"] if i["key"] == "sentence")
+    console.do(events.PUSH_ITEM, item_id=sentence)
+    running.code, running.sentence, running.data_dir = state["meeting"]["code"], sentence, data
+    yield running
+    console.close()
+    running.stop()
+    _quietly_collect()
+
+
+def _quietly_collect():
+    """Collect the sockets a refused client library leaves behind, without a ResourceWarning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
+
+
+def _engine_io_opens_websocket(server, origin, **headers):
+    """True when the server opens an Engine.IO session over a WebSocket sent with this Origin."""
+    import websocket  # websocket-client, the library python-socketio's client uses
+
+    url = f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket"
+    try:
+        raw = websocket.create_connection(url, origin=origin, header=[f"{k}: {v}" for k, v in headers.items()],
+                                          timeout=3)
+    except websocket.WebSocketBadStatusException:
+        _quietly_collect()
+        return False  # refused before the upgrade (threaded server)
+    try:
+        return raw.recv().startswith("0{")  # an upgraded socket is closed at once, unopened (gevent)
+    except (websocket.WebSocketException, OSError):
+        return False
+    finally:
+        raw.close()
+        _quietly_collect()
+
+
+FOREIGN = ["http://evil.example", "http://evil.example:{port}", "null", "https://127.0.0.1:{port}",
+           "http://127.0.0.1:{port}.evil.example"]
+
+
+@pytest.mark.parametrize("origin", FOREIGN)
+def test_a_websocket_from_a_foreign_origin_is_refused(shared, origin):
+    origin = origin.format(port=shared.port)
+    assert not _engine_io_opens_websocket(shared, origin)
+    assert not _engine_io_opens_websocket(shared, origin, **{"X-Forwarded-Host": origin.split("//")[-1]})
+    assert _engine_io_opens_websocket(shared, shared.url)  # the server's own pages are welcome
+
+
+def test_socket_io_from_a_foreign_origin_is_refused_and_from_its_own_pages_accepted(shared):
+    import socketio as sio_client
+
+    for origin in [o.format(port=shared.port) for o in FOREIGN]:
+        for namespace, auth in ((events.FACILITATOR_NS, None), (events.PARTICIPANT_NS, {"code": shared.code})):
+            client = sio_client.Client(reconnection=False, handle_sigint=False)
+            with pytest.raises(sio_client.exceptions.ConnectionError):
+                client.connect(shared.url, namespaces=[namespace], transports=["polling"], auth=auth,
+                               headers={"Origin": origin}, wait_timeout=3)
+            client.disconnect()
+    same = sio_client.Client(reconnection=False, handle_sigint=False)  # sends the URL's own origin itself
+    same.connect(shared.url, namespaces=[events.FACILITATOR_NS], transports=["websocket"], wait_timeout=3)
+    assert same.connected
+    same.disconnect()
+    request = urllib.request.Request(shared.url + "/socket.io/?EIO=4&transport=polling",
+                                     headers={"Origin": shared.url})
+    with urllib.request.urlopen(request, timeout=5) as response:  # as the server's own page polls
+        assert response.read().startswith(b"0{")
+        assert response.headers["Access-Control-Allow-Origin"] == shared.url
+    _quietly_collect()
+
+
+def test_the_engine_io_handshake_itself_refuses_a_foreign_origin(shared):
+    request = urllib.request.Request(shared.url + "/socket.io/?EIO=4&transport=polling",
+                                     headers={"Origin": "http://evil.example"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=5)
+    assert refused.value.code == 400
+    assert "Access-Control-Allow-Origin" not in refused.value.headers
+    refused.value.close()
+
+
+def test_pages_allow_only_the_server_itself(client):
+    for path in ["/", "/facilitator", "/screen"]:
+        headers = client.get(path).headers
+        policy = headers["Content-Security-Policy"]
+        assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+        assert "http" not in policy.replace("ws://localhost", "").replace("wss://localhost", "")
+        assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+# --- 3. oversized and malformed messages, on a real server -------------------------------------------------
+
+def _answered(data_dir, item_id):
+    """How many answered the item, read from the database file itself."""
+    conn = sqlite3.connect(data_dir / "fireside.db")
+    try:
+        return conn.execute("SELECT answered FROM items WHERE id = ?", (item_id,)).fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_an_oversized_message_is_refused_without_disturbing_other_phones(shared):
+    before = _answered(shared.data_dir, shared.sentence)
+    big, neighbour = SocketPhone(shared.url, shared.code), SocketPhone(shared.url, shared.code)
+    big.client.emit(events.ANSWER, {"item_id": shared.sentence, "value": "x" * (40 * 1024)},
+                    namespace=events.PARTICIPANT_NS)
+    deadline = time.monotonic() + 5
+    while big.client.connected and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not big.client.connected  # dropped unread
+    assert neighbour.call(events.ANSWER, {"item_id": shared.sentence, "value": "Still here."})["ok"]
+    again = SocketPhone(shared.url, shared.code)  # the room still takes newcomers
+    assert again.call(events.ANSWER, {"item_id": shared.sentence, "value": "Me too."})["ok"]
+    assert _answered(shared.data_dir, shared.sentence) == before + 2
+    for client in (big, neighbour, again):
+        client.close()
+    assert "Traceback" not in shared.output()
+
+
+def test_an_oversized_polling_request_is_refused(shared):
+    base = shared.url + "/socket.io/?EIO=4&transport=polling"
+    with urllib.request.urlopen(base, timeout=5) as response:
+        sid = json.loads(response.read().decode()[1:])["sid"]
+    polled = []  # a long-polling client always has a GET waiting; it carries the goodbye
+    waiting = threading.Thread(target=lambda: polled.append(urllib.request.urlopen(f"{base}&sid={sid}",
+                                                                                   timeout=5).read()))
+    waiting.start()
+    time.sleep(0.2)
+    body = f'40{events.PARTICIPANT_NS},{{"code":"{shared.code}","pad":"{"x" * 40_000}"}}'.encode()
+    request = urllib.request.Request(f"{base}&sid={sid}", data=body, headers={"Content-Type": "text/plain"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=5)
+    assert refused.value.code in (400, 413)
+    refused.value.close()
+    waiting.join(5)
+    assert polled and polled[0].startswith(b"1")  # engine.io "close": the session is gone, unread
+    with urllib.request.urlopen(shared.url + "/healthz", timeout=5) as response:
+        assert json.load(response)["ok"] is True
+
+
+def test_a_deeply_nested_message_does_not_bring_the_server_down(shared):
+    import websocket  # websocket-client, which python-socketio's client uses
+
+    before = _answered(shared.data_dir, shared.sentence)
+    neighbour = SocketPhone(shared.url, shared.code)
+    raw = websocket.create_connection(f"ws://127.0.0.1:{shared.port}/socket.io/?EIO=4&transport=websocket",
+                                      timeout=5)
+    try:
+        assert raw.recv().startswith("0")  # engine.io open
+        raw.send(f"40{events.PARTICIPANT_NS},{json.dumps({'code': shared.code})}")
+        while not raw.recv().startswith(f"40{events.PARTICIPANT_NS}"):
+            pass
+        depth = 5000
+        raw.send(f'42{events.PARTICIPANT_NS},1["answer",{"[" * depth}{"]" * depth}]')
+        raw.send(f'42{events.PARTICIPANT_NS},2["answer",{{"item_id":{shared.sentence},"value":'
+                 + '{"a":' * 3000 + "1" + "}" * 3000 + "}]")
+        raw.send(f"42{events.PARTICIPANT_NS},3[")  # not even JSON
+    finally:
+        raw.close()
+    assert neighbour.call(events.ANSWER, {"item_id": shared.sentence, "value": "Still here."})["ok"]
+    with urllib.request.urlopen(shared.url + "/healthz", timeout=5) as response:
+        assert json.load(response)["ok"] is True
+    assert _answered(shared.data_dir, shared.sentence) == before + 1
+    neighbour.close()
+    assert "Traceback" not in shared.output(), shared.output()
