@@ -1,5 +1,6 @@
 """Fireside: the server the facilitator runs on his laptop, and his console and projector view."""
 
+import functools
 from pathlib import Path
 
 from flask import Flask, request
@@ -7,13 +8,15 @@ from flask_socketio import SocketIO
 
 socketio = SocketIO()
 
-ASYNC_MODE = "threading"  # runs everywhere Python does, Windows included; see docs/performance.md
+# In-process default (tests, the test client). `fireside serve` passes ASYNC_MODE = "gevent" when gevent is
+# installed (it is a dependency): facilitator/serving.py, and the figures in docs/performance.md.
+ASYNC_MODE = "threading"
 MAX_MESSAGE_BYTES = 32 * 1024  # no honest event is near this; anything bigger is refused unread
 
 
 def create_app(config=None):
     """Build the Fireside app on a data folder: secrets, database, the running meeting, pages, sockets."""
-    from facilitator import instance, live
+    from facilitator import compress, instance, live
     from facilitator.decks import DeckShelf
     from facilitator.room import Room
     from facilitator.store import Store
@@ -32,6 +35,11 @@ def create_app(config=None):
         PUBLIC_URL=None,  # the join address phones use; `fireside serve` sets it from the LAN address
         COUNT_INTERVAL=0.1,  # the console's "n answered" is pushed at most ten times a second
         MAX_CONTENT_LENGTH=64 * 1024,
+        # Flood limits (facilitator/limits.py, docs/security.md); 0 switches one off.
+        PHONE_EVENTS_PER_SECOND=10,
+        PHONE_EVENT_BURST=20,
+        JOIN_GUESSES_PER_MINUTE=20,
+        JOINS_PER_MINUTE=60,
     )
     app.config.update(config)
 
@@ -44,6 +52,7 @@ def create_app(config=None):
 
     app.register_blueprint(facilitator_bp)
     app.register_blueprint(participant_bp)
+    compress.init_app(app)  # gzip for text, versioned static URLs cached for a year: docs/performance.md
 
     @app.after_request
     def security_headers(response):
@@ -58,6 +67,43 @@ def create_app(config=None):
         response.headers["Referrer-Policy"] = "no-referrer"
         return response
 
-    socketio.init_app(app, async_mode=ASYNC_MODE, max_http_buffer_size=MAX_MESSAGE_BYTES,
+    @app.before_request
+    def limit_code_guesses():
+        """The join page answers 404 to a wrong code, so it counts as a guess like a socket join."""
+        if request.endpoint == "participant.join":
+            address = request.remote_addr
+            refusal = app.extensions["fireside"].limits.join_refusal(address, exempt=live.unlimited(address))
+            if refusal:
+                return live.too_many_page(refusal), 429
+        return None
+
+    @app.after_request
+    def count_code_guesses(response):
+        """A join page that found no meeting for its code is one wrong guess from that address."""
+        if request.endpoint == "participant.join" and response.status_code == 404:
+            address = request.remote_addr
+            app.extensions["fireside"].limits.wrong_code(address, exempt=live.unlimited(address))
+        return response
+
+    socketio.init_app(app, async_mode=app.config.get("ASYNC_MODE", ASYNC_MODE),
+                      max_http_buffer_size=MAX_MESSAGE_BYTES, cors_allowed_origins=live.same_origin,
                       logger=False, engineio_logger=False)
+    _cap_websocket_messages(socketio.server.eio)
+    live.quiet_unreadable_messages()
     return app
+
+
+def _cap_websocket_messages(eio):
+    """Make the WebSocket layer drop an oversized message as it arrives, not after reading it all.
+
+    Engine.IO checks max_http_buffer_size only once a whole message is in memory; simple-websocket
+    can stop at the limit. Its option is not exposed through Flask-SocketIO, hence this wrapper.
+    """
+    drivers = getattr(eio, "_async", None)
+    websocket = drivers.get("websocket") if isinstance(drivers, dict) else None
+    if getattr(eio, "async_mode", None) == "gevent" and not isinstance(websocket, functools.partial):
+        from facilitator.serving import gevent_websocket
+
+        websocket = gevent_websocket(websocket)  # None with gevent-websocket: serving.py caps it there
+    if websocket is not None and not isinstance(websocket, functools.partial):
+        eio._async = {**drivers, "websocket": functools.partial(websocket, max_message_size=MAX_MESSAGE_BYTES)}

@@ -3,14 +3,13 @@
 import argparse
 import logging
 import os
-import signal
 import socket
 import sys
 import threading
 import webbrowser
 from pathlib import Path
 
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.serving import WSGIRequestHandler
 
 DEFAULT_PORT = 8765  # not 5000: macOS keeps that for AirPlay
 
@@ -42,6 +41,10 @@ def _fail(message):
 
 def serve(args):
     """Start the server, print where to join, open the console, run until Ctrl-C."""
+    from facilitator import serving
+
+    mode = serving.choose_mode()  # gevent when installed, else threads: docs/performance.md
+    serving.prepare(mode)  # before the app exists, so its locks and sockets cooperate
     from facilitator import create_app, lan
     from facilitator.instance import DataDirError
     from facilitator.store import StoreError
@@ -49,7 +52,7 @@ def serve(args):
     os.umask(0o077)  # everything Fireside writes is the facilitator's alone
     address = lan.lan_address()
     public = lan.base_url(address or "127.0.0.1", args.port)
-    config = {"PUBLIC_URL": public}
+    config = {"PUBLIC_URL": public, "ASYNC_MODE": mode}
     if args.data:
         config["DATA_DIR"] = args.data
     try:
@@ -59,7 +62,7 @@ def serve(args):
     try:
         # Werkzeug would print its own message and exit on a taken port; check first to say it plainly.
         socket.create_server((args.host, args.port), family=socket.AF_INET6 if ":" in args.host else socket.AF_INET).close()
-        server = make_server(args.host, args.port, app, threaded=True, request_handler=QuietRequestHandler)
+        server = serving.make_server(app, args.host, args.port, mode, request_handler=QuietRequestHandler)
     except OSError as error:
         if error.errno in (48, 98, 10048):  # address in use on macOS, Linux, Windows
             return _fail(f"port {args.port} is already in use; is Fireside already running? "
@@ -76,31 +79,42 @@ def serve(args):
         if not join:
             _say("                  (start a meeting on the console; the screen shows its code and QR)")
         _say(lan.qr_terminal(join or public + "/"))
-        _say(f"Co-facilitator:   {public}/facilitator?key={app.config['FACILITATOR_KEY']}")
+        cofacilitator = f"{public}/facilitator?key={app.config['FACILITATOR_KEY']}"
+        _say(f"Co-facilitator:   {cofacilitator}")
+        _say("                  FOR YOUR CO-FACILITATOR ONLY: whoever opens this can run the meeting.")
+        _say("                  Scan it with his tablet, then keep this window out of sight.")
+        _say(lan.qr_terminal(cofacilitator))
     else:
         _say(lan.NO_NETWORK_HELP)
     _say(f"Your console:     {console_url}")
     _say(f"Projector view:   http://127.0.0.1:{args.port}/screen")
     _say(f"Data folder:      {app.config['DATA_DIR']}")
+    _deck_problems(fs.room.decks)
     _say("Stop with Ctrl-C. Everything is saved as it happens.")
 
     if not args.no_browser:
         threading.Timer(0.5, webbrowser.open, (console_url,)).start()
 
-    def stop(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        serving.serve_forever(server, mode)
     finally:
-        server.server_close()
         fs.store.checkpoint()
         fs.store.close()
     _say("Fireside stopped. Everything is saved; start it again to carry on.")
     return 0
+
+
+def _deck_problems(shelf):
+    """Say which of the facilitator's decks cannot be used, and how to see why (never a traceback)."""
+    try:
+        _decks, problems = shelf.summaries()
+    except Exception as error:  # a deck folder Fireside cannot read must not stop the evening
+        problems = [f"cannot read the decks in {shelf.user_dir} ({error})"]
+    if problems:
+        _say(f"Some decks have problems and are not offered until fixed (your decks are in {shelf.user_dir}):")
+        for problem in problems:
+            _say(f"  {problem}")
+        _say("  Fix them in a text editor; `fireside decks check` lists the problems again.")
 
 
 def decks_check(args):
@@ -130,11 +144,88 @@ def decks_new(args):
     from facilitator.instance import default_data_dir
 
     user_dir = Path(args.data or default_data_dir()) / "decks"
+    os.umask(0o077)  # the data folder is the facilitator's alone
     try:
         path = prompts.write_starter(args.name, user_dir)
     except (prompts.DeckError, OSError) as error:
         return _fail(str(error))
     _say(f"Wrote {path}. Edit it in any text editor; it appears on the console next time you start a meeting.")
+    return 0
+
+
+def _open_store(data):
+    """The data folder's database for reading, or None when no meeting was ever held there."""
+    from facilitator.instance import default_data_dir
+    from facilitator.store import Store
+
+    path = Path(data or default_data_dir()) / "fireside.db"
+    return Store(path) if path.exists() else None
+
+
+def meetings_list(args):
+    """List every meeting: id, day, title, deck, phones, status."""
+    from facilitator.store import StoreError
+
+    try:
+        store = _open_store(args.data)
+    except StoreError as error:
+        return _fail(str(error))
+    if store is None:
+        _say("No meetings yet.")
+        return 0
+    try:
+        rows = store.meetings()
+    finally:
+        store.close()
+    if not rows:
+        _say("No meetings yet.")
+        return 0
+    table = [("ID", "DAY", "STATUS", "PHONES", "DECK", "TITLE")]
+    table += [(str(m["id"]), m["held_on"], m["status"], str(m["phones_joined"]), m["deck"] or "-", m["title"])
+              for m in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(5)]
+    for row in table:
+        cells = [row[0].rjust(widths[0]), row[1].ljust(widths[1]), row[2].ljust(widths[2]),
+                 row[3].rjust(widths[3]), row[4].ljust(widths[4]), row[5]]
+        _say("  ".join(cells))
+    return 0
+
+
+def export_meeting(args):
+    """Write one ended meeting's summary (default: the latest) to a file or standard output."""
+    from facilitator import export
+    from facilitator.store import StoreError
+
+    try:
+        store = _open_store(args.data)
+    except StoreError as error:
+        return _fail(str(error))
+    if store is None:
+        return _fail("there are no meetings to export yet.")
+    try:
+        meeting_id = args.meeting if args.meeting is not None else export.latest_ended(store)
+        if meeting_id is None:
+            return _fail("no meeting has ended yet; end one on the console, then export it.")
+        text = export.render(export.summary(store, meeting_id), args.format)
+    except export.ExportError as error:
+        return _fail(str(error))
+    finally:
+        store.close()
+    data = text.encode("utf-8")
+    if args.output and args.output != "-":
+        try:
+            Path(args.output).write_bytes(data)
+        except OSError as error:
+            return _fail(f"cannot write {args.output} ({error.strerror or error}).")
+        print(f"Wrote {args.output}.", file=sys.stderr, flush=True)
+        return 0
+    sys.stdout.flush()
+    stream = getattr(sys.stdout, "buffer", None)
+    if stream is None:
+        sys.stdout.write(text)
+    else:
+        stream.write(data)  # bytes, so Windows neither re-encodes nor doubles the CSV's line ends
+    sys.stdout.flush()
     return 0
 
 
@@ -155,6 +246,18 @@ def build_parser():
     new.add_argument("name")
     new.add_argument("--data", help="data folder (default: the per-user one)")
     new.set_defaults(func=decks_new)
+
+    listing = commands.add_parser("meetings", help="list meetings: id, day, status, phones, deck, title")
+    listing.add_argument("--data", help="data folder (default: the per-user one)")
+    listing.set_defaults(func=meetings_list)
+    exporter = commands.add_parser("export", help="write a meeting's anonymized summary (see docs/export.md)")
+    exporter.add_argument("meeting", nargs="?", type=int, help="meeting id from `fireside meetings` "
+                          "(default: the latest that has ended)")
+    exporter.add_argument("--format", "-f", choices=("md", "csv", "json", "html"), default="md",
+                          help="Markdown, CSV, JSON or a printable HTML page (default md)")
+    exporter.add_argument("-o", "--output", help="file to write (default: standard output)")
+    exporter.add_argument("--data", help="data folder (default: the per-user one)")
+    exporter.set_defaults(func=export_meeting)
     return parser
 
 

@@ -6,15 +6,22 @@ count_changed, so what phones, the projector and the console show has one source
 
 import functools
 import hmac
+import html
+import ipaddress
+import logging
+import socket
+import sqlite3
 import threading
+import time
 
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, emit, join_room
 
-from facilitator import events, lan, socketio
+from facilitator import events, lan, limits, socketio
 from facilitator.meeting import Refused
 
 CONSOLE_ROOM = "console"
+PHONE_COUNT_MESSAGES = 1000  # count messages a second to all phones together, at most (see _tick)
 SCREEN_ROOM = "screen"
 LOOPBACK_PREFIXES = ("127.", "::1", "::ffff:127.")
 
@@ -24,12 +31,88 @@ def is_loopback(address):
     return bool(address) and (address == "::1" or address.startswith(LOOPBACK_PREFIXES))
 
 
-def facilitator_allowed(address, key):
-    """The console answers to the laptop itself, or to a device that knows the facilitator key."""
-    if is_loopback(address):
+def unlimited(address):
+    """The laptop itself (and a test client, which has no address) is not held to the flood limits."""
+    return address is None or is_loopback(address)
+
+
+def facilitator_allowed(address, key, host=None):
+    """The console answers to the laptop itself, or to a device that knows the facilitator key.
+
+    address is the socket's own peer address (REMOTE_ADDR); X-Forwarded-For and friends are never
+    read. The laptop itself counts only when the page was asked for by the laptop's own name
+    (host, default: this request's Host header): a web page from elsewhere that re-points its own
+    domain at 127.0.0.1 (DNS rebinding) reaches loopback too, but under its own name.
+    """
+    if host is None and request:
+        host = request.host
+    if is_loopback(address) and (host is None or names_this_laptop(host)):
         return True
     expected = current_app.config["FACILITATOR_KEY"]
     return isinstance(key, str) and hmac.compare_digest(key.encode(), expected.encode())
+
+
+@functools.lru_cache(maxsize=1)
+def _own_names():
+    """The laptop's own host names, as a browser on it may be pointed at them."""
+    name = socket.gethostname().lower().rstrip(".")
+    return {"localhost", name, f"{name}.local"} if name else {"localhost"}
+
+
+def names_this_laptop(host):
+    """True when a Host header names this laptop: an IP address, localhost, or its own name."""
+    name = str(host or "").strip().lower()
+    if name.startswith("["):  # [::1]:8765
+        name = name[1:name.find("]")] if "]" in name else name[1:]
+    elif name.count(":") == 1:  # 127.0.0.1:8765, localhost:8765
+        name = name.rsplit(":", 1)[0]
+    name = name.rstrip(".")
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        pass
+    return name in _own_names() or name.endswith(".localhost")
+
+
+def same_origin(origin, environ):
+    """Socket.IO's origin check: a browser's page must come from this very server (scheme and host).
+
+    Unlike the default, forwarded headers (X-Forwarded-Host, -Proto) do not widen what is accepted.
+    Clients that send no Origin at all (not browsers) are not asked.
+    """
+    host = environ.get("HTTP_HOST")
+    scheme = environ.get("wsgi.url_scheme", "http")
+    return bool(origin and host) and origin == f"{scheme}://{host}"
+
+
+class UnreadableMessages(logging.Filter):
+    """Engine.IO logs a traceback for every message it cannot decode (bad JSON, nesting too deep).
+
+    Such a message comes from a broken or hostile client, not from a bug in Fireside: one line
+    without the traceback says enough, and nobody can fill the facilitator's terminal with them.
+    """
+
+    def filter(self, record):
+        """Shorten "message handler error" records; let every other record through untouched."""
+        if record.msg == "message handler error" and record.exc_info:
+            record.msg, record.args = "Ignored a message Fireside could not read (%s).", (record.exc_info[0].__name__,)
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def quiet_unreadable_messages():
+    """Install the filter on engine.io's logger, once."""
+    logger = logging.getLogger("engineio.server")
+    if not any(isinstance(f, UnreadableMessages) for f in logger.filters):
+        logger.addFilter(UnreadableMessages())
+
+
+def too_many_page(message):
+    """A bare page for a join refused by the flood limits (no template: nothing else to show)."""
+    return ('<!doctype html><html lang="en"><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1"><title>Fireside</title>'
+            f"<p>{html.escape(message)}</p></html>")
 
 
 def fireside():
@@ -46,6 +129,7 @@ class Fireside:
         self.store = store
         self.room = room
         self.phones = {}  # sid -> token, in memory only, for as long as the phone is connected
+        self.limits = limits.Limits(app.config)  # flood limits, in memory only
         self._phones_lock = threading.Lock()
         self._dirty = threading.Event()
         self._ticker = None
@@ -94,7 +178,7 @@ class Fireside:
         """The current item changed: tell every phone, the projector and the console."""
         room_payload = self.room.room_payload()
         socketio.emit(events.ROOM, room_payload, namespace=events.PARTICIPANT_NS)
-        socketio.emit(events.SCREEN, self.room.screen_payload(self.join_url()), namespace=events.FACILITATOR_NS,
+        socketio.emit(events.SCREEN, self.room.screen_payload(self.join_url(), self.phones_here), namespace=events.FACILITATOR_NS,
                       to=SCREEN_ROOM)
         self.broadcast_console()
 
@@ -120,31 +204,86 @@ class Fireside:
                 self._ticker = socketio.start_background_task(self._tick, interval)
 
     def _tick(self, interval):
-        """Background loop: however fast answers come, counts go out once per interval."""
+        """Background loop: however fast answers come, counts go out once per interval.
+
+        The console and the projector hear at most once per interval. Phones too, but in a big
+        room less often, so that telling every phone costs at most PHONE_COUNT_MESSAGES messages
+        a second (1,000 phones: once a second): the laptop's work per second stays bounded.
+        """
+        phones_due = 0.0  # when phones may next be told
+        phones_behind = False  # they missed a change and must hear of it when due
         while True:
-            self._dirty.wait()
+            self._dirty.wait(max(0.0, phones_due - time.monotonic()) if phones_behind else None)
+            changed = self._dirty.is_set()
             self._dirty.clear()
+            now = time.monotonic()
+            tell_phones = now >= phones_due
             with self.app.app_context():
                 try:
-                    self._push_counts()
+                    self._push_counts(console=changed, phones=tell_phones)
                 except Exception:  # a failed push must not stop later ones
                     current_app.logger.exception("could not push counts")
+            if tell_phones:
+                phones_due = now + max(interval, self.phones_here / PHONE_COUNT_MESSAGES)
+                phones_behind = False
+            else:
+                phones_behind = phones_behind or changed
             socketio.sleep(interval)
 
-    def _push_counts(self):
-        """Send "n answered" (and phones here) to everyone; refresh moderation lists on the console."""
+    def _push_counts(self, console=True, phones=True):
+        """Send "n answered" (and phones here) to the console and the screen, and "n answered" to phones."""
         item = self.room.current
-        phones = self.phones_here
-        if item is not None:
+        if phones and item is not None:  # one message, encoded once, to every phone
             socketio.emit(events.COUNT, {"item_id": item["id"], "answered": item["answered"]},
                           namespace=events.PARTICIPANT_NS)
-        payload = {"item_id": item["id"] if item else None, "answered": item["answered"] if item else 0,
-                   "phones": phones}
-        socketio.emit(events.COUNT, payload, namespace=events.FACILITATOR_NS, to=CONSOLE_ROOM)
-        socketio.emit(events.COUNT, payload, namespace=events.FACILITATOR_NS, to=SCREEN_ROOM)
+        if console:
+            payload = {"item_id": item["id"] if item else None, "answered": item["answered"] if item else 0,
+                       "phones": self.phones_here}
+            socketio.emit(events.COUNT, payload, namespace=events.FACILITATOR_NS, to=CONSOLE_ROOM)
+            socketio.emit(events.COUNT, payload, namespace=events.FACILITATOR_NS, to=SCREEN_ROOM)
 
 
 # --- the facilitator namespace ----------------------------------------------------------
+
+@socketio.on("*", namespace=events.FACILITATOR_NS)
+def facilitator_unknown_event(event, *args):
+    """An event the console never sends: answered, so the sender is not left waiting."""
+    return {"ok": False, "error": "Fireside does not know that request."}
+
+
+DISK_TROUBLE = ("database or disk is full", "readonly", "read-only", "disk i/o error", "unable to open")
+
+
+@socketio.on_error_default
+def unexpected_error(error):
+    """A bug or a failing disk in any handler: refuse plainly, never let a connection in.
+
+    Tests (TESTING, or PROPAGATE_EXCEPTIONS) see the exception itself, so no bug hides behind this.
+    """
+    app = current_app._get_current_object()
+    disk = isinstance(error, sqlite3.Error) and any(word in str(error).lower() for word in DISK_TROUBLE)
+    propagate = app.config.get("PROPAGATE_EXCEPTIONS")
+    if propagate is None:
+        propagate = app.testing
+    if propagate and not disk:  # a full disk is the laptop's trouble, not a bug: answered even in tests
+        raise error
+    connecting = (getattr(request, "event", None) or {}).get("message") == "connect"
+    phone = getattr(request, "namespace", None) == events.PARTICIPANT_NS
+    if disk:
+        app.logger.error("Fireside could not write its database (%s). Free some space on this laptop.", error)
+    else:
+        app.logger.error("Fireside hit an unexpected error in a socket event.", exc_info=error)
+    if connecting:
+        return False  # refuse the connection: an error must never let anyone in
+    if phone:
+        message = ("The laptop could not save that just now. Please try again in a moment." if disk else
+                   "Something went wrong on the facilitator's laptop. Please try again.")
+    else:
+        message = ("Fireside could not save that: the laptop's disk is full or cannot be written. "
+                   "Free some space; everything saved before is safe." if disk else
+                   "Something went wrong in Fireside, so that did not go through. Please try again.")
+    return {"ok": False, "error": message}
+
 
 @socketio.on("connect", namespace=events.FACILITATOR_NS)
 def facilitator_connect(auth=None):
@@ -153,10 +292,12 @@ def facilitator_connect(auth=None):
     if not facilitator_allowed(request.remote_addr, auth.get("key")):
         raise ConnectionRefusedError("This view belongs to the facilitator's laptop.")
     view = auth.get("view", "console")
+    if view not in ("console", "screen") or set(auth) - {"key", "view"}:
+        raise ConnectionRefusedError("The console connects with a view of console or screen, and a key.")
     app = fireside()
     if view == "screen":
         join_room(SCREEN_ROOM)
-        emit(events.SCREEN, app.room.screen_payload(app.join_url()))
+        emit(events.SCREEN, app.room.screen_payload(app.join_url(), app.phones_here))
     else:
         join_room(CONSOLE_ROOM)
         emit(events.CONSOLE, app.room.console_payload(app.join_url(), app.phones_here))
@@ -167,7 +308,9 @@ def facilitator_action(event, fields, broadcast="room"):
 
     def register(handler):
         @functools.wraps(handler)
-        def wrapper(payload=None):
+        def wrapper(payload=None, *extra):
+            if extra:
+                return {"ok": False, "error": "Send one message at a time."}
             if payload is None:
                 payload = {}
             if not isinstance(payload, dict):
@@ -179,7 +322,7 @@ def facilitator_action(event, fields, broadcast="room"):
             try:
                 answer = handler(app.room, payload) or {}
             except Refused as refusal:
-                return {"ok": False, "error": str(refusal)}
+                return {"ok": False, "error": str(refusal), **refusal.details}
             if broadcast == "room":
                 app.broadcast_room()
             elif broadcast == "ended":

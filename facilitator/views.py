@@ -1,6 +1,6 @@
 """The facilitator's pages: the console, the projector view and the join QR code."""
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
 from facilitator import events, lan
 from facilitator.live import facilitator_allowed, fireside
@@ -65,3 +65,89 @@ def join_qr():
 def healthz():
     """A cheap answer that the server is up (used by tests and benchmarks)."""
     return {"ok": True, "meeting": bool(fireside().room.meeting)}
+
+
+# --- summaries and history (facilitator/export.py, facilitator/history.py, docs/export.md) ----------
+
+def _url(name, meeting_id=None):
+    """A link on the summary and history pages, carrying the co-facilitator's key when he has one."""
+    key = request.args.get("key") or None
+    if name == "console":
+        return url_for("facilitator.console", key=key)
+    if name == "history":
+        return url_for("facilitator.history_page", key=key)
+    if name == "summary":
+        return url_for("facilitator.summary_page", meeting_id=meeting_id, key=key)
+    return url_for("facilitator.export_download", meeting_id=meeting_id, fmt=name, key=key)
+
+
+def _export_refused(error, status):
+    """A plain sentence, for a summary that cannot be made (yet)."""
+    return Response(str(error) + "\n", status=status, mimetype="text/plain")
+
+
+@bp.get("/facilitator/export/<int:meeting_id>.<fmt>")
+def export_download(meeting_id, fmt):
+    """An ended meeting's summary as a file: the same bytes `fireside export` writes."""
+    from facilitator import export
+
+    if not _allowed():
+        abort(403)
+    if fmt not in export.FORMATS:
+        abort(404)
+    store = fireside().store
+    try:
+        summary = export.summary(store, meeting_id)
+    except export.ExportError as error:
+        return _export_refused(error, 404 if store.meeting(meeting_id) is None else 409)
+    response = Response(export.render(summary, fmt), mimetype=export.MEDIA_TYPES[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="{export.filename(summary, fmt)}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/facilitator/summary/<int:meeting_id>")
+def summary_page(meeting_id):
+    """An ended meeting's printable summary, in the browser (its stylesheet linked, as the CSP wants)."""
+    from facilitator import export
+
+    if not _allowed():
+        return _deny()
+    store = fireside().store
+    try:
+        summary = export.summary(store, meeting_id)
+    except export.ExportError as error:
+        return _export_refused(error, 404 if store.meeting(meeting_id) is None else 409)
+    links = {fmt: _url(fmt, meeting_id) for fmt in export.FORMATS}
+    links["history"] = _url("history")
+    response = Response(export.to_html(summary, standalone=False, links=links), mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/facilitator/summary/latest")
+def latest_summary():
+    """The latest ended meeting's summary page: a link the console can show without knowing its id."""
+    from flask import redirect
+
+    from facilitator import export
+
+    if not _allowed():
+        return _deny()
+    meeting_id = export.latest_ended(fireside().store)
+    if meeting_id is None:
+        return _export_refused("No meeting has ended yet.", 404)
+    return redirect(_url("summary", meeting_id))
+
+
+@bp.get("/facilitator/history")
+def history_page():
+    """Every meeting with its downloads, and the items used in more than one, side by side."""
+    from facilitator import history
+
+    if not _allowed():
+        return _deny()
+    page = history.to_html(history.build_history(fireside().store), _url)
+    response = Response(page, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    return response

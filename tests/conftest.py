@@ -195,11 +195,11 @@ def free_port():
 class RunningServer:
     """`fireside serve` as a subprocess on loopback, its output captured to a file."""
 
-    def __init__(self, data_dir, log_path):
-        """Nothing runs until start()."""
+    def __init__(self, data_dir, log_path, port=None):
+        """Nothing runs until start(); port: a given one (say, to restart on the same), else a free one."""
         self.data_dir = data_dir
         self.log_path = log_path
-        self.port = free_port()
+        self.port = port or free_port()
         self.process = None
 
     @property
