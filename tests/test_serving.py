@@ -1,0 +1,68 @@
+"""Both servers `fireside serve` can run (facilitator/serving.py): gevent by default, threads as the fallback."""
+
+import struct
+import time
+import urllib.request
+
+import pytest
+from conftest import RunningServer, SocketConsole, SocketPhone
+
+from facilitator import events, serving
+
+
+def test_gevent_is_the_default_when_installed_and_the_environment_may_say_otherwise(monkeypatch):
+    pytest.importorskip("gevent")
+    monkeypatch.delenv("FIRESIDE_ASYNC_MODE", raising=False)
+    assert serving.choose_mode() == "gevent"
+    monkeypatch.setenv("FIRESIDE_ASYNC_MODE", "threading")
+    assert serving.choose_mode() == "threading"
+    monkeypatch.setenv("FIRESIDE_ASYNC_MODE", "nonsense")
+    assert serving.choose_mode() == "gevent"
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("mode", ["gevent", "threading"])
+def test_each_server_runs_an_evening_quietly_and_stops_on_ctrl_c(mode, data_dir, tmp_path, monkeypatch):
+    if mode == "gevent":
+        pytest.importorskip("gevent")
+    monkeypatch.setenv("FIRESIDE_ASYNC_MODE", mode)
+    server = RunningServer(data_dir, tmp_path / "server.log").start()
+    try:
+        console = SocketConsole(server.url)
+        console.do(events.START_MEETING, deck="test-evening")
+        time.sleep(0.2)
+        state = console.states[-1]
+        arrive = next(i["id"] for i in state["agenda"] if i["key"] == "arrive")
+        console.do(events.PUSH_ITEM, item_id=arrive)
+        phones = [SocketPhone(server.url, state["meeting"]["code"]) for _ in range(3)]
+        for n, phone in enumerate(phones):
+            assert phone.call(events.ANSWER, {"item_id": arrive, "value": n})["ok"]
+        console.do(events.REVEAL_POLL, item_id=arrive)
+        for phone in phones:
+            item = phone.wait_for(events.ROOM, check=lambda p: p["item"]["state"] == "revealed")["item"]
+            assert item["result"]["counts"] == [1, 1, 1]
+        for client in (*phones, console):
+            client.close()
+    finally:
+        assert server.stop() == 0
+    output = server.output()
+    assert "Fireside stopped" in output and "Traceback" not in output
+    assert "127.0.0.1 - -" not in output and "GET /" not in output  # no access log, no client address
+
+
+@pytest.mark.server
+def test_the_gevent_server_drops_an_oversized_websocket_message_before_reading_it(server):
+    pytest.importorskip("gevent")
+    websocket = pytest.importorskip("websocket")  # websocket-client, which python-socketio's client uses
+    ws = websocket.create_connection(server.url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket",
+                                     timeout=5)
+    try:
+        assert ws.recv().startswith("0{")  # engine.io open
+        # A frame that claims 10 MB, of which only 4 bytes ever come: refused on its header alone.
+        ws.sock.sendall(bytes([0x81, 0x80 | 127]) + struct.pack("!Q", 10_000_000) + b"mask" + b"tiny")
+        reply = ws.sock.recv(64)
+        assert reply[:1] == b"\x88" and struct.unpack("!H", reply[2:4])[0] == 1009  # close: message too big
+    finally:
+        ws.sock.close()
+    with urllib.request.urlopen(server.url + "/healthz", timeout=5) as response:  # nobody else noticed
+        assert response.status == 200
