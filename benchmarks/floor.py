@@ -1,0 +1,212 @@
+"""The floor: a bare python-socketio server speaking just enough of Fireside's protocol for load.py.
+
+It does what Fireside does on the wire during a load run, with none of Fireside's logic: no
+database, no ballots, no HMAC, no validation, no privacy floor, no count throttle. A phone joins
+with the code and gets `welcome`; `answer` is acknowledged at once and bumps a counter that is
+pushed to the console on every answer; `add_item` and `reveal_poll` broadcast `room` to every
+phone. load.py runs it in the same async mode and server as Fireside, so the ratio between the
+two is what Fireside's own work costs.
+
+    python benchmarks/floor.py --mode threading --port 8799
+
+Modes (the same names as load.py and FIRESIDE_ASYNC_MODE):
+  threading   Werkzeug's threaded server + simple-websocket (a thread per connection)
+  gevent      gevent's pywsgi + gevent-websocket, monkey-patched
+  gevent-sws  gevent's pywsgi + simple-websocket on greenlets (gevent-websocket hidden)
+"""
+
+import argparse
+import sys
+
+
+def parse_args(argv=None):
+    """Command line."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--mode", default="threading", choices=("threading", "gevent", "gevent-sws"))
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--flask", action="store_true",
+                        help="the same handlers through Flask-SocketIO on a bare Flask app (what Flask costs)")
+    return parser.parse_args(argv)
+
+
+ARGS = parse_args() if __name__ == "__main__" else None
+if ARGS is not None and ARGS.mode.startswith("gevent"):
+    if ARGS.mode == "gevent-sws":
+        sys.modules["geventwebsocket"] = None  # engine.io falls back to simple-websocket on greenlets
+    from gevent import monkey
+
+    monkey.patch_all()
+
+import json  # noqa: E402
+import secrets  # noqa: E402
+import signal  # noqa: E402
+import threading  # noqa: E402
+
+import socketio  # noqa: E402
+
+PARTICIPANT_NS = "/participant"
+FACILITATOR_NS = "/facilitator"
+CODE = "FLOR-TEST"
+
+
+class FlaskSocketIO:
+    """Flask-SocketIO dressed as python-socketio's Server: handlers get (sid, ...) as the floor's do."""
+
+    def __init__(self, mode):
+        import flask
+        from flask_socketio import SocketIO
+
+        self.flask = flask
+        self.app = flask.Flask("floor")
+        self.app.add_url_rule("/healthz", "healthz", lambda: {"ok": True})
+        self.socketio = SocketIO(self.app, async_mode="threading" if mode == "threading" else "gevent",
+                                 max_http_buffer_size=32 * 1024, logger=False, engineio_logger=False)
+
+    def on(self, event, namespace):
+        def register(handler):
+            def wrapper(*args):
+                sid = self.flask.request.sid
+                if event == "connect":
+                    return handler(sid, self.flask.request.environ, args[0] if args else None)
+                return handler(sid, *args)
+
+            self.socketio.on_event(event, wrapper, namespace=namespace)
+            return handler
+
+        return register
+
+    def enter_room(self, sid, room, namespace):
+        self.socketio.server.enter_room(sid, room, namespace=namespace)
+
+    def emit(self, *args, **kwargs):
+        self.socketio.emit(*args, **kwargs)
+
+
+def build(mode, flask=False):
+    """The bare Socket.IO server and its WSGI app (with /healthz)."""
+    if flask:
+        sio = FlaskSocketIO(mode)
+    else:
+        sio = socketio.Server(async_mode="threading" if mode == "threading" else "gevent",
+                              max_http_buffer_size=32 * 1024, logger=False, engineio_logger=False)
+    state = {"item": None, "answered": 0, "counts": None, "points": []}
+    lock = threading.Lock()
+
+    def item():
+        return dict(state["item"], answered=state["answered"]) if state["item"] else None
+
+    @sio.on("connect", namespace=FACILITATOR_NS)
+    def console_connect(sid, environ, auth=None):
+        sio.enter_room(sid, "console", namespace=FACILITATOR_NS)
+
+    @sio.on("start_meeting", namespace=FACILITATOR_NS)
+    def start_meeting(sid, payload):
+        sio.emit("console", {"meeting": {"code": CODE}, "phones": 0}, to="console", namespace=FACILITATOR_NS)
+        return {"ok": True}
+
+    @sio.on("add_item", namespace=FACILITATOR_NS)
+    def add_item(sid, payload):
+        kind = payload["kind"]
+        with lock:
+            state["item"] = {"id": 1, "key": "", "kind": kind, "prompt": payload["prompt"], "state": "open",
+                             "answered": 0, "result": None}
+            if kind == "choice":
+                state["item"]["options"] = payload["options"]
+                state["counts"] = [0] * len(payload["options"])
+            state["answered"] = 0
+            state["points"] = []
+        sio.emit("room", {"item": item()}, namespace=PARTICIPANT_NS)
+        return {"ok": True, "item_id": 1}
+
+    @sio.on("reveal_poll", namespace=FACILITATOR_NS)
+    def reveal_poll(sid, payload):
+        with lock:
+            result = {"kind": state["item"]["kind"], "shown": True, "answered": state["answered"], "passed": 0,
+                      "floor": 3}
+            if state["item"]["kind"] == "choice":
+                result["counts"] = list(state["counts"])
+            else:
+                result["points"] = sorted(state["points"])
+            state["item"]["state"] = "revealed"
+            state["item"]["result"] = result
+        sio.emit("room", {"item": item()}, namespace=PARTICIPANT_NS)
+        return {"ok": True}
+
+    @sio.on("connect", namespace=PARTICIPANT_NS)
+    def phone_connect(sid, environ, auth=None):
+        if not isinstance(auth, dict) or auth.get("code") != CODE:
+            raise socketio.exceptions.ConnectionRefusedError("That code isn't the one for tonight's meeting.")
+        sio.emit("welcome", {"token": secrets.token_urlsafe(32), "meeting": {"title": "Floor"}, "item": item(),
+                             "mine": None}, to=sid, namespace=PARTICIPANT_NS)
+
+    @sio.on("answer", namespace=PARTICIPANT_NS)
+    def answer(sid, payload):
+        value = payload.get("value")
+        with lock:
+            state["answered"] += 1
+            if state["item"]["kind"] == "choice":
+                state["counts"][value] += 1
+            else:
+                state["points"].append([value["x"], value["y"]])
+            answered = state["answered"]
+        sio.emit("count", {"item_id": 1, "answered": answered, "phones": 0}, to="console", namespace=FACILITATOR_NS)
+        return {"ok": True, "item_id": 1, "mine": value}
+
+    def health(environ, start_response):
+        body = json.dumps({"ok": True}).encode()
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    return sio.app if flask else socketio.WSGIApp(sio, health)
+
+
+def serve(args):
+    """Serve the floor with the same server Fireside uses in this mode, until SIGINT/SIGTERM."""
+    app = build(args.mode, args.flask)
+    if args.mode == "threading":
+        from werkzeug.serving import WSGIRequestHandler, make_server
+
+        class Quiet(WSGIRequestHandler):
+            def log_request(self, *a, **k):
+                pass
+
+            def log(self, *a, **k):
+                pass
+
+        server = make_server(args.host, args.port, app, threaded=True, request_handler=Quiet)
+        stop = server.shutdown
+    else:
+        from gevent import pywsgi
+
+        handler = pywsgi.WSGIHandler
+        if args.mode == "gevent":
+            from geventwebsocket.handler import WebSocketHandler
+
+            handler = WebSocketHandler
+        server = pywsgi.WSGIServer((args.host, args.port), app, handler_class=handler, log=None, error_log=None)
+        stop = server.stop
+
+    print(f"floor ({args.mode}) on http://{args.host}:{args.port}", flush=True)
+    if args.mode == "threading":
+        def on_signal(signum, frame):
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, on_signal)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
+        return 0
+    import gevent
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        gevent.signal_handler(sig, lambda: gevent.spawn(stop, 1))
+    server.serve_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(serve(ARGS))

@@ -1,0 +1,632 @@
+"""Load benchmark: a real `fireside serve` and N simulated phones answering one burst, next to a bare floor.
+
+For each N, a fresh server is started on 127.0.0.1 (a free port, a throw-away data folder) and:
+
+  1. a facilitator console connects (/facilitator, from loopback) and starts an empty meeting;
+  2. N phones (python-socketio AsyncClients in this one process, WebSocket transport) join with
+     the meeting's code, at most --join-concurrency at a time; each waits for `welcome`;
+  3. the console adds a poll and pushes it; every phone sees it open;
+  4. every phone answers in one burst (all N `answer` events sent at once) and waits for its ack;
+  5. the console reveals; every phone waits for `room` with the revealed result.
+
+It reports, per N (columns of the table):
+  start ms       process start until /healthz first answers
+  join s         all N phones connected and welcomed
+  ack p50/95/99  answer sent until its acknowledgement arrived (Fireside acks after the commit)
+  count+ ms      last ack until the console's `count` shows all N (negative: the count came first)
+  counts         `count` pushes the console got during the burst, and burst ms how long it lasted
+  reveal p99/max console sends reveal_poll until a phone has the result
+  lost           acks missing or refused, or N minus the server's own count in the revealed result
+  RSS MB         the server's peak resident memory (VmHWM); CPU s its CPU time (user+system)
+  CPU/answer ms  the server's CPU time during the burst over N; client CPU/answer the same here
+The same steps run against benchmarks/floor.py (a bare python-socketio server in the same async
+mode and server, no Fireside logic), and Fireside's figures are given as ratios to the floor's.
+This one process plays every phone, so its own CPU time (client CPU/answer) is part of every
+latency, the floor's included: compare ratios, not absolute milliseconds, across machines.
+
+Everything talks to 127.0.0.1 only. Every wait has a limit, each N has a time limit, and the whole
+run has --timeout; servers are stopped (SIGINT, then SIGKILL) however a run ends.
+
+Needs the `bench` extra:  pip install -e ".[bench]"   (aiohttp for the AsyncClient). Linux: it
+reads /proc for memory, CPU and how busy the machine is, and raises its own open-files limit.
+
+Examples:
+  python benchmarks/load.py                         # N = 50 300 1000, default mode, floor too
+  python benchmarks/load.py --mode threading -n 1000
+  python benchmarks/load.py --mode gevent --kind compass --json out.json
+  python benchmarks/load.py -n 1000 -r 3 --mode gevent gevent-sws threading
+"""
+
+import argparse
+import asyncio
+import contextlib
+import gc
+import json
+import os
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PARTICIPANT_NS = "/participant"
+FACILITATOR_NS = "/facilitator"
+MODES = ("threading", "gevent", "gevent-sws")
+HOST = "127.0.0.1"  # loopback only: this benchmark never sends anything anywhere else
+
+
+def default_mode():
+    """The async mode `fireside serve` uses when nothing is said."""
+    sys.path.insert(0, str(ROOT))
+    try:
+        from facilitator.serving import choose_mode
+
+        return choose_mode()
+    finally:
+        sys.path.pop(0)
+
+
+# --- numbers -----------------------------------------------------------------------------------
+
+def pct(values, p):
+    """The p-th percentile (nearest rank) of values, or None."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), -(-len(ordered) * p // 100)))
+    return ordered[int(rank) - 1]
+
+
+def ms(seconds):
+    """Seconds to milliseconds, rounded, tolerating None."""
+    return None if seconds is None else round(seconds * 1000, 1)
+
+
+# --- the server process ------------------------------------------------------------------------
+
+def free_port():
+    """A free TCP port on loopback."""
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def cpu_busy(seconds=0.5):
+    """How busy the machine's CPUs are (0..1) over a short look, from /proc/stat (Linux); None elsewhere."""
+    def sample():
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        return sum(fields), fields[3] + fields[4]  # total, idle + iowait
+    try:
+        total0, idle0 = sample()
+        time.sleep(seconds)
+        total1, idle1 = sample()
+    except (OSError, ValueError, IndexError):
+        return None
+    return 1 - (idle1 - idle0) / max(1, total1 - total0)
+
+
+async def settle(limit, most=0.35):
+    """Wait (at most limit seconds) until others leave the CPUs mostly idle; returns the busy share seen."""
+    deadline = time.monotonic() + limit
+    busy = await asyncio.to_thread(cpu_busy)
+    while busy is not None and busy > most and time.monotonic() < deadline:
+        await asyncio.sleep(2)
+        busy = await asyncio.to_thread(cpu_busy)
+    return busy
+
+
+def proc_stats(pid):
+    """Peak RSS (MB) and CPU time (s, user+system) of a process, from /proc (Linux)."""
+    peak = cpu = None
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peak = int(line.split()[1]) / 1024
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = os.sysconf("SC_CLK_TCK")
+        cpu = (int(fields[11]) + int(fields[12])) / ticks
+    return peak, cpu
+
+
+class Server:
+    """Fireside (`python -m facilitator.cli serve`) or the floor, as a child process on loopback."""
+
+    def __init__(self, kind, mode, workdir, profile=None):
+        self.kind, self.mode, self.workdir, self.profile = kind, mode, workdir, profile
+        self.port = free_port()
+        self.process = None
+        self.data = Path(tempfile.mkdtemp(prefix="data-", dir=workdir))  # a fresh database each run
+        self.startup = None
+        self.log_path = Path(workdir) / f"{kind}-{mode}.log"
+
+    @property
+    def url(self):
+        return f"http://{HOST}:{self.port}"
+
+    def command(self):
+        if self.kind in ("floor", "flask-floor"):
+            return [sys.executable, str(ROOT / "benchmarks" / "floor.py"), "--mode", self.mode, "--port",
+                    str(self.port), "--host", HOST, *(["--flask"] if self.kind == "flask-floor" else [])]
+        args = ["serve", "--no-browser", "--host", HOST, "--port", str(self.port), "--data", str(self.data)]
+        hide = "sys.modules['geventwebsocket'] = None; " if self.mode == "gevent-sws" else ""
+        if self.profile:  # cProfile of the server's main thread (every greenlet in gevent mode)
+            out = Path(self.profile) / f"fireside-{self.mode}-{self.port}.prof"
+            return [sys.executable, "-c", f"import sys, cProfile; {hide}sys.argv[0] = 'fireside'; "
+                    "from facilitator.cli import main; "
+                    f"cProfile.run('main()', {str(out)!r})", *args]
+        if hide:  # gevent's pywsgi with simple-websocket: hide gevent-websocket
+            return [sys.executable, "-c",
+                    f"import sys; {hide}from facilitator.cli import main; sys.exit(main())", *args]
+        return [sys.executable, "-m", "facilitator.cli", *args]
+
+    def start(self, timeout=20):
+        env = {**os.environ, "PYTHONUNBUFFERED": "1",
+               "FIRESIDE_ASYNC_MODE": "gevent" if self.mode.startswith("gevent") else self.mode,
+               "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+        log = open(self.log_path, "ab")
+        started = time.perf_counter()
+        self.process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL, env=env, cwd=self.workdir)
+        log.close()
+        deadline = started + timeout
+        while time.perf_counter() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.kind} exited early:\n{self.output()}")
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        self.startup = time.perf_counter() - started
+                        return self
+            except OSError:
+                time.sleep(0.01)
+        raise RuntimeError(f"{self.kind} did not answer in {timeout}s:\n{self.output()}")
+
+    def stats(self):
+        return proc_stats(self.process.pid)
+
+    def stop(self, timeout=10):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout)
+
+    def output(self):
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+# --- the clients ---------------------------------------------------------------------------------
+
+class Phone:
+    """One simulated phone: an AsyncClient on the participant namespace, recording what arrives when."""
+
+    def __init__(self, index, deflate):
+        import socketio
+
+        self.index = index
+        # Browsers offer permessage-deflate and simple-websocket accepts it; aiohttp offers it with compress=15.
+        options = {"websocket_extra_options": {"compress": 15}} if deflate else {}
+        self.client = socketio.AsyncClient(reconnection=False, **options)
+        self.welcome = asyncio.Event()
+        self.open = asyncio.Event()
+        self.revealed = asyncio.Event()
+        self.item_id = None
+        self.revealed_at = None
+        self.result = None
+        self.counts = 0
+        self.client.on("welcome", self._welcome, namespace=PARTICIPANT_NS)
+        self.client.on("room", self._room, namespace=PARTICIPANT_NS)
+        self.client.on("count", self._count, namespace=PARTICIPANT_NS)
+
+    def _welcome(self, payload):
+        self.welcome.set()
+
+    def _room(self, payload):
+        item = payload.get("item") or {}
+        if item.get("state") == "open":
+            self.item_id = item["id"]
+            self.open.set()
+        elif item.get("state") == "revealed" and not self.revealed.is_set():
+            self.revealed_at = time.perf_counter()
+            self.result = item.get("result")
+            self.revealed.set()
+
+    def _count(self, payload):
+        self.counts += 1
+
+    async def join(self, url, code, timeout):
+        started = time.perf_counter()
+        await self.client.connect(url, namespaces=[PARTICIPANT_NS], auth={"code": code},
+                                  transports=["websocket"], wait_timeout=timeout)
+        await asyncio.wait_for(self.welcome.wait(), timeout)
+        return time.perf_counter() - started
+
+    async def answer(self, value, timeout):
+        started = time.perf_counter()
+        try:
+            ack = await self.client.call("answer", {"item_id": self.item_id, "value": value},
+                                         namespace=PARTICIPANT_NS, timeout=timeout)
+        except Exception:  # a timeout or a dropped connection: the answer is lost as far as the phone knows
+            return None, None
+        done = time.perf_counter()
+        return (done - started, done) if isinstance(ack, dict) and ack.get("ok") else (None, None)
+
+
+class Console:
+    """The facilitator's console from loopback: starts the meeting, adds the poll, reveals."""
+
+    def __init__(self):
+        import socketio
+
+        self.client = socketio.AsyncClient(reconnection=False)
+        self.code = None
+        self.counts = []  # (time, answered)
+        self.has_code = asyncio.Event()
+        self.client.on("console", self._console, namespace=FACILITATOR_NS)
+        self.client.on("count", self._count, namespace=FACILITATOR_NS)
+
+    def _console(self, payload):
+        meeting = payload.get("meeting")
+        if meeting and meeting.get("code"):
+            self.code = meeting["code"]
+            self.has_code.set()
+
+    def _count(self, payload):
+        self.counts.append((time.perf_counter(), payload.get("answered", 0)))
+
+    async def connect(self, url, timeout):
+        await self.client.connect(url, namespaces=[FACILITATOR_NS], transports=["websocket"], wait_timeout=timeout)
+
+    async def do(self, event, payload, timeout):
+        answer = await self.client.call(event, payload, namespace=FACILITATOR_NS, timeout=timeout)
+        if not (isinstance(answer, dict) and answer.get("ok")):
+            raise RuntimeError(f"{event} refused: {answer}")
+        return answer
+
+
+def poll_for(kind):
+    """The add_item payload of the benchmark's poll and the value phone i answers with."""
+    if kind == "compass":
+        return ({"kind": "compass", "prompt": "Where are you tonight?", "push": True},
+                lambda i: {"x": (i * 37) % 101, "y": (i * 61) % 101})
+    return ({"kind": "choice", "prompt": "How are you arriving tonight?", "options": ["Tired", "Restless", "Calm"],
+             "push": True}, lambda i: i % 3)
+
+
+async def scenario(server, n, kind, join_concurrency, step_timeout, deflate):
+    """One full run against a started server; returns the figures."""
+    figures = {"server": server.kind, "mode": server.mode, "phones": n, "kind": kind,
+               "startup_ms": ms(server.startup)}
+    cpu_before = time.process_time()
+    console = Console()
+    await console.connect(server.url, step_timeout)
+    await console.do("start_meeting", {"deck": None, "title": "Load test"}, step_timeout)
+    await asyncio.wait_for(console.has_code.wait(), step_timeout)
+
+    phones = [Phone(i, deflate) for i in range(n)]
+    gate = asyncio.Semaphore(join_concurrency)
+
+    async def join(phone):
+        async with gate:
+            try:
+                return await phone.join(server.url, console.code, step_timeout)
+            except Exception:
+                return None
+
+    started = time.perf_counter()
+    join_times = await asyncio.gather(*(join(p) for p in phones))
+    figures["join_s"] = round(time.perf_counter() - started, 2)
+    joined = [p for p, t in zip(phones, join_times) if t is not None]
+    ok_joins = [t for t in join_times if t is not None]
+    figures["joined"] = len(joined)
+    figures["join_p99_ms"] = ms(pct(ok_joins, 99))
+
+    payload, value_of = poll_for(kind)
+    await console.do("add_item", payload, step_timeout)
+    await asyncio.wait_for(asyncio.gather(*(p.open.wait() for p in joined)), step_timeout)
+    await asyncio.sleep(0.3)  # let the join-time counts settle before the burst
+    console.counts.clear()
+    for phone in joined:
+        phone.counts = 0
+
+    gc.collect()
+    gc.freeze()  # this process plays 1,000 phones: its own collector must not pause them all at once
+    gc.disable()
+    cpu_burst = server.stats()[1]
+    client_burst = time.process_time()
+    burst_started = time.perf_counter()
+    results = await asyncio.gather(*(p.answer(value_of(p.index), step_timeout) for p in joined))
+    cpu_burst = server.stats()[1] - cpu_burst
+    client_burst = time.process_time() - client_burst
+    acks = [lat for lat, _ in results if lat is not None]
+    last_ack = max((done for _, done in results if done is not None), default=None)
+    figures["acked"] = len(acks)
+    figures["ack_p50_ms"] = ms(pct(acks, 50))
+    figures["ack_p95_ms"] = ms(pct(acks, 95))
+    figures["ack_p99_ms"] = ms(pct(acks, 99))
+    figures["ack_max_ms"] = ms(max(acks) if acks else None)
+    figures["server_cpu_per_answer_ms"] = round(cpu_burst * 1000 / len(joined), 2) if joined else None
+    figures["client_cpu_per_answer_ms"] = round(client_burst * 1000 / len(joined), 2) if joined else None
+
+    deadline = time.perf_counter() + step_timeout
+    full = None
+    while time.perf_counter() < deadline:
+        full = next((t for t, answered in console.counts if answered >= len(joined)), None)
+        if full is not None:
+            break
+        await asyncio.sleep(0.005)
+    figures["count_after_last_ack_ms"] = ms(full - last_ack) if full and last_ack else None
+    burst_end = (full or time.perf_counter())
+    pushes = [t for t, _ in console.counts if t <= burst_end + 0.001]
+    figures["console_counts"] = len(pushes)
+    span = burst_end - burst_started
+    figures["burst_ms"] = ms(span)  # from the first answer sent until the console showed them all
+    figures["phone_counts_max"] = max((p.counts for p in joined), default=0)
+
+    await asyncio.sleep(0.2)
+    reveal_started = time.perf_counter()
+    await console.do("reveal_poll", {"item_id": joined[0].item_id}, step_timeout)
+    with contextlib.suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(asyncio.gather(*(p.revealed.wait() for p in joined)), step_timeout)
+    fan = [p.revealed_at - reveal_started for p in joined if p.revealed_at]
+    figures["revealed"] = len(fan)
+    figures["reveal_p50_ms"] = ms(pct(fan, 50))
+    figures["reveal_p99_ms"] = ms(pct(fan, 99))
+    figures["reveal_max_ms"] = ms(max(fan) if fan else None)
+    server_answered = next((p.result.get("answered") for p in joined if p.result), None)
+    figures["server_answered"] = server_answered
+    figures["lost"] = n - min(len(acks), server_answered if server_answered is not None else 0)
+
+    gc.enable()
+    gc.unfreeze()
+    peak, cpu = server.stats()
+    figures["server_peak_rss_mb"] = round(peak, 1) if peak else None
+    figures["server_cpu_s"] = round(cpu, 2) if cpu is not None else None
+    figures["client_cpu_s"] = round(time.process_time() - cpu_before, 2)
+
+    async def leave(phone):
+        async with gate:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(phone.client.disconnect(), 5)
+
+    await asyncio.gather(*(leave(p) for p in phones))
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(console.client.disconnect(), 5)
+    return figures
+
+
+async def run_one(kind, mode, n, poll_kind, args, workdir):
+    """Start a server, run the scenario within its time limit, always stop the server."""
+    server = Server(kind, mode, workdir, args.profile if kind == "fireside" else None)
+    try:
+        server.start()
+        return await asyncio.wait_for(scenario(server, n, poll_kind, args.join_concurrency, args.step_timeout,
+                                               not args.no_deflate), args.run_timeout)
+    except Exception as error:  # report and carry on with the next run
+        return {"server": kind, "mode": mode, "phones": n, "kind": poll_kind,
+                "error": f"{type(error).__name__}: {error}"[:500]}
+    finally:
+        server.stop()
+        if "Traceback" in server.output():
+            tail = server.output()[server.output().index("Traceback"):][:1500]
+            print(f"\n  ({kind} printed a traceback:)\n{tail}", file=sys.stderr)
+
+
+# --- reporting -----------------------------------------------------------------------------------
+
+COLUMNS = [
+    ("phones", "N"), ("startup_ms", "start ms"), ("join_s", "join s"), ("ack_p50_ms", "ack p50"),
+    ("ack_p95_ms", "ack p95"), ("ack_p99_ms", "ack p99"), ("count_after_last_ack_ms", "count+ ms"),
+    ("console_counts", "counts"), ("burst_ms", "burst ms"), ("reveal_p99_ms", "reveal p99"),
+    ("reveal_max_ms", "reveal max"),
+    ("lost", "lost"), ("server_peak_rss_mb", "RSS MB"), ("server_cpu_s", "CPU s"),
+    ("server_cpu_per_answer_ms", "CPU/answer ms"), ("client_cpu_per_answer_ms", "client CPU/answer ms"),
+]
+
+
+def medians(rows):
+    """One row per (server, mode, N): the median of each figure over the repeats; lost is the worst."""
+    groups = {}
+    for row in rows:
+        groups.setdefault((row["server"], row["mode"], row["phones"]), []).append(row)
+    out = []
+    for (server, mode, n), runs in groups.items():
+        good = [r for r in runs if "error" not in r]
+        if not good:
+            out.append(runs[0])
+            continue
+        merged = {"server": server, "mode": mode, "phones": n, "runs": len(good), "failed": len(runs) - len(good)}
+        for key, value in good[0].items():
+            values = [r[key] for r in good if isinstance(r.get(key), (int, float))]
+            if key in merged or not values:
+                merged.setdefault(key, value)
+            elif key == "lost":
+                merged[key] = max(values) + merged["failed"] * n
+            else:
+                merged[key] = round(statistics.median(values), 2)
+        out.append(merged)
+    return out
+
+
+def table(rows):
+    """A Markdown table of runs."""
+    head = ["server", "mode"] + [title for _, title in COLUMNS]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for row in rows:
+        if "error" in row:
+            lines.append(f"| {row['server']} | {row['mode']} | {row['phones']} | error: {row['error']} |")
+            continue
+        cells = [row["server"], row["mode"]] + ["" if row.get(k) is None else str(row.get(k)) for k, _ in COLUMNS]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def ratios(rows):
+    """Fireside's ack and reveal figures over the floor's, per N and mode."""
+    floor = {(r["mode"], r["phones"]): r for r in rows if r["server"] == "floor" and "error" not in r}
+    lines = ["| server | mode | N | ack p50 × | ack p99 × | reveal p99 × | RSS × | CPU/answer × |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        f = floor.get((r["mode"], r["phones"]))
+        if r["server"] == "floor" or "error" in r or not f:
+            continue
+
+        def x(key):
+            a, b = r.get(key), f.get(key)
+            return f"{a / b:.2f}" if a and b else ""
+
+        lines.append(f"| {r['server']} | {r['mode']} | {r['phones']} | {x('ack_p50_ms')} | {x('ack_p99_ms')} | "
+                     f"{x('reveal_p99_ms')} | {x('server_peak_rss_mb')} | {x('server_cpu_per_answer_ms')} |")
+    return "\n".join(lines)
+
+
+TARGETS = [
+    ("lost", lambda v, n: v == 0, "0 answers lost"),
+    ("ack_p99_ms", lambda v, n: v is not None and v <= 250, "ack p99 <= 250 ms"),
+    ("reveal_max_ms", lambda v, n: v is not None and v <= 1000, "reveal reaches every phone <= 1 s"),
+    ("server_peak_rss_mb", lambda v, n: v is not None and v <= 300, "server memory <= 300 MB"),
+    ("startup_ms", lambda v, n: v is not None and v <= 2000, "first answer <= 2 s after start"),
+]
+
+
+def counts_bounded(row):
+    """The console heard at most about ten counts a second during the burst (one more for the edges)."""
+    return row.get("console_counts") is not None and row["console_counts"] <= (row.get("burst_ms") or 0) / 100 + 2
+
+
+def verdicts(rows):
+    """Each target, for each Fireside run with 1,000 phones (or the largest N run)."""
+    fire = [r for r in rows if r["server"] == "fireside" and "error" not in r]
+    if not fire:
+        return "no successful Fireside run"
+    top = max(r["phones"] for r in fire)
+    floor = {(r["mode"], r["phones"]): r for r in rows if r["server"] == "floor" and "error" not in r}
+    out = []
+    for r in (r for r in fire if r["phones"] == top):
+        for key, ok, words in TARGETS:
+            out.append(f"- {r['mode']}, N={top}: {words}: {'met' if ok(r.get(key), top) else 'MISSED'} "
+                       f"({r.get(key)})")
+        out.append(f"- {r['mode']}, N={top}: console count pushed at most ~10 times a second: "
+                   f"{'met' if counts_bounded(r) else 'MISSED'} ({r.get('console_counts')} in {r.get('burst_ms')} ms)")
+        f = floor.get((r["mode"], top))
+        if f and f.get("ack_p99_ms") and r.get("ack_p99_ms"):
+            ratio = r["ack_p99_ms"] / f["ack_p99_ms"]
+            out.append(f"- {r['mode']}, N={top}: ack p99 within 1.5x the floor: "
+                       f"{'met' if ratio <= 1.5 else 'MISSED'} ({ratio:.2f}x)")
+    return "\n".join(out)
+
+
+# --- main ------------------------------------------------------------------------------------------
+
+def raise_fd_limit(n):
+    """1,000 phones need 1,000 sockets here and as many in the server: raise the soft limit if we may."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = max(soft, 4 * n + 256)
+    if hard != resource.RLIM_INFINITY:
+        want = min(want, hard)
+    if want > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="benchmarks/load.py", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=__doc__.split("\n\nNeeds")[0], epilog="Needs" + __doc__.split("\n\nNeeds", 1)[1])
+    parser.add_argument("-n", "--phones", type=int, nargs="+", default=[50, 300, 1000],
+                        help="numbers of phones, one run each (default: 50 300 1000; at most 2000)")
+    parser.add_argument("--mode", nargs="+", choices=MODES, default=None,
+                        help="async mode(s) and server: threading = Werkzeug threaded + simple-websocket; "
+                             "gevent = gevent pywsgi + gevent-websocket; gevent-sws = gevent pywsgi + "
+                             "simple-websocket (default: what `fireside serve` uses)")
+    parser.add_argument("--kind", choices=("choice", "compass"), default="choice",
+                        help="the poll answered (compass makes the biggest reveal: every point)")
+    parser.add_argument("-r", "--repeat", type=int, default=1,
+                        help="runs of each (server, mode, N), reported as medians (default 1; 3 on a busy machine)")
+    parser.add_argument("--settle", type=float, default=60,
+                        help="before each run, wait up to this many seconds for other programs to leave the "
+                             "CPUs at most 35%% busy (default 60; 0: do not wait)")
+    parser.add_argument("--no-floor", action="store_true", help="skip the bare python-socketio floor")
+    parser.add_argument("--flask-floor", action="store_true",
+                        help="also run the floor's handlers through Flask-SocketIO on a bare Flask app: "
+                             "what the framework costs, apart from Fireside's own work")
+    parser.add_argument("--no-deflate", action="store_true",
+                        help="phones do not offer permessage-deflate (browsers do, so by default they offer it)")
+    parser.add_argument("--join-concurrency", type=int, default=100,
+                        help="phones connecting at the same moment (default 100)")
+    parser.add_argument("--step-timeout", type=float, default=30, help="limit on each wait, seconds (default 30)")
+    parser.add_argument("--run-timeout", type=float, default=180, help="limit on one run, seconds (default 180)")
+    parser.add_argument("--timeout", type=float, default=1500,
+                        help="limit on the whole benchmark, seconds (default 1500); it stops by itself")
+    parser.add_argument("--json", help="also write every figure to this JSON file")
+    parser.add_argument("--profile", metavar="DIR", help="run Fireside under cProfile, writing .prof files to DIR")
+    args = parser.parse_args(argv)
+    if any(n < 1 or n > 2000 for n in args.phones):
+        parser.error("--phones must be between 1 and 2000")
+    args.mode = args.mode or [default_mode()]
+    return args
+
+
+async def main_async(args):
+    rows = []
+    workdir = tempfile.mkdtemp(prefix="fireside-load-")
+    deadline = time.monotonic() + args.timeout
+    try:
+        for mode in args.mode:
+            for n in args.phones:
+                for repeat in range(args.repeat):
+                    kinds = ["fireside", *([] if args.no_floor else ["floor"]),
+                             *(["flask-floor"] if args.flask_floor else [])]
+                    for kind in kinds:
+                        left = deadline - time.monotonic()
+                        if left < 10:
+                            print("overall --timeout reached; stopping", file=sys.stderr)
+                            return rows
+                        args.run_timeout = min(args.run_timeout, left)
+                        busy = await settle(min(args.settle, max(0, left - 60)))
+                        print(f"{kind:8} {mode:10} N={n:<5} #{repeat + 1} ...", end=" ", flush=True, file=sys.stderr)
+                        row = await run_one(kind, mode, n, args.kind, args, workdir)
+                        row["busy_before"] = None if busy is None else round(busy, 2)
+                        row["load_avg"] = round(os.getloadavg()[0], 2)
+                        rows.append(row)
+                        print(row.get("error") or f"ack p99 {row['ack_p99_ms']} ms, reveal p99 "
+                              f"{row['reveal_p99_ms']} ms, lost {row['lost']}, RSS {row['server_peak_rss_mb']} MB, "
+                              f"CPUs busy before {row['busy_before']}, load {row['load_avg']}",
+                              file=sys.stderr, flush=True)
+                        await asyncio.sleep(1)  # let sockets close before the next server
+        return rows
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    limit = raise_fd_limit(max(args.phones))
+    print(f"fd limit {limit}; modes {args.mode}; poll {args.kind}; python {sys.version.split()[0]}; "
+          f"{os.cpu_count()} cores", file=sys.stderr)
+    runs = asyncio.run(main_async(args))
+    rows = medians(runs)
+    if args.repeat > 1:
+        print(f"Medians of {args.repeat} runs each (answers lost: the worst run).")
+    print(table(rows))
+    print()
+    print(ratios(rows))
+    print()
+    print(verdicts(rows))
+    if args.json:
+        Path(args.json).write_text(json.dumps({"medians": rows, "runs": runs}, indent=2))
+    return 0 if runs and all("error" not in r for r in runs) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
