@@ -71,24 +71,7 @@ def serve(args):
 
     console_url = f"http://127.0.0.1:{args.port}/facilitator"
     fs = app.extensions["fireside"]
-    _say("Fireside is running.")
-    _say()
-    if address:
-        join = fs.room.meeting and lan.join_url(public, fs.room.meeting["join_code"])
-        _say(f"Phones join at:   {join or public + '/'}")
-        if not join:
-            _say("                  (start a meeting on the console; the screen shows its code and QR)")
-        _say(lan.qr_terminal(join or public + "/"))
-        cofacilitator = f"{public}/facilitator?key={app.config['FACILITATOR_KEY']}"
-        _say(f"Co-facilitator:   {cofacilitator}")
-        _say("                  FOR YOUR CO-FACILITATOR ONLY: whoever opens this can run the meeting.")
-        _say("                  Scan it with his tablet, then keep this window out of sight.")
-        _say(lan.qr_terminal(cofacilitator))
-    else:
-        _say(lan.NO_NETWORK_HELP)
-    _say(f"Your console:     {console_url}")
-    _say(f"Projector view:   http://127.0.0.1:{args.port}/screen")
-    _say(f"Data folder:      {app.config['DATA_DIR']}")
+    _say(announcement(app, address, public, args.port))
     _deck_problems(fs.room.decks)
     _say("Stop with Ctrl-C. Everything is saved as it happens.")
 
@@ -102,6 +85,31 @@ def serve(args):
         fs.store.close()
     _say("Fireside stopped. Everything is saved; start it again to carry on.")
     return 0
+
+
+def announcement(app, address, public, port):
+    """What `fireside serve` tells the facilitator: where phones join, his console, his data."""
+    from facilitator import lan
+
+    lines = ["Fireside is running.", ""]
+    meeting = app.extensions["fireside"].room.meeting
+    if address:
+        join = lan.join_url(public, meeting["join_code"]) if meeting else None
+        lines.append(f"Phones join at:   {join or public + '/'}")
+        if not join:
+            lines.append("                  (start a meeting on the console; the screen shows its code and QR)")
+        lines.append(lan.qr_terminal(join or public + "/"))
+        cofacilitator = f"{public}/facilitator?key={app.config['FACILITATOR_KEY']}"
+        lines.append(f"Co-facilitator:   {cofacilitator}")
+        lines.append("                  FOR YOUR CO-FACILITATOR ONLY: whoever opens this can run the meeting.")
+        lines.append("                  Scan it with his tablet, then keep this window out of sight.")
+        lines.append(lan.qr_terminal(cofacilitator))
+    else:
+        lines.append(lan.NO_NETWORK_HELP)
+    lines.append(f"Your console:     http://127.0.0.1:{port}/facilitator")
+    lines.append(f"Projector view:   http://127.0.0.1:{port}/screen")
+    lines.append(f"Data folder:      {app.config['DATA_DIR']}")
+    return "\n".join(lines)
 
 
 def _deck_problems(shelf):

@@ -1,6 +1,6 @@
 """The facilitator's pages: the console, the projector view and the join QR code."""
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from facilitator import events, lan
 from facilitator.live import facilitator_allowed, fireside

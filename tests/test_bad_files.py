@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import TEST_DECK, RunningServer, SocketConsole
+from conftest import RunningServer, SocketConsole
 
 from facilitator import cli, create_app, events
 from facilitator.instance import DataDirError, prepare

@@ -35,3 +35,18 @@ def test_decks_new_writes_a_valid_deck_in_the_data_folder_once(tmp_path, capsys)
     assert cli.main(["decks", "check", "--data", str(tmp_path)]) == 0
     assert cli.main(["decks", "new", "Monday night", "--data", str(tmp_path)]) == 2
     assert "monday-night.toml" in capsys.readouterr().err
+
+
+def test_without_a_network_serve_says_so_and_explains_the_hotspot(app):
+    text = cli.announcement(app, None, "http://127.0.0.1:8765", 8765)
+    assert "No network found" in text and "hotspot" in text
+    assert "Phones join at" not in text
+    assert "Your console:     http://127.0.0.1:8765/facilitator" in text
+
+
+def test_with_a_network_serve_prints_the_lan_join_address_and_its_qr(app, evening):
+    code = evening.start()
+    text = cli.announcement(app, "192.168.1.20", "http://192.168.1.20:8765", 8765)
+    assert f"Phones join at:   http://192.168.1.20:8765/j/{code}" in text
+    assert "\u2580" in text or "\u2584" in text  # the QR code, drawn in half blocks
+    assert "127.0.0.1:8765/j/" not in text
