@@ -89,6 +89,9 @@ def create_app(config=None):
                       max_http_buffer_size=MAX_MESSAGE_BYTES, cors_allowed_origins=live.same_origin,
                       logger=False, engineio_logger=False)
     _cap_websocket_messages(socketio.server.eio)
+    from participant import live as phone_events
+
+    phone_events.register(socketio.server, app)  # phone events without a Flask request context each
     live.quiet_unreadable_messages()
     return app
 

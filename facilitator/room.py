@@ -2,8 +2,9 @@
 
 Handlers in live.py (the facilitator) and participant/live.py (the phones) translate
 Socket.IO events into calls here; this module decides and records, and returns the
-payloads to send. One lock makes "check the poll is open, then store the ballot" a single
-step, so no answer can slip in after a reveal.
+payloads to send. One lock makes "check the poll is open, then queue the ballot" a single
+step, and every reveal commits the queue before it tallies, so no answer can slip in after a
+reveal (Room.answer).
 """
 
 import threading
@@ -13,6 +14,7 @@ from facilitator import tally as tallies
 from facilitator.kinds import DEFAULT_FLOOR, MODERATED_KINDS
 from facilitator.meeting import Refused
 
+LIVE_STEP_SHARE = 10  # live mode: a new picture after max(k, a tenth of the last picture's answers)
 PUBLIC_FIELDS = ("id", "key", "kind", "prompt", "state", "answered", "result",
                  "options", "max", "scale", "axes", "max_words")
 
@@ -155,8 +157,13 @@ class Room:
     def answer(self, token, payload):
         """Validate and store an answer (or pass); returns (item, what is stored, picture changed).
 
-        Only returns once the ballot is committed. In live mode the room's picture is redrawn
-        only after at least k new answers since the last picture, so no single answer shows.
+        Only returns once the ballot is committed. The poll's state is checked and the ballot
+        queued under the room's lock; it is committed outside it, together with the answers that
+        arrived at the same moment (Store.wait, group commit). Whatever reads or writes the store
+        next (a reveal's tally first of all) commits what is queued first, so no answer can slip
+        in after a reveal, and none queued before it is left out. In live mode the room's picture
+        is redrawn only after at least k new answers since the last picture, so no single answer
+        shows.
         """
         item_id, value, passed = rules.parse_answer(payload)
         with self._lock:
@@ -167,15 +174,34 @@ class Room:
                 raise Refused("There is no such poll in this meeting.")
             rules.check_answer_allowed(item)
             stored = None if passed else rules.validate_value(item, value)
-            item["answered"] = self.store.record_answer(item_id, self._ballot(token, item_id), stored, passed)
-            return item, ({"pass": True} if passed else stored), self._live_step(item)
+            queued = self.store.queue_answer(item_id, self._ballot(token, item_id), stored, passed)
+        self.store.wait(queued)
+        with self._lock:
+            current = self.meeting is not None and self.items.get(item_id) is item
+            if current:
+                item["answered"] = self.store.answered(item_id, item["answered"])
+            changed = current and item["state"] == "open" and self._live_step(item)
+            return item, ({"pass": True} if passed else stored), changed
+
+    def _sync_count(self, item):
+        """Commit queued answers and take the item's committed count (before a tally the room sees)."""
+        self.store.flush()
+        item["answered"] = self.store.answered(item["id"], item["answered"])
 
     def _live_step(self, item):
-        """In live mode, publish a new picture after every k new answers; True when it did."""
+        """In live mode, publish a new picture after every k new answers; True when it did.
+
+        In a big room the step grows with the room: at least a tenth of the answers the last
+        picture had (LIVE_STEP_SHARE). Each picture re-tallies every ballot, so a fixed step of
+        k would make a burst of N answers cost O(N²/k) reads and N/k broadcasts to every phone;
+        with the growing step it costs O(N) reads and O(log N) pictures. Below 10·k answers the
+        step is k, as before, and it is never less than k.
+        """
         if not self.meeting["live_results"] or item["kind"] in MODERATED_KINDS:
             return False
         floor = self.meeting["privacy_floor"]
-        if item["answered"] - item.get("published_at", 0) < floor:
+        published = item.get("published_at", 0)
+        if item["answered"] - published < max(floor, published // LIVE_STEP_SHARE):
             return False
         result = self._tally(item)
         if not result["shown"]:
@@ -219,6 +245,7 @@ class Room:
         with self._lock:
             self._require_meeting()
             results = {}
+            self.store.flush()
             for item in self.items.values():
                 if rules.is_poll(item) and item["state"] != "revealed":
                     results[item["id"]] = self._tally(item)
@@ -270,6 +297,7 @@ class Room:
                 raise Refused(rules.REOPEN_WARNING, needs_confirm=True)
             if to == "open":
                 item["published_at"] = 0  # a reopened poll starts its live steps again
+            self._sync_count(item)
             self._set_state(item, to, self._tally(item) if to == "revealed" else None)
 
     def _set_state(self, item, state, result=None):

@@ -1,9 +1,15 @@
 """The only module that touches SQLite: schema, migrations, and one serialised writer.
 
-Flask-SocketIO runs every event handler in its own thread, so the store owns a single
-connection opened with check_same_thread=False and lets one caller at a time use it.
+Flask-SocketIO runs every event handler in its own thread (or greenlet), so the store owns a
+single connection opened with check_same_thread=False and lets one caller at a time use it.
 Writes are committed before a method returns, which is what lets an answer be
 acknowledged to a phone only once it is safe on disk.
+
+Answers are group-committed: answers that arrive together are queued and written in one
+transaction by whichever caller comes first (the leader); the others wait for it, and each
+returns only once its own ballot is committed. Anyone else who uses the connection (a read, a
+reveal's tally, a withdrawal, the end of a meeting) first commits what is queued, so nobody ever
+sees the database without an answer that was queued before them.
 
 Privacy lives here as much as anywhere (DESIGN.md, "Privacy by construction"):
 ballots are kept under an HMAC of the meeting key, the phone's token and the poll, in a
@@ -17,6 +23,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -111,13 +118,32 @@ def _loads(text, default=None):
     return default if text is None else json.loads(text)
 
 
+class _Ballot:
+    """One queued answer, until it is committed (or has failed)."""
+
+    __slots__ = ("item_id", "ballot", "answer", "passed", "done", "count", "error")
+
+    def __init__(self, item_id, ballot, answer, passed):
+        self.item_id = item_id
+        self.ballot = ballot
+        self.answer = None if passed else json.dumps(answer)
+        self.passed = int(bool(passed))
+        self.done = threading.Event()  # set once committed or failed
+        self.count = None  # the item's answered count right after this ballot
+        self.error = None
+
+
 class Store:
-    """One SQLite file, one connection, one lock."""
+    """One SQLite file, one connection, one lock; answers committed in groups."""
 
     def __init__(self, path):
         """Open (creating if needed) the database at path and bring its schema up to date."""
         self.path = Path(path)
         self._lock = threading.RLock()
+        self._queue = []  # answers waiting for their transaction (group commit)
+        self._queue_lock = threading.Lock()
+        self._leading = False  # a caller is committing the queue
+        self._answered = {}  # item id -> its answered count as last committed
         conn = None
         try:
             _create_owner_only(self.path)
@@ -166,18 +192,22 @@ class Store:
 
     @contextlib.contextmanager
     def _tx(self):
-        """Serialise access and group writes into one transaction."""
-        with self._lock, self.db.atomic():
-            yield self.db
+        """Serialise access and group writes into one transaction (after the queued answers)."""
+        with self._lock:
+            self._commit_queued()
+            with self.db.atomic():
+                yield self.db
 
     def _rows(self, sql, params=()):
-        """Run a SELECT under the lock and return dicts."""
+        """Run a SELECT under the lock (after the queued answers are committed) and return dicts."""
         with self._lock:
+            self._commit_queued()
             return list(self.db.query(sql, params))
 
     def close(self):
         """Close the connection."""
         with self._lock:
+            self._commit_queued()
             self.db.close()
 
     # meetings -----------------------------------------------------------------
@@ -283,6 +313,7 @@ class Store:
     def checkpoint(self):
         """Fold the write-ahead log into the file and empty it, so deleted rows leave no copy there."""
         with self._lock:
+            self._commit_queued()
             self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
     # items --------------------------------------------------------------------
@@ -324,19 +355,104 @@ class Store:
     # ballots ------------------------------------------------------------------
 
     def record_answer(self, item_id, ballot, answer, passed):
-        """Store or replace one ballot and keep the item's count; returns the new count."""
-        with self._tx() as db:
-            cursor = db.execute(
-                "UPDATE ballots SET answer = ?, passed = ? WHERE ballot = ? AND item_id = ?",
-                (None if passed else json.dumps(answer), int(passed), ballot, item_id),
+        """Store or replace one ballot and keep the item's count; returns the new count once committed."""
+        return self.wait(self.queue_answer(item_id, ballot, answer, passed))
+
+    def queue_answer(self, item_id, ballot, answer, passed):
+        """Queue one ballot for the next group commit; wait(queued) commits it."""
+        queued = _Ballot(item_id, ballot, answer, passed)
+        with self._queue_lock:
+            self._queue.append(queued)
+        return queued
+
+    def wait(self, queued):
+        """Return once the queued ballot is committed (the item's count then); raise if it failed.
+
+        The first caller to find nobody committing leads: it yields once, so that the others
+        arriving in the same instant (under gevent: the other answers of a burst) queue too, then
+        commits everything queued in one transaction, and again while more is queued. The others
+        wait for their own ballot to be done. Leading ends only when the queue is empty, checked
+        under the queue's lock, so no queued ballot is ever left without someone to commit it.
+        """
+        while not queued.done.is_set():
+            with self._queue_lock:
+                lead = not self._leading
+                if lead:
+                    self._leading = True
+            if not lead:
+                queued.done.wait(1.0)  # the leader commits it; the limit only guards against a lost leader
+                continue
+            try:
+                while True:
+                    time.sleep(0)  # a yield: what arrives with this answer joins its transaction
+                    with self._lock:
+                        self._commit_queued()
+                    with self._queue_lock:
+                        if not self._queue:
+                            self._leading = False
+                            break
+            except BaseException:
+                with self._queue_lock:
+                    self._leading = False
+                raise
+        if queued.error is not None:
+            raise queued.error
+        return queued.count
+
+    def flush(self):
+        """Commit every queued answer now."""
+        with self._lock:
+            self._commit_queued()
+
+    def answered(self, item_id, default=0):
+        """The item's answered count as last committed through queued answers (or default)."""
+        return self._answered.get(item_id, default)
+
+    def _commit_queued(self):
+        """Under the lock: commit every queued ballot in one transaction; False when none was queued."""
+        with self._queue_lock:
+            batch, self._queue = self._queue, []
+        if not batch:
+            return False
+        counts = {}
+        try:
+            try:
+                with self.db.atomic():
+                    for queued in batch:
+                        queued.count = self._write_ballot(queued)
+                        counts[queued.item_id] = queued.count
+            except Exception:  # one bad ballot, or a full disk: each on its own, so the others still count
+                counts = {}
+                for queued in batch:
+                    queued.count = None
+                    try:
+                        with self.db.atomic():
+                            queued.count = self._write_ballot(queued)
+                        counts[queued.item_id] = queued.count
+                    except Exception as error:  # noqa: BLE001 - handed to its caller, who raises it
+                        queued.error = error
+            self._answered.update(counts)
+        finally:
+            for queued in batch:
+                if queued.count is None and queued.error is None:  # the committer itself was stopped
+                    queued.error = sqlite3.OperationalError("the answer was not saved")
+                queued.done.set()
+        return True
+
+    def _write_ballot(self, queued):
+        """Insert or replace one ballot in the open transaction; returns the item's count after it."""
+        db = self.db
+        cursor = db.execute(
+            "UPDATE ballots SET answer = ?, passed = ? WHERE ballot = ? AND item_id = ?",
+            (queued.answer, queued.passed, queued.ballot, queued.item_id),
+        )
+        if not cursor.rowcount:
+            db.execute(
+                "INSERT INTO ballots (ballot, item_id, answer, passed) VALUES (?, ?, ?, ?)",
+                (queued.ballot, queued.item_id, queued.answer, queued.passed),
             )
-            if not cursor.rowcount:
-                db.execute(
-                    "INSERT INTO ballots (ballot, item_id, answer, passed) VALUES (?, ?, ?, ?)",
-                    (ballot, item_id, None if passed else json.dumps(answer), int(passed)),
-                )
-                db.execute("UPDATE items SET answered = answered + 1 WHERE id = ?", (item_id,))
-            return db.execute("SELECT answered FROM items WHERE id = ?", (item_id,)).fetchone()[0]
+            db.execute("UPDATE items SET answered = answered + 1 WHERE id = ?", (queued.item_id,))
+        return db.execute("SELECT answered FROM items WHERE id = ?", (queued.item_id,)).fetchone()[0]
 
     def ballot(self, ballot, item_id):
         """This ballot's answer: a value, {'pass': True}, or None when there is none."""
@@ -347,13 +463,18 @@ class Store:
 
     def delete_ballots(self, pairs):
         """Delete ballots given as (ballot, item_id) pairs; returns how many there were."""
-        deleted = 0
-        with self._tx() as db:
-            for ballot, item_id in pairs:
-                cursor = db.execute("DELETE FROM ballots WHERE ballot = ? AND item_id = ?", (ballot, item_id))
-                if cursor.rowcount:
-                    deleted += 1
-                    db.execute("UPDATE items SET answered = answered - 1 WHERE id = ?", (item_id,))
+        deleted, touched = 0, set()
+        with self._lock:
+            with self._tx() as db:
+                for ballot, item_id in pairs:
+                    cursor = db.execute("DELETE FROM ballots WHERE ballot = ? AND item_id = ?", (ballot, item_id))
+                    if cursor.rowcount:
+                        deleted += 1
+                        touched.add(item_id)
+                        db.execute("UPDATE items SET answered = answered - 1 WHERE id = ?", (item_id,))
+            for item_id in touched & set(self._answered):  # the committed counts answers are told of
+                self._answered[item_id] = self.db.execute(
+                    "SELECT answered FROM items WHERE id = ?", (item_id,)).fetchone()[0]
         return deleted
 
     def answers(self, item_id):

@@ -1,4 +1,14 @@
-"""Socket.IO handlers of the participant namespace: phones join, answer, pass and withdraw."""
+"""Socket.IO handlers of the participant namespace: phones join, answer, pass and withdraw.
+
+Joining and leaving go through Flask-SocketIO (they need the request: the phone's address).
+The events a phone sends while it is here (answer, withdraw, sync, and anything else) are
+registered on python-socketio's server directly (register(), called by create_app): Flask-SocketIO
+would build and tear down a Flask request context for every one of them, which in a hall of
+1,000 phones answering at once costs as much as everything else an answer does
+(docs/performance.md). They need only the connection id and the app, held here in a closure.
+An unexpected error still goes to Flask-SocketIO's error handler (live.unexpected_error), in
+the same request context Flask-SocketIO would have given it.
+"""
 
 from flask import request
 from flask_socketio import ConnectionRefusedError, emit
@@ -37,61 +47,94 @@ def phone_disconnect(reason=None):
     fireside().limits.forget(request.sid)
 
 
-def _phone_action(handler):
-    """Run a phone event for the connected token; Refused becomes an error answer."""
 
-    def wrapper(payload=None, *extra):
-        app = fireside()
-        if not app.limits.allow_event(request.sid):
-            return {"ok": False, "error": limits.SLOW_DOWN}
-        token = app.token_of(request.sid)
-        if token is None:
-            return {"ok": False, "error": "Please reload the page to join again."}
-        if extra:
-            return {"ok": False, "error": "Send one message at a time."}
+def register(server, app):
+    """Register the phone events of this app on its python-socketio server (after socketio.init_app)."""
+    fireside = app.extensions["fireside"]
+    namespace = events.PARTICIPANT_NS
+
+    def phone_action(event, handler):
+        """A phone event for the connected token: rate-limited, one payload, Refused as an error answer."""
+
+        def on_event(sid, *args):
+            try:
+                if not fireside.limits.allow_event(sid):
+                    return {"ok": False, "error": limits.SLOW_DOWN}
+                token = fireside.token_of(sid)
+                if token is None:
+                    return {"ok": False, "error": "Please reload the page to join again."}
+                if len(args) > 1:
+                    return {"ok": False, "error": "Send one message at a time."}
+                try:
+                    return {"ok": True, **handler(fireside, sid, token, args[0] if args else None)}
+                except Refused as refusal:
+                    return {"ok": False, "error": str(refusal)}
+            except Exception as error:  # noqa: BLE001 - answered (or raised, in tests) as Flask-SocketIO would
+                return _unexpected(server, app, sid, event, args, error)
+
+        on_event.__doc__ = handler.__doc__
+        server.on(event, on_event, namespace=namespace)
+
+    def answer(fireside, sid, token, payload):
+        """A phone answers or passes; acknowledged only after the ballot is committed."""
+        item, mine, picture_changed = fireside.room.answer(token, payload)
+        fireside.count_changed()
+        if picture_changed:  # now and then, in live mode: the payloads may want the request (join address)
+            with _context(server, app, sid, events.ANSWER, (payload,)):
+                fireside.broadcast_room()
+        return {"item_id": item["id"], "mine": mine}
+
+    def withdraw(fireside, sid, token, payload):
+        """A phone takes back all its answers to polls not yet revealed."""
+        if payload not in (None, {}):
+            raise Refused("withdraw takes no fields.")
+        removed = fireside.room.withdraw(token)
+        fireside.count_changed()
+        return {"withdrawn": removed}
+
+    def sync(fireside, sid, token, payload):
+        """A phone that woke up asks for the full current state."""
+        if payload not in (None, {}):
+            raise Refused("sync takes no fields.")
+        return fireside.room.welcome(token)
+
+    def unknown_event(event, sid, *args):
+        """Anything else a phone sends (a console action included) is answered with a refusal."""
         try:
-            return {"ok": True, **handler(app, token, payload)}
-        except Refused as refusal:
-            return {"ok": False, "error": str(refusal)}
+            if not fireside.limits.allow_event(sid):
+                return {"ok": False, "error": limits.SLOW_DOWN}
+            return {"ok": False, "error": "Phones can only answer, pass, withdraw or sync."}
+        except Exception as error:  # noqa: BLE001
+            return _unexpected(server, app, sid, event, args, error)
 
-    wrapper.__doc__ = handler.__doc__
-    return wrapper
-
-
-@socketio.on(events.ANSWER, namespace=events.PARTICIPANT_NS)
-@_phone_action
-def answer(app, token, payload):
-    """A phone answers or passes; acknowledged only after the ballot is committed."""
-    item, mine, picture_changed = app.room.answer(token, payload)
-    app.count_changed()
-    if picture_changed:
-        app.broadcast_room()
-    return {"item_id": item["id"], "mine": mine}
+    phone_action(events.ANSWER, answer)
+    phone_action(events.WITHDRAW, withdraw)
+    phone_action(events.SYNC, sync)
+    server.on("*", unknown_event, namespace=namespace)
 
 
-@socketio.on(events.WITHDRAW, namespace=events.PARTICIPANT_NS)
-@_phone_action
-def withdraw(app, token, payload):
-    """A phone takes back all its answers to polls not yet revealed."""
-    if payload not in (None, {}):
-        raise Refused("withdraw takes no fields.")
-    removed = app.room.withdraw(token)
-    app.count_changed()
-    return {"withdrawn": removed}
+def _context(server, app, sid, event, args):
+    """The request context Flask-SocketIO would give this event (only for the rare paths that want one)."""
+    environ = server.get_environ(sid, namespace=events.PARTICIPANT_NS)
+    context = app.request_context(environ) if environ else app.test_request_context()
+
+    class EventContext:
+        def __enter__(self):
+            context.__enter__()
+            request.sid, request.namespace = sid, events.PARTICIPANT_NS
+            request.event = {"message": event, "args": args}
+            return context
+
+        def __exit__(self, *exc):
+            return context.__exit__(*exc)
+
+    return EventContext()
 
 
-@socketio.on(events.SYNC, namespace=events.PARTICIPANT_NS)
-@_phone_action
-def sync(app, token, payload):
-    """A phone that woke up asks for the full current state."""
-    if payload not in (None, {}):
-        raise Refused("sync takes no fields.")
-    return app.room.welcome(token)
-
-
-@socketio.on("*", namespace=events.PARTICIPANT_NS)
-def unknown_event(event, *args):
-    """Anything else a phone sends (a console action included) is answered with a refusal."""
-    if not fireside().limits.allow_event(request.sid):
-        return {"ok": False, "error": limits.SLOW_DOWN}
-    return {"ok": False, "error": "Phones can only answer, pass, withdraw or sync."}
+def _unexpected(server, app, sid, event, args, error):
+    """A bug or a failing disk: Flask-SocketIO's error handler answers it, as for every other event."""
+    handler = socketio.exception_handlers.get(events.PARTICIPANT_NS, socketio.default_exception_handler)
+    if handler is None:
+        raise error
+    with _context(server, app, sid, event, args):
+        return handler(error)
