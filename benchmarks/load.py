@@ -3,10 +3,12 @@
 For each N, a fresh server is started on 127.0.0.1 (a free port, a throw-away data folder) and:
 
   1. a facilitator console connects (/facilitator, from loopback) and starts an empty meeting;
-  2. N phones (python-socketio AsyncClients in this one process, WebSocket transport) join with
-     the meeting's code, at most --join-concurrency at a time; each waits for `welcome`;
+  2. N phones (python-socketio AsyncClients in this one process, or spread over --client-procs
+     processes, WebSocket transport) join with the meeting's code, at most --join-concurrency at a
+     time; each waits for `welcome`;
   3. the console adds a poll and pushes it; every phone sees it open;
-  4. every phone answers in one burst (all N `answer` events sent at once) and waits for its ack;
+  4. every phone answers in one burst (all N `answer` events sent at once; with several client
+     processes, each sends its share at one shared instant) and waits for its ack;
   5. the console reveals; every phone waits for `room` with the revealed result.
 
 It reports, per N (columns of the table):
@@ -18,11 +20,15 @@ It reports, per N (columns of the table):
   reveal p99/max console sends reveal_poll until a phone has the result
   lost           acks missing or refused, or N minus the server's own count in the revealed result
   RSS MB         the server's peak resident memory (VmHWM); CPU s its CPU time (user+system)
-  CPU/answer ms  the server's CPU time during the burst over N; client CPU/answer the same here
+  CPU/answer ms  the server's CPU time during the burst over N; client CPU/answer the same for the
+                 phones (all client processes together)
 The same steps run against benchmarks/floor.py (a bare python-socketio server in the same async
 mode and server, no Fireside logic), and Fireside's figures are given as ratios to the floor's.
-This one process plays every phone, so its own CPU time (client CPU/answer) is part of every
-latency, the floor's included: compare ratios, not absolute milliseconds, across machines.
+By default this one process plays every phone, so its own CPU time (client CPU/answer) is part of
+every latency, the floor's included: compare ratios, not absolute milliseconds, across machines.
+--client-procs P spreads the phones over P child processes (the floor runs the same way), so the
+client side of the burst runs in parallel; on a machine with few cores they compete with the
+server for them. Child processes are stopped however a run ends.
 
 Everything talks to 127.0.0.1 only. Every wait has a limit, each N has a time limit, and the whole
 run has --timeout; servers are stopped (SIGINT, then SIGKILL) however a run ends.
@@ -35,6 +41,7 @@ Examples:
   python benchmarks/load.py --mode threading -n 1000
   python benchmarks/load.py --mode gevent --kind compass --json out.json
   python benchmarks/load.py -n 1000 -r 3 --mode gevent gevent-sws threading
+  python benchmarks/load.py -n 1000 -r 3 --client-procs 2
 """
 
 import argparse
@@ -303,51 +310,278 @@ def poll_for(kind):
              "push": True}, lambda i: i % 3)
 
 
-async def scenario(server, n, kind, join_concurrency, step_timeout, deflate):
+class LocalCrowd:
+    """The phones as AsyncClients in this process (--client-procs 1, as the benchmark always did)."""
+
+    def __init__(self, n, join_concurrency, step_timeout, deflate, value_of):
+        self.phones = [Phone(i, deflate) for i in range(n)]
+        self.joined = []
+        self.gate = asyncio.Semaphore(join_concurrency)
+        self.step_timeout, self.value_of = step_timeout, value_of
+
+    async def join(self, url, code):
+        async def join(phone):
+            async with self.gate:
+                try:
+                    return await phone.join(url, code, self.step_timeout)
+                except Exception:
+                    return None
+
+        join_times = await asyncio.gather(*(join(p) for p in self.phones))
+        self.joined = [p for p, t in zip(self.phones, join_times) if t is not None]
+        return join_times
+
+    async def wait_open(self):
+        await asyncio.wait_for(asyncio.gather(*(p.open.wait() for p in self.joined)), self.step_timeout)
+        return self.joined[0].item_id if self.joined else None
+
+    async def reset_counts(self):
+        for phone in self.joined:
+            phone.counts = 0
+
+    async def burst(self, server):
+        """All answers at once; (results, burst start, client CPU s, server CPU s)."""
+        cpu_burst = server.stats()[1]
+        client_burst = time.process_time()
+        burst_started = time.perf_counter()
+        results = await asyncio.gather(*(p.answer(self.value_of(p.index), self.step_timeout) for p in self.joined))
+        cpu_burst = server.stats()[1] - cpu_burst
+        client_burst = time.process_time() - client_burst
+        return results, burst_started, client_burst, cpu_burst
+
+    async def counts_max(self):
+        return max((p.counts for p in self.joined), default=0)
+
+    async def revealed(self):
+        """After the reveal: when each phone had it, and the server's count in the result."""
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*(p.revealed.wait() for p in self.joined)), self.step_timeout)
+        answered = next((p.result.get("answered") for p in self.joined if p.result), None)
+        return [p.revealed_at for p in self.joined if p.revealed_at], answered
+
+    def cpu_s(self):
+        return 0.0  # this process's own CPU is counted by the caller
+
+    async def leave(self):
+        async def leave(phone):
+            async with self.gate:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(phone.client.disconnect(), 5)
+
+        await asyncio.gather(*(leave(p) for p in self.phones))
+
+    def close(self):
+        pass
+
+
+# --- phones in several processes (--client-procs P) ------------------------------------------------
+#
+# Each child process plays phones i with i % P == its number, in its own event loop, and obeys the
+# parent step by step over a pipe. The burst starts at one instant for all: the parent sends a time
+# on time.perf_counter()'s clock (CLOCK_MONOTONIC on Linux, the same in every process), a little
+# ahead; every child sleeps until then and sends its answers. Times reported back (ack arrivals,
+# reveal arrivals) are on that clock, so the parent merges them as if one process had measured them.
+
+def crowd_child(conn, number, procs, n, kind, join_concurrency, step_timeout, deflate, limit):
+    """A child process's main: play its share of the phones until told to leave (or limit seconds pass)."""
+    with contextlib.suppress(Exception):
+        raise_fd_limit(2 * n)
+    try:
+        asyncio.run(asyncio.wait_for(_crowd_child(conn, number, procs, n, kind, join_concurrency, step_timeout,
+                                                  deflate), limit))
+    except BaseException as error:  # tell the parent (if it is still there), then go without tearing down
+        with contextlib.suppress(Exception):
+            conn.send(("error", f"client process {number}: {type(error).__name__}: {error}"[:500]))
+        with contextlib.suppress(Exception):
+            conn.close()
+        os._exit(1)  # a run cut short leaves open clients: no pages of warnings about them on the way out
+    conn.close()
+
+
+async def _crowd_child(conn, number, procs, n, kind, join_concurrency, step_timeout, deflate):
+    _, value_of = poll_for(kind)
+    crowd = LocalCrowd(0, max(1, join_concurrency // procs), step_timeout, deflate, value_of)
+    crowd.phones = [Phone(i, deflate) for i in range(number, n, procs)]
+
+    async def receive():
+        while not await asyncio.to_thread(conn.poll, 1):
+            pass
+        return conn.recv()
+
+    conn.send(("ready", None))
+    cpu_ready = time.process_time()
+    while True:
+        command, arg = await receive()
+        if command == "join":
+            url, code = arg
+            reply = await crowd.join(url, code)
+        elif command == "open":
+            reply = await crowd.wait_open()
+        elif command == "reset":
+            reply = await crowd.reset_counts()
+            gc.collect()
+            gc.freeze()
+            gc.disable()
+        elif command == "burst":
+            await asyncio.sleep(max(0, arg - time.perf_counter()))
+            client_burst = time.process_time()
+            results = await asyncio.gather(*(p.answer(value_of(p.index), step_timeout) for p in crowd.joined))
+            reply = (results, time.process_time() - client_burst)
+        elif command == "counts":
+            reply = await crowd.counts_max()
+        elif command == "revealed":
+            reply = (*await crowd.revealed(), time.process_time() - cpu_ready)
+            gc.enable()
+            gc.unfreeze()
+        elif command == "leave":
+            await crowd.leave()
+            conn.send(("ok", None))
+            return
+        else:
+            raise ValueError(f"unknown command {command!r}")
+        conn.send(("ok", reply))
+
+
+class ProcessCrowd:
+    """The phones spread over procs child processes; the same steps as LocalCrowd, merged here."""
+
+    def __init__(self, procs, n, kind, join_concurrency, step_timeout, deflate, limit):
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")  # no fork of a process with an event loop and threads
+        self.step_timeout = step_timeout
+        self.pipes, self.children = [], []
+        self.child_cpu = 0.0
+        for number in range(procs):
+            parent_end, child_end = context.Pipe()
+            child = context.Process(target=crowd_child, name=f"phones-{number}", daemon=True,
+                                    args=(child_end, number, procs, n, kind, join_concurrency, step_timeout,
+                                          deflate, limit))
+            child.start()
+            child_end.close()
+            self.pipes.append(parent_end)
+            self.children.append(child)
+        self.order = [list(range(number, n, procs)) for number in range(procs)]
+
+    async def _ask(self, pipe, command, arg, timeout):
+        if command is not None:
+            pipe.send((command, arg))
+        if not await asyncio.to_thread(pipe.poll, timeout):
+            raise TimeoutError(f"a client process did not answer {command or 'ready'} in {timeout:.0f}s")
+        status, reply = pipe.recv()
+        if status != "ok" and status != "ready":
+            raise RuntimeError(reply)
+        return reply
+
+    async def ask(self, command, arg=None, timeout=None):
+        """Send a command to every child; their replies in child order."""
+        return await asyncio.gather(*(self._ask(p, command, arg, timeout or self.step_timeout + 10)
+                                      for p in self.pipes))
+
+    async def start(self):
+        await self.ask(None, timeout=60)  # each child has imported socketio and is listening
+
+    def merge(self, parts):
+        """Per-child lists back into phone order."""
+        out = [None] * sum(len(o) for o in self.order)
+        for indexes, part in zip(self.order, parts):
+            for i, value in zip(indexes, part):
+                out[i] = value
+        return out
+
+    async def join(self, url, code):
+        parts = await self.ask("join", (url, code), timeout=self.step_timeout * 4 + 10)
+        self.joined = [t for t in self.merge(parts) if t is not None]
+        return self.merge(parts)
+
+    async def wait_open(self):
+        ids = await self.ask("open")
+        return next((i for i in ids if i is not None), None)
+
+    async def reset_counts(self):
+        await self.ask("reset")
+
+    async def burst(self, server):
+        cpu_burst = server.stats()[1]
+        burst_started = time.perf_counter() + 0.2  # the shared instant: every child has the command by then
+        parts = await self.ask("burst", burst_started)
+        cpu_burst = server.stats()[1] - cpu_burst
+        results = [r for part, _ in parts for r in part]
+        return results, burst_started, sum(cpu for _, cpu in parts), cpu_burst
+
+    async def counts_max(self):
+        return max(await self.ask("counts"), default=0)
+
+    async def revealed(self):
+        parts = await self.ask("revealed")
+        answered = next((a for _, a, _ in parts if a is not None), None)
+        self.child_cpu = sum(cpu for _, _, cpu in parts)
+        return [t for times, _, _ in parts for t in times], answered
+
+    def cpu_s(self):
+        """The children's CPU time from their start (after imports) until every phone had the reveal."""
+        return self.child_cpu
+
+    async def leave(self):
+        await self.ask("leave", timeout=60)
+
+    def close(self):
+        """However the run ended: every child stops (asked, then terminated, then killed)."""
+        for pipe in self.pipes:
+            with contextlib.suppress(Exception):
+                pipe.close()
+        for child in self.children:
+            child.join(5)
+            if child.is_alive():
+                child.terminate()
+                child.join(5)
+            if child.is_alive():
+                child.kill()
+                child.join(5)
+
+
+async def scenario(server, n, kind, join_concurrency, step_timeout, deflate, procs=1, limit=180):
     """One full run against a started server; returns the figures."""
     figures = {"server": server.kind, "mode": server.mode, "phones": n, "kind": kind,
-               "startup_ms": ms(server.startup)}
+               "startup_ms": ms(server.startup), "client_procs": procs}
     cpu_before = time.process_time()
+    payload, value_of = poll_for(kind)
+    if procs > 1:
+        crowd = ProcessCrowd(procs, n, kind, join_concurrency, step_timeout, deflate, limit)
+    else:
+        crowd = LocalCrowd(n, join_concurrency, step_timeout, deflate, value_of)
+    try:
+        if procs > 1:
+            await crowd.start()
+        return await _scenario(crowd, server, n, step_timeout, payload, figures, cpu_before)
+    finally:
+        crowd.close()
+
+
+async def _scenario(crowd, server, n, step_timeout, payload, figures, cpu_before):
     console = Console()
     await console.connect(server.url, step_timeout)
     await console.do("start_meeting", {"deck": None, "title": "Load test"}, step_timeout)
     await asyncio.wait_for(console.has_code.wait(), step_timeout)
 
-    phones = [Phone(i, deflate) for i in range(n)]
-    gate = asyncio.Semaphore(join_concurrency)
-
-    async def join(phone):
-        async with gate:
-            try:
-                return await phone.join(server.url, console.code, step_timeout)
-            except Exception:
-                return None
-
     started = time.perf_counter()
-    join_times = await asyncio.gather(*(join(p) for p in phones))
+    join_times = await crowd.join(server.url, console.code)
     figures["join_s"] = round(time.perf_counter() - started, 2)
-    joined = [p for p, t in zip(phones, join_times) if t is not None]
     ok_joins = [t for t in join_times if t is not None]
-    figures["joined"] = len(joined)
+    joined = len(ok_joins)
+    figures["joined"] = joined
     figures["join_p99_ms"] = ms(pct(ok_joins, 99))
 
-    payload, value_of = poll_for(kind)
     await console.do("add_item", payload, step_timeout)
-    await asyncio.wait_for(asyncio.gather(*(p.open.wait() for p in joined)), step_timeout)
+    item_id = await crowd.wait_open()
     await asyncio.sleep(0.3)  # let the join-time counts settle before the burst
     console.counts.clear()
-    for phone in joined:
-        phone.counts = 0
+    await crowd.reset_counts()
 
     gc.collect()
     gc.freeze()  # this process plays 1,000 phones: its own collector must not pause them all at once
     gc.disable()
-    cpu_burst = server.stats()[1]
-    client_burst = time.process_time()
-    burst_started = time.perf_counter()
-    results = await asyncio.gather(*(p.answer(value_of(p.index), step_timeout) for p in joined))
-    cpu_burst = server.stats()[1] - cpu_burst
-    client_burst = time.process_time() - client_burst
+    results, burst_started, client_burst, cpu_burst = await crowd.burst(server)
     acks = [lat for lat, _ in results if lat is not None]
     last_ack = max((done for _, done in results if done is not None), default=None)
     figures["acked"] = len(acks)
@@ -355,13 +589,13 @@ async def scenario(server, n, kind, join_concurrency, step_timeout, deflate):
     figures["ack_p95_ms"] = ms(pct(acks, 95))
     figures["ack_p99_ms"] = ms(pct(acks, 99))
     figures["ack_max_ms"] = ms(max(acks) if acks else None)
-    figures["server_cpu_per_answer_ms"] = round(cpu_burst * 1000 / len(joined), 2) if joined else None
-    figures["client_cpu_per_answer_ms"] = round(client_burst * 1000 / len(joined), 2) if joined else None
+    figures["server_cpu_per_answer_ms"] = round(cpu_burst * 1000 / joined, 2) if joined else None
+    figures["client_cpu_per_answer_ms"] = round(client_burst * 1000 / joined, 2) if joined else None
 
     deadline = time.perf_counter() + step_timeout
     full = None
     while time.perf_counter() < deadline:
-        full = next((t for t, answered in console.counts if answered >= len(joined)), None)
+        full = next((t for t, answered in console.counts if answered >= joined), None)
         if full is not None:
             break
         await asyncio.sleep(0.005)
@@ -371,19 +605,17 @@ async def scenario(server, n, kind, join_concurrency, step_timeout, deflate):
     figures["console_counts"] = len(pushes)
     span = burst_end - burst_started
     figures["burst_ms"] = ms(span)  # from the first answer sent until the console showed them all
-    figures["phone_counts_max"] = max((p.counts for p in joined), default=0)
+    figures["phone_counts_max"] = await crowd.counts_max()
 
     await asyncio.sleep(0.2)
     reveal_started = time.perf_counter()
-    await console.do("reveal_poll", {"item_id": joined[0].item_id}, step_timeout)
-    with contextlib.suppress(asyncio.TimeoutError):
-        await asyncio.wait_for(asyncio.gather(*(p.revealed.wait() for p in joined)), step_timeout)
-    fan = [p.revealed_at - reveal_started for p in joined if p.revealed_at]
+    await console.do("reveal_poll", {"item_id": item_id}, step_timeout)
+    revealed_at, server_answered = await crowd.revealed()
+    fan = [t - reveal_started for t in revealed_at]
     figures["revealed"] = len(fan)
     figures["reveal_p50_ms"] = ms(pct(fan, 50))
     figures["reveal_p99_ms"] = ms(pct(fan, 99))
     figures["reveal_max_ms"] = ms(max(fan) if fan else None)
-    server_answered = next((p.result.get("answered") for p in joined if p.result), None)
     figures["server_answered"] = server_answered
     figures["lost"] = n - min(len(acks), server_answered if server_answered is not None else 0)
 
@@ -392,14 +624,9 @@ async def scenario(server, n, kind, join_concurrency, step_timeout, deflate):
     peak, cpu = server.stats()
     figures["server_peak_rss_mb"] = round(peak, 1) if peak else None
     figures["server_cpu_s"] = round(cpu, 2) if cpu is not None else None
-    figures["client_cpu_s"] = round(time.process_time() - cpu_before, 2)
+    figures["client_cpu_s"] = round(time.process_time() - cpu_before + crowd.cpu_s(), 2)
 
-    async def leave(phone):
-        async with gate:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(phone.client.disconnect(), 5)
-
-    await asyncio.gather(*(leave(p) for p in phones))
+    await crowd.leave()
     with contextlib.suppress(Exception):
         await asyncio.wait_for(console.client.disconnect(), 5)
     return figures
@@ -411,7 +638,8 @@ async def run_one(kind, mode, n, poll_kind, args, workdir):
     try:
         server.start()
         return await asyncio.wait_for(scenario(server, n, poll_kind, args.join_concurrency, args.step_timeout,
-                                               not args.no_deflate), args.run_timeout)
+                                               not args.no_deflate, args.client_procs, args.run_timeout),
+                                      args.run_timeout)
     except Exception as error:  # report and carry on with the next run
         return {"server": kind, "mode": mode, "phones": n, "kind": poll_kind,
                 "error": f"{type(error).__name__}: {error}"[:500]}
@@ -562,6 +790,11 @@ def parse_args(argv=None):
                              "what the framework costs, apart from Fireside's own work")
     parser.add_argument("--no-deflate", action="store_true",
                         help="phones do not offer permessage-deflate (browsers do, so by default they offer it)")
+    parser.add_argument("--client-procs", type=int, default=1, metavar="P",
+                        help="spread the phones over P client processes (phone i in process i %% P), each with "
+                             "its own event loop; all send their answers at one shared instant and this process "
+                             "merges the latencies. Default 1: every phone in this process, as before. The "
+                             "client processes share the machine's cores with the server")
     parser.add_argument("--join-concurrency", type=int, default=100,
                         help="phones connecting at the same moment (default 100)")
     parser.add_argument("--step-timeout", type=float, default=30, help="limit on each wait, seconds (default 30)")
@@ -571,6 +804,8 @@ def parse_args(argv=None):
     parser.add_argument("--json", help="also write every figure to this JSON file")
     parser.add_argument("--profile", metavar="DIR", help="run Fireside under cProfile, writing .prof files to DIR")
     args = parser.parse_args(argv)
+    if not 1 <= args.client_procs <= 16:
+        parser.error("--client-procs must be between 1 and 16")
     if any(n < 1 or n > 2000 for n in args.phones):
         parser.error("--phones must be between 1 and 2000")
     args.mode = args.mode or [default_mode()]
@@ -613,9 +848,10 @@ def main(argv=None):
     args = parse_args(argv)
     limit = raise_fd_limit(max(args.phones))
     print(f"fd limit {limit}; modes {args.mode}; poll {args.kind}; python {sys.version.split()[0]}; "
-          f"{os.cpu_count()} cores", file=sys.stderr)
+          f"{os.cpu_count()} cores; {args.client_procs} client process(es)", file=sys.stderr)
     runs = asyncio.run(main_async(args))
     rows = medians(runs)
+    print(f"Phones played by {args.client_procs} client process(es) on {os.cpu_count()} cores.")
     if args.repeat > 1:
         print(f"Medians of {args.repeat} runs each (answers lost: the worst run).")
     print(table(rows))
