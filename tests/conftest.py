@@ -255,8 +255,8 @@ def server(data_dir, tmp_path):
 class SocketPhone:
     """A phone speaking real Socket.IO over a real WebSocket to a real server."""
 
-    def __init__(self, url, code, token=None, timeout=5):
-        """Connect with the join code and wait for `welcome`."""
+    def __init__(self, url, code, token=None, timeout=5, headers=None):
+        """Connect with the join code (and any HTTP headers, e.g. a User-Agent) and wait for `welcome`."""
         import socketio as sio_client
 
         self.events = []
@@ -265,7 +265,7 @@ class SocketPhone:
         self.client.on("*", self._record, namespace=events.PARTICIPANT_NS)
         auth = {"code": code, **({"token": token} if token else {})}
         self.client.connect(url, namespaces=[events.PARTICIPANT_NS], auth=auth, transports=["websocket"],
-                            wait_timeout=timeout)
+                            headers=headers or {}, wait_timeout=timeout)
         self.wait_for(events.WELCOME, timeout)
         self.welcome = self.last(events.WELCOME)
         self.token = self.welcome["token"]
@@ -316,6 +316,24 @@ class SocketConsole:
         answer = self.client.call(event, payload, namespace=events.FACILITATOR_NS, timeout=5)
         assert answer["ok"], answer
         return answer
+
+    def wait_for(self, check, timeout=5):
+        """Wait until the latest console state passes check; returns it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.states and check(self.states[-1]):
+                return self.states[-1]
+            time.sleep(0.02)
+        raise AssertionError(f"the console state never passed the check in {timeout}s")
+
+    def start(self, deck="test-evening", **options):
+        """Start a meeting and wait until the console shows it; returns that state."""
+        self.do(events.START_MEETING, deck=deck, **options)
+        return self.wait_for(lambda state: state["meeting"] is not None)
+
+    def item_id(self, key):
+        """The id of a deck item in the latest agenda."""
+        return next(item["id"] for item in self.states[-1]["agenda"] if item["key"] == key)
 
     def close(self):
         """Disconnect."""

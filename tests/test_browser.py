@@ -4,7 +4,6 @@ import json
 import re
 import shutil
 import sqlite3
-import time
 
 import pytest
 from conftest import SocketConsole, SocketPhone
@@ -155,11 +154,7 @@ def test_every_kind_of_poll_can_be_answered_or_passed_on_a_phone(browser, server
     from playwright.sync_api import expect
 
     console = SocketConsole(server.url)
-    console.do(events.START_MEETING, deck="test-evening")
-    deadline = time.monotonic() + 5
-    while not (console.states and console.states[-1]["meeting"]) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    state = console.states[-1]
+    state = console.start()
     ids = {item["key"]: item["id"] for item in state["agenda"]}
     phone, recorder = _open(browser, f"{server.url}/j/{state['meeting']['code']}", **PHONE)
     phone.click("#join-btn")

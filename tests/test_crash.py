@@ -84,21 +84,11 @@ def _stored(data_dir, key, token, item_id):
     return json.loads(rows[0][0]) if rows else None
 
 
-def _console_state(console, check=lambda state: True, timeout=5):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if console.states and check(console.states[-1]):
-            return console.states[-1]
-        time.sleep(0.02)
-    raise AssertionError("the console never saw that state")
-
-
 def test_sigkill_mid_poll_loses_no_acknowledged_answer_and_phones_come_back(data_dir, tmp_path):
     port = free_port()
     first = RunningServer(data_dir, tmp_path / "first.log", port=port).start()
     console = SocketConsole(first.url)
-    console.do(events.START_MEETING, deck="test-evening")
-    state = _console_state(console, lambda s: s["meeting"])
+    state = console.start()
     code = state["meeting"]["code"]
     energy = next(i["id"] for i in state["agenda"] if i["key"] == "energy")  # scale 0..10
     console.do(events.PUSH_ITEM, item_id=energy)
@@ -155,7 +145,7 @@ def test_sigkill_mid_poll_loses_no_acknowledged_answer_and_phones_come_back(data
 
     # The meeting carries on: the rest answer, the facilitator reveals, all twenty count.
     console = SocketConsole(second.url)
-    assert _console_state(console)["meeting"]["code"] == code
+    assert console.wait_for(lambda state: True)["meeting"]["code"] == code
     for n, phone in enumerate(phones):
         if n not in acked:
             assert phone.answer(energy, 5)["ok"]

@@ -47,26 +47,12 @@ def _payloads(test_client, namespace):
 
 def test_no_address_or_user_agent_is_stored_or_printed(server, data_dir):
     console = SocketConsole(server.url)
-    console.do(events.START_MEETING, deck="test-evening")
-    code = console.client.call(events.PUSH_ITEM, {"item_id": 999}, namespace=events.FACILITATOR_NS)
-    assert code["ok"] is False
+    join_code = console.start()["meeting"]["code"]
     request = urllib.request.Request(server.url + "/", headers={"User-Agent": RECOGNISABLE_AGENT})
     with urllib.request.urlopen(request, timeout=5) as response:
         assert response.status == 200
-    join_code = _console_code(console)
-    phones = []
-    for _ in range(3):
-        phone = SocketPhone.__new__(SocketPhone)
-        phone.events, phone.welcome = [], None
-        import socketio as sio_client
-
-        phone.client = sio_client.Client(reconnection=False)
-        phone.client.on("*", phone._record, namespace=events.PARTICIPANT_NS)
-        phone.client.connect(server.url, namespaces=[events.PARTICIPANT_NS], auth={"code": join_code},
-                             transports=["websocket"], headers={"User-Agent": RECOGNISABLE_AGENT}, wait_timeout=5)
-        phone.wait_for(events.WELCOME)
-        phones.append(phone)
-    arrive = next(i["id"] for i in console.states[-1]["agenda"] if i["key"] == "arrive")
+    phones = [SocketPhone(server.url, join_code, headers={"User-Agent": RECOGNISABLE_AGENT}) for _ in range(3)]
+    arrive = console.item_id("arrive")
     console.do(events.PUSH_ITEM, item_id=arrive)
     for n, phone in enumerate(phones):
         assert phone.call(events.ANSWER, {"item_id": arrive, "value": n})["ok"]
@@ -83,11 +69,6 @@ def test_no_address_or_user_agent_is_stored_or_printed(server, data_dir):
     # The only 127.0.0.1 Fireside prints is in the console and projector URLs it announces.
     assert not re.search(r"127\.0\.0\.1(?!:\d+/)", output), output
     assert "127.0.0.1" not in stored and b"127.0.0.1" not in raw
-
-
-def _console_code(console):
-    """The running meeting's code from the console's latest state."""
-    return console.states[-1]["meeting"]["code"]
 
 
 # 2. Unlinkable ballots ------------------------------------------------------------------------

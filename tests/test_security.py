@@ -453,9 +453,7 @@ def _loose_files(folder):
 
 def test_every_file_in_the_data_folder_is_owner_only_after_a_real_evening(server, data_dir):
     console = SocketConsole(server.url)
-    console.do(events.START_MEETING, deck="test-evening")
-    time.sleep(0.2)
-    state = console.states[-1]
+    state = console.start()
     arrive = next(i["id"] for i in state["agenda"] if i["key"] == "arrive")
     console.do(events.PUSH_ITEM, item_id=arrive)
     phones = [SocketPhone(server.url, state["meeting"]["code"]) for _ in range(3)]
@@ -496,11 +494,7 @@ def shared(tmp_path_factory):
     (data / "decks" / "test-evening.toml").write_text(TEST_DECK)
     running = RunningServer(data, folder / "server.log").start()
     console = SocketConsole(running.url)
-    console.do(events.START_MEETING, deck="test-evening")
-    deadline = time.monotonic() + 5
-    while not (console.states and console.states[-1]["meeting"]) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    state = console.states[-1]
+    state = console.start()
     sentence = next(i["id"] for i in state["agenda"] if i["key"] == "sentence")
     console.do(events.PUSH_ITEM, item_id=sentence)
     running.code, running.sentence, running.data_dir = state["meeting"]["code"], sentence, data

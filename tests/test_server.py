@@ -2,7 +2,6 @@
 
 import subprocess
 import sys
-import time
 import urllib.request
 
 from conftest import SocketConsole, SocketPhone
@@ -10,18 +9,11 @@ from conftest import SocketConsole, SocketPhone
 from facilitator import events
 
 
-def _item_id(console, key):
-    """The id of a deck item in the console's latest agenda."""
-    return next(item["id"] for item in console.states[-1]["agenda"] if item["key"] == key)
-
-
 def test_an_evening_runs_on_the_real_server(server):
     console = SocketConsole(server.url)
-    console.do(events.START_MEETING, deck="test-evening")
-    time.sleep(0.2)
-    code = console.states[-1]["meeting"]["code"]
+    code = console.start()["meeting"]["code"]
     phones = [SocketPhone(server.url, code) for _ in range(2)]
-    arrive = _item_id(console, "arrive")
+    arrive = console.item_id("arrive")
     console.do(events.PUSH_ITEM, item_id=arrive)
     for phone in phones:
         phone.wait_for(events.ROOM, check=lambda p: p["item"] and p["item"]["id"] == arrive)
@@ -34,7 +26,7 @@ def test_an_evening_runs_on_the_real_server(server):
     result = phones[1].wait_for(events.ROOM, check=lambda p: p["item"]["state"] == "revealed")["item"]["result"]
     assert result["shown"] is False and result["answered"] == 2 and "counts" not in result
 
-    energy = _item_id(console, "energy")
+    energy = console.item_id("energy")
     console.do(events.PUSH_ITEM, item_id=energy)
     third = SocketPhone(server.url, code)
     assert third.welcome["item"]["id"] == energy

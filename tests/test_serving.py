@@ -1,7 +1,6 @@
 """Both servers `fireside serve` can run (facilitator/serving.py): gevent by default, threads as the fallback."""
 
 import struct
-import time
 import urllib.request
 
 import pytest
@@ -29,9 +28,7 @@ def test_each_server_runs_an_evening_quietly_and_stops_on_ctrl_c(mode, data_dir,
     server = RunningServer(data_dir, tmp_path / "server.log").start()
     try:
         console = SocketConsole(server.url)
-        console.do(events.START_MEETING, deck="test-evening")
-        time.sleep(0.2)
-        state = console.states[-1]
+        state = console.start()
         arrive = next(i["id"] for i in state["agenda"] if i["key"] == "arrive")
         console.do(events.PUSH_ITEM, item_id=arrive)
         phones = [SocketPhone(server.url, state["meeting"]["code"]) for _ in range(3)]
