@@ -252,6 +252,31 @@ def server(data_dir, tmp_path):
     running.stop()
 
 
+_real_clients = []  # every SocketPhone and SocketConsole a test made, closed after it
+
+
+@pytest.fixture(autouse=True)
+def _close_real_clients():
+    """Disconnect every real Socket.IO client a test left open, so no socket outlives its test."""
+    yield
+    while _real_clients:
+        _disconnect(_real_clients.pop())
+
+
+def _disconnect(client):
+    """Disconnect a python-socketio client and close its WebSocket even when the server dropped it first.
+
+    (The client library leaves the socket of a connection the server closed open until collected.)
+    """
+    try:
+        client.disconnect()
+    except Exception:  # already gone with its server
+        pass
+    websocket = getattr(client.eio, "ws", None)
+    if websocket is not None:
+        websocket.shutdown()  # closes the socket at once, whatever state the connection is in
+
+
 class SocketPhone:
     """A phone speaking real Socket.IO over a real WebSocket to a real server."""
 
@@ -262,6 +287,7 @@ class SocketPhone:
         self.events = []
         self.welcome = None
         self.client = sio_client.Client(reconnection=False)
+        _real_clients.append(self.client)
         self.client.on("*", self._record, namespace=events.PARTICIPANT_NS)
         auth = {"code": code, **({"token": token} if token else {})}
         self.client.connect(url, namespaces=[events.PARTICIPANT_NS], auth=auth, transports=["websocket"],
@@ -295,7 +321,7 @@ class SocketPhone:
 
     def close(self):
         """Disconnect."""
-        self.client.disconnect()
+        _disconnect(self.client)
 
 
 class SocketConsole:
@@ -306,6 +332,7 @@ class SocketConsole:
         import socketio as sio_client
 
         self.client = sio_client.Client(reconnection=False)
+        _real_clients.append(self.client)
         self.states = []
         self.client.on(events.CONSOLE, self.states.append, namespace=events.FACILITATOR_NS)
         self.client.connect(url, namespaces=[events.FACILITATOR_NS], transports=["websocket"],
@@ -337,4 +364,4 @@ class SocketConsole:
 
     def close(self):
         """Disconnect."""
-        self.client.disconnect()
+        _disconnect(self.client)
