@@ -50,7 +50,7 @@ def phone_disconnect(reason=None):
 
 def register(server, app):
     """Register the phone events of this app on its python-socketio server (after socketio.init_app)."""
-    fireside = app.extensions["fireside"]
+    fs = app.extensions["fireside"]
     namespace = events.PARTICIPANT_NS
 
     def phone_action(event, handler):
@@ -58,15 +58,15 @@ def register(server, app):
 
         def on_event(sid, *args):
             try:
-                if not fireside.limits.allow_event(sid):
+                if not fs.limits.allow_event(sid):
                     return {"ok": False, "error": limits.SLOW_DOWN}
-                token = fireside.token_of(sid)
+                token = fs.token_of(sid)
                 if token is None:
                     return {"ok": False, "error": "Please reload the page to join again."}
                 if len(args) > 1:
                     return {"ok": False, "error": "Send one message at a time."}
                 try:
-                    return {"ok": True, **handler(fireside, sid, token, args[0] if args else None)}
+                    return {"ok": True, **handler(fs, sid, token, args[0] if args else None)}
                 except Refused as refusal:
                     return {"ok": False, "error": str(refusal)}
             except Exception as error:  # noqa: BLE001 - answered (or raised, in tests) as Flask-SocketIO would
@@ -75,33 +75,33 @@ def register(server, app):
         on_event.__doc__ = handler.__doc__
         server.on(event, on_event, namespace=namespace)
 
-    def answer(fireside, sid, token, payload):
+    def answer(fs, sid, token, payload):
         """A phone answers or passes; acknowledged only after the ballot is committed."""
-        item, mine, picture_changed = fireside.room.answer(token, payload)
-        fireside.count_changed()
+        item, mine, picture_changed = fs.room.answer(token, payload)
+        fs.count_changed()
         if picture_changed:  # now and then, in live mode: the payloads may want the request (join address)
             with _context(server, app, sid, events.ANSWER, (payload,)):
-                fireside.broadcast_room()
+                fs.broadcast_room()
         return {"item_id": item["id"], "mine": mine}
 
-    def withdraw(fireside, sid, token, payload):
+    def withdraw(fs, sid, token, payload):
         """A phone takes back all its answers to polls not yet revealed."""
         if payload not in (None, {}):
             raise Refused("withdraw takes no fields.")
-        removed = fireside.room.withdraw(token)
-        fireside.count_changed()
+        removed = fs.room.withdraw(token)
+        fs.count_changed()
         return {"withdrawn": removed}
 
-    def sync(fireside, sid, token, payload):
+    def sync(fs, sid, token, payload):
         """A phone that woke up asks for the full current state."""
         if payload not in (None, {}):
             raise Refused("sync takes no fields.")
-        return fireside.room.welcome(token)
+        return fs.room.welcome(token)
 
     def unknown_event(event, sid, *args):
         """Anything else a phone sends (a console action included) is answered with a refusal."""
         try:
-            if not fireside.limits.allow_event(sid):
+            if not fs.limits.allow_event(sid):
                 return {"ok": False, "error": limits.SLOW_DOWN}
             return {"ok": False, "error": "Phones can only answer, pass, withdraw or sync."}
         except Exception as error:  # noqa: BLE001
