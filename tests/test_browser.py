@@ -58,14 +58,21 @@ def _open(browser, url, **context):
     return page, recorder
 
 
-def test_a_phone_joins_from_the_qr_address_answers_and_sees_the_revealed_result(browser, server, tmp_path):
+def _start_on_the_console(browser, server):
+    """Open the console in Chromium and start the test deck by clicking; returns page, recorder, code."""
     from playwright.sync_api import expect
 
-    console, console_requests = _open(browser, server.url + "/facilitator", viewport={"width": 1366, "height": 768})
+    console, recorder = _open(browser, server.url + "/facilitator", viewport={"width": 1366, "height": 768})
     console.click('label[for="deck-test-evening"]')
     console.click("#start-meeting")
     expect(console.locator("#join-code")).to_have_text(re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$"))
-    code = console.locator("#join-code").inner_text()
+    return console, recorder, console.locator("#join-code").inner_text()
+
+
+def test_a_phone_joins_from_the_qr_address_answers_and_sees_the_revealed_result(browser, server, tmp_path):
+    from playwright.sync_api import expect
+
+    console, console_requests, code = _start_on_the_console(browser, server)
     join_url = console.locator("#join-url").inner_text()
     assert join_url.endswith(f"/j/{code}")
 
@@ -113,11 +120,7 @@ def test_a_phone_joins_from_the_qr_address_answers_and_sees_the_revealed_result(
 def test_a_phone_comes_back_to_its_answer_after_a_reload_and_leave_forgets_it(browser, server):
     from playwright.sync_api import expect
 
-    console, _ = _open(browser, server.url + "/facilitator", viewport={"width": 1366, "height": 768})
-    console.click('label[for="deck-test-evening"]')
-    console.click("#start-meeting")
-    expect(console.locator("#join-code")).to_have_text(re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$"))
-    code = console.locator("#join-code").inner_text()
+    console, _, code = _start_on_the_console(browser, server)
 
     phone, _ = _open(browser, f"{server.url}/", **PHONE)
     phone.fill("#code-input", code.lower().replace("-", " "))
@@ -210,11 +213,7 @@ def test_every_kind_of_poll_can_be_answered_or_passed_on_a_phone(browser, server
 def test_after_the_meeting_ends_the_console_offers_its_summary_in_every_format(browser, server):
     from playwright.sync_api import expect
 
-    console, recorder = _open(browser, server.url + "/facilitator", viewport={"width": 1366, "height": 768})
-    console.click('label[for="deck-test-evening"]')
-    console.click("#start-meeting")
-    expect(console.locator("#join-code")).to_have_text(re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$"))
-    code = console.locator("#join-code").inner_text()
+    console, recorder, code = _start_on_the_console(browser, server)
     arrive = console.locator('#agenda li.item[data-kind="choice"]').first.get_attribute("data-item-id")
     console.click(f'#agenda [data-action="push"][data-item-id="{arrive}"]')
     phones = [SocketPhone(server.url, code) for _ in range(3)]

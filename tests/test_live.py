@@ -134,22 +134,6 @@ def test_sync_returns_the_full_state(evening):
     assert state["ok"] and state["item"]["id"] == arrive and state["mine"] == {"pass": True}
 
 
-def test_withdraw_removes_this_phones_unrevealed_answers_only(evening):
-    evening.start()
-    phones = [evening.phone() for _ in range(3)]
-    arrive = evening.push("arrive")
-    for phone in phones:
-        phone.answer(arrive, 0)
-    evening.do(events.REVEAL_POLL, item_id=arrive)
-    energy = evening.push("energy")
-    phones[0].answer(energy, 4)
-    phones[1].answer(energy, 5)
-    assert phones[0].emit(events.WITHDRAW) == {"ok": True, "withdrawn": 1}
-    assert evening.store.answers(energy) == ([5], 0)
-    assert evening.room.items[energy]["answered"] == 1
-    assert evening.room.items[arrive]["answered"] == 3
-
-
 @pytest.mark.parametrize("payload, message", [
     ({"item_id": 999, "value": 1}, "no such poll"),
     ({"item_id": "arrive", "value": 1}, "whole number"),

@@ -274,6 +274,10 @@ def test_every_page_allows_only_fireside_itself(evening, client):
 def test_a_phone_can_take_back_every_answer_not_yet_revealed(evening):
     evening.start()
     phones = [evening.phone() for _ in range(3)]
+    arrive = evening.push("arrive")
+    for phone in phones:
+        phone.answer(arrive, 0)
+    evening.do(events.REVEAL_POLL, item_id=arrive)
     energy = evening.push("energy")
     for phone in phones:
         phone.answer(energy, 5)
@@ -282,4 +286,6 @@ def test_a_phone_can_take_back_every_answer_not_yet_revealed(evening):
     assert phones[0].emit(events.WITHDRAW) == {"ok": True, "withdrawn": 2}
     assert evening.store.answers(compass) == ([], 0)
     assert evening.store.answers(energy) == ([5, 5], 0)
+    assert evening.room.items[energy]["answered"] == 2
+    assert evening.room.items[arrive]["answered"] == 3  # a revealed poll keeps what the room saw
     assert phones[0].emit(events.SYNC)["mine"] is None
