@@ -127,8 +127,8 @@ class Room:
                 raise Refused("That code isn't the one for tonight's meeting. Check the code on the screen.")
             if not rules.valid_token(token):
                 token = rules.new_token()
-            self.store.record_arrival(self.meeting["id"], rules.arrival_marker(self.meeting["meeting_key"], token))
-            self.meeting["phones_joined"] = self.store.meeting(self.meeting["id"])["phones_joined"]
+            if self.store.record_arrival(self.meeting["id"], rules.arrival_marker(self.meeting["meeting_key"], token)):
+                self.meeting["phones_joined"] += 1  # the store counted it too; no need to read it back
             return self.welcome(token)
 
     def welcome(self, token):
