@@ -61,3 +61,61 @@ def test_the_gevent_server_drops_an_oversized_websocket_message_before_reading_i
         ws.sock.close()
     with urllib.request.urlopen(server.url + "/healthz", timeout=5) as response:  # nobody else noticed
         assert response.status == 200
+
+
+def _engineio_websocket(server):
+    """A raw WebSocket to the real server, past engine.io's open packet."""
+    import websocket  # websocket-client, which python-socketio's client uses
+
+    ws = websocket.create_connection(server.url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket",
+                                     timeout=5)
+    assert ws.recv().startswith("0{")  # engine.io open
+    return ws
+
+
+@pytest.mark.server
+def test_a_message_in_fragments_split_inside_a_letter_with_a_ping_between_is_read_whole(server):
+    """gevent-websocket's reading is replaced in serving.py (faster): fragments, pings and UTF-8 still hold."""
+    from websocket import ABNF
+
+    message = '40/participant,{"code":"GRÜSSE"}'.encode()  # a join (no meeting runs), with a two-byte letter
+    cut = message.index("Ü".encode()) + 1  # between the letter's two bytes
+    ws = _engineio_websocket(server)
+    try:
+        ws.send_frame(ABNF(fin=0, opcode=ABNF.OPCODE_TEXT, data=message[:cut]))
+        ws.send_frame(ABNF(fin=1, opcode=ABNF.OPCODE_PING, data=b"still there?"))
+        ws.send_frame(ABNF(fin=1, opcode=ABNF.OPCODE_CONT, data=message[cut:]))
+        opcode, frame = ws.recv_data_frame(control_frame=True)
+        assert (opcode, frame.data) == (ABNF.OPCODE_PONG, b"still there?")  # answered mid-message
+        reply = ws.recv()  # the join was read as one message, letter and all, and answered
+        assert reply.startswith('44/participant,{"message":"There is no meeting running')
+    finally:
+        ws.close()
+
+
+@pytest.mark.server
+def test_a_text_message_that_is_not_utf8_closes_the_connection_with_1007(server):
+    from websocket import ABNF
+
+    ws = _engineio_websocket(server)
+    try:
+        ws.send_frame(ABNF(fin=1, opcode=ABNF.OPCODE_TEXT, data=b'40/participant,{"code":"\xff\xfe"}'))
+        opcode, frame = ws.recv_data_frame(control_frame=True)
+        assert opcode == ABNF.OPCODE_CLOSE and struct.unpack("!H", frame.data[:2])[0] == 1007
+    finally:
+        ws.sock.close()
+    with urllib.request.urlopen(server.url + "/healthz", timeout=5) as response:
+        assert response.status == 200
+
+
+@pytest.mark.parametrize("length", [0, 1, 3, 4, 5, 70, 125, 126, 1000, 65_537])
+def test_unmasking_in_one_xor_gives_the_bytes_the_websocket_rule_gives(length):
+    import os
+
+    from geventwebsocket.websocket import Header
+
+    payload, mask = os.urandom(length), os.urandom(4)
+    header = Header(length=length)
+    header.mask = mask
+    assert serving._unmask(payload, mask) == bytes(header.mask_payload(payload))  # gevent-websocket's, byte by byte
+    assert serving._unmask(serving._unmask(payload, mask), mask) == payload
