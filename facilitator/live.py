@@ -21,7 +21,7 @@ from facilitator import events, lan, limits, socketio
 from facilitator.meeting import Refused
 
 CONSOLE_ROOM = "console"
-PHONE_COUNT_MESSAGES = 1000  # count messages a second to all phones together, at most (see _tick)
+PHONE_COUNT_MESSAGES = 1000  # count messages a second to all phones together, at most (see CountPace)
 SCREEN_ROOM = "screen"
 LOOPBACK_PREFIXES = ("127.", "::1", "::ffff:127.")
 
@@ -120,6 +120,53 @@ def fireside():
     return current_app.extensions["fireside"]
 
 
+class CountPace:
+    """When "n answered" goes out, however fast answers come (pure: the caller gives the time).
+
+    The console and the projector hear of a change at once, then at most once per interval.
+    Phones hear one phone interval after the first change they have not heard of, with the count
+    as it is then. The phone interval is the interval in a small room, but longer in a big one,
+    so that telling every phone costs at most PHONE_COUNT_MESSAGES messages a second (1,000
+    phones: once a second) and the laptop's work per second stays bounded. Waiting before telling
+    phones, rather than telling them at once, keeps that work out of a burst of answers (whose
+    acks then go first) and gives phones the count the burst left, not its first answer.
+    """
+
+    def __init__(self, interval, messages_per_second=PHONE_COUNT_MESSAGES):
+        self.interval = interval
+        self.messages_per_second = messages_per_second
+        self.console_due = float("-inf")  # the console may be told from then on
+        self.console_behind = False  # a change the console has not heard of
+        self.phones_due = None  # when phones are told of a change they have not heard of; None: none
+
+    def phone_interval(self, phones):
+        """How long phones wait to hear of a change in a room of this many phones."""
+        return max(self.interval, phones / self.messages_per_second)
+
+    def change(self, now, phones):
+        """Something changed (one answer or many) at this time, with this many phones here."""
+        self.console_behind = True
+        if self.phones_due is None:
+            self.phones_due = now + self.phone_interval(phones)
+
+    def due(self, now):
+        """(tell the console, tell the phones) at this time; what it says yes to counts as told."""
+        console = self.console_behind and now >= self.console_due
+        phones = self.phones_due is not None and now >= self.phones_due
+        if console:
+            self.console_behind, self.console_due = False, now + self.interval
+        if phones:
+            self.phones_due = None
+        return console, phones
+
+    def next_at(self):
+        """When something is next due (None: nothing waits to be told)."""
+        times = [self.console_due] if self.console_behind else []
+        if self.phones_due is not None:
+            times.append(self.phones_due)
+        return min(times) if times else None
+
+
 class Fireside:
     """Per-app state that handlers share: the store, the room, connected phones, broadcasting."""
 
@@ -204,31 +251,25 @@ class Fireside:
                 self._ticker = socketio.start_background_task(self._tick, interval)
 
     def _tick(self, interval):
-        """Background loop: however fast answers come, counts go out once per interval.
-
-        The console and the projector hear at most once per interval. Phones too, but in a big
-        room less often, so that telling every phone costs at most PHONE_COUNT_MESSAGES messages
-        a second (1,000 phones: once a second): the laptop's work per second stays bounded.
-        """
-        phones_due = 0.0  # when phones may next be told
-        phones_behind = False  # they missed a change and must hear of it when due
+        """Background loop: however fast answers come, counts go out at CountPace's pace."""
+        pace = CountPace(interval)
         while True:
-            self._dirty.wait(max(0.0, phones_due - time.monotonic()) if phones_behind else None)
-            changed = self._dirty.is_set()
-            self._dirty.clear()
             now = time.monotonic()
-            tell_phones = now >= phones_due
-            with self.app.app_context():
-                try:
-                    self._push_counts(console=changed, phones=tell_phones)
-                except Exception:  # a failed push must not stop later ones
-                    current_app.logger.exception("could not push counts")
-            if tell_phones:
-                phones_due = now + max(interval, self.phones_here / PHONE_COUNT_MESSAGES)
-                phones_behind = False
-            else:
-                phones_behind = phones_behind or changed
-            socketio.sleep(interval)
+            if pace.console_behind:  # the console has a change to hear of: tell it when due
+                socketio.sleep(max(0.0, pace.next_at() - now))
+            else:  # wait for a change, or until the phones are due
+                self._dirty.wait(None if pace.phones_due is None else max(0.0, pace.phones_due - now))
+            now = time.monotonic()
+            if self._dirty.is_set():
+                self._dirty.clear()
+                pace.change(now, self.phones_here)
+            console, phones = pace.due(now)
+            if console or phones:
+                with self.app.app_context():
+                    try:
+                        self._push_counts(console=console, phones=phones)
+                    except Exception:  # a failed push must not stop later ones
+                        current_app.logger.exception("could not push counts")
 
     def _push_counts(self, console=True, phones=True):
         """Send "n answered" (and phones here) to the console and the screen, and "n answered" to phones."""
