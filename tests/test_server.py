@@ -58,3 +58,34 @@ def test_a_taken_port_gives_a_clear_message(server, data_dir):
     assert second.returncode == 2
     assert f"port {server.port} is already in use" in second.stderr
     assert "Traceback" not in second.stderr + second.stdout
+
+
+def test_a_phones_messages_are_handled_in_the_order_it_sent_them(server):
+    """Handlers run in turn on each connection (async_handlers=False): answer, change, withdraw, answer."""
+    import threading
+
+    console = SocketConsole(server.url)
+    code = console.start()["meeting"]["code"]
+    phone = SocketPhone(server.url, code)
+    arrive = console.item_id("arrive")
+    console.do(events.PUSH_ITEM, item_id=arrive)
+    phone.wait_for(events.ROOM, check=lambda p: p["item"] and p["item"]["id"] == arrive)
+    acks, done = [], threading.Event()
+
+    def record(answer):
+        acks.append(answer)
+        if len(acks) == 4:
+            done.set()
+
+    sent = [(events.ANSWER, {"item_id": arrive, "value": 0}), (events.ANSWER, {"item_id": arrive, "value": 1}),
+            (events.WITHDRAW, {}), (events.ANSWER, {"item_id": arrive, "value": 2})]
+    for event, payload in sent:  # all four at once, none waiting for its ack
+        phone.client.emit(event, payload, namespace=events.PARTICIPANT_NS, callback=record)
+    assert done.wait(5)
+    assert [answer.get("mine", answer.get("withdrawn")) for answer in acks] == [0, 1, 1, 2]
+    assert phone.call(events.SYNC, {})["mine"] == 2
+    console.do(events.REVEAL_POLL, item_id=arrive)
+    result = phone.wait_for(events.ROOM, check=lambda p: p["item"]["state"] == "revealed")["item"]["result"]
+    assert result["answered"] == 1
+    for client in (phone, console):
+        client.close()
