@@ -119,3 +119,40 @@ def test_unmasking_in_one_xor_gives_the_bytes_the_websocket_rule_gives(length):
     header.mask = mask
     assert serving._unmask(payload, mask) == bytes(header.mask_payload(payload))  # gevent-websocket's, byte by byte
     assert serving._unmask(serving._unmask(payload, mask), mask) == payload
+
+
+@pytest.mark.parametrize("opcode", [0x1, 0x2, 0x8, 0xA])
+@pytest.mark.parametrize("length", [0, 1, 125, 126, 65_535, 65_536, 1 << 33])
+def test_frame_headers_are_the_bytes_gevent_websocket_would_send(opcode, length):
+    from geventwebsocket.websocket import Header
+
+    assert serving._frame_header(opcode, length) == Header.encode_header(True, opcode, b"", length, 0)
+
+
+def test_a_frame_the_socket_takes_only_in_part_is_sent_whole_and_in_order():
+    """send_frame tries one send(); what the socket did not take goes through sendall()."""
+    import io
+    from types import SimpleNamespace
+
+    from geventwebsocket.websocket import Stream
+
+    class Wire:  # a socket whose buffer takes 1,000 bytes at a time
+        def __init__(self):
+            self.sent = []
+
+        def send(self, data):
+            self.sent.append(bytes(data[:1000]))
+            return min(1000, len(data))
+
+        def sendall(self, data):
+            self.sent.append(bytes(data))
+
+    wire = Wire()
+    handler = SimpleNamespace(socket=wire, rfile=io.BytesIO())
+    websocket = serving._capped_websocket()({}, Stream(handler), handler)
+    message = "".join(chr(0x41 + n % 26) for n in range(70_000))
+    websocket.send(message)
+    assert len(wire.sent) == 2 and len(wire.sent[0]) == 1000
+    assert b"".join(wire.sent) == serving._frame_header(0x1, 70_000) + message.encode()
+    websocket.send("hello")  # a short one goes out in the one send()
+    assert wire.sent[-1] == bytes([0x81, 5]) + b"hello"
