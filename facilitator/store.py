@@ -418,19 +418,15 @@ class Store:
         try:
             try:
                 with self.db.atomic():
-                    for queued in batch:
-                        queued.count = self._write_ballot(queued)
-                        counts[queued.item_id] = queued.count
+                    counts = self._write_ballots(batch)
             except Exception:  # one bad ballot, or a full disk: each on its own, so the others still count
                 counts = {}
                 for queued in batch:
-                    queued.count = None
                     try:
                         with self.db.atomic():
-                            queued.count = self._write_ballot(queued)
-                        counts[queued.item_id] = queued.count
+                            counts.update(self._write_ballots([queued]))
                     except Exception as error:  # noqa: BLE001 - handed to its caller, who raises it
-                        queued.error = error
+                        queued.count, queued.error = None, error
             self._answered.update(counts)
         finally:
             for queued in batch:
@@ -439,20 +435,38 @@ class Store:
                 queued.done.set()
         return True
 
-    def _write_ballot(self, queued):
-        """Insert or replace one ballot in the open transaction; returns the item's count after it."""
-        db = self.db
-        cursor = db.execute(
-            "UPDATE ballots SET answer = ?, passed = ? WHERE ballot = ? AND item_id = ?",
-            (queued.answer, queued.passed, queued.ballot, queued.item_id),
-        )
-        if not cursor.rowcount:
-            db.execute(
-                "INSERT INTO ballots (ballot, item_id, answer, passed) VALUES (?, ?, ?, ?)",
+    def _write_ballots(self, batch):
+        """Insert or replace these ballots in the open transaction; returns {item id: its count after}.
+
+        Each ballot is one statement when it is new (an insert), two when it changes an answer
+        (an insert that finds it, then its update). The items' counts are then moved once per item,
+        not once per ballot: rewriting an item's row is what an answer cost most. Each ballot's
+        count is the item's count right after it, as if they had been written one by one.
+        """
+        conn = self.db.conn
+        added = {}  # item id -> new ballots so far
+        for queued in batch:
+            queued.count = None
+            new = conn.execute(
+                "INSERT INTO ballots (ballot, item_id, answer, passed) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (ballot) DO NOTHING",
                 (queued.ballot, queued.item_id, queued.answer, queued.passed),
-            )
-            db.execute("UPDATE items SET answered = answered + 1 WHERE id = ?", (queued.item_id,))
-        return db.execute("SELECT answered FROM items WHERE id = ?", (queued.item_id,)).fetchone()[0]
+            ).rowcount
+            if not new:
+                conn.execute("UPDATE ballots SET answer = ?, passed = ? WHERE ballot = ? AND item_id = ?",
+                             (queued.answer, queued.passed, queued.ballot, queued.item_id))
+            added[queued.item_id] = added.get(queued.item_id, 0) + new
+            queued.count = added[queued.item_id]  # for now: new ballots of its item up to this one
+        counts = {}
+        for item_id, new in added.items():
+            if new:
+                sql, args = "UPDATE items SET answered = answered + ? WHERE id = ? RETURNING answered", (new, item_id)
+            else:
+                sql, args = "SELECT answered FROM items WHERE id = ?", (item_id,)
+            counts[item_id] = conn.execute(sql, args).fetchall()[0][0]
+        for queued in batch:
+            queued.count += counts[queued.item_id] - added[queued.item_id]
+        return counts
 
     def ballot(self, ballot, item_id):
         """This ballot's answer: a value, {'pass': True}, or None when there is none."""

@@ -86,6 +86,17 @@ def test_answers_queued_together_share_one_transaction(store):
     assert [store.wait(q) for q in queued[1:]] == [q.count for q in queued[1:]]
 
 
+def test_counts_in_one_transaction_follow_each_ballot_across_items_and_changed_answers(store):
+    first, second = store.item_ids[:2]
+    queued = [store.queue_answer(first, "a", 0, False), store.queue_answer(first, "b", 1, False),
+              store.queue_answer(second, "c", 0, False), store.queue_answer(first, "a", 2, False),  # a changes
+              store.queue_answer(first, "d", None, True)]  # d passes
+    store.flush()
+    assert [q.count for q in queued] == [1, 2, 1, 2, 3]  # as if written one by one
+    assert store.item(first)["answered"] == 3 and store.item(second)["answered"] == 1
+    assert store.answered(first) == 3 and store.answers(first) == ([2, 1], 1)
+
+
 def test_a_ballot_that_cannot_be_stored_fails_alone(store):
     item = store.item_ids[0]
     good = store.queue_answer(item, "good", 0, False)
