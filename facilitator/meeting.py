@@ -1,6 +1,5 @@
 """The meeting and poll state machine, and what a valid answer is: pure, no I/O."""
 
-import hashlib
 import hmac
 import re
 import secrets
@@ -59,13 +58,13 @@ def valid_token(token):
 def ballot_id(meeting_key, token, item_id):
     """Where a phone's answer to one poll is filed: unlinkable to its answers to other polls."""
     message = f"ballot:{token}:{item_id}".encode()
-    return hmac.new(bytes.fromhex(meeting_key), message, hashlib.sha256).hexdigest()
+    return hmac.digest(bytes.fromhex(meeting_key), message, "sha256").hex()  # HMAC-SHA256, in one C call
 
 
 def arrival_marker(meeting_key, token):
     """Counts a phone once per meeting without storing its token."""
     message = f"arrival:{token}".encode()
-    return hmac.new(bytes.fromhex(meeting_key), message, hashlib.sha256).hexdigest()
+    return hmac.digest(bytes.fromhex(meeting_key), message, "sha256").hex()
 
 
 def clamp_floor(value):

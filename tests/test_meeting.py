@@ -39,6 +39,16 @@ def test_ballots_of_one_phone_differ_per_poll_and_per_meeting():
     assert token not in first and token not in second
 
 
+def test_ballot_and_arrival_ids_are_hmac_sha256_so_a_restarted_server_finds_the_same_ballots():
+    import hashlib
+    import hmac
+
+    key, token = rules.new_meeting_key(), rules.new_token()
+    mac = lambda message: hmac.new(bytes.fromhex(key), message.encode(), hashlib.sha256).hexdigest()  # noqa: E731
+    assert rules.ballot_id(key, token, 7) == mac(f"ballot:{token}:7")
+    assert rules.arrival_marker(key, token) == mac(f"arrival:{token}")
+
+
 @pytest.mark.parametrize("token, ok", [
     (rules.new_token(), True), ("short", False), (None, False), (123, False), ("x" * 65, False),
     ("a" * 40 + "<script>", False),
