@@ -416,3 +416,28 @@ def test_the_fuzzing_reaches_both_outcomes(world):
     choice = next(i for i in world.room.items.values() if i["kind"] == "choice")
     assert world.phone_emit(events.ANSWER, {"item_id": choice["id"], "value": 1})["ok"]
     assert _refused_properly(world.phone_emit(events.ANSWER, {"item_id": choice["id"], "value": math.pi}))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+                    lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner), max_leaves=20))
+def test_packets_are_read_and_written_exactly_as_engineio_would(value):
+    """PacketJSON (facilitator/__init__.py) is engine.io's json with its encoder and decoder made once."""
+    import json
+
+    from engineio import json as engineio_json
+
+    from facilitator import PacketJSON
+
+    text = json.dumps(value, separators=(",", ":"))
+    assert PacketJSON.dumps(value, separators=(",", ":")) == text
+    assert PacketJSON.dumps(value) == json.dumps(value)
+    assert PacketJSON.loads(text) == engineio_json.loads(text)
+
+
+def test_a_packet_with_an_integer_of_more_than_100_digits_is_refused_as_engineio_refuses_it():
+    from facilitator import PacketJSON
+
+    assert PacketJSON.loads("[" + "9" * 100 + "]") == [int("9" * 100)]
+    with pytest.raises(ValueError):
+        PacketJSON.loads("[" + "9" * 101 + "]")
