@@ -189,7 +189,8 @@ def _capped_websocket():
 
     engine.io checks its own limit only once a whole message is in memory; gevent-websocket has
     no limit at all. This reads each frame's header first and closes the connection (1009,
-    message too big) when the frame, or the message it belongs to, would pass the limit.
+    message too big) when the frame, or the message it belongs to, would pass the limit. It also
+    reads, sends and closes with less Python on the way (docs/performance.md), by the same rules.
     """
     from geventwebsocket.exceptions import ProtocolError, WebSocketError
     from geventwebsocket.websocket import MSG_ALREADY_CLOSED, MSG_SOCKET_DEAD, Header, WebSocket
@@ -208,11 +209,7 @@ def _capped_websocket():
                 counted += header.length
                 self.handler.fireside_message_bytes = counted
             if header.length > MAX_MESSAGE_BYTES or counted > MAX_MESSAGE_BYTES:
-                try:  # gevent-websocket's close() drops the code: send the close frame with 1009 ourselves
-                    self.send_frame(struct.pack("!H", 1009) + b"Message is too big", self.OPCODE_CLOSE)
-                except WebSocketError:
-                    pass
-                self.closed, self.stream, self.raw_write, self.raw_read = True, None, None, None
+                self.close(1009, b"Message is too big")
                 raise WebSocketError("message too big")
             if header.flags:
                 raise ProtocolError
