@@ -50,6 +50,7 @@ Examples:
 import argparse
 import asyncio
 import contextlib
+import functools
 import gc
 import json
 import os
@@ -279,26 +280,41 @@ class Phone:
         await asyncio.wait_for(self.welcome.wait(), timeout)
         return time.perf_counter() - started
 
-    async def answer(self, value, timeout):
-        """Send the answer; (latency, time the ack arrived), or (None, None) when none came or it refused.
 
-        The ack's time is taken in its callback, the moment the client reads it, not when this
-        coroutine next runs: with 1,000 phones in one event loop, that wake-up can come later.
-        """
-        acked = asyncio.get_running_loop().create_future()
+async def answer_all(phones, value_of, timeout):
+    """Every phone sends its answer at once, none waiting for its ack; then all acks are awaited together.
 
-        def on_ack(*args):
-            if not acked.done():
-                acked.set_result((time.perf_counter(), args[0] if args else None))
-
+    Returns one (latency, time the ack arrived) per phone, or (None, None) where no ack came or it
+    refused. An ack's time is taken in its callback, the moment the client reads it, not when a
+    coroutine waiting for it next runs; and there is one wait for all the acks, not one wait (with
+    its own timer) per phone: with 1,000 phones in one event loop, both would be the client's own
+    work inside every latency.
+    """
+    loop = asyncio.get_running_loop()
+    sent = []
+    for phone in phones:
+        acked = loop.create_future()
         started = time.perf_counter()
         try:
-            await self.client.emit("answer", {"item_id": self.item_id, "value": value},
-                                   namespace=PARTICIPANT_NS, callback=on_ack)
-            done, ack = await asyncio.wait_for(acked, timeout)
-        except Exception:  # a timeout or a dropped connection: the answer is lost as far as the phone knows
-            return None, None
-        return (done - started, done) if isinstance(ack, dict) and ack.get("ok") else (None, None)
+            await phone.client.emit("answer", {"item_id": phone.item_id, "value": value_of(phone.index)},
+                                    namespace=PARTICIPANT_NS, callback=functools.partial(_ack_arrived, acked))
+        except Exception:  # a dropped connection: the answer is lost as far as the phone knows
+            acked.cancel()
+        sent.append((started, acked))
+    waiting = [acked for _, acked in sent if not acked.done()]
+    if waiting:
+        await asyncio.wait(waiting, timeout=timeout)
+    results = []
+    for started, acked in sent:
+        done, ack = acked.result() if acked.done() and not acked.cancelled() else (None, None)
+        results.append((done - started, done) if isinstance(ack, dict) and ack.get("ok") else (None, None))
+    return results
+
+
+def _ack_arrived(future, *args):
+    """An answer's ack callback: note when it arrived, and what it said."""
+    if not future.done():
+        future.set_result((time.perf_counter(), args[0] if args else None))
 
 
 class Console:
@@ -376,7 +392,7 @@ class LocalCrowd:
         cpu_burst = server.stats()[1]
         client_burst = time.process_time()
         burst_started = time.perf_counter()
-        results = await asyncio.gather(*(p.answer(self.value_of(p.index), self.step_timeout) for p in self.joined))
+        results = await answer_all(self.joined, self.value_of, self.step_timeout)
         cpu_burst = server.stats()[1] - cpu_burst
         client_burst = time.process_time() - client_burst
         return results, burst_started, client_burst, cpu_burst
@@ -457,7 +473,7 @@ async def _crowd_child(conn, number, procs, n, kind, join_concurrency, step_time
         elif command == "burst":
             await asyncio.sleep(max(0, arg - time.perf_counter()))
             client_burst = time.process_time()
-            results = await asyncio.gather(*(p.answer(value_of(p.index), step_timeout) for p in crowd.joined))
+            results = await answer_all(crowd.joined, value_of, step_timeout)
             reply = (results, time.process_time() - client_burst)
         elif command == "counts":
             reply = await crowd.counts_max()
