@@ -4,8 +4,9 @@ It does what Fireside does on the wire during a load run, with none of Fireside'
 database, no ballots, no HMAC, no validation, no privacy floor, no count throttle. A phone joins
 with the code and gets `welcome`; `answer` is acknowledged at once and bumps a counter that is
 pushed to the console on every answer; `add_item` and `reveal_poll` broadcast `room` to every
-phone. load.py runs it in the same async mode and server as Fireside, so the ratio between the
-two is what Fireside's own work costs.
+phone. load.py runs it in the same async mode and server as Fireside, and with the same
+Socket.IO options (each connection's events handled in turn, as Fireside does: async_handlers
+off), so the ratio between the two is what Fireside's own work costs.
 
     python benchmarks/floor.py --mode threading --port 8799
 
@@ -61,7 +62,8 @@ class FlaskSocketIO:
         self.app = flask.Flask("floor")
         self.app.add_url_rule("/healthz", "healthz", lambda: {"ok": True})
         self.socketio = SocketIO(self.app, async_mode="threading" if mode == "threading" else "gevent",
-                                 max_http_buffer_size=32 * 1024, logger=False, engineio_logger=False)
+                                 max_http_buffer_size=32 * 1024, logger=False, engineio_logger=False,
+                                 async_handlers=False)
 
     def on(self, event, namespace):
         def register(handler):
@@ -89,7 +91,8 @@ def build(mode, flask=False):
         sio = FlaskSocketIO(mode)
     else:
         sio = socketio.Server(async_mode="threading" if mode == "threading" else "gevent",
-                              max_http_buffer_size=32 * 1024, logger=False, engineio_logger=False)
+                              max_http_buffer_size=32 * 1024, logger=False, engineio_logger=False,
+                              async_handlers=False)
     state = {"item": None, "answered": 0, "counts": None, "points": []}
     lock = threading.Lock()
 
