@@ -225,43 +225,10 @@ def _capped_websocket():
                 payload = _unmask(payload, header.mask)
             return header, payload
 
-        def read_message(self):
-            """The next message, as gevent-websocket reads it, but checked and decoded in C.
-
-            gevent-websocket checks a text message's UTF-8 byte by byte in Python, twice (each
-            frame, then the whole message), and unmasks it byte by byte: together most of a short
-            answer's cost on the server. Here the message is unmasked with one integer XOR and
-            decoded once, strictly; invalid UTF-8 raises UnicodeError, which closes the
-            connection with 1007 as before.
-            """
-            opcode, message = None, bytearray()
-            while True:
-                header, payload = self.read_frame()
-                f_opcode = header.opcode
-                if f_opcode in (self.OPCODE_TEXT, self.OPCODE_BINARY):
-                    if opcode:
-                        raise ProtocolError(f"The opcode in non-fin frame is expected to be zero, got {f_opcode!r}")
-                    opcode = f_opcode
-                elif f_opcode == self.OPCODE_CONTINUATION:
-                    if not opcode:
-                        raise ProtocolError("Unexpected frame with opcode=0")
-                elif f_opcode == self.OPCODE_PING:
-                    self.handle_ping(header, payload)
-                    continue
-                elif f_opcode == self.OPCODE_PONG:
-                    self.handle_pong(header, payload)
-                    continue
-                elif f_opcode == self.OPCODE_CLOSE:
-                    self.handle_close(header, payload)
-                    return None
-                else:
-                    raise ProtocolError(f"Unexpected opcode={f_opcode!r}")
-                message += payload
-                if header.fin:
-                    break
-            if opcode == self.OPCODE_TEXT:
-                return message.decode("utf-8")  # strict: UnicodeDecodeError is a UnicodeError
-            return message
+        def validate_utf8(self, payload):
+            """Nothing: gevent-websocket checks UTF-8 byte by byte in Python, for each frame and again
+            for the whole message, and then decodes the message anyway (strictly, in C), which
+            refuses invalid UTF-8 the same way: the connection closes with 1007."""
 
         def send_frame(self, message, opcode):
             """gevent-websocket's send_frame, with less on the way to the socket.
