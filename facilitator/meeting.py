@@ -55,16 +55,19 @@ def valid_token(token):
     return isinstance(token, str) and bool(TOKEN_PATTERN.match(token))
 
 
+def _mac(meeting_key, message):
+    """HMAC-SHA256 of a message under the meeting's key, as hex (one C call)."""
+    return hmac.digest(bytes.fromhex(meeting_key), message.encode(), "sha256").hex()
+
+
 def ballot_id(meeting_key, token, item_id):
     """Where a phone's answer to one poll is filed: unlinkable to its answers to other polls."""
-    message = f"ballot:{token}:{item_id}".encode()
-    return hmac.digest(bytes.fromhex(meeting_key), message, "sha256").hex()  # HMAC-SHA256, in one C call
+    return _mac(meeting_key, f"ballot:{token}:{item_id}")
 
 
 def arrival_marker(meeting_key, token):
     """Counts a phone once per meeting without storing its token."""
-    message = f"arrival:{token}".encode()
-    return hmac.digest(bytes.fromhex(meeting_key), message, "sha256").hex()
+    return _mac(meeting_key, f"arrival:{token}")
 
 
 def clamp_floor(value):
