@@ -862,6 +862,8 @@ def parse_args(argv=None):
     if any(n < 1 or n > 2000 for n in args.phones):
         parser.error("--phones must be between 1 and 2000")
     args.mode = args.mode or [default_mode()]
+    if args.loop == "uvloop" and default_loop() != "uvloop":
+        parser.error('--loop uvloop: uvloop is not installed (pip install -e ".[bench]")')
     args.loop = args.loop or default_loop()
     return args
 

@@ -12,6 +12,8 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
+from facilitator.live import CountPace
+
 BUDGET = 60_000  # bytes on the wire, compressed: the page and everything it loads (issue: <= 60 KB)
 MAX_FILES = 10  # requests a phone makes for the page before it connects; each costs a round trip
 YEAR = 365 * 24 * 3600
@@ -209,8 +211,6 @@ def _drive(pace, phones, answers_until_ms, until_ms):
 
 
 def test_the_console_hears_the_first_answer_at_once_then_at_most_ten_times_a_second():
-    from facilitator.live import CountPace
-
     console, _ = _drive(CountPace(0.1), phones=20, answers_until_ms=2000, until_ms=3000)
     assert console[0] == 0  # the first answer shows at once
     assert all(later - earlier >= 100 for earlier, later in zip(console, console[1:]))
@@ -219,8 +219,6 @@ def test_the_console_hears_the_first_answer_at_once_then_at_most_ten_times_a_sec
 
 
 def test_phones_in_a_small_room_hear_the_count_a_tenth_of_a_second_after_it_changes():
-    from facilitator.live import CountPace
-
     _, phones = _drive(CountPace(0.1), phones=20, answers_until_ms=1000, until_ms=2000)
     assert phones[0] == 100  # not the first answer alone, but what the first 100 ms made of it
     assert all(later - earlier >= 100 for earlier, later in zip(phones, phones[1:]))
@@ -229,8 +227,6 @@ def test_phones_in_a_small_room_hear_the_count_a_tenth_of_a_second_after_it_chan
 
 def test_in_a_hall_of_a_thousand_phones_a_burst_reaches_phones_once_after_it():
     """1,000 phones told 10 times a second would be 10,000 messages a second: they hear once a second."""
-    from facilitator.live import CountPace
-
     pace = CountPace(0.1)
     assert pace.phone_interval(1000) == 1.0 and pace.phone_interval(10) == 0.1
     console, phones = _drive(pace, phones=1000, answers_until_ms=300, until_ms=3000)
