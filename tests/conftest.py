@@ -362,6 +362,12 @@ class SocketConsole:
         """The id of a deck item in the latest agenda."""
         return next(item["id"] for item in self.states[-1]["agenda"] if item["key"] == key)
 
+    def push(self, key):
+        """Push a deck item by its key, as Evening.push does; returns its id."""
+        item_id = self.item_id(key)
+        self.do(events.PUSH_ITEM, item_id=item_id)
+        return item_id
+
     def close(self):
         """Disconnect."""
         _disconnect(self.client)

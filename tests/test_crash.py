@@ -90,8 +90,7 @@ def test_sigkill_mid_poll_loses_no_acknowledged_answer_and_phones_come_back(data
     console = SocketConsole(first.url)
     state = console.start()
     code = state["meeting"]["code"]
-    energy = next(i["id"] for i in state["agenda"] if i["key"] == "energy")  # scale 0..10
-    console.do(events.PUSH_ITEM, item_id=energy)
+    energy = console.push("energy")  # scale 0..10
     phones = [ReconnectingPhone(first.url, code) for _ in range(PHONES)]
 
     # Half the room has answered and been told so...

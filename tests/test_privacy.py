@@ -52,8 +52,7 @@ def test_no_address_or_user_agent_is_stored_or_printed(server, data_dir):
     with urllib.request.urlopen(request, timeout=5) as response:
         assert response.status == 200
     phones = [SocketPhone(server.url, join_code, headers={"User-Agent": RECOGNISABLE_AGENT}) for _ in range(3)]
-    arrive = console.item_id("arrive")
-    console.do(events.PUSH_ITEM, item_id=arrive)
+    arrive = console.push("arrive")
     for n, phone in enumerate(phones):
         assert phone.call(events.ANSWER, {"item_id": arrive, "value": n})["ok"]
     console.do(events.REVEAL_POLL, item_id=arrive)

@@ -454,8 +454,7 @@ def _loose_files(folder):
 def test_every_file_in_the_data_folder_is_owner_only_after_a_real_evening(server, data_dir):
     console = SocketConsole(server.url)
     state = console.start()
-    arrive = next(i["id"] for i in state["agenda"] if i["key"] == "arrive")
-    console.do(events.PUSH_ITEM, item_id=arrive)
+    arrive = console.push("arrive")
     phones = [SocketPhone(server.url, state["meeting"]["code"]) for _ in range(3)]
     for n, phone in enumerate(phones):
         assert phone.call(events.ANSWER, {"item_id": arrive, "value": n})["ok"]
@@ -495,8 +494,7 @@ def shared(tmp_path_factory):
     running = RunningServer(data, folder / "server.log").start()
     console = SocketConsole(running.url)
     state = console.start()
-    sentence = next(i["id"] for i in state["agenda"] if i["key"] == "sentence")
-    console.do(events.PUSH_ITEM, item_id=sentence)
+    sentence = console.push("sentence")
     running.code, running.sentence, running.data_dir = state["meeting"]["code"], sentence, data
     yield running
     console.close()

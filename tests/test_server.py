@@ -13,8 +13,7 @@ def test_an_evening_runs_on_the_real_server(server):
     console = SocketConsole(server.url)
     code = console.start()["meeting"]["code"]
     phones = [SocketPhone(server.url, code) for _ in range(2)]
-    arrive = console.item_id("arrive")
-    console.do(events.PUSH_ITEM, item_id=arrive)
+    arrive = console.push("arrive")
     for phone in phones:
         phone.wait_for(events.ROOM, check=lambda p: p["item"] and p["item"]["id"] == arrive)
     assert phones[0].call(events.ANSWER, {"item_id": arrive, "value": 0}) == {"ok": True, "item_id": arrive,
@@ -26,8 +25,7 @@ def test_an_evening_runs_on_the_real_server(server):
     result = phones[1].wait_for(events.ROOM, check=lambda p: p["item"]["state"] == "revealed")["item"]["result"]
     assert result["shown"] is False and result["answered"] == 2 and "counts" not in result
 
-    energy = console.item_id("energy")
-    console.do(events.PUSH_ITEM, item_id=energy)
+    energy = console.push("energy")
     third = SocketPhone(server.url, code)
     assert third.welcome["item"]["id"] == energy
     for phone, value in zip([*phones, third], [3, 3, 8]):
@@ -67,8 +65,7 @@ def test_a_phones_messages_are_handled_in_the_order_it_sent_them(server):
     console = SocketConsole(server.url)
     code = console.start()["meeting"]["code"]
     phone = SocketPhone(server.url, code)
-    arrive = console.item_id("arrive")
-    console.do(events.PUSH_ITEM, item_id=arrive)
+    arrive = console.push("arrive")
     phone.wait_for(events.ROOM, check=lambda p: p["item"] and p["item"]["id"] == arrive)
     acks, done = [], threading.Event()
 

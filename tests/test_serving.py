@@ -27,8 +27,7 @@ def test_each_server_runs_an_evening_quietly_and_stops_on_ctrl_c(mode, data_dir,
     try:
         console = SocketConsole(server.url)
         state = console.start()
-        arrive = next(i["id"] for i in state["agenda"] if i["key"] == "arrive")
-        console.do(events.PUSH_ITEM, item_id=arrive)
+        arrive = console.push("arrive")
         phones = [SocketPhone(server.url, state["meeting"]["code"]) for _ in range(3)]
         for n, phone in enumerate(phones):
             assert phone.call(events.ANSWER, {"item_id": arrive, "value": n})["ok"]
