@@ -195,7 +195,14 @@ def answered_text(result: dict) -> str:
     text = f"{(result.get('answered') or 0) - passed} answered"
     if passed:
         text += f" · {passed} passed"
+    if result.get("later"):
+        text += f" · {later_text(result['later'])}"
     return text
+
+
+def later_text(later: int) -> str:
+    """'1 later answer not shown': answers after the last picture, too few to draw a new one."""
+    return f"{later} later {'answer' if later == 1 else 'answers'} not shown"
 
 
 def axes_of(item: dict) -> dict:
@@ -381,7 +388,10 @@ def to_csv(summary_: dict) -> str:
         result = item["result"] or {}
         row = {**base, "number": item["number"], "key": item["key"], "kind": item["kind"], "prompt": item["prompt"],
                "status": item["status"], "answered": result.get("answered", ""), "passed": result.get("passed", "")}
-        writer.writerow({**row, "part": "item", "label": status_text(item)})
+        label = status_text(item)
+        if result.get("later"):
+            label += f"; {later_text(result['later'])}"
+        writer.writerow({**row, "part": "item", "label": label})
         if result.get("shown"):
             for part in _csv_parts(item, result):
                 writer.writerow({**row, **part})

@@ -418,7 +418,7 @@ def _transition(action):
     return handler
 
 
-facilitator_action(events.OPEN_POLL, ("item_id",))(_transition("open"))
+facilitator_action(events.OPEN_POLL, ("item_id", "confirm"))(_transition("open"))
 facilitator_action(events.CLOSE_POLL, ("item_id",))(_transition("close"))
 facilitator_action(events.REVEAL_POLL, ("item_id",))(_transition("reveal"))
 facilitator_action(events.REOPEN_POLL, ("item_id", "confirm"))(_transition("reopen"))

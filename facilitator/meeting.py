@@ -98,6 +98,11 @@ REOPEN_WARNING = (
     "after seeing the results could be noticed by the people around them. Reopen anyway?"
 )
 
+REOPEN_REVIEWED_WARNING = (
+    "You have already read this poll's answers. If you open it again, a new answer would stand out "
+    "when it reaches you, so it joins your list only once enough others have answered too. Open it again?"
+)
+
 
 def is_poll(item):
     """Discussion prompts take no answers; every other kind does."""

@@ -5,11 +5,16 @@ Socket.IO events into calls here; this module decides and records, and returns t
 payloads to send. One lock makes "check the poll is open, then queue the ballot" a single
 step, and every reveal commits the queue before it tallies, so no answer can slip in after a
 reveal (Room.answer).
+
+Every picture of a poll that any surface shows (live or revealed result, the review queue, the
+summary) is drawn here, by Room._draw, under the one rule of pictures.py: no two pictures of a
+poll differ by fewer than k real answers.
 """
 
 import threading
 
 from facilitator import meeting as rules
+from facilitator import pictures
 from facilitator import tally as tallies
 from facilitator.kinds import DEFAULT_FLOOR, MODERATED_KINDS
 from facilitator.meeting import Refused
@@ -20,10 +25,18 @@ PUBLIC_FIELDS = ("id", "key", "kind", "prompt", "state", "answered", "result",
 
 
 def public_item(item):
-    """What anyone in the room may see of an item: never the facilitator's note."""
+    """What anyone in the room may see of an item: never the facilitator's note.
+
+    Its picture only when revealed, or while open in live mode; a closed words poll's picture is
+    the console's review queue, not the room's.
+    """
     if item is None:
         return None
-    return {name: item[name] for name in PUBLIC_FIELDS if name in item}
+    public = {name: item[name] for name in PUBLIC_FIELDS if name in item}
+    result = item.get("result")
+    if result is not None and not (item["state"] == "revealed" or (item["state"] == "open" and result.get("live"))):
+        public["result"] = None
+    return public
 
 
 class Room:
@@ -42,6 +55,8 @@ class Room:
             self.meeting = self.store.running_meeting()
             self.items = {}
             self.order = []
+            self._bases = {}  # item id -> the bases of its pictures, read from the store when first needed
+            self._since = {}  # item id -> answers since its last picture (unknown after a restart: absent)
             if self.meeting:
                 for item in self.store.items(self.meeting["id"]):
                     self.items[item["id"]] = item
@@ -86,6 +101,7 @@ class Room:
             for item_id in self.order:
                 item = self.items[item_id]
                 entry = public_item(item)
+                entry["result"] = item.get("result")  # the facilitator's surface: the review queue's picture too
                 entry["note"] = item.get("note") or ""
                 entry["minutes"] = item.get("minutes")
                 agenda.append(entry)
@@ -106,14 +122,16 @@ class Room:
             }
 
     def pending_texts(self, item):
-        """The words or sentences of a closed moderated poll, once at least k men wrote one.
+        """The review queue of a moderated poll: the words or sentences of its last picture.
 
-        Not while the poll is open: a sentence that appears the moment a man looks up from his
-        phone would tell the facilitator whose it is. Not below the floor, for the same reason.
+        A picture is drawn when the poll closes, never while it is open: a sentence that appears
+        the moment a man looks up from his phone would tell the facilitator whose it is. Later
+        answers join the queue only with a new picture, k answers at a time (pictures.py).
         """
-        values, _passed = self.store.answers(item["id"])
-        if len(values) < self.meeting["privacy_floor"]:
+        bases = self._bases_of(item)
+        if not bases:
             return []
+        values, _passed = pictures.answers(bases[-1])
         return tallies.pending_texts(item["kind"], values, self.store.moderation(item["id"]))
 
     # --- phones -----------------------------------------------------------------
@@ -180,8 +198,14 @@ class Room:
             current = self.meeting is not None and self.items.get(item_id) is item
             if current:
                 item["answered"] = self.store.answered(item_id, item["answered"])
+                self._changed(item)
             changed = current and item["state"] == "open" and self._live_step(item)
             return item, ({"pass": True} if passed else stored), changed
+
+    def _changed(self, item, answers=1):
+        """Count answers given, changed, passed or withdrawn since the poll's last picture."""
+        if item["id"] in self._since:
+            self._since[item["id"]] += answers
 
     def _sync_count(self, item):
         """Commit queued answers and take the item's committed count (before a tally the room sees)."""
@@ -189,26 +213,61 @@ class Room:
         item["answered"] = self.store.answered(item["id"], item["answered"])
 
     def _live_step(self, item):
-        """In live mode, publish a new picture after every k new answers; True when it did.
+        """In live mode, draw a new picture once the rule allows it; True when it did.
 
-        In a big room the step grows with the room: at least a tenth of the answers the last
-        picture had (LIVE_STEP_SHARE). Each picture re-tallies every ballot, so a fixed step of
+        In a big room the step grows with the room: at least a tenth of the real answers the
+        last picture had (LIVE_STEP_SHARE). Each picture reads every ballot, so a fixed step of
         k would make a burst of N answers cost O(N²/k) reads and N/k broadcasts to every phone;
-        with the growing step it costs O(N) reads and O(log N) pictures. Below 10·k answers the
-        step is k, as before, and it is never less than k.
+        with the growing step it costs O(N) reads and O(log N) pictures. Fewer answers given
+        since the last picture than the step cannot make a picture, so those are not even read.
         """
         if not self.meeting["live_results"] or item["kind"] in MODERATED_KINDS:
             return False
+        bases = self._bases_of(item)
+        shown = len(pictures.real(bases[-1])) if bases else 0
+        step = max(self.meeting["privacy_floor"], shown // LIVE_STEP_SHARE)
+        if self._since.get(item["id"], step) < step:
+            return False
+        result, new = self._draw(item, step=step)
+        if new:
+            self._set_state(item, "open", dict(result, live=True))
+        return new
+
+    def _bases_of(self, item):
+        """The bases of a poll's pictures so far, oldest first."""
+        bases = self._bases.get(item["id"])
+        if bases is None:
+            bases = self._bases[item["id"]] = self.store.pictures(item["id"])
+        return bases
+
+    def _draw(self, item, step=None):
+        """The picture of a poll every surface may show now: (result, True when it is a new picture).
+
+        A new picture is drawn from the ballots as they are when the rule of pictures.py allows
+        it; otherwise the last picture is drawn again, saying how many newer answers wait. Before
+        any picture (below the floor) the result carries counts only.
+        """
+        self.store.flush()
+        current = self.store.basis(item["id"])
+        bases = self._bases_of(item)
         floor = self.meeting["privacy_floor"]
-        published = item.get("published_at", 0)
-        if item["answered"] - published < max(floor, published // LIVE_STEP_SHARE):
-            return False
-        result = self._tally(item)
-        if not result["shown"]:
-            return False
-        item["published_at"] = item["answered"]
-        self._set_state(item, "open", dict(result, live=True))
-        return True
+        new = pictures.may_publish(current, bases, floor, step)
+        if new:
+            self.store.add_picture(item["id"], len(bases), current)
+            bases.append(current)
+            self._since[item["id"]] = 0
+        return self._render(item, current, bases), new
+
+    def _render(self, item, current, bases):
+        """A poll's result as drawn from its last picture's basis; before any picture, its counts only."""
+        floor = self.meeting["privacy_floor"]
+        values, passed = pictures.answers(bases[-1] if bases else current)
+        approved = self.store.moderation(item["id"]) if item["kind"] in MODERATED_KINDS else None
+        result = tallies.tally(item, values, passed, floor, approved, show=bool(bases))
+        waiting = pictures.waiting(current, bases, floor)
+        if waiting:
+            result["waiting"] = waiting
+        return result
 
     def withdraw(self, token):
         """Delete this phone's answers to every poll not yet revealed; returns how many."""
@@ -219,6 +278,7 @@ class Room:
             removed = self.store.delete_ballots((self._ballot(token, i["id"]), i["id"]) for i in open_polls)
             for item in open_polls:
                 item["answered"] = self.store.item(item["id"])["answered"]
+                self._changed(item)
             return removed
 
     # --- the facilitator ----------------------------------------------------------
@@ -241,14 +301,24 @@ class Room:
             self._load()
 
     def end_meeting(self):
-        """End it: every unrevealed poll is reduced to its tally, ballots and key are destroyed."""
+        """End it: every poll is reduced to its last picture, ballots and key are destroyed.
+
+        A poll's last picture is what the summary keeps: a new one when the rule allows it (a
+        poll the room never saw is drawn now), else the one the room saw last, with the answers
+        it does not show counted as "later".
+        """
         with self._lock:
             self._require_meeting()
             results = {}
-            self.store.flush()
             for item in self.items.values():
-                if rules.is_poll(item) and item["state"] != "revealed":
-                    results[item["id"]] = self._tally(item)
+                if rules.is_poll(item):
+                    result, new = self._draw(item)
+                    if item["state"] == "revealed" and not new and item.get("result"):
+                        result = dict(item["result"])  # exactly as the room saw it, sentences in its order
+                    waiting = result.pop("waiting", None)
+                    if waiting:
+                        result["later"] = waiting["newer"]
+                    results[item["id"]] = result
             self.store.end_meeting(self.meeting["id"], results)
             self._load()
 
@@ -264,12 +334,6 @@ class Room:
         if item is None:
             raise Refused("There is no such item in this meeting.")
         return item
-
-    def _tally(self, item):
-        """The item's result as the room may see it, privacy floor applied."""
-        values, passed = self.store.answers(item["id"])
-        approved = self.store.moderation(item["id"]) if item["kind"] in MODERATED_KINDS else None
-        return tallies.tally(item, values, passed, self.meeting["privacy_floor"], approved)
 
     def push_item(self, item_id):
         """Show an item on every phone and the screen; a pending poll opens."""
@@ -289,16 +353,20 @@ class Room:
             self.meeting["current_item"] = None
 
     def transition(self, item_id, action, confirm=False):
-        """Open, close, reveal or reopen a poll."""
+        """Open, close, reveal or reopen a poll; revealing, and closing a words poll, draw its picture."""
         with self._lock:
             item = self._item(item_id)
             to = rules.next_state(item, action)
-            if action == "reopen" and confirm is not True:
-                raise Refused(rules.REOPEN_WARNING, needs_confirm=True)
-            if to == "open":
-                item["published_at"] = 0  # a reopened poll starts its live steps again
+            if to == "open" and confirm is not True:
+                if action == "reopen":
+                    raise Refused(rules.REOPEN_WARNING, needs_confirm=True)
+                if item["kind"] in MODERATED_KINDS and self._bases_of(item):
+                    raise Refused(rules.REOPEN_REVIEWED_WARNING, needs_confirm=True)
             self._sync_count(item)
-            self._set_state(item, to, self._tally(item) if to == "revealed" else None)
+            result = item.get("result")
+            if to == "revealed" or (to == "closed" and item["kind"] in MODERATED_KINDS):
+                result, _new = self._draw(item)
+            self._set_state(item, to, result)
 
     def _set_state(self, item, state, result=None):
         """Write an item's new state through to the store and the cache."""
@@ -321,8 +389,10 @@ class Room:
             if item["kind"] not in MODERATED_KINDS:
                 raise Refused("Only words and text polls are moderated.")
             self.store.moderate(item_id, text, approved, export)
-            if item["state"] == "revealed":
-                self._set_state(item, "revealed", self._tally(item))
+            if item.get("result") is not None:  # the same picture, with the facilitator's choice applied
+                self.store.flush()
+                result = self._render(item, self.store.basis(item_id), self._bases_of(item))
+                self._set_state(item, item["state"], result)
 
     def set_notes(self, notes):
         """Save the facilitator's notes."""

@@ -29,7 +29,7 @@ from pathlib import Path
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 migrations = Migrations("fireside")
 
 
@@ -111,6 +111,23 @@ def m002_live_results(db):
     """A meeting may show results while a poll is open, in steps of at least k answers."""
     db["meetings"].add_column("live_results", int, not_null_default=0)
     db.execute("UPDATE fireside SET value = '2' WHERE key = 'schema_version'")
+
+
+@migrations()
+def m003_pictures(db):
+    """The ballots each picture of a poll was drawn from, so no two pictures differ by one man (pictures.py)."""
+    # Filed under the same HMAC ballot ids as the ballots, WITHOUT ROWID for the same reason, and
+    # deleted with them when the meeting ends.
+    db.execute(
+        "CREATE TABLE pictures ("
+        " item_id INTEGER NOT NULL REFERENCES items(id),"
+        " number INTEGER NOT NULL,"  # 0 for a poll's first picture, then 1, 2, …
+        " ballot TEXT NOT NULL,"
+        " answer TEXT,"  # JSON value as it was then; null for a pass
+        " PRIMARY KEY (item_id, number, ballot)"
+        ") WITHOUT ROWID"
+    )
+    db.execute("UPDATE fireside SET value = '3' WHERE key = 'schema_version'")
 
 
 def _loads(text, default=None):
@@ -295,9 +312,10 @@ class Store:
         with self._tx() as db:
             for item_id, result in results.items():
                 db["items"].update(item_id, {"result": json.dumps(result)})
-            db.execute(
-                "DELETE FROM ballots WHERE item_id IN (SELECT id FROM items WHERE meeting_id = ?)", (meeting_id,)
-            )
+            for table in ("ballots", "pictures"):
+                db.execute(
+                    f"DELETE FROM {table} WHERE item_id IN (SELECT id FROM items WHERE meeting_id = ?)", (meeting_id,)
+                )
             db.execute("DELETE FROM arrivals WHERE meeting_id = ?", (meeting_id,))
             db.execute(
                 "DELETE FROM moderation WHERE approved = 0 AND item_id IN "
@@ -496,6 +514,30 @@ class Store:
         rows = self._rows("SELECT answer, passed FROM ballots WHERE item_id = ?", (item_id,))
         values = [_loads(row["answer"]) for row in rows if not row["passed"]]
         return values, sum(1 for row in rows if row["passed"])
+
+    def basis(self, item_id):
+        """Every ballot of an item as a picture's basis: {ballot: answer as JSON text, or None for a pass}."""
+        rows = self._rows("SELECT ballot, answer, passed FROM ballots WHERE item_id = ?", (item_id,))
+        return {row["ballot"]: None if row["passed"] else row["answer"] for row in rows}
+
+    # pictures -----------------------------------------------------------------
+
+    def pictures(self, item_id):
+        """The bases of every picture of an item so far, oldest first."""
+        rows = self._rows("SELECT number, ballot, answer FROM pictures WHERE item_id = ? ORDER BY number",
+                          (item_id,))
+        bases = {}
+        for row in rows:
+            bases.setdefault(row["number"], {})[row["ballot"]] = row["answer"]
+        return [bases[number] for number in sorted(bases)]
+
+    def add_picture(self, item_id, number, basis):
+        """Keep the ballots a new picture was drawn from (a basis from Store.basis)."""
+        with self._tx() as db:
+            db.conn.executemany(
+                "INSERT INTO pictures (item_id, number, ballot, answer) VALUES (?, ?, ?, ?)",
+                ((item_id, number, ballot, answer) for ballot, answer in basis.items()),
+            )
 
     # moderation ---------------------------------------------------------------
 

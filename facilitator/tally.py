@@ -39,8 +39,11 @@ def normalise_text(s: str) -> str:
     return " ".join(unicodedata.normalize("NFC", s).split())
 
 
-def tally(item: dict, values: list, passed: int, floor: int, approved: dict | None = None) -> dict:
-    """Aggregate a poll's real answers into what the room may see, or only counts while below the privacy floor."""
+def tally(item: dict, values: list, passed: int, floor: int, approved: dict | None = None, show: bool = True) -> dict:
+    """Aggregate a poll's real answers into what the room may see, or only counts while below the privacy floor.
+
+    show=False gives the counts only, whatever the floor: for answers no picture may be drawn from.
+    """
     kind = item["kind"]
     if kind not in _TALLIERS:
         raise ValueError(f"{kind!r} polls have no tally.")
@@ -54,7 +57,7 @@ def tally(item: dict, values: list, passed: int, floor: int, approved: dict | No
         "floor": floor,
     }
     # Passes do not count towards the floor: two answers among seven phones still identify.
-    if len(values) < floor:
+    if not show or len(values) < floor:
         return result
     result["shown"] = True
     result.update(_TALLIERS[kind](item, values, approved or {}))

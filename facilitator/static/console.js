@@ -623,6 +623,11 @@
           h('h3', { className: 'mod-prompt', text: item ? item.prompt : 'Item ' + id }),
           waiting > 1 ? h('button', { type: 'button', className: 'btn btn-outline btn-small', 'data-action': 'approve-all',
             'data-item-id': id, text: 'Approve all ' + waiting }) : null));
+      var later = item && item.result && window.FiresideResults && window.FiresideResults.waitingText(item.result.waiting);
+      if (later) {
+        group.appendChild(h('p', { className: 'hint mod-waiting', text: 'This list is from when the poll closed. ' +
+          later.charAt(0).toUpperCase() + later.slice(1) + ', so that no one\u2019s words stand out.' }));
+      }
       var ul = h('ul', { className: 'mod-list' });
       pending[id].forEach(function (entry, i) {
         var checkId = 'export-' + id + '-' + i;
@@ -805,20 +810,21 @@
     var id = button.dataset.itemId !== undefined ? Number(button.dataset.itemId) : null;
     switch (action) {
       case 'push': act(button, E.PUSH_ITEM, { item_id: id }); break;
-      case 'open': act(button, E.OPEN_POLL, { item_id: id }); break;
+      case 'open': reopen(button, id, E.OPEN_POLL, 'Open this poll again?', 'Open it again'); break;
       case 'close': act(button, E.CLOSE_POLL, { item_id: id }); break;
       case 'reveal': act(button, E.REVEAL_POLL, { item_id: id }); break;
       case 'clear': act(button, E.CLEAR_ITEM, {}); break;
-      case 'reopen': reopen(button, id); break;
+      case 'reopen': reopen(button, id, E.REOPEN_POLL, 'Reopen this poll?', 'Reopen the poll'); break;
       default: break;
     }
   }
   $('agenda').addEventListener('click', onItemAction);
   $('now-body').addEventListener('click', onItemAction);
 
-  // Ask once without confirm; the server explains the risk; only then reopen for real.
-  function reopen(button, id) {
-    act(button, E.REOPEN_POLL, { item_id: id }, { quiet: true }).then(function (answer) {
+  // Ask once without confirm; when the room (or the review list) has seen answers, the server
+  // explains the risk, and only then is the poll opened again for real.
+  function reopen(button, id, event, title, okLabel) {
+    act(button, event, { item_id: id }, { quiet: true }).then(function (answer) {
       if (answer.ok || answer.error === 'busy' || answer.error === 'timeout' || answer.error === 'not connected') return;
       var explanation = answer.error || 'The room has already seen this result.';
       // The server asks a question when only a confirmation is missing; anything else is a plain refusal.
@@ -826,8 +832,8 @@
         showMessage(explanation);
         return;
       }
-      confirmDialog('Reopen this poll?', explanation, 'Reopen the poll').then(function (yes) {
-        if (yes) act(null, E.REOPEN_POLL, { item_id: id, confirm: true });
+      confirmDialog(title, explanation, okLabel).then(function (yes) {
+        if (yes) act(null, event, { item_id: id, confirm: true });
       });
     });
   }
@@ -836,7 +842,7 @@
 
   $('end-meeting').addEventListener('click', function () {
     confirmDialog('End the meeting?', [
-      'Every answer is reduced to the totals the room saw, and the raw answers are deleted for good.',
+      'Every poll is reduced to its totals (only where enough men answered), and the raw answers are deleted for good.',
       'The join code stops working and the phones are told the meeting is over. This cannot be undone.'
     ], 'End the meeting', 'danger').then(function (yes) {
       if (!yes) return;

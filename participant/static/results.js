@@ -62,7 +62,16 @@
     var passed = res.passed || 0;
     var text = (res.live ? 'So far: ' : '') + answered + ' answered';
     if (passed) text += ' · ' + passed + ' passed';
+    var waiting = waitingText(res.waiting);
+    if (waiting) text += ' · ' + waiting;
     return el('p', 'fs-caption', text, { opacity: '0.75', fontSize: '0.85em', margin: '0.9em 0 0' });
+  }
+
+  // A kept picture: newer answers show only together with enough others that none stands out.
+  function waitingText(waiting) {
+    if (!waiting || !waiting.newer) return '';
+    return waiting.newer + (waiting.newer === 1 ? ' newer answer waits' : ' newer answers wait') +
+      ' for ' + waiting.more + ' more';
   }
 
   function empty(root, text) {
@@ -390,5 +399,5 @@
     return root;
   }
 
-  root.FiresideResults = { render: render };
+  root.FiresideResults = { render: render, waitingText: waitingText };
 })(typeof window !== 'undefined' ? window : this);

@@ -1,0 +1,363 @@
+"""No two pictures of a poll differ by fewer than k real answers: the rule, and the attacks it stops.
+
+The attacks are played as a curious facilitator or a curious man in the room would play them,
+through real Socket.IO clients against a real server, and read on every surface that shows a
+picture: phones, the console's agenda and review list, and the summary.
+"""
+
+import json
+import urllib.request
+
+import pytest
+from conftest import SocketConsole, SocketPhone
+
+from facilitator import events, pictures
+
+K = 3
+
+
+# --- the rule, pure --------------------------------------------------------------------------------
+
+def test_distance_counts_new_changed_and_withdrawn_answers_but_not_passes():
+    before = {"a": "1", "b": "2", "c": None, "d": "0"}
+    after = {"a": "1", "b": "0", "c": None, "e": "2", "f": None, "d": None}
+    # b changed, e is new, d turned into a pass (its answer withdrawn); c and f only passed.
+    assert pictures.distance(before, after) == 3
+    assert pictures.distance(after, before) == 3
+    assert pictures.distance(before, {"a": "1", "b": "2", "d": "0"}) == 0
+
+
+def test_a_first_picture_needs_k_real_answers():
+    assert not pictures.may_publish({"a": "1", "b": "1", "c": None, "d": None}, [], K)
+    assert pictures.may_publish({"a": "1", "b": "1", "c": "2"}, [], K)
+
+
+def test_a_new_picture_needs_k_changes_since_every_earlier_picture():
+    first = {"a": "0", "b": "0", "c": "0"}
+    second = {"a": "1", "b": "1", "c": "1"}
+    assert pictures.may_publish(second, [first], K)
+    assert not pictures.may_publish({**first, "d": "1", "e": "1"}, [first], K)
+    # Three changes from the last picture, but only two from the first: the first and this one
+    # would differ by two men.
+    back = {"a": "0", "b": "0", "c": "1", "d": "1"}
+    assert pictures.distance(back, second) == 3 and pictures.distance(back, first) == 2
+    assert not pictures.may_publish(back, [first, second], K)
+    # Back exactly where the first picture was: identical pictures tell nothing new.
+    assert pictures.may_publish(dict(first), [first, second], K)
+
+
+def test_a_live_step_may_ask_more_than_k_of_the_last_picture_but_never_less():
+    last = {str(n): "0" for n in range(40)}
+    four_new = {**last, **{f"new{n}": "1" for n in range(4)}}
+    assert pictures.may_publish(four_new, [last], K)
+    assert not pictures.may_publish(four_new, [last], K, step=5)
+    assert not pictures.may_publish({**last, "new": "1"}, [last], K, step=1)
+
+
+def test_a_kept_picture_says_how_many_newer_answers_wait_for_how_many_more():
+    first = {"a": "0", "b": "0", "c": "0", "d": "1"}
+    assert pictures.waiting(first, [first], K) is None
+    assert pictures.waiting({**first, "e": "2"}, [first], K) == {"newer": 1, "more": 2}
+    assert pictures.waiting({**first, "e": "2", "f": "2"}, [first], K) == {"newer": 2, "more": 1}
+    assert pictures.waiting({"a": "0"}, [], K) is None
+
+
+# --- the attacks, on a real server ------------------------------------------------------------------
+
+def _results(phone, item_id):
+    """Every result a phone was shown for a poll, in the order it came."""
+    found = []
+    for name, payload in phone.events:
+        item = (payload or {}).get("item") if name in (events.ROOM, events.WELCOME) else None
+        if item and item["id"] == item_id and item.get("result"):
+            found.append(item["result"])
+    return found
+
+
+def _agenda_result(state, item_id):
+    """A poll's picture on one state of the console's agenda."""
+    return next(item["result"] for item in state["agenda"] if item["id"] == item_id) or {}
+
+
+def _answer(phone, item_id, value):
+    assert phone.call(events.ANSWER, {"item_id": item_id, "value": value})["ok"]
+
+
+def _pass(phone, item_id):
+    assert phone.call(events.ANSWER, {"item_id": item_id, "pass": True})["ok"]
+
+
+def test_live_mode_does_not_step_on_passes(server):
+    """Three answers make a picture; a man answers and two pass: the room must not see his answer alone."""
+    console = SocketConsole(server.url)
+    code = console.start(live_results=True)["meeting"]["code"]
+    phones = [SocketPhone(server.url, code) for _ in range(6)]
+    arrive = console.push("arrive")
+    for phone, value in zip(phones[:3], (0, 1, 1)):
+        _answer(phone, arrive, value)
+    observer = phones[0]
+    observer.wait_for(events.ROOM, check=lambda p: p["item"] and (p["item"].get("result") or {}).get("shown"))
+
+    _answer(phones[3], arrive, 2)  # the man the others are watching
+    _pass(phones[4], arrive)
+    _pass(phones[5], arrive)
+    observer.wait_for(events.COUNT, check=lambda p: p["answered"] == 6)
+    assert [r["counts"] for r in _results(observer, arrive)] == [[1, 2, 0]]
+
+    # Real answers from two more men (the passes turned into answers) make three: a new picture.
+    _answer(phones[4], arrive, 2)
+    _answer(phones[5], arrive, 0)
+    observer.wait_for(events.ROOM, check=lambda p: p["item"] and (p["item"].get("result") or {}).get("counts") == [2, 2, 2])
+    assert [r["counts"] for r in _results(observer, arrive)] == [[1, 2, 0], [2, 2, 2]]
+
+
+def test_a_latecomer_after_a_reopen_is_not_shown_alone(server):
+    """Reveal with four, reopen, one latecomer answers, reveal again: the picture must not move by him."""
+    console = SocketConsole(server.url)
+    code = console.start()["meeting"]["code"]
+    phones = [SocketPhone(server.url, code) for _ in range(5)]
+    arrive = console.push("arrive")
+    for phone, value in zip(phones[:4], (0, 0, 1, 2)):
+        _answer(phone, arrive, value)
+    console.do(events.REVEAL_POLL, item_id=arrive)
+    console.do(events.REOPEN_POLL, item_id=arrive, confirm=True)
+    _answer(phones[4], arrive, 2)  # the latecomer
+    console.do(events.REVEAL_POLL, item_id=arrive)
+
+    observer = phones[0]
+    observer.wait_for(events.ROOM, check=lambda p: p["item"]["state"] == "revealed" and "waiting" in p["item"]["result"])
+    shown = _results(observer, arrive)
+    assert {tuple(r["counts"]) for r in shown} == {(2, 1, 1)}
+    assert shown[-1]["waiting"] == {"newer": 1, "more": 2}
+    state = console.wait_for(lambda state: "waiting" in _agenda_result(state, arrive))
+    assert _agenda_result(state, arrive)["counts"] == [2, 1, 1]
+
+    # Two men change their minds after a second reopen: with the latecomer, three answers are new.
+    console.do(events.REOPEN_POLL, item_id=arrive, confirm=True)
+    _answer(phones[0], arrive, 1)
+    _answer(phones[1], arrive, 1)
+    console.do(events.REVEAL_POLL, item_id=arrive)
+    observer.wait_for(events.ROOM, check=lambda p: p["item"]["state"] == "revealed"
+                      and p["item"]["result"]["counts"] == [0, 3, 2])
+    assert "waiting" not in _results(observer, arrive)[-1]
+
+
+@pytest.mark.parametrize("kind_key, writings", [
+    ("sentence", ["First time here.", "Long week at work.", "Glad I came.", "My brother died in May."]),
+    ("feeling", ["tired", "hopeful", "tired", "ashamed"]),
+])
+def test_a_latecomers_words_never_reach_the_review_list_alone(server, kind_key, writings):
+    """Three write, close, read; reopen; a latecomer writes; close: his words must not be the one new entry."""
+    console = SocketConsole(server.url)
+    code = console.start()["meeting"]["code"]
+    phones = [SocketPhone(server.url, code) for _ in range(4)]
+    item = console.push(kind_key)
+    for phone, text in zip(phones[:3], writings):
+        _answer(phone, item, text)
+    console.do(events.CLOSE_POLL, item_id=item)
+    before = sorted(entry["text"] for entry in console.wait_for(lambda s: s["pending"].get(str(item)))["pending"][str(item)])
+
+    refused = console.client.call(events.OPEN_POLL, {"item_id": item}, namespace=events.FACILITATOR_NS, timeout=5)
+    assert refused["ok"] is False and refused["needs_confirm"] is True and refused["error"].endswith("?")
+    console.do(events.OPEN_POLL, item_id=item, confirm=True)
+    _answer(phones[3], item, writings[3])
+    console.do(events.CLOSE_POLL, item_id=item)
+
+    state = console.wait_for(lambda s: "waiting" in _agenda_result(s, item))
+    assert sorted(entry["text"] for entry in state["pending"][str(item)]) == before
+    assert writings[3].lower() not in json.dumps(console.states).lower()
+    assert _agenda_result(state, item)["waiting"] == {"newer": 1, "more": 2}
+
+
+@pytest.mark.parametrize("reveal_again", [True, False])
+def test_the_summary_keeps_the_last_picture_the_room_saw(server, reveal_again):
+    """Revealed, reopened, answered once more, ended: the summary must not differ from the room by one man."""
+    console = SocketConsole(server.url)
+    code = console.start()["meeting"]["code"]
+    meeting_id = console.states[-1]["meeting"]["id"]
+    phones = [SocketPhone(server.url, code) for _ in range(5)]
+    energy = console.push("energy")
+    for phone, value in zip(phones[:4], (3, 5, 5, 8)):
+        _answer(phone, energy, value)
+    console.do(events.REVEAL_POLL, item_id=energy)
+    console.do(events.REOPEN_POLL, item_id=energy, confirm=True)
+    _answer(phones[4], energy, 10)
+    if reveal_again:
+        console.do(events.REVEAL_POLL, item_id=energy)
+    console.do(events.END_MEETING)
+
+    with urllib.request.urlopen(f"{server.url}/facilitator/export/{meeting_id}.json", timeout=5) as response:
+        summary = json.load(response)
+    result = next(item["result"] for item in summary["items"] if item["key"] == "energy")
+    assert result["counts"] == [0, 0, 0, 1, 0, 2, 0, 0, 1, 0, 0] and result["median"] == 5
+    assert result["later"] == 1 and "waiting" not in result
+    with urllib.request.urlopen(f"{server.url}/facilitator/export/{meeting_id}.md", timeout=5) as response:
+        assert "1 later answer not shown" in response.read().decode()
+    with urllib.request.urlopen(f"{server.url}/facilitator/export/{meeting_id}.csv", timeout=5) as response:
+        assert "1 later answer not shown" in response.read().decode("utf-8-sig")
+
+
+# --- the rule over any evening (hypothesis) ---------------------------------------------------------
+
+from collections import Counter  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import event as event_seen  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from facilitator import export, socketio  # noqa: E402
+
+PHONES = 6
+POLLS = ("arrive", "feeling")  # a choice poll (3 options) and a words poll, from the test deck
+VALUES = {"arrive": (0, 1, 2), "feeling": ("tired", "hopeful", "calm")}
+PASS = object()
+
+# An evening in rounds: a few phones act (mostly answering), then the facilitator may act.
+_phone_action = st.builds(
+    lambda verb, phone, answer: ("answer", phone, answer) if verb == "answer" else
+    ("pass", phone, answer[0]) if verb == "pass" else ("withdraw", phone),
+    st.sampled_from(["answer"] * 6 + ["pass"] * 2 + ["withdraw"]),
+    st.integers(0, PHONES - 1),
+    st.sampled_from([(poll, value) for poll in POLLS for value in VALUES[poll]]),
+)
+_facilitator_action = st.one_of(
+    st.tuples(st.sampled_from(["reveal", "reveal", "reopen", "close", "open", "push"]), st.sampled_from(POLLS)),
+    st.tuples(st.just("approve"), st.sampled_from(VALUES["feeling"])),
+)
+_evening = st.lists(st.tuples(st.lists(_phone_action, max_size=6), st.one_of(st.none(), _facilitator_action)),
+                    min_size=1, max_size=12).map(
+    lambda rounds: [action for phone_actions, step in rounds for action in [*phone_actions, step] if action])
+
+
+def _real(snapshot):
+    """A model snapshot's real answers: {phone: value}, passes left out."""
+    return {phone: value for phone, value in snapshot.items() if value is not PASS}
+
+
+def _apart(one, other):
+    """How many men's real answers differ between two snapshots of one poll."""
+    a, b = _real(one), _real(other)
+    return sum(1 for phone in a.keys() | b.keys() if a.get(phone) != b.get(phone))
+
+
+class Watcher:
+    """Every picture of each poll that any surface received, with the answers in the room when it first came."""
+
+    def __init__(self, ids):
+        self.ids = ids  # poll key -> item id in this meeting
+        self.first = {key: {} for key in POLLS}  # poll -> {picture: snapshot when first seen}
+        self.room_words = []  # (words the room saw, the review list's picture at that moment)
+
+    def saw(self, key, picture, model):
+        """A surface received this picture of a poll; remember the room as it was when it first did."""
+        self.first[key].setdefault(picture, {phone: value for phone, value in model[key].items()})
+
+    def take(self, payloads, model):
+        """Read the pictures in a batch of payloads from phones, the projector and the console."""
+        payloads = [payload for _name, payload in payloads if isinstance(payload, dict)]
+        for payload in payloads:  # the review list first: the room's words are drawn from it
+            pending = (payload.get("pending") or {}).get(str(self.ids["feeling"]))
+            if pending:
+                self.queue = frozenset((entry["text"], entry["count"]) for entry in pending)
+                self.saw("feeling", self.queue, model)
+        for payload in payloads:
+            items = list(payload.get("agenda") or [])
+            if payload.get("item"):
+                items.append(payload["item"])
+            for item in items:
+                key = next((k for k, i in self.ids.items() if i == item["id"]), None)
+                result = item.get("result") or {}
+                if key == "arrive" and result.get("shown"):
+                    self.saw(key, tuple(result["counts"]), model)
+                if key == "feeling" and result.get("shown"):
+                    self.room_words.append(({(w["word"], w["count"]) for w in result["words"]}, self.queue))
+
+    queue = frozenset()
+
+    def check(self, floor):
+        """Any two pictures of a poll are equal or k real answers apart; each is true to a room of k or more."""
+        for key, seen in self.first.items():
+            for picture, snapshot in seen.items():
+                real = _real(snapshot)
+                assert len(real) >= floor, (key, picture, snapshot)
+                if key == "arrive":
+                    assert picture == tuple(Counter(real.values())[n] for n in range(3)), (picture, snapshot)
+                else:
+                    assert picture == frozenset(Counter(real.values()).items()), (picture, snapshot)
+            pictures_ = list(seen.items())
+            for n, (one, first) in enumerate(pictures_):
+                for other, second in pictures_[n + 1:]:
+                    assert _apart(first, second) >= floor, (key, one, other, first, second)
+        for words, queue in self.room_words:
+            assert words <= queue, (words, queue)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(live=st.booleans(), actions=_evening)
+def test_no_two_pictures_of_a_poll_on_any_surface_differ_by_fewer_than_k_answers(evening, live, actions):
+    """Random evenings of answers, changes, passes, withdrawals, reveals, reopens, closes and an end."""
+    evening.start(live_results=live)
+    app = evening.app
+    screen = socketio.test_client(app, namespace=events.FACILITATOR_NS, auth={"view": "screen"},
+                                  flask_test_client=app.test_client())
+    phones = [evening.phone() for _ in range(PHONES)]
+    ids = {key: evening.item_id(key) for key in POLLS}
+    model = {key: {} for key in POLLS}
+    watcher = Watcher(ids)
+
+    def drain():
+        got = [(m["name"], m["args"][0] if m["args"] else None)
+               for client, ns in [(evening.console, events.FACILITATOR_NS), (screen, events.FACILITATOR_NS)]
+               for m in client.get_received(ns)]
+        for phone in phones:
+            got += [(m["name"], m["args"][0] if m["args"] else None) for m in phone.client.get_received(events.PARTICIPANT_NS)]
+        watcher.take(got, model)
+
+    for key in POLLS:  # both polls open from the start, the words poll on the phones
+        evening.push(key)
+    drain()
+    for action in actions:
+        verb = action[0]
+        if verb == "answer":
+            _verb, phone, (key, value) = action
+            if phones[phone].answer(ids[key], value)["ok"]:
+                model[key][phone] = " ".join(value.split()) if isinstance(value, str) else value
+        elif verb == "pass":
+            _verb, phone, key = action
+            if phones[phone].pass_(ids[key])["ok"]:
+                model[key][phone] = PASS
+        elif verb == "withdraw":
+            assert phones[action[1]].emit(events.WITHDRAW)["ok"]
+            for key in POLLS:
+                if evening.room.items[ids[key]]["state"] != "revealed":
+                    model[key].pop(action[1], None)
+        elif verb == "approve":
+            evening.try_(events.MODERATE, item_id=ids["feeling"], text=action[1], approved=True, export=True)
+        else:
+            event = {"push": events.PUSH_ITEM, "reveal": events.REVEAL_POLL, "reopen": events.REOPEN_POLL,
+                     "close": events.CLOSE_POLL, "open": events.OPEN_POLL}[verb]
+            payload = {"item_id": ids[action[1]]}
+            if verb in ("reopen", "open"):
+                payload["confirm"] = True
+            evening.try_(event, **payload)
+        drain()
+    meeting_id = evening.room.meeting["id"]
+    evening.do(events.END_MEETING)
+    drain()
+    for item in export.summary(evening.store, meeting_id)["items"]:
+        result = item["result"] or {}
+        if item["key"] == "arrive" and result.get("shown"):
+            watcher.saw("arrive", tuple(result["counts"]), model)
+        if item["key"] == "feeling" and result.get("shown"):
+            if not result.get("later"):  # the end drew the room as it is: that is a picture too
+                real = _real(model["feeling"])
+                watcher.saw("feeling", frozenset(Counter(real.values()).items()), model)
+                watcher.queue = frozenset(Counter(real.values()).items())
+            watcher.room_words.append(({(w["word"], w["count"]) for w in result["words"]}, watcher.queue))
+    for phone in phones:
+        phone.disconnect()
+    screen.disconnect(namespace=events.FACILITATOR_NS)
+    for key in POLLS:
+        event_seen(f"{key}: {min(len(watcher.first[key]), 3)}{'+' if len(watcher.first[key]) >= 3 else ''} pictures")
+    watcher.check(K)
