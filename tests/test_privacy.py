@@ -7,7 +7,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from conftest import SocketConsole, SocketPhone
+from conftest import SocketConsole, SocketPhone, received_by
 
 from facilitator import events, socketio
 
@@ -42,7 +42,7 @@ def _screen(app):
 
 def _payloads(test_client, namespace):
     """Every event payload a test client received since last asked, with its name."""
-    return [(m["name"], m["args"][0]) for m in test_client.get_received(namespace)]
+    return [(m["name"], m["args"][0]) for m in received_by(test_client, namespace)]
 
 
 # 1. No identity -----------------------------------------------------------------------------
