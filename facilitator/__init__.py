@@ -14,11 +14,12 @@ socketio = SocketIO()
 # installed (it is a dependency): facilitator/serving.py, and the figures in docs/performance.md.
 ASYNC_MODE = "threading"
 MAX_MESSAGE_BYTES = 32 * 1024  # no honest event is near this; anything bigger is refused unread
+SOCKETIO_PATH = "socket.io"  # where engine.io answers; nostore.py marks everything under it no-store
 
 
 def create_app(config=None):
     """Build the Fireside app on a data folder: secrets, database, the running meeting, pages, sockets."""
-    from facilitator import compress, instance, live
+    from facilitator import compress, instance, live, nostore
     from facilitator.decks import DeckShelf
     from facilitator.room import Room
     from facilitator.store import Store
@@ -90,9 +91,10 @@ def create_app(config=None):
     # async_handlers=False: each connection's events are handled in turn, in the order sent, by the
     # greenlet (or thread) that reads that connection, instead of one new greenlet per event:
     # cheaper in a burst of answers, and a phone's "answer, then withdraw" can never be swapped.
-    socketio.init_app(app, async_mode=app.config.get("ASYNC_MODE", ASYNC_MODE),
+    socketio.init_app(app, async_mode=app.config.get("ASYNC_MODE", ASYNC_MODE), path=SOCKETIO_PATH,
                       max_http_buffer_size=MAX_MESSAGE_BYTES, cors_allowed_origins=live.same_origin,
                       logger=False, engineio_logger=False, async_handlers=False, json=PacketJSON)
+    nostore.init_app(app, SOCKETIO_PATH)  # after init_app: it wraps engine.io's middleware too
     _cap_websocket_messages(socketio.server.eio)
     from participant import live as phone_events
 

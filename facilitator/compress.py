@@ -6,7 +6,7 @@
   names the exact version it needs. Such an address is cached for a year ("immutable": a phone
   that comes back does not even ask again); a static address without the right version is cached
   with "no-cache" (the phone asks, and gets 304 Not Modified when nothing changed).
-- Pages (HTML) are gzipped too; whether they may be cached is left to their views.
+- Pages (HTML) are gzipped too; they are never cached (nostore.py), unless their view says otherwise.
 
 Nothing here touches the security headers set elsewhere; it only adds Content-Encoding, Vary,
 Cache-Control and ETag.

@@ -370,6 +370,29 @@ def _withheld_text(kind: str, count: int) -> str:
 
 CSV_COLUMNS = ("meeting", "day", "deck", "number", "key", "kind", "prompt", "status", "answered", "passed",
                "floor", "part", "label", "value", "count", "x", "y")
+# A cell starting with one of these runs as a formula in a spreadsheet (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")  # a median such as -1.5: read as a number, never a formula
+
+
+def csv_cell(value):
+    """A cell a spreadsheet reads as text, never as a formula: a quote goes before a dangerous first character.
+
+    Titles, prompts, options, words, sentences and notes come from the facilitator, a deck file or
+    a man's phone; "=HYPERLINK(…)" in any of them would otherwise run when the summary is opened.
+    Numbers (counts, points, medians) are left as they are.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+class _SafeRows(csv.DictWriter):
+    """csv.DictWriter whose every cell goes through csv_cell."""
+
+    def writerow(self, rowdict):
+        """Write one row, each cell made safe for a spreadsheet."""
+        return super().writerow({name: csv_cell(value) for name, value in rowdict.items()})
 
 
 def to_csv(summary_: dict) -> str:
@@ -377,7 +400,7 @@ def to_csv(summary_: dict) -> str:
     buffer = io.StringIO()
     # A byte-order mark, so that Excel reads UTF-8 (dashes, accents) rather than guessing a code page.
     buffer.write("\ufeff")
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS)
+    writer = _SafeRows(buffer, fieldnames=CSV_COLUMNS)
     writer.writeheader()
     meeting = summary_["meeting"]
     base = {"meeting": meeting["id"], "day": meeting["held_on"], "deck": meeting["deck"], "floor": meeting["floor"]}

@@ -23,6 +23,7 @@ from facilitator.meeting import Refused
 CONSOLE_ROOM = "console"
 PHONE_COUNT_MESSAGES = 1000  # count messages a second to all phones together, at most (see CountPace)
 SCREEN_ROOM = "screen"
+DROP_GRACE = 0.05  # seconds a dropped phone's refusal has to leave before its connection closes
 LOOPBACK_PREFIXES = ("127.", "::1", "::ffff:127.")
 
 
@@ -175,7 +176,8 @@ class Fireside:
         self.app = app
         self.store = store
         self.room = room
-        self.phones = {}  # sid -> token, in memory only, for as long as the phone is connected
+        # sid -> (token, id of the meeting it joined), in memory only, for as long as the phone is connected
+        self.phones = {}
         self.limits = limits.Limits(app.config)  # flood limits, in memory only
         self._phones_lock = threading.Lock()
         self._dirty = threading.Event()
@@ -196,10 +198,10 @@ class Fireside:
 
     # --- phones ---------------------------------------------------------------------
 
-    def phone_connected(self, sid, token):
-        """Remember which token a connection speaks for."""
+    def phone_connected(self, sid, token, meeting_id):
+        """Remember which token a connection speaks for, and the meeting it joined."""
         with self._phones_lock:
-            self.phones[sid] = token
+            self.phones[sid] = (token, meeting_id)
         self.count_changed()
 
     def phone_gone(self, sid):
@@ -208,10 +210,53 @@ class Fireside:
             self.phones.pop(sid, None)
         self.count_changed()
 
-    def token_of(self, sid):
-        """The token of a connected phone."""
+    def phone_of(self, sid):
+        """(token, meeting id) of a connected phone, or None."""
         with self._phones_lock:
             return self.phones.get(sid)
+
+    def token_of(self, sid):
+        """The token of a connected phone."""
+        phone = self.phone_of(sid)
+        return phone[0] if phone else None
+
+    def running_meeting_id(self):
+        """The id of the meeting running now, or None."""
+        meeting = self.room.meeting
+        return meeting["id"] if meeting else None
+
+    def drop_phones(self, keep=None):
+        """Disconnect every phone that did not join meeting keep (every phone, when keep is None).
+
+        A connection must not outlive its meeting: one that stayed open would hear the next
+        meeting's items and results, and could answer in it, without ever being given its code.
+        """
+        with self._phones_lock:
+            gone = [sid for sid, (_token, meeting_id) in self.phones.items() if keep is None or meeting_id != keep]
+            for sid in gone:
+                del self.phones[sid]
+        for sid in gone:
+            socketio.server.disconnect(sid, namespace=events.PARTICIPANT_NS)
+        if gone:
+            self.count_changed()
+
+    def drop_phone_soon(self, sid):
+        """Forget a phone at once and close its connection once the refusal it is being sent has gone out.
+
+        The refusal is the answer to the event being handled, sent only after the handler returns;
+        a connection closed before that would never read it. Under gevent the background task runs
+        only once this greenlet has queued the answer; with threads, DROP_GRACE gives it the time.
+        """
+        with self._phones_lock:
+            self.phones.pop(sid, None)
+        self.count_changed()
+        server = socketio.server  # this app's, even if another app is made meanwhile (tests)
+
+        def close():
+            socketio.sleep(DROP_GRACE)
+            server.disconnect(sid, namespace=events.PARTICIPANT_NS)
+
+        socketio.start_background_task(close)
 
     @property
     def phones_here(self):
@@ -235,8 +280,14 @@ class Fireside:
                       namespace=events.FACILITATOR_NS, to=CONSOLE_ROOM)
 
     def broadcast_ended(self):
-        """The meeting ended: phones forget their tokens; screen and console go back to the start."""
+        """The meeting ended: phones forget their tokens and are disconnected; screen and console go back to the start."""
         socketio.emit(events.ENDED, {}, namespace=events.PARTICIPANT_NS)
+        self.drop_phones()  # each connection has `ended` queued before its disconnect, so it reads it first
+        self.broadcast_room()
+
+    def broadcast_started(self):
+        """A meeting began: a phone still connected from an earlier one is dropped before anything is shown."""
+        self.drop_phones(keep=self.running_meeting_id())
         self.broadcast_room()
 
     def count_changed(self):
@@ -368,6 +419,8 @@ def facilitator_action(event, fields, broadcast="room"):
                 app.broadcast_room()
             elif broadcast == "ended":
                 app.broadcast_ended()
+            elif broadcast == "started":
+                app.broadcast_started()
             else:
                 app.broadcast_console()
             return {"ok": True, **answer}
@@ -378,7 +431,7 @@ def facilitator_action(event, fields, broadcast="room"):
     return register
 
 
-@facilitator_action(events.START_MEETING, ("deck", "title", "floor", "live_results"))
+@facilitator_action(events.START_MEETING, ("deck", "title", "floor", "live_results"), broadcast="started")
 def start_meeting(room, payload):
     """Console starts a meeting from a deck or empty; everyone sees the waiting screen and the code."""
     title = payload.get("title")
@@ -392,7 +445,7 @@ def start_meeting(room, payload):
 
 @facilitator_action(events.END_MEETING, (), broadcast="ended")
 def end_meeting(room, payload):
-    """Console ends the meeting; phones are told it ended."""
+    """Console ends the meeting; phones are told it ended, then disconnected."""
     room.end_meeting()
 
 

@@ -17,12 +17,19 @@ from facilitator import events, limits, socketio
 from facilitator.live import fireside, unlimited
 from facilitator.meeting import Refused
 
+# The answer to any event from a connection whose meeting is not the one running now (it ended,
+# and the phone did not take `ended` as the end): the connection is then dropped.
+FROM_ANOTHER_MEETING = ("The meeting you joined has ended. To join the one running now, "
+                        "scan the QR code on the screen again.")
+JOINED_AS_IT_CHANGED = "The meeting changed just as you joined. Please open the page from the QR code again."
+
 
 @socketio.on("connect", namespace=events.PARTICIPANT_NS)
 def phone_connect(auth=None):
     """A phone joins with the meeting code (and its token when it comes back); gets `welcome`."""
     auth = auth if isinstance(auth, dict) else {}
     app = fireside()
+    meeting_id = app.running_meeting_id()  # the meeting this phone joins: its connection is bound to it
     address = request.remote_addr  # kept in memory for a minute by the limits, never stored or logged
     exempt = unlimited(address)
     refusal = app.limits.join_refusal(address, exempt)
@@ -37,7 +44,10 @@ def phone_connect(auth=None):
         raise ConnectionRefusedError(str(refusal)) from None
     app.limits.joined(address, exempt)
     emit(events.WELCOME, welcome)  # first, so the phone has its state before any count
-    app.phone_connected(request.sid, welcome["token"])
+    app.phone_connected(request.sid, welcome["token"], meeting_id)
+    if app.running_meeting_id() != meeting_id:  # it ended while this phone joined: End may have missed it
+        app.phone_gone(request.sid)
+        raise ConnectionRefusedError(JOINED_AS_IT_CHANGED)
 
 
 @socketio.on("disconnect", namespace=events.PARTICIPANT_NS)
@@ -53,6 +63,13 @@ def register(server, app):
     fs = app.extensions["fireside"]
     namespace = events.PARTICIPANT_NS
 
+    def from_another_meeting(sid, phone):
+        """True (and the connection on its way out) when a phone joined a meeting that is not the running one."""
+        if phone is None or phone[1] == fs.running_meeting_id():
+            return False
+        fs.drop_phone_soon(sid)
+        return True
+
     def phone_action(event, handler):
         """A phone event for the connected token: rate-limited, one payload, Refused as an error answer."""
 
@@ -60,9 +77,12 @@ def register(server, app):
             try:
                 if not fs.limits.allow_event(sid):
                     return {"ok": False, "error": limits.SLOW_DOWN}
-                token = fs.token_of(sid)
-                if token is None:
+                phone = fs.phone_of(sid)
+                if phone is None:
                     return {"ok": False, "error": "Please reload the page to join again."}
+                if from_another_meeting(sid, phone):
+                    return {"ok": False, "error": FROM_ANOTHER_MEETING}
+                token = phone[0]
                 if len(args) > 1:
                     return {"ok": False, "error": "Send one message at a time."}
                 try:
@@ -103,6 +123,8 @@ def register(server, app):
         try:
             if not fs.limits.allow_event(sid):
                 return {"ok": False, "error": limits.SLOW_DOWN}
+            if from_another_meeting(sid, fs.phone_of(sid)):
+                return {"ok": False, "error": FROM_ANOTHER_MEETING}
             return {"ok": False, "error": "Phones can only answer, pass, withdraw or sync."}
         except Exception as error:  # noqa: BLE001
             return _unexpected(server, app, sid, event, args, error)

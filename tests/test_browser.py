@@ -145,6 +145,35 @@ def test_a_phone_comes_back_to_its_answer_after_a_reload_and_leave_forgets_it(br
     assert phone.evaluate(f"localStorage.getItem('fireside:{code}')") is None
 
 
+def test_leave_leaves_nothing_in_the_phones_storage(browser, server):
+    from playwright.sync_api import expect
+
+    console = SocketConsole(server.url)
+    first = console.start()["meeting"]["code"]
+    phone, _ = _open(browser, f"{server.url}/j/{first}", **PHONE)
+    phone.click("#join-btn")
+    expect(phone.locator("#screen-wait")).to_be_visible()
+    phone.goto("about:blank")  # he closed the page before the end: his phone never heard `ended`
+    console.do(events.END_MEETING)
+    second = console.start()["meeting"]["code"]
+    console.push("arrive")
+
+    phone.goto(f"{server.url}/j/{second}")
+    phone.click("#join-btn")
+    expect(phone.locator("#prompt")).to_have_text("How are you arriving tonight?")
+    phone.click('label.option[data-index="1"]')
+    phone.click("#send-btn")
+    expect(phone.locator("#done-title")).to_have_text("Your answer is in.")
+    assert phone.evaluate(f"localStorage.getItem('fireside:{second}')")
+
+    phone.click("#leave-btn")
+    phone.click("#confirm-yes")
+    expect(phone.locator("#screen-agreements")).to_be_visible()
+    kept = phone.evaluate("[Object.keys(localStorage), Object.keys(sessionStorage)]")
+    assert kept == [[], []]
+    console.close()
+
+
 def test_a_wrong_code_gets_a_page_that_says_what_to_do(browser, server):
     from playwright.sync_api import expect
 

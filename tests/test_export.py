@@ -203,6 +203,91 @@ def test_csv_reads_back_to_what_the_room_saw(evening, held):
     assert [r["prompt"] for r in rows if r["status"] == "not used"] == ["A question we ran out of time for."]
 
 
+# Cells a spreadsheet would run as a formula (CSV injection): OWASP's list of first characters.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def run_formula_evening(evening, start):
+    """An ended meeting whose every text a man or the facilitator typed begins with start; returns the summary."""
+    evening.start(title=f"{start}HYPERLINK(\"http://evil.example/\",\"Monday\")")
+    phones = [evening.phone() for _ in range(3)]
+
+    def poll(answers, **item):
+        evening.do(events.ADD_ITEM, push=True, **item)
+        item_id = max(evening.room.order)
+        for phone, value in zip(phones, answers):
+            assert phone.answer(item_id, value)["ok"]
+        return item_id
+
+    choice = poll([0, 0, 1], kind="choice", prompt=f"{start}cmd|' /C calc'!A0",
+                  options=[f"{start}1+1", "Fine"])
+    evening.do(events.REVEAL_POLL, item_id=choice)
+    scale = poll([-2, -1, -1], kind="scale", prompt="How far?", scale_min=-5, scale_max=5,
+                 min_label=f"{start}Far", max_label="Near")
+    evening.do(events.REVEAL_POLL, item_id=scale)
+    words = poll([f"{start}1+1", f"{start}1+1", "@home"], kind="words", prompt="One word.", max_words=1)
+    evening.do(events.CLOSE_POLL, item_id=words)
+    for word in (f"{start}1+1".strip(), "@home"):
+        evening.do(events.MODERATE, item_id=words, text=word, approved=True, export=True)
+    evening.do(events.REVEAL_POLL, item_id=words)
+    sentences = [f"{start}SUM(A1:A9)", "All good.", "-2"]
+    text = poll(sentences, kind="text", prompt="A sentence.")
+    evening.do(events.CLOSE_POLL, item_id=text)
+    for sentence in sentences:
+        evening.do(events.MODERATE, item_id=text, text=sentence.strip(), approved=True, export=True)
+    evening.do(events.REVEAL_POLL, item_id=text)
+    evening.do(events.SET_NOTES, notes=f"{start}notes: start with the compass")
+    meeting_id = evening.room.meeting["id"]
+    evening.do(events.END_MEETING)
+    return export.summary(evening.store, meeting_id)
+
+
+def plain_number(cell):
+    """True for a cell a spreadsheet reads as a number: counts, points, medians (-1.5 included)."""
+    return re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", cell) is not None
+
+
+def as_cell(text):
+    """How a typed text should read back from the CSV: behind a quote when it would start a formula."""
+    return "'" + text if text.startswith(FORMULA_STARTS) and not plain_number(text) else text
+
+
+@pytest.mark.parametrize("start", FORMULA_STARTS, ids=["equals", "plus", "minus", "at", "tab", "cr"])
+def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_read_as_text(evening, start):
+    s = run_formula_evening(evening, start)
+    assert s["meeting"]["notes"].startswith(start)  # the dangerous character really reaches the summary
+    text = export.render(s, "csv")
+    cells = [cell for row in csv.reader(io.StringIO(text[1:], newline="")) for cell in row]  # as a spreadsheet splits it
+    assert [cell for cell in cells if cell.startswith(FORMULA_STARTS) and not plain_number(cell)] == []
+
+    rows = parse_csv(text)
+    cells = {cell for row in rows for cell in row.values()}
+    typed = [s["meeting"]["title"], s["meeting"]["notes"]]
+    for item in s["items"]:
+        typed += [item["prompt"], *item.get("options", [])]
+        typed += [w["word"] for w in (item["result"] or {}).get("words", [])]
+        typed += (item["result"] or {}).get("texts", [])
+    # Tab and CR survive only in the notes (every other field is trimmed); "@" and "-" do not start a word.
+    minimum = 1 if start in "\t\r" else 5 if start in "@-" else 6
+    assert sum(value.startswith(start) for value in typed) >= minimum
+    for value in typed:
+        assert as_cell(value) in cells, value  # the very text, behind one quote that makes it text
+
+    # Numbers stay numbers: counts, points and a negative median are not touched.
+    assert rows[0]["part"] == "meeting" and rows[0]["count"] == "3"
+    by_part = {}
+    for row in rows:
+        by_part.setdefault((row["prompt"], row["part"]), []).append(row)
+    options = by_part[(as_cell(s["items"][0]["prompt"]), "option")]
+    assert [(r["value"], r["count"]) for r in options] == [("0", "2"), ("1", "1")]
+    points = by_part[("How far?", "point")]
+    assert [r["value"] for r in points] == [str(n) for n in range(-5, 6)]
+    assert [r["count"] for r in points] == ["0", "0", "0", "1", "2", "0", "0", "0", "0", "0", "0"]
+    assert by_part[("How far?", "median")][0]["value"] == "-1"
+    assert by_part[("How far?", "item")][0]["answered"] == "3"
+    assert "-2" in cells  # a sentence that is just a number reads as that number
+
+
 def md_tables(text):
     """Every two-column table of a Markdown section as a list of (label, number)."""
     return [(m.group(1), int(m.group(2))) for m in re.finditer(r"^\| (.+?) \| (\d+) \|$", text, re.M)]

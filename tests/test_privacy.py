@@ -1,11 +1,13 @@
 """Each privacy rule of Fireside's design, proved on the database file and on what the server sends."""
 
+import json
 import re
 import sqlite3
+import urllib.error
 import urllib.request
 
 import pytest
-from conftest import SocketConsole, SocketPhone
+from conftest import SocketConsole, SocketPhone, received_by
 
 from facilitator import events, socketio
 
@@ -40,7 +42,7 @@ def _screen(app):
 
 def _payloads(test_client, namespace):
     """Every event payload a test client received since last asked, with its name."""
-    return [(m["name"], m["args"][0]) for m in test_client.get_received(namespace)]
+    return [(m["name"], m["args"][0]) for m in received_by(test_client, namespace)]
 
 
 # 1. No identity -----------------------------------------------------------------------------
@@ -127,6 +129,61 @@ def test_ending_the_meeting_destroys_key_and_ballots_and_keeps_only_tallies(even
     for ballot in ballots:
         assert ballot.encode() not in raw
     assert b"Unapproved words stay private" not in raw
+
+
+def _get(url, data=None):
+    """One plain HTTP request, as a browser makes it (a POST when data is given); returns (headers, body)."""
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "text/plain;charset=UTF-8"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.headers, response.read().decode()
+    except urllib.error.HTTPError as refused:  # a 404 page is a page too
+        with refused:
+            return refused.headers, refused.read().decode()
+
+
+def test_socket_io_long_polling_responses_are_never_cached(server):
+    # A phone whose WebSocket is blocked talks by long-polling: plain GETs whose answers a browser
+    # may keep in its cache, `welcome` (his token, his own answer) among them, unless told not to.
+    console = SocketConsole(server.url)
+    code = console.start()["meeting"]["code"]
+    arrive = console.push("arrive")
+    phone = SocketPhone(server.url, code)
+    assert phone.call(events.ANSWER, {"item_id": arrive, "value": 2})["ok"]
+
+    polling = server.url + "/socket.io/?EIO=4&transport=polling"
+    headers, handshake = _get(polling)
+    assert headers["Cache-Control"] == "no-store"
+    polling += "&sid=" + json.loads(handshake[1:])["sid"]
+    auth = json.dumps({"code": code, "token": phone.token})
+    headers, _ = _get(polling, f"40{events.PARTICIPANT_NS},{auth}".encode())
+    assert headers["Cache-Control"] == "no-store"
+    packets = []
+    for _ in range(5):  # the welcome comes in the first answer or two; each answer is checked
+        headers, body = _get(polling)
+        assert headers["Cache-Control"] == "no-store", body
+        packets += body.split("\x1e")
+        if any(f'"{events.WELCOME}"' in packet for packet in packets):
+            break
+    welcome = next(packet for packet in packets if f'"{events.WELCOME}"' in packet)
+    assert phone.token in welcome and '"mine":2' in welcome  # what must not outlive the meeting
+
+
+def test_pages_that_show_or_carry_answers_are_never_cached(server):
+    console = SocketConsole(server.url)
+    state = console.start()
+    code, meeting_id = state["meeting"]["code"], state["meeting"]["id"]
+    live = ["/", f"/j/{code}", "/j/WRNG-CODE", "/facilitator", "/screen", "/facilitator/qr.svg",
+            "/facilitator/history"]
+    for path in live:
+        headers, _ = _get(server.url + path)
+        assert headers.get("Cache-Control") == "no-store", path
+    console.do(events.END_MEETING)
+    ended = [f"/facilitator/summary/{meeting_id}", *(f"/facilitator/export/{meeting_id}.{fmt}"
+                                                     for fmt in ("md", "csv", "json", "html"))]
+    for path in ended:
+        headers, _ = _get(server.url + path)
+        assert headers.get("Cache-Control") == "no-store", path
 
 
 # 3. Privacy floor -----------------------------------------------------------------------------

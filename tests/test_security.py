@@ -240,6 +240,76 @@ def test_codes_die_when_the_meeting_ends_and_the_next_meeting_has_a_new_one(even
     assert row[0] == (None, None) and row[1][0] == new and len(row[1][1]) == 64
 
 
+def test_ending_the_meeting_disconnects_every_phone_after_telling_it(evening):
+    evening.start()
+    phones = [evening.phone() for _ in range(3)]
+    evening.do(events.END_MEETING)
+    for phone in phones:
+        assert phone.last(events.ENDED) == {}
+        assert not phone.client.is_connected(events.PARTICIPANT_NS)
+    assert evening.app.extensions["fireside"].phones_here == 0
+
+
+def _attempt(phone, event, payload):
+    """A real phone's call, or None when the server no longer lets it be heard at all."""
+    import socketio as sio_client
+
+    try:
+        return phone.call(event, payload, timeout=2)
+    except (sio_client.exceptions.BadNamespaceError, sio_client.exceptions.TimeoutError):
+        return None
+
+
+def test_a_phone_that_ignores_ended_cannot_sync_or_answer_in_the_next_meeting(server):
+    console = SocketConsole(server.url)
+    first = console.start()["meeting"]["code"]
+    phone = SocketPhone(server.url, first)  # it records `ended` and does nothing about it
+    console.do(events.END_MEETING)
+    phone.wait_for(events.ENDED)
+    told = len(phone.events)
+    console.start()
+    arrive = console.push("arrive")
+
+    synced = _attempt(phone, events.SYNC, {})
+    answered = _attempt(phone, events.ANSWER, {"item_id": arrive, "value": 0})
+    assert not (synced or {}).get("ok") and not (answered or {}).get("ok"), (synced, answered)
+    assert [name for name, payload in phone.events[told:] if name == events.ROOM and payload["item"]] == []
+    state = console.wait_for(lambda s: s["meeting"] is not None)
+    assert state["phones"] == 0 and [i["answered"] for i in state["agenda"] if i["id"] == arrive] == [0]
+
+
+def test_a_phone_event_from_an_ended_meetings_connection_is_refused_and_dropped(evening):
+    evening.start()
+    phone = evening.phone()
+    # The meeting ends, and the next one begins, without the phones being told (as one that
+    # ended itself after hours of silence would): the old connection is still open.
+    evening.room.end_meeting()
+    evening.room.start_meeting("test-evening")
+    arrive = evening.item_id("arrive")
+    evening.room.push_item(arrive)
+
+    refused = phone.answer(arrive, 0)
+    assert refused == {"ok": False, "error": participant.live.FROM_ANOTHER_MEETING}
+    assert "QR code" in refused["error"]
+    deadline = time.monotonic() + 5
+    while phone.client.is_connected(events.PARTICIPANT_NS) and time.monotonic() < deadline:
+        time.sleep(0.01)  # the connection is dropped once the refusal has gone out
+    assert not phone.client.is_connected(events.PARTICIPANT_NS)
+    assert evening.store.db.execute("SELECT COUNT(*) FROM ballots").fetchone() == (0,)
+    assert evening.app.extensions["fireside"].phones_here == 0
+
+
+def test_starting_a_meeting_drops_a_phone_still_connected_from_an_earlier_one(evening):
+    evening.start()
+    phone = evening.phone()
+    phone.received()
+    evening.room.end_meeting()  # ended without the phones being told, as one that ended itself would be
+    evening.start()
+    evening.push("arrive")
+    assert not phone.client.is_connected(events.PARTICIPANT_NS)
+    assert phone.received() == []  # not a word of the new meeting reached it
+
+
 # --- 3. joins and code guesses per address -------------------------------------------------------------
 
 def test_code_guesses_are_limited_per_address(evening, refusals, clock):

@@ -54,6 +54,15 @@
     delete memoryStore[STORE_KEY];
     try { window.localStorage.removeItem(STORE_KEY); } catch (e) { /* private mode */ }
   }
+  // Leaving, or the end of the meeting, clears everything this page keeps in the browser: tonight's
+  // token, and any token an earlier meeting left behind when its page was closed before it ended.
+  // Everything stored on this address is Fireside's, so it all goes.
+  function forgetEverything() {
+    forgetToken();
+    memoryStore = {};
+    try { window.localStorage.clear(); } catch (e) { /* private mode */ }
+    try { window.sessionStorage.clear(); } catch (e) { /* private mode */ }
+  }
 
   var announcer = $('announce');
   function announce(text) {
@@ -207,7 +216,7 @@
 
   function ended() {
     state.ended = true;
-    forgetToken();
+    forgetEverything();
     state.mineById = {};
     state.item = null;
     setConn('');
@@ -721,7 +730,7 @@
 
   function leave() {
     state.left = true;
-    forgetToken();
+    forgetEverything();
     state.mineById = {};
     state.item = null;
     state.viewKey = '';
