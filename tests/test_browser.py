@@ -262,3 +262,29 @@ def test_after_the_meeting_ends_the_console_offers_its_summary_in_every_format(b
     assert recorder.foreign(server.url) == []
     for phone in phones:
         phone.close()
+
+
+def test_a_kept_picture_says_on_the_phone_projector_and_console_how_many_newer_answers_wait(browser, server):
+    from playwright.sync_api import expect
+
+    console = SocketConsole(server.url)
+    code = console.start()["meeting"]["code"]
+    phones = [SocketPhone(server.url, code) for _ in range(4)]
+    arrive = console.push("arrive")
+    for phone, value in zip(phones[:3], (0, 1, 1)):
+        assert phone.call(events.ANSWER, {"item_id": arrive, "value": value})["ok"]
+    console.do(events.REVEAL_POLL, item_id=arrive)
+    console.do(events.REOPEN_POLL, item_id=arrive, confirm=True)
+    assert phones[3].call(events.ANSWER, {"item_id": arrive, "value": 2})["ok"]  # a latecomer, alone
+    console.do(events.REVEAL_POLL, item_id=arrive)
+
+    phone, phone_errors = _open(browser, f"{server.url}/j/{code}", **PHONE)
+    phone.click("#join-btn")
+    screen, screen_errors = _open(browser, server.url + "/screen", viewport={"width": 1280, "height": 720})
+    desk, desk_errors = _open(browser, server.url + "/facilitator", viewport={"width": 1366, "height": 768})
+    for page in (phone, screen, desk):
+        expect(page.get_by_text("1 newer answer waits for 2 more")).to_be_visible()
+        # The room's first picture, not the latecomer's: nobody has chosen "Calm" in it.
+        calm = page.locator(".fs-bar", has=page.locator(".fs-bar-label", has_text="Calm")).locator(".fs-bar-count")
+        expect(calm).to_have_text("0 of 3")
+    assert not phone_errors.errors and not screen_errors.errors and not desk_errors.errors
