@@ -19,6 +19,7 @@ from flask_socketio import ConnectionRefusedError, emit, join_room
 
 from facilitator import events, lan, limits, socketio
 from facilitator.meeting import Refused
+from facilitator.store import LOG_NOT_EMPTIED
 
 CONSOLE_ROOM = "console"
 PHONE_COUNT_MESSAGES = 1000  # count messages a second to all phones together, at most (see CountPace)
@@ -231,8 +232,18 @@ class Fireside:
 
     def broadcast_console(self):
         """Something only the console shows changed."""
-        socketio.emit(events.CONSOLE, self.room.console_payload(self.join_url(), self.phones_here),
-                      namespace=events.FACILITATOR_NS, to=CONSOLE_ROOM)
+        socketio.emit(events.CONSOLE, self.console_payload(), namespace=events.FACILITATOR_NS, to=CONSOLE_ROOM)
+
+    def console_payload(self):
+        """The room's console payload, with the notices the facilitator must read (the page shows each once)."""
+        return dict(self.room.console_payload(self.join_url(), self.phones_here), notices=self.notices())
+
+    def notices(self):
+        """Sentences for the console: the log is not yet emptied."""
+        found = []
+        if not self.store.log_clean:
+            found.append(LOG_NOT_EMPTIED)
+        return found
 
     def broadcast_ended(self):
         """The meeting ended: phones forget their tokens; screen and console go back to the start."""
@@ -341,7 +352,7 @@ def facilitator_connect(auth=None):
         emit(events.SCREEN, app.room.screen_payload(app.join_url(), app.phones_here))
     else:
         join_room(CONSOLE_ROOM)
-        emit(events.CONSOLE, app.room.console_payload(app.join_url(), app.phones_here))
+        emit(events.CONSOLE, app.console_payload())
 
 
 def facilitator_action(event, fields, broadcast="room"):
@@ -392,8 +403,11 @@ def start_meeting(room, payload):
 
 @facilitator_action(events.END_MEETING, (), broadcast="ended")
 def end_meeting(room, payload):
-    """Console ends the meeting; phones are told it ended."""
+    """Console ends the meeting; phones are told it ended; a log that kept copies is not passed over."""
     room.end_meeting()
+    if not fireside().store.log_clean:
+        return {"warning": LOG_NOT_EMPTIED}
+    return None
 
 
 @facilitator_action(events.PUSH_ITEM, ("item_id",))

@@ -20,6 +20,7 @@ column anywhere holds a token, an address or a time finer than the day.
 import contextlib
 import datetime
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -31,6 +32,18 @@ from sqlite_utils.migrations import Migrations
 
 SCHEMA_VERSION = 2
 migrations = Migrations("fireside")
+log = logging.getLogger("fireside.store")
+
+CHECKPOINT_ATTEMPTS = 5  # a reader usually lets go within a moment; never hold End up for long
+CHECKPOINT_WAIT_MS = 100  # how long each attempt waits for readers (the connection otherwise waits 10 s)
+BUSY_TIMEOUT_MS = 10_000  # the connection's usual wait for a lock (sqlite3.connect(timeout=10))
+LOG_NOT_EMPTIED = (
+    "Fireside could not empty its database's log file (fireside.db-wal), which may still hold copies of "
+    "deleted answers, because another program is reading the database. Close any program that has "
+    "fireside.db open (a backup or sync tool, a database viewer); Fireside tries again when it next "
+    "starts."
+)
+LOG_EMPTIED_NOW = "Fireside has now emptied its database's log file: no copy of deleted answers is left in it."
 
 
 class StoreError(Exception):
@@ -156,6 +169,8 @@ class Store:
             # In WAL mode NORMAL survives a killed process; only a power cut could lose the last commits.
             self.db.execute("PRAGMA synchronous=NORMAL")
             migrations.apply(self.db)
+            self.log_clean = True  # the write-ahead log holds no copy of deleted rows (see checkpoint)
+            self.checkpoint()  # a log a reader kept full when Fireside last ended a meeting is emptied now
         except (StoreError, sqlite3.Error, OSError) as error:
             if conn is not None:
                 with contextlib.suppress(sqlite3.Error):
@@ -311,10 +326,42 @@ class Store:
         self.checkpoint()
 
     def checkpoint(self):
-        """Fold the write-ahead log into the file and empty it, so deleted rows leave no copy there."""
+        """Fold the write-ahead log into the file and empty it, so deleted rows leave no copy there.
+
+        Another connection reading the database (a backup tool, a viewer) keeps SQLite from
+        emptying the log: the checkpoint then reports itself busy and the -wal file keeps its
+        bytes, deleted answers and keys included. So the result is checked, not assumed: a few
+        brief attempts, then log_clean is False (the console and the terminal say so) until a
+        later call succeeds. Returns True when the log is empty.
+        """
         with self._lock:
             self._commit_queued()
-            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            self.db.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
+            try:
+                for attempt in range(CHECKPOINT_ATTEMPTS):
+                    if attempt:
+                        time.sleep(CHECKPOINT_WAIT_MS / 1000)
+                    busy = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+                    if not busy and self._log_size() == 0:
+                        break
+                else:
+                    if self.log_clean:
+                        log.error(LOG_NOT_EMPTIED)
+                    self.log_clean = False
+                    return False
+            finally:
+                self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if not self.log_clean:
+                log.warning(LOG_EMPTIED_NOW)
+            self.log_clean = True
+            return True
+
+    def _log_size(self):
+        """Bytes in the write-ahead log file (none: 0)."""
+        try:
+            return os.path.getsize(str(self.path) + "-wal")
+        except OSError:
+            return 0
 
     # items --------------------------------------------------------------------
 

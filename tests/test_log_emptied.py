@@ -1,0 +1,78 @@
+"""End empties SQLite's write-ahead log, or says it could not (DESIGN.md, privacy rule 2).
+
+Deleted ballots and the destroyed key stay in the -wal file until a checkpoint empties it. Another
+program reading the database (a backup or sync tool, a viewer) keeps SQLite from emptying it, so
+End must not claim success then: it says so on the console and in the terminal, and the log is
+emptied at the next start once the reader has let go.
+"""
+
+import logging
+import sqlite3
+
+from conftest import Evening
+
+from facilitator import create_app, events
+
+NOT_EMPTIED = "could not empty its database's log file"
+SENTENCES = ["Unapproved words stay private alpha", "Beta sentence kept from the room", "Gamma line unseen"]
+
+
+def hold_an_evening(evening):
+    """A meeting where three phones answered a poll and wrote sentences nobody approved; returns its key."""
+    evening.start()
+    phones = [evening.phone() for _ in range(3)]
+    arrive = evening.push("arrive")
+    for n, phone in enumerate(phones):
+        assert phone.answer(arrive, n)["ok"]
+    sentence = evening.push("sentence")
+    for phone, text in zip(phones, SENTENCES):
+        assert phone.answer(sentence, text)["ok"]
+    return evening.room.meeting["meeting_key"]
+
+
+def a_reader(data_dir):
+    """A second connection to the database holding a read transaction, as a backup tool would."""
+    reader = sqlite3.connect(data_dir / "fireside.db", isolation_level=None)
+    reader.execute("BEGIN")
+    assert reader.execute("SELECT COUNT(*) FROM ballots").fetchone()[0] == 6
+    return reader
+
+
+def wal(data_dir):
+    """The write-ahead log's bytes (none: empty)."""
+    path = data_dir / "fireside.db-wal"
+    return path.read_bytes() if path.exists() else b""
+
+
+def all_files(data_dir):
+    """The database and its side files, as bytes."""
+    return b"".join(p.read_bytes() for p in sorted(data_dir.glob("fireside.db*")))
+
+
+def test_end_says_so_when_a_reader_keeps_the_log_full_and_the_next_start_empties_it(app, evening, data_dir, caplog):
+    key = hold_an_evening(evening)
+    reader = a_reader(data_dir)
+    try:
+        with caplog.at_level(logging.WARNING):
+            answer = evening.do(events.END_MEETING)
+        warning = answer.get("warning", "")
+        assert NOT_EMPTIED in warning and "another program is reading the database" in warning
+        assert evening.console_state()["notices"] == [warning]
+        assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == [warning]
+        assert key.encode() in wal(data_dir)  # what the warning is about: the key is still in the log
+
+        reader.execute("COMMIT")  # the reader lets go but stays open, so closing Fireside empties nothing
+        evening.store.close()
+        assert key.encode() in wal(data_dir)
+        again = create_app({"DATA_DIR": str(data_dir), "TESTING": True, "COUNT_INTERVAL": 0})
+        try:
+            assert wal(data_dir) == b""
+            assert Evening(again).console_state()["notices"] == []
+        finally:
+            again.extensions["fireside"].store.close()
+    finally:
+        reader.close()
+    raw = all_files(data_dir)
+    assert key.encode() not in raw
+    for text in SENTENCES:
+        assert text.encode() not in raw
