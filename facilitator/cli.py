@@ -78,9 +78,11 @@ def serve(args):
     if not args.no_browser:
         threading.Timer(0.5, webbrowser.open, (console_url,)).start()
 
+    fs.watch()  # a meeting forgotten while Fireside serves ends itself too
     try:
         serving.serve_forever(server, mode)
     finally:
+        fs.stop_watching()
         fs.store.checkpoint()
         fs.store.close()
     _say("Fireside stopped. Everything is saved; start it again to carry on.")

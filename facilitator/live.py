@@ -17,7 +17,7 @@ import time
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, emit, join_room
 
-from facilitator import events, lan, limits, socketio
+from facilitator import events, idle, lan, limits, socketio
 from facilitator.meeting import Refused
 from facilitator.store import LOG_NOT_EMPTIED
 
@@ -182,6 +182,9 @@ class Fireside:
         self._dirty = threading.Event()
         self._ticker = None
         self._ticker_lock = threading.Lock()
+        self.idle = idle.IdleWatch(store, room, app.config["CLOCK"], app.config["IDLE_END_HOURS"])
+        self.note_activity = self.idle.note  # an answer, a join, a facilitator action
+        self._watching = None  # set to stop the watch started by watch()
 
     # --- addresses ------------------------------------------------------------------
 
@@ -239,11 +242,57 @@ class Fireside:
         return dict(self.room.console_payload(self.join_url(), self.phones_here), notices=self.notices())
 
     def notices(self):
-        """Sentences for the console: the log is not yet emptied."""
+        """Sentences for the console: a forgotten meeting ended itself; the log is not yet emptied."""
         found = []
+        if self.room.meeting is not None:
+            self.idle.ended_notice = None  # a new meeting has started: that news is old
+        elif self.idle.ended_notice:
+            found.append(self.idle.ended_notice)
         if not self.store.log_clean:
             found.append(LOG_NOT_EMPTIED)
         return found
+
+    # --- a forgotten meeting ------------------------------------------------------------
+
+    def end_forgotten_meeting(self, broadcast=True):
+        """End the running meeting if it was idle beyond IDLE_END_HOURS, and say so; True when it did."""
+        notice = self.idle.end_if_forgotten()
+        if notice is None:
+            return False
+        idle.tell(notice)
+        if broadcast:
+            self.broadcast_ended()
+        return True
+
+    def watch(self):
+        """While serving: every IDLE_CHECK_SECONDS, end a forgotten meeting and retry a log not yet emptied."""
+        with self._ticker_lock:
+            if self._watching is None:
+                self._watching = threading.Event()
+                socketio.start_background_task(self._watch, self._watching)
+
+    def stop_watching(self):
+        """Stop the watch (before the store closes)."""
+        with self._ticker_lock:
+            if self._watching is not None:
+                self._watching.set()
+                self._watching = None
+
+    def _watch(self, stopped):
+        """Background loop of watch(), until stopped."""
+        interval = self.app.config["IDLE_CHECK_SECONDS"]
+        while True:
+            socketio.sleep(interval)
+            if stopped.is_set():
+                return
+            with self.app.app_context():
+                try:
+                    if self.end_forgotten_meeting():
+                        continue
+                    if not self.store.log_clean and self.store.checkpoint():
+                        self.broadcast_console()  # the notice about the log goes
+                except Exception:  # a failed check must not stop later ones
+                    current_app.logger.exception("could not check whether the meeting was forgotten")
 
     def broadcast_ended(self):
         """The meeting ended: phones forget their tokens; screen and console go back to the start."""
@@ -375,6 +424,7 @@ def facilitator_action(event, fields, broadcast="room"):
                 answer = handler(app.room, payload) or {}
             except Refused as refusal:
                 return {"ok": False, "error": str(refusal), **refusal.details}
+            app.note_activity()
             if broadcast == "room":
                 app.broadcast_room()
             elif broadcast == "ended":

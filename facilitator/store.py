@@ -14,7 +14,8 @@ sees the database without an answer that was queued before them.
 Privacy lives here as much as anywhere (DESIGN.md, "Privacy by construction"):
 ballots are kept under an HMAC of the meeting key, the phone's token and the poll, in a
 WITHOUT ROWID table so that not even the row order says which answer came first; no
-column anywhere holds a token, an address or a time finer than the day.
+column anywhere holds a token, an address or a time finer than the day, except the hour a
+running meeting was last active (so that a forgotten meeting can end itself; cleared at its end).
 """
 
 import contextlib
@@ -40,8 +41,8 @@ BUSY_TIMEOUT_MS = 10_000  # the connection's usual wait for a lock (sqlite3.conn
 LOG_NOT_EMPTIED = (
     "Fireside could not empty its database's log file (fireside.db-wal), which may still hold copies of "
     "deleted answers, because another program is reading the database. Close any program that has "
-    "fireside.db open (a backup or sync tool, a database viewer); Fireside tries again when it next "
-    "starts."
+    "fireside.db open (a backup or sync tool, a database viewer); Fireside tries again every minute "
+    "while it runs, and when it starts."
 )
 LOG_EMPTIED_NOW = "Fireside has now emptied its database's log file: no copy of deleted answers is left in it."
 
@@ -124,6 +125,16 @@ def m002_live_results(db):
     """A meeting may show results while a poll is open, in steps of at least k answers."""
     db["meetings"].add_column("live_results", int, not_null_default=0)
     db.execute("UPDATE fireside SET value = '2' WHERE key = 'schema_version'")
+
+
+@migrations()
+def m004_last_active(db):
+    """The hour (UTC, rounded down) a running meeting was last active, so a forgotten one can end itself.
+
+    Null once the meeting has ended. Older versions of Fireside ignore the column, so the schema
+    version stays as it was (m003 is another change's).
+    """
+    db["meetings"].add_column("last_active", str)
 
 
 def _loads(text, default=None):
@@ -289,6 +300,12 @@ class Store:
         with self._tx() as db:
             db["meetings"].update(meeting_id, {"current_item": item_id})
 
+    def set_last_active(self, meeting_id, hour):
+        """Record the hour a running meeting was last active (text, see idle.py); ended meetings keep none."""
+        with self._tx() as db:
+            db.execute("UPDATE meetings SET last_active = ? WHERE id = ? AND status = 'running'",
+                       (hour, meeting_id))
+
     def set_notes(self, meeting_id, notes):
         """The facilitator's own notes for the summary."""
         with self._tx() as db:
@@ -321,7 +338,8 @@ class Store:
             )
             db["meetings"].update(
                 meeting_id,
-                {"status": "ended", "join_code": None, "meeting_key": None, "current_item": None},
+                {"status": "ended", "join_code": None, "meeting_key": None, "current_item": None,
+                 "last_active": None},
             )
         self.checkpoint()
 

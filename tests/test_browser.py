@@ -233,3 +233,32 @@ def test_after_the_meeting_ends_the_console_offers_its_summary_in_every_format(b
     assert recorder.foreign(server.url) == []
     for phone in phones:
         phone.close()
+
+
+def test_the_console_says_once_that_a_forgotten_meeting_ended_itself(browser, data_dir, tmp_path):
+    import time
+
+    from conftest import Evening, RunningServer
+    from playwright.sync_api import expect
+
+    from facilitator import create_app
+
+    eight_hours_ago = time.time() - 8 * 3600
+    app = create_app({"DATA_DIR": str(data_dir), "TESTING": True, "CLOCK": lambda: eight_hours_ago})
+    Evening(app).start()  # and then the laptop's battery died
+    app.extensions["fireside"].store.close()
+
+    server = RunningServer(data_dir, tmp_path / "server.log").start()
+    try:
+        console, recorder = _open(browser, server.url + "/facilitator", viewport={"width": 1366, "height": 768})
+        notice = console.locator("#messages .message")
+        expect(notice).to_have_count(1)
+        expect(notice).to_contain_text('Fireside ended the meeting "Test evening" by itself')
+        notice.locator("button").click()
+        console.click('label[for="deck-test-evening"]')
+        console.click("#start-meeting")
+        expect(console.locator("#join-code")).to_have_text(re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$"))
+        expect(console.locator("#messages .message")).to_have_count(0)
+        assert recorder.errors == [] and recorder.foreign(server.url) == []
+    finally:
+        server.stop()

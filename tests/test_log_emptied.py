@@ -3,11 +3,12 @@
 Deleted ballots and the destroyed key stay in the -wal file until a checkpoint empties it. Another
 program reading the database (a backup or sync tool, a viewer) keeps SQLite from emptying it, so
 End must not claim success then: it says so on the console and in the terminal, and the log is
-emptied at the next start once the reader has let go.
+emptied as soon as the reader lets go (on the next check while serving, or the next start).
 """
 
 import logging
 import sqlite3
+import time
 
 from conftest import Evening
 
@@ -76,3 +77,25 @@ def test_end_says_so_when_a_reader_keeps_the_log_full_and_the_next_start_empties
     assert key.encode() not in raw
     for text in SENTENCES:
         assert text.encode() not in raw
+
+
+def test_while_serving_the_log_is_emptied_once_the_reader_lets_go_and_the_console_hears_of_it(app, evening, data_dir):
+    app.config["IDLE_CHECK_SECONDS"] = 0.02
+    fs = app.extensions["fireside"]
+    key = hold_an_evening(evening)
+    reader = a_reader(data_dir)
+    try:
+        assert NOT_EMPTIED in evening.do(events.END_MEETING).get("warning", "")
+        assert NOT_EMPTIED in evening.console_state()["notices"][0]
+        fs.watch()
+        reader.execute("COMMIT")  # the reader lets go (and stays open: only Fireside can empty the log)
+        state, deadline = None, time.monotonic() + 5
+        while state is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+            state = evening.console_state()
+        fs.stop_watching()
+        assert state is not None and state["notices"] == []
+        assert fs.store.log_clean and wal(data_dir) == b"" and key.encode() not in wal(data_dir)
+    finally:
+        fs.stop_watching()
+        reader.close()
