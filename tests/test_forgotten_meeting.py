@@ -1,16 +1,19 @@
 """A meeting nobody ended does not keep its key and raw answers for ever (DESIGN.md, privacy rule 2).
 
 It resumes after a restart, but once nothing has happened in it for more than IDLE_END_HOURS it
-ends itself, exactly as End ends it: when Fireside starts, and on a timer while it serves.
+ends itself, exactly as End ends it: when Fireside starts, and on a timer while it serves. A
+clean stop says what stays on disk until then; `fireside end` ends it without serving.
 """
 
 import calendar
+import signal
 import sqlite3
 import time
 
-from conftest import Evening, RunningServer, SocketConsole
+import pytest
+from conftest import Evening, RunningServer, SocketConsole, SocketPhone
 
-from facilitator import create_app, events
+from facilitator import cli, create_app, events
 
 EVENING = calendar.timegm((2025, 3, 3, 19, 20, 0))  # a Monday, 19:20 UTC
 SENTENCES = ["Unapproved words stay private alpha", "Beta sentence kept from the room", "Gamma line unseen"]
@@ -183,3 +186,56 @@ def test_fireside_serve_ends_a_meeting_forgotten_for_hours_as_it_starts_and_says
         assert server.stop() == 0
     assert 'Fireside ended the meeting "Test evening" by itself' in server.output()
     assert_reduced_as_end_does(data_dir, key)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_clean_stop_with_a_meeting_running_says_what_stays_on_disk_and_how_to_end_it(server, data_dir, sig):
+    console = SocketConsole(server.url)
+    console.start()
+    console.close()
+    assert server.stop(sig) == 0
+    said = " ".join(server.output().split())
+    assert 'The meeting "Test evening" is still running.' in said
+    for stays in ("meeting key", "join code", "every raw answer", "every sentence not yet approved"):
+        assert stays in said
+    assert f'fireside end --data "{data_dir}"' in said and "End meeting" in said
+
+
+def test_fireside_end_ends_the_meeting_left_running_from_the_command_line(data_dir, tmp_path, capsys):
+    app = make_app(data_dir, time.time)
+    _phones, key, _code = hold_an_evening(Evening(app))
+    meeting_id = app.extensions["fireside"].room.meeting["id"]
+    close(app)
+
+    assert cli.main(["end", "--data", str(data_dir)]) == 0
+    out, err = capsys.readouterr()
+    assert f'Ended the meeting "Test evening" (number {meeting_id}' in out
+    assert f"fireside export {meeting_id}" in out and "Traceback" not in out + err
+    assert_reduced_as_end_does(data_dir, key)
+
+    assert cli.main(["end", "--data", str(data_dir)]) == 1  # nothing is running any more
+    out, err = capsys.readouterr()
+    assert f"fireside: no meeting is running in {data_dir}, so there is nothing to end." in err
+    assert cli.main(["end", "--data", str(tmp_path / "never-used")]) == 1
+    assert "no meeting is running" in capsys.readouterr().err
+    assert not (tmp_path / "never-used").exists()
+
+
+def test_fireside_end_leaves_a_meeting_alone_while_fireside_serves_it(server, data_dir, capsys):
+    console = SocketConsole(server.url)
+    code = console.start()["meeting"]["code"]
+    assert cli.main(["end", "--data", str(data_dir)]) == 2
+    err = capsys.readouterr().err
+    assert f"Fireside is running with the data folder {data_dir} right now" in err and "its console" in err
+    phone = SocketPhone(server.url, code)  # the meeting still runs, and the server still serves it
+    assert phone.welcome["meeting"]["title"] == "Test evening"
+    assert read(data_dir, "SELECT status FROM meetings") == [("running",)]
+
+
+def test_a_second_fireside_on_the_same_data_folder_is_refused_with_a_clear_message(server, data_dir, tmp_path):
+    second = RunningServer(data_dir, tmp_path / "second.log")
+    with pytest.raises(RuntimeError, match="exited early"):
+        second.start()
+    assert second.process.returncode == 2
+    assert f"fireside: Fireside is already running with the data folder {data_dir}" in second.output()
+    assert "Traceback" not in second.output()

@@ -12,7 +12,7 @@ import time
 
 from conftest import Evening
 
-from facilitator import create_app, events
+from facilitator import cli, create_app, events
 
 NOT_EMPTIED = "could not empty its database's log file"
 SENTENCES = ["Unapproved words stay private alpha", "Beta sentence kept from the room", "Gamma line unseen"]
@@ -99,3 +99,18 @@ def test_while_serving_the_log_is_emptied_once_the_reader_lets_go_and_the_consol
     finally:
         fs.stop_watching()
         reader.close()
+
+
+def test_fireside_end_says_so_and_exits_non_zero_when_a_reader_keeps_the_log_full(app, evening, data_dir, capsys):
+    key = hold_an_evening(evening)
+    evening.store.close()
+    reader = a_reader(data_dir)
+    try:
+        assert cli.main(["end", "--data", str(data_dir)]) == 1
+        out, err = capsys.readouterr()
+        assert 'Ended the meeting "Test evening"' in out
+        assert f"fireside: Fireside {NOT_EMPTIED}" in err and "another program is reading the database" in err
+        assert key.encode() in all_files(data_dir)  # not yet folded over: the old page still holds it
+    finally:
+        reader.close()  # the last connection to close empties the log
+    assert wal(data_dir) == b"" and key.encode() not in all_files(data_dir)
