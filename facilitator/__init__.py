@@ -2,6 +2,7 @@
 
 import functools
 import json
+import time
 from pathlib import Path
 
 from engineio import json as engineio_json
@@ -43,12 +44,18 @@ def create_app(config=None):
         PHONE_EVENT_BURST=20,
         JOIN_GUESSES_PER_MINUTE=20,
         JOINS_PER_MINUTE=60,
+        # A running meeting idle this long ends itself (facilitator/idle.py): at start, and checked
+        # every IDLE_CHECK_SECONDS while serving. CLOCK gives seconds since the epoch (tests pass their own).
+        IDLE_END_HOURS=6,
+        IDLE_CHECK_SECONDS=60,
+        CLOCK=time.time,
     )
     app.config.update(config)
 
     store = Store(app.config["DATABASE"])
     room = Room(store, DeckShelf(app.config["USER_DECKS"]))
     app.extensions["fireside"] = live.Fireside(app, store, room)
+    app.extensions["fireside"].end_forgotten_meeting(broadcast=False)  # nobody is connected yet
 
     from facilitator.views import bp as facilitator_bp
     from participant import bp as participant_bp

@@ -1,4 +1,4 @@
-"""The `fireside` command: serve a meeting room, check and create decks."""
+"""The `fireside` command: serve a meeting room, end a meeting left running, check and create decks."""
 
 import argparse
 import logging
@@ -45,7 +45,7 @@ def serve(args):
 
     mode = serving.choose_mode()  # gevent when installed, else threads: docs/performance.md
     serving.prepare(mode)  # before the app exists, so its locks and sockets cooperate
-    from facilitator import create_app, lan
+    from facilitator import create_app, instance, lan
     from facilitator.instance import DataDirError
     from facilitator.store import StoreError
 
@@ -62,7 +62,13 @@ def serve(args):
     try:
         # Werkzeug would print its own message and exit on a taken port; check first to say it plainly.
         socket.create_server((args.host, args.port), family=socket.AF_INET6 if ":" in args.host else socket.AF_INET).close()
+        held = instance.hold_folder(app.config["DATA_DIR"])  # kept until Fireside exits: `fireside end` waits
+        if held is None:
+            return _fail(f"Fireside is already running with the data folder {app.config['DATA_DIR']}. Use its "
+                         "console, or stop it (Ctrl-C in its window) first, or use --data with another folder.")
         server = serving.make_server(app, args.host, args.port, mode, request_handler=QuietRequestHandler)
+    except DataDirError as error:
+        return _fail(str(error))
     except OSError as error:
         if error.errno in (48, 98, 10048):  # address in use on macOS, Linux, Windows
             return _fail(f"port {args.port} is already in use; is Fireside already running? "
@@ -78,13 +84,29 @@ def serve(args):
     if not args.no_browser:
         threading.Timer(0.5, webbrowser.open, (console_url,)).start()
 
+    fs.watch()  # a meeting forgotten while Fireside serves ends itself too
     try:
         serving.serve_forever(server, mode)
     finally:
+        fs.stop_watching()
         fs.store.checkpoint()
+        meeting = fs.room.meeting
         fs.store.close()
+        held.close()
     _say("Fireside stopped. Everything is saved; start it again to carry on.")
+    if meeting is not None:
+        _say(still_running(meeting, args.data, app.config["IDLE_END_HOURS"]))
     return 0
+
+
+def still_running(meeting, data, idle_hours):
+    """What a clean stop tells the facilitator about a meeting he has not ended: what stays, and how to end it."""
+    command = "fireside end" + (f' --data "{data}"' if data else "")
+    return (f"The meeting \"{meeting['title']}\" is still running. Until it is ended, this laptop keeps "
+            "its meeting key, its join code, every raw answer and every sentence not yet approved. "
+            "To end it, start Fireside again and press End meeting on the console, or run: "
+            f"{command}\nLeft alone, it ends itself when Fireside next runs after {idle_hours:g} hours "
+            "without activity.")
 
 
 def announcement(app, address, public, port):
@@ -159,6 +181,57 @@ def decks_new(args):
         return _fail(str(error))
     _say(f"Wrote {path}. Edit it in any text editor; it appears on the console next time you start a meeting.")
     return 0
+
+
+def end_meeting(args):
+    """End the meeting left running, without serving: reduced to the totals the room saw, as End does."""
+    from facilitator import instance
+    from facilitator.decks import DeckShelf
+    from facilitator.room import Room
+    from facilitator.store import LOG_NOT_EMPTIED, Store, StoreError
+
+    folder = Path(args.data or instance.default_data_dir())
+    path = folder / "fireside.db"
+    if not path.exists():
+        return _nothing_to_end(folder)
+    os.umask(0o077)  # everything Fireside writes is the facilitator's alone
+    try:
+        held = instance.hold_folder(folder)
+    except instance.DataDirError as error:
+        return _fail(str(error))
+    if held is None:
+        return _fail(f"Fireside is running with the data folder {folder} right now, so it was left alone. "
+                     "End the meeting on its console, or stop it (Ctrl-C in its window) and run "
+                     "`fireside end` again.")
+    try:
+        try:
+            store = Store(path)
+        except StoreError as error:
+            return _fail(str(error))
+        try:
+            room = Room(store, DeckShelf(folder / "decks"))
+            meeting = room.meeting
+            if meeting is None:
+                return _nothing_to_end(folder)
+            room.end_meeting()
+            clean = store.log_clean
+        finally:
+            store.close()
+    finally:
+        held.close()
+    _say(f"Ended the meeting \"{meeting['title']}\" (number {meeting['id']}, held on {meeting['held_on']}). "
+         "Its raw answers, unapproved sentences, meeting key and join code are deleted; the totals the room "
+         f"saw are kept. Write its summary with: fireside export {meeting['id']}")
+    if not clean:
+        print(f"fireside: {LOG_NOT_EMPTIED}", file=sys.stderr, flush=True)
+        return 1
+    return 0
+
+
+def _nothing_to_end(folder):
+    """`fireside end` found no running meeting: say so, and exit non-zero."""
+    print(f"fireside: no meeting is running in {folder}, so there is nothing to end.", file=sys.stderr, flush=True)
+    return 1
 
 
 def _open_store(data):
@@ -254,6 +327,10 @@ def build_parser():
     new.add_argument("name")
     new.add_argument("--data", help="data folder (default: the per-user one)")
     new.set_defaults(func=decks_new)
+
+    ender = commands.add_parser("end", help="end the meeting left running, without serving (as End does)")
+    ender.add_argument("--data", help="data folder (default: the per-user one)")
+    ender.set_defaults(func=end_meeting)
 
     listing = commands.add_parser("meetings", help="list meetings: id, day, status, phones, deck, title")
     listing.add_argument("--data", help="data folder (default: the per-user one)")

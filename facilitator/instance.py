@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 SECRETS_FILE = "secrets.json"
+LOCK_FILE = "fireside.lock"
 
 
 class DataDirError(Exception):
@@ -51,7 +52,7 @@ def prepare(data_dir):
     return data_dir
 
 
-OWN_FILES = ("fireside.db", "fireside.db-wal", "fireside.db-shm", SECRETS_FILE, "decks")
+OWN_FILES = ("fireside.db", "fireside.db-wal", "fireside.db-shm", SECRETS_FILE, LOCK_FILE, "decks")
 
 
 def keep_to_owner(data_dir):
@@ -113,3 +114,34 @@ def load_secrets(data_dir):
             "fix the folder's permissions, or choose another folder with --data."
         ) from error
     return stored
+
+
+def hold_folder(data_dir):
+    """Hold the data folder for this process until it exits; None when another Fireside holds it.
+
+    `fireside serve` holds it while it serves, and `fireside end` while it ends a meeting: ending
+    the meeting under a running server would leave that server taking answers for a meeting whose
+    key is gone. The operating system lets go of the lock when the process ends, even when killed.
+    Returns the open lock file, to keep (closing it lets go).
+    """
+    path = Path(data_dir) / LOCK_FILE
+    try:
+        handle = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o600), "r+b")
+    except OSError as error:
+        raise DataDirError(
+            f"Fireside cannot write in its data folder {data_dir} ({error.strerror or error}). "
+            "Fix its permissions, or choose another folder with --data."
+        ) from error
+    try:
+        if sys.platform == "win32":
+            import msvcrt
+
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return None
+    return handle

@@ -17,8 +17,9 @@ import time
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, emit, join_room
 
-from facilitator import events, lan, limits, socketio
+from facilitator import events, idle, lan, limits, socketio
 from facilitator.meeting import Refused
+from facilitator.store import LOG_NOT_EMPTIED
 
 CONSOLE_ROOM = "console"
 PHONE_COUNT_MESSAGES = 1000  # count messages a second to all phones together, at most (see CountPace)
@@ -183,6 +184,9 @@ class Fireside:
         self._dirty = threading.Event()
         self._ticker = None
         self._ticker_lock = threading.Lock()
+        self.idle = idle.IdleWatch(store, room, app.config["CLOCK"], app.config["IDLE_END_HOURS"])
+        self.note_activity = self.idle.note  # an answer, a join, a facilitator action
+        self._watching = None  # set to stop the watch started by watch()
 
     # --- addresses ------------------------------------------------------------------
 
@@ -276,8 +280,64 @@ class Fireside:
 
     def broadcast_console(self):
         """Something only the console shows changed."""
-        socketio.emit(events.CONSOLE, self.room.console_payload(self.join_url(), self.phones_here),
-                      namespace=events.FACILITATOR_NS, to=CONSOLE_ROOM)
+        socketio.emit(events.CONSOLE, self.console_payload(), namespace=events.FACILITATOR_NS, to=CONSOLE_ROOM)
+
+    def console_payload(self):
+        """The room's console payload, with the notices the facilitator must read (the page shows each once)."""
+        return dict(self.room.console_payload(self.join_url(), self.phones_here), notices=self.notices())
+
+    def notices(self):
+        """Sentences for the console: a forgotten meeting ended itself; the log is not yet emptied."""
+        found = []
+        if self.room.meeting is not None:
+            self.idle.ended_notice = None  # a new meeting has started: that news is old
+        elif self.idle.ended_notice:
+            found.append(self.idle.ended_notice)
+        if not self.store.log_clean:
+            found.append(LOG_NOT_EMPTIED)
+        return found
+
+    # --- a forgotten meeting ------------------------------------------------------------
+
+    def end_forgotten_meeting(self, broadcast=True):
+        """End the running meeting if it was idle beyond IDLE_END_HOURS, and say so; True when it did."""
+        notice = self.idle.end_if_forgotten()
+        if notice is None:
+            return False
+        idle.tell(notice)
+        if broadcast:
+            self.broadcast_ended()
+        return True
+
+    def watch(self):
+        """While serving: every IDLE_CHECK_SECONDS, end a forgotten meeting and retry a log not yet emptied."""
+        with self._ticker_lock:
+            if self._watching is None:
+                self._watching = threading.Event()
+                socketio.start_background_task(self._watch, self._watching)
+
+    def stop_watching(self):
+        """Stop the watch (before the store closes)."""
+        with self._ticker_lock:
+            if self._watching is not None:
+                self._watching.set()
+                self._watching = None
+
+    def _watch(self, stopped):
+        """Background loop of watch(), until stopped."""
+        interval = self.app.config["IDLE_CHECK_SECONDS"]
+        while True:
+            socketio.sleep(interval)
+            if stopped.is_set():
+                return
+            with self.app.app_context():
+                try:
+                    if self.end_forgotten_meeting():
+                        continue
+                    if not self.store.log_clean and self.store.checkpoint():
+                        self.broadcast_console()  # the notice about the log goes
+                except Exception:  # a failed check must not stop later ones
+                    current_app.logger.exception("could not check whether the meeting was forgotten")
 
     def broadcast_ended(self):
         """The meeting ended: phones forget their tokens and are disconnected; screen and console go back to the start."""
@@ -392,7 +452,7 @@ def facilitator_connect(auth=None):
         emit(events.SCREEN, app.room.screen_payload(app.join_url(), app.phones_here))
     else:
         join_room(CONSOLE_ROOM)
-        emit(events.CONSOLE, app.room.console_payload(app.join_url(), app.phones_here))
+        emit(events.CONSOLE, app.console_payload())
 
 
 def facilitator_action(event, fields, broadcast="room"):
@@ -415,6 +475,7 @@ def facilitator_action(event, fields, broadcast="room"):
                 answer = handler(app.room, payload) or {}
             except Refused as refusal:
                 return {"ok": False, "error": str(refusal), **refusal.details}
+            app.note_activity()
             if broadcast == "room":
                 app.broadcast_room()
             elif broadcast == "ended":
@@ -445,8 +506,11 @@ def start_meeting(room, payload):
 
 @facilitator_action(events.END_MEETING, (), broadcast="ended")
 def end_meeting(room, payload):
-    """Console ends the meeting; phones are told it ended, then disconnected."""
+    """Console ends the meeting; phones are told it ended, then disconnected; a log that kept copies is not passed over."""
     room.end_meeting()
+    if not fireside().store.log_clean:
+        return {"warning": LOG_NOT_EMPTIED}
+    return None
 
 
 @facilitator_action(events.PUSH_ITEM, ("item_id",))

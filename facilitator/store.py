@@ -14,12 +14,14 @@ sees the database without an answer that was queued before them.
 Privacy lives here as much as anywhere (DESIGN.md, "Privacy by construction"):
 ballots are kept under an HMAC of the meeting key, the phone's token and the poll, in a
 WITHOUT ROWID table so that not even the row order says which answer came first; no
-column anywhere holds a token, an address or a time finer than the day.
+column anywhere holds a token, an address or a time finer than the day, except the hour a
+running meeting was last active (so that a forgotten meeting can end itself; cleared at its end).
 """
 
 import contextlib
 import datetime
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -31,6 +33,18 @@ from sqlite_utils.migrations import Migrations
 
 SCHEMA_VERSION = 3
 migrations = Migrations("fireside")
+log = logging.getLogger("fireside.store")
+
+CHECKPOINT_ATTEMPTS = 5  # a reader usually lets go within a moment; never hold End up for long
+CHECKPOINT_WAIT_MS = 100  # how long each attempt waits for readers (the connection otherwise waits 10 s)
+BUSY_TIMEOUT_MS = 10_000  # the connection's usual wait for a lock (sqlite3.connect(timeout=10))
+LOG_NOT_EMPTIED = (
+    "Fireside could not empty its database's log file (fireside.db-wal), which may still hold copies of "
+    "deleted answers, because another program is reading the database. Close any program that has "
+    "fireside.db open (a backup or sync tool, a database viewer); Fireside tries again every minute "
+    "while it runs, and when it starts."
+)
+LOG_EMPTIED_NOW = "Fireside has now emptied its database's log file: no copy of deleted answers is left in it."
 
 
 class StoreError(Exception):
@@ -130,6 +144,16 @@ def m003_pictures(db):
     db.execute("UPDATE fireside SET value = '3' WHERE key = 'schema_version'")
 
 
+@migrations()
+def m004_last_active(db):
+    """The hour (UTC, rounded down) a running meeting was last active, so a forgotten one can end itself.
+
+    Null once the meeting has ended. Older versions of Fireside ignore the column, so the schema
+    version stays as it was.
+    """
+    db["meetings"].add_column("last_active", str)
+
+
 def _loads(text, default=None):
     """JSON column to value, tolerating null."""
     return default if text is None else json.loads(text)
@@ -173,6 +197,8 @@ class Store:
             # In WAL mode NORMAL survives a killed process; only a power cut could lose the last commits.
             self.db.execute("PRAGMA synchronous=NORMAL")
             migrations.apply(self.db)
+            self.log_clean = True  # the write-ahead log holds no copy of deleted rows (see checkpoint)
+            self.checkpoint()  # a log a reader kept full when Fireside last ended a meeting is emptied now
         except (StoreError, sqlite3.Error, OSError) as error:
             if conn is not None:
                 with contextlib.suppress(sqlite3.Error):
@@ -291,6 +317,12 @@ class Store:
         with self._tx() as db:
             db["meetings"].update(meeting_id, {"current_item": item_id})
 
+    def set_last_active(self, meeting_id, hour):
+        """Record the hour a running meeting was last active (text, see idle.py); ended meetings keep none."""
+        with self._tx() as db:
+            db.execute("UPDATE meetings SET last_active = ? WHERE id = ? AND status = 'running'",
+                       (hour, meeting_id))
+
     def set_notes(self, meeting_id, notes):
         """The facilitator's own notes for the summary."""
         with self._tx() as db:
@@ -324,15 +356,48 @@ class Store:
             )
             db["meetings"].update(
                 meeting_id,
-                {"status": "ended", "join_code": None, "meeting_key": None, "current_item": None},
+                {"status": "ended", "join_code": None, "meeting_key": None, "current_item": None,
+                 "last_active": None},
             )
         self.checkpoint()
 
     def checkpoint(self):
-        """Fold the write-ahead log into the file and empty it, so deleted rows leave no copy there."""
+        """Fold the write-ahead log into the file and empty it, so deleted rows leave no copy there.
+
+        Another connection reading the database (a backup tool, a viewer) keeps SQLite from
+        emptying the log: the checkpoint then reports itself busy and the -wal file keeps its
+        bytes, deleted answers and keys included. So the result is checked, not assumed: a few
+        brief attempts, then log_clean is False (the console and the terminal say so) until a
+        later call succeeds. Returns True when the log is empty.
+        """
         with self._lock:
             self._commit_queued()
-            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            self.db.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
+            try:
+                for attempt in range(CHECKPOINT_ATTEMPTS):
+                    if attempt:
+                        time.sleep(CHECKPOINT_WAIT_MS / 1000)
+                    busy = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+                    if not busy and self._log_size() == 0:
+                        break
+                else:
+                    if self.log_clean:
+                        log.error(LOG_NOT_EMPTIED)
+                    self.log_clean = False
+                    return False
+            finally:
+                self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if not self.log_clean:
+                log.warning(LOG_EMPTIED_NOW)
+            self.log_clean = True
+            return True
+
+    def _log_size(self):
+        """Bytes in the write-ahead log file (none: 0)."""
+        try:
+            return os.path.getsize(str(self.path) + "-wal")
+        except OSError:
+            return 0
 
     # items --------------------------------------------------------------------
 

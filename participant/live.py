@@ -43,6 +43,7 @@ def phone_connect(auth=None):
         app.limits.wrong_code(address, exempt)
         raise ConnectionRefusedError(str(refusal)) from None
     app.limits.joined(address, exempt)
+    app.note_activity()
     emit(events.WELCOME, welcome)  # first, so the phone has its state before any count
     app.phone_connected(request.sid, welcome["token"], meeting_id)
     if app.running_meeting_id() != meeting_id:  # it ended while this phone joined: End may have missed it
@@ -98,6 +99,7 @@ def register(server, app):
     def answer(fs, sid, token, payload):
         """A phone answers or passes; acknowledged only after the ballot is committed."""
         item, mine, picture_changed = fs.room.answer(token, payload)
+        fs.note_activity()
         fs.count_changed()
         if picture_changed:  # now and then, in live mode: the payloads may want the request (join address)
             with _context(server, app, sid, events.ANSWER, (payload,)):
@@ -109,6 +111,7 @@ def register(server, app):
         if payload not in (None, {}):
             raise Refused("withdraw takes no fields.")
         removed = fs.room.withdraw(token)
+        fs.note_activity()
         fs.count_changed()
         return {"withdrawn": removed}
 

@@ -288,3 +288,32 @@ def test_a_kept_picture_says_on_the_phone_projector_and_console_how_many_newer_a
         calm = page.locator(".fs-bar", has=page.locator(".fs-bar-label", has_text="Calm")).locator(".fs-bar-count")
         expect(calm).to_have_text("0 of 3")
     assert not phone_errors.errors and not screen_errors.errors and not desk_errors.errors
+
+
+def test_the_console_says_once_that_a_forgotten_meeting_ended_itself(browser, data_dir, tmp_path):
+    import time
+
+    from conftest import Evening, RunningServer
+    from playwright.sync_api import expect
+
+    from facilitator import create_app
+
+    eight_hours_ago = time.time() - 8 * 3600
+    app = create_app({"DATA_DIR": str(data_dir), "TESTING": True, "CLOCK": lambda: eight_hours_ago})
+    Evening(app).start()  # and then the laptop's battery died
+    app.extensions["fireside"].store.close()
+
+    server = RunningServer(data_dir, tmp_path / "server.log").start()
+    try:
+        console, recorder = _open(browser, server.url + "/facilitator", viewport={"width": 1366, "height": 768})
+        notice = console.locator("#messages .message")
+        expect(notice).to_have_count(1)
+        expect(notice).to_contain_text('Fireside ended the meeting "Test evening" by itself')
+        notice.locator("button").click()
+        console.click('label[for="deck-test-evening"]')
+        console.click("#start-meeting")
+        expect(console.locator("#join-code")).to_have_text(re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$"))
+        expect(console.locator("#messages .message")).to_have_count(0)
+        assert recorder.errors == [] and recorder.foreign(server.url) == []
+    finally:
+        server.stop()

@@ -35,6 +35,7 @@
   var notesDirty = false;
   var notesTimer = null;
   var busy = false;         // one facilitator action at a time
+  var noticesShown = {};    // each notice from the server is shown once per page
 
   /* ---- small helpers ------------------------------------------------------------ */
 
@@ -87,6 +88,7 @@
     msg.querySelector('button').addEventListener('click', function () { msg.remove(); });
     while (box.children.length >= 2) box.firstElementChild.remove();
     box.appendChild(msg);
+    if (tone === 'notice') return;  // news of what happened to the data stays until dismissed
     setTimeout(function () { if (msg.isConnected) msg.remove(); }, tone === 'ok' ? 5000 : 20000);
   }
 
@@ -200,6 +202,11 @@
   socket.on(E.CONSOLE, function (payload) {
     data = payload || {};
     render();
+    (data.notices || []).forEach(function (text) {
+      if (noticesShown[text]) return;
+      noticesShown[text] = true;
+      showMessage(text, 'notice');
+    });
   });
 
   socket.on(E.COUNT, function (payload) {

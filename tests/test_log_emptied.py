@@ -1,0 +1,116 @@
+"""End empties SQLite's write-ahead log, or says it could not (DESIGN.md, privacy rule 2).
+
+Deleted ballots and the destroyed key stay in the -wal file until a checkpoint empties it. Another
+program reading the database (a backup or sync tool, a viewer) keeps SQLite from emptying it, so
+End must not claim success then: it says so on the console and in the terminal, and the log is
+emptied as soon as the reader lets go (on the next check while serving, or the next start).
+"""
+
+import logging
+import sqlite3
+import time
+
+from conftest import Evening
+
+from facilitator import cli, create_app, events
+
+NOT_EMPTIED = "could not empty its database's log file"
+SENTENCES = ["Unapproved words stay private alpha", "Beta sentence kept from the room", "Gamma line unseen"]
+
+
+def hold_an_evening(evening):
+    """A meeting where three phones answered a poll and wrote sentences nobody approved; returns its key."""
+    evening.start()
+    phones = [evening.phone() for _ in range(3)]
+    arrive = evening.push("arrive")
+    for n, phone in enumerate(phones):
+        assert phone.answer(arrive, n)["ok"]
+    sentence = evening.push("sentence")
+    for phone, text in zip(phones, SENTENCES):
+        assert phone.answer(sentence, text)["ok"]
+    return evening.room.meeting["meeting_key"]
+
+
+def a_reader(data_dir):
+    """A second connection to the database holding a read transaction, as a backup tool would."""
+    reader = sqlite3.connect(data_dir / "fireside.db", isolation_level=None)
+    reader.execute("BEGIN")
+    assert reader.execute("SELECT COUNT(*) FROM ballots").fetchone()[0] == 6
+    return reader
+
+
+def wal(data_dir):
+    """The write-ahead log's bytes (none: empty)."""
+    path = data_dir / "fireside.db-wal"
+    return path.read_bytes() if path.exists() else b""
+
+
+def all_files(data_dir):
+    """The database and its side files, as bytes."""
+    return b"".join(p.read_bytes() for p in sorted(data_dir.glob("fireside.db*")))
+
+
+def test_end_says_so_when_a_reader_keeps_the_log_full_and_the_next_start_empties_it(app, evening, data_dir, caplog):
+    key = hold_an_evening(evening)
+    reader = a_reader(data_dir)
+    try:
+        with caplog.at_level(logging.WARNING):
+            answer = evening.do(events.END_MEETING)
+        warning = answer.get("warning", "")
+        assert NOT_EMPTIED in warning and "another program is reading the database" in warning
+        assert evening.console_state()["notices"] == [warning]
+        assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == [warning]
+        assert key.encode() in wal(data_dir)  # what the warning is about: the key is still in the log
+
+        reader.execute("COMMIT")  # the reader lets go but stays open, so closing Fireside empties nothing
+        evening.store.close()
+        assert key.encode() in wal(data_dir)
+        again = create_app({"DATA_DIR": str(data_dir), "TESTING": True, "COUNT_INTERVAL": 0})
+        try:
+            assert wal(data_dir) == b""
+            assert Evening(again).console_state()["notices"] == []
+        finally:
+            again.extensions["fireside"].store.close()
+    finally:
+        reader.close()
+    raw = all_files(data_dir)
+    assert key.encode() not in raw
+    for text in SENTENCES:
+        assert text.encode() not in raw
+
+
+def test_while_serving_the_log_is_emptied_once_the_reader_lets_go_and_the_console_hears_of_it(app, evening, data_dir):
+    app.config["IDLE_CHECK_SECONDS"] = 0.02
+    fs = app.extensions["fireside"]
+    key = hold_an_evening(evening)
+    reader = a_reader(data_dir)
+    try:
+        assert NOT_EMPTIED in evening.do(events.END_MEETING).get("warning", "")
+        assert NOT_EMPTIED in evening.console_state()["notices"][0]
+        fs.watch()
+        reader.execute("COMMIT")  # the reader lets go (and stays open: only Fireside can empty the log)
+        state, deadline = None, time.monotonic() + 5
+        while state is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+            state = evening.console_state()
+        fs.stop_watching()
+        assert state is not None and state["notices"] == []
+        assert fs.store.log_clean and wal(data_dir) == b"" and key.encode() not in wal(data_dir)
+    finally:
+        fs.stop_watching()
+        reader.close()
+
+
+def test_fireside_end_says_so_and_exits_non_zero_when_a_reader_keeps_the_log_full(app, evening, data_dir, capsys):
+    key = hold_an_evening(evening)
+    evening.store.close()
+    reader = a_reader(data_dir)
+    try:
+        assert cli.main(["end", "--data", str(data_dir)]) == 1
+        out, err = capsys.readouterr()
+        assert 'Ended the meeting "Test evening"' in out
+        assert f"fireside: Fireside {NOT_EMPTIED}" in err and "another program is reading the database" in err
+        assert key.encode() in all_files(data_dir)  # not yet folded over: the old page still holds it
+    finally:
+        reader.close()  # the last connection to close empties the log
+    assert wal(data_dir) == b"" and key.encode() not in all_files(data_dir)
