@@ -9,7 +9,7 @@ import json
 import urllib.request
 
 import pytest
-from conftest import SocketConsole, SocketPhone
+from conftest import SocketConsole, SocketPhone, received_by
 
 from facilitator import events, pictures
 
@@ -310,8 +310,9 @@ def test_no_two_pictures_of_a_poll_on_any_surface_differ_by_fewer_than_k_answers
         got = [(m["name"], m["args"][0] if m["args"] else None)
                for client, ns in [(evening.console, events.FACILITATOR_NS), (screen, events.FACILITATOR_NS)]
                for m in client.get_received(ns)]
-        for phone in phones:
-            got += [(m["name"], m["args"][0] if m["args"] else None) for m in phone.client.get_received(events.PARTICIPANT_NS)]
+        for phone in phones:  # also once End has disconnected them
+            got += [(m["name"], m["args"][0] if m["args"] else None)
+                    for m in received_by(phone.client, events.PARTICIPANT_NS)]
         watcher.take(got, model)
 
     for key in POLLS:  # both polls open from the start, the words poll on the phones
@@ -355,8 +356,7 @@ def test_no_two_pictures_of_a_poll_on_any_surface_differ_by_fewer_than_k_answers
                 watcher.saw("feeling", frozenset(Counter(real.values()).items()), model)
                 watcher.queue = frozenset(Counter(real.values()).items())
             watcher.room_words.append(({(w["word"], w["count"]) for w in result["words"]}, watcher.queue))
-    for phone in phones:
-        phone.disconnect()
+    assert not any(phone.client.is_connected(events.PARTICIPANT_NS) for phone in phones)  # End let them go
     screen.disconnect(namespace=events.FACILITATOR_NS)
     for key in POLLS:
         event_seen(f"{key}: {min(len(watcher.first[key]), 3)}{'+' if len(watcher.first[key]) >= 3 else ''} pictures")
