@@ -5,11 +5,11 @@ single connection opened with check_same_thread=False and lets one caller at a t
 Writes are committed before a method returns, which is what lets an answer be
 acknowledged to a phone only once it is safe on disk.
 
-Answers are group-committed: answers that arrive together are queued and written in one
-transaction by whichever caller comes first (the leader); the others wait for it, and each
-returns only once its own ballot is committed. Anyone else who uses the connection (a read, a
-reveal's tally, a withdrawal, the end of a meeting) first commits what is queued, so nobody ever
-sees the database without an answer that was queued before them.
+Answers are group-committed, as Datasette does its writes: each is queued, and one writer
+thread (a greenlet under gevent) drains the queue into one transaction whenever someone waits;
+each caller returns only once its own ballot is committed. Anyone else who uses the connection
+(a read, a reveal's tally, a withdrawal, the end of a meeting) first commits what is queued, so
+nobody ever sees the database without an answer that was queued before them.
 
 Privacy lives here as much as anywhere (DESIGN.md, "Privacy by construction"):
 ballots are kept under an HMAC of the meeting key, the phone's token and the poll, in a
@@ -183,7 +183,9 @@ class Store:
         self._lock = threading.RLock()
         self._queue = []  # answers waiting for their transaction (group commit)
         self._queue_lock = threading.Lock()
-        self._leading = False  # a caller is committing the queue
+        self._wake = threading.Event()  # someone waits for a queued answer: the writer should commit
+        self._writer = None  # the writer thread, started by the first wait
+        self._closing = False
         self._answered = {}  # item id -> its answered count as last committed
         conn = None
         try:
@@ -248,7 +250,12 @@ class Store:
             return list(self.db.query(sql, params))
 
     def close(self):
-        """Close the connection."""
+        """Stop the writer and close the connection (what is queued is committed first)."""
+        with self._queue_lock:
+            self._closing, writer = True, self._writer
+        self._wake.set()
+        if writer is not None:
+            writer.join(10)
         with self._lock:
             self._commit_queued()
             self.db.close()
@@ -449,38 +456,34 @@ class Store:
         return queued
 
     def wait(self, queued):
-        """Return once the queued ballot is committed (the item's count then); raise if it failed.
-
-        The first caller to find nobody committing leads: it yields once, so that the others
-        arriving in the same instant (under gevent: the other answers of a burst) queue too, then
-        commits everything queued in one transaction, and again while more is queued. The others
-        wait for their own ballot to be done. Leading ends only when the queue is empty, checked
-        under the queue's lock, so no queued ballot is ever left without someone to commit it.
-        """
-        while not queued.done.is_set():
-            with self._queue_lock:
-                lead = not self._leading
-                if lead:
-                    self._leading = True
-            if not lead:
-                queued.done.wait(1.0)  # the leader commits it; the limit only guards against a lost leader
-                continue
-            try:
-                while True:
-                    time.sleep(0)  # a yield: what arrives with this answer joins its transaction
-                    with self._lock:
-                        self._commit_queued()
-                    with self._queue_lock:
-                        if not self._queue:
-                            self._leading = False
-                            break
-            except BaseException:
-                with self._queue_lock:
-                    self._leading = False
-                raise
+        """Return once the queued ballot is committed (the item's count then); raise if it failed."""
+        with self._queue_lock:
+            if self._writer is None and not self._closing:
+                self._writer = threading.Thread(target=self._write_queued, name="fireside-writer", daemon=True)
+                self._writer.start()
+        self._wake.set()
+        queued.done.wait()
         if queued.error is not None:
             raise queued.error
         return queued.count
+
+    def _write_queued(self):
+        """The writer: each time it is woken, commit everything queued in one transaction, until closed.
+
+        It yields once before taking the queue, so that the answers of a burst that arrive in the
+        same instant (under gevent: in the same turn of the loop) share the transaction.
+        """
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            if self._closing:
+                return
+            time.sleep(0)
+            try:
+                with self._lock:
+                    self._commit_queued()
+            except Exception:  # every ballot of the batch already carries its error; keep writing
+                logging.getLogger(__name__).exception("Fireside could not write queued answers.")
 
     def flush(self):
         """Commit every queued answer now."""
