@@ -42,6 +42,7 @@ def create_app(config=None):
         PHONE_EVENT_BURST=20,
         JOIN_GUESSES_PER_MINUTE=20,
         JOINS_PER_MINUTE=60,
+        NEW_PHONES_PER_MINUTE=30,  # new tokens, which "phones joined" counts: a NAT'd group of 30 at once
     )
     app.config.update(config)
 

@@ -1,14 +1,18 @@
 """Flood limits: events per connection, and joins and code guesses per address.
 
 Everything here lives in memory only, for a minute or so: no address, count or time is ever
-written to the database, a file or the log. A phone that is refused is told so in a sentence.
+written to the database, a file or the log. A phone that is
+refused is told so in a sentence.
 
 - Each phone connection has a token bucket: PHONE_EVENTS_PER_SECOND on average, bursts of up
   to PHONE_EVENT_BURST. Tapping is far slower than that; a script is not.
 - Each address may try JOIN_GUESSES_PER_MINUTE wrong codes, and join JOINS_PER_MINUTE times,
   in any minute. After that every join from it is refused until the minute has passed, so a
-  join code (about 37 bits) cannot be guessed in any evening. The laptop itself (loopback) is
-  the facilitator's and is not limited.
+  join code (about 37 bits) cannot be guessed in any evening. Of those joins, at most
+  NEW_PHONES_PER_MINUTE may be new phones (no token, or one this meeting has not seen), which
+  are what "phones joined" counts; a phone coming back with its token is not a new phone.
+
+The laptop itself (loopback) is the facilitator's and is not limited.
 
 Set a limit to 0 (or None) in the app config to switch it off.
 """
@@ -21,6 +25,8 @@ SLOW_DOWN = "Slow down a little — try again in a moment."
 TOO_MANY_GUESSES = ("Too many wrong codes from this phone. Wait a minute, then type the code "
                     "exactly as the screen shows it.")
 TOO_MANY_JOINS = "This phone has joined too many times in a row. Wait a minute, then try again."
+TOO_MANY_NEW_PHONES = ("Many new phones have joined from this network in the last minute. Wait a minute, "
+                       "then try again.")
 
 WINDOW = 60.0  # seconds: joins and guesses are counted per minute
 MAX_ADDRESSES = 10_000  # the most addresses remembered at once; the oldest are forgotten first
@@ -63,10 +69,12 @@ class Limits:
         self.burst = config.get("PHONE_EVENT_BURST") or 0
         self.guesses = config.get("JOIN_GUESSES_PER_MINUTE") or 0
         self.joins = config.get("JOINS_PER_MINUTE") or 0
+        self.new_phones = config.get("NEW_PHONES_PER_MINUTE") or 0
         self._lock = threading.Lock()
         self._buckets = {}  # connection id -> TokenBucket
         self._guessed = {}  # address -> deque of times of wrong codes
         self._joined = {}  # address -> deque of times of joins
+        self._arrived = {}  # address -> deque of times of joins that were new phones
 
     # --- events per connection ----------------------------------------------------------
 
@@ -99,15 +107,26 @@ class Limits:
                 return TOO_MANY_JOINS
         return None
 
+    def new_phone_refusal(self, address, exempt=False):
+        """Why a new phone (one without a token this meeting knows) may not join from here now, or None."""
+        if exempt or not self.new_phones:
+            return None
+        with self._lock:
+            if self._recent(self._arrived, address, clock()) >= self.new_phones:
+                return TOO_MANY_NEW_PHONES
+        return None
+
     def wrong_code(self, address, exempt=False):
         """Count a join refused for a wrong (or no) code."""
         if not exempt and self.guesses:
             self._note(self._guessed, address)
 
-    def joined(self, address, exempt=False):
-        """Count a successful join."""
+    def joined(self, address, exempt=False, new=False):
+        """Count a successful join; new: it added a phone to the meeting's count."""
         if not exempt and self.joins:
             self._note(self._joined, address)
+        if not exempt and new and self.new_phones:
+            self._note(self._arrived, address)
 
     def _note(self, table, address):
         """Remember one event from an address, forgetting the oldest addresses past the cap."""
@@ -145,4 +164,5 @@ class Limits:
     def remembered_addresses(self):
         """How many addresses are held in memory now (for tests)."""
         with self._lock:
-            return len(set(self._guessed) | set(self._joined))
+            return len(set(self._guessed) | set(self._joined) | set(self._arrived))
+

@@ -176,6 +176,7 @@ class Fireside:
         self.store = store
         self.room = room
         self.phones = {}  # sid -> token, in memory only, for as long as the phone is connected
+        self._connections = {}  # token -> how many connections speak for it: "phones here" counts tokens
         self.limits = limits.Limits(app.config)  # flood limits, in memory only
         self._phones_lock = threading.Lock()
         self._dirty = threading.Event()
@@ -200,12 +201,18 @@ class Fireside:
         """Remember which token a connection speaks for."""
         with self._phones_lock:
             self.phones[sid] = token
+            self._connections[token] = self._connections.get(token, 0) + 1
         self.count_changed()
 
     def phone_gone(self, sid):
         """Forget a connection's token."""
         with self._phones_lock:
-            self.phones.pop(sid, None)
+            token = self.phones.pop(sid, None)
+            left = self._connections.get(token, 0) - 1
+            if left > 0:
+                self._connections[token] = left
+            else:
+                self._connections.pop(token, None)
         self.count_changed()
 
     def token_of(self, sid):
@@ -215,7 +222,14 @@ class Fireside:
 
     @property
     def phones_here(self):
-        """How many phones are connected right now."""
+        """How many phones are connected right now: a token on two connections (two tabs, or a
+        connection not yet timed out beside its successor) is one phone."""
+        with self._phones_lock:
+            return len(self._connections)
+
+    @property
+    def connections(self):
+        """How many phone connections are open right now (each gets its own copy of a broadcast)."""
         with self._phones_lock:
             return len(self.phones)
 
@@ -262,7 +276,7 @@ class Fireside:
             now = time.monotonic()
             if self._dirty.is_set():
                 self._dirty.clear()
-                pace.change(now, self.phones_here)
+                pace.change(now, self.connections)  # what a count to every phone costs: one message each
             console, phones = pace.due(now)
             if console or phones:
                 with self.app.app_context():

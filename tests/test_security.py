@@ -271,15 +271,64 @@ def test_the_join_page_counts_as_a_guess_too(evening, refusals, clock):
     assert device.get(f"/j/{code}").status_code == 200
 
 
-def test_joins_are_limited_per_address_but_not_from_the_laptop(evening, refusals, clock):
+def test_joins_are_limited_per_address_but_not_from_the_laptop(evening, refusals, clock, monkeypatch):
     code = evening.start()
     app = evening.app
-    for _ in range(app.config["JOINS_PER_MINUTE"]):
-        assert phone_from(app, REMOTE, code).is_connected(events.PARTICIPANT_NS)
-    assert not phone_from(app, REMOTE, code).is_connected(events.PARTICIPANT_NS)
+    joins = app.extensions["fireside"].limits
+    monkeypatch.setattr(joins, "joins", 25)  # the default works the same, only slower to reach
+    token = phone_from(app, REMOTE, code).get_received(events.PARTICIPANT_NS)[0]["args"][0]["token"]
+    for _ in range(joins.joins - 1):  # coming back with its token: no new phone, but a join
+        assert phone_from(app, REMOTE, code, token).is_connected(events.PARTICIPANT_NS)
+    assert not phone_from(app, REMOTE, code, token).is_connected(events.PARTICIPANT_NS)
     assert refusals[-1] == limits.TOO_MANY_JOINS
-    for _ in range(app.config["JOINS_PER_MINUTE"] + 5):  # the laptop itself (benchmarks, tests)
+    for _ in range(joins.joins + 5):  # the laptop itself (benchmarks, tests)
         assert evening.phone().client.is_connected(events.PARTICIPANT_NS)
+
+
+def test_new_phones_are_limited_per_address_apart_from_phones_coming_back(evening, refusals, clock):
+    code = evening.start()
+    app = evening.app
+    room = evening.room
+    first = phone_from(app, REMOTE, code)
+    token = first.get_received(events.PARTICIPANT_NS)[0]["args"][0]["token"]
+    for _ in range(app.config["NEW_PHONES_PER_MINUTE"] - 1):
+        assert phone_from(app, REMOTE, code).is_connected(events.PARTICIPANT_NS)
+    assert room.meeting["phones_joined"] == app.config["NEW_PHONES_PER_MINUTE"]
+    # One more new phone from that address is refused, whatever its code, with a sentence...
+    assert not phone_from(app, REMOTE, code).is_connected(events.PARTICIPANT_NS)
+    assert refusals[-1] == limits.TOO_MANY_NEW_PHONES
+    assert not phone_from(app, REMOTE, "AAAA-AAAA").is_connected(events.PARTICIPANT_NS)
+    assert refusals[-1] == limits.TOO_MANY_NEW_PHONES
+    # ...and so is a made-up token, which would count as a new phone just the same...
+    assert not phone_from(app, REMOTE, code, meeting.new_token()).is_connected(events.PARTICIPANT_NS)
+    assert refusals[-1] == limits.TOO_MANY_NEW_PHONES
+    assert room.meeting["phones_joined"] == app.config["NEW_PHONES_PER_MINUTE"]
+    # ...while a phone coming back with its token gets in, and so do new phones elsewhere.
+    assert phone_from(app, REMOTE, code, token).is_connected(events.PARTICIPANT_NS)
+    assert phone_from(app, OTHER_REMOTE, code).is_connected(events.PARTICIPANT_NS)
+    clock[0] += limits.WINDOW
+    assert phone_from(app, REMOTE, code).is_connected(events.PARTICIPANT_NS)
+    assert room.meeting["phones_joined"] == app.config["NEW_PHONES_PER_MINUTE"] + 2
+
+
+def test_a_phone_counts_once_here_however_many_connections_it_opens(evening):
+    code = evening.start()
+    app = evening.app
+    here = lambda: app.extensions["fireside"].phones_here  # noqa: E731
+    first = phone_from(app, REMOTE, code)
+    token = first.get_received(events.PARTICIPANT_NS)[0]["args"][0]["token"]
+    again = [phone_from(app, REMOTE, code, token) for _ in range(5)]  # tabs, or a script
+    other = phone_from(app, OTHER_REMOTE, code)
+    counts = [m["args"][0]["phones"] for m in evening.console.get_received(events.FACILITATOR_NS)
+              if m["name"] == events.COUNT]
+    assert here() == 2 and counts[-1] == 2 and max(counts) == 2
+    assert evening.room.meeting["phones_joined"] == 2
+    for client in [first, *again[:-1]]:
+        client.disconnect(namespace=events.PARTICIPANT_NS)
+    assert here() == 2  # one of its connections is still here
+    again[-1].disconnect(namespace=events.PARTICIPANT_NS)
+    other.disconnect(namespace=events.PARTICIPANT_NS)
+    assert here() == 0
 
 
 def test_guess_counts_live_in_memory_only_and_are_bounded(evening, monkeypatch, caplog, clock):
@@ -657,3 +706,4 @@ def test_a_deeply_nested_message_does_not_bring_the_server_down(shared):
     assert _answered(shared.data_dir, shared.sentence) == before + 1
     neighbour.close()
     assert "Traceback" not in shared.output(), shared.output()
+
