@@ -17,7 +17,7 @@ import time
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, emit, join_room
 
-from facilitator import events, lan, limits, socketio
+from facilitator import events, handshakes, lan, limits, socketio
 from facilitator.meeting import Refused
 
 CONSOLE_ROOM = "console"
@@ -178,6 +178,7 @@ class Fireside:
         self.phones = {}  # sid -> token, in memory only, for as long as the phone is connected
         self._connections = {}  # token -> how many connections speak for it: "phones here" counts tokens
         self.limits = limits.Limits(app.config)  # flood limits, in memory only
+        self.handshakes = limits.Handshakes(app.config)  # Engine.IO sessions per address (facilitator/handshakes.py)
         self._phones_lock = threading.Lock()
         self._dirty = threading.Event()
         self._ticker = None
@@ -356,6 +357,7 @@ def facilitator_connect(auth=None):
     else:
         join_room(CONSOLE_ROOM)
         emit(events.CONSOLE, app.room.console_payload(app.join_url(), app.phones_here))
+    handshakes.joined(app.handshakes, request.environ)
 
 
 def facilitator_action(event, fields, broadcast="room"):

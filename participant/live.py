@@ -13,7 +13,7 @@ the same request context Flask-SocketIO would have given it.
 from flask import request
 from flask_socketio import ConnectionRefusedError, emit
 
-from facilitator import events, limits, socketio
+from facilitator import events, handshakes, limits, socketio
 from facilitator import meeting as rules
 from facilitator.live import fireside, unlimited
 from facilitator.meeting import Refused
@@ -43,6 +43,7 @@ def phone_connect(auth=None):
     app.limits.joined(address, exempt, new=new)
     emit(events.WELCOME, welcome)  # first, so the phone has its state before any count
     app.phone_connected(request.sid, welcome["token"])
+    handshakes.joined(app.handshakes, request.environ)
 
 
 def _new_phone(app, token):
