@@ -845,7 +845,7 @@ def _websocket_handshake(server):
         return "open" if data.startswith(b"0{") else data
     finally:
         raw.close()
-        _quietly_collect()
+        raw.shutdown()  # close() leaves the socket open once the server has closed first
 
 
 def _python_socketio_refused(server, code):
