@@ -20,7 +20,7 @@ SOCKETIO_PATH = "socket.io"  # where engine.io answers; nostore.py marks everyth
 
 def create_app(config=None):
     """Build the Fireside app on a data folder: secrets, database, the running meeting, pages, sockets."""
-    from facilitator import compress, instance, live, nostore
+    from facilitator import compress, handshakes, instance, live, nostore
     from facilitator.decks import DeckShelf
     from facilitator.room import Room
     from facilitator.store import Store
@@ -43,7 +43,16 @@ def create_app(config=None):
         PHONE_EVENTS_PER_SECOND=10,
         PHONE_EVENT_BURST=20,
         JOIN_GUESSES_PER_MINUTE=20,
-        JOINS_PER_MINUTE=60,
+        # A whole room behind one NAT address may come back within a minute; what so many joins can
+        # hold in memory is bounded by SESSIONS_PER_ADDRESS.
+        JOINS_PER_MINUTE=1200,
+        NEW_PHONES_PER_MINUTE=30,  # new tokens, which "phones joined" counts: a NAT'd group of 30 at once
+        # Engine.IO sessions: not yet joined, per address and in all; all per address. Why these
+        # numbers: limits.Handshakes.
+        UNJOINED_PER_ADDRESS=200,
+        UNJOINED_TOTAL=2000,
+        SESSIONS_PER_ADDRESS=1500,
+        LAPTOP_SESSIONS_UNLIMITED=True,  # loopback passes these bounds; real-server tests say False
         # A running meeting idle this long ends itself (facilitator/idle.py): at start, and checked
         # every IDLE_CHECK_SECONDS while serving. CLOCK gives seconds since the epoch (tests pass their own).
         IDLE_END_HOURS=6,
@@ -103,6 +112,8 @@ def create_app(config=None):
                       logger=False, engineio_logger=False, async_handlers=False, json=PacketJSON)
     nostore.init_app(app, SOCKETIO_PATH)  # after init_app: it wraps engine.io's middleware too
     _cap_websocket_messages(socketio.server.eio)
+    # After init_app, so the gate wraps Flask-SocketIO's middleware and sees each handshake first.
+    handshakes.install(app, socketio.server.eio, app.extensions["fireside"].handshakes)
     from participant import live as phone_events
 
     phone_events.register(socketio.server, app)  # phone events without a Flask request context each

@@ -1,14 +1,20 @@
-"""Flood limits: events per connection, and joins and code guesses per address.
+"""Flood limits: events per connection, joins and code guesses per address, sessions opening.
 
-Everything here lives in memory only, for a minute or so: no address, count or time is ever
-written to the database, a file or the log. A phone that is refused is told so in a sentence.
+Everything here lives in memory only, for a minute or so (or as long as a connection lasts): no
+address, count or time is ever written to the database, a file or the log. A phone that is
+refused is told so in a sentence.
 
 - Each phone connection has a token bucket: PHONE_EVENTS_PER_SECOND on average, bursts of up
   to PHONE_EVENT_BURST. Tapping is far slower than that; a script is not.
 - Each address may try JOIN_GUESSES_PER_MINUTE wrong codes, and join JOINS_PER_MINUTE times,
   in any minute. After that every join from it is refused until the minute has passed, so a
-  join code (about 37 bits) cannot be guessed in any evening. The laptop itself (loopback) is
-  the facilitator's and is not limited.
+  join code (about 37 bits) cannot be guessed in any evening. Of those joins, at most
+  NEW_PHONES_PER_MINUTE may be new phones (no token, or one this meeting has not seen), which
+  are what "phones joined" counts; a phone coming back with its token is not a new phone.
+- Handshakes (Engine.IO sessions, before they join the phone or console namespace) are bounded
+  per address and in total, and all sessions per address: see Handshakes below.
+
+The laptop itself (loopback) is the facilitator's and is not limited.
 
 Set a limit to 0 (or None) in the app config to switch it off.
 """
@@ -21,6 +27,12 @@ SLOW_DOWN = "Slow down a little — try again in a moment."
 TOO_MANY_GUESSES = ("Too many wrong codes from this phone. Wait a minute, then type the code "
                     "exactly as the screen shows it.")
 TOO_MANY_JOINS = "This phone has joined too many times in a row. Wait a minute, then try again."
+TOO_MANY_NEW_PHONES = ("Many new phones have joined from this network in the last minute. Wait a minute, "
+                       "then try again.")
+# A refused handshake is an HTTP answer (or a WebSocket close reason: at most 123 bytes), which a
+# phone's Socket.IO client takes as a network hiccup and retries by itself within seconds.
+BUSY_HERE = "Too many connections are opening from this network at once. This phone will retry by itself."
+BUSY_LAPTOP = "The laptop is letting many phones in at once. This phone will retry by itself."
 
 WINDOW = 60.0  # seconds: joins and guesses are counted per minute
 MAX_ADDRESSES = 10_000  # the most addresses remembered at once; the oldest are forgotten first
@@ -63,10 +75,12 @@ class Limits:
         self.burst = config.get("PHONE_EVENT_BURST") or 0
         self.guesses = config.get("JOIN_GUESSES_PER_MINUTE") or 0
         self.joins = config.get("JOINS_PER_MINUTE") or 0
+        self.new_phones = config.get("NEW_PHONES_PER_MINUTE") or 0
         self._lock = threading.Lock()
         self._buckets = {}  # connection id -> TokenBucket
         self._guessed = {}  # address -> deque of times of wrong codes
         self._joined = {}  # address -> deque of times of joins
+        self._arrived = {}  # address -> deque of times of joins that were new phones
 
     # --- events per connection ----------------------------------------------------------
 
@@ -99,15 +113,26 @@ class Limits:
                 return TOO_MANY_JOINS
         return None
 
+    def new_phone_refusal(self, address, exempt=False):
+        """Why a new phone (one without a token this meeting knows) may not join from here now, or None."""
+        if exempt or not self.new_phones:
+            return None
+        with self._lock:
+            if self._recent(self._arrived, address, clock()) >= self.new_phones:
+                return TOO_MANY_NEW_PHONES
+        return None
+
     def wrong_code(self, address, exempt=False):
         """Count a join refused for a wrong (or no) code."""
         if not exempt and self.guesses:
             self._note(self._guessed, address)
 
-    def joined(self, address, exempt=False):
-        """Count a successful join."""
+    def joined(self, address, exempt=False, new=False):
+        """Count a successful join; new: it added a phone to the meeting's count."""
         if not exempt and self.joins:
             self._note(self._joined, address)
+        if not exempt and new and self.new_phones:
+            self._note(self._arrived, address)
 
     def _note(self, table, address):
         """Remember one event from an address, forgetting the oldest addresses past the cap."""
@@ -145,4 +170,142 @@ class Limits:
     def remembered_addresses(self):
         """How many addresses are held in memory now (for tests)."""
         with self._lock:
-            return len(set(self._guessed) | set(self._joined))
+            return len(set(self._guessed) | set(self._joined) | set(self._arrived))
+
+
+# --- sessions opening, per address and in total ------------------------------------------------
+
+TOO_MANY_HERE = "429 Too Many Requests"
+LAPTOP_BUSY = "503 Service Unavailable"
+
+
+class Handshake:
+    """One Engine.IO session from one address, from its handshake until it closes."""
+
+    __slots__ = ("address", "sid", "joined", "closed")
+
+    def __init__(self, address):
+        """Not yet opened (no session id), not joined, not closed."""
+        self.address = address
+        self.sid = None
+        self.joined = False
+        self.closed = False
+
+
+class Handshakes:
+    """Engine.IO sessions per address: those not yet joined, per address and in all, and all of them.
+
+    Engine.IO gives every handshake a session (a socket, a queue, a ping task: about 19 KB on a
+    gevent server; 45 KB once joined) and keeps it until its ping timeout, about 45 seconds, even
+    if it never joins anything. Unbounded, one script held 1,500 of them. A session counts as
+    unjoined from its handshake until Fireside lets it into the phone or the console namespace
+    (a join refused, or the bare "/" namespace, does not count), and as a session until it closes.
+    A handshake past a bound is refused before Engine.IO sees it (facilitator/handshakes.py).
+
+    Why the defaults (app config) are what they are:
+
+    - A phone's session is unjoined for one round trip, its handshake then its join: well under
+      a second even while 1,000 phones join (docs/performance.md). One abandoned between the two
+      (the Wi-Fi went at that moment) waits out the ping timeout, so a phone on a flaky network
+      may hold two or three.
+    - UNJOINED_PER_ADDRESS = 200. Phones on the Wi-Fi have an address each. A whole room behind
+      one NAT address, coming back at once after a Wi-Fi drop, goes in 200 at a time; each slot
+      is free again within a second of its phone joining, and a refused phone's Socket.IO client
+      takes the refusal as a network hiccup and retries by itself 1 to 5 seconds later: 1,000
+      phones are back within about half a minute. A script from one address holds 200 idle
+      sessions (about 4 MB) instead of as many as it likes.
+    - UNJOINED_TOTAL = 2,000: a room of 1,000 phones with an address each, all coming back at
+      once, with an abandoned handshake each to spare. However many addresses a script uses (ten
+      at least, to fill it), idle sessions stay under about 40 MB. Past it every address waits:
+      the last line, not the first.
+    - SESSIONS_PER_ADDRESS = 1,500, joined or not: a NAT room of 1,000 whose old sessions are
+      still open after a Wi-Fi drop (until their ping timeout) gets 500 back at once and the rest
+      as the old ones time out. However often one address joins and joins again, it holds at
+      most about 70 MB of sessions.
+
+    In memory only: counts per address, and the open sessions' ids, while those sessions last.
+    """
+
+    def __init__(self, config):
+        """Read the bounds from the app config (0 or None switches one off)."""
+        self.unjoined_per_address = config.get("UNJOINED_PER_ADDRESS") or 0
+        self.unjoined_total = config.get("UNJOINED_TOTAL") or 0
+        self.sessions_per_address = config.get("SESSIONS_PER_ADDRESS") or 0
+        self._lock = threading.Lock()
+        self._unjoined = {}  # address -> its sessions not yet joined (handshakes under way included)
+        self._sessions = {}  # address -> all its sessions
+        self._unjoined_total = 0
+        self._by_sid = {}  # Engine.IO session id -> Handshake, while the session is open
+
+    def admit(self, address):
+        """A handshake from this address: (its Handshake, None), or (None, (HTTP status, sentence)) past a bound."""
+        with self._lock:
+            if self.unjoined_per_address and self._unjoined.get(address, 0) >= self.unjoined_per_address:
+                return None, (TOO_MANY_HERE, BUSY_HERE)
+            if self.sessions_per_address and self._sessions.get(address, 0) >= self.sessions_per_address:
+                return None, (TOO_MANY_HERE, BUSY_HERE)
+            if self.unjoined_total and self._unjoined_total >= self.unjoined_total:
+                return None, (LAPTOP_BUSY, BUSY_LAPTOP)
+            self._unjoined[address] = self._unjoined.get(address, 0) + 1
+            self._sessions[address] = self._sessions.get(address, 0) + 1
+            self._unjoined_total += 1
+        return Handshake(address), None
+
+    def opened(self, handshake, sid):
+        """Engine.IO opened the session of this handshake, with this id."""
+        with self._lock:
+            if not handshake.closed:
+                handshake.sid = sid
+                self._by_sid[sid] = handshake
+
+    def joined(self, handshake):
+        """The session joined the phone or console namespace: it no longer counts as unjoined."""
+        with self._lock:
+            if not handshake.joined and not handshake.closed:
+                handshake.joined = True
+                self._unjoined_total -= 1
+                self._drop(self._unjoined, handshake.address)
+
+    def closed(self, sid):
+        """Engine.IO closed this session (any session: those not counted here are ignored)."""
+        with self._lock:
+            handshake = self._by_sid.get(sid)
+        if handshake is not None:
+            self.release(handshake)
+
+    def release(self, handshake):
+        """The session is gone (or never came to be): it no longer counts at all. Safe to repeat."""
+        with self._lock:
+            if handshake.closed:
+                return
+            handshake.closed = True
+            if not handshake.joined:
+                self._unjoined_total -= 1
+                self._drop(self._unjoined, handshake.address)
+            self._drop(self._sessions, handshake.address)
+            if handshake.sid is not None:
+                self._by_sid.pop(handshake.sid, None)
+
+    @staticmethod
+    def _drop(table, address):
+        """One fewer for this address; an address with none left is forgotten."""
+        left = table.get(address, 0) - 1
+        if left > 0:
+            table[address] = left
+        else:
+            table.pop(address, None)
+
+    def unjoined(self, address=None):
+        """How many sessions are unjoined now, from this address or in all (for tests)."""
+        with self._lock:
+            return self._unjoined_total if address is None else self._unjoined.get(address, 0)
+
+    def sessions(self, address):
+        """How many sessions this address has open now, joined or not (for tests)."""
+        with self._lock:
+            return self._sessions.get(address, 0)
+
+    def remembered_addresses(self):
+        """How many addresses are held in memory now (for tests)."""
+        with self._lock:
+            return len(set(self._unjoined) | set(self._sessions))

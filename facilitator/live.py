@@ -17,7 +17,7 @@ import time
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, emit, join_room
 
-from facilitator import events, idle, lan, limits, socketio
+from facilitator import events, handshakes, idle, lan, limits, socketio
 from facilitator.meeting import Refused
 from facilitator.store import LOG_NOT_EMPTIED
 
@@ -179,7 +179,9 @@ class Fireside:
         self.room = room
         # sid -> (token, id of the meeting it joined), in memory only, for as long as the phone is connected
         self.phones = {}
+        self._connections = {}  # token -> how many connections speak for it: "phones here" counts tokens
         self.limits = limits.Limits(app.config)  # flood limits, in memory only
+        self.handshakes = limits.Handshakes(app.config)  # Engine.IO sessions per address (facilitator/handshakes.py)
         self._phones_lock = threading.Lock()
         self._dirty = threading.Event()
         self._ticker = None
@@ -206,13 +208,23 @@ class Fireside:
         """Remember which token a connection speaks for, and the meeting it joined."""
         with self._phones_lock:
             self.phones[sid] = (token, meeting_id)
+            self._connections[token] = self._connections.get(token, 0) + 1
         self.count_changed()
 
     def phone_gone(self, sid):
         """Forget a connection's token."""
         with self._phones_lock:
-            self.phones.pop(sid, None)
+            self._forget(sid)
         self.count_changed()
+
+    def _forget(self, sid):
+        """Under the phones' lock: forget a connection, and its token once no connection speaks for it."""
+        token, _meeting_id = self.phones.pop(sid, (None, None))
+        left = self._connections.get(token, 0) - 1
+        if left > 0:
+            self._connections[token] = left
+        else:
+            self._connections.pop(token, None)
 
     def phone_of(self, sid):
         """(token, meeting id) of a connected phone, or None."""
@@ -238,7 +250,7 @@ class Fireside:
         with self._phones_lock:
             gone = [sid for sid, (_token, meeting_id) in self.phones.items() if keep is None or meeting_id != keep]
             for sid in gone:
-                del self.phones[sid]
+                self._forget(sid)
         for sid in gone:
             socketio.server.disconnect(sid, namespace=events.PARTICIPANT_NS)
         if gone:
@@ -252,7 +264,7 @@ class Fireside:
         only once this greenlet has queued the answer; with threads, DROP_GRACE gives it the time.
         """
         with self._phones_lock:
-            self.phones.pop(sid, None)
+            self._forget(sid)
         self.count_changed()
         server = socketio.server  # this app's, even if another app is made meanwhile (tests)
 
@@ -264,7 +276,14 @@ class Fireside:
 
     @property
     def phones_here(self):
-        """How many phones are connected right now."""
+        """How many phones are connected right now: a token on two connections (two tabs, or a
+        connection not yet timed out beside its successor) is one phone."""
+        with self._phones_lock:
+            return len(self._connections)
+
+    @property
+    def connections(self):
+        """How many phone connections are open right now (each gets its own copy of a broadcast)."""
         with self._phones_lock:
             return len(self.phones)
 
@@ -373,7 +392,7 @@ class Fireside:
             now = time.monotonic()
             if self._dirty.is_set():
                 self._dirty.clear()
-                pace.change(now, self.phones_here)
+                pace.change(now, self.connections)  # what a count to every phone costs: one message each
             console, phones = pace.due(now)
             if console or phones:
                 with self.app.app_context():
@@ -453,6 +472,7 @@ def facilitator_connect(auth=None):
     else:
         join_room(CONSOLE_ROOM)
         emit(events.CONSOLE, app.console_payload())
+    handshakes.joined(app.handshakes, request.environ)
 
 
 def facilitator_action(event, fields, broadcast="room"):

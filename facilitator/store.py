@@ -335,6 +335,10 @@ class Store:
         with self._tx() as db:
             db["meetings"].update(meeting_id, {"notes": notes})
 
+    def arrived(self, meeting_id, marker):
+        """True when this phone was already counted for the meeting (read only)."""
+        return bool(self._rows("SELECT 1 FROM arrivals WHERE marker = ? AND meeting_id = ?", (marker, meeting_id)))
+
     def record_arrival(self, meeting_id, marker):
         """Count a phone once per meeting; True when it is new."""
         with self._tx() as db:

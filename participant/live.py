@@ -13,7 +13,8 @@ the same request context Flask-SocketIO would have given it.
 from flask import request
 from flask_socketio import ConnectionRefusedError, emit
 
-from facilitator import events, limits, socketio
+from facilitator import events, handshakes, limits, socketio
+from facilitator import meeting as rules
 from facilitator.live import fireside, unlimited
 from facilitator.meeting import Refused
 
@@ -38,17 +39,33 @@ def phone_connect(auth=None):
     try:
         if set(auth) - {"code", "token"}:
             raise Refused("Please open the page from the QR code again.")
+        new = not exempt and bool(app.limits.new_phones) and _new_phone(app, auth.get("token"))
+        refusal = app.limits.new_phone_refusal(address, exempt) if new else None
+        if refusal:  # before the code is checked: it says nothing about the code
+            raise ConnectionRefusedError(refusal)
         welcome = app.room.join(auth.get("code"), auth.get("token"))
     except Refused as refusal:
         app.limits.wrong_code(address, exempt)
         raise ConnectionRefusedError(str(refusal)) from None
-    app.limits.joined(address, exempt)
+    app.limits.joined(address, exempt, new=new)
     app.note_activity()
     emit(events.WELCOME, welcome)  # first, so the phone has its state before any count
     app.phone_connected(request.sid, welcome["token"], meeting_id)
     if app.running_meeting_id() != meeting_id:  # it ended while this phone joined: End may have missed it
         app.phone_gone(request.sid)
         raise ConnectionRefusedError(JOINED_AS_IT_CHANGED)
+    handshakes.joined(app.handshakes, request.environ)
+
+
+def _new_phone(app, token):
+    """True when joining with this token would add a phone to the meeting's count (no token, or an unseen one).
+
+    A made-up token counts as new as much as none at all: the limit on new phones rests on it.
+    """
+    meeting = app.room.meeting
+    if not meeting or not rules.valid_token(token):
+        return True
+    return not app.store.arrived(meeting["id"], rules.arrival_marker(meeting["meeting_key"], token))
 
 
 @socketio.on("disconnect", namespace=events.PARTICIPANT_NS)

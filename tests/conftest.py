@@ -188,6 +188,7 @@ def evening(app):
 
 # --- a real server process ------------------------------------------------------------------
 
+import json  # noqa: E402
 import os  # noqa: E402
 import signal  # noqa: E402
 import socket as _socket  # noqa: E402
@@ -204,14 +205,29 @@ def free_port():
         return probe.getsockname()[1]
 
 
+# `fireside serve` itself, with some app config on top of its own (as create_app(config) in-process).
+_SERVE_WITH_CONFIG = """
+import json, sys
+import facilitator
+extra, made = json.loads(sys.argv.pop(1)), facilitator.create_app
+facilitator.create_app = lambda config=None: made({**(config or {}), **extra})
+from facilitator.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
 class RunningServer:
     """`fireside serve` as a subprocess on loopback, its output captured to a file."""
 
-    def __init__(self, data_dir, log_path, port=None):
-        """Nothing runs until start(); port: a given one (say, to restart on the same), else a free one."""
+    def __init__(self, data_dir, log_path, port=None, config=None):
+        """Nothing runs until start(); port: a given one (say, to restart on the same), else a free one.
+
+        config: app config to set on top of what `fireside serve` sets (say, smaller limits).
+        """
         self.data_dir = data_dir
         self.log_path = log_path
         self.port = port or free_port()
+        self.config = config
         self.process = None
 
     @property
@@ -223,8 +239,9 @@ class RunningServer:
         """Start and wait until it answers."""
         log = open(self.log_path, "ab")
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        command = ["-c", _SERVE_WITH_CONFIG, json.dumps(self.config)] if self.config else ["-m", "facilitator.cli"]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "facilitator.cli", "serve", "--no-browser", "--host", "127.0.0.1",
+            [sys.executable, *command, "serve", "--no-browser", "--host", "127.0.0.1",
              "--port", str(self.port), "--data", str(self.data_dir)],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
         log.close()
@@ -257,9 +274,12 @@ class RunningServer:
 
 
 @pytest.fixture
-def server(data_dir, tmp_path):
-    """A real Fireside server on a free loopback port, stopped after the test."""
-    running = RunningServer(data_dir, tmp_path / "server.log").start()
+def server(data_dir, tmp_path, request):
+    """A real Fireside server on a free loopback port, stopped after the test.
+
+    Parametrized indirectly, its parameter is app config on top of `fireside serve`'s own.
+    """
+    running = RunningServer(data_dir, tmp_path / "server.log", config=getattr(request, "param", None)).start()
     yield running
     running.stop()
 

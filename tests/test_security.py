@@ -19,7 +19,7 @@ import urllib.request
 import warnings
 
 import pytest
-from conftest import TEST_DECK, RunningServer, SocketConsole, SocketPhone
+from conftest import TEST_DECK, Evening, RunningServer, SocketConsole, SocketPhone
 
 import participant.live
 from facilitator import create_app, events, limits, live, meeting, socketio
@@ -341,15 +341,64 @@ def test_the_join_page_counts_as_a_guess_too(evening, refusals, clock):
     assert device.get(f"/j/{code}").status_code == 200
 
 
-def test_joins_are_limited_per_address_but_not_from_the_laptop(evening, refusals, clock):
+def test_joins_are_limited_per_address_but_not_from_the_laptop(evening, refusals, clock, monkeypatch):
     code = evening.start()
     app = evening.app
-    for _ in range(app.config["JOINS_PER_MINUTE"]):
-        assert phone_from(app, REMOTE, code).is_connected(events.PARTICIPANT_NS)
-    assert not phone_from(app, REMOTE, code).is_connected(events.PARTICIPANT_NS)
+    joins = app.extensions["fireside"].limits
+    monkeypatch.setattr(joins, "joins", 25)  # the default, 1,200, works the same, only slower to reach
+    token = phone_from(app, REMOTE, code).get_received(events.PARTICIPANT_NS)[0]["args"][0]["token"]
+    for _ in range(joins.joins - 1):  # coming back with its token: no new phone, but a join
+        assert phone_from(app, REMOTE, code, token).is_connected(events.PARTICIPANT_NS)
+    assert not phone_from(app, REMOTE, code, token).is_connected(events.PARTICIPANT_NS)
     assert refusals[-1] == limits.TOO_MANY_JOINS
-    for _ in range(app.config["JOINS_PER_MINUTE"] + 5):  # the laptop itself (benchmarks, tests)
+    for _ in range(joins.joins + 5):  # the laptop itself (benchmarks, tests)
         assert evening.phone().client.is_connected(events.PARTICIPANT_NS)
+
+
+def test_new_phones_are_limited_per_address_apart_from_phones_coming_back(evening, refusals, clock):
+    code = evening.start()
+    app = evening.app
+    room = evening.room
+    first = phone_from(app, REMOTE, code)
+    token = first.get_received(events.PARTICIPANT_NS)[0]["args"][0]["token"]
+    for _ in range(app.config["NEW_PHONES_PER_MINUTE"] - 1):
+        assert phone_from(app, REMOTE, code).is_connected(events.PARTICIPANT_NS)
+    assert room.meeting["phones_joined"] == app.config["NEW_PHONES_PER_MINUTE"]
+    # One more new phone from that address is refused, whatever its code, with a sentence...
+    assert not phone_from(app, REMOTE, code).is_connected(events.PARTICIPANT_NS)
+    assert refusals[-1] == limits.TOO_MANY_NEW_PHONES
+    assert not phone_from(app, REMOTE, "AAAA-AAAA").is_connected(events.PARTICIPANT_NS)
+    assert refusals[-1] == limits.TOO_MANY_NEW_PHONES
+    # ...and so is a made-up token, which would count as a new phone just the same...
+    assert not phone_from(app, REMOTE, code, meeting.new_token()).is_connected(events.PARTICIPANT_NS)
+    assert refusals[-1] == limits.TOO_MANY_NEW_PHONES
+    assert room.meeting["phones_joined"] == app.config["NEW_PHONES_PER_MINUTE"]
+    # ...while a phone coming back with its token gets in, and so do new phones elsewhere.
+    assert phone_from(app, REMOTE, code, token).is_connected(events.PARTICIPANT_NS)
+    assert phone_from(app, OTHER_REMOTE, code).is_connected(events.PARTICIPANT_NS)
+    clock[0] += limits.WINDOW
+    assert phone_from(app, REMOTE, code).is_connected(events.PARTICIPANT_NS)
+    assert room.meeting["phones_joined"] == app.config["NEW_PHONES_PER_MINUTE"] + 2
+
+
+def test_a_phone_counts_once_here_however_many_connections_it_opens(evening):
+    code = evening.start()
+    app = evening.app
+    here = lambda: app.extensions["fireside"].phones_here  # noqa: E731
+    first = phone_from(app, REMOTE, code)
+    token = first.get_received(events.PARTICIPANT_NS)[0]["args"][0]["token"]
+    again = [phone_from(app, REMOTE, code, token) for _ in range(5)]  # tabs, or a script
+    other = phone_from(app, OTHER_REMOTE, code)
+    counts = [m["args"][0]["phones"] for m in evening.console.get_received(events.FACILITATOR_NS)
+              if m["name"] == events.COUNT]
+    assert here() == 2 and counts[-1] == 2 and max(counts) == 2
+    assert evening.room.meeting["phones_joined"] == 2
+    for client in [first, *again[:-1]]:
+        client.disconnect(namespace=events.PARTICIPANT_NS)
+    assert here() == 2  # one of its connections is still here
+    again[-1].disconnect(namespace=events.PARTICIPANT_NS)
+    other.disconnect(namespace=events.PARTICIPANT_NS)
+    assert here() == 0
 
 
 def test_guess_counts_live_in_memory_only_and_are_bounded(evening, monkeypatch, caplog, clock):
@@ -362,6 +411,104 @@ def test_guess_counts_live_in_memory_only_and_are_bounded(evening, monkeypatch, 
     stored = json.dumps(dump(evening.store))
     assert "192.0.2" not in stored
     assert "192.0.2" not in caplog.text
+
+
+# --- 3. sessions that never join: the bookkeeping, and other devices through the test client ------------
+
+HANDSHAKE = "/socket.io/?EIO=4&transport=polling"
+
+
+def test_sessions_that_have_not_joined_are_bounded_per_address_and_in_total():
+    book = limits.Handshakes({"UNJOINED_PER_ADDRESS": 2, "UNJOINED_TOTAL": 3})
+    (a1, none1), (a2, none2) = book.admit(REMOTE), book.admit(REMOTE)
+    assert none1 is none2 is None
+    assert book.admit(REMOTE) == (None, (limits.TOO_MANY_HERE, limits.BUSY_HERE))
+    b1, refusal = book.admit(OTHER_REMOTE)
+    assert refusal is None
+    assert book.admit("192.0.2.46") == (None, (limits.LAPTOP_BUSY, limits.BUSY_LAPTOP))
+    assert book.unjoined() == 3 and book.unjoined(REMOTE) == 2
+    # A session that joins stops counting as unjoined; one that closes stops counting at all.
+    book.opened(a1, "one")
+    book.joined(a1)
+    assert book.unjoined(REMOTE) == 1 and book.sessions(REMOTE) == 2
+    a3, refusal = book.admit(REMOTE)
+    assert refusal is None
+    book.opened(a2, "two")
+    book.closed("two")
+    assert book.unjoined(REMOTE) == 1 and book.sessions(REMOTE) == 2
+    c1, refusal = book.admit("192.0.2.46")
+    assert refusal is None
+    # Every way of ending is safe to repeat, and leaves nothing behind.
+    for handshake in (a1, a2, a3, b1, c1):
+        book.release(handshake)
+        book.release(handshake)
+    book.closed("one")
+    book.joined(a3)
+    assert book.unjoined() == 0 and book.remembered_addresses() == 0
+
+
+def test_all_sessions_of_an_address_are_bounded_joined_or_not():
+    book = limits.Handshakes({"SESSIONS_PER_ADDRESS": 2})
+    for sid in ("one", "two"):
+        handshake, refusal = book.admit(REMOTE)
+        book.opened(handshake, sid)
+        book.joined(handshake)
+    assert book.unjoined() == 0
+    assert book.admit(REMOTE) == (None, (limits.TOO_MANY_HERE, limits.BUSY_HERE))
+    assert book.admit(OTHER_REMOTE)[1] is None
+    book.closed("one")
+    assert book.admit(REMOTE)[1] is None
+
+
+def _polls(client):
+    """An Engine.IO handshake over long-polling through a test client: (status, body as text)."""
+    response = client.get(HANDSHAKE)
+    return response.status_code, response.get_data(as_text=True)
+
+
+def _session(body):
+    """The session id in an Engine.IO open packet."""
+    return json.loads(body[1:])["sid"]
+
+
+def test_a_device_past_its_bound_is_refused_while_other_devices_and_the_laptop_get_in(data_dir):
+    # Through Flask's test client, requests pass the whole WSGI stack: the gate, Flask-SocketIO,
+    # Engine.IO (which opens real sessions); REMOTE_ADDR plays the other devices.
+    app = create_app({"DATA_DIR": str(data_dir), "TESTING": True, "COUNT_INTERVAL": 0, "UNJOINED_PER_ADDRESS": 3})
+    try:
+        code = Evening(app).start()
+        book = app.extensions["fireside"].handshakes
+        device = remote(app)
+        idle = []
+        for _ in range(3):
+            status, body = _polls(device)
+            assert status == 200 and body.startswith("0{")
+            idle.append(_session(body))
+        for _ in range(20):
+            assert _polls(device) == (429, limits.BUSY_HERE)
+        refused = device.get(HANDSHAKE)
+        assert refused.headers["Retry-After"] and "Access-Control-Allow-Origin" not in refused.headers
+        assert book.unjoined(REMOTE) == 3
+        # Another phone on the Wi-Fi opens a session and joins over the same long-polling.
+        other = remote(app, OTHER_REMOTE)
+        status, body = _polls(other)
+        joined = _session(body)
+        assert book.unjoined(OTHER_REMOTE) == 1
+        joining = other.post(f"{HANDSHAKE}&sid={joined}", data=f'40{events.PARTICIPANT_NS},{{"code":"{code}"}}')
+        assert joining.status_code == 200  # (its welcome goes where the console's test client sends it: nowhere)
+        assert app.extensions["fireside"].phones_here == 1
+        assert book.unjoined(OTHER_REMOTE) == 0 and book.sessions(OTHER_REMOTE) == 1
+        # The laptop itself is not held to the bound.
+        laptop = app.test_client()
+        assert all(_polls(laptop)[0] == 200 for _ in range(10))
+        assert book.unjoined() == 3
+        # Sessions that close (here: the client says goodbye) are no longer counted or remembered.
+        for client, sid in [(device, sid) for sid in idle] + [(other, joined)]:
+            assert client.post(f"{HANDSHAKE}&sid={sid}", data="1").status_code == 200
+        assert book.unjoined() == 0 and book.remembered_addresses() == 0
+        assert _polls(device)[0] == 200
+    finally:
+        app.extensions["fireside"].store.close()
 
 
 # --- 3. events per connection --------------------------------------------------------------------------
@@ -727,3 +874,121 @@ def test_a_deeply_nested_message_does_not_bring_the_server_down(shared):
     assert _answered(shared.data_dir, shared.sentence) == before + 1
     neighbour.close()
     assert "Traceback" not in shared.output(), shared.output()
+
+
+# --- 3. sessions that never join, on a real server ------------------------------------------------------
+# The real server is reached over loopback, the laptop's own address, which the bounds spare; these
+# servers are told not to (LAPTOP_SESSIONS_UNLIMITED False), and to use small bounds, so each is reached soon.
+
+def _handshake(url):
+    """Open an Engine.IO session over long-polling that joins nothing: (its id, None), or (None, (status, text))."""
+    try:
+        with urllib.request.urlopen(url + HANDSHAKE, timeout=5) as response:
+            return _session(response.read().decode()), None
+    except urllib.error.HTTPError as refused:
+        with refused:
+            return None, (refused.code, refused.read().decode())
+
+
+def _send(url, sid, packet):
+    """Send one Engine.IO packet to an open long-polling session."""
+    request = urllib.request.Request(f"{url}{HANDSHAKE}&sid={sid}", data=packet.encode(),
+                                     headers={"Content-Type": "text/plain"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert response.read() == b"OK"
+
+
+def _websocket_handshake(server):
+    """An Engine.IO handshake over a WebSocket: "open", or how it was refused: (HTTP status or close code, text)."""
+    import websocket  # websocket-client, which python-socketio's client uses
+
+    url = f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket"
+    try:
+        raw = websocket.create_connection(url, timeout=5)
+    except websocket.WebSocketBadStatusException as refused:  # refused before the upgrade (threaded server)
+        _quietly_collect()
+        return refused.status_code, (refused.resp_body or b"").decode()
+    try:
+        opcode, data = raw.recv_data(control_frame=True)
+        if opcode == websocket.ABNF.OPCODE_CLOSE:  # refused after the upgrade (gevent-websocket)
+            return int.from_bytes(data[:2], "big"), data[2:].decode()
+        return "open" if data.startswith(b"0{") else data
+    finally:
+        raw.close()
+        raw.shutdown()  # close() leaves the socket open once the server has closed first
+
+
+def _python_socketio_refused(server, code):
+    """A real python-socketio phone over long-polling is refused (ConnectionError), not left waiting."""
+    import socketio as sio_client
+
+    client = sio_client.Client(reconnection=False, handle_sigint=False)
+    try:
+        with pytest.raises(sio_client.exceptions.ConnectionError):
+            client.connect(server.url, namespaces=[events.PARTICIPANT_NS], transports=["polling"],
+                           auth={"code": code}, wait_timeout=3)
+    finally:
+        client.disconnect()
+        _quietly_collect()
+
+
+@pytest.mark.parametrize("server", [{"UNJOINED_PER_ADDRESS": 5, "LAPTOP_SESSIONS_UNLIMITED": False}], indirect=True)
+def test_handshakes_that_never_join_are_refused_past_the_bound_and_a_phone_still_gets_in(server):
+    code = SocketConsole(server.url).start()["meeting"]["code"]  # a session too, until it joins
+    opened, refused = [], []
+    for _ in range(60):  # a script that opens sessions and never joins
+        sid, refusal = _handshake(server.url)
+        (opened if sid else refused).append(sid or refusal)
+    assert len(opened) == 5
+    assert refused == [(429, limits.BUSY_HERE)] * 55
+    assert _websocket_handshake(server) in [(429, limits.BUSY_HERE), (1013, limits.BUSY_HERE)]
+    _python_socketio_refused(server, code)
+    # One of them joins: its slot is free at once, and a real phone takes it and joins too.
+    _send(server.url, opened.pop(), f'40{events.PARTICIPANT_NS},{{"code":"{code}"}}')
+    phone = SocketPhone(server.url, code)
+    assert phone.call(events.SYNC, {})["ok"]
+    # Four sessions wait unjoined now: one more may open, and then no more.
+    sid, refusal = _handshake(server.url)
+    assert refusal is None
+    assert _handshake(server.url) == (None, (429, limits.BUSY_HERE))
+    # A session that closes frees its slot too.
+    _send(server.url, sid, "1")  # Engine.IO's "close"
+    assert _handshake(server.url)[1] is None
+    assert _handshake(server.url) == (None, (429, limits.BUSY_HERE))
+    assert "Traceback" not in server.output()
+
+
+@pytest.mark.parametrize("server", [{"UNJOINED_PER_ADDRESS": 0, "UNJOINED_TOTAL": 4,
+                                     "LAPTOP_SESSIONS_UNLIMITED": False}], indirect=True)
+def test_handshakes_that_never_join_are_refused_past_the_total_bound(server):
+    code = SocketConsole(server.url).start()["meeting"]["code"]
+    opened = [_handshake(server.url)[0] for _ in range(4)]
+    assert all(opened)
+    for _ in range(20):
+        assert _handshake(server.url) == (None, (503, limits.BUSY_LAPTOP))
+    assert _websocket_handshake(server) in [(503, limits.BUSY_LAPTOP), (1013, limits.BUSY_LAPTOP)]
+    _send(server.url, opened.pop(), "1")
+    phone = SocketPhone(server.url, code)  # over a WebSocket, as a phone's browser goes on
+    assert phone.call(events.SYNC, {})["ok"]
+    assert _handshake(server.url)[1] is None
+    assert _handshake(server.url) == (None, (503, limits.BUSY_LAPTOP))
+
+
+@pytest.mark.parametrize("server", [{"SESSIONS_PER_ADDRESS": 4, "LAPTOP_SESSIONS_UNLIMITED": False}], indirect=True)
+def test_joined_sessions_count_toward_an_address_bound_until_they_close(server):
+    console = SocketConsole(server.url)
+    code = console.start()["meeting"]["code"]
+    phones = [SocketPhone(server.url, code) for _ in range(3)]  # the console and three phones: four
+    token = phones[0].token
+    assert _handshake(server.url) == (None, (429, limits.BUSY_HERE))  # none waits unjoined; all count
+    phones[0].close()
+    deadline = time.monotonic() + 5  # the server hears of the close a moment later
+    while time.monotonic() < deadline:
+        sid, refusal = _handshake(server.url)
+        if sid:
+            _send(server.url, sid, "1")  # closed again at once, before the answer comes
+            break
+        time.sleep(0.05)
+    back = SocketPhone(server.url, code, token)  # the session that closed made room
+    assert back.token == token
+    assert _handshake(server.url) == (None, (429, limits.BUSY_HERE))

@@ -1,0 +1,121 @@
+"""The gate in front of Engine.IO: a handshake past the bounds of limits.Handshakes is refused unopened.
+
+A WSGI middleware around the app (outside Flask-SocketIO's own) sees each Engine.IO handshake (a
+GET under /socket.io/ without a session id) before Engine.IO allocates anything for it, and
+either refuses it with 429 or 503 and a sentence, or lets it through holding a limits.Handshake
+in its WSGI environ. Engine.IO's connect and disconnect events (wrapped around the handlers
+python-socketio registered for them) tie that Handshake to its session id and free it when the
+session closes; the phone and console namespaces mark it joined (joined(), below).
+
+Only public names of python-engineio and Flask-SocketIO are used: the WSGIApp's engineio_path,
+Server.on, and Server.handlers (where Server.on keeps what it registered); on a WebSocket that
+gevent-websocket has upgraded, its WebSocket.close. Nothing is logged or stored.
+"""
+
+import urllib.parse
+
+HANDSHAKE = "fireside.handshake"  # the environ key of a handshake's limits.Handshake
+RETRY_AFTER = "2"  # seconds; a phone's Socket.IO client retries after 1 to 5 seconds anyway
+TRY_AGAIN_LATER = 1013  # the WebSocket close code for "try again later" (RFC 6455 registry)
+
+
+class HandshakeGate:
+    """WSGI middleware: bound the Engine.IO sessions that have not joined, per address and in all."""
+
+    def __init__(self, app, book, spare_laptop=True):
+        """Wrap app (the Flask app's wsgi_app, Flask-SocketIO's middleware) with a limits.Handshakes."""
+        from facilitator.live import unlimited
+
+        self.app = app
+        self.book = book
+        self.spare = unlimited if spare_laptop else (lambda address: False)
+        self.path = getattr(app, "engineio_path", "/socket.io/")
+
+    def __call__(self, environ, start_response):
+        """Refuse a handshake past a bound; let everything else through untouched."""
+        if not self._is_handshake(environ):
+            return self.app(environ, start_response)
+        address = environ.get("REMOTE_ADDR")
+        if self.spare(address):
+            return self.app(environ, start_response)
+        handshake, refusal = self.book.admit(address)
+        if refusal:
+            return self._refuse(environ, start_response, *refusal)
+        environ[HANDSHAKE] = handshake
+        try:
+            return self.app(environ, start_response)
+        finally:
+            # A polling handshake's session outlives this request, until it closes. A WebSocket
+            # handshake's request lasts as long as its session; one that made no session at all
+            # (a bad request, a foreign origin) counts no longer either way.
+            if handshake.sid is None or _transport(environ) == "websocket":
+                self.book.release(handshake)
+
+    def _is_handshake(self, environ):
+        """A request that would make Engine.IO open a new session: a GET under its path, no sid."""
+        if environ.get("REQUEST_METHOD") != "GET" or not (environ.get("PATH_INFO") or "").startswith(self.path):
+            return False
+        return "sid" not in urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+
+    @staticmethod
+    def _refuse(environ, start_response, status, sentence):
+        """Say no cheaply: an HTTP error with the sentence, or a close frame on an upgraded WebSocket."""
+        websocket = environ.get("wsgi.websocket")
+        if websocket is not None:  # gevent-websocket upgrades before the app is asked: no HTTP answer left
+            try:
+                websocket.close(TRY_AGAIN_LATER, sentence)
+            except Exception:  # noqa: BLE001 - the client is gone already; nothing to tell
+                pass
+            return []
+        body = sentence.encode()
+        start_response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))),
+                                ("Retry-After", RETRY_AFTER), ("Cache-Control", "no-store")])
+        return [body]
+
+    # --- Engine.IO's events --------------------------------------------------------------
+
+    def watch(self, eio):
+        """Chain this gate's bookkeeping in front of the connect and disconnect handlers of eio."""
+        then_connect, then_disconnect = eio.handlers.get("connect"), eio.handlers.get("disconnect")
+
+        def connect(sid, environ):
+            """Engine.IO opened a session: python-socketio's handler first, then tie it to its handshake."""
+            accepted = then_connect(sid, environ) if then_connect else None
+            handshake = environ.get(HANDSHAKE)
+            if handshake is not None and accepted in (None, True):
+                self.book.opened(handshake, sid)
+            return accepted
+
+        def disconnect(sid, reason=None):
+            """Engine.IO closed a session: python-socketio's handler first, then stop counting it."""
+            try:
+                if then_disconnect:
+                    return then_disconnect(sid, reason)
+            finally:
+                self.book.closed(sid)
+
+        eio.on("connect", connect)
+        eio.on("disconnect", disconnect)
+
+
+def _transport(environ):
+    """The Engine.IO transport a request asks for (polling unless it says otherwise)."""
+    return urllib.parse.parse_qs(environ.get("QUERY_STRING", "")).get("transport", ["polling"])[0]
+
+
+def install(app, eio, book):
+    """Put the gate, keeping book (a limits.Handshakes), in front of app's Socket.IO (after socketio.init_app)."""
+    gate = HandshakeGate(app.wsgi_app, book, spare_laptop=app.config.get("LAPTOP_SESSIONS_UNLIMITED", True))
+    gate.watch(eio)
+    app.wsgi_app = gate
+
+
+def joined(book, environ):
+    """A session was let into the phone or console namespace: its handshake no longer counts as unjoined.
+
+    environ is the Flask request's (Flask-SocketIO builds it from the handshake's); sessions that
+    came through no gate (the laptop, the test client) have no handshake and are not counted.
+    """
+    handshake = environ.get(HANDSHAKE) if environ else None
+    if handshake is not None:
+        book.joined(handshake)
