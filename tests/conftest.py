@@ -1,5 +1,7 @@
 """Fixtures: a fresh app and database per test, an Evening helper to drive console and phones."""
 
+import inspect
+import re
 import textwrap
 
 import pytest
@@ -55,6 +57,52 @@ TEST_DECK = textwrap.dedent('''
     kind = "text"
     prompt = "Something you want the group to know."
 ''')
+
+
+# What makes a test slow enough to leave out of the fast loop (`-m "not browser and not server"`):
+# a browser, or a real server process (a fixture that starts one, or a test that starts one itself).
+BROWSER_FIXTURES = {"browser"}
+SERVER_FIXTURES = {"server", "shared"}
+STARTS_A_PROCESS = ("RunningServer(", "subprocess.", "sys.executable")
+
+
+QUICK = {"on": False}  # the fast loop: property tests run a tenth of their examples (examples())
+
+
+def pytest_configure(config):
+    """A run that leaves out the server and browser tests is the fast loop: property tests go quick too."""
+    QUICK["on"] = "not server" in (config.getoption("markexpr") or "")
+
+
+def examples(thorough):
+    """How many examples a property test runs: all of them, or a tenth (at least 10) in the fast loop."""
+    return max(10, thorough // 10) if QUICK["on"] else thorough
+
+
+def _starts_a_process(function, depth=1):
+    """Whether a test (or a helper of its module that it calls) starts a server or another process."""
+    source = inspect.getsource(function)
+    if any(sign in source for sign in STARTS_A_PROCESS):
+        return True
+    if depth:
+        module = inspect.getmodule(function)
+        for name in set(re.findall(r"\b(\w+)\(", source)):
+            helper = getattr(module, name, None)
+            if inspect.isfunction(helper) and helper.__module__ == module.__name__ and helper is not function:
+                if _starts_a_process(helper, depth - 1):
+                    return True
+    return False
+
+
+def pytest_collection_modifyitems(items):
+    """Mark every test that drives Chromium `browser`, and every one that starts a process `server`."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
+        function = getattr(item, "function", None)
+        if fixtures & SERVER_FIXTURES or (function is not None and _starts_a_process(function)):
+            item.add_marker(pytest.mark.server)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import copy
 import math
 
 import pytest
-from conftest import TEST_DECK
+from conftest import TEST_DECK, examples
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import event as event_seen
 from hypothesis import strategies as st
@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from facilitator import create_app, events, live, meeting, socketio
 from facilitator.kinds import COMPASS_MAX, TEXT_MAX_CHARS, WORDS_MAX_CHARS
 
-SETTINGS = settings(max_examples=100, deadline=None, derandomize=True, database=None,
+SETTINGS = settings(max_examples=examples(100), deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                            HealthCheck.function_scoped_fixture])
 
@@ -418,7 +418,7 @@ def test_the_fuzzing_reaches_both_outcomes(world):
     assert _refused_properly(world.phone_emit(events.ANSWER, {"item_id": choice["id"], "value": math.pi}))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
                     lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner), max_leaves=20))
 def test_packets_are_read_and_written_exactly_as_engineio_would(value):

@@ -9,7 +9,7 @@ import json
 import urllib.request
 
 import pytest
-from conftest import SocketConsole, SocketPhone, received_by
+from conftest import SocketConsole, SocketPhone, examples, received_by
 
 from facilitator import events, pictures
 
@@ -292,7 +292,7 @@ class Watcher:
             assert words <= queue, (words, queue)
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=examples(120), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(live=st.booleans(), actions=_evening)
 def test_no_two_pictures_of_a_poll_on_any_surface_differ_by_fewer_than_k_answers(evening, live, actions):

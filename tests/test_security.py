@@ -6,6 +6,7 @@ tried against a real server on 127.0.0.1, because the test client skips the HTTP
 """
 
 import gc
+import http.client
 import json
 import math
 import os
@@ -832,19 +833,19 @@ def test_an_oversized_polling_request_is_refused(shared):
     base = shared.url + "/socket.io/?EIO=4&transport=polling"
     with urllib.request.urlopen(base, timeout=5) as response:
         sid = json.loads(response.read().decode()[1:])["sid"]
-    polled = []  # a long-polling client always has a GET waiting; it carries the goodbye
-    waiting = threading.Thread(target=lambda: polled.append(urllib.request.urlopen(f"{base}&sid={sid}",
-                                                                                   timeout=5).read()))
-    waiting.start()
-    time.sleep(0.2)
+    # A long-polling client always has a GET waiting; it carries the goodbye. Its request is on the
+    # wire, whole, before the oversized one is sent.
+    waiting = http.client.HTTPConnection("127.0.0.1", shared.port, timeout=5)
+    waiting.request("GET", f"/socket.io/?EIO=4&transport=polling&sid={sid}")
     body = f'40{events.PARTICIPANT_NS},{{"code":"{shared.code}","pad":"{"x" * 40_000}"}}'.encode()
     request = urllib.request.Request(f"{base}&sid={sid}", data=body, headers={"Content-Type": "text/plain"})
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=5)
     assert refused.value.code in (400, 413)
     refused.value.close()
-    waiting.join(5)
-    assert polled and polled[0].startswith(b"1")  # engine.io "close": the session is gone, unread
+    polled = waiting.getresponse().read()
+    waiting.close()
+    assert polled.startswith(b"1")  # engine.io "close": the session is gone, unread
     with urllib.request.urlopen(shared.url + "/healthz", timeout=5) as response:
         assert json.load(response)["ok"] is True
 
