@@ -7,11 +7,15 @@ picture: phones, the console's agenda and review list, and the summary.
 
 import json
 import urllib.request
+from collections import Counter
 
 import pytest
 from conftest import SocketConsole, SocketPhone, examples, received_by
+from hypothesis import HealthCheck, given, settings
+from hypothesis import event as event_seen
+from hypothesis import strategies as st
 
-from facilitator import events, pictures
+from facilitator import events, export, pictures, socketio
 
 K = 3
 
@@ -198,14 +202,6 @@ def test_the_summary_keeps_the_last_picture_the_room_saw(server, reveal_again):
 
 
 # --- the rule over any evening (hypothesis) ---------------------------------------------------------
-
-from collections import Counter  # noqa: E402
-
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import event as event_seen  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from facilitator import export, socketio  # noqa: E402
 
 PHONES = 6
 POLLS = ("arrive", "feeling")  # a choice poll (3 options) and a words poll, from the test deck

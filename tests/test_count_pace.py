@@ -1,0 +1,48 @@
+"""When "n answered" goes out (facilitator/live.py, CountPace): bounded however fast answers come.
+
+Pure: the pace is driven with a fake clock, one millisecond at a time.
+"""
+
+from facilitator.live import CountPace
+
+
+def _drive(pace, phones, answers_until_ms, until_ms):
+    """Drive the pace as the ticker does: one answer each millisecond until answers_until_ms, then
+    none, looking each millisecond until until_ms. Returns the ms at which the console and the
+    phones were told."""
+    console, told_phones = [], []
+    for ms in range(until_ms):
+        now = ms / 1000
+        if ms < answers_until_ms:
+            pace.change(now, phones)
+        to_console, to_phones = pace.due(now)
+        if to_console:
+            console.append(ms)
+        if to_phones:
+            told_phones.append(ms)
+    return console, told_phones
+
+
+def test_the_console_hears_the_first_answer_at_once_then_at_most_ten_times_a_second():
+    console, _ = _drive(CountPace(0.1), phones=20, answers_until_ms=2000, until_ms=3000)
+    assert console[0] == 0  # the first answer shows at once
+    assert all(later - earlier >= 100 for earlier, later in zip(console, console[1:]))
+    assert len(console) == 21  # 2,000 answers in 2 s: one push per 100 ms...
+    assert console[-1] >= 1999  # ...the last after the last answer, so the console ends with them all
+
+
+def test_phones_in_a_small_room_hear_the_count_a_tenth_of_a_second_after_it_changes():
+    _, phones = _drive(CountPace(0.1), phones=20, answers_until_ms=1000, until_ms=2000)
+    assert phones[0] == 100  # not the first answer alone, but what the first 100 ms made of it
+    assert all(later - earlier >= 100 for earlier, later in zip(phones, phones[1:]))
+    assert len(phones) == 10 and phones[-1] >= 999  # the last one after the last answer
+
+
+def test_in_a_hall_of_a_thousand_phones_a_burst_reaches_phones_once_after_it():
+    """1,000 phones told 10 times a second would be 10,000 messages a second: they hear once a second."""
+    pace = CountPace(0.1)
+    assert pace.phone_interval(1000) == 1.0 and pace.phone_interval(10) == 0.1
+    console, phones = _drive(pace, phones=1000, answers_until_ms=300, until_ms=3000)
+    assert phones == [1000]  # nothing during the 300 ms burst: one push, a second after its first answer
+    assert console[0] == 0 and len(console) == 4 and console[-1] >= 299  # 0, 100, 200 and after the last
+    assert pace.next_at() is None and pace.due(5.0) == (False, False)  # then nothing is left to tell
