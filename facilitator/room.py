@@ -180,8 +180,7 @@ class Room:
         arrived at the same moment (Store.wait, group commit). Whatever reads or writes the store
         next (a reveal's tally first of all) commits what is queued first, so no answer can slip
         in after a reveal, and none queued before it is left out. In live mode the room's picture
-        is redrawn only after at least k new answers since the last picture, so no single answer
-        shows.
+        is redrawn only as pictures.py allows, so no single answer shows.
         """
         item_id, value, passed = rules.parse_answer(payload)
         with self._lock:
