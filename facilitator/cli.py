@@ -1,4 +1,5 @@
-"""The `fireside` command: serve a meeting room, end a meeting left running, list and export meetings, check and create decks."""
+"""The `fireside` command: serve a meeting room, end a meeting left running, list and export meetings, and
+check and create decks."""
 
 import logging
 import os
@@ -51,7 +52,8 @@ class _ServeByDefault(click.Group):
 
 @click.group(cls=_ServeByDefault, context_settings={"help_option_names": ["-h", "--help"]})
 def fireside():
-    """Anonymous live polls for an in-person group: `fireside` on its own opens the meeting room (as `fireside serve`)."""
+    """Anonymous live polls for an in-person group: `fireside` on its own opens the meeting room
+    (as `fireside serve`)."""
 
 
 @fireside.result_callback()
@@ -333,7 +335,8 @@ def meetings_list(data):
 @click.option("-o", "--output", metavar="FILE", help="The file to write (default: print it here).")
 @data_option
 def export_meeting(meeting, fmt, output, data):
-    """Write the anonymous summary of meeting number MEETING (see `fireside meetings`; default: the latest that has ended)."""
+    """Write the anonymous summary of meeting number MEETING (see `fireside meetings`; default: the latest
+    that has ended)."""
     from facilitator import export
     from facilitator.store import StoreError
 
