@@ -67,7 +67,8 @@ data_option = click.option("--data", metavar="FOLDER", help=DATA_HELP)
 
 
 @fireside.command(short_help="Run the meeting room (the default).")
-@click.option("--host", default="0.0.0.0", metavar="ADDRESS", help="Address to listen on (default: every network this laptop is on).")
+@click.option("--host", default="0.0.0.0", metavar="ADDRESS",
+              help="Address to listen on (default: every network this laptop is on).")
 @click.option("--port", type=int, default=DEFAULT_PORT, metavar="NUMBER",
               help=f"Port phones connect to (default {DEFAULT_PORT}).")
 @data_option
