@@ -1,6 +1,6 @@
-"""The `fireside` command: serve a meeting room, end a meeting left running, check and create decks."""
+"""The `fireside` command: serve a meeting room, end a meeting left running, list and export meetings, and
+check and create decks."""
 
-import argparse
 import logging
 import os
 import socket
@@ -9,6 +9,7 @@ import threading
 import webbrowser
 from pathlib import Path
 
+import click
 from werkzeug.serving import WSGIRequestHandler
 
 DEFAULT_PORT = 8765  # not 5000: macOS keeps that for AirPlay
@@ -30,17 +31,53 @@ class QuietRequestHandler(WSGIRequestHandler):
 
 def _say(text=""):
     """Print and flush at once: a launcher or CI reads this without a terminal."""
-    print(text, flush=True)
+    click.echo(text)
 
 
 def _fail(message):
-    """A problem the facilitator can act on, without a traceback."""
-    print(f"fireside: {message}", file=sys.stderr, flush=True)
+    """A problem the facilitator can act on, without a traceback: exit code 2."""
+    click.echo(f"fireside: {message}", err=True)
     return 2
 
 
-def serve(args):
-    """Start the server, print where to join, open the console, run until Ctrl-C."""
+class _ServeByDefault(click.Group):
+    """A command group that runs `serve` when no command is named, so plain `fireside` opens the room."""
+
+    def parse_args(self, ctx, args):
+        """Put `serve` first when no command is named (nothing, or options only), except for --help."""
+        if not args or (args[0].startswith("-") and args[0] not in ctx.help_option_names):
+            args = ["serve", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_ServeByDefault, context_settings={"help_option_names": ["-h", "--help"]})
+def fireside():
+    """Anonymous live polls for an in-person group: `fireside` on its own opens the meeting room
+    (as `fireside serve`)."""
+
+
+@fireside.result_callback()
+def _exit_with(code):
+    """Every command returns its exit code: 0 done, 1 problems found or nothing to do, 2 something to fix first."""
+    click.get_current_context().exit(code or 0)
+
+
+DATA_HELP = "The folder where Fireside keeps meetings, keys and your decks (default: your own per-user folder)."
+data_option = click.option("--data", metavar="FOLDER", help=DATA_HELP)
+
+
+@fireside.command(short_help="Run the meeting room (the default).")
+@click.option("--host", default="0.0.0.0", metavar="ADDRESS",
+              help="Address to listen on (default: every network this laptop is on).")
+@click.option("--port", type=int, default=DEFAULT_PORT, metavar="NUMBER",
+              help=f"Port phones connect to (default {DEFAULT_PORT}).")
+@data_option
+@click.option("--no-browser", is_flag=True, help="Do not open your console in the browser.")
+def serve(host, port, data, no_browser):
+    """Run the meeting room (the default): print where phones join, open your console, run until Ctrl-C."""
+    if not 0 <= port <= 65535:  # checked first: a socket would raise OverflowError, not OSError
+        return _fail(f"there is no port {port}. Choose a number from 1024 to 65535, or leave --port out "
+                     f"to use {DEFAULT_PORT}.")
     from facilitator import serving
 
     mode = serving.choose_mode()  # gevent when installed, else threads: docs/performance.md
@@ -51,37 +88,37 @@ def serve(args):
 
     os.umask(0o077)  # everything Fireside writes is the facilitator's alone
     address = lan.lan_address()
-    public = lan.base_url(address or "127.0.0.1", args.port)
+    public = lan.base_url(address or "127.0.0.1", port)
     config = {"PUBLIC_URL": public, "ASYNC_MODE": mode}
-    if args.data:
-        config["DATA_DIR"] = args.data
+    if data:
+        config["DATA_DIR"] = data
     try:
         app = create_app(config)
     except (DataDirError, StoreError) as error:
         return _fail(str(error))
     try:
         # Werkzeug would print its own message and exit on a taken port; check first to say it plainly.
-        socket.create_server((args.host, args.port), family=socket.AF_INET6 if ":" in args.host else socket.AF_INET).close()
+        socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET).close()
         held = instance.hold_folder(app.config["DATA_DIR"])  # kept until Fireside exits: `fireside end` waits
         if held is None:
             return _fail(f"Fireside is already running with the data folder {app.config['DATA_DIR']}. Use its "
                          "console, or stop it (Ctrl-C in its window) first, or use --data with another folder.")
-        server = serving.make_server(app, args.host, args.port, mode, request_handler=QuietRequestHandler)
+        server = serving.make_server(app, host, port, mode, request_handler=QuietRequestHandler)
     except DataDirError as error:
         return _fail(str(error))
     except OSError as error:
         if error.errno in (48, 98, 10048):  # address in use on macOS, Linux, Windows
-            return _fail(f"port {args.port} is already in use; is Fireside already running? "
-                         f"Close the other one, or start with --port {args.port + 1}.")
-        return _fail(f"cannot listen on {args.host}:{args.port} ({error.strerror or error}).")
+            return _fail(f"port {port} is already in use; is Fireside already running? "
+                         f"Close the other one, or start with --port {port + 1}.")
+        return _fail(f"cannot listen on {host}:{port} ({error.strerror or error}).")
 
-    console_url = f"http://127.0.0.1:{args.port}/facilitator"
+    console_url = f"http://127.0.0.1:{port}/facilitator"
     fs = app.extensions["fireside"]
-    _say(announcement(app, address, public, args.port))
+    _say(announcement(app, address, public, port))
     _deck_problems(fs.room.decks)
     _say("Stop with Ctrl-C. Everything is saved as it happens.")
 
-    if not args.no_browser:
+    if not no_browser:
         threading.Timer(0.5, webbrowser.open, (console_url,)).start()
 
     fs.watch()  # a meeting forgotten while Fireside serves ends itself too
@@ -95,7 +132,7 @@ def serve(args):
         held.close()
     _say("Fireside stopped. Everything is saved; start it again to carry on.")
     if meeting is not None:
-        _say(still_running(meeting, args.data, app.config["IDLE_END_HOURS"]))
+        _say(still_running(meeting, data, app.config["IDLE_END_HOURS"]))
     return 0
 
 
@@ -147,50 +184,61 @@ def _deck_problems(shelf):
         _say("  Fix them in a text editor; `fireside decks check` lists the problems again.")
 
 
-def decks_check(args):
-    """Check deck files (or every deck Fireside knows) and print every problem."""
-    import prompts
-    from facilitator.instance import default_data_dir
+@fireside.group(short_help="Check or create decks of prompts and polls.")
+def decks():
+    """Check your decks of prompts and polls, or start a new one."""
 
-    if args.files:
-        problems = prompts.check_decks([Path(f) for f in args.files])
-        count = len(args.files)
+
+@decks.command("check", short_help="Check decks and list every problem.")
+@click.argument("files", nargs=-1, metavar="[FILES]...")
+@data_option
+def decks_check(files, data):
+    """Check deck files, or with no file every deck Fireside knows, and print every problem found."""
+    import prompts
+
+    if files:
+        problems = prompts.check_decks([Path(f) for f in files])
+        count = len(files)
     else:
-        user_dir = Path(args.data or default_data_dir()) / "decks"
+        user_dir = _folder(data) / "decks"
         decks, problems = prompts.list_decks(user_dir)
         count = len(decks) + len(problems)
     for problem in problems:
-        print(problem, flush=True)
+        _say(problem)
     if problems:
-        print(f"{len(problems)} problem(s) found.", file=sys.stderr)
+        click.echo(f"{len(problems)} problem(s) found.", err=True)
         return 1
     _say(f"All good: {count} deck(s) checked.")
     return 0
 
 
-def decks_new(args):
-    """Write a starter deck the facilitator can edit, in his own decks folder."""
+@decks.command("new", short_help="Write a starter deck to edit.")
+@click.argument("name")
+@data_option
+def decks_new(name, data):
+    """Write a starter deck called NAME in your decks folder, to edit in any text editor."""
     import prompts
-    from facilitator.instance import default_data_dir
 
-    user_dir = Path(args.data or default_data_dir()) / "decks"
+    user_dir = _folder(data) / "decks"
     os.umask(0o077)  # the data folder is the facilitator's alone
     try:
-        path = prompts.write_starter(args.name, user_dir)
+        path = prompts.write_starter(name, user_dir)
     except (prompts.DeckError, OSError) as error:
         return _fail(str(error))
     _say(f"Wrote {path}. Edit it in any text editor; it appears on the console next time you start a meeting.")
     return 0
 
 
-def end_meeting(args):
-    """End the meeting left running, without serving: reduced to the totals the room saw, as End does."""
+@fireside.command("end", short_help="End a meeting left running, without serving.")
+@data_option
+def end_meeting(data):
+    """End a meeting left running, without serving: as End on the console, only the totals the room saw are kept."""
     from facilitator import instance
     from facilitator.decks import DeckShelf
     from facilitator.room import Room
     from facilitator.store import LOG_NOT_EMPTIED, Store, StoreError
 
-    folder = Path(args.data or instance.default_data_dir())
+    folder = _folder(data)
     path = folder / "fireside.db"
     if not path.exists():
         return _nothing_to_end(folder)
@@ -223,149 +271,110 @@ def end_meeting(args):
          "Its raw answers, unapproved sentences, meeting key and join code are deleted; the totals the room "
          f"saw are kept. Write its summary with: fireside export {meeting['id']}")
     if not clean:
-        print(f"fireside: {LOG_NOT_EMPTIED}", file=sys.stderr, flush=True)
+        click.echo(f"fireside: {LOG_NOT_EMPTIED}", err=True)
         return 1
     return 0
 
 
 def _nothing_to_end(folder):
     """`fireside end` found no running meeting: say so, and exit non-zero."""
-    print(f"fireside: no meeting is running in {folder}, so there is nothing to end.", file=sys.stderr, flush=True)
+    click.echo(f"fireside: no meeting is running in {folder}, so there is nothing to end.", err=True)
     return 1
 
 
-def _open_store(data):
-    """The data folder's database for reading, or None when no meeting was ever held there."""
+def _folder(data):
+    """The data folder: the one given with --data, else the per-user one."""
     from facilitator.instance import default_data_dir
+
+    return Path(data or default_data_dir())
+
+
+def _open_store(folder):
+    """The data folder's database for reading, or None when no meeting was ever held there."""
     from facilitator.store import Store
 
-    path = Path(data or default_data_dir()) / "fireside.db"
+    path = folder / "fireside.db"
     return Store(path) if path.exists() else None
 
 
-def meetings_list(args):
-    """List every meeting: id, day, title, deck, phones, status."""
+@fireside.command("meetings", short_help="List your meetings.")
+@data_option
+def meetings_list(data):
+    """List your meetings (number, day, status, phones, deck, title) and the data folder they are kept in."""
     from facilitator.store import StoreError
 
+    folder = _folder(data)
     try:
-        store = _open_store(args.data)
+        store = _open_store(folder)
     except StoreError as error:
         return _fail(str(error))
-    if store is None:
-        _say("No meetings yet.")
-        return 0
-    try:
-        rows = store.meetings()
-    finally:
-        store.close()
+    rows = []
+    if store is not None:
+        try:
+            rows = store.meetings()
+        finally:
+            store.close()
     if not rows:
         _say("No meetings yet.")
-        return 0
-    table = [("ID", "DAY", "STATUS", "PHONES", "DECK", "TITLE")]
-    table += [(str(m["id"]), m["held_on"], m["status"], str(m["phones_joined"]), m["deck"] or "-", m["title"])
-              for m in rows]
-    widths = [max(len(row[i]) for row in table) for i in range(5)]
-    for row in table:
-        cells = [row[0].rjust(widths[0]), row[1].ljust(widths[1]), row[2].ljust(widths[2]),
-                 row[3].rjust(widths[3]), row[4].ljust(widths[4]), row[5]]
-        _say("  ".join(cells))
+    else:
+        table = [("ID", "DAY", "STATUS", "PHONES", "DECK", "TITLE")]
+        table += [(str(m["id"]), m["held_on"], m["status"], str(m["phones_joined"]), m["deck"] or "-", m["title"])
+                  for m in rows]
+        widths = [max(len(row[i]) for row in table) for i in range(5)]
+        for row in table:
+            cells = [row[0].rjust(widths[0]), row[1].ljust(widths[1]), row[2].ljust(widths[2]),
+                     row[3].rjust(widths[3]), row[4].ljust(widths[4]), row[5]]
+            _say("  ".join(cells))
+    _say(f"Data folder: {folder}")  # meetings kept with --data elsewhere are not in this list
     return 0
 
 
-def export_meeting(args):
-    """Write one ended meeting's summary (default: the latest) to a file or standard output."""
+@fireside.command("export", short_help="Write a meeting's anonymous summary.")
+@click.argument("meeting", type=int, required=False)
+@click.option("--format", "-f", "fmt", type=click.Choice(["md", "csv", "json", "html"]), default="md",
+              help="md (Markdown), csv (a spreadsheet), json (for programs) or html (a page to print); default md.")
+@click.option("-o", "--output", metavar="FILE", help="The file to write (default: print it here).")
+@data_option
+def export_meeting(meeting, fmt, output, data):
+    """Write the anonymous summary of meeting number MEETING (see `fireside meetings`; default: the latest
+    that has ended)."""
     from facilitator import export
     from facilitator.store import StoreError
 
     try:
-        store = _open_store(args.data)
+        store = _open_store(_folder(data))
     except StoreError as error:
         return _fail(str(error))
     if store is None:
         return _fail("there are no meetings to export yet.")
     try:
-        meeting_id = args.meeting if args.meeting is not None else export.latest_ended(store)
+        meeting_id = meeting if meeting is not None else export.latest_ended(store)
         if meeting_id is None:
             return _fail("no meeting has ended yet; end one on the console, then export it.")
-        text = export.render(export.summary(store, meeting_id), args.format)
+        text = export.render(export.summary(store, meeting_id), fmt)
     except export.ExportError as error:
         return _fail(str(error))
     finally:
         store.close()
-    data = text.encode("utf-8")
-    if args.output and args.output != "-":
+    body = text.encode("utf-8")
+    if output and output != "-":
         try:
-            Path(args.output).write_bytes(data)
+            Path(output).write_bytes(body)
         except OSError as error:
-            return _fail(f"cannot write {args.output} ({error.strerror or error}).")
-        print(f"Wrote {args.output}.", file=sys.stderr, flush=True)
+            return _fail(f"cannot write {output} ({error.strerror or error}).")
+        click.echo(f"Wrote {output}.", err=True)
         return 0
-    sys.stdout.flush()
-    stream = getattr(sys.stdout, "buffer", None)
-    if stream is None:
-        sys.stdout.write(text)
-    else:
-        stream.write(data)  # bytes, so Windows neither re-encodes nor doubles the CSV's line ends
-    sys.stdout.flush()
+    click.echo(body, nl=False)  # bytes, so Windows neither re-encodes nor doubles the CSV's line ends
     return 0
 
 
-def build_parser():
-    """The command line, with `serve` as the default command."""
-    parser = argparse.ArgumentParser(prog="fireside", description="Anonymous live polls for an in-person group.")
-    commands = parser.add_subparsers(dest="command")
-
-    serve_parser = commands.add_parser("serve", help="run the meeting room (the default)")
-    _serve_options(serve_parser)
-
-    decks = commands.add_parser("decks", help="check or create decks of prompts").add_subparsers(dest="decks_command")
-    check = decks.add_parser("check", help="check deck files; no file: every deck Fireside knows")
-    check.add_argument("files", nargs="*")
-    check.add_argument("--data", help="data folder whose decks/ to check too")
-    check.set_defaults(func=decks_check)
-    new = decks.add_parser("new", help="write a starter deck to edit")
-    new.add_argument("name")
-    new.add_argument("--data", help="data folder (default: the per-user one)")
-    new.set_defaults(func=decks_new)
-
-    ender = commands.add_parser("end", help="end the meeting left running, without serving (as End does)")
-    ender.add_argument("--data", help="data folder (default: the per-user one)")
-    ender.set_defaults(func=end_meeting)
-
-    listing = commands.add_parser("meetings", help="list meetings: id, day, status, phones, deck, title")
-    listing.add_argument("--data", help="data folder (default: the per-user one)")
-    listing.set_defaults(func=meetings_list)
-    exporter = commands.add_parser("export", help="write a meeting's anonymized summary (see docs/export.md)")
-    exporter.add_argument("meeting", nargs="?", type=int, help="meeting id from `fireside meetings` "
-                          "(default: the latest that has ended)")
-    exporter.add_argument("--format", "-f", choices=("md", "csv", "json", "html"), default="md",
-                          help="Markdown, CSV, JSON or a printable HTML page (default md)")
-    exporter.add_argument("-o", "--output", help="file to write (default: standard output)")
-    exporter.add_argument("--data", help="data folder (default: the per-user one)")
-    exporter.set_defaults(func=export_meeting)
-    return parser
-
-
-def _serve_options(parser):
-    """Options of `fireside serve`."""
-    parser.add_argument("--host", default="0.0.0.0", help="address to listen on (default: every interface)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
-    parser.add_argument("--data", help="folder for the database and keys (default: a per-user folder)")
-    parser.add_argument("--no-browser", action="store_true", help="do not open the console in a browser")
-    parser.set_defaults(func=serve)
-
-
 def main(argv=None):
-    """Entry point of the `fireside` console script."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
-        argv = ["serve", *argv]
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not hasattr(args, "func"):
-        parser.print_help()
-        return 2
-    return args.func(args)
+    """Run the `fireside` command on argv (default: the command line) and return its exit code."""
+    try:
+        fireside.main(args=argv, prog_name="fireside")
+    except SystemExit as done:  # Click always ends this way: with the command's code, or 2 for a mistyped one
+        return done.code or 0
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,30 +1,34 @@
-"""Small pages on a crowded Wi-Fi: gzip for text responses, long caching for versioned static files.
+"""Small pages on a crowded Wi-Fi: gzip through Flask-Compress, long caching for versioned static files.
 
-- Every text response (HTML, CSS, JavaScript, JSON, SVG) of at least MIN_BYTES goes out gzipped
-  to a browser that accepts it. A static file is compressed once per version and kept in memory.
+- Flask-Compress gzips every text response (HTML, CSS, JavaScript, JSON, SVG, Markdown, CSV) of at
+  least MIN_BYTES for a browser that accepts gzip. Only gzip: browsers offer brotli and zstd over
+  HTTPS alone, and Fireside speaks plain HTTP on the room's Wi-Fi. A static file is compressed once
+  per version and kept in memory, so a hall of phones arriving together costs one compression a file.
 - url_for() adds ?v=<hash of the file's content> to every static file's address, so a page always
   names the exact version it needs. Such an address is cached for a year ("immutable": a phone
   that comes back does not even ask again); a static address without the right version is cached
   with "no-cache" (the phone asks, and gets 304 Not Modified when nothing changed).
 - Pages (HTML) are gzipped too; they are never cached (nostore.py), unless their view says otherwise.
 
-Nothing here touches the security headers set elsewhere; it only adds Content-Encoding, Vary,
-Cache-Control and ETag.
+Socket.IO's responses never come here: engine.io answers them in its WSGI middleware, outside
+Flask, and compresses its long-polling answers itself. Nothing here touches the security headers
+set elsewhere; it only adds Content-Encoding, Vary, Cache-Control and ETag.
 """
 
-import gzip
 import hashlib
 import os
 import threading
 
-from flask import request
+from flask import current_app, request
+from flask_compress import Compress
 
 MIN_BYTES = 512  # smaller bodies gain nothing worth a header
-COMPRESSIBLE = ("text/html", "text/css", "text/plain", "text/javascript", "application/javascript",
-                "application/json", "image/svg+xml", "text/markdown", "text/csv")
+COMPRESSIBLE = ["text/html", "text/css", "text/plain", "text/javascript", "application/javascript",
+                "application/json", "image/svg+xml", "text/markdown", "text/csv"]
 STATIC_ENDPOINTS = ("participant.static", "facilitator.static")
 YEAR = 365 * 24 * 3600
 CACHE_LIMIT = 256  # compressed static files kept in memory (a few hundred KB in all)
+STATIC_KEY = "static:"  # what marks a cache key as a static file's, the only ones kept
 
 
 class StaticVersions:
@@ -55,6 +59,28 @@ class StaticVersions:
         return digest
 
 
+class StaticGzipCache:
+    """Flask-Compress's cache backend: the gzipped bytes of static files, never of a page."""
+
+    def __init__(self):
+        self._kept = {}
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        """The compressed body kept under key, or None."""
+        with self._lock:
+            return self._kept.get(key)
+
+    def set(self, key, value):
+        """Keep a static file's compressed body; a page's (no static key) is made anew each time."""
+        if STATIC_KEY not in key:
+            return
+        with self._lock:
+            if key not in self._kept and len(self._kept) >= CACHE_LIMIT:
+                self._kept.clear()
+            self._kept[key] = value
+
+
 def _static_path(app, endpoint, filename):
     """The file behind a static endpoint and filename, or None."""
     blueprint = endpoint.rsplit(".", 1)[0]
@@ -65,22 +91,30 @@ def _static_path(app, endpoint, filename):
     return path if path.startswith(os.path.normpath(folder) + os.sep) else None
 
 
-def _accepts_gzip():
-    """True when the browser said it takes gzip."""
-    return request.accept_encodings["gzip"] > 0
-
-
-def _compressible(response, static):
-    """A complete text body (a static file counts as one), not yet encoded."""
-    return (response.status_code == 200 and response.mimetype in COMPRESSIBLE
-            and "Content-Encoding" not in response.headers and (static or not response.is_streamed))
-
-
 def init_app(app):
     """Install versioned static URLs, caching and compression on a Fireside app."""
     versions = StaticVersions()
-    gzipped = {}  # (path, etag) -> gzip bytes of that version of a static file
-    gzipped_lock = threading.Lock()
+
+    def current_version():
+        """The content hash of the static file this request asks for, or None (not a static file)."""
+        if request.endpoint not in STATIC_ENDPOINTS:
+            return None
+        path = _static_path(current_app, request.endpoint, (request.view_args or {}).get("filename"))
+        return versions.of(path) if path else None
+
+    def cache_key(request):
+        """Where Flask-Compress keeps a compressed body: a static file's path and content hash; a page: nowhere."""
+        version = current_version()
+        return f"{STATIC_KEY}{request.path}?v={version}" if version else ""
+
+    app.config.setdefault("COMPRESS_ALGORITHM", ["gzip"])
+    app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSIBLE)
+    app.config.setdefault("COMPRESS_MIN_SIZE", MIN_BYTES)
+    # Only whole bodies: a page, a download, or a static file made whole below (a byte range stays plain).
+    app.config.setdefault("COMPRESS_STREAMS", False)
+    app.config.setdefault("COMPRESS_CACHE_BACKEND", StaticGzipCache)
+    app.config.setdefault("COMPRESS_CACHE_KEY", cache_key)
+    Compress().init_app(app)
 
     @app.url_defaults
     def static_version(endpoint, values):
@@ -92,53 +126,24 @@ def init_app(app):
                 values["v"] = version
 
     @app.after_request
-    def cache_and_compress(response):
-        """Cache headers on static files; gzip on text."""
-        static = request.endpoint in STATIC_ENDPOINTS
-        if static and response.status_code in (200, 304):
-            path = _static_path(app, request.endpoint, (request.view_args or {}).get("filename"))
-            current = versions.of(path) if path else None
+    def cache_static(response):
+        """Cache headers on static files; a whole file is read into one body for Flask-Compress, which runs next."""
+        if request.endpoint not in STATIC_ENDPOINTS:
+            return response
+        if response.status_code in (200, 304):
+            current = current_version()
             if current and request.args.get("v") == current:
                 response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
             else:
                 response.headers["Cache-Control"] = "no-cache"
-        if not _compressible(response, static):
-            if static:
-                response.vary.add("Accept-Encoding")
-            return response
-        response.vary.add("Accept-Encoding")
-        if not _accepts_gzip():
-            return response
-        if static:
-            if response.content_length is not None and response.content_length < MIN_BYTES:
-                return response
-            etag, _weak = response.get_etag()
-            key = (request.path, etag)
-            with gzipped_lock:
-                body = gzipped.get(key) if etag else None
-            original = response.response  # the open file behind it
-            if body is None:
-                response.direct_passthrough = False
-                body = gzip.compress(response.get_data(), 9, mtime=0)
-                if etag:
-                    with gzipped_lock:
-                        if len(gzipped) >= CACHE_LIMIT:
-                            gzipped.clear()
-                        gzipped[key] = body
-            if hasattr(original, "close"):
-                original.close()
-            response.set_data(body)
-            response.headers["Content-Encoding"] = "gzip"
-            response.headers.pop("Accept-Ranges", None)  # byte ranges of the file, not of this
-            if etag:
-                response.set_etag(etag + ".gz")  # another representation, another tag
-                response.make_conditional(request)  # a phone that has this .gz version gets 304
-            return response
-        if response.direct_passthrough:  # a file download: leave it as it is
-            return response
-        data = response.get_data()
-        if len(data) < MIN_BYTES:
-            return response
-        response.set_data(gzip.compress(data, 6, mtime=0))
-        response.headers["Content-Encoding"] = "gzip"
+        if response.status_code == 200 and response.direct_passthrough:
+            # send_file hands over the open file, which Flask-Compress takes for a stream and leaves
+            # alone; a few KB read into memory is a whole body it gzips (and caches). A 206 byte range
+            # stays as it is: ranges are of the plain file.
+            opened = response.response
+            response.direct_passthrough = False
+            response.make_sequence()
+            if hasattr(opened, "close"):
+                opened.close()  # read already: the file need not wait for the server to close the response
+            response.headers.pop("Accept-Ranges", None)  # byte ranges are of the plain file, not of its gzip
         return response

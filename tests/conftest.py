@@ -5,8 +5,9 @@ import re
 import textwrap
 
 import pytest
+from click.testing import CliRunner
 
-from facilitator import create_app, events, socketio
+from facilitator import cli, create_app, events, socketio
 
 TEST_DECK = textwrap.dedent('''
     title = "Test evening"
@@ -127,6 +128,15 @@ def app(data_dir):
 def client(app):
     """Flask's HTTP test client."""
     return app.test_client()
+
+
+def run_fireside(*args):
+    """The `fireside` command line run in-process through Click's runner: exit_code, stdout, stderr, output.
+
+    Exceptions are not caught: a traceback the facilitator would see fails the test instead of hiding in
+    the result.
+    """
+    return CliRunner().invoke(cli.fireside, [str(arg) for arg in args], catch_exceptions=False)
 
 
 def received_by(test_client, namespace):

@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import RunningServer, SocketConsole
+from conftest import RunningServer, SocketConsole, run_fireside
 
-from facilitator import cli, create_app, events
+from facilitator import create_app, events
 from facilitator.instance import DataDirError, prepare
 from facilitator.store import SCHEMA_VERSION, Store, StoreError
 
@@ -201,11 +201,12 @@ def test_a_database_from_this_version_opens_and_keeps_its_meeting(tmp_path):
         store.close()
 
 
-def test_other_commands_name_a_damaged_database_too(tmp_path, capsys):
+def test_other_commands_name_a_damaged_database_too(tmp_path):
     (tmp_path / "fireside.db").write_bytes(b"\x00garbage" * 512)
     before = checksum(tmp_path / "fireside.db")
-    assert cli.main(["meetings", "--data", str(tmp_path)]) == 2
-    err = capsys.readouterr().err
+    result = run_fireside("meetings", "--data", tmp_path)
+    assert result.exit_code == 2
+    err = result.stderr
     assert str(tmp_path / "fireside.db") in err and "Move it aside" in err and "Traceback" not in err
     assert checksum(tmp_path / "fireside.db") == before
 
@@ -216,11 +217,12 @@ BROKEN_DECK = 'title = "Half written"\n\n[[items]]\nid = "q"\nkind = "choice"\np
 UNREADABLE_DECK = 'title = "Oops\n'
 
 
-def test_decks_check_names_each_broken_deck_and_what_is_wrong(data_dir, capsys):
+def test_decks_check_names_each_broken_deck_and_what_is_wrong(data_dir):
     (data_dir / "decks" / "half.toml").write_text(BROKEN_DECK)
     (data_dir / "decks" / "oops.toml").write_text(UNREADABLE_DECK)
-    assert cli.main(["decks", "check", "--data", str(data_dir)]) == 1
-    out, err = capsys.readouterr()
+    result = run_fireside("decks", "check", "--data", data_dir)
+    assert result.exit_code == 1
+    out, err = result.stdout, result.stderr
     assert "half.toml" in out and "options" in out and "oops.toml" in out
     assert "problem" in err and "Traceback" not in out + err
 

@@ -1,40 +1,53 @@
 """The `fireside` command line, apart from `serve` (tests/test_server.py) and `export` (tests/test_export.py)."""
 
+from conftest import run_fireside
+
 import prompts
 from facilitator import cli
 
 
-def test_decks_check_names_file_item_and_field_and_exits_non_zero(tmp_path, capsys):
+def test_decks_check_names_file_item_and_field_and_exits_non_zero(tmp_path):
     broken = tmp_path / "evening.toml"
     broken.write_text('title = "Evening"\n[[items]]\nid = "tonight"\nkind = "scale"\nprompt = "How much?"\n'
                       "scale_min = 10\nscale_max = 5\n")
-    assert cli.main(["decks", "check", str(broken)]) == 1
-    out, err = capsys.readouterr()
-    assert "evening.toml, item 'tonight': scale min 10 is not below max 5" in out
-    assert "Traceback" not in out + err
+    result = run_fireside("decks", "check", broken)
+    assert result.exit_code == 1
+    assert "evening.toml, item 'tonight': scale min 10 is not below max 5" in result.stdout
+    assert "Traceback" not in result.output
 
 
-def test_decks_check_with_no_file_checks_every_deck_fireside_knows(tmp_path, capsys):
-    assert cli.main(["decks", "check", "--data", str(tmp_path)]) == 0
-    out, _ = capsys.readouterr()
-    assert f"{len(prompts.builtin_deck_files())} deck(s) checked" in out
+def test_decks_check_with_no_file_checks_every_deck_fireside_knows(tmp_path):
+    result = run_fireside("decks", "check", "--data", tmp_path)
+    assert result.exit_code == 0
+    assert f"{len(prompts.builtin_deck_files())} deck(s) checked" in result.stdout
 
 
-def test_decks_check_reports_a_syntax_error_without_a_traceback(tmp_path, capsys):
+def test_decks_check_reports_a_syntax_error_without_a_traceback(tmp_path):
     broken = tmp_path / "typo.toml"
     broken.write_text('title = "Typo\n')
-    assert cli.main(["decks", "check", str(broken)]) == 1
-    out, err = capsys.readouterr()
-    assert "typo.toml" in out and "line 1" in out and "Traceback" not in out + err
+    result = run_fireside("decks", "check", broken)
+    assert result.exit_code == 1
+    assert "typo.toml" in result.stdout and "line 1" in result.stdout and "Traceback" not in result.output
 
 
-def test_decks_new_writes_a_valid_deck_in_the_data_folder_once(tmp_path, capsys):
-    assert cli.main(["decks", "new", "Monday night", "--data", str(tmp_path)]) == 0
+def test_decks_new_writes_a_valid_deck_in_the_data_folder_once(tmp_path):
+    assert run_fireside("decks", "new", "Monday night", "--data", tmp_path).exit_code == 0
     written = tmp_path / "decks" / "monday-night.toml"
     assert prompts.load_deck(written).title == "Monday night"
-    assert cli.main(["decks", "check", "--data", str(tmp_path)]) == 0
-    assert cli.main(["decks", "new", "Monday night", "--data", str(tmp_path)]) == 2
-    assert "monday-night.toml" in capsys.readouterr().err
+    assert run_fireside("decks", "check", "--data", tmp_path).exit_code == 0
+    again = run_fireside("decks", "new", "Monday night", "--data", tmp_path)
+    assert again.exit_code == 2
+    assert "monday-night.toml" in again.stderr
+
+
+def test_options_alone_start_serve_and_a_port_that_cannot_exist_is_refused_plainly(tmp_path):
+    """`fireside --port …` is `fireside serve --port …`; a port past 65535 gets a sentence, not a traceback."""
+    for args in (("--port", "70000", "--no-browser"), ("serve", "--port", "70000")):
+        result = run_fireside(*args, "--data", tmp_path)
+        assert result.exit_code == 2
+        assert "fireside: there is no port 70000. Choose a number from 1024 to 65535" in result.stderr
+        assert "Traceback" not in result.output
+    assert not (tmp_path / "fireside.db").exists()  # refused before anything was started
 
 
 def test_without_a_network_serve_says_so_and_explains_the_hotspot(app):

@@ -7,8 +7,9 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from conftest import run_fireside
 
-from facilitator import cli, events, export
+from facilitator import events, export
 
 FORMATS = ("md", "csv", "json", "html")
 TIME_OF_DAY = re.compile(r"\b\d{1,2}:\d{2}\b|T\d{2}:\d{2}")
@@ -459,16 +460,15 @@ def test_summary_never_reads_more_than_the_stored_tallies(evening, held):
 # --- the command line and the console's download ----------------------------------------------------
 
 
-def cli_export(capsysbinary, data_dir, *args):
-    code = cli.main(["export", *args, "--data", str(data_dir)])
-    out, err = capsysbinary.readouterr()
-    return code, out, err.decode()
+def cli_export(data_dir, *args):
+    result = run_fireside("export", *args, "--data", data_dir)
+    return result.exit_code, result.stdout_bytes, result.stderr
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_cli_export_equals_the_console_download(evening, client, data_dir, capsysbinary, fmt):
+def test_cli_export_equals_the_console_download(evening, client, data_dir, fmt):
     held = run_evening(evening)
-    code, out, err = cli_export(capsysbinary, data_dir, str(held["meeting_id"]), "--format", fmt)
+    code, out, err = cli_export(data_dir, str(held["meeting_id"]), "--format", fmt)
     assert code == 0, err
     response = download(client, held["meeting_id"], fmt)
     assert response.status_code == 200
@@ -479,51 +479,52 @@ def test_cli_export_equals_the_console_download(evening, client, data_dir, capsy
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_cli_export_to_a_file_and_by_default_the_latest_ended_meeting(evening, data_dir, capsysbinary, tmp_path):
+def test_cli_export_to_a_file_and_by_default_the_latest_ended_meeting(evening, data_dir, tmp_path):
     first = run_evening(evening, title="First")
     second = run_evening(evening, title="Second")
     target = tmp_path / "out.json"
-    code, out, err = cli_export(capsysbinary, data_dir, "--format", "json", "-o", str(target))
+    code, out, err = cli_export(data_dir, "--format", "json", "-o", str(target))
     assert code == 0 and out == b"" and f"Wrote {target}" in err
     assert json.loads(target.read_text(encoding="utf-8"))["meeting"]["id"] == second["meeting_id"]
-    code, out, _ = cli_export(capsysbinary, data_dir)  # Markdown by default
+    code, out, _ = cli_export(data_dir)  # Markdown by default
     assert code == 0 and out.decode().startswith("# Second\n")
-    code, out, _ = cli_export(capsysbinary, data_dir, str(first["meeting_id"]), "-f", "md")
+    code, out, _ = cli_export(data_dir, str(first["meeting_id"]), "-f", "md")
     assert out.decode().startswith("# First\n")
 
 
-def test_a_running_meeting_is_not_exported(evening, client, data_dir, capsysbinary):
+def test_a_running_meeting_is_not_exported(evening, client, data_dir):
     held = run_evening(evening)
     evening.start()
     running = evening.room.meeting["id"]
-    code, out, err = cli_export(capsysbinary, data_dir, str(running))
+    code, out, err = cli_export(data_dir, str(running))
     assert code == 2 and out == b""
     assert f"Meeting {running} is still running. End it on the console first" in err
     response = download(client, running, "md")
     assert response.status_code == 409 and b"still running" in response.data
     # The latest *ended* meeting is still the default.
-    code, out, _ = cli_export(capsysbinary, data_dir, "-f", "json")
+    code, out, _ = cli_export(data_dir, "-f", "json")
     assert code == 0 and json.loads(out)["meeting"]["id"] == held["meeting_id"]
 
 
-def test_export_without_meetings_or_with_a_wrong_id_says_so(data_dir, capsysbinary, tmp_path, client, evening):
-    code, _, err = cli_export(capsysbinary, tmp_path / "empty")
+def test_export_without_meetings_or_with_a_wrong_id_says_so(data_dir, tmp_path, client, evening):
+    code, _, err = cli_export(tmp_path / "empty")
     assert code == 2 and "no meetings to export yet" in err
     assert not (tmp_path / "empty").exists()
-    code, _, err = cli_export(capsysbinary, data_dir)  # the app made the database, but nothing has ended
+    code, _, err = cli_export(data_dir)  # the app made the database, but nothing has ended
     assert code == 2 and "no meeting has ended yet" in err
-    code, _, err = cli_export(capsysbinary, data_dir, "99")
+    code, _, err = cli_export(data_dir, "99")
     assert code == 2 and "There is no meeting 99" in err and "Traceback" not in err
     assert download(client, 99, "md").status_code == 404
     held = run_evening(evening)
     assert download(client, held["meeting_id"], "pdf").status_code == 404
 
 
-def test_fireside_meetings_lists_every_meeting(evening, data_dir, capsys):
+def test_fireside_meetings_lists_every_meeting(evening, data_dir):
     held = run_evening(evening)
     evening.start(title="Tonight")
-    assert cli.main(["meetings", "--data", str(data_dir)]) == 0
-    lines = capsys.readouterr().out.splitlines()
+    result = run_fireside("meetings", "--data", data_dir)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
     assert lines[0].split() == ["ID", "DAY", "STATUS", "PHONES", "DECK", "TITLE"]
     running, ended = lines[1].split(), lines[2].split()
     assert running[0] == str(evening.room.meeting["id"]) and running[2] == "running" and running[-1] == "Tonight"
@@ -532,9 +533,19 @@ def test_fireside_meetings_lists_every_meeting(evening, data_dir, capsys):
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", ended[1])
 
 
-def test_fireside_meetings_on_an_empty_folder(tmp_path, capsys):
-    assert cli.main(["meetings", "--data", str(tmp_path / "none")]) == 0
-    assert capsys.readouterr().out.strip() == "No meetings yet."
+def test_fireside_meetings_on_an_empty_folder(tmp_path):
+    result = run_fireside("meetings", "--data", tmp_path / "none")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == "No meetings yet."
+
+
+def test_fireside_meetings_says_which_data_folder_it_read(evening, data_dir, tmp_path):
+    """A facilitator who sees no meeting, or not the one he expects, learns which folder was looked in."""
+    run_evening(evening)
+    listed = run_fireside("meetings", "--data", data_dir).stdout.splitlines()
+    assert listed[-1] == f"Data folder: {data_dir}" and len(listed) == 3  # header, one meeting, the folder
+    empty = run_fireside("meetings", "--data", tmp_path / "none").stdout.splitlines()
+    assert empty == ["No meetings yet.", f"Data folder: {tmp_path / 'none'}"]
 
 
 def test_downloads_and_pages_answer_only_to_the_facilitator(app, evening, held):

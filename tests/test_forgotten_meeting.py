@@ -11,9 +11,9 @@ import sqlite3
 import time
 
 import pytest
-from conftest import Evening, RunningServer, SocketConsole, SocketPhone
+from conftest import Evening, RunningServer, SocketConsole, SocketPhone, run_fireside
 
-from facilitator import cli, create_app, events
+from facilitator import create_app, events
 
 EVENING = calendar.timegm((2025, 3, 3, 19, 20, 0))  # a Monday, 19:20 UTC
 SENTENCES = ["Unapproved words stay private alpha", "Beta sentence kept from the room", "Gamma line unseen"]
@@ -201,31 +201,33 @@ def test_a_clean_stop_with_a_meeting_running_says_what_stays_on_disk_and_how_to_
     assert f'fireside end --data "{data_dir}"' in said and "End meeting" in said
 
 
-def test_fireside_end_ends_the_meeting_left_running_from_the_command_line(data_dir, tmp_path, capsys):
+def test_fireside_end_ends_the_meeting_left_running_from_the_command_line(data_dir, tmp_path):
     app = make_app(data_dir, time.time)
     _phones, key, _code = hold_an_evening(Evening(app))
     meeting_id = app.extensions["fireside"].room.meeting["id"]
     close(app)
 
-    assert cli.main(["end", "--data", str(data_dir)]) == 0
-    out, err = capsys.readouterr()
-    assert f'Ended the meeting "Test evening" (number {meeting_id}' in out
-    assert f"fireside export {meeting_id}" in out and "Traceback" not in out + err
+    ended = run_fireside("end", "--data", data_dir)
+    assert ended.exit_code == 0
+    assert f'Ended the meeting "Test evening" (number {meeting_id}' in ended.stdout
+    assert f"fireside export {meeting_id}" in ended.stdout and "Traceback" not in ended.output
     assert_reduced_as_end_does(data_dir, key)
 
-    assert cli.main(["end", "--data", str(data_dir)]) == 1  # nothing is running any more
-    out, err = capsys.readouterr()
-    assert f"fireside: no meeting is running in {data_dir}, so there is nothing to end." in err
-    assert cli.main(["end", "--data", str(tmp_path / "never-used")]) == 1
-    assert "no meeting is running" in capsys.readouterr().err
+    again = run_fireside("end", "--data", data_dir)
+    assert again.exit_code == 1  # nothing is running any more
+    assert f"fireside: no meeting is running in {data_dir}, so there is nothing to end." in again.stderr
+    never = run_fireside("end", "--data", tmp_path / "never-used")
+    assert never.exit_code == 1
+    assert "no meeting is running" in never.stderr
     assert not (tmp_path / "never-used").exists()
 
 
-def test_fireside_end_leaves_a_meeting_alone_while_fireside_serves_it(server, data_dir, capsys):
+def test_fireside_end_leaves_a_meeting_alone_while_fireside_serves_it(server, data_dir):
     console = SocketConsole(server.url)
     code = console.start()["meeting"]["code"]
-    assert cli.main(["end", "--data", str(data_dir)]) == 2
-    err = capsys.readouterr().err
+    refused = run_fireside("end", "--data", data_dir)
+    assert refused.exit_code == 2
+    err = refused.stderr
     assert f"Fireside is running with the data folder {data_dir} right now" in err and "its console" in err
     phone = SocketPhone(server.url, code)  # the meeting still runs, and the server still serves it
     assert phone.welcome["meeting"]["title"] == "Test evening"

@@ -10,9 +10,9 @@ import logging
 import sqlite3
 import time
 
-from conftest import Evening
+from conftest import Evening, run_fireside
 
-from facilitator import cli, create_app, events
+from facilitator import create_app, events
 
 NOT_EMPTIED = "could not empty its database's log file"
 SENTENCES = ["Unapproved words stay private alpha", "Beta sentence kept from the room", "Gamma line unseen"]
@@ -101,13 +101,14 @@ def test_while_serving_the_log_is_emptied_once_the_reader_lets_go_and_the_consol
         reader.close()
 
 
-def test_fireside_end_says_so_and_exits_non_zero_when_a_reader_keeps_the_log_full(app, evening, data_dir, capsys):
+def test_fireside_end_says_so_and_exits_non_zero_when_a_reader_keeps_the_log_full(app, evening, data_dir):
     key = hold_an_evening(evening)
     evening.store.close()
     reader = a_reader(data_dir)
     try:
-        assert cli.main(["end", "--data", str(data_dir)]) == 1
-        out, err = capsys.readouterr()
+        result = run_fireside("end", "--data", data_dir)
+        assert result.exit_code == 1
+        out, err = result.stdout, result.stderr
         assert 'Ended the meeting "Test evening"' in out
         assert f"fireside: Fireside {NOT_EMPTIED}" in err and "another program is reading the database" in err
         assert key.encode() in all_files(data_dir)  # not yet folded over: the old page still holds it
