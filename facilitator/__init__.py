@@ -20,7 +20,7 @@ SOCKETIO_PATH = "socket.io"  # where engine.io answers; nostore.py marks everyth
 
 def create_app(config=None):
     """Build the Fireside app on a data folder: secrets, database, the running meeting, pages, sockets."""
-    from facilitator import compress, handshakes, instance, live, nostore
+    from facilitator import access, broadcast, compress, handlers, handshakes, instance, nostore
     from facilitator.decks import DeckShelf
     from facilitator.room import Room
     from facilitator.store import Store
@@ -63,7 +63,7 @@ def create_app(config=None):
 
     store = Store(app.config["DATABASE"])
     room = Room(store, DeckShelf(app.config["USER_DECKS"]))
-    app.extensions["fireside"] = live.Fireside(app, store, room)
+    app.extensions["fireside"] = broadcast.Broadcaster(app, store, room)
     app.extensions["fireside"].end_forgotten_meeting(broadcast=False)  # nobody is connected yet
 
     from facilitator.views import bp as facilitator_bp
@@ -86,38 +86,20 @@ def create_app(config=None):
         response.headers["Referrer-Policy"] = "no-referrer"
         return response
 
-    @app.before_request
-    def limit_code_guesses():
-        """The join page answers 404 to a wrong code, so it counts as a guess like a socket join."""
-        if request.endpoint == "participant.join":
-            address = request.remote_addr
-            refusal = app.extensions["fireside"].limits.join_refusal(address, exempt=live.unlimited(address))
-            if refusal:
-                return live.too_many_page(refusal), 429
-        return None
-
-    @app.after_request
-    def count_code_guesses(response):
-        """A join page that found no meeting for its code is one wrong guess from that address."""
-        if request.endpoint == "participant.join" and response.status_code == 404:
-            address = request.remote_addr
-            app.extensions["fireside"].limits.wrong_code(address, exempt=live.unlimited(address))
-        return response
-
     # async_handlers=False: each connection's events are handled in turn, in the order sent, by the
     # greenlet (or thread) that reads that connection, instead of one new greenlet per event:
     # cheaper in a burst of answers, and a phone's "answer, then withdraw" can never be swapped.
     socketio.init_app(app, async_mode=app.config.get("ASYNC_MODE", ASYNC_MODE), path=SOCKETIO_PATH,
-                      max_http_buffer_size=MAX_MESSAGE_BYTES, cors_allowed_origins=live.same_origin,
+                      max_http_buffer_size=MAX_MESSAGE_BYTES, cors_allowed_origins=access.same_origin,
                       logger=False, engineio_logger=False, async_handlers=False, json=PacketJSON)
     nostore.init_app(app, SOCKETIO_PATH)  # after init_app: it wraps engine.io's middleware too
     _cap_websocket_messages(socketio.server.eio)
     # After init_app, so the gate wraps Flask-SocketIO's middleware and sees each handshake first.
     handshakes.install(app, socketio.server.eio, app.extensions["fireside"].handshakes)
-    from participant import live as phone_events
+    from participant import handlers as phone_events
 
     phone_events.register(socketio.server, app)  # phone events without a Flask request context each
-    live.quiet_unreadable_messages()
+    handlers.quiet_unreadable_messages()
     return app
 
 

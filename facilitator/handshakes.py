@@ -24,7 +24,7 @@ class HandshakeGate:
 
     def __init__(self, app, book, spare_laptop=True):
         """Wrap app (the Flask app's wsgi_app, Flask-SocketIO's middleware) with a limits.Handshakes."""
-        from facilitator.live import unlimited
+        from facilitator.access import unlimited
 
         self.app = app
         self.book = book

@@ -4,7 +4,7 @@ DESIGN.md, "Privacy by construction", rule 2: the meeting key and the raw answer
 long as the meeting. A meeting nobody ended (Ctrl-C, a closed terminal, a flat battery) would
 keep them for ever, so a running meeting in which nothing happened (no answer, no join, no
 facilitator action) for more than IDLE_END_HOURS is ended exactly as End ends it
-(Room.end_meeting), when Fireside starts and on a timer while it serves (live.Fireside).
+(Room.end_meeting), when Fireside starts and on a timer while it serves (broadcast.Broadcaster).
 
 To know across a restart when the meeting was last active, the store keeps only the hour,
 rounded down (meetings.last_active), written when the hour changes, never per answer. Within

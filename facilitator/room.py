@@ -1,6 +1,6 @@
 """The running meeting as both namespaces see it: store, state machine and tallies joined.
 
-Handlers in live.py (the facilitator) and participant/live.py (the phones) translate
+Handlers in handlers.py (the facilitator) and participant/handlers.py (the phones) translate
 Socket.IO events into calls here; this module decides and records, and returns the
 payloads to send. One lock makes "check the poll is open, then queue the ballot" a single
 step, and every reveal commits the queue before it tallies, so no answer can slip in after a

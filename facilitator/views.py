@@ -3,7 +3,8 @@
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from facilitator import events, lan
-from facilitator.live import facilitator_allowed, fireside
+from facilitator.access import facilitator_allowed
+from facilitator.broadcast import fireside
 
 bp = Blueprint("facilitator", __name__, template_folder="templates", static_folder="static",
                static_url_path="/f/static")

@@ -1,16 +1,19 @@
 """The phone: the pages a man opens from the QR code, and the participant namespace."""
 
+import html
+
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from facilitator import events
 from facilitator.kinds import DEFAULT_FLOOR
-from facilitator.live import fireside
+from facilitator.access import unlimited
+from facilitator.broadcast import fireside
 from facilitator.meeting import normalise_code
 
 bp = Blueprint("participant", __name__, template_folder="templates", static_folder="static",
                static_url_path="/p/static")
 
-from participant import live  # noqa: E402,F401  (registers the namespace's handlers)
+from participant import handlers  # noqa: E402,F401  (registers the namespace's handlers)
 
 
 def _config(code, meeting=None):
@@ -48,3 +51,32 @@ def join(code):
         return render_template("participant/nocode.html", code=code[:40]), 404
     return render_template("participant/phone.html", config=_config(room.meeting["join_code"], room.meeting),
                            error=None)
+
+
+# --- code guesses through the join page count like socket joins (docs/security.md) -----------------
+
+@bp.before_request
+def limit_code_guesses():
+    """Too many wrong codes from one address: the join page is refused like a socket join."""
+    if request.endpoint == "participant.join":
+        address = request.remote_addr
+        refusal = fireside().limits.join_refusal(address, exempt=unlimited(address))
+        if refusal:
+            return too_many_page(refusal), 429
+    return None
+
+
+@bp.after_request
+def count_code_guesses(response):
+    """A join page that found no meeting for its code is one wrong guess from that address."""
+    if request.endpoint == "participant.join" and response.status_code == 404:
+        address = request.remote_addr
+        fireside().limits.wrong_code(address, exempt=unlimited(address))
+    return response
+
+
+def too_many_page(message):
+    """A bare page for a join refused by the flood limits (no template: nothing else to show)."""
+    return ('<!doctype html><html lang="en"><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1"><title>Fireside</title>'
+            f"<p>{html.escape(message)}</p></html>")

@@ -1,9 +1,9 @@
-"""When "n answered" goes out (facilitator/live.py, CountPace): bounded however fast answers come.
+"""When "n answered" goes out (facilitator/broadcast.py, CountPace): bounded however fast answers come.
 
 Pure: the pace is driven with a fake clock, one millisecond at a time.
 """
 
-from facilitator.live import CountPace
+from facilitator.broadcast import CountPace
 
 
 def _drive(pace, phones, answers_until_ms, until_ms):

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import event as event_seen
 from hypothesis import strategies as st
 
-from facilitator import create_app, events, live, meeting, socketio
+from facilitator import create_app, events, handlers, meeting, socketio
 from facilitator.kinds import COMPASS_MAX, TEXT_MAX_CHARS, WORDS_MAX_CHARS
 
 SETTINGS = settings(max_examples=examples(100), deadline=None, derandomize=True, database=None,
@@ -141,7 +141,7 @@ CONSOLE_FIELDS = {
     events.START_MEETING: ("deck", "title", "floor", "live_results"), events.END_MEETING: (),
     events.CLEAR_ITEM: (), events.PUSH_ITEM: ("item_id",), events.OPEN_POLL: ("item_id",),
     events.CLOSE_POLL: ("item_id",), events.REVEAL_POLL: ("item_id",), events.REOPEN_POLL: ("item_id", "confirm"),
-    events.ADD_ITEM: live.ADD_ITEM_FIELDS, events.MODERATE: ("item_id", "text", "approved", "export"),
+    events.ADD_ITEM: handlers.ADD_ITEM_FIELDS, events.MODERATE: ("item_id", "text", "approved", "export"),
     events.SET_NOTES: ("notes",),
 }
 

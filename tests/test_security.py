@@ -13,7 +13,6 @@ import os
 import re
 import sqlite3
 import stat
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -22,8 +21,8 @@ import warnings
 import pytest
 from conftest import TEST_DECK, Evening, RunningServer, SocketConsole, SocketPhone
 
-import participant.live
-from facilitator import create_app, events, limits, live, meeting, socketio
+import participant.handlers
+from facilitator import access, create_app, events, handlers, limits, meeting, socketio
 from facilitator.instance import DataDirError, load_secrets
 from flask_socketio import ConnectionRefusedError
 
@@ -76,8 +75,8 @@ def refusals(monkeypatch):
             said.append(args[0] if args else "")
             super().__init__(*args)
 
-    monkeypatch.setattr(participant.live, "ConnectionRefusedError", Spy)
-    monkeypatch.setattr(live, "ConnectionRefusedError", Spy)
+    monkeypatch.setattr(participant.handlers, "ConnectionRefusedError", Spy)
+    monkeypatch.setattr(handlers, "ConnectionRefusedError", Spy)
     return said
 
 
@@ -150,14 +149,14 @@ def test_a_web_page_that_rebinds_its_name_to_the_laptop_is_refused(app, host):
                                   "LOCALHOST.", "192.168.1.20:8765", "app.localhost:8765"])
 def test_the_laptop_by_its_own_names_is_the_laptop(app, host):
     assert app.test_client().get("/facilitator", headers={"Host": host}).status_code == 200
-    assert live.names_this_laptop(host)
+    assert access.names_this_laptop(host)
 
 
 def test_loopback_addresses_and_nothing_else_are_the_laptop():
     for address in ["127.0.0.1", "127.3.4.5", "::1", "::ffff:127.0.0.1"]:
-        assert live.is_loopback(address), address
+        assert access.is_loopback(address), address
     for address in ["192.0.2.44", "10.0.0.1", "::ffff:192.0.2.1", "", None, "fe80::1", "0.0.0.0"]:
-        assert not live.is_loopback(address), address
+        assert not access.is_loopback(address), address
 
 
 # --- 1. authority: the facilitator namespace -----------------------------------------------------------
@@ -290,7 +289,7 @@ def test_a_phone_event_from_an_ended_meetings_connection_is_refused_and_dropped(
     evening.room.push_item(arrive)
 
     refused = phone.answer(arrive, 0)
-    assert refused == {"ok": False, "error": participant.live.FROM_ANOTHER_MEETING}
+    assert refused == {"ok": False, "error": participant.handlers.FROM_ANOTHER_MEETING}
     assert "QR code" in refused["error"]
     deadline = time.monotonic() + 5
     while phone.client.is_connected(events.PARTICIPANT_NS) and time.monotonic() < deadline:

@@ -1,124 +1,28 @@
-"""Socket.IO handlers of the facilitator namespace, and the one broadcast helper.
+"""The one way anything reaches the room: the Broadcaster, and the pace of "n answered" (CountPace).
 
-Everything the room sees leaves through Fireside.broadcast_room / broadcast_console /
-count_changed, so what phones, the projector and the console show has one source.
+Everything phones, the projector and the console are shown leaves through Broadcaster's
+broadcast_room / broadcast_console / broadcast_ended / count_changed, so what they show has one
+source. The Broadcaster is also what every handler shares (the store, the running meeting, the
+phones connected): `fireside()` gives the app's own.
 """
 
-import functools
-import hmac
-import html
-import ipaddress
-import logging
-import socket
-import sqlite3
 import threading
 import time
 
 from flask import current_app, request
-from flask_socketio import ConnectionRefusedError, emit, join_room
 
-from facilitator import events, handshakes, idle, lan, limits, socketio
-from facilitator.meeting import Refused
+from facilitator import events, idle, lan, limits, socketio
 from facilitator.store import LOG_NOT_EMPTIED
 
-CONSOLE_ROOM = "console"
+# Socket.IO rooms: every console, every projector view (phones are addressed by namespace).
+CONSOLES = "console"
+SCREENS = "screen"
 PHONE_COUNT_MESSAGES = 1000  # count messages a second to all phones together, at most (see CountPace)
-SCREEN_ROOM = "screen"
 DROP_GRACE = 0.05  # seconds a dropped phone's refusal has to leave before its connection closes
-LOOPBACK_PREFIXES = ("127.", "::1", "::ffff:127.")
-
-
-def is_loopback(address):
-    """True for the laptop itself; the address comes from the socket, never from a header."""
-    return bool(address) and (address == "::1" or address.startswith(LOOPBACK_PREFIXES))
-
-
-def unlimited(address):
-    """The laptop itself (and a test client, which has no address) is not held to the flood limits."""
-    return address is None or is_loopback(address)
-
-
-def facilitator_allowed(address, key, host=None):
-    """The console answers to the laptop itself, or to a device that knows the facilitator key.
-
-    address is the socket's own peer address (REMOTE_ADDR); X-Forwarded-For and friends are never
-    read. The laptop itself counts only when the page was asked for by the laptop's own name
-    (host, default: this request's Host header): a web page from elsewhere that re-points its own
-    domain at 127.0.0.1 (DNS rebinding) reaches loopback too, but under its own name.
-    """
-    if host is None and request:
-        host = request.host
-    if is_loopback(address) and (host is None or names_this_laptop(host)):
-        return True
-    expected = current_app.config["FACILITATOR_KEY"]
-    return isinstance(key, str) and hmac.compare_digest(key.encode(), expected.encode())
-
-
-@functools.lru_cache(maxsize=1)
-def _own_names():
-    """The laptop's own host names, as a browser on it may be pointed at them."""
-    name = socket.gethostname().lower().rstrip(".")
-    return {"localhost", name, f"{name}.local"} if name else {"localhost"}
-
-
-def names_this_laptop(host):
-    """True when a Host header names this laptop: an IP address, localhost, or its own name."""
-    name = str(host or "").strip().lower()
-    if name.startswith("["):  # [::1]:8765
-        name = name[1:name.find("]")] if "]" in name else name[1:]
-    elif name.count(":") == 1:  # 127.0.0.1:8765, localhost:8765
-        name = name.rsplit(":", 1)[0]
-    name = name.rstrip(".")
-    try:
-        ipaddress.ip_address(name)
-        return True
-    except ValueError:
-        pass
-    return name in _own_names() or name.endswith(".localhost")
-
-
-def same_origin(origin, environ):
-    """Socket.IO's origin check: a browser's page must come from this very server (scheme and host).
-
-    Unlike the default, forwarded headers (X-Forwarded-Host, -Proto) do not widen what is accepted.
-    Clients that send no Origin at all (not browsers) are not asked.
-    """
-    host = environ.get("HTTP_HOST")
-    scheme = environ.get("wsgi.url_scheme", "http")
-    return bool(origin and host) and origin == f"{scheme}://{host}"
-
-
-class UnreadableMessages(logging.Filter):
-    """Engine.IO logs a traceback for every message it cannot decode (bad JSON, nesting too deep).
-
-    Such a message comes from a broken or hostile client, not from a bug in Fireside: one line
-    without the traceback says enough, and nobody can fill the facilitator's terminal with them.
-    """
-
-    def filter(self, record):
-        """Shorten "message handler error" records; let every other record through untouched."""
-        if record.msg == "message handler error" and record.exc_info:
-            record.msg, record.args = "Ignored a message Fireside could not read (%s).", (record.exc_info[0].__name__,)
-            record.exc_info, record.exc_text = None, None
-        return True
-
-
-def quiet_unreadable_messages():
-    """Install the filter on engine.io's logger, once."""
-    logger = logging.getLogger("engineio.server")
-    if not any(isinstance(f, UnreadableMessages) for f in logger.filters):
-        logger.addFilter(UnreadableMessages())
-
-
-def too_many_page(message):
-    """A bare page for a join refused by the flood limits (no template: nothing else to show)."""
-    return ('<!doctype html><html lang="en"><meta charset="utf-8">'
-            '<meta name="viewport" content="width=device-width, initial-scale=1"><title>Fireside</title>'
-            f"<p>{html.escape(message)}</p></html>")
 
 
 def fireside():
-    """The Fireside object of the app handling this request."""
+    """The Broadcaster of the app handling this request (what every handler shares)."""
     return current_app.extensions["fireside"]
 
 
@@ -169,8 +73,13 @@ class CountPace:
         return min(times) if times else None
 
 
-class Fireside:
-    """Per-app state that handlers share: the store, the room, connected phones, broadcasting."""
+class Broadcaster:
+    """What every handler shares, and the one way anything reaches the room.
+
+    The store and the running meeting (room), the phones connected (in memory only), the flood
+    limits; and every message to phones, projector and console: broadcast_room / broadcast_console /
+    broadcast_ended / count_changed.
+    """
 
     def __init__(self, app, store, room):
         """Tie the room to this app's socket server."""
@@ -294,12 +203,12 @@ class Fireside:
         room_payload = self.room.room_payload()
         socketio.emit(events.ROOM, room_payload, namespace=events.PARTICIPANT_NS)
         socketio.emit(events.SCREEN, self.room.screen_payload(self.join_url(), self.phones_here), namespace=events.FACILITATOR_NS,
-                      to=SCREEN_ROOM)
+                      to=SCREENS)
         self.broadcast_console()
 
     def broadcast_console(self):
         """Something only the console shows changed."""
-        socketio.emit(events.CONSOLE, self.console_payload(), namespace=events.FACILITATOR_NS, to=CONSOLE_ROOM)
+        socketio.emit(events.CONSOLE, self.console_payload(), namespace=events.FACILITATOR_NS, to=CONSOLES)
 
     def console_payload(self):
         """The room's console payload, with the notices the facilitator must read (the page shows each once)."""
@@ -410,194 +319,5 @@ class Fireside:
         if console:
             payload = {"item_id": item["id"] if item else None, "answered": item["answered"] if item else 0,
                        "phones": self.phones_here}
-            socketio.emit(events.COUNT, payload, namespace=events.FACILITATOR_NS, to=CONSOLE_ROOM)
-            socketio.emit(events.COUNT, payload, namespace=events.FACILITATOR_NS, to=SCREEN_ROOM)
-
-
-# --- the facilitator namespace ----------------------------------------------------------
-
-@socketio.on("*", namespace=events.FACILITATOR_NS)
-def facilitator_unknown_event(event, *args):
-    """An event the console never sends: answered, so the sender is not left waiting."""
-    return {"ok": False, "error": "Fireside does not know that request."}
-
-
-DISK_TROUBLE = ("database or disk is full", "readonly", "read-only", "disk i/o error", "unable to open")
-
-
-@socketio.on_error_default
-def unexpected_error(error):
-    """A bug or a failing disk in any handler: refuse plainly, never let a connection in.
-
-    Tests (TESTING, or PROPAGATE_EXCEPTIONS) see the exception itself, so no bug hides behind this.
-    """
-    app = current_app._get_current_object()
-    disk = isinstance(error, sqlite3.Error) and any(word in str(error).lower() for word in DISK_TROUBLE)
-    propagate = app.config.get("PROPAGATE_EXCEPTIONS")
-    if propagate is None:
-        propagate = app.testing
-    if propagate and not disk:  # a full disk is the laptop's trouble, not a bug: answered even in tests
-        raise error
-    connecting = (getattr(request, "event", None) or {}).get("message") == "connect"
-    phone = getattr(request, "namespace", None) == events.PARTICIPANT_NS
-    if disk:
-        app.logger.error("Fireside could not write its database (%s). Free some space on this laptop.", error)
-    else:
-        app.logger.error("Fireside hit an unexpected error in a socket event.", exc_info=error)
-    if connecting:
-        return False  # refuse the connection: an error must never let anyone in
-    if phone:
-        message = ("The laptop could not save that just now. Please try again in a moment." if disk else
-                   "Something went wrong on the facilitator's laptop. Please try again.")
-    else:
-        message = ("Fireside could not save that: the laptop's disk is full or cannot be written. "
-                   "Free some space; everything saved before is safe." if disk else
-                   "Something went wrong in Fireside, so that did not go through. Please try again.")
-    return {"ok": False, "error": message}
-
-
-@socketio.on("connect", namespace=events.FACILITATOR_NS)
-def facilitator_connect(auth=None):
-    """The console or the projector connects; refused without facilitator rights."""
-    auth = auth if isinstance(auth, dict) else {}
-    if not facilitator_allowed(request.remote_addr, auth.get("key")):
-        raise ConnectionRefusedError("This view belongs to the facilitator's laptop.")
-    view = auth.get("view", "console")
-    if view not in ("console", "screen") or set(auth) - {"key", "view"}:
-        raise ConnectionRefusedError("The console connects with a view of console or screen, and a key.")
-    app = fireside()
-    if view == "screen":
-        join_room(SCREEN_ROOM)
-        emit(events.SCREEN, app.room.screen_payload(app.join_url(), app.phones_here))
-    else:
-        join_room(CONSOLE_ROOM)
-        emit(events.CONSOLE, app.console_payload())
-    handshakes.joined(app.handshakes, request.environ)
-
-
-def facilitator_action(event, fields, broadcast="room"):
-    """Register a console event: check its payload's fields, run it, answer, broadcast."""
-
-    def register(handler):
-        @functools.wraps(handler)
-        def wrapper(payload=None, *extra):
-            if extra:
-                return {"ok": False, "error": "Send one message at a time."}
-            if payload is None:
-                payload = {}
-            if not isinstance(payload, dict):
-                return {"ok": False, "error": "The message must be an object."}
-            unknown = set(payload) - set(fields)
-            if unknown:
-                return {"ok": False, "error": f"Unknown field: {sorted(unknown)[0]}."}
-            app = fireside()
-            try:
-                answer = handler(app.room, payload) or {}
-            except Refused as refusal:
-                return {"ok": False, "error": str(refusal), **refusal.details}
-            app.note_activity()
-            if broadcast == "room":
-                app.broadcast_room()
-            elif broadcast == "ended":
-                app.broadcast_ended()
-            elif broadcast == "started":
-                app.broadcast_started()
-            else:
-                app.broadcast_console()
-            return {"ok": True, **answer}
-
-        socketio.on_event(event, wrapper, namespace=events.FACILITATOR_NS)
-        return wrapper
-
-    return register
-
-
-@facilitator_action(events.START_MEETING, ("deck", "title", "floor", "live_results"), broadcast="started")
-def start_meeting(room, payload):
-    """Console starts a meeting from a deck or empty; everyone sees the waiting screen and the code."""
-    title = payload.get("title")
-    if title is not None and not isinstance(title, str):
-        raise Refused("The title must be text.")
-    deck = payload.get("deck")
-    if deck is not None and not isinstance(deck, str):
-        raise Refused("Choose a deck by its id.")
-    room.start_meeting(deck, title, payload.get("floor", 3), payload.get("live_results", False))
-
-
-@facilitator_action(events.END_MEETING, (), broadcast="ended")
-def end_meeting(room, payload):
-    """Console ends the meeting; phones are told it ended, then disconnected; a log that kept copies is not passed over."""
-    room.end_meeting()
-    if not fireside().store.log_clean:
-        return {"warning": LOG_NOT_EMPTIED}
-    return None
-
-
-@facilitator_action(events.PUSH_ITEM, ("item_id",))
-def push_item(room, payload):
-    """Console shows an item on every phone and the projector."""
-    room.push_item(payload.get("item_id"))
-
-
-@facilitator_action(events.CLEAR_ITEM, ())
-def clear_item(room, payload):
-    """Console sends every phone back to waiting."""
-    room.clear_item()
-
-
-def _transition(action):
-    """A console event that moves a poll through its states."""
-
-    def handler(room, payload):
-        room.transition(payload.get("item_id"), action, payload.get("confirm", False))
-
-    handler.__doc__ = f"Console asks to {action} a poll; everyone sees its new state."
-    return handler
-
-
-facilitator_action(events.OPEN_POLL, ("item_id", "confirm"))(_transition("open"))
-facilitator_action(events.CLOSE_POLL, ("item_id",))(_transition("close"))
-facilitator_action(events.REVEAL_POLL, ("item_id",))(_transition("reveal"))
-facilitator_action(events.REOPEN_POLL, ("item_id", "confirm"))(_transition("reopen"))
-
-
-ADD_ITEM_FIELDS = ("kind", "prompt", "options", "max", "scale_min", "scale_max", "min_label", "max_label",
-                   "x_label", "y_label", "low_label", "high_label", "max_words", "note", "minutes", "push")
-
-
-@facilitator_action(events.ADD_ITEM, ADD_ITEM_FIELDS)
-def add_item(room, payload):
-    """Console adds a poll on the spot (deck form), optionally pushing it at once."""
-    from prompts.schema import validate_item
-
-    push = payload.get("push", False)
-    if not isinstance(push, bool):
-        raise Refused("push must be true or false.")
-    raw = {name: value for name, value in payload.items() if name != "push"}
-    item, problems = validate_item(raw, "", require_key=False)
-    if problems:
-        raise Refused("; ".join(problems))
-    item_id = room.add_item(item)
-    if push:
-        room.push_item(item_id)
-    return {"item_id": item_id}
-
-
-@facilitator_action(events.MODERATE, ("item_id", "text", "approved", "export"))
-def moderate(room, payload):
-    """Console approves or hides a word or sentence; a revealed result updates everywhere."""
-    text, approved, export = payload.get("text"), payload.get("approved"), payload.get("export", False)
-    if not isinstance(text, str) or not text or len(text) > 300:
-        raise Refused("Which word or sentence? Send it as text.")
-    if not isinstance(approved, bool) or not isinstance(export, bool):
-        raise Refused("approved and export must be true or false.")
-    room.moderate(payload.get("item_id"), text, approved, export)
-
-
-@facilitator_action(events.SET_NOTES, ("notes",), broadcast="console")
-def set_notes(room, payload):
-    """Console saves the facilitator's notes for the summary."""
-    notes = payload.get("notes")
-    if not isinstance(notes, str) or len(notes) > 20000:
-        raise Refused("Notes must be text of at most 20,000 characters.")
-    room.set_notes(notes)
+            socketio.emit(events.COUNT, payload, namespace=events.FACILITATOR_NS, to=CONSOLES)
+            socketio.emit(events.COUNT, payload, namespace=events.FACILITATOR_NS, to=SCREENS)

@@ -6,7 +6,7 @@ registered on python-socketio's server directly (register(), called by create_ap
 would build and tear down a Flask request context for every one of them, which in a hall of
 1,000 phones answering at once costs as much as everything else an answer does
 (docs/performance.md). They need only the connection id and the app, held here in a closure.
-An unexpected error still goes to Flask-SocketIO's error handler (live.unexpected_error), in
+An unexpected error still goes to Flask-SocketIO's error handler (handlers.unexpected_error), in
 the same request context Flask-SocketIO would have given it.
 """
 
@@ -15,7 +15,8 @@ from flask_socketio import ConnectionRefusedError, emit
 
 from facilitator import events, handshakes, limits, socketio
 from facilitator import meeting as rules
-from facilitator.live import fireside, unlimited
+from facilitator.access import unlimited
+from facilitator.broadcast import fireside
 from facilitator.meeting import Refused
 
 # The answer to any event from a connection whose meeting is not the one running now (it ended,
