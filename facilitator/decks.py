@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import prompts
-from facilitator.meeting import Refused
+from facilitator.rules import Refused
 
 
 class DeckShelf:

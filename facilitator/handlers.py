@@ -13,7 +13,7 @@ from flask_socketio import ConnectionRefusedError, emit, join_room
 
 from facilitator import access, events, handshakes, socketio
 from facilitator.broadcast import CONSOLES, SCREENS, fireside
-from facilitator.meeting import Refused
+from facilitator.rules import Refused
 from facilitator.store import LOG_NOT_EMPTIED
 
 

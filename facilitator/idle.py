@@ -16,7 +16,7 @@ import calendar
 import threading
 import time
 
-from facilitator.meeting import Refused
+from facilitator.rules import Refused
 
 HOUR = 3600
 HOUR_FORMAT = "%Y-%m-%dT%H:00Z"  # UTC: a change of clocks or time zone cannot shorten the wait

@@ -13,11 +13,11 @@ poll differ by fewer than k real answers.
 
 import threading
 
-from facilitator import meeting as rules
+from facilitator import rules
 from facilitator import pictures
 from facilitator import tally as tallies
 from facilitator.kinds import DEFAULT_FLOOR, MODERATED_KINDS
-from facilitator.meeting import Refused
+from facilitator.rules import Refused
 
 LIVE_STEP_SHARE = 10  # live mode: a new picture after max(k, a tenth of the last picture's answers)
 PUBLIC_FIELDS = ("id", "key", "kind", "prompt", "state", "answered", "result",

@@ -8,7 +8,7 @@ from facilitator import events
 from facilitator.kinds import DEFAULT_FLOOR
 from facilitator.access import unlimited
 from facilitator.broadcast import fireside
-from facilitator.meeting import normalise_code
+from facilitator.rules import normalise_code
 
 bp = Blueprint("participant", __name__, template_folder="templates", static_folder="static",
                static_url_path="/p/static")

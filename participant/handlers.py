@@ -14,10 +14,10 @@ from flask import request
 from flask_socketio import ConnectionRefusedError, emit
 
 from facilitator import events, handshakes, limits, socketio
-from facilitator import meeting as rules
+from facilitator import rules
 from facilitator.access import unlimited
 from facilitator.broadcast import fireside
-from facilitator.meeting import Refused
+from facilitator.rules import Refused
 
 # The answer to any event from a connection whose meeting is not the one running now (it ended,
 # and the phone did not take `ended` as the end): the connection is then dropped.

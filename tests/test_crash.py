@@ -13,7 +13,7 @@ import time
 
 from conftest import RunningServer, SocketConsole, free_port
 
-from facilitator import events, meeting
+from facilitator import events, rules
 
 PHONES = 20
 
@@ -80,7 +80,7 @@ def _read(data_dir, sql, params=()):
 def _stored(data_dir, key, token, item_id):
     """What the database holds for this phone's answer to this poll: a value, or None."""
     rows = _read(data_dir, "SELECT answer FROM ballots WHERE ballot = ? AND item_id = ?",
-                 (meeting.ballot_id(key, token, item_id), item_id))
+                 (rules.ballot_id(key, token, item_id), item_id))
     return json.loads(rows[0][0]) if rows else None
 
 

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import event as event_seen
 from hypothesis import strategies as st
 
-from facilitator import create_app, events, handlers, meeting, socketio
+from facilitator import create_app, events, handlers, rules, socketio
 from facilitator.kinds import COMPASS_MAX, TEXT_MAX_CHARS, WORDS_MAX_CHARS
 
 SETTINGS = settings(max_examples=examples(100), deadline=None, derandomize=True, database=None,
@@ -103,7 +103,7 @@ def likely_valid(world, event):
     """Payloads for one event that are valid, or one step away from it, about half the time."""
     items = sorted(world.room.items.values(), key=lambda i: i["id"])
     ids = st.sampled_from([i["id"] for i in items])
-    polls = [i for i in items if meeting.is_poll(i)]
+    polls = [i for i in items if rules.is_poll(i)]
     moderated = [i["id"] for i in items if i["kind"] in ("words", "text")]
     short = st.text(max_size=30) | st.sampled_from(["tired", "Stay longer?", "Tonight"])
     if event == events.ANSWER:
@@ -176,7 +176,7 @@ class World:
         """A running meeting whose polls are all open (start one when an example ended it)."""
         if not self.room.meeting:
             assert self.console_emit(events.START_MEETING, {"deck": "test-evening"})["ok"]
-            polls = [item for item in self.room.items.values() if meeting.is_poll(item)]
+            polls = [item for item in self.room.items.values() if rules.is_poll(item)]
             for item in polls[::self.open_every]:
                 assert self.console_emit(events.OPEN_POLL, {"item_id": item["id"]})["ok"]
             if self.open_every > 1:  # one revealed poll, for reopen_poll to find
@@ -325,7 +325,7 @@ def test_any_auth_when_connecting(world, namespace):
         event_seen("connected" if connected else "refused")
         if namespace == events.PARTICIPANT_NS:
             expected = (isinstance(auth, dict) and not set(auth) - {"code", "token"}
-                        and meeting.normalise_code(auth.get("code")) == code
+                        and rules.normalise_code(auth.get("code")) == code
                         and isinstance(auth.get("code"), str))
         else:
             expected = (isinstance(auth, dict) and not set(auth) - {"key", "view"} and auth.get("key") == key

@@ -6,7 +6,7 @@ import pytest
 from conftest import TEST_DECK
 
 from facilitator.decks import DeckShelf
-from facilitator.meeting import Refused, new_token
+from facilitator.rules import Refused, new_token
 from facilitator.room import Room
 from facilitator.store import Store
 

@@ -22,7 +22,7 @@ import pytest
 from conftest import TEST_DECK, Evening, RunningServer, SocketConsole, SocketPhone
 
 import participant.handlers
-from facilitator import access, create_app, events, handlers, limits, meeting, socketio
+from facilitator import access, create_app, events, handlers, limits, rules, socketio
 from facilitator.instance import DataDirError, load_secrets
 from flask_socketio import ConnectionRefusedError
 
@@ -206,18 +206,18 @@ def test_a_phone_cannot_trigger_any_facilitator_action(evening):
 
 def test_join_codes_are_random_unambiguous_and_carry_more_than_30_bits():
     confusable = set("0O1IL5S2Z8B")
-    assert not confusable & set(meeting.CODE_ALPHABET)
-    assert len(set(meeting.CODE_ALPHABET)) == len(meeting.CODE_ALPHABET)
-    assert meeting.CODE_LENGTH * math.log2(len(meeting.CODE_ALPHABET)) >= 30
-    codes = [meeting.new_join_code() for _ in range(3000)]
+    assert not confusable & set(rules.CODE_ALPHABET)
+    assert len(set(rules.CODE_ALPHABET)) == len(rules.CODE_ALPHABET)
+    assert rules.CODE_LENGTH * math.log2(len(rules.CODE_ALPHABET)) >= 30
+    codes = [rules.new_join_code() for _ in range(3000)]
     assert len(set(codes)) == len(codes)
-    assert all(re.fullmatch(r"[%s]{4}-[%s]{4}" % ((meeting.CODE_ALPHABET,) * 2), c) for c in codes)
+    assert all(re.fullmatch(r"[%s]{4}-[%s]{4}" % ((rules.CODE_ALPHABET,) * 2), c) for c in codes)
     seen = [ch for c in codes for ch in c.replace("-", "")]
-    assert set(seen) == set(meeting.CODE_ALPHABET)
+    assert set(seen) == set(rules.CODE_ALPHABET)
     # Every letter in every place about equally often (25 letters, 3000 codes: ~120 each).
-    for position in range(meeting.CODE_LENGTH):
+    for position in range(rules.CODE_LENGTH):
         column = [c.replace("-", "")[position] for c in codes]
-        assert max(column.count(ch) for ch in meeting.CODE_ALPHABET) < 200
+        assert max(column.count(ch) for ch in rules.CODE_ALPHABET) < 200
 
 
 def test_the_code_is_forgiving_about_case_and_dash(evening):
@@ -370,7 +370,7 @@ def test_new_phones_are_limited_per_address_apart_from_phones_coming_back(evenin
     assert not phone_from(app, REMOTE, "AAAA-AAAA").is_connected(events.PARTICIPANT_NS)
     assert refusals[-1] == limits.TOO_MANY_NEW_PHONES
     # ...and so is a made-up token, which would count as a new phone just the same...
-    assert not phone_from(app, REMOTE, code, meeting.new_token()).is_connected(events.PARTICIPANT_NS)
+    assert not phone_from(app, REMOTE, code, rules.new_token()).is_connected(events.PARTICIPANT_NS)
     assert refusals[-1] == limits.TOO_MANY_NEW_PHONES
     assert room.meeting["phones_joined"] == app.config["NEW_PHONES_PER_MINUTE"]
     # ...while a phone coming back with its token gets in, and so do new phones elsewhere.

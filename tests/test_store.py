@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from facilitator import events
-from facilitator.meeting import Refused
+from facilitator.rules import Refused
 from facilitator.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,9 +1,9 @@
-"""The poll state machine, codes, ballots and answer validation, without a server."""
+"""The poll state machine and what a valid answer is (facilitator/rules.py): pure, no server."""
 
 import pytest
 
-from facilitator import meeting as rules
-from facilitator.meeting import Refused
+from facilitator import rules
+from facilitator.rules import Refused
 
 CHOICE = {"kind": "choice", "options": ["a", "b", "c"], "state": "open"}
 MULTI = {"kind": "multi", "options": ["a", "b", "c", "d"], "max": 2, "state": "open"}
