@@ -313,11 +313,11 @@ class Broadcaster:
     def _push_counts(self, console=True, phones=True):
         """Send "n answered" (and phones here) to the console and the screen, and "n answered" to phones."""
         item = self.room.current
+        answered = self.room.answered(item)
         if phones and item is not None:  # one message, encoded once, to every phone
-            socketio.emit(events.COUNT, {"item_id": item["id"], "answered": item["answered"]},
+            socketio.emit(events.COUNT, {"item_id": item["id"], "answered": answered},
                           namespace=events.PARTICIPANT_NS)
         if console:
-            payload = {"item_id": item["id"] if item else None, "answered": item["answered"] if item else 0,
-                       "phones": self.phones_here}
+            payload = {"item_id": item["id"] if item else None, "answered": answered, "phones": self.phones_here}
             socketio.emit(events.COUNT, payload, namespace=events.FACILITATOR_NS, to=CONSOLES)
             socketio.emit(events.COUNT, payload, namespace=events.FACILITATOR_NS, to=SCREENS)

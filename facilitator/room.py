@@ -20,12 +20,11 @@ from facilitator.kinds import DEFAULT_FLOOR, MODERATED_KINDS
 from facilitator.rules import Refused
 
 LIVE_STEP_SHARE = 10  # live mode: a new picture after max(k, a tenth of the last picture's answers)
-PUBLIC_FIELDS = ("id", "key", "kind", "prompt", "state", "answered", "result",
-                 "options", "max", "scale", "axes", "max_words")
+PUBLIC_FIELDS = ("id", "key", "kind", "prompt", "state", "result", "options", "max", "scale", "axes", "max_words")
 
 
-def public_item(item):
-    """What anyone in the room may see of an item: never the facilitator's note.
+def public_item(item, answered):
+    """What anyone in the room may see of an item, with how many answered: never the facilitator's note.
 
     Its picture only when revealed, or while open in live mode; a closed words poll's picture is
     the console's review queue, not the room's.
@@ -33,6 +32,7 @@ def public_item(item):
     if item is None:
         return None
     public = {name: item[name] for name in PUBLIC_FIELDS if name in item}
+    public["answered"] = answered
     result = item.get("result")
     if result is not None and not (item["state"] == "revealed" or (item["state"] == "open" and result.get("live"))):
         public["result"] = None
@@ -59,6 +59,7 @@ class Room:
             self._since = {}  # item id -> answers since its last picture (unknown after a restart: absent)
             if self.meeting:
                 for item in self.store.items(self.meeting["id"]):
+                    del item["answered"]  # the store keeps the count: Room.answered
                     self.items[item["id"]] = item
                     self.order.append(item["id"])
 
@@ -71,6 +72,14 @@ class Room:
             return None
         return self.items.get(self.meeting["current_item"])
 
+    def answered(self, item):
+        """How many phones answered or passed a poll (the one count, kept by the store)."""
+        return self.store.answered(item["id"]) if item is not None and rules.is_poll(item) else 0
+
+    def public(self, item):
+        """What anyone in the room may see of an item (public_item), with its count."""
+        return public_item(item, self.answered(item))
+
     def code_matches(self, code):
         """True when code (as typed) is the running meeting's join code."""
         code = rules.normalise_code(code)
@@ -79,7 +88,7 @@ class Room:
     def room_payload(self):
         """What phones and the screen are told when the current item changes."""
         with self._lock:
-            return {"item": public_item(self.current)}
+            return {"item": self.public(self.current)}
 
     def screen_payload(self, join_url, phones):
         """What the projector shows."""
@@ -87,7 +96,7 @@ class Room:
             meeting = None
             if self.meeting:
                 meeting = {"title": self.meeting["title"], "code": self.meeting["join_code"], "join_url": join_url}
-            return {"meeting": meeting, "item": public_item(self.current), "phones": phones}
+            return {"meeting": meeting, "item": self.public(self.current), "phones": phones}
 
     def console_payload(self, join_url, phones):
         """Everything the facilitator's console shows."""
@@ -100,7 +109,7 @@ class Room:
             pending = {}
             for item_id in self.order:
                 item = self.items[item_id]
-                entry = public_item(item)
+                entry = self.public(item)
                 entry["result"] = item.get("result")  # the facilitator's surface: the review queue's picture too
                 entry["note"] = item.get("note") or ""
                 entry["minutes"] = item.get("minutes")
@@ -158,7 +167,7 @@ class Room:
             mine = None
             if item is not None and rules.is_poll(item):
                 mine = self.store.ballot(self._ballot(token, item["id"]), item["id"])
-            return {"token": token, "meeting": {"title": self.meeting["title"]}, "item": public_item(item),
+            return {"token": token, "meeting": {"title": self.meeting["title"]}, "item": self.public(item),
                     "mine": self._mine(mine)}
 
     @staticmethod
@@ -196,7 +205,6 @@ class Room:
         with self._lock:
             current = self.meeting is not None and self.items.get(item_id) is item
             if current:
-                item["answered"] = self.store.answered(item_id, item["answered"])
                 self._changed(item)
             changed = current and item["state"] == "open" and self._live_step(item)
             return item, ({"pass": True} if passed else stored), changed
@@ -205,11 +213,6 @@ class Room:
         """Count answers given, changed, passed or withdrawn since the poll's last picture."""
         if item["id"] in self._since:
             self._since[item["id"]] += answers
-
-    def _sync_count(self, item):
-        """Commit queued answers and take the item's committed count (before a tally the room sees)."""
-        self.store.flush()
-        item["answered"] = self.store.answered(item["id"], item["answered"])
 
     def _live_step(self, item):
         """In live mode, draw a new picture once the rule allows it; True when it did.
@@ -276,7 +279,6 @@ class Room:
             open_polls = [i for i in self.items.values() if rules.is_poll(i) and i["state"] != "revealed"]
             removed = self.store.delete_ballots((self._ballot(token, i["id"]), i["id"]) for i in open_polls)
             for item in open_polls:
-                item["answered"] = self.store.item(item["id"])["answered"]
                 self._changed(item)
             return removed
 
@@ -361,7 +363,7 @@ class Room:
                     raise Refused(rules.REOPEN_WARNING, needs_confirm=True)
                 if item["kind"] in MODERATED_KINDS and self._bases_of(item):
                     raise Refused(rules.REOPEN_REVIEWED_WARNING, needs_confirm=True)
-            self._sync_count(item)
+            self.store.flush()  # every answer queued before this moment counts, none after it
             result = item.get("result")
             if to == "revealed" or (to == "closed" and item["kind"] in MODERATED_KINDS):
                 result, _new = self._draw(item)
@@ -377,6 +379,7 @@ class Room:
         with self._lock:
             self._require_meeting()
             new = self.store.add_item(self.meeting["id"], item)
+            del new["answered"]  # the store keeps the count: Room.answered
             self.items[new["id"]] = new
             self.order.append(new["id"])
             return new["id"]

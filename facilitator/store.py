@@ -186,7 +186,6 @@ class Store:
         self._wake = threading.Event()  # someone waits for a queued answer: the writer should commit
         self._writer = None  # the writer thread, started by the first wait
         self._closing = False
-        self._answered = {}  # item id -> its answered count as last committed
         conn = None
         try:
             _create_owner_only(self.path)
@@ -494,9 +493,10 @@ class Store:
         with self._lock:
             self._commit_queued()
 
-    def answered(self, item_id, default=0):
-        """The item's answered count as last committed through queued answers (or default)."""
-        return self._answered.get(item_id, default)
+    def answered(self, item_id):
+        """How many phones answered or passed a poll, as committed (queued answers are committed first)."""
+        rows = self._rows("SELECT answered FROM items WHERE id = ?", (item_id,))
+        return rows[0]["answered"] if rows else 0
 
     def _commit_queued(self):
         """Under the lock: commit every queued ballot in one transaction; False when none was queued."""
@@ -504,20 +504,17 @@ class Store:
             batch, self._queue = self._queue, []
         if not batch:
             return False
-        counts = {}
         try:
             try:
                 with self.db.atomic():
-                    counts = self._write_ballots(batch)
+                    self._write_ballots(batch)
             except Exception:  # one bad ballot, or a full disk: each on its own, so the others still count
-                counts = {}
                 for queued in batch:
                     try:
                         with self.db.atomic():
-                            counts.update(self._write_ballots([queued]))
+                            self._write_ballots([queued])
                     except Exception as error:  # noqa: BLE001 - handed to its caller, who raises it
                         queued.count, queued.error = None, error
-            self._answered.update(counts)
         finally:
             for queued in batch:
                 if queued.count is None and queued.error is None:  # the committer itself was stopped
@@ -526,7 +523,7 @@ class Store:
         return True
 
     def _write_ballots(self, batch):
-        """Insert or replace these ballots in the open transaction; returns {item id: its count after}.
+        """Insert or replace these ballots in the open transaction, and move their items' counts.
 
         Each ballot is one statement when it is new (an insert), two when it changes an answer
         (an insert that finds it, then its update). The items' counts are then moved once per item,
@@ -556,7 +553,6 @@ class Store:
             counts[item_id] = conn.execute(sql, args).fetchall()[0][0]
         for queued in batch:
             queued.count += counts[queued.item_id] - added[queued.item_id]
-        return counts
 
     def ballot(self, ballot, item_id):
         """This ballot's answer: a value, {'pass': True}, or None when there is none."""
@@ -567,18 +563,13 @@ class Store:
 
     def delete_ballots(self, pairs):
         """Delete ballots given as (ballot, item_id) pairs; returns how many there were."""
-        deleted, touched = 0, set()
-        with self._lock:
-            with self._tx() as db:
-                for ballot, item_id in pairs:
-                    cursor = db.execute("DELETE FROM ballots WHERE ballot = ? AND item_id = ?", (ballot, item_id))
-                    if cursor.rowcount:
-                        deleted += 1
-                        touched.add(item_id)
-                        db.execute("UPDATE items SET answered = answered - 1 WHERE id = ?", (item_id,))
-            for item_id in touched & set(self._answered):  # the committed counts answers are told of
-                self._answered[item_id] = self.db.execute(
-                    "SELECT answered FROM items WHERE id = ?", (item_id,)).fetchone()[0]
+        deleted = 0
+        with self._tx() as db:
+            for ballot, item_id in pairs:
+                cursor = db.execute("DELETE FROM ballots WHERE ballot = ? AND item_id = ?", (ballot, item_id))
+                if cursor.rowcount:
+                    deleted += 1
+                    db.execute("UPDATE items SET answered = answered - 1 WHERE id = ?", (item_id,))
         return deleted
 
     def answers(self, item_id):

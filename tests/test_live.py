@@ -44,7 +44,7 @@ def test_answer_is_acknowledged_and_counted(evening):
     ack = phone.answer(arrive, 1)
     assert ack == {"ok": True, "item_id": arrive, "mine": 1}
     assert phone.last(events.COUNT) == {"item_id": arrive, "answered": 1}
-    assert evening.room.items[arrive]["answered"] == 1
+    assert evening.store.answered(arrive) == 1
 
 
 def test_second_answer_replaces_first(evening):
@@ -55,7 +55,7 @@ def test_second_answer_replaces_first(evening):
     phones[0].answer(arrive, 2)
     phones[1].answer(arrive, 2)
     phones[2].answer(arrive, 1)
-    assert evening.room.items[arrive]["answered"] == 3
+    assert evening.store.answered(arrive) == 3
     evening.do(events.REVEAL_POLL, item_id=arrive)
     assert phones[1].last(events.ROOM)["item"]["result"]["counts"] == [0, 1, 2]
 
@@ -156,7 +156,7 @@ def test_bad_answers_get_a_clear_error_and_store_nothing(evening, payload, messa
     ack = phone.emit(events.ANSWER, payload)
     assert ack["ok"] is False
     assert message.lower() in ack["error"].lower()
-    assert all(item["answered"] == 0 for item in evening.room.items.values())
+    assert all(evening.store.answered(item_id) == 0 for item_id in evening.room.items)
     assert evening.store.db.execute("SELECT COUNT(*) FROM ballots").fetchone()[0] == 0
 
 
@@ -249,7 +249,7 @@ def test_restarted_server_resumes_the_meeting_with_every_answer(evening, data_di
     try:
         room = again.extensions["fireside"].room
         assert room.meeting["join_code"] == code
-        assert room.current["id"] == arrive and room.current["answered"] == 3
+        assert room.current["id"] == arrive and room.answered(room.current) == 3
         back = socketio.test_client(again, namespace=events.PARTICIPANT_NS,
                                     auth={"code": code, "token": phones[2].token})
         welcome = back.get_received(events.PARTICIPANT_NS)[0]["args"][0]

@@ -556,7 +556,7 @@ def test_unknown_events_and_extra_arguments_get_an_answer(evening):
     extra = evening.console.emit(events.SET_NOTES, {"notes": "x"}, 2, namespace=events.FACILITATOR_NS,
                                  callback=True)
     assert extra["ok"] is False
-    assert evening.room.items[arrive]["answered"] == 0 and evening.room.meeting["notes"] == ""
+    assert evening.store.answered(arrive) == 0 and evening.room.meeting["notes"] == ""
 
 
 def test_a_bug_refuses_plainly_and_never_lets_a_connection_in(data_dir, monkeypatch):
@@ -602,13 +602,13 @@ def test_a_full_disk_during_the_meeting_gives_a_clear_answer_and_loses_nothing_s
         acked.append(phone)
     assert refused == {"ok": False, "error": "The laptop could not save that just now. Please try again in a "
                                              "moment."}
-    assert evening.room.items[sentence]["answered"] == len(acked)
+    assert evening.store.answered(sentence) == len(acked)
     failed = evening.try_(events.SET_NOTES, notes="Notes that need room. " * 900)
     assert failed["ok"] is False and "disk is full" in failed["error"]
     with evening.store._lock:
         evening.store.db.execute("PRAGMA max_page_count = 1073741823")  # space freed
     assert phones[len(acked)].answer(sentence, "Fine again.")["ok"]
-    assert evening.room.items[sentence]["answered"] == len(acked) + 1
+    assert evening.store.answered(sentence) == len(acked) + 1
     assert len(evening.store.answers(sentence)[0]) == len(acked) + 1
 
 

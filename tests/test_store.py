@@ -145,7 +145,7 @@ def test_no_acknowledged_answer_is_left_out_of_a_reveal_and_none_slips_in_after(
     assert errors == [] and len(acked) + len(refused) == len(tokens)
     result = room.items[arrive]["result"]
     assert result["answered"] == len(acked)  # every acknowledged answer, and only those
-    assert room.items[arrive]["answered"] == len(acked) == evening.store.item(arrive)["answered"]
+    assert room.answered(room.items[arrive]) == len(acked) == evening.store.item(arrive)["answered"]
 
 
 GEVENT_BURST = textwrap.dedent('''
