@@ -145,6 +145,7 @@ def start_meeting(room, payload):
     if deck is not None and not isinstance(deck, str):
         raise Refused("Choose a deck by its id.")
     room.start_meeting(deck, title, payload.get("floor", 3), payload.get("live_results", False))
+    return {"meeting": {"id": room.meeting["id"], "code": room.meeting["join_code"], "join_url": fireside().join_url()}}
 
 
 @facilitator_action(events.END_MEETING, (), broadcast="ended")

@@ -295,3 +295,10 @@ def test_console_refuses_a_broken_deck_with_the_checkers_message(evening, data_d
     assert refused["ok"] is False
     assert "broken.toml" in refused["error"] and "kind" in refused["error"]
     assert evening.room.meeting is None
+
+
+def test_starting_a_meeting_answers_with_its_code_and_join_address(evening):
+    answer = evening.do(events.START_MEETING, deck="test-evening")
+    meeting = evening.room.meeting
+    assert answer["meeting"] == {"id": meeting["id"], "code": meeting["join_code"],
+                                 "join_url": f"http://fireside.test/j/{meeting['join_code']}"}
