@@ -7,9 +7,8 @@ from pathlib import Path
 
 from engineio import json as engineio_json
 from flask import Flask, request
-from flask_socketio import SocketIO
 
-socketio = SocketIO()
+from facilitator.sockets import socketio  # noqa: F401  (the app's Socket.IO server: tests and tools import it from here)
 
 # In-process default (tests, the test client). `fireside serve` passes ASYNC_MODE = "gevent" when gevent is
 # installed (it is a dependency): facilitator/serving.py, and the figures in docs/performance.md.
@@ -20,7 +19,15 @@ SOCKETIO_PATH = "socket.io"  # where engine.io answers; nostore.py marks everyth
 
 def create_app(config=None):
     """Build the Fireside app on a data folder: secrets, database, the running meeting, pages, sockets."""
-    from facilitator import access, broadcast, compress, handlers, handshakes, instance, nostore
+    from facilitator import (
+        access,
+        broadcast,
+        compress,
+        handlers,
+        handshakes,
+        instance,
+        nostore,
+    )
     from facilitator.decks import DeckShelf
     from facilitator.room import Room
     from facilitator.store import Store

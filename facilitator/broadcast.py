@@ -11,7 +11,8 @@ import time
 
 from flask import current_app, request
 
-from facilitator import events, idle, lan, limits, socketio
+from facilitator import events, idle, lan, limits
+from facilitator.sockets import socketio
 from facilitator.store import LOG_NOT_EMPTIED
 
 # Socket.IO rooms: every console, every projector view (phones are addressed by namespace).

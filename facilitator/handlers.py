@@ -11,9 +11,10 @@ import sqlite3
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, emit, join_room
 
-from facilitator import access, events, handshakes, socketio
+from facilitator import access, events, handshakes
 from facilitator.broadcast import CONSOLES, SCREENS, fireside
 from facilitator.rules import Refused
+from facilitator.sockets import socketio
 from facilitator.store import LOG_NOT_EMPTIED
 
 

@@ -11,7 +11,15 @@ from __future__ import annotations
 from markupsafe import Markup, escape
 
 from facilitator import export
-from facilitator.export import ACCENT, ACCENT_2, INK, MUTED, NOT_SHOWN, svg_number, svg_text
+from facilitator.export import (
+    ACCENT,
+    ACCENT_2,
+    INK,
+    MUTED,
+    NOT_SHOWN,
+    svg_number,
+    svg_text,
+)
 
 HISTORY_KINDS = ("choice", "multi", "scale", "compass", "words", "text")
 

@@ -13,8 +13,7 @@ poll differ by fewer than k real answers.
 
 import threading
 
-from facilitator import rules
-from facilitator import pictures
+from facilitator import pictures, rules
 from facilitator import tally as tallies
 from facilitator.kinds import DEFAULT_FLOOR, MODERATED_KINDS
 from facilitator.rules import Refused

@@ -4,7 +4,13 @@ import hmac
 import re
 import secrets
 
-from facilitator.kinds import COMPASS_MAX, MIN_FLOOR, POLL_KINDS, TEXT_MAX_CHARS, WORDS_MAX_CHARS
+from facilitator.kinds import (
+    COMPASS_MAX,
+    MIN_FLOOR,
+    POLL_KINDS,
+    TEXT_MAX_CHARS,
+    WORDS_MAX_CHARS,
+)
 
 # No 0/O, 1/I/L, 5/S, 2/Z, 8/B: letters people misread on a projector or mistype on a phone.
 CODE_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"

@@ -193,7 +193,12 @@ def _capped_websocket():
     reads, sends and closes with less Python on the way (docs/performance.md), by the same rules.
     """
     from geventwebsocket.exceptions import ProtocolError, WebSocketError
-    from geventwebsocket.websocket import MSG_ALREADY_CLOSED, MSG_SOCKET_DEAD, Header, WebSocket
+    from geventwebsocket.websocket import (
+        MSG_ALREADY_CLOSED,
+        MSG_SOCKET_DEAD,
+        Header,
+        WebSocket,
+    )
 
     from facilitator import MAX_MESSAGE_BYTES
 

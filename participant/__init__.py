@@ -5,9 +5,9 @@ import html
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from facilitator import events
-from facilitator.kinds import DEFAULT_FLOOR
 from facilitator.access import unlimited
 from facilitator.broadcast import fireside
+from facilitator.kinds import DEFAULT_FLOOR
 from facilitator.rules import normalise_code
 
 bp = Blueprint("participant", __name__, template_folder="templates", static_folder="static",

@@ -13,11 +13,11 @@ the same request context Flask-SocketIO would have given it.
 from flask import request
 from flask_socketio import ConnectionRefusedError, emit
 
-from facilitator import events, handshakes, limits, socketio
-from facilitator import rules
+from facilitator import events, handshakes, limits, rules
 from facilitator.access import unlimited
 from facilitator.broadcast import fireside
 from facilitator.rules import Refused
+from facilitator.sockets import socketio
 
 # The answer to any event from a connection whose meeting is not the one running now (it ended,
 # and the phone did not take `ended` as the end): the connection is then dropped.
