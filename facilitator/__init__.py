@@ -105,7 +105,8 @@ def create_app(config=None):
     handshakes.install(app, socketio.server.eio, app.extensions["fireside"].handshakes)
     from participant import handlers as phone_events
 
-    phone_events.register(socketio.server, app)  # phone events without a Flask request context each
+    handlers.register(socketio.server, app)  # console and phone events: one way, no request context each
+    phone_events.register(socketio.server, app)
     handlers.quiet_unreadable_messages()
     return app
 

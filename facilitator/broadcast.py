@@ -9,7 +9,7 @@ phones connected): `fireside()` gives the app's own.
 import threading
 import time
 
-from flask import current_app, request
+from flask import current_app
 
 from facilitator import events, idle, lan, limits
 from facilitator.sockets import socketio
@@ -92,6 +92,7 @@ class Broadcaster:
         self._connections = {}  # token -> how many connections speak for it: "phones here" counts tokens
         self.limits = limits.Limits(app.config)  # flood limits, in memory only
         self.handshakes = limits.Handshakes(app.config)  # Engine.IO sessions per address (facilitator/handshakes.py)
+        self._console_url = ""  # where a console last connected (public_url, when not configured)
         self._phones_lock = threading.Lock()
         self._dirty = threading.Event()
         self._ticker = None
@@ -104,8 +105,12 @@ class Broadcaster:
 
     @property
     def public_url(self):
-        """Where phones reach the server: set by `fireside serve`, else the address the console used."""
-        return self.app.config["PUBLIC_URL"] or (request.host_url.rstrip("/") if request else "")
+        """Where phones reach the server: set by `fireside serve`, else the address the console last used."""
+        return self.app.config["PUBLIC_URL"] or self._console_url
+
+    def saw_console(self, host_url):
+        """A console or projector connected at this address: without PUBLIC_URL, phones are sent there too."""
+        self._console_url = host_url.rstrip("/")
 
     def join_url(self):
         """The running meeting's join address, or None."""

@@ -29,8 +29,11 @@ def _deny():
 
 
 def _allowed():
-    """Loopback, or the right key in the address."""
-    return facilitator_allowed(request.remote_addr, request.args.get("key"))
+    """Loopback, or the right key in the address (a page allowed is one phones may be sent to, too)."""
+    allowed = facilitator_allowed(request.remote_addr, request.args.get("key"))
+    if allowed:
+        fireside().saw_console(request.host_url)
+    return allowed
 
 
 @bp.get("/facilitator")

@@ -2,18 +2,13 @@
 
 Joining and leaving go through Flask-SocketIO (they need the request: the phone's address).
 The events a phone sends while it is here (answer, withdraw, sync, and anything else) are
-registered on python-socketio's server directly (register(), called by create_app): Flask-SocketIO
-would build and tear down a Flask request context for every one of them, which in a hall of
-1,000 phones answering at once costs as much as everything else an answer does
-(docs/performance.md). They need only the connection id and the app, held here in a closure.
-An unexpected error still goes to Flask-SocketIO's error handler (handlers.unexpected_error), in
-the same request context Flask-SocketIO would have given it.
+registered by register(), called by create_app, the one way both namespaces share (dispatch.py).
 """
 
 from flask import request
 from flask_socketio import ConnectionRefusedError, emit
 
-from facilitator import events, handshakes, limits, rules
+from facilitator import dispatch, events, handshakes, limits, rules
 from facilitator.access import unlimited
 from facilitator.broadcast import fireside
 from facilitator.rules import Refused
@@ -78,106 +73,53 @@ def phone_disconnect(reason=None):
 
 
 def register(server, app):
-    """Register the phone events of this app on its python-socketio server (after socketio.init_app)."""
+    """Register the phone events of this app on its python-socketio server (dispatch.py: no request context each)."""
     fs = app.extensions["fireside"]
     namespace = events.PARTICIPANT_NS
 
-    def from_another_meeting(sid, phone):
-        """True (and the connection on its way out) when a phone joined a meeting that is not the running one."""
-        if phone is None or phone[1] == fs.running_meeting_id():
-            return False
-        fs.drop_phone_soon(sid)
-        return True
+    def refusal(sid):
+        """Why this connection's event is not taken (too fast, not joined, another meeting's), or None."""
+        if not fs.limits.allow_event(sid):
+            return {"ok": False, "error": limits.SLOW_DOWN}
+        phone = fs.phone_of(sid)
+        if phone is None:
+            return {"ok": False, "error": "Please reload the page to join again."}
+        if phone[1] != fs.running_meeting_id():  # it joined a meeting that is not the running one
+            fs.drop_phone_soon(sid)
+            return {"ok": False, "error": FROM_ANOTHER_MEETING}
+        return None
 
-    def phone_action(event, handler):
-        """A phone event for the connected token: rate-limited, one payload, Refused as an error answer."""
-
-        def on_event(sid, *args):
-            try:
-                if not fs.limits.allow_event(sid):
-                    return {"ok": False, "error": limits.SLOW_DOWN}
-                phone = fs.phone_of(sid)
-                if phone is None:
-                    return {"ok": False, "error": "Please reload the page to join again."}
-                if from_another_meeting(sid, phone):
-                    return {"ok": False, "error": FROM_ANOTHER_MEETING}
-                token = phone[0]
-                if len(args) > 1:
-                    return {"ok": False, "error": "Send one message at a time."}
-                try:
-                    return {"ok": True, **handler(fs, sid, token, args[0] if args else None)}
-                except Refused as refusal:
-                    return {"ok": False, "error": str(refusal)}
-            except Exception as error:  # noqa: BLE001 - answered (or raised, in tests) as Flask-SocketIO would
-                return _unexpected(server, app, sid, event, args, error)
-
-        on_event.__doc__ = handler.__doc__
-        server.on(event, on_event, namespace=namespace)
-
-    def answer(fs, sid, token, payload):
+    def answer(sid, payload):
         """A phone answers or passes; acknowledged only after the ballot is committed."""
-        item, mine, picture_changed = fs.room.answer(token, payload)
+        item, mine, picture_changed = fs.room.answer(fs.token_of(sid), payload)
         fs.note_activity()
         fs.count_changed()
-        if picture_changed:  # now and then, in live mode: the payloads may want the request (join address)
-            with _context(server, app, sid, events.ANSWER, (payload,)):
-                fs.broadcast_room()
+        if picture_changed:  # now and then, in live mode
+            fs.broadcast_room()
         return {"item_id": item["id"], "mine": mine}
 
-    def withdraw(fs, sid, token, payload):
+    def withdraw(sid, payload):
         """A phone takes back all its answers to polls not yet revealed."""
         if payload not in (None, {}):
             raise Refused("withdraw takes no fields.")
-        removed = fs.room.withdraw(token)
+        removed = fs.room.withdraw(fs.token_of(sid))
         fs.note_activity()
         fs.count_changed()
         return {"withdrawn": removed}
 
-    def sync(fs, sid, token, payload):
+    def sync(sid, payload):
         """A phone that woke up asks for the full current state."""
         if payload not in (None, {}):
             raise Refused("sync takes no fields.")
-        return fs.room.welcome(token)
+        return fs.room.welcome(fs.token_of(sid))
 
-    def unknown_event(event, sid, *args):
+    def anything_else(event, sid):
         """Anything else a phone sends (a console action included) is answered with a refusal."""
-        try:
-            if not fs.limits.allow_event(sid):
-                return {"ok": False, "error": limits.SLOW_DOWN}
-            if from_another_meeting(sid, fs.phone_of(sid)):
-                return {"ok": False, "error": FROM_ANOTHER_MEETING}
-            return {"ok": False, "error": "Phones can only answer, pass, withdraw or sync."}
-        except Exception as error:  # noqa: BLE001
-            return _unexpected(server, app, sid, event, args, error)
+        refused = refusal(sid)
+        if refused and refused["error"] != "Please reload the page to join again.":
+            return refused
+        return {"ok": False, "error": "Phones can only answer, pass, withdraw or sync."}
 
-    phone_action(events.ANSWER, answer)
-    phone_action(events.WITHDRAW, withdraw)
-    phone_action(events.SYNC, sync)
-    server.on("*", unknown_event, namespace=namespace)
-
-
-def _context(server, app, sid, event, args):
-    """The request context Flask-SocketIO would give this event (only for the rare paths that want one)."""
-    environ = server.get_environ(sid, namespace=events.PARTICIPANT_NS)
-    context = app.request_context(environ) if environ else app.test_request_context()
-
-    class EventContext:
-        def __enter__(self):
-            context.__enter__()
-            request.sid, request.namespace = sid, events.PARTICIPANT_NS
-            request.event = {"message": event, "args": args}
-            return context
-
-        def __exit__(self, *exc):
-            return context.__exit__(*exc)
-
-    return EventContext()
-
-
-def _unexpected(server, app, sid, event, args, error):
-    """A bug or a failing disk: Flask-SocketIO's error handler answers it, as for every other event."""
-    handler = socketio.exception_handlers.get(events.PARTICIPANT_NS, socketio.default_exception_handler)
-    if handler is None:
-        raise error
-    with _context(server, app, sid, event, args):
-        return handler(error)
+    for event, handler in ((events.ANSWER, answer), (events.WITHDRAW, withdraw), (events.SYNC, sync)):
+        dispatch.on_event(server, app, namespace, event, handler, before=refusal)
+    dispatch.on_any_other(server, app, namespace, anything_else)
