@@ -238,6 +238,26 @@ class Evening:
         return got[-1] if got else None
 
 
+# Sentences nobody approves: a test that finds them on disk after End has found a leak.
+UNAPPROVED_SENTENCES = ["Unapproved words stay private alpha", "Beta sentence kept from the room", "Gamma line unseen"]
+
+
+def hold_an_evening(evening):
+    """Start a meeting; three phones answer a poll (not revealed) and write sentences nobody approves.
+
+    Returns the phones; the meeting's key and code are in evening.room.meeting.
+    """
+    evening.start()
+    phones = [evening.phone() for _ in range(3)]
+    arrive = evening.push("arrive")
+    for n, phone in enumerate(phones):
+        assert phone.answer(arrive, n)["ok"]
+    sentence = evening.push("sentence")
+    for phone, text in zip(phones, UNAPPROVED_SENTENCES):
+        assert phone.answer(sentence, text)["ok"]
+    return phones
+
+
 @pytest.fixture
 def evening(app):
     """A console connected to a fresh app."""

@@ -11,12 +11,11 @@ import sqlite3
 import time
 
 import pytest
-from conftest import Evening, RunningServer, SocketConsole, SocketPhone, run_fireside
+from conftest import UNAPPROVED_SENTENCES, Evening, RunningServer, SocketConsole, SocketPhone, hold_an_evening, run_fireside
 
 from facilitator import create_app, events
 
 EVENING = calendar.timegm((2025, 3, 3, 19, 20, 0))  # a Monday, 19:20 UTC
-SENTENCES = ["Unapproved words stay private alpha", "Beta sentence kept from the room", "Gamma line unseen"]
 HOUR = 3600
 
 
@@ -47,22 +46,6 @@ def close(app):
     app.extensions["fireside"].store.close()
 
 
-def hold_an_evening(evening):
-    """Start a meeting; three phones answer a poll (not revealed) and write sentences (not approved).
-
-    Returns (the phones, the meeting key, the join code).
-    """
-    evening.start()
-    phones = [evening.phone() for _ in range(3)]
-    arrive = evening.push("arrive")
-    for n, phone in enumerate(phones):
-        assert phone.answer(arrive, n)["ok"]
-    sentence = evening.push("sentence")
-    for phone, text in zip(phones, SENTENCES):
-        assert phone.answer(sentence, text)["ok"]
-    return phones, evening.room.meeting["meeting_key"], evening.room.meeting["join_code"]
-
-
 def read(data_dir, sql):
     """Rows straight from the database file."""
     conn = sqlite3.connect(data_dir / "fireside.db")
@@ -88,14 +71,16 @@ def assert_reduced_as_end_does(data_dir, key):
     assert '"counts": [1, 1, 1]' in results["arrive"]
     raw = db_bytes(data_dir)
     assert key.encode() not in raw
-    for text in SENTENCES:
+    for text in UNAPPROVED_SENTENCES:
         assert text.encode() not in raw
 
 
 def test_a_forgotten_meeting_resumes_before_the_limit_and_ends_itself_at_the_first_start_after(data_dir, capsys):
     clock = Clock(EVENING)
     app = make_app(data_dir, clock)
-    _phones, key, code = hold_an_evening(Evening(app))
+    evening = Evening(app)
+    hold_an_evening(evening)
+    key, code = evening.room.meeting["meeting_key"], evening.room.meeting["join_code"]
     close(app)  # the terminal was closed mid-meeting: nobody pressed End
 
     clock.advance(5)  # Fireside starts again five hours later: the evening is still there
@@ -149,7 +134,8 @@ def test_a_meeting_forgotten_while_fireside_serves_ends_itself_and_console_and_p
     fs = app.extensions["fireside"]
     try:
         evening = Evening(app)
-        phones, key, _code = hold_an_evening(evening)
+        phones = hold_an_evening(evening)
+        key = evening.room.meeting["meeting_key"]
         fs.watch()
         clock.advance(5.9)
         assert not fs.idle.forgotten()
@@ -173,7 +159,9 @@ def test_a_meeting_forgotten_while_fireside_serves_ends_itself_and_console_and_p
 
 def test_fireside_serve_ends_a_meeting_forgotten_for_hours_as_it_starts_and_says_so(data_dir, tmp_path):
     app = make_app(data_dir, Clock(time.time() - 8 * HOUR))  # an evening that stopped eight hours ago
-    _phones, key, _code = hold_an_evening(Evening(app))
+    evening = Evening(app)
+    hold_an_evening(evening)
+    key = evening.room.meeting["meeting_key"]
     close(app)
 
     server = RunningServer(data_dir, tmp_path / "server.log").start()
@@ -203,7 +191,9 @@ def test_a_clean_stop_with_a_meeting_running_says_what_stays_on_disk_and_how_to_
 
 def test_fireside_end_ends_the_meeting_left_running_from_the_command_line(data_dir, tmp_path):
     app = make_app(data_dir, time.time)
-    _phones, key, _code = hold_an_evening(Evening(app))
+    evening = Evening(app)
+    hold_an_evening(evening)
+    key = evening.room.meeting["meeting_key"]
     meeting_id = app.extensions["fireside"].room.meeting["id"]
     close(app)
 

@@ -10,25 +10,11 @@ import logging
 import sqlite3
 import time
 
-from conftest import Evening, run_fireside
+from conftest import UNAPPROVED_SENTENCES, Evening, hold_an_evening, run_fireside
 
 from facilitator import create_app, events
 
 NOT_EMPTIED = "could not empty its database's log file"
-SENTENCES = ["Unapproved words stay private alpha", "Beta sentence kept from the room", "Gamma line unseen"]
-
-
-def hold_an_evening(evening):
-    """A meeting where three phones answered a poll and wrote sentences nobody approved; returns its key."""
-    evening.start()
-    phones = [evening.phone() for _ in range(3)]
-    arrive = evening.push("arrive")
-    for n, phone in enumerate(phones):
-        assert phone.answer(arrive, n)["ok"]
-    sentence = evening.push("sentence")
-    for phone, text in zip(phones, SENTENCES):
-        assert phone.answer(sentence, text)["ok"]
-    return evening.room.meeting["meeting_key"]
 
 
 def a_reader(data_dir):
@@ -51,7 +37,8 @@ def all_files(data_dir):
 
 
 def test_end_says_so_when_a_reader_keeps_the_log_full_and_the_next_start_empties_it(app, evening, data_dir, caplog):
-    key = hold_an_evening(evening)
+    hold_an_evening(evening)
+    key = evening.room.meeting["meeting_key"]
     reader = a_reader(data_dir)
     try:
         with caplog.at_level(logging.WARNING):
@@ -75,14 +62,15 @@ def test_end_says_so_when_a_reader_keeps_the_log_full_and_the_next_start_empties
         reader.close()
     raw = all_files(data_dir)
     assert key.encode() not in raw
-    for text in SENTENCES:
+    for text in UNAPPROVED_SENTENCES:
         assert text.encode() not in raw
 
 
 def test_while_serving_the_log_is_emptied_once_the_reader_lets_go_and_the_console_hears_of_it(app, evening, data_dir):
     app.config["IDLE_CHECK_SECONDS"] = 0.02
     fs = app.extensions["fireside"]
-    key = hold_an_evening(evening)
+    hold_an_evening(evening)
+    key = evening.room.meeting["meeting_key"]
     reader = a_reader(data_dir)
     try:
         assert NOT_EMPTIED in evening.do(events.END_MEETING).get("warning", "")
@@ -102,7 +90,8 @@ def test_while_serving_the_log_is_emptied_once_the_reader_lets_go_and_the_consol
 
 
 def test_fireside_end_says_so_and_exits_non_zero_when_a_reader_keeps_the_log_full(app, evening, data_dir):
-    key = hold_an_evening(evening)
+    hold_an_evening(evening)
+    key = evening.room.meeting["meeting_key"]
     evening.store.close()
     reader = a_reader(data_dir)
     try:

@@ -91,6 +91,23 @@ def _pass(phone, item_id):
     assert phone.call(events.ANSWER, {"item_id": item_id, "pass": True})["ok"]
 
 
+def _reveal_reopen_and_one_late_answer(server, key, values, late):
+    """Phones answer a poll with values, it is revealed and reopened, and one latecomer answers late.
+
+    Returns (the console, the phones, the poll's id); the latecomer is the last phone.
+    """
+    console = SocketConsole(server.url)
+    code = console.start()["meeting"]["code"]
+    phones = [SocketPhone(server.url, code) for _ in range(len(values) + 1)]
+    item = console.push(key)
+    for phone, value in zip(phones, values):
+        _answer(phone, item, value)
+    console.do(events.REVEAL_POLL, item_id=item)
+    console.do(events.REOPEN_POLL, item_id=item, confirm=True)
+    _answer(phones[-1], item, late)  # the latecomer
+    return console, phones, item
+
+
 def test_live_mode_does_not_step_on_passes(server):
     """Three answers make a picture; a man answers and two pass: the room must not see his answer alone."""
     console = SocketConsole(server.url)
@@ -117,15 +134,7 @@ def test_live_mode_does_not_step_on_passes(server):
 
 def test_a_latecomer_after_a_reopen_is_not_shown_alone(server):
     """Reveal with four, reopen, one latecomer answers, reveal again: the picture must not move by him."""
-    console = SocketConsole(server.url)
-    code = console.start()["meeting"]["code"]
-    phones = [SocketPhone(server.url, code) for _ in range(5)]
-    arrive = console.push("arrive")
-    for phone, value in zip(phones[:4], (0, 0, 1, 2)):
-        _answer(phone, arrive, value)
-    console.do(events.REVEAL_POLL, item_id=arrive)
-    console.do(events.REOPEN_POLL, item_id=arrive, confirm=True)
-    _answer(phones[4], arrive, 2)  # the latecomer
+    console, phones, arrive = _reveal_reopen_and_one_late_answer(server, "arrive", (0, 0, 1, 2), 2)
     console.do(events.REVEAL_POLL, item_id=arrive)
 
     observer = phones[0]
@@ -176,16 +185,8 @@ def test_a_latecomers_words_never_reach_the_review_list_alone(server, kind_key, 
 @pytest.mark.parametrize("reveal_again", [True, False])
 def test_the_summary_keeps_the_last_picture_the_room_saw(server, reveal_again):
     """Revealed, reopened, answered once more, ended: the summary must not differ from the room by one man."""
-    console = SocketConsole(server.url)
-    code = console.start()["meeting"]["code"]
+    console, _phones, energy = _reveal_reopen_and_one_late_answer(server, "energy", (3, 5, 5, 8), 10)
     meeting_id = console.states[-1]["meeting"]["id"]
-    phones = [SocketPhone(server.url, code) for _ in range(5)]
-    energy = console.push("energy")
-    for phone, value in zip(phones[:4], (3, 5, 5, 8)):
-        _answer(phone, energy, value)
-    console.do(events.REVEAL_POLL, item_id=energy)
-    console.do(events.REOPEN_POLL, item_id=energy, confirm=True)
-    _answer(phones[4], energy, 10)
     if reveal_again:
         console.do(events.REVEAL_POLL, item_id=energy)
     console.do(events.END_MEETING)
