@@ -16,12 +16,11 @@ import threading
 from facilitator import meeting as rules
 from facilitator import pictures
 from facilitator import tally as tallies
-from facilitator.kinds import DEFAULT_FLOOR, MODERATED_KINDS
+from facilitator.kinds import DEFAULT_FLOOR, MODERATED_KINDS, SPEC_FIELDS, TITLE_MAX
 from facilitator.meeting import Refused
 
 LIVE_STEP_SHARE = 10  # live mode: a new picture after max(k, a tenth of the last picture's answers)
-PUBLIC_FIELDS = ("id", "key", "kind", "prompt", "state", "answered", "result",
-                 "options", "max", "scale", "axes", "max_words")
+PUBLIC_FIELDS = ("id", "key", "kind", "prompt", "state", "answered", "result", *SPEC_FIELDS)
 
 
 def public_item(item):
@@ -295,7 +294,7 @@ class Room:
             if deck_id:
                 deck = self.decks.find(deck_id)
                 items, deck_title = deck.items, deck.title
-            self.store.start_meeting(title=(title or deck_title).strip()[:120], deck=deck_id or "", items=items,
+            self.store.start_meeting(title=(title or deck_title).strip()[:TITLE_MAX], deck=deck_id or "", items=items,
                                      floor=floor, join_code=rules.new_join_code(),
                                      meeting_key=rules.new_meeting_key(), live_results=live_results)
             self._load()

@@ -31,6 +31,8 @@ from pathlib import Path
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from facilitator.kinds import SPEC_FIELDS
+
 SCHEMA_VERSION = 3
 migrations = Migrations("fireside")
 log = logging.getLogger("fireside.store")
@@ -295,7 +297,7 @@ class Store:
 
     def _insert_item(self, db, meeting_id, position, item):
         """Insert one agenda item in deck form; returns its id."""
-        spec = {name: item[name] for name in ("options", "max", "scale", "axes", "max_words") if name in item}
+        spec = {name: item[name] for name in SPEC_FIELDS if name in item}
         return db["items"].insert(
             {
                 "meeting_id": meeting_id,

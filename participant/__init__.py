@@ -6,6 +6,7 @@ from facilitator import events
 from facilitator.kinds import DEFAULT_FLOOR
 from facilitator.live import fireside
 from facilitator.meeting import normalise_code
+from prompts import schema
 
 bp = Blueprint("participant", __name__, template_folder="templates", static_folder="static",
                static_url_path="/p/static")
@@ -18,6 +19,7 @@ def _config(code, meeting=None):
     return {
         "namespace": events.PARTICIPANT_NS,
         "events": events.for_pages(),
+        "schema": schema.for_pages(),
         "code": code,
         "title": meeting["title"] if meeting else None,
         "floor": meeting["privacy_floor"] if meeting else DEFAULT_FLOOR,

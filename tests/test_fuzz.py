@@ -16,7 +16,15 @@ from hypothesis import event as event_seen
 from hypothesis import strategies as st
 
 from facilitator import create_app, events, live, meeting, socketio
-from facilitator.kinds import COMPASS_MAX, TEXT_MAX_CHARS, WORDS_MAX_CHARS
+from facilitator.kinds import (
+    COMPASS_MAX,
+    MAX_FLOOR,
+    MEETING_NOTES_MAX,
+    MODERATED_MAX_CHARS,
+    TEXT_MAX_CHARS,
+    TITLE_MAX,
+    WORDS_MAX_CHARS,
+)
 
 SETTINGS = settings(max_examples=100, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
@@ -352,8 +360,9 @@ def facilitator_may_accept(world, event, payload, before_meeting):
     if event == events.START_MEETING:
         floor = p.get("floor", 3) if isinstance(p, dict) else None
         return (before_meeting is None and _fields_only(payload, ("deck", "title", "floor", "live_results"))
-                and _is_int(floor) and 3 <= floor <= 1000 and isinstance(p.get("live_results", False), bool)
-                and isinstance(p.get("deck") or "", str) and isinstance(p.get("title") or "", str))
+                and _is_int(floor) and 3 <= floor <= MAX_FLOOR and isinstance(p.get("live_results", False), bool)
+                and isinstance(p.get("deck") or "", str) and isinstance(p.get("title") or "", str)
+                and len((p.get("title") or "").strip()) <= TITLE_MAX)
     if event in (events.END_MEETING, events.CLEAR_ITEM):
         return _fields_only(payload, ()) and before_meeting is not None
     if event in (events.PUSH_ITEM, events.OPEN_POLL, events.CLOSE_POLL, events.REVEAL_POLL):
@@ -364,10 +373,10 @@ def facilitator_may_accept(world, event, payload, before_meeting):
         return isinstance(p, dict) and isinstance(p.get("kind"), str) and isinstance(p.get("prompt"), str)
     if event == events.MODERATE:
         return (item is not None and item["kind"] in ("words", "text") and isinstance(p.get("text"), str)
-                and 0 < len(p["text"]) <= 300 and isinstance(p.get("approved"), bool)
+                and 0 < len(p["text"]) <= MODERATED_MAX_CHARS and isinstance(p.get("approved"), bool)
                 and isinstance(p.get("export", False), bool))
     if event == events.SET_NOTES:
-        return isinstance(p.get("notes"), str) and len(p["notes"]) <= 20000
+        return isinstance(p.get("notes"), str) and len(p["notes"]) <= MEETING_NOTES_MAX
     return False  # no other event exists
 
 

@@ -1,0 +1,157 @@
+"""Every kind, field and limit has one home, prompts/schema.py, and event names one, facilitator/events.py.
+
+The server checks what the schema says; the pages take the same values from their config block
+(and the templates render them into maxlength, min and max); the docs say the same numbers.
+"""
+
+import json
+import re
+import unicodedata
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from facilitator import events, export
+from prompts import schema
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Fields(HTMLParser):
+    """The attributes of every element with an id, and the page's JSON config block."""
+
+    def __init__(self, html):
+        super().__init__()
+        self.by_id, self.options, self._in_config, self.config = {}, [], False, None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.by_id[attrs["id"]] = attrs
+        if tag == "option":
+            self.options.append(attrs.get("value"))
+        self._in_config = attrs.get("id") == "fireside-config"
+
+    def handle_data(self, data):
+        if self._in_config:
+            self.config = json.loads(data)
+            self._in_config = False
+
+
+def page(client, path):
+    """A page's fields, fetched through the test client (from loopback, so the console answers)."""
+    response = client.get(path)
+    assert response.status_code == 200
+    return Fields(response.get_data(as_text=True))
+
+
+# --- the console's fields hold exactly what the server accepts ------------------------------------
+
+def test_the_console_offers_every_privacy_floor_the_server_accepts_and_no_other(client, evening):
+    floor = page(client, "/facilitator").by_id["start-floor"]
+    low, high = int(floor["min"]), int(floor["max"])
+    assert (low, int(floor["value"])) == (schema.MIN_FLOOR, schema.DEFAULT_FLOOR)
+    refused = evening.try_(events.START_MEETING, deck="test-evening", floor=high + 1)
+    assert refused["ok"] is False and f"at most {high}" in refused["error"]
+    evening.do(events.START_MEETING, deck="test-evening", floor=high)
+    assert evening.room.meeting["privacy_floor"] == high
+
+
+def test_a_title_longer_than_the_console_allows_is_refused_not_cut(client, evening):
+    most = int(page(client, "/facilitator").by_id["start-title"]["maxlength"])
+    refused = evening.try_(events.START_MEETING, deck="test-evening", title="M" * (most + 1))
+    assert refused["ok"] is False and f"at most {most} characters" in refused["error"]
+    evening.do(events.START_MEETING, deck="test-evening", title="M" * most)
+    assert evening.room.meeting["title"] == "M" * most
+    assert most == schema.TITLE_MAX  # the same limit as a deck's title
+
+
+def test_the_notes_field_holds_exactly_what_the_server_saves(client, evening):
+    evening.start()
+    most = int(page(client, "/facilitator").by_id["notes"]["maxlength"])
+    assert evening.try_(events.SET_NOTES, notes="n" * (most + 1))["ok"] is False
+    evening.do(events.SET_NOTES, notes="n" * most)
+    assert evening.room.meeting["notes"] == "n" * most
+
+
+def test_the_longest_notes_of_the_worst_characters_reach_a_real_server_in_one_message(server):
+    """A browser sends at most 6 bytes a character in JSON (\\u0001); the notes still fit one message."""
+    from conftest import SocketConsole
+
+    console = SocketConsole(server.url)
+    console.start()
+    notes = "\u0001" * schema.MEETING_NOTES_MAX
+    console.do(events.SET_NOTES, notes=notes)  # Python's client escapes it as a browser does: 6 bytes
+    assert console.wait_for(lambda state: state["meeting"]["notes"] == notes)
+    console.close()
+
+
+def test_the_add_form_takes_its_limits_and_kinds_from_the_schema(client):
+    fields = page(client, "/facilitator")
+    by_id = fields.by_id
+    assert int(by_id["add-prompt"]["maxlength"]) == schema.PROMPT_MAX
+    assert int(by_id["add-max"]["max"]) == schema.OPTIONS_MAX
+    assert (int(by_id["add-max-words"]["min"]), int(by_id["add-max-words"]["max"])) == (schema.WORDS_MIN,
+                                                                                       schema.WORDS_MAX)
+    assert int(by_id["add-scale-min-label"]["maxlength"]) == schema.LABEL_MAX
+    assert int(by_id["add-scale-max"]["max"]) == schema.SCALE_LIMIT
+    assert [value for value in fields.options if value in schema.KINDS] == list(schema.KINDS)
+
+
+@pytest.mark.parametrize("path", ["/facilitator", "/screen", "/"])
+def test_every_page_gets_the_schema_and_the_event_names_in_its_config_block(client, path):
+    config = page(client, path).config
+    assert config["schema"] == json.loads(json.dumps(schema.for_pages()))
+    assert config["events"] == events.for_pages()
+
+
+def test_the_console_and_the_summary_call_each_kind_the_same(client):
+    labels = page(client, "/facilitator").config["schema"]["kind_labels"]
+    for kind in ("choice", "compass", "words", "text", "discussion"):
+        assert labels[kind] == export.kind_label({"kind": kind})
+    assert export.kind_label({"kind": "multi", "max": 2}) == labels["multi"] + " (up to 2)"
+
+
+# --- each fact is written once -----------------------------------------------------------------------
+
+SOURCES = [p for folder in ("facilitator", "participant", "prompts") for p in (ROOT / folder).rglob("*")
+           if p.suffix in (".py", ".js", ".html") and "vendor" not in p.parts]
+
+
+@pytest.mark.parametrize("fact", [
+    r'"Space to myself"',  # the compass's default axis names
+    r'"options",\s*"max",\s*"scale",\s*"axes",\s*"max_words"',  # what an item carries by kind
+    r'"x_label",\s*"y_label",\s*"low_label"',  # the fields of an item in deck form
+    r"A few words",  # what a kind is called
+])
+def test_each_fact_about_kinds_is_written_in_one_file_only(fact):
+    found = [str(p.relative_to(ROOT)) for p in SOURCES if re.search(fact, p.read_text())]
+    assert found == ["prompts/schema.py"]
+
+
+# --- moderation ---------------------------------------------------------------------------------------
+
+def test_a_sentence_that_normalising_made_longer_can_still_be_approved(evening):
+    """Some letters take two code points once normalised (NFC): a full sentence of them doubles."""
+    sentence = "\u0958" * schema.TEXT_MAX_CHARS
+    assert len(unicodedata.normalize("NFC", sentence)) == 2 * schema.TEXT_MAX_CHARS
+    evening.start()
+    phones = [evening.phone() for _ in range(3)]
+    item = evening.push("sentence")
+    for phone in phones:
+        assert phone.answer(item, sentence)["ok"]
+    evening.do(events.CLOSE_POLL, item_id=item)
+    (entry,) = evening.console_state()["pending"][str(item)]
+    evening.do(events.MODERATE, item_id=item, text=entry["text"], approved=True, export=False)
+
+
+# --- the docs say the same -----------------------------------------------------------------------------
+
+def test_the_protocol_doc_gives_the_servers_limits():
+    doc = (ROOT / "docs/protocol.md").read_text()
+    assert f'"floor"?: int {schema.MIN_FLOOR}..{schema.MAX_FLOOR}' in doc
+    assert f"at most {schema.TITLE_MAX} characters" in doc
+    assert f"at most {schema.MEETING_NOTES_MAX:,} characters" in doc
+    assert f"at most {schema.WORDS_MAX_CHARS} characters" in doc and f"1..{schema.TEXT_MAX_CHARS} characters" in doc
