@@ -317,3 +317,41 @@ def test_the_console_says_once_that_a_forgotten_meeting_ended_itself(browser, da
         assert recorder.errors == [] and recorder.foreign(server.url) == []
     finally:
         server.stop()
+
+
+def test_the_phone_takes_its_answer_limits_from_the_config_block(browser, server):
+    """The phone's fields hold what the server accepts because both read prompts/schema.py."""
+    from playwright.sync_api import expect
+
+    from prompts import schema
+
+    console = SocketConsole(server.url)
+    code = console.start()["meeting"]["code"]
+    console.push("sentence")
+
+    def other_limits(route):
+        """The same page with other limits in its config block: the phone must follow them."""
+        response = route.fetch()
+        html = response.text()
+        block = re.search(r'(<script type="application/json" id="fireside-config">)(.*?)(</script>)', html, re.S)
+        config = json.loads(block.group(2))
+        config["schema"]["limits"].update(text_max=123, word_chars_max=17)
+        html = html[:block.start(2)] + json.dumps(config) + html[block.end(2):]
+        route.fulfill(response=response, body=html)
+
+    steered, recorder = _open(browser, "about:blank", **PHONE)
+    steered.route(f"**/j/{code}", other_limits)
+    steered.goto(f"{server.url}/j/{code}")
+    plain, _ = _open(browser, f"{server.url}/j/{code}", **PHONE)
+    for phone in (steered, plain):
+        phone.click("#join-btn")
+    expect(steered.locator("#text-input")).to_have_attribute("maxlength", "123")
+    expect(plain.locator("#text-input")).to_have_attribute("maxlength", str(schema.TEXT_MAX_CHARS))
+    console.push("feeling")
+    expect(steered.locator("#words-input")).to_have_attribute("maxlength", "17")
+    expect(plain.locator("#words-input")).to_have_attribute("maxlength", str(schema.WORDS_MAX_CHARS))
+    # A page fulfilled by the test is not "local" to Chromium, so its first WebSocket is refused
+    # (socket.io carries on by polling); no script failed.
+    assert [e for e in recorder.errors if "LOCAL_NETWORK_ACCESS" not in e] == []
+    console.close()
+

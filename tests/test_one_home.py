@@ -16,6 +16,8 @@ from facilitator import events, export
 from prompts import schema
 
 ROOT = Path(__file__).resolve().parent.parent
+PAGE_SCRIPTS = [ROOT / "participant/static/phone.js", ROOT / "participant/static/common.js",
+                ROOT / "facilitator/static/console.js", ROOT / "facilitator/static/screen.js"]
 
 
 class Fields(HTMLParser):
@@ -129,6 +131,24 @@ SOURCES = [p for folder in ("facilitator", "participant", "prompts") for p in (R
 def test_each_fact_about_kinds_is_written_in_one_file_only(fact):
     found = [str(p.relative_to(ROOT)) for p in SOURCES if re.search(fact, p.read_text())]
     assert found == ["prompts/schema.py"]
+
+
+def _strip_comments(js):
+    """JavaScript without its comments (none of Fireside's strings holds // or /*)."""
+    return re.sub(r"//[^\n]*", "", re.sub(r"/\*.*?\*/", "", js, flags=re.S))
+
+
+def test_no_page_script_names_an_event_or_namespace_itself():
+    """Every event name reaches the pages through the config block; a script that spells one may drift."""
+    names = events.for_pages()
+    reserved = {"connect", "disconnect", "connect_error"}  # Socket.IO's own events, not Fireside's
+    for path in PAGE_SCRIPTS:
+        js = _strip_comments(path.read_text())
+        spelled = set(re.findall(r"\.(?:on|emit|once|off)\(\s*['\"]([^'\"]+)['\"]", js)) - reserved
+        assert spelled == set(), f"{path.name} spells the events {sorted(spelled)}"
+        for key, value in names.items():
+            assert not re.search(rf"\b{key}\s*:\s*['\"]", js), f"{path.name} gives {key} a name of its own"
+            assert not re.search(rf"\|\|\s*['\"]{re.escape(value)}['\"]", js), f"{path.name} falls back to {value!r}"
 
 
 # --- moderation ---------------------------------------------------------------------------------------
