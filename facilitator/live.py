@@ -574,6 +574,15 @@ def moderate(room, payload):
     room.moderate(payload.get("item_id"), text, approved, export)
 
 
+@facilitator_action(events.MODERATE_ALL, ("item_id", "texts"))
+def moderate_all(room, payload):
+    """Console approves every word or sentence it lists for a poll at once: one new picture, not one per entry."""
+    texts = payload.get("texts")
+    if not isinstance(texts, list) or not texts or not all(isinstance(t, str) and t for t in texts):
+        raise Refused("Which words or sentences? Send them as a list of text.")
+    room.moderate_all(payload.get("item_id"), texts)
+
+
 @facilitator_action(events.SET_NOTES, ("notes",), broadcast="console")
 def set_notes(room, payload):
     """Console saves the facilitator's notes for the summary."""

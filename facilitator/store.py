@@ -621,6 +621,13 @@ class Store:
                 pk=("item_id", "text"),
             )
 
+    def approve(self, item_id, texts):
+        """Approve many words or sentences of one poll in one transaction; each keeps its export mark."""
+        with self._tx() as db:
+            db.conn.executemany(
+                "INSERT INTO moderation (item_id, text, approved, export) VALUES (?, ?, 1, 0) "
+                "ON CONFLICT (item_id, text) DO UPDATE SET approved = 1", [(item_id, text) for text in texts])
+
 
 def _damaged(path, detail):
     """What to say about a database file that cannot be read."""

@@ -355,3 +355,30 @@ def test_the_phone_takes_its_answer_limits_from_the_config_block(browser, server
     assert [e for e in recorder.errors if "LOCAL_NETWORK_ACCESS" not in e] == []
     console.close()
 
+
+def test_approve_all_on_the_console_sends_one_event_for_every_word(browser, server):
+    from playwright.sync_api import expect
+
+    helper = SocketConsole(server.url)
+    code = helper.start()["meeting"]["code"]
+    phones = [SocketPhone(server.url, code) for _ in range(4)]
+    feeling = helper.push("feeling")
+    for phone, word in zip(phones, ("tired", "hopeful", "calm", "tired")):
+        assert phone.call(events.ANSWER, {"item_id": feeling, "value": word})["ok"]
+    helper.do(events.CLOSE_POLL, item_id=feeling)
+
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    page.set_default_timeout(10_000)
+    sent = []
+    page.on("websocket", lambda socket: socket.on("framesent", lambda frame: sent.append(frame)))
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(server.url + "/facilitator")
+    approve_all = page.locator('#moderation [data-action="approve-all"]')
+    expect(approve_all).to_have_text("Approve all 3")
+    approve_all.click()
+    expect(page.locator("#moderation .mod-entry.is-approved")).to_have_count(3)
+    moderating = [frame for frame in sent if f'"{events.MODERATE}' in str(frame)]
+    assert len(moderating) == 1 and f'["{events.MODERATE_ALL}"' in str(moderating[0])
+    assert errors == []
+    helper.close()

@@ -137,6 +137,8 @@ def likely_valid(world, event):
     if event == events.MODERATE:
         return st.fixed_dictionaries({"item_id": st.sampled_from(moderated), "text": short,
                                       "approved": st.booleans()}, optional={"export": st.booleans()})
+    if event == events.MODERATE_ALL:
+        return st.fixed_dictionaries({"item_id": st.sampled_from(moderated), "texts": st.lists(short, max_size=3)})
     if event == events.SET_NOTES:
         return st.fixed_dictionaries({"notes": st.text(max_size=60)})
     if event in (events.END_MEETING, events.CLEAR_ITEM, events.WITHDRAW, events.SYNC):
@@ -150,7 +152,7 @@ CONSOLE_FIELDS = {
     events.CLEAR_ITEM: (), events.PUSH_ITEM: ("item_id",), events.OPEN_POLL: ("item_id",),
     events.CLOSE_POLL: ("item_id",), events.REVEAL_POLL: ("item_id",), events.REOPEN_POLL: ("item_id", "confirm"),
     events.ADD_ITEM: live.ADD_ITEM_FIELDS, events.MODERATE: ("item_id", "text", "approved", "export"),
-    events.SET_NOTES: ("notes",),
+    events.MODERATE_ALL: ("item_id", "texts"), events.SET_NOTES: ("notes",),
 }
 
 
@@ -375,6 +377,10 @@ def facilitator_may_accept(world, event, payload, before_meeting):
         return (item is not None and item["kind"] in ("words", "text") and isinstance(p.get("text"), str)
                 and 0 < len(p["text"]) <= MODERATED_MAX_CHARS and isinstance(p.get("approved"), bool)
                 and isinstance(p.get("export", False), bool))
+    if event == events.MODERATE_ALL:  # only words or sentences on the poll's review list
+        listed = {entry["text"] for entry in world.room.pending_texts(item)} if item else set()
+        return (item is not None and item["kind"] in ("words", "text") and isinstance(p.get("texts"), list)
+                and bool(p["texts"]) and all(isinstance(t, str) and t in listed for t in p["texts"]))
     if event == events.SET_NOTES:
         return isinstance(p.get("notes"), str) and len(p["notes"]) <= MEETING_NOTES_MAX
     return False  # no other event exists
@@ -382,7 +388,8 @@ def facilitator_may_accept(world, event, payload, before_meeting):
 
 @pytest.mark.parametrize("event", [events.START_MEETING, events.END_MEETING, events.PUSH_ITEM,
                                    events.CLEAR_ITEM, events.OPEN_POLL, events.CLOSE_POLL, events.REVEAL_POLL,
-                                   events.REOPEN_POLL, events.ADD_ITEM, events.MODERATE, events.SET_NOTES,
+                                   events.REOPEN_POLL, events.ADD_ITEM, events.MODERATE, events.MODERATE_ALL,
+                                   events.SET_NOTES,
                                    "drop_tables", events.ANSWER])
 def test_any_payload_to_a_console_event(tmp_path, event):
     world = World(tmp_path, open_every=2)

@@ -151,7 +151,51 @@ def test_no_page_script_names_an_event_or_namespace_itself():
             assert not re.search(rf"\|\|\s*['\"]{re.escape(value)}['\"]", js), f"{path.name} falls back to {value!r}"
 
 
-# --- moderation ---------------------------------------------------------------------------------------
+# --- approving many words at once ---------------------------------------------------------------------
+
+def _revealed_words(evening, words):
+    """A revealed words poll whose review list holds these words, and the phones that wrote them."""
+    evening.start()
+    phones = [evening.phone() for _ in words]
+    feeling = evening.push("feeling")
+    for phone, word in zip(phones, words):
+        assert phone.answer(feeling, word)["ok"]
+    evening.do(events.CLOSE_POLL, item_id=feeling)
+    evening.do(events.REVEAL_POLL, item_id=feeling)
+    for phone in phones:
+        phone.received()
+    return feeling, phones
+
+
+def test_approve_all_is_one_event_and_the_room_sees_one_new_picture(evening):
+    feeling, phones = _revealed_words(evening, ["tired", "hopeful", "calm", "tired"])
+    pending = evening.console_state()["pending"][str(feeling)]
+    texts = [entry["text"] for entry in pending]
+    evening.do(events.MODERATE_ALL, item_id=feeling, texts=texts)
+    rooms = phones[0].received(events.ROOM)
+    assert len(rooms) == 1  # one broadcast, not one per word
+    shown = {w["word"]: w["count"] for w in rooms[0]["item"]["result"]["words"]}
+    assert shown == {"tired": 2, "hopeful": 1, "calm": 1}
+    assert all(entry["approved"] for entry in evening.console_state()["pending"][str(feeling)])
+
+
+def test_approve_all_keeps_what_was_marked_for_export(evening):
+    feeling, _ = _revealed_words(evening, ["tired", "hopeful", "calm"])
+    evening.do(events.MODERATE, item_id=feeling, text="tired", approved=True, export=True)
+    evening.do(events.MODERATE_ALL, item_id=feeling, texts=["hopeful", "calm"])
+    assert evening.store.moderation(feeling) == {
+        "tired": {"approved": True, "export": True}, "hopeful": {"approved": True, "export": False},
+        "calm": {"approved": True, "export": False}}
+
+
+@pytest.mark.parametrize("texts", [["tired", "brave"], [], "tired", [3]])
+def test_approve_all_refuses_what_is_not_on_the_review_list_and_changes_nothing(evening, texts):
+    feeling, phones = _revealed_words(evening, ["tired", "hopeful", "calm"])
+    refused = evening.try_(events.MODERATE_ALL, item_id=feeling, texts=texts)
+    assert refused["ok"] is False and refused["error"].endswith(".")
+    assert evening.store.moderation(feeling) == {}
+    assert phones[0].received(events.ROOM) == []
+
 
 def test_a_sentence_that_normalising_made_longer_can_still_be_approved(evening):
     """Some letters take two code points once normalised (NFC): a full sentence of them doubles."""
@@ -165,6 +209,7 @@ def test_a_sentence_that_normalising_made_longer_can_still_be_approved(evening):
     evening.do(events.CLOSE_POLL, item_id=item)
     (entry,) = evening.console_state()["pending"][str(item)]
     evening.do(events.MODERATE, item_id=item, text=entry["text"], approved=True, export=False)
+    evening.do(events.MODERATE_ALL, item_id=item, texts=[entry["text"]])
 
 
 # --- the docs say the same -----------------------------------------------------------------------------
@@ -175,3 +220,4 @@ def test_the_protocol_doc_gives_the_servers_limits():
     assert f"at most {schema.TITLE_MAX} characters" in doc
     assert f"at most {schema.MEETING_NOTES_MAX:,} characters" in doc
     assert f"at most {schema.WORDS_MAX_CHARS} characters" in doc and f"1..{schema.TEXT_MAX_CHARS} characters" in doc
+    assert f"`{events.MODERATE_ALL}`" in doc

@@ -638,23 +638,12 @@
     });
   });
 
-  // One moderate event per entry, in turn; stop at the first refusal.
+  // One event for every entry not yet approved, exactly those the facilitator sees: the room's
+  // picture changes once, not once per entry.
   function approveAll(button, itemId) {
-    var entries = ((data.pending || {})[itemId] || []).filter(function (e) { return !e.approved; });
-    if (busy) return;
-    busy = true;
-    button.setAttribute('aria-busy', 'true');
-    var chain = Promise.resolve({ ok: true });
-    entries.forEach(function (entry) {
-      chain = chain.then(function (answer) {
-        if (!answer.ok) return answer;
-        return send(E.MODERATE, { item_id: Number(itemId), text: entry.text, approved: true, export: !!entry.export });
-      });
-    });
-    chain.then(function () {
-      busy = false;
-      button.removeAttribute('aria-busy');
-    });
+    var texts = ((data.pending || {})[itemId] || []).filter(function (e) { return !e.approved; })
+      .map(function (e) { return e.text; });
+    if (texts.length) act(button, E.MODERATE_ALL, { item_id: Number(itemId), texts: texts });
   }
 
   $('moderation-list').addEventListener('change', function (ev) {
