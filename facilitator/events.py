@@ -29,6 +29,7 @@ REVEAL_POLL = "reveal_poll"
 REOPEN_POLL = "reopen_poll"
 ADD_ITEM = "add_item"
 MODERATE = "moderate"
+MODERATE_ALL = "moderate_all"
 SET_NOTES = "set_notes"
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from facilitator.kinds import MODERATED_KINDS
+from facilitator.kinds import DEFAULT_AXES, KIND_LABELS, MODERATED_KINDS, SPEC_FIELDS
 
 SCHEMA = "fireside.summary/1"
 
@@ -48,8 +48,6 @@ QUADRANTS = ("both", "connection", "space", "neither")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
-SPEC_FIELDS = ("options", "max", "scale", "axes", "max_words")
-DEFAULT_AXES = {"x": "Connection", "y": "Space to myself", "low": "A little", "high": "A lot"}
 
 
 class ExportError(Exception):
@@ -163,13 +161,13 @@ def long_day(held_on: str) -> str:
 def kind_label(item: dict) -> str:
     """What kind of item this is, in a few words."""
     kind = item["kind"]
+    label = KIND_LABELS.get(kind, kind)
     if kind == "multi":
-        return f"Several choices (up to {item.get('max', '?')})"
+        return f"{label} (up to {item.get('max', '?')})"
     if kind == "scale":
         scale = item.get("scale") or {}
-        return f"Scale {scale.get('min')}–{scale.get('max')}"
-    return {"choice": "One choice", "compass": "Compass", "words": "A few words", "text": "A sentence",
-            "discussion": "Discussion"}.get(kind, kind)
+        return f"{label} {scale.get('min')}–{scale.get('max')}"
+    return label
 
 
 def status_text(item: dict) -> str:

@@ -11,6 +11,7 @@ from flask_socketio import ConnectionRefusedError, emit, join_room
 
 from facilitator import access, dispatch, events, handshakes
 from facilitator.broadcast import CONSOLES, SCREENS, fireside
+from facilitator.kinds import MEETING_NOTES_MAX, MODERATED_MAX_CHARS, SPOT_FIELDS, TITLE_MAX
 from facilitator.rules import Refused
 from facilitator.sockets import socketio
 from facilitator.store import LOG_NOT_EMPTIED
@@ -115,8 +116,8 @@ def register(server, app):
 def start_meeting(fs, payload):
     """Console starts a meeting from a deck or empty; everyone sees the waiting screen and the code."""
     title = payload.get("title")
-    if title is not None and not isinstance(title, str):
-        raise Refused("The title must be text.")
+    if title is not None and (not isinstance(title, str) or len(title.strip()) > TITLE_MAX):
+        raise Refused(f"The title must be text of at most {TITLE_MAX} characters.")
     deck = payload.get("deck")
     if deck is not None and not isinstance(deck, str):
         raise Refused("Choose a deck by its id.")
@@ -162,8 +163,7 @@ facilitator_action(events.REVEAL_POLL, ("item_id",))(_transition("reveal"))
 facilitator_action(events.REOPEN_POLL, ("item_id", "confirm"))(_transition("reopen"))
 
 
-ADD_ITEM_FIELDS = ("kind", "prompt", "options", "max", "scale_min", "scale_max", "min_label", "max_label",
-                   "x_label", "y_label", "low_label", "high_label", "max_words", "note", "minutes", "push")
+ADD_ITEM_FIELDS = (*SPOT_FIELDS, "push")
 
 
 @facilitator_action(events.ADD_ITEM, ADD_ITEM_FIELDS)
@@ -188,17 +188,26 @@ def add_item(fs, payload):
 def moderate(fs, payload):
     """Console approves or hides a word or sentence; a revealed result updates everywhere."""
     text, approved, export = payload.get("text"), payload.get("approved"), payload.get("export", False)
-    if not isinstance(text, str) or not text or len(text) > 300:
+    if not isinstance(text, str) or not text or len(text) > MODERATED_MAX_CHARS:
         raise Refused("Which word or sentence? Send it as text.")
     if not isinstance(approved, bool) or not isinstance(export, bool):
         raise Refused("approved and export must be true or false.")
     fs.room.moderate(payload.get("item_id"), text, approved, export)
 
 
+@facilitator_action(events.MODERATE_ALL, ("item_id", "texts"))
+def moderate_all(fs, payload):
+    """Console approves every word or sentence it lists for a poll at once: one new picture, not one per entry."""
+    texts = payload.get("texts")
+    if not isinstance(texts, list) or not texts or not all(isinstance(t, str) and t for t in texts):
+        raise Refused("Which words or sentences? Send them as a list of text.")
+    fs.room.moderate_all(payload.get("item_id"), texts)
+
+
 @facilitator_action(events.SET_NOTES, ("notes",), broadcast="console")
 def set_notes(fs, payload):
     """Console saves the facilitator's notes for the summary."""
     notes = payload.get("notes")
-    if not isinstance(notes, str) or len(notes) > 20000:
-        raise Refused("Notes must be text of at most 20,000 characters.")
+    if not isinstance(notes, str) or len(notes) > MEETING_NOTES_MAX:
+        raise Refused(f"Notes must be text of at most {MEETING_NOTES_MAX:,} characters.")
     fs.room.set_notes(notes)

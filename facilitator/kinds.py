@@ -1,10 +1,27 @@
-"""The poll kinds Fireside knows, and which of them take answers."""
+"""The poll kinds Fireside knows and the limits the server checks, as prompts/schema.py defines them.
 
-KINDS = ("choice", "multi", "scale", "compass", "words", "text", "discussion")
-POLL_KINDS = tuple(kind for kind in KINDS if kind != "discussion")
-MODERATED_KINDS = ("words", "text")
-DEFAULT_FLOOR = 3
-MIN_FLOOR = 3
-TEXT_MAX_CHARS = 280
-WORDS_MAX_CHARS = 60
-COMPASS_MAX = 100
+prompts/schema.py is their one home; this module only names the server's share of them, so that
+the server's modules import them from inside the facilitator package.
+"""
+
+from prompts.schema import (  # noqa: F401  (re-exported)
+    COMPASS_MAX,
+    DEFAULT_AXES,
+    DEFAULT_FLOOR,
+    KIND_LABELS,
+    KINDS,
+    MAX_FLOOR,
+    MEETING_NOTES_MAX,
+    MIN_FLOOR,
+    MODERATED_KINDS,
+    POLL_KINDS,
+    SPEC_FIELDS,
+    SPOT_FIELDS,
+    TEXT_MAX_CHARS,
+    TITLE_MAX,
+    WORDS_MAX_CHARS,
+)
+
+# The longest word or sentence the facilitator may approve: the longest answer of a moderated kind,
+# after the tally's Unicode normalisation, which can make a text up to three times longer (NFC).
+MODERATED_MAX_CHARS = 3 * max(TEXT_MAX_CHARS, WORDS_MAX_CHARS)

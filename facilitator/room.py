@@ -15,11 +15,11 @@ import threading
 
 from facilitator import pictures, rules
 from facilitator import tally as tallies
-from facilitator.kinds import DEFAULT_FLOOR, MODERATED_KINDS
+from facilitator.kinds import DEFAULT_FLOOR, MODERATED_KINDS, SPEC_FIELDS, TITLE_MAX
 from facilitator.rules import Refused
 
 LIVE_STEP_SHARE = 10  # live mode: a new picture after max(k, a tenth of the last picture's answers)
-PUBLIC_FIELDS = ("id", "key", "kind", "prompt", "state", "result", "options", "max", "scale", "axes", "max_words")
+PUBLIC_FIELDS = ("id", "key", "kind", "prompt", "state", "result", *SPEC_FIELDS)
 
 
 def public_item(item, answered):
@@ -295,7 +295,7 @@ class Room:
             if deck_id:
                 deck = self.decks.find(deck_id)
                 items, deck_title = deck.items, deck.title
-            self.store.start_meeting(title=(title or deck_title).strip()[:120], deck=deck_id or "", items=items,
+            self.store.start_meeting(title=(title or deck_title).strip()[:TITLE_MAX], deck=deck_id or "", items=items,
                                      floor=floor, join_code=rules.new_join_code(),
                                      meeting_key=rules.new_meeting_key(), live_results=live_results)
             self._load()
@@ -390,10 +390,24 @@ class Room:
             if item["kind"] not in MODERATED_KINDS:
                 raise Refused("Only words and text polls are moderated.")
             self.store.moderate(item_id, text, approved, export)
-            if item.get("result") is not None:  # the same picture, with the facilitator's choice applied
-                self.store.flush()
-                result = self._render(item, self.store.basis(item_id), self._bases_of(item))
-                self._set_state(item, item["state"], result)
+            self._redraw(item)
+
+    def moderate_all(self, item_id, texts):
+        """Approve many words or sentences of a poll's review list in one step; its picture follows once."""
+        with self._lock:
+            item = self._item(item_id)
+            if item["kind"] not in MODERATED_KINDS:
+                raise Refused("Only words and text polls are moderated.")
+            if set(texts) - {entry["text"] for entry in self.pending_texts(item)}:
+                raise Refused("Some of those are no longer on this poll's review list. Look at the list again.")
+            self.store.approve(item_id, texts)
+            self._redraw(item)
+
+    def _redraw(self, item):
+        """The same picture of a moderated poll again, with the facilitator's choices as they are now."""
+        if item.get("result") is not None:
+            self.store.flush()
+            self._set_state(item, item["state"], self._render(item, self.store.basis(item["id"]), self._bases_of(item)))
 
     def set_notes(self, notes):
         """Save the facilitator's notes."""

@@ -4,13 +4,7 @@ import hmac
 import re
 import secrets
 
-from facilitator.kinds import (
-    COMPASS_MAX,
-    MIN_FLOOR,
-    POLL_KINDS,
-    TEXT_MAX_CHARS,
-    WORDS_MAX_CHARS,
-)
+from facilitator.kinds import COMPASS_MAX, MAX_FLOOR, MIN_FLOOR, POLL_KINDS, TEXT_MAX_CHARS, WORDS_MAX_CHARS
 
 # No 0/O, 1/I/L, 5/S, 2/Z, 8/B: letters people misread on a projector or mistype on a phone.
 CODE_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
@@ -77,13 +71,13 @@ def arrival_marker(meeting_key, token):
 
 
 def clamp_floor(value):
-    """The privacy floor: whole number, never below three."""
+    """The privacy floor: a whole number from MIN_FLOOR to MAX_FLOOR."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise Refused("The privacy floor must be a whole number.")
     if value < MIN_FLOOR:
         raise Refused(f"The privacy floor cannot be lower than {MIN_FLOOR}.")
-    if value > 1000:
-        raise Refused("The privacy floor is too high.")
+    if value > MAX_FLOOR:
+        raise Refused(f"The privacy floor can be at most {MAX_FLOOR}; above that, no result would ever be shown.")
     return value
 
 

@@ -31,6 +31,8 @@ from pathlib import Path
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from facilitator.kinds import SPEC_FIELDS
+
 SCHEMA_VERSION = 3
 migrations = Migrations("fireside")
 log = logging.getLogger("fireside.store")
@@ -301,7 +303,7 @@ class Store:
 
     def _insert_item(self, db, meeting_id, position, item):
         """Insert one agenda item in deck form; returns its id."""
-        spec = {name: item[name] for name in ("options", "max", "scale", "axes", "max_words") if name in item}
+        spec = {name: item[name] for name in SPEC_FIELDS if name in item}
         return db["items"].insert(
             {
                 "meeting_id": meeting_id,
@@ -616,6 +618,13 @@ class Store:
                 {"item_id": item_id, "text": text, "approved": int(approved), "export": int(export and approved)},
                 pk=("item_id", "text"),
             )
+
+    def approve(self, item_id, texts):
+        """Approve many words or sentences of one poll in one transaction; each keeps its export mark."""
+        with self._tx() as db:
+            db.conn.executemany(
+                "INSERT INTO moderation (item_id, text, approved, export) VALUES (?, ?, 1, 0) "
+                "ON CONFLICT (item_id, text) DO UPDATE SET approved = 1", [(item_id, text) for text in texts])
 
 
 def _damaged(path, detail):

@@ -5,6 +5,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from facilitator import events, lan
 from facilitator.access import facilitator_allowed
 from facilitator.broadcast import fireside
+from prompts import schema
 
 bp = Blueprint("facilitator", __name__, template_folder="templates", static_folder="static",
                static_url_path="/f/static")
@@ -15,6 +16,7 @@ def _page_config(view):
     return {
         "namespace": events.FACILITATOR_NS,
         "events": events.for_pages(),
+        "schema": schema.for_pages(),
         "view": view,
         "key": request.args.get("key") or None,
         "qr_url": "/facilitator/qr.svg",

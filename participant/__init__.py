@@ -9,6 +9,7 @@ from facilitator.access import unlimited
 from facilitator.broadcast import fireside
 from facilitator.kinds import DEFAULT_FLOOR
 from facilitator.rules import normalise_code
+from prompts import schema
 
 bp = Blueprint("participant", __name__, template_folder="templates", static_folder="static",
                static_url_path="/p/static")
@@ -21,6 +22,7 @@ def _config(code, meeting=None):
     return {
         "namespace": events.PARTICIPANT_NS,
         "events": events.for_pages(),
+        "schema": schema.for_pages(),
         "code": code,
         "title": meeting["title"] if meeting else None,
         "floor": meeting["privacy_floor"] if meeting else DEFAULT_FLOOR,

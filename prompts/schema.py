@@ -8,9 +8,12 @@ normalised item the server uses (the "item" shape of docs/protocol.md, plus ``no
 Every problem is one plain sentence that names where it is: the file, the item id and the field,
 e.g. ``evening.toml, item 'tonight': scale min 10 is not below max 5``.
 
-This module is pure: no files, no server. The list of kinds must stay the same as
-``facilitator.kinds.KINDS`` (tests/test_decks.py checks it); it is not imported from there so that
-the facilitator package may import ``prompts`` at any time without an import cycle.
+It is also the one home of what Fireside knows about kinds and limits: the kinds and their labels,
+the fields an item carries, and every limit (of decks and items, of answers, of a meeting). The
+server imports them from here (``facilitator.kinds`` re-exports the server's share), and every page
+reads them from its JSON config block (``for_pages``), so server, pages and docs cannot disagree.
+
+This module is pure: no files, no server, no import from ``facilitator``.
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ from typing import Any
 
 # --- limits ------------------------------------------------------------------------------------
 
+# A deck and its items.
 ID_MAX = 40
-TITLE_MAX = 80
+TITLE_MAX = 80  # a deck's title, and a meeting's: one line on a phone's header and the projector
 SUMMARY_MAX = 600
 PROMPT_MAX = 300
 OPTION_MAX = 80
@@ -39,6 +43,17 @@ WORDS_MAX = 5
 ITEM_MINUTES_MAX = 180
 DECK_MINUTES_MAX = 600
 DECK_ITEMS_MAX = 60
+
+# Answers.
+TEXT_MAX_CHARS = 280  # a sentence
+WORDS_MAX_CHARS = 60  # a few words, spaces included
+COMPASS_MAX = 100  # each axis of the compass runs from 0 to this
+
+# A meeting.
+DEFAULT_FLOOR = 3
+MIN_FLOOR = 3  # never lower: a result from two men tells each what the other said
+MAX_FLOOR = 100  # ample even for a hall of 1,000 phones; in a group of 5 to 20 men, more hides every result
+MEETING_NOTES_MAX = 5000  # the facilitator's notes: even at 6 bytes a character in JSON, one 32 KiB message
 
 DEFAULT_AXES = {"x": "Connection", "y": "Space to myself", "low": "A little", "high": "A lot"}
 
@@ -69,6 +84,19 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
     "discussion": (),
 }
 KINDS = tuple(KIND_FIELDS)
+POLL_KINDS = tuple(kind for kind in KINDS if kind != "discussion")
+MODERATED_KINDS = ("words", "text")  # shown only once the facilitator approves them
+
+# What each kind is called on the console and in summaries, and what a phone does with it.
+KIND_LABELS = {"choice": "One choice", "multi": "Several choices", "scale": "Scale", "compass": "Compass",
+               "words": "A few words", "text": "A sentence", "discussion": "Discussion"}
+KIND_HINTS = {"choice": "each man picks one option", "multi": "each picks up to a number of options",
+              "scale": "a point on a scale", "compass": "how much connection, how much space",
+              "words": "a word or a few", "text": "a short sentence", "discussion": "a prompt, no answers"}
+
+# What a normalised item carries for its kind (validate_item below); the store, the room and the
+# summary keep and show exactly these.
+SPEC_FIELDS = ("options", "max", "scale", "axes", "max_words")
 
 ITEM_FIELDS: tuple[Field, ...] = (
     Field("id", (), True, "a short stable name: lowercase letters, digits, - and _; "
@@ -95,6 +123,7 @@ ITEM_FIELDS: tuple[Field, ...] = (
 )
 FIELD_NAMES = tuple(field.name for field in ITEM_FIELDS)
 COMMON_FIELDS = tuple(field.name for field in ITEM_FIELDS if not field.kinds)
+SPOT_FIELDS = tuple(name for name in FIELD_NAMES if name != "id")  # an item added on the spot has no id
 
 DECK_FIELDS: tuple[Field, ...] = (
     Field("title", (), True, f"the evening's name, at most {TITLE_MAX} characters"),
@@ -373,3 +402,24 @@ def describe_fields() -> list[dict]:
          "help": f.help}
         for f in ITEM_FIELDS
     ]
+
+
+# Every limit a page needs, under the name it reads it by (for_pages).
+LIMITS = {
+    "title_max": TITLE_MAX, "notes_max": MEETING_NOTES_MAX,
+    "floor_min": MIN_FLOOR, "floor_max": MAX_FLOOR, "floor_default": DEFAULT_FLOOR,
+    "prompt_max": PROMPT_MAX, "note_max": NOTE_MAX, "label_max": LABEL_MAX,
+    "options_min": OPTIONS_MIN, "options_max": OPTIONS_MAX, "option_max": OPTION_MAX,
+    "scale_limit": SCALE_LIMIT, "scale_points_max": SCALE_POINTS_MAX,
+    "words_min": WORDS_MIN, "words_max": WORDS_MAX, "words_default": WORDS_DEFAULT,
+    "word_chars_max": WORDS_MAX_CHARS, "text_max": TEXT_MAX_CHARS, "compass_max": COMPASS_MAX,
+}
+
+
+def for_pages() -> dict:
+    """The kinds, their labels, their fields and every limit, for the JSON config block in each page."""
+    return {"kinds": list(KINDS), "poll_kinds": list(POLL_KINDS), "moderated_kinds": list(MODERATED_KINDS),
+            "kind_labels": dict(KIND_LABELS), "kind_hints": dict(KIND_HINTS),
+            "field_kinds": {field.name: list(field.kinds) for field in ITEM_FIELDS if field.kinds},
+            "spec_fields": list(SPEC_FIELDS),
+            "default_axes": dict(DEFAULT_AXES), "limits": dict(LIMITS)}

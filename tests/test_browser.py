@@ -317,3 +317,68 @@ def test_the_console_says_once_that_a_forgotten_meeting_ended_itself(browser, da
         assert recorder.errors == [] and recorder.foreign(server.url) == []
     finally:
         server.stop()
+
+
+def test_the_phone_takes_its_answer_limits_from_the_config_block(browser, server):
+    """The phone's fields hold what the server accepts because both read prompts/schema.py."""
+    from playwright.sync_api import expect
+
+    from prompts import schema
+
+    console = SocketConsole(server.url)
+    code = console.start()["meeting"]["code"]
+    console.push("sentence")
+
+    def other_limits(route):
+        """The same page with other limits in its config block: the phone must follow them."""
+        response = route.fetch()
+        html = response.text()
+        block = re.search(r'(<script type="application/json" id="fireside-config">)(.*?)(</script>)', html, re.S)
+        config = json.loads(block.group(2))
+        config["schema"]["limits"].update(text_max=123, word_chars_max=17)
+        html = html[:block.start(2)] + json.dumps(config) + html[block.end(2):]
+        route.fulfill(response=response, body=html)
+
+    steered, recorder = _open(browser, "about:blank", **PHONE)
+    steered.route(f"**/j/{code}", other_limits)
+    steered.goto(f"{server.url}/j/{code}")
+    plain, _ = _open(browser, f"{server.url}/j/{code}", **PHONE)
+    for phone in (steered, plain):
+        phone.click("#join-btn")
+    expect(steered.locator("#text-input")).to_have_attribute("maxlength", "123")
+    expect(plain.locator("#text-input")).to_have_attribute("maxlength", str(schema.TEXT_MAX_CHARS))
+    console.push("feeling")
+    expect(steered.locator("#words-input")).to_have_attribute("maxlength", "17")
+    expect(plain.locator("#words-input")).to_have_attribute("maxlength", str(schema.WORDS_MAX_CHARS))
+    # A page fulfilled by the test is not "local" to Chromium, so its first WebSocket is refused
+    # (socket.io carries on by polling); no script failed.
+    assert [e for e in recorder.errors if "LOCAL_NETWORK_ACCESS" not in e] == []
+    console.close()
+
+
+def test_approve_all_on_the_console_sends_one_event_for_every_word(browser, server):
+    from playwright.sync_api import expect
+
+    helper = SocketConsole(server.url)
+    code = helper.start()["meeting"]["code"]
+    phones = [SocketPhone(server.url, code) for _ in range(4)]
+    feeling = helper.push("feeling")
+    for phone, word in zip(phones, ("tired", "hopeful", "calm", "tired")):
+        assert phone.call(events.ANSWER, {"item_id": feeling, "value": word})["ok"]
+    helper.do(events.CLOSE_POLL, item_id=feeling)
+
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    page.set_default_timeout(10_000)
+    sent = []
+    page.on("websocket", lambda socket: socket.on("framesent", lambda frame: sent.append(frame)))
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(server.url + "/facilitator")
+    approve_all = page.locator('#moderation [data-action="approve-all"]')
+    expect(approve_all).to_have_text("Approve all 3")
+    approve_all.click()
+    expect(page.locator("#moderation .mod-entry.is-approved")).to_have_count(3)
+    moderating = [frame for frame in sent if f'"{events.MODERATE}' in str(frame)]
+    assert len(moderating) == 1 and f'["{events.MODERATE_ALL}"' in str(moderating[0])
+    assert errors == []
+    helper.close()

@@ -16,7 +16,15 @@ from hypothesis import event as event_seen
 from hypothesis import strategies as st
 
 from facilitator import create_app, events, handlers, rules, socketio
-from facilitator.kinds import COMPASS_MAX, TEXT_MAX_CHARS, WORDS_MAX_CHARS
+from facilitator.kinds import (
+    COMPASS_MAX,
+    MAX_FLOOR,
+    MEETING_NOTES_MAX,
+    MODERATED_MAX_CHARS,
+    TEXT_MAX_CHARS,
+    TITLE_MAX,
+    WORDS_MAX_CHARS,
+)
 
 SETTINGS = settings(max_examples=examples(100), deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
@@ -129,6 +137,8 @@ def likely_valid(world, event):
     if event == events.MODERATE:
         return st.fixed_dictionaries({"item_id": st.sampled_from(moderated), "text": short,
                                       "approved": st.booleans()}, optional={"export": st.booleans()})
+    if event == events.MODERATE_ALL:
+        return st.fixed_dictionaries({"item_id": st.sampled_from(moderated), "texts": st.lists(short, max_size=3)})
     if event == events.SET_NOTES:
         return st.fixed_dictionaries({"notes": st.text(max_size=60)})
     if event in (events.END_MEETING, events.CLEAR_ITEM, events.WITHDRAW, events.SYNC):
@@ -142,7 +152,7 @@ CONSOLE_FIELDS = {
     events.CLEAR_ITEM: (), events.PUSH_ITEM: ("item_id",), events.OPEN_POLL: ("item_id",),
     events.CLOSE_POLL: ("item_id",), events.REVEAL_POLL: ("item_id",), events.REOPEN_POLL: ("item_id", "confirm"),
     events.ADD_ITEM: handlers.ADD_ITEM_FIELDS, events.MODERATE: ("item_id", "text", "approved", "export"),
-    events.SET_NOTES: ("notes",),
+    events.MODERATE_ALL: ("item_id", "texts"), events.SET_NOTES: ("notes",),
 }
 
 
@@ -352,8 +362,9 @@ def facilitator_may_accept(world, event, payload, before_meeting):
     if event == events.START_MEETING:
         floor = p.get("floor", 3) if isinstance(p, dict) else None
         return (before_meeting is None and _fields_only(payload, ("deck", "title", "floor", "live_results"))
-                and _is_int(floor) and 3 <= floor <= 1000 and isinstance(p.get("live_results", False), bool)
-                and isinstance(p.get("deck") or "", str) and isinstance(p.get("title") or "", str))
+                and _is_int(floor) and 3 <= floor <= MAX_FLOOR and isinstance(p.get("live_results", False), bool)
+                and isinstance(p.get("deck") or "", str) and isinstance(p.get("title") or "", str)
+                and len((p.get("title") or "").strip()) <= TITLE_MAX)
     if event in (events.END_MEETING, events.CLEAR_ITEM):
         return _fields_only(payload, ()) and before_meeting is not None
     if event in (events.PUSH_ITEM, events.OPEN_POLL, events.CLOSE_POLL, events.REVEAL_POLL):
@@ -364,16 +375,21 @@ def facilitator_may_accept(world, event, payload, before_meeting):
         return isinstance(p, dict) and isinstance(p.get("kind"), str) and isinstance(p.get("prompt"), str)
     if event == events.MODERATE:
         return (item is not None and item["kind"] in ("words", "text") and isinstance(p.get("text"), str)
-                and 0 < len(p["text"]) <= 300 and isinstance(p.get("approved"), bool)
+                and 0 < len(p["text"]) <= MODERATED_MAX_CHARS and isinstance(p.get("approved"), bool)
                 and isinstance(p.get("export", False), bool))
+    if event == events.MODERATE_ALL:  # only words or sentences on the poll's review list
+        listed = {entry["text"] for entry in world.room.pending_texts(item)} if item else set()
+        return (item is not None and item["kind"] in ("words", "text") and isinstance(p.get("texts"), list)
+                and bool(p["texts"]) and all(isinstance(t, str) and t in listed for t in p["texts"]))
     if event == events.SET_NOTES:
-        return isinstance(p.get("notes"), str) and len(p["notes"]) <= 20000
+        return isinstance(p.get("notes"), str) and len(p["notes"]) <= MEETING_NOTES_MAX
     return False  # no other event exists
 
 
 @pytest.mark.parametrize("event", [events.START_MEETING, events.END_MEETING, events.PUSH_ITEM,
                                    events.CLEAR_ITEM, events.OPEN_POLL, events.CLOSE_POLL, events.REVEAL_POLL,
-                                   events.REOPEN_POLL, events.ADD_ITEM, events.MODERATE, events.SET_NOTES,
+                                   events.REOPEN_POLL, events.ADD_ITEM, events.MODERATE, events.MODERATE_ALL,
+                                   events.SET_NOTES,
                                    "drop_tables", events.ANSWER])
 def test_any_payload_to_a_console_event(tmp_path, event):
     world = World(tmp_path, open_every=2)

@@ -7,27 +7,18 @@
 (function () {
   'use strict';
 
-  var config = JSON.parse(document.getElementById('fireside-config').textContent);
-  var E = Object.assign({
-    CONSOLE: 'console', COUNT: 'count',
-    START_MEETING: 'start_meeting', END_MEETING: 'end_meeting',
-    PUSH_ITEM: 'push_item', CLEAR_ITEM: 'clear_item',
-    OPEN_POLL: 'open_poll', CLOSE_POLL: 'close_poll', REVEAL_POLL: 'reveal_poll',
-    REOPEN_POLL: 'reopen_poll', ADD_ITEM: 'add_item', MODERATE: 'moderate', SET_NOTES: 'set_notes'
-  }, config.events || {});
-
-  var KIND_LABELS = {
-    choice: 'Choice', multi: 'Several', scale: 'Scale', compass: 'Compass',
-    words: 'Words', text: 'Sentence', discussion: 'Discussion'
-  };
+  var F = window.Fireside;
+  var $ = F.$, h = F.h, plural = F.plural;
+  var config = F.config;
+  var E = config.events;
+  var KIND_LABELS = config.schema.kind_labels;
+  var LIMITS = config.schema.limits;
   var STATE_LABELS = {
     pending: 'Not shown yet', open: 'Open', closed: 'Closed',
     revealed: 'Revealed', shown: 'Shown'
   };
   var ACK_TIMEOUT_MS = 10000;
   var NOTES_DELAY_MS = 900;
-
-  var $ = function (id) { return document.getElementById(id); };
 
   var data = null;          // the last `console` payload
   var lastDecksKey = '';    // redraw the deck list only when it changes
@@ -39,25 +30,6 @@
 
   /* ---- small helpers ------------------------------------------------------------ */
 
-  function h(tag, attrs) {
-    var el = document.createElement(tag);
-    if (attrs) {
-      Object.keys(attrs).forEach(function (name) {
-        var value = attrs[name];
-        if (value === null || value === undefined || value === false) return;
-        if (name === 'text') el.textContent = value;
-        else if (name === 'className') el.className = value;
-        else el.setAttribute(name, value === true ? '' : String(value));
-      });
-    }
-    for (var i = 2; i < arguments.length; i++) {
-      var child = arguments[i];
-      if (child === null || child === undefined || child === false) continue;
-      el.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);
-    }
-    return el;
-  }
-
   // Server errors are sentences; make sure they read as one.
   function sentence(text) {
     text = String(text || '').trim();
@@ -65,8 +37,6 @@
     text = text.charAt(0).toUpperCase() + text.slice(1);
     return /[.!?\u2026]$/.test(text) ? text : text + '.';
   }
-
-  function plural(n, one, many) { return n + ' ' + (n === 1 ? one : many); }
 
   function itemById(id) {
     if (!data || !data.agenda) return null;
@@ -76,15 +46,18 @@
     return null;
   }
 
-  function isPoll(item) { return item && item.kind !== 'discussion'; }
+  function isPoll(item) { return !!item && config.schema.poll_kinds.indexOf(item.kind) >= 0; }
+
+  // Whether an item of this kind takes this field (in deck form), as prompts/schema.py says.
+  function takes(kind, field) { return (config.schema.field_kinds[field] || []).indexOf(kind) >= 0; }
 
   /* ---- messages ----------------------------------------------------------------- */
 
   function showMessage(text, tone) {
     var box = $('messages');
-    var msg = h('div', { className: 'message message-' + (tone || 'error'), role: tone === 'ok' ? 'status' : 'alert' },
-      h('p', { className: 'message-text', text: text }),
-      h('button', { type: 'button', className: 'message-close', 'aria-label': 'Dismiss this message', text: '×' }));
+    var msg = h('div', { class: 'message message-' + (tone || 'error'), role: tone === 'ok' ? 'status' : 'alert' }, [
+      h('p', { class: 'message-text', text: text }),
+      h('button', { type: 'button', class: 'message-close', 'aria-label': 'Dismiss this message', text: '×' })]);
     msg.querySelector('button').addEventListener('click', function () { msg.remove(); });
     while (box.children.length >= 2) box.firstElementChild.remove();
     box.appendChild(msg);
@@ -93,25 +66,13 @@
   }
 
   // Screen-reader announcements, at most one every few seconds, so live counts never chatter.
-  var announceTimer = null;
-  var announcePending = null;
-  var announceLast = 0;
-  function announce(text) {
-    announcePending = text;
-    var wait = Math.max(0, announceLast + 4000 - Date.now());
-    if (announceTimer) return;
-    announceTimer = setTimeout(function () {
-      announceTimer = null;
-      announceLast = Date.now();
-      $('announcer').textContent = announcePending;
-    }, wait);
-  }
+  var announce = F.announcer(4000);
 
   /* ---- talking to the server ---------------------------------------------------- */
 
-  var auth = { view: config.view || 'console' };
+  var auth = { view: config.view };
   if (config.key) auth.key = config.key;
-  var socket = io(config.namespace || '/facilitator', { auth: auth });
+  var socket = io(config.namespace, { auth: auth });
 
   // Send one action; resolve with the server's answer. Refusals are shown politely.
   function send(event, payload, options) {
@@ -179,11 +140,7 @@
 
   /* ---- connection state --------------------------------------------------------- */
 
-  function setBanner(text) {
-    var banner = $('conn-banner');
-    banner.textContent = text || '';
-    banner.hidden = !text;
-  }
+  var setBanner = F.conn;
 
   socket.on('connect', function () { setBanner(''); });
   socket.on('disconnect', function (reason) {
@@ -316,7 +273,7 @@
     box.textContent = '';
     box.hidden = problems.length === 0;
     if (problems.length) {
-      box.appendChild(h('p', { className: 'deck-problems-title',
+      box.appendChild(h('p', { class: 'deck-problems-title',
         text: problems.length === 1 ? 'One run-sheet could not be read:' : 'Some run-sheets could not be read:' }));
       var ul = h('ul', {});
       problems.forEach(function (p) { ul.appendChild(h('li', { text: String(p) })); });
@@ -326,24 +283,25 @@
 
   function deckOption(value, title, summary, meta, checked) {
     var id = 'deck-' + (value || 'empty').replace(/[^a-zA-Z0-9_-]/g, '_');
-    var input = h('input', { type: 'radio', name: 'deck', id: id, value: value, className: 'deck-radio',
+    var input = h('input', { type: 'radio', name: 'deck', id: id, value: value, class: 'deck-radio',
       'data-deck-id': value, 'aria-describedby': id + '-summary' });
     input.checked = !!checked;
-    return h('div', { className: 'deck' + (value ? '' : ' deck-empty') },
+    return h('div', { class: 'deck' + (value ? '' : ' deck-empty') }, [
       input,
-      h('label', { 'for': id, className: 'deck-card' },
-        h('span', { className: 'deck-title', text: title }),
-        meta ? h('span', { className: 'deck-meta', text: meta }) : null,
-        h('span', { className: 'deck-summary', id: id + '-summary', text: summary })));
+      h('label', { 'for': id, class: 'deck-card' }, [
+        h('span', { class: 'deck-title', text: title }),
+        meta ? h('span', { class: 'deck-meta', text: meta }) : null,
+        h('span', { class: 'deck-summary', id: id + '-summary', text: summary })])]);
   }
 
   $('start-form').addEventListener('submit', function (ev) {
     ev.preventDefault();
     var chosen = $('deck-list').querySelector('input:checked');
     var floor = parseInt($('start-floor').value, 10);
-    if (!(floor >= 3)) {
-      showMessage('The privacy floor is at least 3, so no one can be picked out from a result.');
-      $('start-floor').value = '3';
+    if (!(floor >= LIMITS.floor_min && floor <= LIMITS.floor_max)) {
+      showMessage('The privacy floor is at least ' + LIMITS.floor_min + ', so no one can be picked out from a result, ' +
+        'and at most ' + LIMITS.floor_max + '.');
+      $('start-floor').value = String(floor > LIMITS.floor_max ? LIMITS.floor_max : LIMITS.floor_min);
       $('start-floor').focus();
       return;
     }
@@ -366,7 +324,7 @@
     var buttons = [];
     var id = item.id;
     function btn(action, label, cls, title) {
-      buttons.push(h('button', { type: 'button', className: 'btn ' + (cls || 'btn-quiet'),
+      buttons.push(h('button', { type: 'button', class: 'btn ' + (cls || 'btn-quiet'),
         'data-action': action, 'data-item-id': id, title: title || null,
         'aria-label': where === 'agenda' ? label + ': ' + item.prompt : null, text: label }));
     }
@@ -411,8 +369,8 @@
       if (current && current.scrollIntoView) current.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
     }
     if (!agenda.length) {
-      list.appendChild(h('li', { className: 'agenda-empty' },
-        h('p', { text: 'The agenda is empty. Add a poll or a discussion prompt below — it can go to the phones at once.' })));
+      list.appendChild(h('li', { class: 'agenda-empty' }, [
+        h('p', { text: 'The agenda is empty. Add a poll or a discussion prompt below — it can go to the phones at once.' })]));
     }
   }
 
@@ -420,27 +378,27 @@
     var isCurrent = data.current !== null && data.current !== undefined && String(data.current) === String(item.id);
     var details = itemDetails(item);
     var li = h('li', {
-      className: 'item' + (isCurrent ? ' is-current' : '') + ' state-' + item.state,
+      class: 'item' + (isCurrent ? ' is-current' : '') + ' state-' + item.state,
       'data-item-id': item.id, 'data-state': item.state, 'data-kind': item.kind,
       'aria-current': isCurrent ? 'true' : null
-    },
-      h('div', { className: 'item-head' },
-        h('span', { className: 'item-number', 'aria-hidden': 'true', text: String(number) }),
-        h('span', { className: 'badge badge-kind', text: KIND_LABELS[item.kind] || item.kind }),
-        h('span', { className: 'badge badge-state state-' + item.state, 'data-role': 'state', text: STATE_LABELS[item.state] || item.state }),
-        isCurrent ? h('span', { className: 'badge badge-now', text: 'On phones now' }) : null,
-        item.minutes ? h('span', { className: 'item-minutes', text: item.minutes + ' min' }) : null),
-      h('p', { className: 'item-prompt', text: item.prompt }),
-      details ? h('p', { className: 'item-details', text: details }) : null,
-      item.note ? h('p', { className: 'item-note' }, h('span', { className: 'sr-only', text: 'Your note: ' }), item.note) : null);
+    }, [
+      h('div', { class: 'item-head' }, [
+        h('span', { class: 'item-number', 'aria-hidden': 'true', text: String(number) }),
+        h('span', { class: 'badge badge-kind', text: KIND_LABELS[item.kind] || item.kind }),
+        h('span', { class: 'badge badge-state state-' + item.state, 'data-role': 'state', text: STATE_LABELS[item.state] || item.state }),
+        isCurrent ? h('span', { class: 'badge badge-now', text: 'On phones now' }) : null,
+        item.minutes ? h('span', { class: 'item-minutes', text: item.minutes + ' min' }) : null]),
+      h('p', { class: 'item-prompt', text: item.prompt }),
+      details ? h('p', { class: 'item-details', text: details }) : null,
+      item.note ? h('p', { class: 'item-note' }, [h('span', { class: 'sr-only', text: 'Your note: ' }), item.note]) : null]);
 
-    var foot = h('div', { className: 'item-foot' });
+    var foot = h('div', { class: 'item-foot' });
     foot.appendChild(isPoll(item)
-      ? h('p', { className: 'item-answered', 'data-role': 'answered', 'data-item-id': item.id },
-          h('span', { className: 'answered-count', 'data-role': 'answered-count', text: String(item.answered || 0) }),
-          ' answered')
-      : h('p', { className: 'item-answered' }));
-    var actions = h('div', { className: 'item-actions' });
+      ? h('p', { class: 'item-answered', 'data-role': 'answered', 'data-item-id': item.id }, [
+          h('span', { class: 'answered-count', 'data-role': 'answered-count', text: String(item.answered || 0) }),
+          ' answered'])
+      : h('p', { class: 'item-answered' }));
+    var actions = h('div', { class: 'item-actions' });
     itemActions(item, isCurrent, 'agenda').forEach(function (b) { actions.appendChild(b); });
     foot.appendChild(actions);
     li.appendChild(foot);
@@ -456,7 +414,7 @@
       return s.min + (s.min_label ? ' (' + s.min_label + ')' : '') + ' to ' + s.max + (s.max_label ? ' (' + s.max_label + ')' : '');
     }
     if (item.kind === 'compass' && item.axes) {
-      return 'Across: ' + (item.axes.x || 'Connection') + ' · Up: ' + (item.axes.y || 'Space');
+      return 'Across: ' + item.axes.x + ' · Up: ' + item.axes.y;
     }
     if (item.kind === 'words') {
       return item.max_words ? 'Up to ' + plural(item.max_words, 'word', 'words') : '';
@@ -474,12 +432,12 @@
 
   /* -- now panel -- */
 
-  function isModerated(item) { return item && (item.kind === 'words' || item.kind === 'text'); }
+  function isModerated(item) { return !!item && config.schema.moderated_kinds.indexOf(item.kind) >= 0; }
 
   function countHint(item) {
     if (isModerated(item)) return 'Close the poll to read the answers and approve what the room may see, then reveal.';
     if (data.meeting && data.meeting.live_results) {
-      return 'Live results: the room\u2019s picture updates after every ' + (data.meeting.floor || 3) + ' new answers.';
+      return 'Live results: the room\u2019s picture updates after every ' + data.meeting.floor + ' new answers.';
     }
     return 'The room sees only this number until you reveal.';
   }
@@ -508,35 +466,35 @@
     drawResultIfChanged(item);
 
     if (!item) {
-      body.appendChild(h('p', { className: 'now-waiting', text: 'The phones are waiting and the projector shows the join code.' }));
+      body.appendChild(h('p', { class: 'now-waiting', text: 'The phones are waiting and the projector shows the join code.' }));
       if (next) {
-        body.appendChild(h('p', { className: 'now-next-label' }, 'Next: ', h('span', { className: 'now-next-prompt', text: next.prompt })));
-        body.appendChild(h('div', { className: 'now-actions' },
-          h('button', { type: 'button', className: 'btn btn-primary btn-big', 'data-action': 'push', 'data-item-id': next.id,
-            'data-role': 'push-next', text: 'Show the next item' })));
+        body.appendChild(h('p', { class: 'now-next-label' }, ['Next: ', h('span', { class: 'now-next-prompt', text: next.prompt })]));
+        body.appendChild(h('div', { class: 'now-actions' }, [
+          h('button', { type: 'button', class: 'btn btn-primary btn-big', 'data-action': 'push', 'data-item-id': next.id,
+            'data-role': 'push-next', text: 'Show the next item' })]));
       } else {
-        body.appendChild(h('p', { className: 'hint', text: 'Show an item from the agenda, or add a poll below it.' }));
+        body.appendChild(h('p', { class: 'hint', text: 'Show an item from the agenda, or add a poll below it.' }));
       }
       return;
     }
 
-    body.appendChild(h('div', { className: 'now-badges' },
-      h('span', { className: 'badge badge-kind', text: KIND_LABELS[item.kind] || item.kind }),
-      h('span', { className: 'badge badge-state state-' + item.state, text: STATE_LABELS[item.state] || item.state })));
-    body.appendChild(h('p', { className: 'now-prompt', id: 'now-prompt', text: item.prompt }));
+    body.appendChild(h('div', { class: 'now-badges' }, [
+      h('span', { class: 'badge badge-kind', text: KIND_LABELS[item.kind] || item.kind }),
+      h('span', { class: 'badge badge-state state-' + item.state, text: STATE_LABELS[item.state] || item.state })]));
+    body.appendChild(h('p', { class: 'now-prompt', id: 'now-prompt', text: item.prompt }));
 
     if (isPoll(item)) {
-      body.appendChild(h('p', { className: 'now-count', 'data-item-id': item.id, 'data-testid': 'now-answered' },
-        h('span', { className: 'now-count-number', 'data-role': 'answered-count', text: String(item.answered || 0) }),
-        h('span', { className: 'now-count-label', text: ' answered' }),
-        item.state === 'open' ? h('span', { className: 'now-count-hint', text: countHint(item) }) : null));
+      body.appendChild(h('p', { class: 'now-count', 'data-item-id': item.id, 'data-testid': 'now-answered' }, [
+        h('span', { class: 'now-count-number', 'data-role': 'answered-count', text: String(item.answered || 0) }),
+        h('span', { class: 'now-count-label', text: ' answered' }),
+        item.state === 'open' ? h('span', { class: 'now-count-hint', text: countHint(item) }) : null]));
     }
     if (isModerated(item) && item.state === 'closed' && !((data.pending || {})[item.id] || []).length) {
-      body.appendChild(h('p', { className: 'hint now-hint', text: 'Fewer than ' + ((data.meeting && data.meeting.floor) || 3) +
+      body.appendChild(h('p', { class: 'hint now-hint', text: 'Fewer than ' + data.meeting.floor +
         ' men wrote something, so there is nothing to review, and the room will not see any of it.' }));
     }
 
-    var actions = h('div', { className: 'now-actions' });
+    var actions = h('div', { class: 'now-actions' });
     itemActions(item, true, 'now').forEach(function (b) {
       var main = isModerated(item) && item.state === 'open' ? 'close' : 'reveal';
       if (b.dataset.action === main) {
@@ -548,11 +506,11 @@
       }
       actions.appendChild(b);
     });
-    actions.appendChild(h('button', { type: 'button', className: 'btn btn-quiet', 'data-action': 'clear',
+    actions.appendChild(h('button', { type: 'button', class: 'btn btn-quiet', 'data-action': 'clear',
       title: 'Take this off the phones; the projector shows the join code again', text: 'Back to waiting' }));
     if (next) {
       var nextIsMain = !isPoll(item) || item.state === 'revealed';
-      actions.appendChild(h('button', { type: 'button', className: 'btn ' + (nextIsMain ? 'btn-primary' : 'btn-quiet'),
+      actions.appendChild(h('button', { type: 'button', class: 'btn ' + (nextIsMain ? 'btn-primary' : 'btn-quiet'),
         'data-action': 'push', 'data-item-id': next.id,
         'data-role': 'push-next', title: 'Next: ' + next.prompt, text: 'Next item \u2192' }));
     }
@@ -576,10 +534,10 @@
     container.textContent = '';
     if (r && r.shown === false) {
       var real = (r.answered || 0) - (r.passed || 0);
-      container.appendChild(h('div', { className: 'floor-note' },
-        h('p', { className: 'floor-title', text: 'Not enough answers to show a result' }),
+      container.appendChild(h('div', { class: 'floor-note' }, [
+        h('p', { class: 'floor-title', text: 'Not enough answers to show a result' }),
         h('p', { text: 'Only ' + plural(real, 'man', 'men') + ' answered' + (r.passed ? ' and ' + r.passed + ' passed' : '') +
-          '. The privacy floor is ' + r.floor + ', so nobody sees a picture — it could point to someone.' })));
+          '. The privacy floor is ' + r.floor + ', so nobody sees a picture — it could point to someone.' })]));
       return;
     }
     if (window.FiresideResults && typeof window.FiresideResults.render === 'function') {
@@ -596,8 +554,8 @@
   /* A plain text picture of a result, if the shared chart renderer is not available. */
   function plainResult(item) {
     var r = item.result || {};
-    var list = h('ul', { className: 'plain-result' });
-    function row(label, n) { list.appendChild(h('li', {}, h('span', { text: label }), h('b', { text: String(n) }))); }
+    var list = h('ul', { class: 'plain-result' });
+    function row(label, n) { list.appendChild(h('li', {}, [h('span', { text: label }), h('b', { text: String(n) })])); }
     if (r.counts && item.options) item.options.forEach(function (o, i) { row(o, r.counts[i] || 0); });
     else if (r.counts && item.scale) r.counts.forEach(function (n, i) { row(String(item.scale.min + i), n); });
     else if (r.quadrants) Object.keys(r.quadrants).forEach(function (q) { row(q, r.quadrants[q]); });
@@ -625,33 +583,33 @@
     ids.forEach(function (id) {
       var item = itemById(id);
       var waiting = pending[id].filter(function (e) { return !e.approved; }).length;
-      var group = h('div', { className: 'mod-group', 'data-item-id': id },
-        h('div', { className: 'mod-head' },
-          h('h3', { className: 'mod-prompt', text: item ? item.prompt : 'Item ' + id }),
-          waiting > 1 ? h('button', { type: 'button', className: 'btn btn-outline btn-small', 'data-action': 'approve-all',
-            'data-item-id': id, text: 'Approve all ' + waiting }) : null));
+      var group = h('div', { class: 'mod-group', 'data-item-id': id }, [
+        h('div', { class: 'mod-head' }, [
+          h('h3', { class: 'mod-prompt', text: item ? item.prompt : 'Item ' + id }),
+          waiting > 1 ? h('button', { type: 'button', class: 'btn btn-outline btn-small', 'data-action': 'approve-all',
+            'data-item-id': id, text: 'Approve all ' + waiting }) : null])]);
       var later = item && item.result && window.FiresideResults && window.FiresideResults.waitingText(item.result.waiting);
       if (later) {
-        group.appendChild(h('p', { className: 'hint mod-waiting', text: 'This list is from when the poll closed. ' +
+        group.appendChild(h('p', { class: 'hint mod-waiting', text: 'This list is from when the poll closed. ' +
           later.charAt(0).toUpperCase() + later.slice(1) + ', so that no one\u2019s words stand out.' }));
       }
-      var ul = h('ul', { className: 'mod-list' });
+      var ul = h('ul', { class: 'mod-list' });
       pending[id].forEach(function (entry, i) {
         var checkId = 'export-' + id + '-' + i;
         var checkbox = h('input', { type: 'checkbox', id: checkId, 'data-action': 'export', 'data-item-id': id, 'data-text': entry.text });
         checkbox.checked = !!entry.export;
-        ul.appendChild(h('li', { className: 'mod-entry' + (entry.approved ? ' is-approved' : ''), 'data-item-id': id, 'data-text': entry.text },
-          h('p', { className: 'mod-text' },
-            h('span', { className: 'mod-words', text: entry.text }),
-            entry.count > 1 ? h('span', { className: 'mod-count', text: '\u00d7' + entry.count, 'aria-label': entry.count + ' times' }) : null),
-          h('p', { className: 'mod-status', text: entry.approved ? 'Approved — the room can see it' : 'Not shown' }),
-          h('div', { className: 'mod-actions' },
+        ul.appendChild(h('li', { class: 'mod-entry' + (entry.approved ? ' is-approved' : ''), 'data-item-id': id, 'data-text': entry.text }, [
+          h('p', { class: 'mod-text' }, [
+            h('span', { class: 'mod-words', text: entry.text }),
+            entry.count > 1 ? h('span', { class: 'mod-count', text: '\u00d7' + entry.count, 'aria-label': entry.count + ' times' }) : null]),
+          h('p', { class: 'mod-status', text: entry.approved ? 'Approved — the room can see it' : 'Not shown' }),
+          h('div', { class: 'mod-actions' }, [
             entry.approved
-              ? h('button', { type: 'button', className: 'btn btn-quiet btn-small', 'data-action': 'hide', 'data-item-id': id,
+              ? h('button', { type: 'button', class: 'btn btn-quiet btn-small', 'data-action': 'hide', 'data-item-id': id,
                   'data-text': entry.text, 'aria-label': 'Hide “' + entry.text + '”', text: 'Hide' })
-              : h('button', { type: 'button', className: 'btn btn-outline btn-small', 'data-action': 'approve', 'data-item-id': id,
+              : h('button', { type: 'button', class: 'btn btn-outline btn-small', 'data-action': 'approve', 'data-item-id': id,
                   'data-text': entry.text, 'aria-label': 'Approve “' + entry.text + '”', text: 'Approve' }),
-            h('label', { className: 'check check-small', 'for': checkId }, checkbox, h('span', { text: 'Include in export' })))));
+            h('label', { class: 'check check-small', 'for': checkId }, [checkbox, h('span', { text: 'Include in export' })])])]));
       });
       group.appendChild(ul);
       box.appendChild(group);
@@ -680,23 +638,12 @@
     });
   });
 
-  // One moderate event per entry, in turn; stop at the first refusal.
+  // One event for every entry not yet approved, exactly those the facilitator sees: the room's
+  // picture changes once, not once per entry.
   function approveAll(button, itemId) {
-    var entries = ((data.pending || {})[itemId] || []).filter(function (e) { return !e.approved; });
-    if (busy) return;
-    busy = true;
-    button.setAttribute('aria-busy', 'true');
-    var chain = Promise.resolve({ ok: true });
-    entries.forEach(function (entry) {
-      chain = chain.then(function (answer) {
-        if (!answer.ok) return answer;
-        return send(E.MODERATE, { item_id: Number(itemId), text: entry.text, approved: true, export: !!entry.export });
-      });
-    });
-    chain.then(function () {
-      busy = false;
-      button.removeAttribute('aria-busy');
-    });
+    var texts = ((data.pending || {})[itemId] || []).filter(function (e) { return !e.approved; })
+      .map(function (e) { return e.text; });
+    if (texts.length) act(button, E.MODERATE_ALL, { item_id: Number(itemId), texts: texts });
   }
 
   $('moderation-list').addEventListener('change', function (ev) {
@@ -749,7 +696,7 @@
       var on = parts[i].dataset.forKinds.split(' ').indexOf(kind) >= 0;
       parts[i].hidden = !on;
     }
-    $('add-prompt').previousElementSibling.textContent = kind === 'discussion' ? 'Prompt' : 'Question';
+    $('add-prompt').previousElementSibling.textContent = config.schema.poll_kinds.indexOf(kind) >= 0 ? 'Question' : 'Prompt';
   }
   $('add-kind').addEventListener('change', syncAddForm);
   syncAddForm();
@@ -764,19 +711,19 @@
       return;
     }
     var payload = { kind: kind, prompt: prompt, push: $('add-push').checked };
-    if (kind === 'choice' || kind === 'multi') {
+    if (takes(kind, 'options')) {
       var options = $('add-options').value.split('\n').map(function (s) { return s.trim(); }).filter(Boolean);
-      if (options.length < 2) {
-        showMessage('Please give at least two options, one per line.');
+      if (options.length < LIMITS.options_min) {
+        showMessage('Please give at least ' + LIMITS.options_min + ' options, one per line.');
         $('add-options').focus();
         return;
       }
       payload.options = options;
-      if (kind === 'multi') {
+      if (takes(kind, 'max')) {
         var max = parseInt($('add-max').value, 10);
         payload.max = Math.max(1, Math.min(isNaN(max) ? 1 : max, options.length));
       }
-    } else if (kind === 'scale') {
+    } else if (takes(kind, 'scale_min')) {
       var lo = parseInt($('add-scale-min').value, 10);
       var hi = parseInt($('add-scale-max').value, 10);
       if (isNaN(lo) || isNaN(hi) || hi <= lo) {
@@ -784,8 +731,9 @@
         $('add-scale-max').focus();
         return;
       }
-      if (hi - lo > 10) {
-        showMessage('A scale can have at most 11 points, for example 0 to 10.');
+      if (hi - lo + 1 > LIMITS.scale_points_max) {
+        showMessage('A scale can have at most ' + LIMITS.scale_points_max + ' points, for example 0 to ' +
+          (LIMITS.scale_points_max - 1) + '.');
         $('add-scale-max').focus();
         return;
       }
@@ -795,7 +743,7 @@
       var maxLabel = $('add-scale-max-label').value.trim();
       if (minLabel) payload.min_label = minLabel;
       if (maxLabel) payload.max_label = maxLabel;
-    } else if (kind === 'words') {
+    } else if (takes(kind, 'max_words')) {
       var words = parseInt($('add-max-words').value, 10);
       if (!isNaN(words)) payload.max_words = words;
     }

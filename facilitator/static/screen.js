@@ -6,25 +6,23 @@
 (function () {
   'use strict';
 
-  var config = JSON.parse(document.getElementById('fireside-config').textContent);
-  var E = Object.assign({ SCREEN: 'screen', COUNT: 'count' }, config.events || {});
-  var $ = function (id) { return document.getElementById(id); };
+  var F = window.Fireside;
+  var $ = F.$, h = F.h, plural = F.plural;
+  var config = F.config;
+  var E = config.events;
 
   var state = null;        // the last `screen` payload
   var phones = null;       // from `count`
   var qrCode = null;       // the code the QR images were loaded for
   var resultKey = '';      // the chart is drawn again only when the result changes
 
-  var auth = { view: config.view || 'screen' };
+  var auth = { view: config.view };
   if (config.key) auth.key = config.key;
-  var socket = io(config.namespace || '/facilitator', { auth: auth });
+  var socket = io(config.namespace, { auth: auth });
 
   /* ---- connection ------------------------------------------------------------------- */
 
-  function setConn(text) {
-    $('conn').textContent = text || '';
-    $('conn').hidden = !text;
-  }
+  var setConn = F.conn;
   socket.on('connect', function () { setConn(''); });
   socket.on('disconnect', function () { setConn('Reconnecting…'); });
   socket.on('connect_error', function () {
@@ -90,7 +88,7 @@
   function loadQr(code) {
     if (code === qrCode) return;
     qrCode = code;
-    var src = (config.qr_url || '/facilitator/qr.svg') + '?code=' + encodeURIComponent(code || '');
+    var src = config.qr_url + '?code=' + encodeURIComponent(code || '');
     if (config.key) src += '&key=' + encodeURIComponent(config.key);
     $('join-qr').src = src;
     $('corner-qr').src = src;
@@ -104,7 +102,7 @@
   function renderHere() {
     var el = $('join-here');
     if (phones === null || !state || !state.meeting) { el.textContent = ''; return; }
-    el.textContent = phones === 0 ? '' : phones === 1 ? '1 phone here' : phones + ' phones here';
+    el.textContent = phones === 0 ? '' : plural(phones, 'phone', 'phones') + ' here';
   }
 
   function sizeClass(text) {
@@ -205,19 +203,9 @@
   /* A plain picture of a result, if the shared chart renderer is not available. */
   function plainResult(item) {
     var r = item.result || {};
-    var list = document.createElement('ul');
-    list.className = 'plain-result';
+    var list = h('ul', { class: 'plain-result' });
     function row(label, n) {
-      var li = document.createElement('li');
-      var a = document.createElement('span');
-      a.textContent = label;
-      li.appendChild(a);
-      if (n !== undefined) {
-        var b = document.createElement('b');
-        b.textContent = String(n);
-        li.appendChild(b);
-      }
-      list.appendChild(li);
+      list.appendChild(h('li', null, [h('span', { text: label }), n !== undefined ? h('b', { text: String(n) }) : null]));
     }
     if (r.counts && item.options) item.options.forEach(function (o, i) { row(o, r.counts[i] || 0); });
     else if (r.counts && item.scale) r.counts.forEach(function (n, i) { row(String(item.scale.min + i), n); });

@@ -3,44 +3,17 @@
 (function () {
   'use strict';
 
-  var cfg = JSON.parse(document.getElementById('fireside-config').textContent || '{}');
+  var F = window.Fireside;
+  var $ = F.$, h = F.h, plural = F.plural, setConn = F.conn;
+  var cfg = F.config;
   if (!cfg.code) return; // the page shows the code form; nothing to do
-  var EV = cfg.events || {};
-  var NS = cfg.namespace || '/participant';
+  var EV = cfg.events;
+  var LIMITS = cfg.schema.limits;
   var CODE = cfg.code;
-  var FLOOR = cfg.floor || 3;
   var STORE_KEY = 'fireside:' + CODE;
-  var ON = {
-    welcome: EV.WELCOME || 'welcome', room: EV.ROOM || 'room', count: EV.COUNT || 'count',
-    ended: EV.ENDED || 'ended', answer: EV.ANSWER || 'answer', withdraw: EV.WITHDRAW || 'withdraw',
-    sync: EV.SYNC || 'sync'
-  };
   var TIMEOUT = 15000;
 
   // ---- small helpers ---------------------------------------------------------------------
-
-  function $(id) { return document.getElementById(id); }
-
-  // h('p', {class: 'x', text: 'hi', onclick: fn, 'aria-label': '…'}, [children])
-  function h(tag, props, kids) {
-    var node = document.createElement(tag);
-    if (props) {
-      Object.keys(props).forEach(function (k) {
-        var v = props[k];
-        if (v == null || v === false) return;
-        if (k === 'text') node.textContent = String(v);
-        else if (k === 'class') node.className = v;
-        else if (k.slice(0, 2) === 'on') node.addEventListener(k.slice(2), v);
-        else if (k === 'value' || k === 'checked') node[k] = v;
-        else node.setAttribute(k, v === true ? '' : String(v));
-      });
-    }
-    (kids || []).forEach(function (kid) {
-      if (kid == null || kid === false) return;
-      node.appendChild(typeof kid === 'string' ? document.createTextNode(kid) : kid);
-    });
-    return node;
-  }
 
   var memoryStore = {};
   function loadToken() {
@@ -64,13 +37,7 @@
     try { window.sessionStorage.clear(); } catch (e) { /* private mode */ }
   }
 
-  var announcer = $('announce');
-  function announce(text) {
-    announcer.textContent = '';
-    setTimeout(function () { announcer.textContent = text; }, 60);
-  }
-
-  function plural(n, one, many) { return n + ' ' + (n === 1 ? one : many); }
+  var announce = F.announcer(0);
 
   function isPass(mine) {
     return !!mine && typeof mine === 'object' && !Array.isArray(mine) && mine.pass === true;
@@ -110,14 +77,6 @@
     }
   }
 
-  var connTimer = null;
-  function setConn(text, delay) {
-    clearTimeout(connTimer);
-    var line = $('conn');
-    if (!text) { line.hidden = true; line.textContent = ''; return; }
-    connTimer = setTimeout(function () { line.textContent = text; line.hidden = false; }, delay || 0);
-  }
-
   function setTitle(title) {
     $('meeting-title').textContent = title || '';
     document.title = (title ? title + ' · ' : '') + 'Fireside';
@@ -135,7 +94,7 @@
       return;
     }
     if (socket) { socket.connect(); return; }
-    socket = window.io(NS, {
+    socket = window.io(cfg.namespace, {
       // A function, so every reconnect sends the latest token.
       auth: function (cb) {
         var auth = { code: CODE };
@@ -166,8 +125,8 @@
       if (!message || /rejected by server|^(xhr|websocket)/i.test(message)) message = "This code isn't running right now.";
       refused(message);
     });
-    socket.on(ON.welcome, applyWelcome);
-    socket.on(ON.room, function (p) {
+    socket.on(EV.WELCOME, applyWelcome);
+    socket.on(EV.ROOM, function (p) {
       if (state.ended || !p) return;
       var item = p.item || null;
       var prevId = state.item ? state.item.id : null;
@@ -177,12 +136,12 @@
       if (item && item.id !== prevId && item.state === 'open' && item.kind !== 'discussion' &&
           !Object.prototype.hasOwnProperty.call(state.mineById, item.id)) resync();
     });
-    socket.on(ON.count, function (p) {
+    socket.on(EV.COUNT, function (p) {
       if (!p || !state.item || p.item_id !== state.item.id) return;
       state.item.answered = p.answered;
       updateAnswered();
     });
-    socket.on(ON.ended, ended);
+    socket.on(EV.ENDED, ended);
   }
 
   function refused(message) {
@@ -228,7 +187,7 @@
 
   function resync() {
     if (!socket || !socket.connected || state.ended || state.left) return;
-    socket.timeout(5000).emit(ON.sync, {}, function (err, res) {
+    socket.timeout(5000).emit(EV.SYNC, {}, function (err, res) {
       if (err) {
         // A connection that died while the phone slept: start a fresh one.
         if (socket.connected) { socket.disconnect(); socket.connect(); setConn('Reconnecting…'); }
@@ -277,8 +236,8 @@
     var it = state.item;
     var mine = mineOf(it);
     var mode = modeOf(it, mine);
-    var key = JSON.stringify([it.id, it.kind, it.prompt, it.options, it.max, it.scale, it.axes, it.max_words,
-      mode, mode === 'done' || mode === 'closed' ? mine : null]);
+    var key = JSON.stringify([it.id, it.kind, it.prompt].concat(cfg.schema.spec_fields.map(function (f) { return it[f]; }),
+      [mode, mode === 'done' || mode === 'closed' ? mine : null]));
     if (key === state.viewKey && state.screen === 'item') { updateLive(); return; }
     var isNewItem = !state.viewKey || state.viewKey.indexOf('[' + it.id + ',') !== 0;
     state.viewKey = key;
@@ -368,8 +327,8 @@
         return String(mine) + (label ? ' (' + label + ')' : '');
       }
       case 'compass': {
-        var a = it.axes || {};
-        return (a.x || 'Connection') + ' ' + mine.x + ', ' + (a.y || 'Space') + ' ' + mine.y + ' (out of 100)';
+        var a = it.axes || cfg.schema.default_axes;
+        return a.x + ' ' + mine.x + ', ' + a.y + ' ' + mine.y + ' (out of ' + LIMITS.compass_max + ')';
       }
       default: return '“' + mine + '”';
     }
@@ -432,7 +391,7 @@
     state.sending = true;
     setBusy(true);
     var itemId = payload.item_id;
-    socket.timeout(TIMEOUT).emit(ON.answer, payload, function (e, res) {
+    socket.timeout(TIMEOUT).emit(EV.ANSWER, payload, function (e, res) {
       state.sending = false;
       setBusy(false);
       if (e) { err.textContent = 'No reply from the laptop. Check your Wi-Fi and try again.'; return; }
@@ -522,9 +481,9 @@
 
   // compass: a square field to tap or drag, and two labelled sliders that move the same dot
   function compass(form, it, prefill, err) {
-    var a = it.axes || {};
-    var xName = a.x || 'Connection', yName = a.y || 'Space';
-    var low = a.low || 'A little', high = a.high || 'A lot';
+    var a = it.axes || cfg.schema.default_axes;
+    var xName = a.x, yName = a.y, low = a.low, high = a.high;
+    var MAX = LIMITS.compass_max;
     var point = null;
 
     var dot = h('div', { class: 'dot', id: 'compass-dot', hidden: true });
@@ -533,30 +492,30 @@
     var xOut = h('span', { class: 'slider-value', id: 'compass-x-value', 'aria-hidden': 'true', text: '–' });
     var yOut = h('span', { class: 'slider-value', id: 'compass-y-value', 'aria-hidden': 'true', text: '–' });
     function slider(id, name) {
-      return h('input', { class: 'range untouched', id: id, type: 'range', min: '0', max: '100', step: '1', value: '50',
-        'aria-label': name + ' you want tonight, from 0 (' + low + ') to 100 (' + high + ')' });
+      return h('input', { class: 'range untouched', id: id, type: 'range', min: '0', max: String(MAX), step: '1',
+        value: String(Math.round(MAX / 2)), 'aria-label': name + ' you want tonight, from 0 (' + low + ') to ' + MAX + ' (' + high + ')' });
     }
     var xIn = slider('compass-x', xName), yIn = slider('compass-y', yName);
 
     function set(x, y) {
-      x = Math.max(0, Math.min(100, Math.round(x)));
-      y = Math.max(0, Math.min(100, Math.round(y)));
+      x = Math.max(0, Math.min(MAX, Math.round(x)));
+      y = Math.max(0, Math.min(MAX, Math.round(y)));
       point = { x: x, y: y };
-      dot.style.left = x + '%';
-      dot.style.top = (100 - y) + '%';
+      dot.style.left = (x / MAX) * 100 + '%';
+      dot.style.top = (1 - y / MAX) * 100 + '%';
       dot.hidden = false;
       tip.hidden = true;
       xIn.value = String(x); yIn.value = String(y);
       xIn.classList.remove('untouched'); yIn.classList.remove('untouched');
       xOut.textContent = String(x); yOut.textContent = String(y);
-      xIn.setAttribute('aria-valuetext', x + ' of 100');
-      yIn.setAttribute('aria-valuetext', y + ' of 100');
+      xIn.setAttribute('aria-valuetext', x + ' of ' + MAX);
+      yIn.setAttribute('aria-valuetext', y + ' of ' + MAX);
       err.textContent = '';
     }
     function fromClient(cx, cy) {
       var r = field.getBoundingClientRect();
       if (!r.width || !r.height) return;
-      set(((cx - r.left) / r.width) * 100, (1 - (cy - r.top) / r.height) * 100);
+      set(((cx - r.left) / r.width) * MAX, (1 - (cy - r.top) / r.height) * MAX);
     }
     var dragging = false;
     if (window.PointerEvent) {
@@ -619,7 +578,7 @@
   // words: one short line
   function words(form, it, prefill, err) {
     var max = it.max_words || 1;
-    var input = h('input', { class: 'text-input', id: 'words-input', type: 'text', maxlength: '60',
+    var input = h('input', { class: 'text-input', id: 'words-input', type: 'text', maxlength: String(LIMITS.word_chars_max),
       autocomplete: 'off', autocapitalize: 'off', spellcheck: 'true', enterkeyhint: 'send',
       'aria-describedby': 'hint words-counter', value: typeof prefill === 'string' ? prefill : '' });
     var counter = h('p', { class: 'counter', id: 'words-counter' });
@@ -646,7 +605,7 @@
 
   // text: a short sentence
   function text(form, it, prefill, err) {
-    var LIMIT = 280;
+    var LIMIT = LIMITS.text_max;
     var area = h('textarea', { class: 'text-input', id: 'text-input', maxlength: String(LIMIT), rows: '4',
       autocomplete: 'off', 'aria-describedby': 'hint text-counter' });
     area.value = typeof prefill === 'string' ? prefill : '';
@@ -710,7 +669,7 @@
     $('withdraw-btn').focus();
     if (!socket || !socket.connected) { out.textContent = "You're not connected right now. Try again in a moment."; return; }
     out.textContent = 'Taking your answers back…';
-    socket.timeout(TIMEOUT).emit(ON.withdraw, {}, function (e, res) {
+    socket.timeout(TIMEOUT).emit(EV.WITHDRAW, {}, function (e, res) {
       if (e) { out.textContent = 'No reply from the laptop. Please try again.'; return; }
       if (!res || !res.ok) { out.textContent = (res && res.error) || "That didn't work. Please try again."; return; }
       var n = res.withdrawn || 0;
