@@ -1,7 +1,7 @@
 """The one way anything reaches the room: the Broadcaster, and the pace of "n answered" (CountPace).
 
 Everything phones, the projector and the console are shown leaves through Broadcaster's
-broadcast_room / broadcast_console / broadcast_ended / count_changed, so what they show has one
+broadcast_item / broadcast_console / broadcast_ended / count_changed, so what they show has one
 source. The Broadcaster is also what every handler shares (the store, the running meeting, the
 phones connected): `fireside()` gives the app's own.
 """
@@ -78,7 +78,7 @@ class Broadcaster:
     """What every handler shares, and the one way anything reaches the room.
 
     The store and the running meeting (room), the phones connected (in memory only), the flood
-    limits; and every message to phones, projector and console: broadcast_room / broadcast_console /
+    limits; and every message to phones, projector and console: broadcast_item / broadcast_console /
     broadcast_ended / count_changed.
     """
 
@@ -204,10 +204,10 @@ class Broadcaster:
 
     # --- broadcasting -----------------------------------------------------------------
 
-    def broadcast_room(self):
+    def broadcast_item(self):
         """The current item changed: tell every phone, the projector and the console."""
-        room_payload = self.room.room_payload()
-        socketio.emit(events.ROOM, room_payload, namespace=events.PARTICIPANT_NS)
+        item_payload = self.room.item_payload()
+        socketio.emit(events.ITEM, item_payload, namespace=events.PARTICIPANT_NS)
         socketio.emit(events.SCREEN, self.room.screen_payload(self.join_url(), self.phones_here), namespace=events.FACILITATOR_NS,
                       to=SCREENS)
         self.broadcast_console()
@@ -277,12 +277,12 @@ class Broadcaster:
         """The meeting ended: phones forget their tokens and are disconnected; screen and console go back to the start."""
         socketio.emit(events.ENDED, {}, namespace=events.PARTICIPANT_NS)
         self.drop_phones()  # each connection has `ended` queued before its disconnect, so it reads it first
-        self.broadcast_room()
+        self.broadcast_item()
 
     def broadcast_started(self):
         """A meeting began: a phone still connected from an earlier one is dropped before anything is shown."""
         self.drop_phones(keep=self.running_meeting_id())
-        self.broadcast_room()
+        self.broadcast_item()
 
     def count_changed(self):
         """An answer or a phone arrived or left: push counts, at most ten times a second."""

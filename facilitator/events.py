@@ -5,7 +5,7 @@ FACILITATOR_NS = "/facilitator"
 
 # server -> phone
 WELCOME = "welcome"
-ROOM = "room"
+ITEM = "item"  # the item on every phone now, and its picture
 COUNT = "count"
 ENDED = "ended"
 

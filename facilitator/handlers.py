@@ -69,11 +69,11 @@ def facilitator_connect(auth=None):
 ACTIONS = []  # (event, fields, broadcast, handler) of every console action, registered by register()
 
 
-def facilitator_action(event, fields, broadcast="room"):
+def facilitator_action(event, fields, broadcast="item"):
     """A console event: its payload's fields are checked, it runs, is answered, and the room hears of it.
 
     handler(fs, payload) gets the app's Broadcaster and the payload; what it returns is added to
-    the answer. broadcast says what is sent afterwards: the current item to everyone ("room"),
+    the answer. broadcast says what is sent afterwards: the current item to everyone ("item"),
     the console only ("console"), the meeting's end ("ended") or start ("started").
     """
 
@@ -87,7 +87,7 @@ def facilitator_action(event, fields, broadcast="room"):
 def register(server, app):
     """Register every console action, and the answer to an unknown one, on this app's server (dispatch.py)."""
     fs = app.extensions["fireside"]
-    sends = {"room": fs.broadcast_room, "console": fs.broadcast_console, "ended": fs.broadcast_ended,
+    sends = {"item": fs.broadcast_item, "console": fs.broadcast_console, "ended": fs.broadcast_ended,
              "started": fs.broadcast_started}
 
     def action(fields, broadcast, handler):

@@ -84,7 +84,7 @@ class Room:
         code = rules.normalise_code(code)
         return bool(self.meeting and code and code == self.meeting["join_code"])
 
-    def room_payload(self):
+    def item_payload(self):
         """What phones and the screen are told when the current item changes."""
         with self._lock:
             return {"item": self.public(self.current)}

@@ -95,7 +95,7 @@ def register(server, app):
         fs.note_activity()
         fs.count_changed()
         if picture_changed:  # now and then, in live mode
-            fs.broadcast_room()
+            fs.broadcast_item()
         return {"item_id": item["id"], "mine": mine}
 
     def withdraw(sid, payload):

@@ -38,7 +38,7 @@ def run_evening(evening, *, compass=None, title="First Monday", notes="Good ener
             evening.do(events.MODERATE, item_id=item_id, text=text, approved=approved, export=exported)
         if reveal:
             evening.do(events.REVEAL_POLL, item_id=item_id)
-            room["seen"][item_id] = phones[0].last(events.ROOM)["item"]["result"]
+            room["seen"][item_id] = phones[0].last(events.ITEM)["item"]["result"]
         return item_id
 
     evening.push("welcome")

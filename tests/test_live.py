@@ -31,7 +31,7 @@ def test_pushed_item_reaches_every_phone_without_the_facilitator_note(evening):
     phones = [evening.phone() for _ in range(2)]
     evening.push("welcome")
     for phone in phones:
-        item = phone.last(events.ROOM)["item"]
+        item = phone.last(events.ITEM)["item"]
         assert item["prompt"] == "Take a breath. What brought you here tonight?"
         assert item["state"] == "shown"
         assert "note" not in item
@@ -57,7 +57,7 @@ def test_second_answer_replaces_first(evening):
     phones[2].answer(arrive, 1)
     assert evening.store.answered(arrive) == 3
     evening.do(events.REVEAL_POLL, item_id=arrive)
-    assert phones[1].last(events.ROOM)["item"]["result"]["counts"] == [0, 1, 2]
+    assert phones[1].last(events.ITEM)["item"]["result"]["counts"] == [0, 1, 2]
 
 
 def test_pass_counts_as_answered_but_not_towards_the_floor(evening):
@@ -69,7 +69,7 @@ def test_pass_counts_as_answered_but_not_towards_the_floor(evening):
     phones[2].answer(arrive, 0)
     phones[3].answer(arrive, 1)
     evening.do(events.REVEAL_POLL, item_id=arrive)
-    result = phones[0].last(events.ROOM)["item"]["result"]
+    result = phones[0].last(events.ITEM)["item"]["result"]
     assert result == {"kind": "choice", "shown": False, "answered": 4, "passed": 2, "floor": 3}
 
 
@@ -92,7 +92,7 @@ def test_reveal_locks_the_poll(evening):
     for n, phone in enumerate(phones):
         phone.answer(energy, n * 2)
     evening.do(events.REVEAL_POLL, item_id=energy)
-    result = phones[0].last(events.ROOM)["item"]["result"]
+    result = phones[0].last(events.ITEM)["item"]["result"]
     assert result["counts"][:5] == [1, 0, 1, 0, 1] and result["median"] == 2
     late = phones[0].answer(energy, 9)
     assert late["ok"] is False and "locked" in late["error"]
@@ -182,9 +182,9 @@ def test_words_appear_only_after_the_facilitator_approves_them(evening):
     pending = evening.console_state()["pending"][str(feeling)]
     assert sorted((p["text"], p["count"]) for p in pending) == [("hopeful", 1), ("tired", 2)]
     evening.do(events.REVEAL_POLL, item_id=feeling)
-    assert phones[0].last(events.ROOM)["item"]["result"]["words"] == []
+    assert phones[0].last(events.ITEM)["item"]["result"]["words"] == []
     evening.do(events.MODERATE, item_id=feeling, text="tired", approved=True, export=False)
-    assert phones[0].last(events.ROOM)["item"]["result"]["words"] == [{"word": "tired", "count": 2}]
+    assert phones[0].last(events.ITEM)["item"]["result"]["words"] == [{"word": "tired", "count": 2}]
 
 
 def test_facilitator_adds_a_poll_on_the_spot_and_pushes_it(evening):
@@ -192,7 +192,7 @@ def test_facilitator_adds_a_poll_on_the_spot_and_pushes_it(evening):
     phone = evening.phone()
     answer = evening.do(events.ADD_ITEM, kind="choice", prompt="Stay ten minutes longer?",
                         options=["Yes", "No"], push=True)
-    item = phone.last(events.ROOM)["item"]
+    item = phone.last(events.ITEM)["item"]
     assert item["id"] == answer["item_id"] and item["options"] == ["Yes", "No"] and item["state"] == "open"
 
 
@@ -278,13 +278,13 @@ def test_a_built_in_deck_runs_end_to_end_through_the_console(evening, deck):
     for item_id in list(evening.room.order):
         evening.do(events.PUSH_ITEM, item_id=item_id)
         item = evening.room.items[item_id]
-        assert phones[0].last(events.ROOM)["item"]["id"] == item_id
+        assert phones[0].last(events.ITEM)["item"]["id"] == item_id
         if item["kind"] == "discussion":
             continue
         for n, phone in enumerate(phones):
             assert phone.answer(item_id, _answer_for(item, n))["ok"]
         evening.do(events.REVEAL_POLL, item_id=item_id)
-        assert phones[2].last(events.ROOM)["item"]["result"]["shown"] is True
+        assert phones[2].last(events.ITEM)["item"]["result"]["shown"] is True
     evening.do(events.END_MEETING)
     assert evening.store.db.execute("SELECT COUNT(*) FROM ballots").fetchone()[0] == 0
 

@@ -172,7 +172,7 @@ def test_approve_all_is_one_event_and_the_room_sees_one_new_picture(evening):
     pending = evening.console_state()["pending"][str(feeling)]
     texts = [entry["text"] for entry in pending]
     evening.do(events.MODERATE_ALL, item_id=feeling, texts=texts)
-    rooms = phones[0].received(events.ROOM)
+    rooms = phones[0].received(events.ITEM)
     assert len(rooms) == 1  # one broadcast, not one per word
     shown = {w["word"]: w["count"] for w in rooms[0]["item"]["result"]["words"]}
     assert shown == {"tired": 2, "hopeful": 1, "calm": 1}
@@ -194,7 +194,7 @@ def test_approve_all_refuses_what_is_not_on_the_review_list_and_changes_nothing(
     refused = evening.try_(events.MODERATE_ALL, item_id=feeling, texts=texts)
     assert refused["ok"] is False and refused["error"].endswith(".")
     assert evening.store.moderation(feeling) == {}
-    assert phones[0].received(events.ROOM) == []
+    assert phones[0].received(events.ITEM) == []
 
 
 def test_a_sentence_that_normalising_made_longer_can_still_be_approved(evening):

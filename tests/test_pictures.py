@@ -72,7 +72,7 @@ def _results(phone, item_id):
     """Every result a phone was shown for a poll, in the order it came."""
     found = []
     for name, payload in phone.events:
-        item = (payload or {}).get("item") if name in (events.ROOM, events.WELCOME) else None
+        item = (payload or {}).get("item") if name in (events.ITEM, events.WELCOME) else None
         if item and item["id"] == item_id and item.get("result"):
             found.append(item["result"])
     return found
@@ -117,7 +117,7 @@ def test_live_mode_does_not_step_on_passes(server):
     for phone, value in zip(phones[:3], (0, 1, 1)):
         _answer(phone, arrive, value)
     observer = phones[0]
-    observer.wait_for(events.ROOM, check=lambda p: p["item"] and (p["item"].get("result") or {}).get("shown"))
+    observer.wait_for(events.ITEM, check=lambda p: p["item"] and (p["item"].get("result") or {}).get("shown"))
 
     _answer(phones[3], arrive, 2)  # the man the others are watching
     _pass(phones[4], arrive)
@@ -128,7 +128,7 @@ def test_live_mode_does_not_step_on_passes(server):
     # Real answers from two more men (the passes turned into answers) make three: a new picture.
     _answer(phones[4], arrive, 2)
     _answer(phones[5], arrive, 0)
-    observer.wait_for(events.ROOM, check=lambda p: p["item"] and (p["item"].get("result") or {}).get("counts") == [2, 2, 2])
+    observer.wait_for(events.ITEM, check=lambda p: p["item"] and (p["item"].get("result") or {}).get("counts") == [2, 2, 2])
     assert [r["counts"] for r in _results(observer, arrive)] == [[1, 2, 0], [2, 2, 2]]
 
 
@@ -138,7 +138,7 @@ def test_a_latecomer_after_a_reopen_is_not_shown_alone(server):
     console.do(events.REVEAL_POLL, item_id=arrive)
 
     observer = phones[0]
-    observer.wait_for(events.ROOM, check=lambda p: p["item"]["state"] == "revealed" and "waiting" in p["item"]["result"])
+    observer.wait_for(events.ITEM, check=lambda p: p["item"]["state"] == "revealed" and "waiting" in p["item"]["result"])
     shown = _results(observer, arrive)
     assert {tuple(r["counts"]) for r in shown} == {(2, 1, 1)}
     assert shown[-1]["waiting"] == {"newer": 1, "more": 2}
@@ -150,7 +150,7 @@ def test_a_latecomer_after_a_reopen_is_not_shown_alone(server):
     _answer(phones[0], arrive, 1)
     _answer(phones[1], arrive, 1)
     console.do(events.REVEAL_POLL, item_id=arrive)
-    observer.wait_for(events.ROOM, check=lambda p: p["item"]["state"] == "revealed"
+    observer.wait_for(events.ITEM, check=lambda p: p["item"]["state"] == "revealed"
                       and p["item"]["result"]["counts"] == [0, 3, 2])
     assert "waiting" not in _results(observer, arrive)[-1]
 

@@ -225,7 +225,7 @@ def test_below_the_floor_no_surface_receives_a_result(evening, floor, answers):
     for received in surfaces:
         assert received, "every surface heard the reveal"
         assert _no_distribution(received)
-    revealed = [p for name, p in surfaces[0] if name == events.ROOM and p["item"] and p["item"]["state"] == "revealed"]
+    revealed = [p for name, p in surfaces[0] if name == events.ITEM and p["item"] and p["item"]["state"] == "revealed"]
     assert revealed[-1]["item"]["result"] == {"kind": "compass", "shown": False, "answered": answers + 2,
                                               "passed": 2, "floor": floor}
 
@@ -240,7 +240,7 @@ def test_at_the_floor_the_result_reaches_every_surface(evening):
     evening.do(events.REVEAL_POLL, item_id=compass)
     shown = [p for name, p in _payloads(screen, events.FACILITATOR_NS) if name == events.SCREEN]
     assert shown[-1]["item"]["result"]["points"] == [[0, 80], [30, 80], [60, 80]]
-    assert phones[0].last(events.ROOM)["item"]["result"]["quadrants"] == {"both": 1, "connection": 0,
+    assert phones[0].last(events.ITEM)["item"]["result"]["quadrants"] == {"both": 1, "connection": 0,
                                                                           "space": 2, "neither": 0}
 
 
@@ -272,7 +272,7 @@ def test_live_mode_draws_a_new_picture_only_every_k_answers(evening):
     for n, phone in enumerate(phones):
         phone.received()
         phone.answer(arrive, n % 3)
-        pictures.append([p["item"]["result"] for p in phones[0].received(events.ROOM)])
+        pictures.append([p["item"]["result"] for p in phones[0].received(events.ITEM)])
     drawn = [n + 1 for n, got in enumerate(pictures) if got]
     assert drawn == [3, 6]
     assert pictures[2][0]["counts"] == [1, 1, 1] and pictures[2][0]["live"] is True

@@ -273,7 +273,7 @@ def test_a_phone_that_ignores_ended_cannot_sync_or_answer_in_the_next_meeting(se
     synced = _attempt(phone, events.SYNC, {})
     answered = _attempt(phone, events.ANSWER, {"item_id": arrive, "value": 0})
     assert not (synced or {}).get("ok") and not (answered or {}).get("ok"), (synced, answered)
-    assert [name for name, payload in phone.events[told:] if name == events.ROOM and payload["item"]] == []
+    assert [name for name, payload in phone.events[told:] if name == events.ITEM and payload["item"]] == []
     state = console.wait_for(lambda s: s["meeting"] is not None)
     assert state["phones"] == 0 and [i["answered"] for i in state["agenda"] if i["id"] == arrive] == [0]
 

@@ -15,14 +15,14 @@ def test_an_evening_runs_on_the_real_server(server):
     phones = [SocketPhone(server.url, code) for _ in range(2)]
     arrive = console.push("arrive")
     for phone in phones:
-        phone.wait_for(events.ROOM, check=lambda p: p["item"] and p["item"]["id"] == arrive)
+        phone.wait_for(events.ITEM, check=lambda p: p["item"] and p["item"]["id"] == arrive)
     assert phones[0].call(events.ANSWER, {"item_id": arrive, "value": 0}) == {"ok": True, "item_id": arrive,
                                                                                "mine": 0}
     assert phones[1].call(events.ANSWER, {"item_id": arrive, "value": 2})["ok"]
     phones[0].wait_for(events.COUNT, check=lambda p: p["answered"] == 2)
 
     console.do(events.REVEAL_POLL, item_id=arrive)
-    result = phones[1].wait_for(events.ROOM, check=lambda p: p["item"]["state"] == "revealed")["item"]["result"]
+    result = phones[1].wait_for(events.ITEM, check=lambda p: p["item"]["state"] == "revealed")["item"]["result"]
     assert result["shown"] is False and result["answered"] == 2 and "counts" not in result
 
     energy = console.push("energy")
@@ -31,7 +31,7 @@ def test_an_evening_runs_on_the_real_server(server):
     for phone, value in zip([*phones, third], [3, 3, 8]):
         assert phone.call(events.ANSWER, {"item_id": energy, "value": value})["ok"]
     console.do(events.REVEAL_POLL, item_id=energy)
-    result = third.wait_for(events.ROOM, check=lambda p: p["item"]["state"] == "revealed")["item"]["result"]
+    result = third.wait_for(events.ITEM, check=lambda p: p["item"]["state"] == "revealed")["item"]["result"]
     assert result["shown"] is True and result["median"] == 3 and result["counts"][3] == 2
     for client in (*phones, third, console):
         client.close()
@@ -66,7 +66,7 @@ def test_a_phones_messages_are_handled_in_the_order_it_sent_them(server):
     code = console.start()["meeting"]["code"]
     phone = SocketPhone(server.url, code)
     arrive = console.push("arrive")
-    phone.wait_for(events.ROOM, check=lambda p: p["item"] and p["item"]["id"] == arrive)
+    phone.wait_for(events.ITEM, check=lambda p: p["item"] and p["item"]["id"] == arrive)
     acks, done = [], threading.Event()
 
     def record(answer):
@@ -82,7 +82,7 @@ def test_a_phones_messages_are_handled_in_the_order_it_sent_them(server):
     assert [answer.get("mine", answer.get("withdrawn")) for answer in acks] == [0, 1, 1, 2]
     assert phone.call(events.SYNC, {})["mine"] == 2
     console.do(events.REVEAL_POLL, item_id=arrive)
-    result = phone.wait_for(events.ROOM, check=lambda p: p["item"]["state"] == "revealed")["item"]["result"]
+    result = phone.wait_for(events.ITEM, check=lambda p: p["item"]["state"] == "revealed")["item"]["result"]
     assert result["answered"] == 1
     for client in (phone, console):
         client.close()

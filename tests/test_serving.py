@@ -33,7 +33,7 @@ def test_each_server_runs_an_evening_quietly_and_stops_on_ctrl_c(mode, data_dir,
             assert phone.call(events.ANSWER, {"item_id": arrive, "value": n})["ok"]
         console.do(events.REVEAL_POLL, item_id=arrive)
         for phone in phones:
-            item = phone.wait_for(events.ROOM, check=lambda p: p["item"]["state"] == "revealed")["item"]
+            item = phone.wait_for(events.ITEM, check=lambda p: p["item"]["state"] == "revealed")["item"]
             assert item["result"]["counts"] == [1, 1, 1]
         for client in (*phones, console):
             client.close()

@@ -126,12 +126,12 @@
       refused(message);
     });
     socket.on(EV.WELCOME, applyWelcome);
-    socket.on(EV.ROOM, function (p) {
+    socket.on(EV.ITEM, function (p) {
       if (state.ended || !p) return;
       var item = p.item || null;
       var prevId = state.item ? state.item.id : null;
       setItem(item);
-      // `room` is broadcast, so it cannot carry this phone's own answer. For a poll this page has
+      // `item` is broadcast, so it cannot carry this phone's own answer. For a poll this page has
       // no answer on record for (e.g. the facilitator went back after a reload), ask.
       if (item && item.id !== prevId && item.state === 'open' && item.kind !== 'discussion' &&
           !Object.prototype.hasOwnProperty.call(state.mineById, item.id)) resync();
