@@ -124,6 +124,7 @@ SOURCES = [p for folder in ("facilitator", "participant", "prompts") for p in (R
 
 @pytest.mark.parametrize("fact", [
     r'"Space to myself"',  # the compass's default axis names
+    r"""['"]Connection['"]""",  # ... and the first of them, as a fallback in a page's script
     r'"options",\s*"max",\s*"scale",\s*"axes",\s*"max_words"',  # what an item carries by kind
     r'"x_label",\s*"y_label",\s*"low_label"',  # the fields of an item in deck form
     r"A few words",  # what a kind is called

@@ -206,11 +206,13 @@
   // ---- compass: every answer a dot, with quadrant counts -----------------------------------
 
   function compass(root, item, res, wide) {
+    // The deck's axes, else the schema's defaults (prompts/schema.py, through the page's config block).
+    var defaults = (root.Fireside && root.Fireside.config.schema && root.Fireside.config.schema.default_axes) || {};
     var axes = item.axes || {};
-    var xName = axes.x || 'Connection';
-    var yName = axes.y || 'Space';
-    var low = axes.low || 'Low';
-    var high = axes.high || 'High';
+    var xName = axes.x || defaults.x || '';
+    var yName = axes.y || defaults.y || '';
+    var low = axes.low || defaults.low || '';
+    var high = axes.high || defaults.high || '';
     var q = res.quadrants || {};
     var points = res.points || [];
 
