@@ -52,12 +52,18 @@ def prepare(mode):
 
 
 def cap_websocket_messages():
-    """Make every WebSocket refuse a message longer than MAX_MESSAGE_BYTES as it arrives.
+    """Make every WebSocket refuse a message longer than MAX_MESSAGE_BYTES as it arrives, uncompressed.
 
     engine.io checks its own limit (max_http_buffer_size) only once a whole message is in
     memory, and creates simple-websocket's Server without its max_message_size option, which
     stops reading at the limit and closes with 1009 (message too big). This gives simple-websocket's
     Server that option by default, wherever engine.io creates one (under gevent or threads).
+
+    It also declines permessage-deflate, which every browser offers: compressed, each connection
+    keeps its own zlib streams (about 100 KB a phone) and a broadcast such as a reveal is
+    compressed again for every phone (docs/decisions.md). simple-websocket negotiates from the
+    request headers in the WSGI environ it is given; without the offer there, it accepts none, as
+    a WebSocket server may (RFC 7692), and every phone gets the same bytes.
     """
     import simple_websocket
 
@@ -67,13 +73,14 @@ def cap_websocket_messages():
         return
 
     class CappedServer(simple_websocket.Server):
-        """simple-websocket's server side, never without a message size limit."""
+        """simple-websocket's server side, never without a message size limit, and uncompressed."""
 
         fireside_capped = True
 
         def __init__(self, environ, *args, **options):
             if options.get("max_message_size") is None and len(args) < 4:  # not given, or "no limit"
                 options["max_message_size"] = MAX_MESSAGE_BYTES
+            environ = {key: value for key, value in environ.items() if key != "HTTP_SEC_WEBSOCKET_EXTENSIONS"}
             super().__init__(environ, *args, **options)
 
     simple_websocket.Server = CappedServer

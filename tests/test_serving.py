@@ -76,6 +76,27 @@ def test_each_server_drops_an_oversized_websocket_message_at_the_limit_without_w
 
 
 @pytest.mark.server
+@pytest.mark.parametrize("mode", ["gevent", "threading"])
+def test_each_server_declines_compression_so_every_phone_gets_the_same_bytes(mode, data_dir, tmp_path, monkeypatch):
+    """Browsers offer permessage-deflate; accepted, every broadcast would be compressed again for each phone."""
+    import websocket  # websocket-client, which python-socketio's client uses
+
+    monkeypatch.setenv("FIRESIDE_ASYNC_MODE", mode)
+    server = RunningServer(data_dir, tmp_path / "server.log").start()
+    try:
+        ws = websocket.create_connection(server.url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket",
+                                         timeout=5, header=["Sec-WebSocket-Extensions: permessage-deflate; "
+                                                            "client_max_window_bits"])
+        try:
+            assert not any(name.lower() == "sec-websocket-extensions" for name in ws.getheaders())
+            assert ws.recv().startswith("0{")  # engine.io open, as plain text
+        finally:
+            ws.close()
+    finally:
+        assert server.stop() == 0
+
+
+@pytest.mark.server
 def test_a_gevent_websocket_left_installed_by_an_older_fireside_does_not_take_the_websockets(
         data_dir, tmp_path, monkeypatch):
     """engine.io would hand WebSockets to gevent-websocket whenever it can import it; Fireside serves them itself."""
