@@ -4,16 +4,16 @@ It does what Fireside does on the wire during a load run, with none of Fireside'
 database, no ballots, no HMAC, no validation, no privacy floor, no count throttle. A phone joins
 with the code and gets `welcome`; `answer` is acknowledged at once and bumps a counter that is
 pushed to the console on every answer; `add_item` and `reveal_poll` broadcast `room` to every
-phone. load.py runs it in the same async mode and server as Fireside, and with the same
-Socket.IO options (each connection's events handled in turn, as Fireside does: async_handlers
-off), so the ratio between the two is what Fireside's own work costs.
+phone. It runs on Fireside's own server stack (facilitator/serving.py: the same server,
+WebSocket layer, message cap, monkey-patching and garbage-collector tuning, in the same async
+mode) and with the same Socket.IO options (each connection's events handled in turn, as
+Fireside does: async_handlers off), so the ratio between the two is what Fireside's own work costs.
 
     python benchmarks/floor.py --mode threading --port 8799
 
 Modes (the same names as load.py and FIRESIDE_ASYNC_MODE):
-  threading   Werkzeug's threaded server + simple-websocket (a thread per connection)
-  gevent      gevent's pywsgi + gevent-websocket, monkey-patched
-  gevent-sws  gevent's pywsgi + simple-websocket on greenlets (gevent-websocket hidden)
+  threading   Werkzeug's threaded server + simple-websocket (threads)
+  gevent      gevent's pywsgi + simple-websocket on greenlets, monkey-patched
 """
 
 import argparse
@@ -23,7 +23,7 @@ import sys
 def parse_args(argv=None):
     """Command line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--mode", default="threading", choices=("threading", "gevent", "gevent-sws"))
+    parser.add_argument("--mode", default="threading", choices=("threading", "gevent"))
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--flask", action="store_true",
@@ -32,16 +32,13 @@ def parse_args(argv=None):
 
 
 ARGS = parse_args() if __name__ == "__main__" else None
-if ARGS is not None and ARGS.mode.startswith("gevent"):
-    if ARGS.mode == "gevent-sws":
-        sys.modules["geventwebsocket"] = None  # engine.io falls back to simple-websocket on greenlets
-    from gevent import monkey
+from facilitator import MAX_MESSAGE_BYTES, serving  # noqa: E402  (load.py puts the checkout on the path)
 
-    monkey.patch_all()
+if ARGS is not None:
+    serving.prepare(ARGS.mode)  # as `fireside serve` does, at the same point: before any server object exists
 
 import json  # noqa: E402
 import secrets  # noqa: E402
-import signal  # noqa: E402
 import threading  # noqa: E402
 
 import socketio  # noqa: E402
@@ -61,8 +58,8 @@ class FlaskSocketIO:
         self.flask = flask
         self.app = flask.Flask("floor")
         self.app.add_url_rule("/healthz", "healthz", lambda: {"ok": True})
-        self.socketio = SocketIO(self.app, async_mode="threading" if mode == "threading" else "gevent",
-                                 max_http_buffer_size=32 * 1024, logger=False, engineio_logger=False,
+        self.socketio = SocketIO(self.app, async_mode=mode, max_http_buffer_size=MAX_MESSAGE_BYTES,
+                                 logger=False, engineio_logger=False,
                                  async_handlers=False)
 
     def on(self, event, namespace):
@@ -90,8 +87,8 @@ def build(mode, flask=False):
     if flask:
         sio = FlaskSocketIO(mode)
     else:
-        sio = socketio.Server(async_mode="threading" if mode == "threading" else "gevent",
-                              max_http_buffer_size=32 * 1024, logger=False, engineio_logger=False,
+        sio = socketio.Server(async_mode=mode, max_http_buffer_size=MAX_MESSAGE_BYTES, logger=False,
+                              engineio_logger=False,
                               async_handlers=False)
     state = {"item": None, "answered": 0, "counts": None, "points": []}
     lock = threading.Lock()
@@ -119,7 +116,7 @@ def build(mode, flask=False):
                 state["counts"] = [0] * len(payload["options"])
             state["answered"] = 0
             state["points"] = []
-        sio.emit("room", {"item": item()}, namespace=PARTICIPANT_NS)
+        sio.emit("item", {"item": item()}, namespace=PARTICIPANT_NS)
         return {"ok": True, "item_id": 1}
 
     @sio.on("reveal_poll", namespace=FACILITATOR_NS)
@@ -133,7 +130,7 @@ def build(mode, flask=False):
                 result["points"] = sorted(state["points"])
             state["item"]["state"] = "revealed"
             state["item"]["result"] = result
-        sio.emit("room", {"item": item()}, namespace=PARTICIPANT_NS)
+        sio.emit("item", {"item": item()}, namespace=PARTICIPANT_NS)
         return {"ok": True}
 
     @sio.on("connect", namespace=PARTICIPANT_NS)
@@ -165,49 +162,19 @@ def build(mode, flask=False):
 
 
 def serve(args):
-    """Serve the floor with the same server Fireside uses in this mode, until SIGINT/SIGTERM."""
-    app = build(args.mode, args.flask)
-    if args.mode == "threading":
-        from werkzeug.serving import WSGIRequestHandler, make_server
+    """Serve the floor on the server Fireside uses in this mode (serving.make_server), until Ctrl-C or SIGTERM."""
+    from werkzeug.serving import WSGIRequestHandler
 
-        class Quiet(WSGIRequestHandler):
-            def log_request(self, *a, **k):
-                pass
-
-            def log(self, *a, **k):
-                pass
-
-        server = make_server(args.host, args.port, app, threaded=True, request_handler=Quiet)
-        stop = server.shutdown
-    else:
-        from gevent import pywsgi
-
-        handler = pywsgi.WSGIHandler
-        if args.mode == "gevent":
-            from geventwebsocket.handler import WebSocketHandler
-
-            handler = WebSocketHandler
-        server = pywsgi.WSGIServer((args.host, args.port), app, handler_class=handler, log=None, error_log=None)
-        stop = server.stop
-
-    print(f"floor ({args.mode}) on http://{args.host}:{args.port}", flush=True)
-    if args.mode == "threading":
-        def on_signal(signum, frame):
-            raise KeyboardInterrupt
-
-        signal.signal(signal.SIGTERM, on_signal)
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
+    class Quiet(WSGIRequestHandler):
+        def log_request(self, *a, **k):
             pass
-        finally:
-            server.server_close()
-        return 0
-    import gevent
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        gevent.signal_handler(sig, lambda: gevent.spawn(stop, 1))
-    server.serve_forever()
+        def log(self, *a, **k):
+            pass
+
+    server = serving.make_server(build(args.mode, args.flask), args.host, args.port, args.mode, request_handler=Quiet)
+    print(f"floor ({args.mode}) on http://{args.host}:{args.port}", flush=True)
+    serving.serve_forever(server, args.mode)
     return 0
 
 

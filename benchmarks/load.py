@@ -22,8 +22,8 @@ It reports, per N (columns of the table):
   RSS MB         the server's peak resident memory (VmHWM); CPU s its CPU time (user+system)
   CPU/answer ms  the server's CPU time during the burst over N; client CPU/answer the same for the
                  phones (all client processes together)
-The same steps run against benchmarks/floor.py (a bare python-socketio server in the same async
-mode and server, no Fireside logic), and Fireside's figures are given as ratios to the floor's.
+The same steps run against benchmarks/floor.py (a bare python-socketio server on Fireside's own
+server stack, facilitator/serving.py, in the same async mode; no Fireside logic), and Fireside's figures are given as ratios to the floor's.
 By default this one process plays every phone, so its own CPU time (client CPU/answer) is part of
 every latency, the floor's included: compare ratios, not absolute milliseconds, across machines.
 The phones run on uvloop when it is installed (--loop): the same AsyncClients, on a faster loop.
@@ -42,7 +42,7 @@ Examples:
   python benchmarks/load.py                         # N = 50 300 1000, default mode, floor too
   python benchmarks/load.py --mode threading -n 1000
   python benchmarks/load.py --mode gevent --kind compass --json out.json
-  python benchmarks/load.py -n 1000 -r 3 --mode gevent gevent-sws threading
+  python benchmarks/load.py -n 1000 -r 3 --mode gevent threading
   python benchmarks/load.py -n 1000 -r 3 --client-procs 2
   python benchmarks/load.py -n 1000 -r 3 --loop asyncio   # the phones on asyncio's own event loop
 """
@@ -69,7 +69,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PARTICIPANT_NS = "/participant"
 FACILITATOR_NS = "/facilitator"
-MODES = ("threading", "gevent", "gevent-sws")
+MODES = ("threading", "gevent")
 HOST = "127.0.0.1"  # loopback only: this benchmark never sends anything anywhere else
 
 
@@ -185,20 +185,16 @@ class Server:
             return [sys.executable, str(ROOT / "benchmarks" / "floor.py"), "--mode", self.mode, "--port",
                     str(self.port), "--host", HOST, *(["--flask"] if self.kind == "flask-floor" else [])]
         args = ["serve", "--no-browser", "--host", HOST, "--port", str(self.port), "--data", str(self.data)]
-        hide = "sys.modules['geventwebsocket'] = None; " if self.mode == "gevent-sws" else ""
         if self.profile:  # cProfile of the server's main thread (every greenlet in gevent mode)
             out = Path(self.profile) / f"fireside-{self.mode}-{self.port}.prof"
-            return [sys.executable, "-c", f"import sys, cProfile; {hide}sys.argv[0] = 'fireside'; "
+            return [sys.executable, "-c", "import sys, cProfile; sys.argv[0] = 'fireside'; "
                     "from facilitator.cli import main; "
                     f"cProfile.run('main()', {str(out)!r})", *args]
-        if hide:  # gevent's pywsgi with simple-websocket: hide gevent-websocket
-            return [sys.executable, "-c",
-                    f"import sys; {hide}from facilitator.cli import main; sys.exit(main())", *args]
         return [sys.executable, "-m", "facilitator.cli", *args]
 
     def start(self, timeout=20):
         env = {**os.environ, "PYTHONUNBUFFERED": "1",
-               "FIRESIDE_ASYNC_MODE": "gevent" if self.mode.startswith("gevent") else self.mode,
+               "FIRESIDE_ASYNC_MODE": self.mode,
                "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
         log = open(self.log_path, "ab")
         started = time.perf_counter()
@@ -254,7 +250,7 @@ class Phone:
         self.result = None
         self.counts = 0
         self.client.on("welcome", self._welcome, namespace=PARTICIPANT_NS)
-        self.client.on("room", self._room, namespace=PARTICIPANT_NS)
+        self.client.on("item", self._room, namespace=PARTICIPANT_NS)
         self.client.on("count", self._count, namespace=PARTICIPANT_NS)
 
     def _welcome(self, payload):
@@ -823,9 +819,8 @@ def parse_args(argv=None):
     parser.add_argument("-n", "--phones", type=int, nargs="+", default=[50, 300, 1000],
                         help="numbers of phones, one run each (default: 50 300 1000; at most 2000)")
     parser.add_argument("--mode", nargs="+", choices=MODES, default=None,
-                        help="async mode(s) and server: threading = Werkzeug threaded + simple-websocket; "
-                             "gevent = gevent pywsgi + gevent-websocket; gevent-sws = gevent pywsgi + "
-                             "simple-websocket (default: what `fireside serve` uses)")
+                        help="async mode(s) and server, both with simple-websocket: threading = Werkzeug "
+                             "threaded; gevent = gevent pywsgi (default: what `fireside serve` uses)")
     parser.add_argument("--kind", choices=("choice", "compass"), default="choice",
                         help="the poll answered (compass makes the biggest reveal: every point)")
     parser.add_argument("-r", "--repeat", type=int, default=1,

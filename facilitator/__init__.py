@@ -1,6 +1,5 @@
 """Fireside: the server the facilitator runs on his laptop, and his console and projector view."""
 
-import functools
 import json
 import time
 from pathlib import Path
@@ -13,7 +12,9 @@ from facilitator.sockets import socketio  # noqa: F401  (the app's Socket.IO ser
 # In-process default (tests, the test client). `fireside serve` passes ASYNC_MODE = "gevent" when gevent is
 # installed (it is a dependency): facilitator/serving.py, and the figures in docs/performance.md.
 ASYNC_MODE = "threading"
-MAX_MESSAGE_BYTES = 32 * 1024  # no honest event is near this; anything bigger is refused unread
+# No honest event is near this; anything bigger is refused: by engine.io (max_http_buffer_size) on
+# long-polling, and on a WebSocket as it arrives, by simple-websocket (serving.cap_websocket_messages).
+MAX_MESSAGE_BYTES = 32 * 1024
 SOCKETIO_PATH = "socket.io"  # where engine.io answers; nostore.py marks everything under it no-store
 
 
@@ -100,7 +101,6 @@ def create_app(config=None):
                       max_http_buffer_size=MAX_MESSAGE_BYTES, cors_allowed_origins=access.same_origin,
                       logger=False, engineio_logger=False, async_handlers=False, json=PacketJSON)
     nostore.init_app(app, SOCKETIO_PATH)  # after init_app: it wraps engine.io's middleware too
-    _cap_websocket_messages(socketio.server.eio)
     # After init_app, so the gate wraps Flask-SocketIO's middleware and sees each handshake first.
     handshakes.install(app, socketio.server.eio, app.extensions["fireside"].handshakes)
     from participant import handlers as phone_events
@@ -142,19 +142,3 @@ class PacketJSON:
         if options or not isinstance(text, str):
             return engineio_json.loads(text, **options)
         return cls._decoder.decode(text)
-
-
-def _cap_websocket_messages(eio):
-    """Make the WebSocket layer drop an oversized message as it arrives, not after reading it all.
-
-    Engine.IO checks max_http_buffer_size only once a whole message is in memory; simple-websocket
-    can stop at the limit. Its option is not exposed through Flask-SocketIO, hence this wrapper.
-    """
-    drivers = getattr(eio, "_async", None)
-    websocket = drivers.get("websocket") if isinstance(drivers, dict) else None
-    if getattr(eio, "async_mode", None) == "gevent" and not isinstance(websocket, functools.partial):
-        from facilitator.serving import gevent_websocket
-
-        websocket = gevent_websocket(websocket)  # None with gevent-websocket: serving.py caps it there
-    if websocket is not None and not isinstance(websocket, functools.partial):
-        eio._async = {**drivers, "websocket": functools.partial(websocket, max_message_size=MAX_MESSAGE_BYTES)}

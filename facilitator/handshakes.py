@@ -8,15 +8,14 @@ python-socketio registered for them) tie that Handshake to its session id and fr
 session closes; the phone and console namespaces mark it joined (joined(), below).
 
 Only public names of python-engineio and Flask-SocketIO are used: the WSGIApp's engineio_path,
-Server.on, and Server.handlers (where Server.on keeps what it registered); on a WebSocket that
-gevent-websocket has upgraded, its WebSocket.close. Nothing is logged or stored.
+Server.on, and Server.handlers (where Server.on keeps what it registered). A WebSocket handshake
+is refused the same way, before simple-websocket upgrades it. Nothing is logged or stored.
 """
 
 import urllib.parse
 
 HANDSHAKE = "fireside.handshake"  # the environ key of a handshake's limits.Handshake
 RETRY_AFTER = "2"  # seconds; a phone's Socket.IO client retries after 1 to 5 seconds anyway
-TRY_AGAIN_LATER = 1013  # the WebSocket close code for "try again later" (RFC 6455 registry)
 
 
 class HandshakeGate:
@@ -59,14 +58,7 @@ class HandshakeGate:
 
     @staticmethod
     def _refuse(environ, start_response, status, sentence):
-        """Say no cheaply: an HTTP error with the sentence, or a close frame on an upgraded WebSocket."""
-        websocket = environ.get("wsgi.websocket")
-        if websocket is not None:  # gevent-websocket upgrades before the app is asked: no HTTP answer left
-            try:
-                websocket.close(TRY_AGAIN_LATER, sentence)
-            except Exception:  # noqa: BLE001 - the client is gone already; nothing to tell
-                pass
-            return []
+        """Say no cheaply: an HTTP error with the sentence (a WebSocket is refused before its upgrade)."""
         body = sentence.encode()
         start_response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))),
                                 ("Retry-After", RETRY_AFTER), ("Cache-Control", "no-store")])

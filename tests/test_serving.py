@@ -1,5 +1,6 @@
 """Both servers `fireside serve` can run (facilitator/serving.py): gevent by default, threads as the fallback."""
 
+import os
 import struct
 import urllib.request
 
@@ -45,21 +46,78 @@ def test_each_server_runs_an_evening_quietly_and_stops_on_ctrl_c(mode, data_dir,
 
 
 @pytest.mark.server
-def test_the_gevent_server_drops_an_oversized_websocket_message_before_reading_it(server):
-    import gevent  # noqa: F401  (a dependency of Fireside: missing it is a failure, not a skip)
+@pytest.mark.parametrize("mode", ["gevent", "threading"])
+def test_each_server_drops_an_oversized_websocket_message_at_the_limit_without_waiting_for_the_rest(
+        mode, data_dir, tmp_path, monkeypatch):
     import websocket  # websocket-client, which python-socketio's client uses
-    ws = websocket.create_connection(server.url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket",
-                                     timeout=5)
+
+    from facilitator import MAX_MESSAGE_BYTES
+
+    monkeypatch.setenv("FIRESIDE_ASYNC_MODE", mode)
+    server = RunningServer(data_dir, tmp_path / "server.log").start()
     try:
-        assert ws.recv().startswith("0{")  # engine.io open
-        # A frame that claims 10 MB, of which only 4 bytes ever come: refused on its header alone.
-        ws.sock.sendall(bytes([0x81, 0x80 | 127]) + struct.pack("!Q", 10_000_000) + b"mask" + b"tiny")
-        reply = ws.sock.recv(64)
-        assert reply[:1] == b"\x88" and struct.unpack("!H", reply[2:4])[0] == 1009  # close: message too big
+        ws = websocket.create_connection(server.url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket",
+                                         timeout=5)
+        try:
+            assert ws.recv().startswith("0{")  # engine.io open
+            # A frame that claims 10 MB, of which only a little more than the limit ever comes (a zero
+            # mask, so the payload is plain letters): refused once the limit is passed.
+            ws.sock.sendall(bytes([0x81, 0x80 | 127]) + struct.pack("!Q", 10_000_000) + bytes(4)
+                            + b"x" * (MAX_MESSAGE_BYTES + 1024))
+            reply = ws.sock.recv(64)
+            assert reply[:1] == b"\x88" and struct.unpack("!H", reply[2:4])[0] == 1009  # close: message too big
+        finally:
+            ws.sock.close()
+        with urllib.request.urlopen(server.url + "/healthz", timeout=5) as response:  # nobody else noticed
+            assert response.status == 200
     finally:
-        ws.sock.close()
-    with urllib.request.urlopen(server.url + "/healthz", timeout=5) as response:  # nobody else noticed
-        assert response.status == 200
+        assert server.stop() == 0
+    assert "Traceback" not in server.output()
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("mode", ["gevent", "threading"])
+def test_each_server_declines_compression_so_every_phone_gets_the_same_bytes(mode, data_dir, tmp_path, monkeypatch):
+    """Browsers offer permessage-deflate; accepted, every broadcast would be compressed again for each phone."""
+    import websocket  # websocket-client, which python-socketio's client uses
+
+    monkeypatch.setenv("FIRESIDE_ASYNC_MODE", mode)
+    server = RunningServer(data_dir, tmp_path / "server.log").start()
+    try:
+        ws = websocket.create_connection(server.url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket",
+                                         timeout=5, header=["Sec-WebSocket-Extensions: permessage-deflate; "
+                                                            "client_max_window_bits"])
+        try:
+            assert not any(name.lower() == "sec-websocket-extensions" for name in ws.getheaders())
+            assert ws.recv().startswith("0{")  # engine.io open, as plain text
+        finally:
+            ws.close()
+    finally:
+        assert server.stop() == 0
+
+
+@pytest.mark.server
+def test_a_gevent_websocket_left_installed_by_an_older_fireside_does_not_take_the_websockets(
+        data_dir, tmp_path, monkeypatch):
+    """engine.io would hand WebSockets to gevent-websocket whenever it can import it; Fireside serves them itself."""
+    left_over = tmp_path / "site" / "geventwebsocket"
+    left_over.mkdir(parents=True)
+    (left_over / "__init__.py").write_text("")  # importable, as an upgrade that kept it leaves it
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"),
+                                                                   str(left_over.parent)])))
+    monkeypatch.setenv("FIRESIDE_ASYNC_MODE", "gevent")
+    server = RunningServer(data_dir, tmp_path / "server.log").start()
+    try:
+        console = SocketConsole(server.url)
+        code = console.start()["meeting"]["code"]
+        arrive = console.push("arrive")
+        phone = SocketPhone(server.url, code)  # WebSocket transport only
+        assert phone.call(events.ANSWER, {"item_id": arrive, "value": 0})["ok"]
+        for client in (phone, console):
+            client.close()
+    finally:
+        assert server.stop() == 0
+    assert "Traceback" not in server.output()
 
 
 def _engineio_websocket(server):
@@ -74,7 +132,7 @@ def _engineio_websocket(server):
 
 @pytest.mark.server
 def test_a_message_in_fragments_split_inside_a_letter_with_a_ping_between_is_read_whole(server):
-    """gevent-websocket's reading is replaced in serving.py (faster): fragments, pings and UTF-8 still hold."""
+    """Fragments, a ping between them and a letter cut in two are read as the WebSocket rules say."""
     from websocket import ABNF
 
     message = '40/participant,{"code":"GRÜSSE"}'.encode()  # a join (no meeting runs), with a two-byte letter
@@ -105,53 +163,3 @@ def test_a_text_message_that_is_not_utf8_closes_the_connection_with_1007(server)
         ws.sock.close()
     with urllib.request.urlopen(server.url + "/healthz", timeout=5) as response:
         assert response.status == 200
-
-
-@pytest.mark.parametrize("length", [0, 1, 3, 4, 5, 70, 125, 126, 1000, 65_537])
-def test_unmasking_in_one_xor_gives_the_bytes_the_websocket_rule_gives(length):
-    import os
-
-    from geventwebsocket.websocket import Header
-
-    payload, mask = os.urandom(length), os.urandom(4)
-    header = Header(length=length)
-    header.mask = mask
-    assert serving._unmask(payload, mask) == bytes(header.mask_payload(payload))  # gevent-websocket's, byte by byte
-    assert serving._unmask(serving._unmask(payload, mask), mask) == payload
-
-
-@pytest.mark.parametrize("opcode", [0x1, 0x2, 0x8, 0xA])
-@pytest.mark.parametrize("length", [0, 1, 125, 126, 65_535, 65_536, 1 << 33])
-def test_frame_headers_are_the_bytes_gevent_websocket_would_send(opcode, length):
-    from geventwebsocket.websocket import Header
-
-    assert serving._frame_header(opcode, length) == Header.encode_header(True, opcode, b"", length, 0)
-
-
-def test_a_frame_the_socket_takes_only_in_part_is_sent_whole_and_in_order():
-    """send_frame tries one send(); what the socket did not take goes through sendall()."""
-    import io
-    from types import SimpleNamespace
-
-    from geventwebsocket.websocket import Stream
-
-    class Wire:  # a socket whose buffer takes 1,000 bytes at a time
-        def __init__(self):
-            self.sent = []
-
-        def send(self, data):
-            self.sent.append(bytes(data[:1000]))
-            return min(1000, len(data))
-
-        def sendall(self, data):
-            self.sent.append(bytes(data))
-
-    wire = Wire()
-    handler = SimpleNamespace(socket=wire, rfile=io.BytesIO())
-    websocket = serving._capped_websocket()({}, Stream(handler), handler)
-    message = "".join(chr(0x41 + n % 26) for n in range(70_000))
-    websocket.send(message)
-    assert len(wire.sent) == 2 and len(wire.sent[0]) == 1000
-    assert b"".join(wire.sent) == serving._frame_header(0x1, 70_000) + message.encode()
-    websocket.send("hello")  # a short one goes out in the one send()
-    assert wire.sent[-1] == bytes([0x81, 5]) + b"hello"
