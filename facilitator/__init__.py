@@ -13,7 +13,7 @@ from facilitator.sockets import socketio  # noqa: F401  (the app's Socket.IO ser
 # installed (it is a dependency): facilitator/serving.py, and the figures in docs/performance.md.
 ASYNC_MODE = "threading"
 # No honest event is near this; anything bigger is refused: by engine.io (max_http_buffer_size) on
-# long-polling, and on a WebSocket as it arrives, by simple-websocket (serving.cap_websocket_messages).
+# long-polling, and on a WebSocket as it arrives, by simple-websocket (serving.prepare_websockets).
 MAX_MESSAGE_BYTES = 32 * 1024
 SOCKETIO_PATH = "socket.io"  # where engine.io answers; nostore.py marks everything under it no-store
 

@@ -36,7 +36,7 @@ def prepare(mode):
     waiting greenlet never blocks the others. (ssl is already imported by then, by the Socket.IO
     client library; the server never uses it.)
     """
-    cap_websocket_messages()
+    prepare_websockets()
     if mode != "gevent":
         return
     # engine.io's gevent driver serves WebSockets through gevent-websocket whenever it can import
@@ -51,8 +51,8 @@ def prepare(mode):
         monkey.patch_all()
 
 
-def cap_websocket_messages():
-    """Make every WebSocket refuse a message longer than MAX_MESSAGE_BYTES as it arrives, uncompressed.
+def prepare_websockets():
+    """Make every WebSocket refuse a message longer than MAX_MESSAGE_BYTES as it arrives, and go uncompressed.
 
     engine.io checks its own limit (max_http_buffer_size) only once a whole message is in
     memory, and creates simple-websocket's Server without its max_message_size option, which
@@ -69,13 +69,13 @@ def cap_websocket_messages():
 
     from facilitator import MAX_MESSAGE_BYTES
 
-    if getattr(simple_websocket.Server, "fireside_capped", False):
+    if getattr(simple_websocket.Server, "fireside_prepared", False):
         return
 
-    class CappedServer(simple_websocket.Server):
+    class FiresideWebSocketServer(simple_websocket.Server):
         """simple-websocket's server side, never without a message size limit, and uncompressed."""
 
-        fireside_capped = True
+        fireside_prepared = True
 
         def __init__(self, environ, *args, **options):
             if options.get("max_message_size") is None and len(args) < 4:  # not given, or "no limit"
@@ -83,7 +83,7 @@ def cap_websocket_messages():
             environ = {key: value for key, value in environ.items() if key != "HTTP_SEC_WEBSOCKET_EXTENSIONS"}
             super().__init__(environ, *args, **options)
 
-    simple_websocket.Server = CappedServer
+    simple_websocket.Server = FiresideWebSocketServer
 
 
 def make_server(app, host, port, mode, request_handler=None):
