@@ -16,6 +16,9 @@ names the file, the item and the field.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+import hashlib
 import json
 import re
 import tomllib
@@ -102,11 +105,38 @@ def _is_builtin(path: Path) -> bool:
         return False
 
 
+_parsed: dict[tuple, tuple[Deck | None, list[str]]] = {}  # (file, its bytes' hash) -> _parse's
+
+
 def _read(path: Path, builtin: bool | None = None) -> tuple[Deck | None, list[str]]:
+    """One deck file read and checked, parsed again only when its bytes changed.
+
+    The console lists every deck on each refresh, and parsing them all costs more than the rest of
+    the refresh; reading and hashing a file costs little. Each caller gets its own copy of the
+    items, so nothing a caller does reaches the cache.
+    """
     path = Path(path)
-    where = path.name or str(path)
     try:
         data = path.read_bytes()
+    except OSError:
+        return _parse(path, builtin, None)
+    key = (str(path), builtin, hashlib.blake2b(data, digest_size=16).digest())
+    if key not in _parsed:
+        if len(_parsed) > 256:  # many files over a long run: start again rather than grow
+            _parsed.clear()
+        _parsed[key] = _parse(path, builtin, data)
+    deck, problems = _parsed[key]
+    if deck is not None:
+        deck = dataclasses.replace(deck, items=copy.deepcopy(deck.items))
+    return deck, list(problems)
+
+
+def _parse(path: Path, builtin: bool | None, data: bytes | None) -> tuple[Deck | None, list[str]]:
+    """Parse and check one deck file's bytes (None: read them): the deck, or what is wrong."""
+    where = path.name or str(path)
+    try:
+        if data is None:
+            data = path.read_bytes()
     except FileNotFoundError:
         return None, [f"{where}: there is no such file"]
     except IsADirectoryError:

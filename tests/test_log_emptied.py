@@ -10,11 +10,18 @@ import logging
 import sqlite3
 import time
 
+import pytest
 from conftest import UNAPPROVED_SENTENCES, Evening, hold_an_evening, run_fireside
 
 from facilitator import create_app, events
 
 NOT_EMPTIED = "could not empty its database's log file"
+
+
+@pytest.fixture(autouse=True)
+def brief_checkpoint_waits(monkeypatch):
+    """The reader here never lets go during End, so each of End's attempts need only be brief."""
+    monkeypatch.setattr("facilitator.store.CHECKPOINT_WAIT_MS", 10)
 
 
 def a_reader(data_dir):
