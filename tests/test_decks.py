@@ -20,7 +20,10 @@ FIRST_SIX = {
     "holding-on",
 }
 # The year of evenings: 8 to 15 items each, all of them counted.
-NEW_EVENINGS: set[str] = set()
+NEW_EVENINGS = {
+    "fathers", "grief", "work-and-providing", "friendship", "shame", "checking-out", "repair",
+    "open-floor", "year-end",
+}
 THEMES = FIRST_SIX | NEW_EVENINGS
 END_CHECK = ["end-heard", "end-mattered", "end-way", "end-right"]
 # Items that can open abuse, violence, self-harm or suicide, by deck: each note says how to
@@ -30,6 +33,14 @@ DISCLOSURE_ITEMS = {
     "closeness-distance": {"dance-learned"},
     "what-we-were-taught": {"taught-who"},
     "under-the-anger": {"anger-moment", "anger-steps-talk", "anger-share"},
+    "fathers": {"father-words", "father-showed"},
+    "grief": {"loss-how", "loss-remember"},
+    "work-and-providing": {"work-worth"},
+    "friendship": {"friends-then-now"},
+    "shame": {"shame-parts", "shame-seen"},
+    "checking-out": {"escape-gives-costs"},
+    "repair": {"rupture-parts", "repair-hard"},
+    "open-floor": {"floor-topics", "floor-first", "floor-next"},
 }
 STARTER_ITEMS = [
     ("agreements", "discussion"),
@@ -207,13 +218,23 @@ def test_the_wording_fixes_hold():
                         and item["scale"]["max_label"] == "Very easy" for item in ease)
     parts = {deck.id for deck in decks.values() for item in deck.items
              if "a part of" in item["prompt"].lower() and "another part" in item["prompt"]}
-    assert "holding-on" in parts
+    assert {"holding-on", "shame", "repair"} <= parts
 
 
 def test_the_themes_are_covered():
     decks = {path.stem: load_deck(path) for path in EVENINGS}
     assert set(decks) == THEMES
     keys = {deck_id: {item["key"] for item in deck.items} for deck_id, deck in decks.items()}
+    by_key = {deck_id: {item["key"]: item for item in deck.items} for deck_id, deck in decks.items()}
+    floor = by_key["open-floor"]
+    assert floor["floor-topics"]["kind"] == "words"
+    assert "Let the room choose" in floor["floor-topics"]["note"]
+    assert sum(item["kind"] != "discussion" and key not in END_CHECK
+               for key, item in floor.items()) <= 4  # few polls: the room talks
+    assert by_key["year-end"]["year-themes"]["kind"] == "multi"
+    assert by_key["year-end"]["year-wish"]["kind"] == "text"
+    new_kinds = {item["kind"] for deck_id in NEW_EVENINGS for item in decks[deck_id].items}
+    assert new_kinds == set(KINDS)
     feeling = next(i for i in decks["how-we-meet"].items if i["key"] == "checkin-feeling")
     assert feeling["options"][:5] == ["Mad", "Sad", "Glad", "Scared", "Ashamed"]
     assert {"agreements", "checkin-strength", "checkout-word"} <= keys["how-we-meet"]
