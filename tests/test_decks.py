@@ -15,12 +15,35 @@ from prompts.schema import DEFAULT_AXES, validate_item
 
 BUILTIN = sorted(prompts.BUILTIN_DIR.glob("*.toml"))
 EVENINGS = [path for path in BUILTIN if path.stem != "starter"]
-THEMES = {
+FIRST_SIX = {
     "how-we-meet", "two-sides", "closeness-distance", "what-we-were-taught", "under-the-anger",
     "holding-on",
 }
+# The year of evenings: 8 to 15 items each, all of them counted.
+NEW_EVENINGS = {
+    "fathers", "grief", "work-and-providing", "friendship", "shame", "checking-out", "repair",
+    "open-floor", "year-end",
+}
+THEMES = FIRST_SIX | NEW_EVENINGS
+END_CHECK = ["end-heard", "end-mattered", "end-way", "end-right"]
+# Items that can open abuse, violence, self-harm or suicide, by deck: each note says how to
+# receive it.
+DISCLOSURE_ITEMS = {
+    "how-we-meet": {"feeling-kept"},
+    "closeness-distance": {"dance-learned"},
+    "what-we-were-taught": {"taught-who"},
+    "under-the-anger": {"anger-moment", "anger-steps-talk", "anger-share"},
+    "fathers": {"father-words", "father-showed"},
+    "grief": {"loss-how", "loss-remember"},
+    "work-and-providing": {"work-worth"},
+    "friendship": {"friends-then-now"},
+    "shame": {"shame-parts", "shame-seen"},
+    "checking-out": {"escape-gives-costs"},
+    "repair": {"rupture-parts", "repair-hard"},
+    "open-floor": {"floor-topics", "floor-first", "floor-next"},
+}
 STARTER_ITEMS = [
-    ("welcome", "discussion"),
+    ("agreements", "discussion"),
     ("checkin-feeling", "choice"),
     ("checkin-strength", "scale"),
     ("compass-tonight", "compass"),
@@ -66,31 +89,152 @@ def test_builtin_deck_validates(path):
         assert item["note"], f"{path.name}, item '{item['key']}' has no facilitator note"
 
 
+def _minutes_before(deck, test) -> int | None:
+    """The minutes of the items before the first one ``test`` accepts (None if none does)."""
+    spent = 0
+    for item in deck.items:
+        if test(item):
+            return spent
+        spent += item["minutes"]
+    return None
+
+
 @pytest.mark.parametrize("path", EVENINGS, ids=[p.stem for p in EVENINGS])
 def test_evening_is_a_real_evening(path):
     deck = load_deck(path)
     kinds = [item["kind"] for item in deck.items]
-    assert 8 <= len(deck.items) <= 15
+    # the first six keep their whole content inside the shared opening and end check
+    assert 8 <= len(deck.items) <= (15 if deck.id in NEW_EVENINGS else 20)
     assert deck.minutes == 120  # 6:30 to 8:30 PM
-    assert sum(item["minutes"] for item in deck.items) <= deck.minutes
+    assert all(item["minutes"] for item in deck.items)
+    assert 110 <= sum(item["minutes"] for item in deck.items) <= 120
     assert len(set(kinds) - {"discussion"}) >= 3
     assert kinds.count("discussion") >= 3
-    # discussion prompts between polls: never more than three polls in a row
+    # discussion prompts between polls: never more than three polls in a row (the end check's
+    # four quick scales are one block that needs no talk)
     run = 0
-    for kind in kinds:
-        run = 0 if kind == "discussion" else run + 1
-        assert run <= 3
-    # every evening opens with the agreements and a check-in, and ends with a check-out
+    for item in deck.items:
+        if item["key"] in END_CHECK:
+            continue
+        run = 0 if item["kind"] == "discussion" else run + 1
+        assert run <= 3, f"{deck.id}: too many polls in a row before '{item['key']}'"
     keys = [item["key"] for item in deck.items]
     assert keys[0] == "agreements"
-    assert {"checkin-feeling", "checkin-strength", "checkin-round"} <= set(keys[:7])
     assert keys[-1] == "checkout-round"
+
+
+@pytest.mark.parametrize("path", BUILTIN, ids=[p.stem for p in BUILTIN])
+def test_every_deck_opens_with_the_welcome_and_the_agreements(path):
+    opening = load_deck(path).items[0]
+    assert opening["key"] == "agreements" and opening["kind"] == "discussion"
+    for words in ("Welcome", "Scan the code", "peer group, not therapy or a crisis service",
+                  "What is said here stays here, unless someone's safety is at risk",
+                  "Anyone may pass"):
+        assert words in opening["prompt"], words
+    if path in EVENINGS:
+        assert opening["minutes"] == 5
+        assert opening["note"].startswith("6:30.") and "how the evening runs" in opening["note"]
+
+
+@pytest.mark.parametrize("path", EVENINGS, ids=[p.stem for p in EVENINGS])
+def test_every_evening_asks_the_compass_during_check_in_and_pairs_check_in_with_check_out(path):
+    keys = [item["key"] for item in load_deck(path).items]
+    assert keys.count("compass-tonight") == 1
+    at = keys.index("compass-tonight")
+    assert keys[at + 1] == "checkin-round"
+    assert "checkin-feeling" in keys[:at]
+    assert keys.index("break") < keys.index("checkout-feeling") < keys.index("checkout-round")
+
+
+@pytest.mark.parametrize("path", EVENINGS, ids=[p.stem for p in EVENINGS])
+def test_every_evening_ends_with_the_same_end_check_before_the_check_out_round(path):
+    deck = load_deck(path)
+    keys = [item["key"] for item in deck.items]
+    assert keys[-1 - len(END_CHECK):-1] == END_CHECK
+    for item in deck.items[-1 - len(END_CHECK):-1]:
+        assert item["kind"] == "scale"
+        assert item["scale"] == {"min": 0, "max": 10, "min_label": "Not at all",
+                                 "max_label": "Very much"}
+
+
+@pytest.mark.parametrize("path", EVENINGS, ids=[p.stem for p in EVENINGS])
+def test_the_clock_anchors_in_the_notes_match_the_minutes(path):
+    deck = load_deck(path)
+    pause = next(item for item in deck.items if item["key"] == "break")
+    assert "by about 7:30" in pause["note"]
+    assert 45 <= _minutes_before(deck, lambda item: item is pause) <= 60
+    closing = [item for item in deck.items if "Start closing by 8:10" in item["note"]]
+    assert len(closing) == 1
+    assert closing[0]["key"] in ("checkout-feeling", "compass-leaving")
+    assert 85 <= _minutes_before(deck, lambda item: item is closing[0]) <= 100
+
+
+@pytest.mark.parametrize("path", EVENINGS, ids=[p.stem for p in EVENINGS])
+def test_the_check_out_note_says_where_help_is(path):
+    note = load_deck(path).items[-1]["note"]
+    assert "help lines you have set" in note and "wants a word" in note
+
+
+def test_items_that_can_open_harm_tell_the_facilitator_how_to_receive_it():
+    decks = {path.stem: load_deck(path) for path in EVENINGS}
+    assert NEW_EVENINGS - {"year-end"} <= set(DISCLOSURE_ITEMS)
+    for deck_id, keys in DISCLOSURE_ITEMS.items():
+        notes = {item["key"]: item["note"] for item in decks[deck_id].items}
+        for key in keys:
+            for words in ("abuse, violence, self-harm or suicide", "thank him", "don't probe",
+                          "keep the room safe", "talk with him after", "help lines you have set"):
+                assert words in notes[key], f"{deck_id}, '{key}': {words}"
+    anger = {item["key"]: item["note"] for item in decks["under-the-anger"].items}
+    for key in ("agreements", "anger-moment"):
+        assert "not anger management" in anger[key]
+        assert "violence at home" in anger[key] and "help lines you have set" in anger[key]
+
+
+def test_words_and_sentences_are_said_to_reach_the_review_list_when_the_poll_is_closed():
+    for path in BUILTIN:
+        for item in load_deck(path).items:
+            assert "as they arrive" not in item["note"]
+            if item["kind"] in ("words", "text"):
+                assert "Close the poll" in item["note"] and "review list" in item["note"], (
+                    f"{path.stem}, '{item['key']}'")
+
+
+def test_the_wording_fixes_hold():
+    decks = {path.stem: load_deck(path) for path in EVENINGS}
+    needs = {item["key"]: item for item in decks["holding-on"].items}
+    stems = {needs[f"needs-{part}"]["prompt"].split(". ", 1)[1]
+             for part in ("emotional", "connection", "autonomy", "security")}
+    assert stems == {"Which of these would you like more of?"}
+    assert "Friends I see regularly" in needs["needs-connection"]["options"]
+    assert "A friend I could call at any hour" in needs["needs-security"]["options"]
+    assert "checkout-feeling" in needs  # a closing poll
+    dance = {item["key"]: item for item in decks["closeness-distance"].items}
+    assert "The circle is the trouble, not either person in it." in dance["dance-circle"]["prompt"]
+    practise = dance["both-moves-with-care"]["prompt"]
+    assert "If you tend to step back" in practise and "If you tend to reach" in practise
+    ease = [item for deck in decks.values() for item in deck.items
+            if item["key"] == "say-feelings-ease"]
+    assert ease and all(item["scale"]["min_label"] == "Very hard"
+                        and item["scale"]["max_label"] == "Very easy" for item in ease)
+    parts = {deck.id for deck in decks.values() for item in deck.items
+             if "a part of" in item["prompt"].lower() and "another part" in item["prompt"]}
+    assert {"holding-on", "shame", "repair"} <= parts
 
 
 def test_the_themes_are_covered():
     decks = {path.stem: load_deck(path) for path in EVENINGS}
     assert set(decks) == THEMES
     keys = {deck_id: {item["key"] for item in deck.items} for deck_id, deck in decks.items()}
+    by_key = {deck_id: {item["key"]: item for item in deck.items} for deck_id, deck in decks.items()}
+    floor = by_key["open-floor"]
+    assert floor["floor-topics"]["kind"] == "words"
+    assert "Let the room choose" in floor["floor-topics"]["note"]
+    assert sum(item["kind"] != "discussion" and key not in END_CHECK
+               for key, item in floor.items()) <= 4  # few polls: the room talks
+    assert by_key["year-end"]["year-themes"]["kind"] == "multi"
+    assert by_key["year-end"]["year-wish"]["kind"] == "text"
+    new_kinds = {item["kind"] for deck_id in NEW_EVENINGS for item in decks[deck_id].items}
+    assert new_kinds == set(KINDS)
     feeling = next(i for i in decks["how-we-meet"].items if i["key"] == "checkin-feeling")
     assert feeling["options"][:5] == ["Mad", "Sad", "Glad", "Scared", "Ashamed"]
     assert {"agreements", "checkin-strength", "checkout-word"} <= keys["how-we-meet"]
@@ -118,7 +262,10 @@ def test_a_shared_id_is_the_same_question_everywhere():
         for deck_id, question in uses[1:]:
             assert question == first, f"'{key}' in {deck_id} differs from {uses[0][0]}"
     assert len(seen["checkin-feeling"]) == len(BUILTIN)
-    assert len(seen["compass-tonight"]) >= 4
+    assert len(seen["compass-tonight"]) == len(BUILTIN)
+    assert len(seen["checkout-feeling"]) == len(EVENINGS)
+    for key in END_CHECK:
+        assert len(seen[key]) == len(EVENINGS)
 
 
 def test_starter_deck_has_every_kind():
@@ -129,9 +276,9 @@ def test_starter_deck_has_every_kind():
 
 def test_normalised_items_match_the_protocol():
     items = {item["key"]: item for item in find_deck("starter", None).items}
-    assert items["welcome"] == {
-        "key": "welcome", "kind": "discussion", "prompt": items["welcome"]["prompt"],
-        "note": items["welcome"]["note"], "minutes": 3,
+    assert items["agreements"] == {
+        "key": "agreements", "kind": "discussion", "prompt": items["agreements"]["prompt"],
+        "note": items["agreements"]["note"], "minutes": 3,
     }
     assert items["checkin-feeling"]["options"][0] == "Mad"
     assert items["tonight-wish"]["max"] == 2
