@@ -706,6 +706,17 @@
 
   // ---- start -----------------------------------------------------------------------------
 
+  // The evening editor's preview (/facilitator/evenings/preview): no connection, no token; it draws
+  // whatever item its own page (same origin only) posts to it, as a phone would show it.
+  if (cfg.preview) {
+    window.addEventListener('message', function (e) {
+      if (e.origin !== window.location.origin || !e.data || e.data.fireside !== 'preview') return;
+      state.mineById = {};
+      state.viewKey = '';
+      setItem(e.data.item);
+    });
+    return;
+  }
   $('join-btn').addEventListener('click', connect);
   $('retry-btn').addEventListener('click', connect);
   if (state.token) connect();
