@@ -713,7 +713,10 @@
       if (e.origin !== window.location.origin || !e.data || e.data.fireside !== 'preview') return;
       state.mineById = {};
       state.viewKey = '';
-      setItem(e.data.item);
+      // Drawn without taking the focus: the facilitator is typing in the editor around this frame.
+      var focus = HTMLElement.prototype.focus;
+      HTMLElement.prototype.focus = function () {};
+      try { setItem(e.data.item); } finally { HTMLElement.prototype.focus = focus; }
     });
     return;
   }
