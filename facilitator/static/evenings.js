@@ -180,6 +180,7 @@
       if (duplicate) {
         deck.title = ('Copy of ' + (deck.title || deckId)).slice(0, LIMITS.title_max);
         edit({ id: null, source: answer.id, version: null, deck: deck, dirty: true });
+        $('edit-heading').textContent = 'New evening, a copy of ' + answer.id + '.toml';
       } else {
         edit({ id: answer.id, source: null, version: answer.version, deck: deck, dirty: false });
       }
@@ -242,9 +243,8 @@
   function changed(structure) {
     state.dirty = true;
     if (structure) renderItems(); else updateRows();
-    scheduleCheck();
+    scheduleCheck();  // the preview follows the check: a broken scale is not drawn
     updateStatus();
-    preview();
   }
 
   function itemLabel(item, i) {
@@ -266,7 +266,7 @@
         h('span', { class: 'ev-row-tools' }, [
           tool('up', '↑', 'Move item ' + (i + 1) + ' up', i === 0),
           tool('down', '↓', 'Move item ' + (i + 1) + ' down', i === state.deck.items.length - 1),
-          tool('duplicate', '⧉', 'Duplicate item ' + (i + 1)),
+          tool('duplicate', '', 'Duplicate item ' + (i + 1)),
           tool('delete', '✕', 'Delete item ' + (i + 1), state.deck.items.length === 1)
         ])
       ]);
@@ -281,7 +281,7 @@
   }
 
   function tool(action, symbol, label, disabled) {
-    return h('button', { type: 'button', class: 'ev-tool', 'data-do': action, 'aria-label': label, title: label,
+    return h('button', { type: 'button', class: 'ev-tool ev-tool-' + (action === 'duplicate' ? 'copy' : action), 'data-do': action, 'aria-label': label, title: label,
       disabled: !!disabled, text: symbol });
   }
 
@@ -650,6 +650,7 @@
     var found = state.check && state.check.items[state.selected];
     var broken = found && Object.keys(found).some(function (k) { return k !== 'prompt' && k !== 'id' && k !== 'note' && k !== 'minutes' && found[k].length; });
     // A kind whose own fields are broken (a scale from 10 to 0) is not drawn: the phone would draw nonsense.
+    $('preview-note').textContent = broken ? 'Fix the marked fields to see this item here.' : 'A preview: nothing is sent.';
     if (broken) return;
     frame.contentWindow.postMessage({ fireside: 'preview', item: previewItem(item) }, window.location.origin);
   }
