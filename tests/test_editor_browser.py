@@ -83,13 +83,13 @@ def test_an_evening_of_every_kind_built_by_mouse_survives_a_restart_and_runs_on_
                 page.click("#add-item")
             _fill_item(page, kind, prompt, **fields)
         expect(page.locator("#total")).to_contain_text("15 of 120 minutes planned")
-        # Drag the text item to the top, then put it back with its arrow.
-        page.locator("#items li").nth(6).drag_to(page.locator("#items li").nth(0))
-        expect(page.locator("#items li").nth(0)).to_contain_text("Something you want us to know.")
-        page.locator("#items li").nth(0).locator('[data-do="select"]').click()
-        for _ in range(6):
-            page.locator("#items li").nth(_).locator('[data-do="down"]').click()
-        expect(page.locator("#items li").nth(6)).to_contain_text("Something you want us to know.")
+        # Drag the second item to the top, then put it back with its arrow.
+        page.evaluate("window.scrollTo(0, 0)")
+        page.locator("#items li").nth(1).drag_to(page.locator("#items li").nth(0))
+        expect(page.locator("#items li").nth(0)).to_contain_text("How are you arriving?")
+        page.locator("#items li").nth(0).locator('[data-do="down"]').click()
+        expect(page.locator("#items li").nth(0)).to_contain_text("Take a breath and arrive.")
+        expect(page.locator("#items li").nth(1)).to_contain_text("How are you arriving?")
         # The preview is the phone page itself: the selected item as a phone draws it.
         page.locator("#items li").nth(3).locator('[data-do="select"]').click()
         frame = page.frame_locator("#preview")
