@@ -689,6 +689,15 @@
     if (state.id) openDeck(state.id, false);
   });
 
+  // After a conflict: his version goes to a new file beside the changed one (its comments kept).
+  $('save-as-new').addEventListener('click', function () {
+    state.source = state.id;
+    state.id = null;
+    state.version = null;
+    $('conflict').hidden = true;
+    $('save').click();
+  });
+
   $('back-to-list').addEventListener('click', function () {
     if (state.dirty && !window.confirm('Leave without saving your changes?')) return;
     showList();
