@@ -24,6 +24,7 @@ import unicodedata
 from pathlib import Path
 
 import tomlkit
+from tomlkit.items import AoT, Comment, Null, Table, Whitespace
 
 import prompts
 import prompts as deck_files  # the loader: prompts/__init__.py
@@ -281,15 +282,57 @@ def _set(table, name, value):
     table[name] = value
 
 
+def _is_trivia(entry):
+    """A comment or blank line in a tomlkit container's body (key None)."""
+    return entry[0] is None and isinstance(entry[1], (Comment, Whitespace))
+
+
+def _cut_trailing(body):
+    """Remove and return the comments just above an ``[[items]]`` line from the body that ends there.
+
+    In a deck file those comments end the body of the table before (or the top of the file, for
+    the first item), though they are about the next item. The block runs from the last blank line
+    of the comments at the end: comments further up, set apart by a blank line, stay where they are.
+    """
+    while body and body[-1][0] is None and isinstance(body[-1][1], Null):  # what a deleted table leaves
+        del body[-1]
+    start = len(body)
+    while start and _is_trivia(body[start - 1]):
+        start -= 1
+    cut = start
+    for index in range(len(body) - 1, start - 1, -1):
+        if isinstance(body[index][1], Whitespace):
+            cut = index
+            break
+    trailing = body[cut:]
+    del body[cut:]
+    return trailing
+
+
 def to_toml(deck: dict, source: str | None = None) -> str:
-    """A deck in deck form as TOML text; with ``source`` (the text it came from), its comments are kept."""
+    """A deck in deck form as TOML text; with ``source`` (the text it came from), its comments are kept.
+
+    Each item that keeps its id keeps its table, so the comments inside it and the comments just
+    above it travel with it when the items are reordered; only values that changed are rewritten.
+    """
     doc = tomlkit.parse(source) if source else tomlkit.document()
-    old_items = {}
-    if source and isinstance(doc.get("items"), list):
-        for table in doc["items"]:
-            key = table.get("id") if hasattr(table, "get") else None
-            if isinstance(key, str) and key not in old_items:
-                old_items[key] = table
+    old = doc.get("items") if source else None
+    old_tables = list(old) if isinstance(old, list) and all(isinstance(t, Table) for t in old) else []
+    if "items" in doc:
+        del doc["items"]
+    above, tail = {}, []  # the comments above each old item, by table; those after the last item
+    previous = None
+    for table in old_tables:
+        above[id(table)] = _cut_trailing(doc.body if previous is None else previous.value.body)
+        previous = table
+    if old_tables:
+        tail = _cut_trailing(old_tables[-1].value.body)
+    by_id = {}
+    for table in old_tables:
+        key = table.get("id")
+        if isinstance(key, str) and key not in by_id:
+            by_id[key] = table
+
     for name in list(doc):
         if name != "items" and not _keep(name, deck.get(name)):
             del doc[name]
@@ -297,13 +340,11 @@ def to_toml(deck: dict, source: str | None = None) -> str:
     for name in fields:
         if _keep(name, deck[name]):
             _set(doc, name, deck[name])
-    if "items" in doc:
-        del doc["items"]
-    items = tomlkit.aot()
     order = [field.name for field in ITEM_FIELDS]
+    tables = []
     for item in deck.get("items", []):
         key = item.get("id")
-        table = old_items.pop(key, None) if isinstance(key, str) else None
+        table = by_id.pop(key, None) if isinstance(key, str) else None
         if table is None:
             table = tomlkit.table()
         for name in list(table):
@@ -312,9 +353,22 @@ def to_toml(deck: dict, source: str | None = None) -> str:
         for name in sorted(item, key=lambda n: order.index(n) if n in order else len(order)):
             if _keep(name, item[name]):
                 _set(table, name, item[name])
-        items.append(table)
-    if deck.get("items"):
-        doc.append("items", items)
+        tables.append(table)
+    # The comments above each item go back above it, wherever it now stands; a new item gets a
+    # blank line above it.
+    previous = None
+    for table in tables:
+        body = doc.body if previous is None else previous.value.body
+        block = above.get(id(table)) or []
+        if not block and body:
+            block = [(None, Whitespace("\n"))]
+        body.extend(block)
+        previous = table
+    if tables:
+        tables[-1].value.body.extend(tail)
+        indent = tables[0].trivia.indent
+        doc.append("items", AoT(tables, parsed=True))
+        tables[0].trivia.indent = indent  # tomlkit adds a blank line after a comment; the block has its own
     text = tomlkit.dumps(doc)
     return text if text.endswith("\n") else text + "\n"
 
@@ -323,7 +377,8 @@ def _atomic_write(path: Path, text: str):
     """Write text to path through a temporary file beside it and a rename: never half a file; mode 0600."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
     try:
-        os.fchmod(handle, 0o600)
+        if hasattr(os, "fchmod"):  # mkstemp makes it 0600 already; say so where the system can
+            os.fchmod(handle, 0o600)
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
             out.write(text)
             out.flush()

@@ -350,3 +350,20 @@ def test_a_long_sentence_becomes_a_shortened_option(evening):
     vote = evening.room.items[evening.do(events.ROOM_CHOOSE, item_id=sentence, texts=texts, max=1)["item_id"]]
     shortened = [o for o in vote["options"] if o.startswith("When I was a boy")][0]
     assert len(shortened) <= 80 and shortened.endswith("…")
+
+
+def test_saving_an_unchanged_deck_rewrites_nothing_and_a_reorder_moves_each_items_comments_with_it(client, data_dir):
+    source = (prompts.BUILTIN_DIR / "starter.toml").read_text()
+    opened = send(client, "GET", "/decks/starter").json
+    same = create(client, opened["deck"], source="starter")
+    assert (data_dir / "decks" / f"{same['id']}.toml").read_text() == source
+
+    deck = opened["deck"]
+    deck["items"].insert(0, deck["items"].pop(2))  # the scale first
+    moved = create(client, deck, source="starter")
+    text = (data_dir / "decks" / f"{moved['id']}.toml").read_text()
+    scale_comment = "# scale: one point from scale_min to scale_max"
+    discussion_comment = "# discussion: something to think about."
+    assert text.index(scale_comment) < text.index('id = "checkin-strength"') < text.index(discussion_comment) \
+        < text.index('id = "welcome"') < text.index('id = "checkin-feeling"')
+    assert text.index("# Each [[items]] line starts one item.") < text.index(scale_comment)
