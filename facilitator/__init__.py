@@ -74,10 +74,12 @@ def create_app(config=None):
     app.extensions["fireside"] = broadcast.Broadcaster(app, store, room)
     app.extensions["fireside"].end_forgotten_meeting(broadcast=False)  # nobody is connected yet
 
+    from facilitator.editor import bp as editor_bp
     from facilitator.views import bp as facilitator_bp
     from participant import bp as participant_bp
 
     app.register_blueprint(facilitator_bp)
+    app.register_blueprint(editor_bp)
     app.register_blueprint(participant_bp)
     compress.init_app(app)  # gzip for text, versioned static URLs cached for a year: docs/performance.md
 
@@ -85,10 +87,12 @@ def create_app(config=None):
     def security_headers(response):
         """Every page may load only from Fireside itself: nothing leaves the room."""
         host = request.host
+        # Only the editor's phone preview may be framed, and only by Fireside's own pages.
+        ancestors = "'self'" if getattr(response, "framed_by_self", False) else "'none'"
         response.headers["Content-Security-Policy"] = (
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             f"connect-src 'self' ws://{host} wss://{host}; base-uri 'none'; form-action 'self'; "
-            "frame-ancestors 'none'"
+            f"frame-ancestors {ancestors}"
         )
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"

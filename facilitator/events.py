@@ -31,6 +31,7 @@ ADD_ITEM = "add_item"
 MODERATE = "moderate"
 MODERATE_ALL = "moderate_all"
 SET_NOTES = "set_notes"
+ROOM_CHOOSE = "room_choose"  # a revealed words or text poll's approved answers become a new multi poll
 
 
 def for_pages():

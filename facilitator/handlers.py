@@ -211,3 +211,16 @@ def set_notes(fs, payload):
     if not isinstance(notes, str) or len(notes) > MEETING_NOTES_MAX:
         raise Refused(f"Notes must be text of at most {MEETING_NOTES_MAX:,} characters.")
     fs.room.set_notes(notes)
+
+
+@facilitator_action(events.ROOM_CHOOSE, ("item_id", "texts", "max"))
+def room_choose(fs, payload):
+    """Console lets the room choose: approved answers of a revealed words or text poll become a new multi poll, pushed at once."""
+    texts, most = payload.get("texts"), payload.get("max", 2)
+    if not isinstance(texts, list) or not all(isinstance(t, str) and t for t in texts):
+        raise Refused("Which answers? Send them as a list of text.")
+    if isinstance(most, bool) or not isinstance(most, int):
+        raise Refused("How many may each man pick? Send a whole number.")
+    item_id = fs.room.room_choose(payload.get("item_id"), texts, most)
+    fs.room.push_item(item_id)
+    return {"item_id": item_id}

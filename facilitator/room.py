@@ -11,12 +11,18 @@ summary) is drawn here, by Room._draw, under the one rule of pictures.py: no two
 poll differ by fewer than k real answers.
 """
 
+import random
 import threading
 
 from facilitator import pictures, rules
 from facilitator import tally as tallies
 from facilitator.kinds import DEFAULT_FLOOR, MODERATED_KINDS, SPEC_FIELDS, TITLE_MAX
+from prompts.schema import NOTE_MAX, OPTION_MAX, validate_item
 from facilitator.rules import Refused
+
+ROOM_CHOICES_MAX = 8  # "Let the room choose": at most this many of the room's answers become options
+ROOM_CHOOSE_PROMPT = "Which of these shall we talk about tonight? Pick {most}."
+_shuffle = random.SystemRandom().shuffle  # the OS's randomness: an order nobody can reproduce
 
 LIVE_STEP_SHARE = 10  # live mode: a new picture after max(k, a tenth of the last picture's answers)
 PUBLIC_FIELDS = ("id", "key", "kind", "prompt", "state", "result", *SPEC_FIELDS)
@@ -415,3 +421,47 @@ class Room:
             self._require_meeting()
             self.store.set_notes(self.meeting["id"], notes)
             self.meeting["notes"] = notes
+
+    def room_choose(self, item_id, texts, most=2):
+        """Let the room choose: some approved answers of a revealed words or text poll become a new multi poll.
+
+        Only answers in the picture the room already saw may be chosen, so nothing unapproved or
+        below the floor reaches anyone. The new poll is a poll like any other: its ballots are new
+        ballots under its own id (rules.ballot_id), nothing is copied from the first poll, and its
+        options are shuffled, so neither their order nor their answers say who wrote which.
+        Returns the new item's id.
+        """
+        with self._lock:
+            item = self._item(item_id)
+            if item["kind"] not in MODERATED_KINDS:
+                raise Refused("Only the answers of a words or sentences poll can become a vote.")
+            result = item.get("result") or {}
+            if item["state"] != "revealed" or not result.get("shown"):
+                raise Refused("Reveal the poll first: the room chooses only from answers it has seen.")
+            seen = [entry["word"] for entry in result.get("words", [])] + list(result.get("texts", []))
+            if len(set(texts)) != len(texts):
+                raise Refused("Each answer can be an option only once.")
+            if not 2 <= len(texts) <= ROOM_CHOICES_MAX:
+                raise Refused(f"Pick 2 to {ROOM_CHOICES_MAX} answers for the room to choose from.")
+            if set(texts) - set(seen):
+                raise Refused("Some of those are not among the answers the room saw. Look at the list again.")
+            if not 1 <= most <= len(texts):
+                raise Refused(f"Each man may pick from 1 to {len(texts)} of them.")
+            options = [_as_option(text) for text in texts]
+            _shuffle(options)
+            raw = {"kind": "multi", "options": options, "max": most,
+                   "prompt": ROOM_CHOOSE_PROMPT.format(most="one" if most == 1 else f"up to {most}"),
+                   "note": f"The room's own answers to: {item['prompt']}"[:NOTE_MAX]}
+            new, problems = validate_item(raw, "", require_key=False)
+            if problems:  # two long sentences that read the same once shortened, say
+                raise Refused("Those answers cannot be options as they are: " + "; ".join(problems) + ".")
+            return self.add_item(new)
+
+
+def _as_option(text):
+    """An answer as an option: a long sentence is shortened at a word, and says so with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= OPTION_MAX:
+        return text
+    cut = text[:OPTION_MAX - 1].rsplit(" ", 1)[0] if " " in text[:OPTION_MAX - 1] else text[:OPTION_MAX - 1]
+    return cut.rstrip(" ,.;:") + "…"

@@ -5,6 +5,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from facilitator import events, lan
 from facilitator.access import facilitator_allowed
 from facilitator.broadcast import fireside
+from facilitator.room import ROOM_CHOICES_MAX
 from prompts import schema
 
 bp = Blueprint("facilitator", __name__, template_folder="templates", static_folder="static",
@@ -20,6 +21,7 @@ def _page_config(view):
         "view": view,
         "key": request.args.get("key") or None,
         "qr_url": "/facilitator/qr.svg",
+        "room_choices_max": ROOM_CHOICES_MAX,
     }
 
 

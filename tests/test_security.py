@@ -30,7 +30,7 @@ REMOTE = "192.0.2.44"
 OTHER_REMOTE = "192.0.2.45"
 FACILITATOR_EVENTS = [events.START_MEETING, events.END_MEETING, events.PUSH_ITEM, events.CLEAR_ITEM,
                       events.OPEN_POLL, events.CLOSE_POLL, events.REVEAL_POLL, events.REOPEN_POLL,
-                      events.ADD_ITEM, events.MODERATE, events.SET_NOTES]
+                      events.ADD_ITEM, events.MODERATE, events.MODERATE_ALL, events.SET_NOTES, events.ROOM_CHOOSE]
 
 
 # --- helpers --------------------------------------------------------------------------------------

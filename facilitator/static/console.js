@@ -159,6 +159,8 @@
   socket.on(E.CONSOLE, function (payload) {
     data = payload || {};
     render();
+    // Other scripts of the console (choose.js: "Let the room choose") draw from the same state.
+    document.dispatchEvent(new CustomEvent('fireside:console', { detail: data }));
     (data.notices || []).forEach(function (text) {
       if (noticesShown[text]) return;
       noticesShown[text] = true;
@@ -824,4 +826,6 @@
   }
   $('screen-link').href = withKey($('screen-link').getAttribute('href'));
   $('history-link').href = withKey($('history-link').getAttribute('href'));
+  $('evenings-link').href = withKey($('evenings-link').getAttribute('href'));
+  window.FiresideConsole = { send: send, act: act };
 }());

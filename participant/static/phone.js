@@ -706,6 +706,20 @@
 
   // ---- start -----------------------------------------------------------------------------
 
+  // The evening editor's preview (/facilitator/evenings/preview): no connection, no token; it draws
+  // whatever item its own page (same origin only) posts to it, as a phone would show it.
+  if (cfg.preview) {
+    window.addEventListener('message', function (e) {
+      if (e.origin !== window.location.origin || !e.data || e.data.fireside !== 'preview') return;
+      state.mineById = {};
+      state.viewKey = '';
+      // Drawn without taking the focus: the facilitator is typing in the editor around this frame.
+      var focus = HTMLElement.prototype.focus;
+      HTMLElement.prototype.focus = function () {};
+      try { setItem(e.data.item); } finally { HTMLElement.prototype.focus = focus; }
+    });
+    return;
+  }
   $('join-btn').addEventListener('click', connect);
   $('retry-btn').addEventListener('click', connect);
   if (state.token) connect();

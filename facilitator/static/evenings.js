@@ -1,0 +1,712 @@
+/* Fireside, the evening editor: list, edit, check, preview, save, import and export decks.
+   Plain ES2017, no modules. Talks to /facilitator/evenings/api (docs/protocol.md, "The evening
+   editor"); every check is the server's, from prompts/schema.py, so nothing here decides what is
+   valid: it only shows where the server's sentences belong. */
+(function () {
+  'use strict';
+
+  var F = window.Fireside;
+  var $ = F.$, h = F.h;
+  var config = F.config;
+  var S = config.schema, LIMITS = S.limits;
+  var HELP = {};
+  config.fields.forEach(function (f) { HELP[f.name] = f; });
+
+  // What each field is called on this page, in the facilitator's words.
+  var LABELS = {
+    id: 'Id', kind: 'Kind', prompt: 'What the phones show', note: 'Note for you (only on the console)',
+    minutes: 'Minutes', options: 'Options', max: 'Each man may pick up to',
+    scale_min: 'Lowest point', scale_max: 'Highest point', min_label: 'Words at the lowest point',
+    max_label: 'Words at the highest point', x_label: 'Across (left to right)', y_label: 'Up (bottom to top)',
+    low_label: 'Low end of both', high_label: 'High end of both', max_words: 'Words per answer, at most'
+  };
+  var NUMBERS = ['minutes', 'max', 'scale_min', 'scale_max', 'max_words'];
+  var LONG = ['prompt', 'note'];
+  // Per-option flags: each entry {name, label} adds a checkbox to every option row, and an option
+  // with a flag set is sent as {text, <name>: true} instead of plain text. Empty until the schema
+  // has such a flag (the lead wires "exclusive" here once prompts/schema.py reads it).
+  var OPTION_FLAGS = [];
+
+  var state = {
+    id: null,        // the file's id once saved; null for a new evening
+    source: null,    // the deck a new evening was duplicated from (its comments are kept)
+    builtin: false,
+    version: null,   // the file's fingerprint when opened: a file changed on disk since is a conflict
+    deck: null,
+    meta: [],        // per item: {auto: the id still follows the prompt}
+    selected: 0,
+    check: null,
+    dirty: false,
+    decks: []
+  };
+
+  // ---- talking to the server ----------------------------------------------------------------
+
+  function api(method, path, body) {
+    var headers = { 'X-Fireside': 'editor' };
+    if (config.key) headers['X-Fireside-Key'] = config.key;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    return fetch(config.api + path, {
+      method: method, headers: headers, credentials: 'same-origin', cache: 'no-store',
+      body: body === undefined ? undefined : JSON.stringify(body)
+    }).then(function (response) {
+      return response.json().catch(function () { return { ok: false, error: 'Fireside answered something the editor cannot read.' }; })
+        .then(function (answer) { answer.status = response.status; return answer; });
+    }, function () {
+      return { ok: false, error: 'Fireside is not answering. Is it still running on this laptop?', status: 0 };
+    });
+  }
+
+  function withKey(url) {
+    return config.key ? url + (url.indexOf('?') < 0 ? '?' : '&') + 'key=' + encodeURIComponent(config.key) : url;
+  }
+
+  function say(text, tone) {
+    var box = $('messages');
+    while (box.firstChild) box.removeChild(box.firstChild);
+    if (!text) return;
+    box.appendChild(h('div', { class: 'message' + (tone === 'ok' ? ' message-ok' : '') }, [h('p', { class: 'message-text', text: text })]));
+  }
+
+  // ---- the list -------------------------------------------------------------------------------
+
+  function loadList() {
+    return api('GET', '/decks').then(function (answer) {
+      if (!answer.ok) { say(answer.error); return; }
+      state.decks = answer.decks;
+      renderList();
+    });
+  }
+
+  function renderList() {
+    var own = $('own-decks'), builtin = $('builtin-decks');
+    [own, builtin].forEach(function (list) { while (list.firstChild) list.removeChild(list.firstChild); });
+    state.decks.forEach(function (deck) {
+      var actions = h('div', { class: 'ev-deck-actions' });
+      function act(label, handler, cls) {
+        actions.appendChild(h('button', { type: 'button', class: 'btn btn-small ' + (cls || 'btn-quiet'),
+          'aria-label': label + ': ' + deck.title, text: label, onclick: handler }));
+      }
+      if (!deck.builtin) act('Edit', function () { openDeck(deck.id, false); }, 'btn-outline');
+      act('Duplicate', function () { openDeck(deck.id, true); });
+      actions.appendChild(h('a', { class: 'btn btn-small btn-quiet', href: withKey(config.api + '/decks/' + encodeURIComponent(deck.id) + '.toml'),
+        download: deck.id + '.toml', 'aria-label': 'Export: ' + deck.title, text: 'Export' }));
+      if (!deck.builtin) act('Delete', function () { removeDeck(deck); }, 'btn-danger');
+      var meta = deck.problems.length
+        ? h('p', { class: 'ev-deck-problems', text: 'Draft: ' + plural(deck.problems.length, 'problem') + ' to fix before it can be started' })
+        : null;
+      var row = h('li', { class: 'ev-deck', 'data-deck': deck.id }, [
+        h('div', { class: 'ev-deck-text' }, [h('p', { class: 'ev-deck-title', text: deck.title }),
+          h('p', { class: 'ev-deck-file', text: deck.id + '.toml' }), meta]),
+        actions
+      ]);
+      (deck.builtin ? builtin : own).appendChild(row);
+    });
+    if (!own.firstChild) own.appendChild(h('li', { class: 'ev-empty', text: 'None yet. Press New evening, or duplicate one below.' }));
+  }
+
+  function plural(n, word) { return n + ' ' + word + (n === 1 ? '' : 's'); }
+
+  function showList() {
+    $('edit-view').hidden = true;
+    $('list-view').hidden = false;
+    say('');
+    loadList();
+    $('list-heading').focus && $('list-heading').setAttribute('tabindex', '-1');
+    $('list-heading').focus();
+  }
+
+  function removeDeck(deck) {
+    api('GET', '/decks/' + encodeURIComponent(deck.id)).then(function (answer) {
+      if (!answer.ok) { say(answer.error); return; }
+      confirmDelete('Delete “' + deck.title + '”?', 'Its file ' + deck.id + '.toml is removed from your decks folder. Meetings already held keep their summaries.').then(function (yes) {
+        if (!yes) return;
+        api('DELETE', '/decks/' + encodeURIComponent(deck.id), { version: answer.version }).then(function (done) {
+          say(done.ok ? 'Deleted “' + deck.title + '”.' : done.error, done.ok ? 'ok' : '');
+          loadList();
+        });
+      });
+    });
+  }
+
+  function confirmDelete(title, text) {
+    var dialog = $('confirm-dialog');
+    $('confirm-title').textContent = title;
+    $('confirm-text').textContent = text;
+    dialog.returnValue = '';
+    dialog.showModal();
+    return new Promise(function (resolve) {
+      dialog.addEventListener('close', function onClose() {
+        dialog.removeEventListener('close', onClose);
+        resolve(dialog.returnValue === 'ok');
+      });
+    });
+  }
+
+  // ---- import ---------------------------------------------------------------------------------
+
+  $('import-file').addEventListener('change', function (ev) {
+    var file = ev.target.files && ev.target.files[0];
+    ev.target.value = '';
+    var box = $('import-problems');
+    box.hidden = true;
+    while (box.firstChild) box.removeChild(box.firstChild);
+    if (!file) return;
+    function problems(list) {
+      box.appendChild(h('p', { class: 'ev-import-title', text: file.name + ' was not imported:' }));
+      box.appendChild(h('ul', {}, list.map(function (p) { return h('li', { text: p }); })));
+      box.hidden = false;
+    }
+    if (file.size > config.import_max) {
+      problems(['It is too large to be an evening (' + Math.round(file.size / 1024) + ' KB; the most is ' + Math.round(config.import_max / 1024) + ' KB).']);
+      return;
+    }
+    file.text().then(function (text) {
+      return api('POST', '/import', { name: file.name, text: text });
+    }).then(function (answer) {
+      if (!answer.ok) { problems(answer.problems || [answer.error]); return; }
+      say('Imported ' + file.name + '.', 'ok');
+      loadList();
+    });
+  });
+
+  // ---- opening an evening -------------------------------------------------------------------
+
+  function openDeck(deckId, duplicate) {
+    api('GET', '/decks/' + encodeURIComponent(deckId)).then(function (answer) {
+      if (!answer.ok) { say(answer.error); return; }
+      var deck = answer.deck;
+      if (!Array.isArray(deck.items)) deck.items = [];
+      if (duplicate) {
+        deck.title = ('Copy of ' + (deck.title || deckId)).slice(0, LIMITS.title_max);
+        edit({ id: null, source: answer.id, version: null, deck: deck, dirty: true });
+        $('edit-heading').textContent = 'New evening, a copy of ' + answer.id + '.toml';
+      } else {
+        edit({ id: answer.id, source: null, version: answer.version, deck: deck, dirty: false });
+      }
+    });
+  }
+
+  function newEvening() {
+    edit({ id: null, source: null, version: null, dirty: true,
+      deck: { title: '', summary: '', items: [newItem('discussion')] } });
+    $('deck-title').focus();
+  }
+  $('new-evening').addEventListener('click', newEvening);
+
+  function newItem(kind) {
+    var item = { id: '', kind: kind, prompt: '' };
+    defaultsFor(item);
+    return item;
+  }
+
+  function defaultsFor(item) {
+    if (takes(item.kind, 'options') && !Array.isArray(item.options)) item.options = ['', ''];
+    if (takes(item.kind, 'max') && item.max == null) item.max = 2;
+    if (item.kind === 'scale') {
+      if (item.scale_min == null) item.scale_min = 0;
+      if (item.scale_max == null) item.scale_max = 10;
+    }
+  }
+
+  function takes(kind, field) {
+    var f = HELP[field];
+    return !!f && f.kinds.indexOf(kind) >= 0;
+  }
+
+  function edit(next) {
+    state.id = next.id; state.source = next.source; state.version = next.version;
+    state.deck = next.deck; state.dirty = next.dirty;
+    state.meta = state.deck.items.map(function (item) { return { auto: !item.id } });
+    state.selected = 0; state.check = null;
+    $('list-view').hidden = true;
+    $('edit-view').hidden = false;
+    $('conflict').hidden = true;
+    say('');
+    $('edit-heading').textContent = state.id ? 'Edit “' + (state.deck.title || state.id) + '”' : 'New evening';
+    $('deck-title').value = state.deck.title || '';
+    $('deck-summary').value = state.deck.summary || '';
+    renderItems();
+    renderItem();
+    check();
+  }
+
+  // ---- the deck and its items ---------------------------------------------------------------
+
+  ['title', 'summary'].forEach(function (name) {
+    $('deck-' + name).addEventListener('input', function (ev) {
+      state.deck[name] = ev.target.value;
+      changed();
+    });
+  });
+
+  function changed(structure) {
+    state.dirty = true;
+    if (structure) renderItems(); else updateRows();
+    scheduleCheck();  // the preview follows the check: a broken scale is not drawn
+    updateStatus();
+  }
+
+  function itemLabel(item, i) {
+    return (i + 1) + '. ' + (S.kind_labels[item.kind] || item.kind || 'Item');
+  }
+
+  function renderItems(focusSelector) {
+    var list = $('items');
+    while (list.firstChild) list.removeChild(list.firstChild);
+    state.deck.items.forEach(function (item, i) {
+      var selected = i === state.selected;
+      var row = h('li', { class: 'ev-row' + (selected ? ' is-selected' : ''), draggable: 'true', 'data-index': String(i) }, [
+        h('span', { class: 'ev-grip', 'aria-hidden': 'true', text: '⠿' }),
+        h('button', { type: 'button', class: 'ev-row-main', 'data-do': 'select', 'aria-current': selected ? 'true' : null }, [
+          h('span', { class: 'ev-row-kind', text: itemLabel(item, i) }),
+          h('span', { class: 'ev-row-prompt', text: item.prompt || '(no prompt yet)' }),
+          h('span', { class: 'ev-row-problems' })
+        ]),
+        h('span', { class: 'ev-row-tools' }, [
+          tool('up', '↑', 'Move item ' + (i + 1) + ' up', i === 0),
+          tool('down', '↓', 'Move item ' + (i + 1) + ' down', i === state.deck.items.length - 1),
+          tool('duplicate', '', 'Duplicate item ' + (i + 1)),
+          tool('delete', '✕', 'Delete item ' + (i + 1), state.deck.items.length === 1)
+        ])
+      ]);
+      list.appendChild(row);
+    });
+    updateRows();
+    updateTotal();
+    if (focusSelector) {
+      var target = list.querySelector(focusSelector);
+      if (target) target.focus();
+    }
+  }
+
+  function tool(action, symbol, label, disabled) {
+    return h('button', { type: 'button', class: 'ev-tool ev-tool-' + (action === 'duplicate' ? 'copy' : action), 'data-do': action, 'aria-label': label, title: label,
+      disabled: !!disabled, text: symbol });
+  }
+
+  function updateRows() {
+    var rows = $('items').children;
+    for (var i = 0; i < rows.length; i++) {
+      var item = state.deck.items[i];
+      rows[i].querySelector('.ev-row-kind').textContent = itemLabel(item, i);
+      rows[i].querySelector('.ev-row-prompt').textContent = item.prompt || '(no prompt yet)';
+      var problems = itemProblemCount(i);
+      var mark = rows[i].querySelector('.ev-row-problems');
+      mark.textContent = problems ? plural(problems, 'problem') : '';
+      rows[i].classList.toggle('has-problems', !!problems);
+    }
+    updateTotal();
+  }
+
+  function itemProblemCount(i) {
+    var found = state.check && state.check.items[i];
+    if (!found) return 0;
+    return Object.keys(found).reduce(function (n, k) { return n + found[k].length; }, 0);
+  }
+
+  function updateTotal() {
+    var minutes = state.deck.items.reduce(function (sum, item) {
+      var m = Number(item.minutes);
+      return sum + (Number.isInteger(m) && m > 0 ? m : 0);
+    }, 0);
+    var evening = config.evening_minutes;
+    var text = minutes + ' of ' + evening + ' minutes planned (6:30 to 8:30 PM)';
+    if (minutes > evening) text += ': ' + (minutes - evening) + ' minutes over';
+    else if (minutes < evening) text += ': ' + (evening - minutes) + ' minutes free';
+    $('total').textContent = text;
+    $('total').classList.toggle('is-over', minutes > evening);
+  }
+
+  $('items').addEventListener('click', function (ev) {
+    var button = ev.target.closest('button[data-do]');
+    if (!button) return;
+    var i = Number(button.closest('li').getAttribute('data-index'));
+    var items = state.deck.items, meta = state.meta;
+    var action = button.getAttribute('data-do');
+    if (action === 'select') {
+      state.selected = i;
+      renderItems('li[data-index="' + i + '"] .ev-row-main');
+      renderItem();
+      preview();
+      return;
+    }
+    if (action === 'up' || action === 'down') {
+      var j = action === 'up' ? i - 1 : i + 1;
+      if (j < 0 || j >= items.length) return;
+      move(i, j);
+      var focus = 'li[data-index="' + j + '"] [data-do="' + action + '"]';
+      if ((action === 'up' && j === 0) || (action === 'down' && j === items.length - 1)) focus = 'li[data-index="' + j + '"] .ev-row-main';
+      renderItems(focus);
+      announce('Item moved to place ' + (j + 1) + '.');
+    } else if (action === 'duplicate') {
+      var copy = JSON.parse(JSON.stringify(items[i]));
+      copy.id = uniqueId(slug(copy.prompt), -1);
+      items.splice(i + 1, 0, copy);
+      meta.splice(i + 1, 0, { auto: true });
+      state.selected = i + 1;
+      renderItems('li[data-index="' + (i + 1) + '"] .ev-row-main');
+      announce('Item duplicated.');
+    } else if (action === 'delete') {
+      items.splice(i, 1);
+      meta.splice(i, 1);
+      state.selected = Math.min(state.selected, items.length - 1);
+      renderItems('li[data-index="' + Math.min(i, items.length - 1) + '"] .ev-row-main');
+      announce('Item deleted.');
+    }
+    renderItem();
+    changed(false);
+  });
+
+  function move(from, to) {
+    var items = state.deck.items, meta = state.meta;
+    var wasSelected = state.selected === from;
+    items.splice(to, 0, items.splice(from, 1)[0]);
+    meta.splice(to, 0, meta.splice(from, 1)[0]);
+    if (wasSelected) state.selected = to;
+    else if (state.selected > from && state.selected <= to) state.selected -= 1;
+    else if (state.selected < from && state.selected >= to) state.selected += 1;
+  }
+
+  // Reordering by drag (the arrows do the same for the keyboard).
+  var dragFrom = null;
+  $('items').addEventListener('dragstart', function (ev) {
+    var row = ev.target.closest && ev.target.closest('li');
+    if (!row) return;
+    dragFrom = Number(row.getAttribute('data-index'));
+    ev.dataTransfer.effectAllowed = 'move';
+    ev.dataTransfer.setData('text/plain', String(dragFrom));
+    row.classList.add('is-dragging');
+  });
+  $('items').addEventListener('dragover', function (ev) {
+    if (dragFrom === null) return;
+    ev.preventDefault();
+    ev.dataTransfer.dropEffect = 'move';
+  });
+  $('items').addEventListener('drop', function (ev) {
+    var row = ev.target.closest && ev.target.closest('li');
+    if (dragFrom === null || !row) return;
+    ev.preventDefault();
+    var to = Number(row.getAttribute('data-index'));
+    var from = dragFrom;
+    dragFrom = null;
+    if (to === from) { renderItems(); return; }
+    move(from, to);
+    renderItems();
+    renderItem();
+    changed(false);
+    announce('Item moved to place ' + (to + 1) + '.');
+  });
+  $('items').addEventListener('dragend', function () { dragFrom = null; renderItems(); });
+
+  $('add-item').addEventListener('click', function () {
+    var kind = (state.deck.items[state.selected] || {}).kind || 'discussion';
+    state.deck.items.push(newItem(kind));
+    state.meta.push({ auto: true });
+    state.selected = state.deck.items.length - 1;
+    renderItems();
+    renderItem();
+    changed(false);
+    $('f-kind').focus();
+  });
+
+  var announcer = h('p', { class: 'sr-only', 'aria-live': 'polite' });
+  document.body.appendChild(announcer);
+  function announce(text) { announcer.textContent = ''; setTimeout(function () { announcer.textContent = text; }, 30); }
+
+  // ---- one item's fields --------------------------------------------------------------------
+
+  // An id made from the prompt: lowercase letters, digits and dashes; kept once saved.
+  function slug(text) {
+    var s = String(text || '').normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+    if (s.length > 32) s = s.slice(0, 32).replace(/-[^-]*$/, '') || s.slice(0, 32);
+    return s || 'item';
+  }
+
+  function uniqueId(base, except) {
+    var taken = {};
+    state.deck.items.forEach(function (item, i) { if (i !== except && item.id) taken[item.id] = true; });
+    var id = base, n = 2;
+    while (taken[id]) { id = base + '-' + n; n += 1; }
+    return id;
+  }
+
+  function fieldOrder(kind) {
+    var own = config.fields.filter(function (f) { return f.kinds.length < S.kinds.length && takes(kind, f.name); })
+      .map(function (f) { return f.name; });
+    return ['kind', 'prompt'].concat(own, ['note', 'minutes', 'id']);
+  }
+
+  function renderItem() {
+    var box = $('item-fields');
+    while (box.firstChild) box.removeChild(box.firstChild);
+    var item = state.deck.items[state.selected];
+    $('item-heading').textContent = item ? 'Item ' + (state.selected + 1) : 'Item';
+    if (!item) return;
+    fieldOrder(item.kind).forEach(function (name) { box.appendChild(fieldFor(item, name)); });
+    showErrors();
+  }
+
+  function fieldFor(item, name) {
+    var id = 'f-' + name;
+    var help = HELP[name] ? HELP[name].help : '';
+    var required = HELP[name] && HELP[name].required;
+    var label = h('label', { for: id }, [LABELS[name] || name, required || name === 'options' ? null : h('span', { class: 'optional', text: ' (optional)' })]);
+    var hint = help ? h('p', { class: 'hint', id: id + '-hint', text: help[0].toUpperCase() + help.slice(1) + '.' }) : null;
+    var error = h('p', { class: 'ev-error', id: id + '-error' });
+    var describedby = (hint ? id + '-hint ' : '') + id + '-error';
+    var input;
+    if (name === 'kind') {
+      input = h('select', { id: id, 'aria-describedby': describedby },
+        S.kinds.map(function (k) { return h('option', { value: k, text: S.kind_labels[k] + ': ' + S.kind_hints[k] }); }));
+      input.value = item.kind;
+      input.addEventListener('change', function () {
+        var next = input.value;
+        Object.keys(item).forEach(function (f) {
+          if (['id', 'kind', 'prompt', 'note', 'minutes'].indexOf(f) < 0 && !takes(next, f)) delete item[f];
+        });
+        item.kind = next;
+        defaultsFor(item);
+        renderItem();
+        changed(false);
+        $('f-kind').focus();
+      });
+    } else if (name === 'options') {
+      return optionsField(item, label, hint, error, describedby);
+    } else {
+      var value = item[name];
+      var long = LONG.indexOf(name) >= 0;
+      input = h(long ? 'textarea' : 'input', { id: id, 'aria-describedby': describedby, rows: long ? (name === 'prompt' ? 3 : 2) : null,
+        type: long ? null : (NUMBERS.indexOf(name) >= 0 ? 'number' : 'text'), inputmode: NUMBERS.indexOf(name) >= 0 ? 'numeric' : null,
+        autocomplete: 'off', placeholder: name.slice(-6) === '_label' && S.default_axes[name.slice(0, -6)] ? S.default_axes[name.slice(0, -6)] : null });
+      input.value = value == null ? '' : String(value);
+      input.addEventListener('input', function () {
+        var raw = input.value;
+        if (NUMBERS.indexOf(name) >= 0) {
+          if (raw.trim() === '') delete item[name];
+          else item[name] = /^-?\d+$/.test(raw.trim()) ? parseInt(raw.trim(), 10) : raw;
+        } else if (raw === '' && name !== 'prompt' && name !== 'id') {
+          delete item[name];
+        } else {
+          item[name] = raw;
+        }
+        var meta = state.meta[state.selected];
+        if (name === 'id') meta.auto = false;
+        if (name === 'prompt' && meta.auto) {
+          item.id = uniqueId(slug(raw), state.selected);
+          var idInput = $('f-id');
+          if (idInput) idInput.value = item.id;
+        }
+        changed(false);
+      });
+    }
+    return h('div', { class: 'field', 'data-field': name }, [label, input, hint, error]);
+  }
+
+  function optionsField(item, label, hint, error, describedby) {
+    var wrap = h('fieldset', { class: 'field ev-options', 'data-field': 'options', 'aria-describedby': describedby }, [
+      h('legend', { text: LABELS.options }), hint, error]);
+    var list = h('ol', { class: 'ev-option-list' });
+    wrap.insertBefore(list, hint);
+    function draw(focusIndex) {
+      while (list.firstChild) list.removeChild(list.firstChild);
+      item.options.forEach(function (option, i) {
+        var text = typeof option === 'string' ? option : (option && option.text) || '';
+        var input = h('input', { type: 'text', id: 'f-option-' + (i + 1), class: 'ev-option-input', autocomplete: 'off',
+          'aria-label': 'Option ' + (i + 1), value: text });
+        input.addEventListener('input', function () { item.options[i] = optionValue(input.value, item.options[i]); changed(false); });
+        var flags = OPTION_FLAGS.map(function (flag) {
+          var box = h('input', { type: 'checkbox', checked: !!(option && option[flag.name]) });
+          box.addEventListener('change', function () {
+            var current = typeof item.options[i] === 'string' ? { text: item.options[i] } : item.options[i];
+            current[flag.name] = box.checked;
+            item.options[i] = optionValue(current.text, current);
+            changed(false);
+          });
+          return h('label', { class: 'check check-small' }, [box, h('span', { text: flag.label })]);
+        });
+        var remove = h('button', { type: 'button', class: 'ev-tool', 'aria-label': 'Remove option ' + (i + 1), title: 'Remove option ' + (i + 1),
+          text: '✕', disabled: item.options.length <= 1 });
+        remove.addEventListener('click', function () {
+          item.options.splice(i, 1);
+          draw(Math.min(i, item.options.length - 1));
+          changed(false);
+        });
+        list.appendChild(h('li', { class: 'ev-option' }, [input].concat(flags, [remove])));
+      });
+      if (focusIndex != null && $('f-option-' + (focusIndex + 1))) $('f-option-' + (focusIndex + 1)).focus();
+    }
+    draw();
+    var add = h('button', { type: 'button', class: 'btn btn-small btn-quiet', id: 'f-add-option', text: 'Add an option' });
+    add.addEventListener('click', function () {
+      item.options.push('');
+      draw(item.options.length - 1);
+      changed(false);
+    });
+    wrap.insertBefore(add, hint);
+    return wrap;
+  }
+
+  // An option as the deck file holds it: plain text, or {text, flag: true} when a flag is set.
+  function optionValue(text, previous) {
+    if (!previous || typeof previous === 'string') return text;
+    var flagged = OPTION_FLAGS.some(function (flag) { return previous[flag.name]; });
+    if (!flagged) return text;
+    var out = { text: text };
+    OPTION_FLAGS.forEach(function (flag) { if (previous[flag.name]) out[flag.name] = true; });
+    return out;
+  }
+
+  // ---- checking (the server's schema) ----------------------------------------------------------
+
+  var checkTimer = null, checkSeq = 0;
+  function scheduleCheck() {
+    clearTimeout(checkTimer);
+    checkTimer = setTimeout(check, 250);
+  }
+
+  function check() {
+    var seq = ++checkSeq;
+    return api('POST', '/check', { deck: state.deck }).then(function (answer) {
+      if (seq !== checkSeq) return;
+      if (!answer.ok) { say(answer.error); return; }
+      state.check = answer.check;
+      showErrors();
+      updateRows();
+      updateStatus();
+    });
+  }
+
+  function setError(id, messages) {
+    var box = $(id + '-error');
+    if (!box) return;
+    box.textContent = (messages || []).join(' ');
+    var input = $(id);
+    if (input) {
+      if (messages && messages.length) input.setAttribute('aria-invalid', 'true');
+      else input.removeAttribute('aria-invalid');
+    }
+  }
+
+  function showErrors() {
+    var c = state.check || { deck: {}, items: [] };
+    ['title', 'summary', 'items'].forEach(function (name) { setError('deck-' + name, c.deck[name]); });
+    var item = state.deck.items[state.selected];
+    if (!item) return;
+    var found = c.items[state.selected] || {};
+    fieldOrder(item.kind).forEach(function (name) { setError('f-' + name, found[name]); });
+    var general = found[''] || [];
+    if (general.length) setError('f-kind', (found.kind || []).concat(general));
+    var optionInputs = document.querySelectorAll('.ev-option-input');
+    for (var i = 0; i < optionInputs.length; i++) {
+      var bad = (found.options || []).some(function (m) { return m.indexOf('Option ' + (i + 1) + ' ') === 0; });
+      if (bad) optionInputs[i].setAttribute('aria-invalid', 'true'); else optionInputs[i].removeAttribute('aria-invalid');
+    }
+    preview();
+  }
+
+  function updateStatus() {
+    var c = state.check;
+    var status = $('status');
+    var problems = c ? c.count : 0;
+    var text;
+    if (state.dirty) text = 'Not saved yet.';
+    else text = 'Saved.';
+    if (c && problems) text += ' ' + plural(problems, 'problem') + ' to fix before it can be started; you can save it as a draft.';
+    else if (c && !state.dirty) text += ' Ready to start.';
+    status.textContent = text;
+    status.classList.toggle('has-problems', !!problems);
+    var startable = !!state.id && !state.dirty && c && c.ok;
+    $('start-link').hidden = !startable;
+    $('start-link').href = withKey('/facilitator');
+    $('export-link').hidden = !state.id || state.dirty;
+    if (state.id) {
+      $('export-link').href = withKey(config.api + '/decks/' + encodeURIComponent(state.id) + '.toml');
+      $('export-link').setAttribute('download', state.id + '.toml');
+    }
+  }
+
+  // ---- preview: the phone page itself, in a frame -------------------------------------------------
+
+  function previewItem(item) {
+    var out = { id: state.selected + 1, key: item.id || '', kind: item.kind, prompt: item.prompt || '',
+      state: item.kind === 'discussion' ? 'shown' : 'open', answered: 0, result: null };
+    if (takes(item.kind, 'options')) out.options = (item.options || []).map(function (o) { return typeof o === 'string' ? o : o.text; });
+    if (takes(item.kind, 'max')) out.max = item.max;
+    if (item.kind === 'scale') out.scale = { min: item.scale_min, max: item.scale_max, min_label: item.min_label || '', max_label: item.max_label || '' };
+    if (item.kind === 'compass') {
+      out.axes = {};
+      ['x', 'y', 'low', 'high'].forEach(function (a) { out.axes[a] = item[a + '_label'] || S.default_axes[a]; });
+    }
+    if (item.kind === 'words') out.max_words = item.max_words || LIMITS.words_default;
+    return out;
+  }
+
+  function preview() {
+    var frame = $('preview');
+    var item = state.deck && state.deck.items[state.selected];
+    if (!frame.contentWindow || !item) return;
+    var found = state.check && state.check.items[state.selected];
+    var broken = found && Object.keys(found).some(function (k) { return k !== 'prompt' && k !== 'id' && k !== 'note' && k !== 'minutes' && found[k].length; });
+    // A kind whose own fields are broken (a scale from 10 to 0) is not drawn: the phone would draw nonsense.
+    $('preview-note').textContent = broken ? 'Fix the marked fields to see this item here.' : 'A preview: nothing is sent.';
+    if (broken) return;
+    frame.contentWindow.postMessage({ fireside: 'preview', item: previewItem(item) }, window.location.origin);
+  }
+  $('preview').addEventListener('load', preview);
+
+  // ---- saving -----------------------------------------------------------------------------------
+
+  $('edit-view').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var button = $('save');
+    button.disabled = true;
+    var request = state.id
+      ? api('PUT', '/decks/' + encodeURIComponent(state.id), { deck: state.deck, version: state.version })
+      : api('POST', '/decks', { deck: state.deck, source: state.source });
+    request.then(function (answer) {
+      button.disabled = false;
+      if (answer.status === 409) {
+        $('conflict-text').textContent = answer.error;
+        $('conflict').hidden = false;
+        $('reload').focus();
+        return;
+      }
+      if (!answer.ok) { say(answer.error); return; }
+      state.id = answer.id; state.version = answer.version; state.source = null; state.dirty = false;
+      state.check = answer.check;
+      state.meta.forEach(function (m) { m.auto = false; });
+      $('edit-heading').textContent = 'Edit “' + (state.deck.title || state.id) + '”';
+      say(answer.check.ok ? 'Saved as ' + answer.id + '.toml.' : 'Saved as a draft (' + answer.id + '.toml). Fix the marked fields before you start it.', answer.check.ok ? 'ok' : '');
+      showErrors();
+      updateRows();
+      updateStatus();
+    });
+  });
+
+  $('reload').addEventListener('click', function () {
+    if (state.id) openDeck(state.id, false);
+  });
+
+  // After a conflict: his version goes to a new file beside the changed one (its comments kept).
+  $('save-as-new').addEventListener('click', function () {
+    state.source = state.id;
+    state.id = null;
+    state.version = null;
+    $('conflict').hidden = true;
+    $('save').click();
+  });
+
+  $('back-to-list').addEventListener('click', function () {
+    if (state.dirty && !window.confirm('Leave without saving your changes?')) return;
+    showList();
+  });
+
+  window.addEventListener('beforeunload', function (ev) {
+    if (!$('edit-view').hidden && state.dirty) { ev.preventDefault(); ev.returnValue = ''; }
+  });
+
+  $('console-link').href = withKey('/facilitator');
+  loadList();
+})();

@@ -1,0 +1,233 @@
+"""The evening editor and "Let the room choose" in headless Chromium against a real server."""
+
+import re
+import shutil
+
+import pytest
+from conftest import RunningServer, SocketConsole, SocketPhone
+
+from facilitator import events
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CONSOLE = {"viewport": {"width": 1280, "height": 800}}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"])
+        yield chromium
+        chromium.close()
+
+
+def _open(browser, url):
+    """The editor (or any page) in its own context; page errors are collected."""
+    page = browser.new_context(**CONSOLE).new_page()
+    page.set_default_timeout(10_000)
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.goto(url)
+    return page
+
+
+def _fill_item(page, kind, prompt, **fields):
+    """Fill the selected item's form by mouse and typing: kind, prompt, and the kind's own fields."""
+    page.select_option("#f-kind", kind)
+    page.fill("#f-prompt", prompt)
+    for number, option in enumerate(fields.pop("options", []), start=1):
+        if not page.locator(f"#f-option-{number}").count():
+            page.click("#f-add-option")
+        page.fill(f"#f-option-{number}", option)
+    for name, value in fields.items():
+        page.fill(f"#f-{name}", str(value))
+
+
+def _saved(page):
+    """Save and wait until the page says so."""
+    from playwright.sync_api import expect
+
+    page.click("#save")
+    expect(page.locator("#status")).to_have_text(re.compile(r"^Saved\."))
+
+
+def test_an_evening_of_every_kind_built_by_mouse_survives_a_restart_and_runs_on_phones(browser, data_dir, tmp_path):
+    from playwright.sync_api import expect
+
+    server = RunningServer(data_dir, tmp_path / "server.log").start()
+    try:
+        console = _open(browser, server.url + "/facilitator")
+        console.click("#evenings-link")
+        expect(console).to_have_url(re.compile(r"/facilitator/evenings$"))
+        page = console
+        page.click("#new-evening")
+        page.fill("#deck-title", "Every kind")
+        page.fill("#deck-summary", "One of each, built by mouse.")
+        items = [
+            ("discussion", "Take a breath and arrive.", {"minutes": 5}),
+            ("choice", "How are you arriving?", {"options": ["Tired", "Calm"]}),
+            ("multi", "What do you need tonight?", {"options": ["Rest", "Company", "Quiet"], "max": 2}),
+            ("scale", "How much energy?", {"scale_min": 1, "scale_max": 5, "min_label": "None"}),
+            ("compass", "Closeness and space?", {"x_label": "Closeness"}),
+            ("words", "A word for tonight.", {"max_words": 2}),
+            ("text", "Something you want us to know.", {"minutes": 10}),
+        ]
+        for number, (kind, prompt, fields) in enumerate(items):
+            if number:
+                page.click("#add-item")
+            _fill_item(page, kind, prompt, **fields)
+        expect(page.locator("#total")).to_contain_text("15 of 120 minutes planned")
+        # Drag the second item to the top, then put it back with its arrow.
+        page.evaluate("window.scrollTo(0, 0)")
+        page.locator("#items li").nth(1).drag_to(page.locator("#items li").nth(0))
+        expect(page.locator("#items li").nth(0)).to_contain_text("How are you arriving?")
+        page.locator("#items li").nth(0).locator('[data-do="down"]').click()
+        expect(page.locator("#items li").nth(0)).to_contain_text("Take a breath and arrive.")
+        expect(page.locator("#items li").nth(1)).to_contain_text("How are you arriving?")
+        # The preview is the phone page itself: the selected item as a phone draws it.
+        page.locator("#items li").nth(3).locator('[data-do="select"]').click()
+        frame = page.frame_locator("#preview")
+        expect(frame.locator("#prompt")).to_have_text("How much energy?")
+        expect(frame.locator("#screen-item")).to_have_attribute("data-kind", "scale")
+        _saved(page)
+        assert (data_dir / "decks" / "every-kind.toml").exists()
+        assert not page.errors
+
+        server.stop()
+        server = RunningServer(data_dir, tmp_path / "server2.log", port=server.port).start()
+        console.goto(server.url + "/facilitator")
+        console.click('label[for="deck-every-kind"]')
+        console.click("#start-meeting")
+        expect(console.locator("#join-code")).to_have_text(re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$"))
+
+        steer = SocketConsole(server.url)
+        state = steer.wait_for(lambda s: s["meeting"] is not None)
+        assert [item["kind"] for item in state["agenda"]] == [kind for kind, _, _ in items]
+        phones = [SocketPhone(server.url, state["meeting"]["code"]) for _ in range(3)]
+        choice = steer.push("how-are-you-arriving")
+        for phone in phones:
+            assert phone.call(events.ANSWER, {"item_id": choice, "value": 1})["ok"]
+        steer.do(events.REVEAL_POLL, item_id=choice)
+        revealed = phones[0].wait_for(events.ITEM, check=lambda p: p["item"]["state"] == "revealed")
+        assert revealed["item"]["result"]["counts"] == [0, 3]
+        energy = steer.push("how-much-energy")
+        for n, phone in enumerate(phones):
+            assert phone.call(events.ANSWER, {"item_id": energy, "value": n + 1})["ok"]
+        steer.do(events.REVEAL_POLL, item_id=energy)
+        revealed = phones[0].wait_for(events.ITEM, check=lambda p: p["item"]["state"] == "revealed")
+        assert revealed["item"]["result"]["shown"] and revealed["item"]["scale"]["min"] == 1
+    finally:
+        server.stop()
+
+
+def _tab_to(page, selector, presses=80):
+    """Press Tab until the element is focused: the keyboard's own way there."""
+    for _ in range(presses):
+        if page.evaluate("(s) => document.activeElement === document.querySelector(s)", selector):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_an_evening_is_built_by_keyboard_alone(browser, server, data_dir):
+    from playwright.sync_api import expect
+
+    page = _open(browser, server.url + "/facilitator/evenings")
+    _tab_to(page, "#new-evening")
+    page.keyboard.press("Enter")
+    expect(page.locator("#deck-title")).to_be_focused()
+    page.keyboard.type("Typed evening")
+    _tab_to(page, "#f-kind")
+    page.keyboard.press("End")  # the last kind: discussion
+    _tab_to(page, "#f-prompt")
+    page.keyboard.type("Welcome, all.")
+    _tab_to(page, "#add-item")
+    page.keyboard.press("Enter")
+    expect(page.locator("#f-kind")).to_be_focused()
+    page.keyboard.press("Home")  # the first kind: one choice
+    _tab_to(page, "#f-prompt")
+    page.keyboard.type("Tea or coffee?")
+    _tab_to(page, "#f-option-1")
+    page.keyboard.type("Tea")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Coffee")
+    _tab_to(page, '#items li:nth-child(2) [data-do="up"]')
+    page.keyboard.press("Enter")
+    expect(page.locator("#items li").nth(0)).to_contain_text("Tea or coffee?")
+    _tab_to(page, "#save")
+    page.keyboard.press("Enter")
+    expect(page.locator("#status")).to_have_text(re.compile(r"^Saved\. Ready to start\."))
+    import prompts
+
+    deck = prompts.load_deck(data_dir / "decks" / "typed-evening.toml")
+    assert [(item["key"], item["kind"]) for item in deck.items] == [("tea-or-coffee", "choice"),
+                                                                  ("welcome-all", "discussion")]
+    assert deck.items[0]["options"] == ["Tea", "Coffee"]
+
+
+def test_a_duplicated_built_in_is_changed_and_a_broken_field_blocks_its_start(browser, server, data_dir):
+    from playwright.sync_api import expect
+
+    page = _open(browser, server.url + "/facilitator/evenings")
+    page.locator('[data-deck="starter"] button', has_text="Duplicate").click()
+    expect(page.locator("#deck-title")).to_have_value("Copy of Trying it out")
+    page.fill("#deck-title", "My trial")
+    page.locator("#items li").nth(2).locator('[data-do="select"]').click()  # the scale
+    page.fill("#f-scale_min", "20")
+    expect(page.locator("#f-scale_min-error")).to_have_text("Scale min 20 is not below max 10.")
+    expect(page.locator("#f-scale_min")).to_have_attribute("aria-invalid", "true")
+    page.click("#save")
+    expect(page.locator("#status")).to_have_text(re.compile(r"^Saved\. 1 problem to fix before it can be started"))
+    expect(page.locator("#start-link")).to_be_hidden()
+    assert "# choice: each phone picks one option" in (data_dir / "decks" / "my-trial.toml").read_text()
+
+    console = SocketConsole(server.url)
+    refused = console.client.call(events.START_MEETING, {"deck": "my-trial"}, namespace=events.FACILITATOR_NS)
+    assert not refused["ok"] and "scale min 20 is not below max 10" in refused["error"]
+
+    page.fill("#f-scale_min", "0")
+    expect(page.locator("#f-scale_min-error")).to_have_text("")
+    _saved(page)
+    expect(page.locator("#start-link")).to_be_visible()
+    page.click("#start-link")
+    page.click('label[for="deck-my-trial"]')
+    page.click("#start-meeting")
+    expect(page.locator("#join-code")).to_have_text(re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$"))
+
+
+def test_let_the_room_choose_from_the_console(browser, server):
+    from playwright.sync_api import expect
+
+    page = _open(browser, server.url + "/facilitator")
+    page.click('label[for="deck-test-evening"]')
+    page.click("#start-meeting")
+    expect(page.locator("#join-code")).to_have_text(re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$"))
+    steer = SocketConsole(server.url)
+    state = steer.wait_for(lambda s: s["meeting"] is not None)
+    phones = [SocketPhone(server.url, state["meeting"]["code"]) for _ in range(4)]
+    sentence = steer.push("sentence")
+    texts = ["Fathers", "Loneliness", "Work", "Anger"]
+    for phone, text in zip(phones, texts):
+        assert phone.call(events.ANSWER, {"item_id": sentence, "value": text})["ok"]
+    steer.do(events.CLOSE_POLL, item_id=sentence)
+    steer.do(events.MODERATE_ALL, item_id=sentence, texts=texts)
+    steer.do(events.REVEAL_POLL, item_id=sentence)
+
+    page.get_by_role("button", name=re.compile("Let the room choose from the answers to")).click()
+    dialog = page.locator("#choose-dialog")
+    expect(dialog).to_be_visible()
+    for text in ("Fathers", "Loneliness", "Anger"):
+        dialog.get_by_label(text).check()
+    dialog.locator("#choose-ok").click()
+    expect(dialog).to_be_hidden()
+    vote = phones[0].wait_for(events.ITEM, check=lambda p: p["item"]["kind"] == "multi")["item"]
+    assert sorted(vote["options"]) == ["Anger", "Fathers", "Loneliness"] and vote["max"] == 2
+    assert vote["prompt"].startswith("Which of these shall we talk about tonight?")
+    expect(page.locator("#now")).to_contain_text("Which of these shall we talk about tonight?")
