@@ -365,5 +365,5 @@ def test_saving_an_unchanged_deck_rewrites_nothing_and_a_reorder_moves_each_item
     scale_comment = "# scale: one point from scale_min to scale_max"
     discussion_comment = "# discussion: something to think about."
     assert text.index(scale_comment) < text.index('id = "checkin-strength"') < text.index(discussion_comment) \
-        < text.index('id = "welcome"') < text.index('id = "checkin-feeling"')
+        < text.index('id = "agreements"') < text.index('id = "checkin-feeling"')
     assert text.index("# Each [[items]] line starts one item.") < text.index(scale_comment)
