@@ -594,10 +594,14 @@
           later.charAt(0).toUpperCase() + later.slice(1) + ', so that no one\u2019s words stand out.' }));
       }
       var ul = h('ul', { class: 'mod-list' });
-      pending[id].forEach(function (entry, i) {
-        var checkId = 'export-' + id + '-' + i;
-        var checkbox = h('input', { type: 'checkbox', id: checkId, 'data-action': 'export', 'data-item-id': id, 'data-text': entry.text });
+      pending[id].forEach(function (entry) {
+        // Named by the entry, not its place, so a redraw never ties a box to another sentence.
+        var checkId = 'export-' + id + '-' + textKey(entry.text);
+        var checkbox = h('input', { type: 'checkbox', id: checkId, 'data-action': 'export', 'data-item-id': id,
+          'data-text': entry.text, 'aria-describedby': entry.approved ? null : checkId + '-why' });
         checkbox.checked = !!entry.export;
+        // Only what the room saw can go into the summary: an unapproved entry's box waits, and says why.
+        checkbox.disabled = !entry.approved;
         ul.appendChild(h('li', { class: 'mod-entry' + (entry.approved ? ' is-approved' : ''), 'data-item-id': id, 'data-text': entry.text }, [
           h('p', { class: 'mod-text' }, [
             h('span', { class: 'mod-words', text: entry.text }),
@@ -609,11 +613,20 @@
                   'data-text': entry.text, 'aria-label': 'Hide “' + entry.text + '”', text: 'Hide' })
               : h('button', { type: 'button', class: 'btn btn-outline btn-small', 'data-action': 'approve', 'data-item-id': id,
                   'data-text': entry.text, 'aria-label': 'Approve “' + entry.text + '”', text: 'Approve' }),
-            h('label', { class: 'check check-small', 'for': checkId }, [checkbox, h('span', { text: 'Include in export' })])])]));
+            h('label', { class: 'check check-small' + (entry.approved ? '' : ' is-disabled'), 'for': checkId },
+              [checkbox, h('span', { text: 'Include in export' })]),
+            entry.approved ? null : h('span', { class: 'mod-why', id: checkId + '-why', text: 'Approve it first: only what the room saw can go into the summary.' })])]));
       });
       group.appendChild(ul);
       box.appendChild(group);
     });
+  }
+
+  // A short stable name for an entry's text, for element ids.
+  function textKey(text) {
+    var hash = 5381;
+    for (var i = 0; i < text.length; i++) hash = ((hash * 33) ^ text.charCodeAt(i)) >>> 0;
+    return hash.toString(36);
   }
 
   function entryFor(itemId, text) {
