@@ -32,3 +32,14 @@ def test_the_review_list_keeps_its_order_across_approve_export_and_notes(evening
     assert _review_order(evening, feeling) == first
     evening.do(events.MODERATE, item_id=feeling, text=first[2], approved=False, export=False)
     assert _review_order(evening, feeling) == first
+
+
+def test_the_console_says_words_and_sentences_arrive_for_review_when_the_poll_closes(client):
+    page = client.get("/facilitator").get_data(as_text=True)
+    assert "arrive here when you close the poll, never while it is open" in page
+
+
+def test_the_console_has_a_top_level_heading_while_a_meeting_runs(client):
+    page = client.get("/facilitator").get_data(as_text=True)
+    meeting_view = page[page.index('id="meeting"'):]
+    assert "<h1" in meeting_view[:meeting_view.index("</section>")]
