@@ -31,6 +31,8 @@ ADD_ITEM = "add_item"
 MODERATE = "moderate"
 MODERATE_ALL = "moderate_all"
 SET_NOTES = "set_notes"
+INVITE_COFACILITATOR = "invite_cofacilitator"  # the laptop's own console only
+REVOKE_COFACILITATOR = "revoke_cofacilitator"  # the laptop's own console only
 
 
 def for_pages():

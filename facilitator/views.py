@@ -1,6 +1,6 @@
 """The facilitator's pages: the console, the projector view and the join QR code."""
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
 from facilitator import events, lan
 from facilitator.access import facilitator_allowed
@@ -25,8 +25,8 @@ def _page_config(view):
 
 def _deny():
     """Another device without the key: say plainly how to get in."""
-    reason = ("This page belongs to the facilitator. Open it on the laptop that runs Fireside, "
-              "or use the co-facilitator link (with its key) that Fireside printed when it started.")
+    reason = ("This page belongs to the facilitator. Open it on the laptop that runs Fireside, or ask "
+              "the facilitator for a co-facilitator link: \u201cInvite a co-facilitator\u201d on his console.")
     return render_template("facilitator/denied.html", reason=reason), 403
 
 
@@ -63,6 +63,18 @@ def join_qr():
     if not url:
         abort(404)
     response = Response(lan.qr_svg(url), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/facilitator/cofacilitator.svg")
+def cofacilitator_qr():
+    """The co-facilitator's link as an SVG QR code: for the laptop's own screen only, never for a key."""
+    if not facilitator_allowed(request.remote_addr, None):
+        abort(403)
+    from facilitator.handlers import cofacilitator_url
+
+    response = Response(lan.qr_svg(cofacilitator_url(current_app)), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -88,7 +88,7 @@ def test_include_in_export_waits_for_approve_and_says_why(browser, server):
     box = entry.locator('input[data-action="export"]')
     expect(box).to_be_disabled()
     why = page.locator("#" + box.get_attribute("aria-describedby"))
-    expect(why).to_contain_text("Approve it first")
+    expect(why).to_contain_text("approve it first")
     entry.locator('button[data-action="approve"]').click()
     expect(box).to_be_enabled()
     box.check()

@@ -43,3 +43,70 @@ def test_the_console_has_a_top_level_heading_while_a_meeting_runs(client):
     page = client.get("/facilitator").get_data(as_text=True)
     meeting_view = page[page.index('id="meeting"'):]
     assert "<h1" in meeting_view[:meeting_view.index("</section>")]
+
+
+# --- the co-facilitator's key (point 5) -------------------------------------------------------------
+
+import json  # noqa: E402
+
+from flask_socketio import SocketIOTestClient  # noqa: E402
+
+from facilitator import cli, socketio  # noqa: E402
+
+ANOTHER_DEVICE = "192.0.2.7"
+
+
+def _device(app, key):
+    """A co-facilitator's tablet on the Wi-Fi, connecting to the console with a key."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = ANOTHER_DEVICE
+    return socketio.test_client(app, namespace=events.FACILITATOR_NS, flask_test_client=client, auth={"key": key})
+
+
+def _call(client: SocketIOTestClient, event, **payload):
+    """A console event through a test client, with its answer."""
+    return client.emit(event, payload, namespace=events.FACILITATOR_NS, callback=True)
+
+
+def test_serve_prints_no_co_facilitator_key_unless_asked(app):
+    key = app.config["FACILITATOR_KEY"]
+    quiet = cli.announcement(app, "192.0.2.20", "http://192.0.2.20:8765", 8765)
+    assert key not in quiet
+    assert "Invite a co-facilitator" in quiet and "--co-facilitator" in quiet
+    asked = cli.announcement(app, "192.0.2.20", "http://192.0.2.20:8765", 8765, cofacilitator=True)
+    assert f"Co-facilitator:   http://192.0.2.20:8765/facilitator?key={key}" in asked
+
+
+def test_the_laptop_invites_a_co_facilitator_and_a_new_link_retires_the_old_one(app, evening, data_dir):
+    old = app.config["FACILITATOR_KEY"]
+    shown = evening.do(events.INVITE_COFACILITATOR)
+    assert shown["url"].endswith(f"/facilitator?key={old}")
+    tablet = _device(app, old)
+    assert tablet.is_connected(events.FACILITATOR_NS)
+    renewed = evening.do(events.INVITE_COFACILITATOR, new_key=True)
+    new = app.config["FACILITATOR_KEY"]
+    assert new != old and renewed["url"].endswith(f"?key={new}") and renewed["disconnected"] == 1
+    assert not tablet.is_connected(events.FACILITATOR_NS)
+    assert not _device(app, old).is_connected(events.FACILITATOR_NS)
+    assert _device(app, new).is_connected(events.FACILITATOR_NS)
+    assert json.loads((data_dir / "secrets.json").read_text())["facilitator_key"] == new  # a restart keeps it
+
+
+def test_the_laptop_revokes_the_co_facilitator_and_his_device_is_shut_out(app, evening):
+    key = app.config["FACILITATOR_KEY"]
+    tablet = _device(app, key)
+    answer = _call(tablet, events.REVOKE_COFACILITATOR)
+    assert answer["ok"] is False and "Only the laptop" in answer["error"]
+    assert _call(tablet, events.INVITE_COFACILITATOR)["ok"] is False
+    assert evening.do(events.REVOKE_COFACILITATOR)["disconnected"] == 1
+    assert not tablet.is_connected(events.FACILITATOR_NS)
+    assert not _device(app, key).is_connected(events.FACILITATOR_NS)
+    assert app.config["FACILITATOR_KEY"] != key
+
+
+def test_the_co_facilitator_qr_is_drawn_for_the_laptop_only(app):
+    assert app.test_client().get("/facilitator/cofacilitator.svg").mimetype == "image/svg+xml"
+    device = app.test_client()
+    device.environ_base["REMOTE_ADDR"] = ANOTHER_DEVICE
+    key = app.config["FACILITATOR_KEY"]
+    assert device.get("/facilitator/cofacilitator.svg", query_string={"key": key}).status_code == 403

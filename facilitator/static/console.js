@@ -641,7 +641,7 @@
             entry.count > 1 ? h('span', { class: 'mod-count', text: '\u00d7' + entry.count, 'aria-label': entry.count + ' times' }) : null]),
           h('p', { class: 'mod-status', id: entry.approved ? null : checkId + '-why',
             text: entry.approved ? 'Approved — the room can see it'
-              : 'Not shown. Approve it first to include it in the export: only what the room saw can go into the summary.' }),
+              : 'Not shown. Only what the room saw can go into the export: approve it first.' }),
           h('div', { class: 'mod-actions' }, [
             entry.approved
               ? h('button', { type: 'button', class: 'btn btn-quiet btn-small', 'data-action': 'hide', 'data-item-id': id,
@@ -897,6 +897,64 @@
     run();
   });
   $('keys-button').addEventListener('click', showKeys);
+
+  /* -- the co-facilitator -- */
+
+  // Only the laptop itself invites or revokes; a co-facilitator's own device does not see this.
+  if (config.key) $('cofacilitator').hidden = true;
+
+  function showInvite(answer) {
+    $('cofac-qr').src = answer.qr_url + '?v=' + Date.now();  // a new key draws a new code
+    $('cofac-url').textContent = answer.url;
+    $('cofac-shown').hidden = false;
+    $('cofac-invite').hidden = true;
+  }
+
+  function hideInvite() {
+    $('cofac-shown').hidden = true;
+    $('cofac-qr').removeAttribute('src');
+    $('cofac-url').textContent = '';
+    $('cofac-invite').hidden = false;
+  }
+
+  function dropped(n) {
+    return n ? ' ' + plural(n, 'device', 'devices') + ' with the old link ' + (n === 1 ? 'was' : 'were') + ' disconnected.' : '';
+  }
+
+  $('cofac-invite').addEventListener('click', function () {
+    act($('cofac-invite'), E.INVITE_COFACILITATOR, {}).then(function (answer) {
+      if (!answer.ok) return;
+      showInvite(answer);
+      $('cofac-status').textContent = 'Scan the code with his device. Hide it when he is in.';
+      $('cofac-hide').focus();
+    });
+  });
+  $('cofac-hide').addEventListener('click', function () {
+    hideInvite();
+    $('cofac-status').textContent = '';
+    $('cofac-invite').focus();
+  });
+  $('cofac-new').addEventListener('click', function () {
+    act($('cofac-new'), E.INVITE_COFACILITATOR, { new_key: true }).then(function (answer) {
+      if (!answer.ok) return;
+      showInvite(answer);
+      $('cofac-status').textContent = 'A new link: the old one no longer works.' + dropped(answer.disconnected);
+    });
+  });
+  $('cofac-revoke').addEventListener('click', function () {
+    confirmDialog('Revoke the co-facilitator?', [
+      'The link stops working and any device that opened it is disconnected at once.',
+      'You can invite him again with a new link.'
+    ], 'Revoke', 'danger').then(function (yes) {
+      if (!yes) return;
+      act($('cofac-revoke'), E.REVOKE_COFACILITATOR, {}).then(function (answer) {
+        if (!answer.ok) return;
+        hideInvite();
+        $('cofac-status').textContent = 'Revoked: no co-facilitator link works now.' + dropped(answer.disconnected);
+        $('cofac-revoke').focus();
+      });
+    });
+  });
 
   /* -- end meeting -- */
 
