@@ -1,5 +1,6 @@
 """The console in headless Chromium against a real server (issue 16): review order, keyboard, co-facilitator."""
 
+import re
 import shutil
 
 import pytest
@@ -205,5 +206,26 @@ def test_shortcuts_run_the_evening_and_none_acts_while_typing(browser, server):
     with page.expect_popup() as popup:
         page.keyboard.press("p")
     assert popup.value.url.endswith("/screen")
+    assert errors == []
+    helper.close()
+
+
+def test_invite_a_co_facilitator_shows_his_qr_on_the_laptop_and_revoke_retires_it(browser, server, data_dir):
+    import json
+
+    from playwright.sync_api import expect
+
+    helper = SocketConsole(server.url)
+    helper.start()
+    page, errors = _console(browser, server)
+    page.click("#cofac-invite")
+    key = json.loads((data_dir / "secrets.json").read_text())["facilitator_key"]
+    expect(page.locator("#cofac-url")).to_have_text(re.compile(rf"^http://\S+/facilitator\?key={key}$"))
+    page.wait_for_function("() => document.querySelector('#cofac-qr').naturalWidth > 0")
+    page.click("#cofac-revoke")
+    page.click("#confirm-ok")
+    expect(page.locator("#cofac-status")).to_contain_text("Revoked")
+    expect(page.locator("#cofac-shown")).to_be_hidden()
+    assert json.loads((data_dir / "secrets.json").read_text())["facilitator_key"] != key
     assert errors == []
     helper.close()
