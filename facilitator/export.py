@@ -24,7 +24,8 @@ from markupsafe import Markup, escape
 
 from facilitator.kinds import DEFAULT_AXES, KIND_LABELS, MODERATED_KINDS, SPEC_FIELDS
 
-SCHEMA = "fireside.summary/1"
+# 2: a result's "answered" counts real answers only; "responded" counts everyone, passes included.
+SCHEMA = "fireside.summary/2"
 
 FORMATS = ("md", "csv", "json", "html")
 MEDIA_TYPES = {
@@ -120,15 +121,27 @@ def _outcome(item: dict, meeting: dict, moderation: dict) -> dict:
     if not isinstance(stored, dict):  # cannot happen for an ended meeting; say nothing rather than guess
         stored = {"kind": item["kind"], "shown": False, "answered": item.get("answered", 0), "passed": 0,
                   "floor": meeting["privacy_floor"]}
+    stored = {**stored, **counts(stored)}
     if not stored.get("shown"):
         # Only the counts a below-floor tally carries, whatever else a stored result might hold.
-        result = {name: stored.get(name) for name in ("kind", "shown", "answered", "passed", "floor")}
+        result = {name: stored.get(name) for name in ("kind", "shown", "responded", "answered", "passed", "floor")}
         result["shown"] = False
         return {"status": NOT_SHOWN, "revealed": revealed, "result": result}
     result = dict(stored)
     if item["kind"] in MODERATED_KINDS:
         result.update(_exported_only(item["kind"], stored, moderation))
     return {"status": SHOWN if revealed else NOT_REVEALED, "revealed": revealed, "result": result}
+
+
+def counts(tallied: dict) -> dict:
+    """A tally's counts as every summary names them: responded (everyone), answered (passes left out), passed.
+
+    The tally and the live surfaces count every phone that responded under "answered" (a pass
+    included); a summary says "answered" only of real answers, as the room's pages do.
+    """
+    passed = tallied.get("passed") or 0
+    responded = tallied.get("answered") or 0
+    return {"responded": responded, "answered": responded - passed, "passed": passed}
 
 
 def _exported_only(kind: str, result: dict, moderation: dict) -> dict:
@@ -183,14 +196,14 @@ def status_text(item: dict) -> str:
 
 
 def answers(result: dict) -> int:
-    """Real answers, passes left out (the tally's "answered" counts both)."""
-    return (result.get("answered") or 0) - (result.get("passed") or 0)
+    """Real answers, passes left out (a summary's "answered")."""
+    return result.get("answered") or 0
 
 
 def answered_text(result: dict) -> str:
-    """'4 answered · 1 passed' (the tally's "answered" counts passes too; here they are apart)."""
+    """'4 answered · 1 passed': answered never counts a pass."""
     passed = result.get("passed") or 0
-    text = f"{(result.get('answered') or 0) - passed} answered"
+    text = f"{result.get('answered') or 0} answered"
     if passed:
         text += f" · {passed} passed"
     if result.get("later"):
@@ -262,7 +275,7 @@ def render(summary_: dict, fmt: str) -> str:
 
 
 def to_json(summary_: dict) -> str:
-    """The complete summary, schema fireside.summary/1."""
+    """The complete summary, schema fireside.summary/2."""
     return json.dumps(summary_, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -366,7 +379,7 @@ def _withheld_text(kind: str, count: int) -> str:
 
 # CSV -----------------------------------------------------------------------------------------
 
-CSV_COLUMNS = ("meeting", "day", "deck", "number", "key", "kind", "prompt", "status", "answered", "passed",
+CSV_COLUMNS = ("meeting", "day", "deck", "number", "key", "kind", "prompt", "status", "responded", "answered", "passed",
                "floor", "part", "label", "value", "count", "x", "y")
 # A cell starting with one of these runs as a formula in a spreadsheet (OWASP, "CSV Injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -408,7 +421,8 @@ def to_csv(summary_: dict) -> str:
     for item in summary_["items"]:
         result = item["result"] or {}
         row = {**base, "number": item["number"], "key": item["key"], "kind": item["kind"], "prompt": item["prompt"],
-               "status": item["status"], "answered": result.get("answered", ""), "passed": result.get("passed", "")}
+               "status": item["status"], "responded": result.get("responded", ""), "answered": result.get("answered", ""),
+               "passed": result.get("passed", "")}
         label = status_text(item)
         if result.get("later"):
             label += f"; {later_text(result['later'])}"
@@ -499,7 +513,7 @@ def chart(item: dict) -> Markup:
     result = item["result"]
     kind = item["kind"]
     if kind in ("choice", "multi"):
-        return bars(item["options"], result["counts"], result["answered"] - result["passed"])
+        return bars(item["options"], result["counts"], result["answered"])
     if kind == "scale":
         return histogram(item, result["counts"], result.get("median"))
     if kind == "compass":

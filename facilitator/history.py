@@ -62,7 +62,7 @@ def _series(key: str, kind: str, entries: list) -> dict:
             result = entry["item"]["result"]
             entry["cells"] = None
             if result.get("shown"):
-                people = max(1, result["answered"] - result["passed"])
+                people = max(1, result["answered"])  # real answers: a summary's "answered" leaves passes out
                 by_option = dict(zip(entry["item"]["options"], result["counts"]))
                 entry["cells"] = [(by_option.get(option), None if by_option.get(option) is None
                                    else round(by_option[option] / people * 100)) for option in options]

@@ -229,3 +229,24 @@ def test_invite_a_co_facilitator_shows_his_qr_on_the_laptop_and_revoke_retires_i
     assert json.loads((data_dir / "secrets.json").read_text())["facilitator_key"] != key
     assert errors == []
     helper.close()
+
+
+def test_live_surfaces_count_responses_and_say_answered_only_of_real_answers(browser, server):
+    from playwright.sync_api import expect
+
+    helper = SocketConsole(server.url)
+    code = helper.start()["meeting"]["code"]
+    arrive = helper.push("arrive")
+    for n in range(3):
+        assert SocketPhone(server.url, code).call(events.ANSWER, {"item_id": arrive, "value": n})["ok"]
+    assert SocketPhone(server.url, code).call(events.ANSWER, {"item_id": arrive, "pass": True})["ok"]
+    page, errors = _console(browser, server)
+    expect(page.locator("#now-body .now-count")).to_contain_text("4 responded")
+    screen = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+    screen.goto(server.url + "/screen")
+    expect(screen.locator("#item-status")).to_have_text("4 responded")
+    helper.do(events.REVEAL_POLL, item_id=arrive)
+    expect(page.locator("#now-result")).to_contain_text("3 answered · 1 passed")
+    expect(screen.locator("body")).to_contain_text("3 answered · 1 passed")
+    assert errors == []
+    helper.close()

@@ -110,3 +110,31 @@ def test_the_co_facilitator_qr_is_drawn_for_the_laptop_only(app):
     device.environ_base["REMOTE_ADDR"] = ANOTHER_DEVICE
     key = app.config["FACILITATOR_KEY"]
     assert device.get("/facilitator/cofacilitator.svg", query_string={"key": key}).status_code == 403
+
+
+# --- one meaning of "answered" (point 11) --------------------------------------------------------------
+
+from facilitator import export  # noqa: E402
+
+
+def _answered_and_passed(evening):
+    """Four men answer the first choice poll and one passes; revealed and ended. Returns the summary."""
+    evening.start()
+    arrive = evening.push("arrive")
+    for n in range(4):
+        assert evening.phone().answer(arrive, n % 3)["ok"]
+    assert evening.phone().pass_(arrive)["ok"]
+    evening.do(events.REVEAL_POLL, item_id=arrive)
+    meeting_id = evening.room.meeting["id"]
+    evening.do(events.END_MEETING)
+    return export.summary(evening.store, meeting_id)
+
+
+def test_a_summary_says_answered_only_of_real_answers_and_names_the_total_responded(evening):
+    s = _answered_and_passed(evening)
+    assert s["schema"] == "fireside.summary/2"
+    result = s["items"][0]["result"]
+    assert (result["responded"], result["answered"], result["passed"]) == (5, 4, 1)
+    header = export.render(s, "csv").lstrip("\ufeff").splitlines()[0].split(",")
+    assert header[header.index("status") + 1:header.index("status") + 4] == ["responded", "answered", "passed"]
+    assert "4 answered · 1 passed" in export.render(s, "md")

@@ -95,7 +95,7 @@ def held(evening):
 
 def test_summary_holds_every_used_item_in_order_with_what_the_room_saw(evening, held):
     s = summary_of(evening, held)
-    assert s["schema"] == "fireside.summary/1"
+    assert s["schema"] == "fireside.summary/2"
     meeting = s["meeting"]
     assert meeting["title"] == "First Monday" and meeting["deck"] == "test-evening"
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", meeting["held_on"])
@@ -109,7 +109,9 @@ def test_summary_holds_every_used_item_in_order_with_what_the_room_saw(evening, 
     assert by_key["welcome"]["status"] == "discussion" and by_key["welcome"]["result"] is None
     for key in ("arrive", "needs", "energy", "compass"):
         assert by_key[key]["status"] == "shown" and by_key[key]["revealed"] is True
-        assert by_key[key]["result"] == held["seen"][held[key]]
+        seen = held["seen"][held[key]]  # the room's picture, with the export's names for its counts
+        assert by_key[key]["result"] == {**seen, "responded": seen["answered"],
+                                         "answered": seen["answered"] - seen["passed"]}
     assert by_key["arrive"]["result"]["counts"] == [2, 1, 1]
     assert by_key["compass"]["result"]["median"] == {"x": 60, "y": 70}
 
@@ -134,7 +136,7 @@ def test_poll_below_the_floor_exports_as_not_shown_in_every_format(evening, held
     s = summary_of(evening, held)
     tea = s["items"][7]
     assert tea["prompt"] == "Stay for tea?" and tea["status"] == "not shown"
-    assert tea["result"] == {"kind": "choice", "shown": False, "answered": 3, "passed": 1, "floor": 3}
+    assert tea["result"] == {"kind": "choice", "shown": False, "responded": 3, "answered": 2, "passed": 1, "floor": 3}
     md = export.render(s, "md")
     section = md.split("## 8. Stay for tea?")[1].split("## 9.")[0]
     assert "not shown — fewer than 3 answers" in section and "| Yes |" not in section
@@ -186,8 +188,9 @@ def test_csv_reads_back_to_what_the_room_saw(evening, held):
     for key in ("arrive", "needs"):
         assert [int(r["count"]) for r in parts(key, "option")] == seen[held[key]]["counts"]
         item_row = parts(key, "item")[0]
-        assert (int(item_row["answered"]), int(item_row["passed"])) == (seen[held[key]]["answered"],
-                                                                        seen[held[key]]["passed"])
+        tallied = seen[held[key]]  # the tally's "answered" counts passes; the export's does not
+        assert (int(item_row["responded"]), int(item_row["answered"]), int(item_row["passed"])) == (
+            tallied["answered"], tallied["answered"] - tallied["passed"], tallied["passed"])
     assert [r["label"] for r in parts("arrive", "option")] == ["Tired", "Restless", "Calm"]
     energy = parts("energy", "point")
     assert [int(r["value"]) for r in energy] == list(range(0, 11))

@@ -179,7 +179,7 @@
       item.answered = payload.answered;
       updateAnswered(item);
       if (data && String(data.current) === String(item.id)) {
-        announce(plural(item.answered, 'man has', 'men have') + ' answered.');
+        announce(plural(item.answered, 'man has', 'men have') + ' responded.');
       }
     }
   });
@@ -425,7 +425,7 @@
     foot.appendChild(isPoll(item)
       ? h('p', { class: 'item-answered', 'data-role': 'answered', 'data-item-id': item.id }, [
           h('span', { class: 'answered-count', 'data-role': 'answered-count', text: String(item.answered || 0) }),
-          ' answered'])
+          ' responded'])
       : h('p', { class: 'item-answered' }));
     var actions = h('div', { class: 'item-actions' });
     itemActions(item, isCurrent, 'agenda').forEach(function (b) { actions.appendChild(b); });
@@ -516,7 +516,8 @@
     if (isPoll(item)) {
       body.appendChild(h('p', { class: 'now-count', 'data-item-id': item.id, 'data-testid': 'now-answered' }, [
         h('span', { class: 'now-count-number', 'data-role': 'answered-count', text: String(item.answered || 0) }),
-        h('span', { class: 'now-count-label', text: ' answered' }),
+        // Everyone who responded, passes too; "answered" is kept for real answers (the result's caption).
+        h('span', { class: 'now-count-label', text: ' responded' }),
         item.state === 'open' ? h('span', { class: 'now-count-hint', text: countHint(item) }) : null]));
     }
     if (isModerated(item) && item.state === 'closed' && !((data.pending || {})[item.id] || []).length) {
