@@ -327,6 +327,10 @@ def meetings_list(data):
             rows = store.meetings()
         finally:
             store.close()
+    if not rows and not folder.is_dir():
+        _say(f"No meetings: the data folder {folder} does not exist. If your meetings are kept elsewhere, "
+             "name that folder with --data.")
+        return 0
     if not rows:
         _say("No meetings yet.")
     else:
@@ -338,7 +342,7 @@ def meetings_list(data):
             cells = [row[0].rjust(widths[0]), row[1].ljust(widths[1]), row[2].ljust(widths[2]),
                      row[3].rjust(widths[3]), row[4].ljust(widths[4]), row[5]]
             _say("  ".join(cells))
-    _say(f"Data folder: {folder}")  # meetings kept with --data elsewhere are not in this list
+    _say(f"Read from the data folder {folder}")  # meetings kept with --data elsewhere are not in this list
     return 0
 
 
@@ -364,7 +368,7 @@ def export_meeting(meeting, fmt, output, data):
         meeting_id = meeting if meeting is not None else export.latest_ended(store)
         if meeting_id is None:
             return _fail("no meeting has ended yet; end one on the console, then export it.")
-        text = export.render(export.summary(store, meeting_id), fmt)
+        text = export.render(export.summary(store, meeting_id, export.deck_titles(_folder(data) / "decks")), fmt)
     except export.ExportError as error:
         return _fail(str(error))
     finally:

@@ -58,8 +58,19 @@ class ExportError(Exception):
 # --- building the summary ------------------------------------------------------------------
 
 
-def summary(store, meeting_id) -> dict:
-    """The summary of one ended meeting, read from the store (see build_summary)."""
+def deck_titles(user_dir) -> dict:
+    """Every deck's title by its id (built-in and the facilitator's own), so a summary names a deck as he knows it."""
+    import prompts
+
+    try:
+        decks, _problems = prompts.list_decks(user_dir)
+    except Exception:  # noqa: BLE001 - an unreadable deck folder costs only the titles, never the summary
+        return {}
+    return {deck.id: deck.title for deck in decks}
+
+
+def summary(store, meeting_id, titles: dict | None = None) -> dict:
+    """The summary of one ended meeting, read from the store (see build_summary); titles: deck_titles()."""
     meeting = store.meeting(meeting_id)
     if meeting is None:
         raise ExportError(f"There is no meeting {meeting_id}. `fireside meetings` lists them.")
@@ -70,7 +81,7 @@ def summary(store, meeting_id) -> dict:
         )
     items = store.items(meeting_id)
     moderation = {item["id"]: store.moderation(item["id"]) for item in items if item["kind"] in MODERATED_KINDS}
-    return build_summary(meeting, items, moderation)
+    return build_summary(meeting, items, moderation, titles)
 
 
 def latest_ended(store):
@@ -81,7 +92,7 @@ def latest_ended(store):
     return None
 
 
-def build_summary(meeting: dict, items: list, moderation: dict) -> dict:
+def build_summary(meeting: dict, items: list, moderation: dict, titles: dict | None = None) -> dict:
     """The summary as plain data (the JSON format): meeting, used items in order, items not used.
 
     moderation maps an item id to {text: {"approved", "export"}} for words and text polls.
@@ -102,6 +113,8 @@ def build_summary(meeting: dict, items: list, moderation: dict) -> dict:
             "id": meeting["id"],
             "title": meeting["title"],
             "deck": meeting["deck"] or "",
+            # The deck's title as the console lists it; its id when the deck is no longer there.
+            "deck_title": (titles or {}).get(meeting["deck"]) or meeting["deck"] or "",
             "held_on": meeting["held_on"],  # the day only
             "phones_joined": meeting["phones_joined"],
             "floor": meeting["privacy_floor"],
@@ -295,7 +308,7 @@ def to_markdown(summary_: dict) -> str:
     out = [f"# {md(meeting['title'])}", ""]
     facts = [f"Day: {long_day(meeting['held_on'])} ({meeting['held_on']})"]
     if meeting["deck"]:
-        facts.append(f"Deck: {md(meeting['deck'])}")
+        facts.append(f"Deck: {md(meeting.get('deck_title') or meeting['deck'])}")
     facts.append(f"Phones joined: {meeting['phones_joined']}")
     facts.append(f"Privacy floor: {meeting['floor']} — a result is shown only when at least "
                  f"{meeting['floor']} people answered (passes do not count)")

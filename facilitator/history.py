@@ -24,12 +24,17 @@ from facilitator.export import (
 HISTORY_KINDS = ("choice", "multi", "scale", "compass", "words", "text")
 
 
-def build_history(store) -> dict:
-    """Every meeting (newest first) and, for items used in more than one ended meeting, their series."""
+def build_history(store, titles: dict | None = None) -> dict:
+    """Every meeting (newest first) and, for items used in more than one ended meeting, their series.
+
+    titles: the decks' titles by id (export.deck_titles), so a deck is named as the console names it.
+    """
     meetings = store.meetings()  # newest first
-    summaries = [export.summary(store, m["id"]) for m in reversed(meetings) if m["status"] == "ended"]
+    summaries = [export.summary(store, m["id"], titles) for m in reversed(meetings) if m["status"] == "ended"]
     counts = {s["meeting"]["id"]: len(s["items"]) for s in summaries}
-    listing = [{"id": m["id"], "title": m["title"], "deck": m["deck"] or "", "held_on": m["held_on"],
+    titles = titles or {}
+    listing = [{"id": m["id"], "title": m["title"], "deck": titles.get(m["deck"]) or m["deck"] or "",
+                "held_on": m["held_on"],
                 "phones_joined": m["phones_joined"], "status": m["status"], "items_used": counts.get(m["id"])}
                for m in meetings]
 

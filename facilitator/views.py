@@ -99,6 +99,13 @@ def _url(name, meeting_id=None):
     return url_for("facilitator.export_download", meeting_id=meeting_id, fmt=name, key=key)
 
 
+def _deck_titles():
+    """The decks' titles by id, built-in and the facilitator's own, for summaries and the history."""
+    from facilitator import export
+
+    return export.deck_titles(current_app.config["USER_DECKS"])
+
+
 def _export_refused(error, status):
     """A plain sentence, for a summary that cannot be made (yet)."""
     return Response(str(error) + "\n", status=status, mimetype="text/plain")
@@ -115,7 +122,7 @@ def export_download(meeting_id, fmt):
         abort(404)
     store = fireside().store
     try:
-        summary = export.summary(store, meeting_id)
+        summary = export.summary(store, meeting_id, _deck_titles())
     except export.ExportError as error:
         return _export_refused(error, 404 if store.meeting(meeting_id) is None else 409)
     response = Response(export.render(summary, fmt), mimetype=export.MEDIA_TYPES[fmt])
@@ -133,7 +140,7 @@ def summary_page(meeting_id):
         return _deny()
     store = fireside().store
     try:
-        summary = export.summary(store, meeting_id)
+        summary = export.summary(store, meeting_id, _deck_titles())
     except export.ExportError as error:
         return _export_refused(error, 404 if store.meeting(meeting_id) is None else 409)
     links = {fmt: _url(fmt, meeting_id) for fmt in export.FORMATS}
@@ -165,7 +172,7 @@ def history_page():
 
     if not _allowed():
         return _deny()
-    page = history.to_html(history.build_history(fireside().store), _url)
+    page = history.to_html(history.build_history(fireside().store, _deck_titles()), _url)
     response = Response(page, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -138,3 +138,35 @@ def test_a_summary_says_answered_only_of_real_answers_and_names_the_total_respon
     header = export.render(s, "csv").lstrip("\ufeff").splitlines()[0].split(",")
     assert header[header.index("status") + 1:header.index("status") + 4] == ["responded", "answered", "passed"]
     assert "4 answered · 1 passed" in export.render(s, "md")
+
+
+# --- minutes, meetings and decks by name (point 6) --------------------------------------------------
+
+
+def test_a_deck_card_and_its_agenda_give_the_same_minutes(evening):
+    decks = {deck["id"]: deck for deck in evening.app.extensions["fireside"].console_payload()["decks"]}
+    evening.start(deck="starter")
+    agenda = evening.app.extensions["fireside"].console_payload()["agenda"]
+    assert decks["starter"]["minutes"] == sum(item["minutes"] or 0 for item in agenda)
+
+
+def test_summaries_and_the_history_name_a_deck_by_its_title(evening, client):
+    evening.start(deck="starter")
+    meeting_id = evening.room.meeting["id"]
+    evening.do(events.END_MEETING)
+    title = next(d["title"] for d in evening.app.extensions["fireside"].console_payload()["decks"] if d["id"] == "starter")
+    assert title != "starter"
+    assert f"Deck: {title}" in client.get(f"/facilitator/export/{meeting_id}.md").get_data(as_text=True)
+    assert f"<dd>{title}</dd>" in client.get(f"/facilitator/summary/{meeting_id}").get_data(as_text=True)
+    assert f"<td>{title}</td>" in client.get("/facilitator/history").get_data(as_text=True)
+
+
+def test_fireside_meetings_says_which_data_folder_it_read_and_when_it_does_not_exist(tmp_path, data_dir):
+    from conftest import run_fireside
+
+    missing = tmp_path / "typo"
+    result = run_fireside("meetings", "--data", str(missing))
+    assert f"the data folder {missing} does not exist" in result.output and "--data" in result.output
+    assert not missing.exists()
+    result = run_fireside("meetings", "--data", str(data_dir))
+    assert f"Read from the data folder {data_dir}" in result.output

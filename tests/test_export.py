@@ -539,16 +539,17 @@ def test_fireside_meetings_lists_every_meeting(evening, data_dir):
 def test_fireside_meetings_on_an_empty_folder(tmp_path):
     result = run_fireside("meetings", "--data", tmp_path / "none")
     assert result.exit_code == 0
-    assert result.stdout.splitlines()[0] == "No meetings yet."
+    assert result.stdout.splitlines()[0].startswith("No meetings: the data folder")
 
 
 def test_fireside_meetings_says_which_data_folder_it_read(evening, data_dir, tmp_path):
     """A facilitator who sees no meeting, or not the one he expects, learns which folder was looked in."""
     run_evening(evening)
     listed = run_fireside("meetings", "--data", data_dir).stdout.splitlines()
-    assert listed[-1] == f"Data folder: {data_dir}" and len(listed) == 3  # header, one meeting, the folder
+    assert listed[-1] == f"Read from the data folder {data_dir}" and len(listed) == 3  # header, one meeting, the folder
     empty = run_fireside("meetings", "--data", tmp_path / "none").stdout.splitlines()
-    assert empty == ["No meetings yet.", f"Data folder: {tmp_path / 'none'}"]
+    assert empty == [f"No meetings: the data folder {tmp_path / 'none'} does not exist. If your meetings are "
+                     "kept elsewhere, name that folder with --data."]
 
 
 def test_downloads_and_pages_answer_only_to_the_facilitator(app, evening, held):

@@ -290,7 +290,7 @@
     list.textContent = '';
     decks.forEach(function (deck, i) {
       list.appendChild(deckOption(String(deck.id), deck.title || deck.id, deck.summary || '',
-        [deck.minutes ? deck.minutes + ' min' : '', typeof deck.items === 'number' ? plural(deck.items, 'item', 'items') : '']
+        [deck.minutes ? 'about ' + deck.minutes + ' min' : '', typeof deck.items === 'number' ? plural(deck.items, 'item', 'items') : '']
           .filter(Boolean).join(' · '),
         previous ? previous === String(deck.id) : i === 0));
     });
