@@ -170,3 +170,30 @@ def test_fireside_meetings_says_which_data_folder_it_read_and_when_it_does_not_e
     assert not missing.exists()
     result = run_fireside("meetings", "--data", str(data_dir))
     assert f"Read from the data folder {data_dir}" in result.output
+
+
+# --- contrast (point 15) -------------------------------------------------------------------------------
+
+import re  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+STATIC = Path(__file__).resolve().parent.parent / "facilitator" / "static"
+
+
+def _contrast(one, other):
+    """WCAG's contrast ratio of two #rrggbb colours."""
+    def luminance(colour):
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    high, low = sorted((luminance(one), luminance(other)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_the_summary_and_history_accent_reads_as_text_on_paper_and_under_the_print_button():
+    css = (STATIC / "export.css").read_text()
+    colours = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-fA-F]{6})", css))
+    assert re.search(r"\.eyebrow\s*{[^}]*color:\s*var\(--accent\)", css)
+    assert re.search(r"\.print-button\s*{[^}]*background:\s*var\(--accent\);\s*color:\s*#fff", css)
+    assert _contrast(colours["accent"], colours["paper"]) >= 4.5  # the eyebrow, and white on the Print button
+    assert _contrast(colours["accent"], colours["desk"]) >= 4.5  # the history's eyebrow sits on the desk when narrow
