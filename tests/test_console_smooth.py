@@ -197,3 +197,107 @@ def test_the_summary_and_history_accent_reads_as_text_on_paper_and_under_the_pri
     assert re.search(r"\.print-button\s*{[^}]*background:\s*var\(--accent\);\s*color:\s*#fff", css)
     assert _contrast(colours["accent"], colours["paper"]) >= 4.5  # the eyebrow, and white on the Print button
     assert _contrast(colours["accent"], colours["desk"]) >= 4.5  # the history's eyebrow sits on the desk when narrow
+
+
+# --- the summary at a glance (point 13) ----------------------------------------------------------------
+
+GLANCE_DECK = """
+title = "Arriving and leaving"
+summary = "Shared ids at the start and the end."
+
+[[items]]
+id = "checkin-feeling"
+kind = "choice"
+prompt = "Which feeling is strongest as you arrive?"
+options = ["Mad", "Sad", "Glad"]
+
+[[items]]
+id = "compass-tonight"
+kind = "compass"
+prompt = "Where are you tonight?"
+
+[[items]]
+id = "talk"
+kind = "discussion"
+prompt = "Talk about a time you wanted room."
+
+[[items]]
+id = "checkout-word"
+kind = "words"
+prompt = "One word to take home."
+
+[[items]]
+id = "compass-leaving"
+kind = "compass"
+prompt = "Where are you as you leave?"
+
+[[items]]
+id = "checkout-feeling"
+kind = "choice"
+prompt = "Which feeling is strongest as you leave?"
+options = ["Mad", "Sad", "Glad"]
+
+[[items]]
+id = "end-heard"
+kind = "scale"
+prompt = "I was heard tonight."
+scale_min = 0
+scale_max = 4
+"""
+
+
+def _glance_evening(evening, data_dir):
+    """An evening on the deck above: four men answer everything, all revealed, words kept, then End."""
+    (data_dir / "decks" / "glance.toml").write_text(GLANCE_DECK)
+    evening.start(deck="glance")
+    phones = [evening.phone() for _ in range(4)]
+    answers = {
+        "checkin-feeling": [0, 1, 1, 2], "checkout-feeling": [2, 2, 2, 1],
+        "compass-tonight": [{"x": 10, "y": 80}, {"x": 20, "y": 90}, {"x": 80, "y": 20}, {"x": 30, "y": 60}],
+        "compass-leaving": [{"x": 80, "y": 80}, {"x": 70, "y": 90}, {"x": 80, "y": 20}, {"x": 60, "y": 60}],
+        "end-heard": [3, 4, 4, 2], "checkout-word": ["lighter", "lighter", "tired", "seen"],
+    }
+    for key in ("checkin-feeling", "compass-tonight", "talk", "checkout-word", "compass-leaving",
+                "checkout-feeling", "end-heard"):
+        item_id = evening.push(key)
+        if key == "talk":
+            continue
+        for phone, value in zip(phones, answers[key]):
+            assert phone.answer(item_id, value)["ok"]
+        if key == "checkout-word":
+            evening.do(events.CLOSE_POLL, item_id=item_id)
+            for word in ("lighter", "tired", "seen"):
+                evening.do(events.MODERATE, item_id=item_id, text=word, approved=True, export=word != "tired")
+        evening.do(events.REVEAL_POLL, item_id=item_id)
+    evening.do(events.SET_NOTES, notes="Two new men; one stayed after.")
+    meeting_id = evening.room.meeting["id"]
+    evening.do(events.END_MEETING)
+    return export.summary(evening.store, meeting_id)
+
+
+def test_the_summary_opens_with_arriving_beside_leaving_then_notes_then_items(evening, data_dir):
+    s = _glance_evening(evening, data_dir)
+    number = {item["key"]: item["number"] for item in s["items"]}
+    card = s["at_a_glance"]
+    assert {(p["before"], p["after"]) for p in card["pairs"]} == {
+        (number["checkin-feeling"], number["checkout-feeling"]), (number["compass-tonight"], number["compass-leaving"])}
+    assert card["checks"] == [number["end-heard"]] and card["words"] == [number["checkout-word"]]
+
+    text = export.render(s, "md")
+    assert text.index("## At a glance") < text.index("## Notes") < text.index("## 1. ")
+    glance = text.split("## At a glance")[1].split("## Notes")[0]
+    assert "| Glad | 1 | 3 |" in glance  # one man arrived glad, three left glad
+    assert "| Both | 0 | 3 |" in glance and "| Median connection | 25 | 75 |" in glance
+    assert "| I was heard tonight. | 3.5 | 4 |" in glance
+    assert "lighter (2)" in glance and "tired" not in glance  # only the words kept for the summary
+    assert "- **3.** Talk about a time you wanted room. *(discussion)*" in text
+
+    page = export.render(s, "html")
+    assert page.index('id="glance-heading"') < page.index('id="notes-heading"') < page.index('id="item-1"')
+    assert '<p class="item item-discussion" id="item-3">' in page
+
+
+def test_a_summary_without_shared_items_says_so_at_a_glance(evening):
+    s = _answered_and_passed(evening)
+    assert s["at_a_glance"] == {"pairs": [], "checks": [], "words": []}
+    assert "Nothing here to set side by side" in export.render(s, "md")
