@@ -69,6 +69,21 @@ def deck_titles(user_dir) -> dict:
     return {deck.id: deck.title for deck in decks}
 
 
+def shared_keys(user_dir) -> set:
+    """The item ids that more than one deck uses (prompts/README.md): the questions meant to be compared."""
+    import prompts
+
+    try:
+        decks, _problems = prompts.list_decks(user_dir)
+    except Exception:  # noqa: BLE001 - an unreadable deck folder costs only this hint, never the page
+        return set()
+    seen, shared = set(), set()
+    for deck in decks:
+        for key in {item.get("key") or item.get("id") for item in deck.items} - {None, ""}:
+            (shared if key in seen else seen).add(key)
+    return shared
+
+
 def summary(store, meeting_id, titles: dict | None = None) -> dict:
     """The summary of one ended meeting, read from the store (see build_summary); titles: deck_titles()."""
     meeting = store.meeting(meeting_id)

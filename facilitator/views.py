@@ -172,7 +172,10 @@ def history_page():
 
     if not _allowed():
         return _deny()
-    page = history.to_html(history.build_history(fireside().store, _deck_titles()), _url)
+    from facilitator import export
+
+    shared = export.shared_keys(current_app.config["USER_DECKS"])
+    page = history.to_html(history.build_history(fireside().store, _deck_titles(), shared), _url)
     response = Response(page, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -301,3 +301,44 @@ def test_a_summary_without_shared_items_says_so_at_a_glance(evening):
     s = _answered_and_passed(evening)
     assert s["at_a_glance"] == {"pairs": [], "checks": [], "words": []}
     assert "Nothing here to set side by side" in export.render(s, "md")
+
+
+# --- the history (point 14) -----------------------------------------------------------------------------
+
+
+def _starter_evening(evening, men, notes):
+    """A meeting on the starter deck: `men` phones answer the check-in feeling, revealed; notes; End."""
+    evening.start(deck="starter")
+    feeling = evening.push("checkin-feeling")
+    for n in range(men):
+        assert evening.phone().answer(feeling, n % 3)["ok"]
+    evening.do(events.REVEAL_POLL, item_id=feeling)
+    evening.do(events.SET_NOTES, notes=notes)
+    meeting_id = evening.room.meeting["id"]
+    evening.do(events.END_MEETING)
+    return meeting_id
+
+
+def _series_rows(page, key):
+    """The table rows of one item's series on the history page."""
+    section = page.split(f'data-key="{key}"')[1].split("</section>")[0]
+    return re.findall(r"<tr>\s*<th scope=\"row\" class=\"day\">(.*?)</tr>", section, re.S)
+
+
+def test_the_history_shows_a_shared_item_from_one_meeting_with_his_notes_and_the_drop_in_caution(evening, client):
+    _starter_evening(evening, 4, "Quiet night; the heater was off.")
+    page = client.get("/facilitator/history").get_data(as_text=True)
+    assert "Quiet night; the heater was off." in page
+    rows = _series_rows(page, "checkin-feeling")
+    assert len(rows) == 1 and "%" not in rows[0]  # four men: counts, never a share
+    assert "different men are in the room each time" in page
+
+
+def test_the_history_gives_shares_only_where_ten_answered_and_tells_two_meetings_of_one_day_apart(evening, client):
+    first = _starter_evening(evening, 10, "Ten men.")
+    second = _starter_evening(evening, 4, "Four men.")
+    page = client.get("/facilitator/history").get_data(as_text=True)
+    rows = _series_rows(page, "checkin-feeling")
+    assert len(rows) == 2
+    assert "%" in rows[0] and "%" not in rows[1]
+    assert f"#{first}" in rows[0] and f"#{second}" in rows[1]  # the same day, told apart
