@@ -464,8 +464,10 @@ def _md_glance(summary_: dict) -> list:
         sample = pair["before"] or pair["after"]
         numbers = " and ".join(f"{i['number']}" for i in (pair["before"], pair["after"]) if i)
         out += [f"### {md(sample['prompt'])} (item {numbers})", ""]
-        out += [f"| {md('')} | Arriving | Leaving |", "|:--|--:|--:|"]
-        out += [f"| {md(label)} | {md(b)} | {md(a)} |" for label, b, a in glance_rows(pair["before"], pair["after"])]
+        sides = [(name, i) for name, i in (("Arriving", 1), ("Leaving", 2)) if pair["before" if i == 1 else "after"]]
+        out += ["|  | " + " | ".join(name for name, _ in sides) + " |", "|:--|" + "--:|" * len(sides)]
+        out += ["| " + " | ".join(md(row[0]) if n == 0 else md(row[n]) for n in (0, *(i for _, i in sides))) + " |"
+                for row in glance_rows(pair["before"], pair["after"])]
         out.append("")
     if card["checks"]:
         out += ["### End-of-evening check", "", "| Question | Median | Answered |", "|:--|--:|--:|"]
