@@ -73,7 +73,10 @@ data_option = click.option("--data", metavar="FOLDER", help=DATA_HELP)
               help=f"Port phones connect to (default {DEFAULT_PORT}).")
 @data_option
 @click.option("--no-browser", is_flag=True, help="Do not open your console in the browser.")
-def serve(host, port, data, no_browser):
+@click.option("--co-facilitator", "cofacilitator", is_flag=True,
+              help="Also print the co-facilitator's link and QR code, which give full control of the meeting "
+                   "(keep it off a mirrored screen). The console's \"Invite a co-facilitator\" shows it too.")
+def serve(host, port, data, no_browser, cofacilitator):
     """Run the meeting room (the default): print where phones join, open your console, run until Ctrl-C."""
     if not 0 <= port <= 65535:  # checked first: a socket would raise OverflowError, not OSError
         return _fail(f"there is no port {port}. Choose a number from 1024 to 65535, or leave --port out "
@@ -114,7 +117,7 @@ def serve(host, port, data, no_browser):
 
     console_url = f"http://127.0.0.1:{port}/facilitator"
     fs = app.extensions["fireside"]
-    _say(announcement(app, address, public, port))
+    _say(announcement(app, address, public, port, cofacilitator))
     _deck_problems(fs.room.decks)
     _say("Stop with Ctrl-C. Everything is saved as it happens.")
 
@@ -146,8 +149,13 @@ def still_running(meeting, data, idle_hours):
             "without activity.")
 
 
-def announcement(app, address, public, port):
-    """What `fireside serve` tells the facilitator: where phones join, his console, his data."""
+def announcement(app, address, public, port, cofacilitator=False):
+    """What `fireside serve` tells the facilitator: where phones join, his console, his data.
+
+    The co-facilitator's link gives full control of the meeting, so it is printed only when asked
+    for (--co-facilitator): a laptop that mirrors its screen to the projector at start-up would
+    otherwise show it to the room.
+    """
     from facilitator import lan
 
     lines = ["Fireside is running.", ""]
@@ -158,11 +166,16 @@ def announcement(app, address, public, port):
         if not join:
             lines.append("                  (start a meeting on the console; the screen shows its code and QR)")
         lines.append(lan.qr_terminal(join or public + "/"))
-        cofacilitator = f"{public}/facilitator?key={app.config['FACILITATOR_KEY']}"
-        lines.append(f"Co-facilitator:   {cofacilitator}")
-        lines.append("                  FOR YOUR CO-FACILITATOR ONLY: whoever opens this can run the meeting.")
-        lines.append("                  Scan it with his tablet, then keep this window out of sight.")
-        lines.append(lan.qr_terminal(cofacilitator))
+        if cofacilitator:
+            link = f"{public}/facilitator?key={app.config['FACILITATOR_KEY']}"
+            lines.append(f"Co-facilitator:   {link}")
+            lines.append("                  FOR YOUR CO-FACILITATOR ONLY: whoever opens this can run the meeting.")
+            lines.append("                  Scan it with his tablet, then keep this window out of sight.")
+            lines.append("                  Revoke it any time on your console (Invite a co-facilitator).")
+            lines.append(lan.qr_terminal(link))
+        else:
+            lines.append("Co-facilitator:   press \"Invite a co-facilitator\" on your console, or start with "
+                         "--co-facilitator.")
     else:
         lines.append(lan.NO_NETWORK_HELP)
     lines.append(f"Your console:     http://127.0.0.1:{port}/facilitator")
@@ -314,6 +327,10 @@ def meetings_list(data):
             rows = store.meetings()
         finally:
             store.close()
+    if not rows and not folder.is_dir():
+        _say(f"No meetings: the data folder {folder} does not exist. If your meetings are kept elsewhere, "
+             "name that folder with --data.")
+        return 0
     if not rows:
         _say("No meetings yet.")
     else:
@@ -325,7 +342,7 @@ def meetings_list(data):
             cells = [row[0].rjust(widths[0]), row[1].ljust(widths[1]), row[2].ljust(widths[2]),
                      row[3].rjust(widths[3]), row[4].ljust(widths[4]), row[5]]
             _say("  ".join(cells))
-    _say(f"Data folder: {folder}")  # meetings kept with --data elsewhere are not in this list
+    _say(f"Read from the data folder {folder}")  # meetings kept with --data elsewhere are not in this list
     return 0
 
 
@@ -351,7 +368,7 @@ def export_meeting(meeting, fmt, output, data):
         meeting_id = meeting if meeting is not None else export.latest_ended(store)
         if meeting_id is None:
             return _fail("no meeting has ended yet; end one on the console, then export it.")
-        text = export.render(export.summary(store, meeting_id), fmt)
+        text = export.render(export.summary(store, meeting_id, export.deck_titles(_folder(data) / "decks")), fmt)
     except export.ExportError as error:
         return _fail(str(error))
     finally:

@@ -6,6 +6,16 @@ import prompts
 from facilitator.rules import Refused
 
 
+def planned_minutes(deck):
+    """How long the deck's items say the evening runs: the same sum the agenda shows once it starts.
+
+    A deck may state its own length too; when its items carry timers, their sum is the one number
+    the facilitator sees, on the deck's card and on the agenda alike.
+    """
+    timed = sum(item.get("minutes") or 0 for item in deck.items)
+    return timed or deck.minutes
+
+
 class DeckShelf:
     """Finds decks in prompts/decks and in the data folder's decks/ each time it is asked."""
 
@@ -17,7 +27,7 @@ class DeckShelf:
         """(decks as the console lists them, problems of broken decks)."""
         decks, problems = prompts.list_decks(self.user_dir)
         listed = [
-            {"id": deck.id, "title": deck.title, "summary": deck.summary, "minutes": deck.minutes,
+            {"id": deck.id, "title": deck.title, "summary": deck.summary, "minutes": planned_minutes(deck),
              "items": len(deck.items), "builtin": deck.builtin}
             for deck in decks
         ]

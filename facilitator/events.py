@@ -32,6 +32,8 @@ MODERATE = "moderate"
 MODERATE_ALL = "moderate_all"
 SET_NOTES = "set_notes"
 ROOM_CHOOSE = "room_choose"  # a revealed words or text poll's approved answers become a new multi poll
+INVITE_COFACILITATOR = "invite_cofacilitator"  # the laptop's own console only
+REVOKE_COFACILITATOR = "revoke_cofacilitator"  # the laptop's own console only
 
 
 def for_pages():

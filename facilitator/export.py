@@ -24,7 +24,8 @@ from markupsafe import Markup, escape
 
 from facilitator.kinds import DEFAULT_AXES, KIND_LABELS, MODERATED_KINDS, SPEC_FIELDS
 
-SCHEMA = "fireside.summary/1"
+# 2: a result's "answered" counts real answers only; "responded" counts everyone, passes included.
+SCHEMA = "fireside.summary/2"
 
 FORMATS = ("md", "csv", "json", "html")
 MEDIA_TYPES = {
@@ -57,8 +58,34 @@ class ExportError(Exception):
 # --- building the summary ------------------------------------------------------------------
 
 
-def summary(store, meeting_id) -> dict:
-    """The summary of one ended meeting, read from the store (see build_summary)."""
+def deck_titles(user_dir) -> dict:
+    """Every deck's title by its id (built-in and the facilitator's own), so a summary names a deck as he knows it."""
+    import prompts
+
+    try:
+        decks, _problems = prompts.list_decks(user_dir)
+    except Exception:  # noqa: BLE001 - an unreadable deck folder costs only the titles, never the summary
+        return {}
+    return {deck.id: deck.title for deck in decks}
+
+
+def shared_keys(user_dir) -> set:
+    """The item ids that more than one deck uses (prompts/README.md): the questions meant to be compared."""
+    import prompts
+
+    try:
+        decks, _problems = prompts.list_decks(user_dir)
+    except Exception:  # noqa: BLE001 - an unreadable deck folder costs only this hint, never the page
+        return set()
+    seen, shared = set(), set()
+    for deck in decks:
+        for key in {item.get("key") or item.get("id") for item in deck.items} - {None, ""}:
+            (shared if key in seen else seen).add(key)
+    return shared
+
+
+def summary(store, meeting_id, titles: dict | None = None) -> dict:
+    """The summary of one ended meeting, read from the store (see build_summary); titles: deck_titles()."""
     meeting = store.meeting(meeting_id)
     if meeting is None:
         raise ExportError(f"There is no meeting {meeting_id}. `fireside meetings` lists them.")
@@ -69,7 +96,7 @@ def summary(store, meeting_id) -> dict:
         )
     items = store.items(meeting_id)
     moderation = {item["id"]: store.moderation(item["id"]) for item in items if item["kind"] in MODERATED_KINDS}
-    return build_summary(meeting, items, moderation)
+    return build_summary(meeting, items, moderation, titles)
 
 
 def latest_ended(store):
@@ -80,7 +107,7 @@ def latest_ended(store):
     return None
 
 
-def build_summary(meeting: dict, items: list, moderation: dict) -> dict:
+def build_summary(meeting: dict, items: list, moderation: dict, titles: dict | None = None) -> dict:
     """The summary as plain data (the JSON format): meeting, used items in order, items not used.
 
     moderation maps an item id to {text: {"approved", "export"}} for words and text polls.
@@ -97,10 +124,13 @@ def build_summary(meeting: dict, items: list, moderation: dict) -> dict:
         used.append(entry)
     return {
         "schema": SCHEMA,
+        "at_a_glance": at_a_glance(used),
         "meeting": {
             "id": meeting["id"],
             "title": meeting["title"],
             "deck": meeting["deck"] or "",
+            # The deck's title as the console lists it; its id when the deck is no longer there.
+            "deck_title": (titles or {}).get(meeting["deck"]) or meeting["deck"] or "",
             "held_on": meeting["held_on"],  # the day only
             "phones_joined": meeting["phones_joined"],
             "floor": meeting["privacy_floor"],
@@ -109,6 +139,60 @@ def build_summary(meeting: dict, items: list, moderation: dict) -> dict:
         "items": used,
         "not_used": not_used,
     }
+
+
+# Shared deck ids (prompts/README.md) that say how the room arrived and how it left: an item whose
+# key starts or ends with the first of a pair is set beside the one with the second in its place.
+BEFORE_AFTER = (("checkin-", "checkout-", "prefix"), ("-tonight", "-leaving", "suffix"))
+END_CHECK = "end-"  # scale items whose key starts so: the end-of-evening check
+GLANCE_KINDS = ("choice", "multi", "scale", "compass")
+
+
+def _partner(key: str):
+    """(the key of how the room left, was this the arriving one) for a key of a before/after pair, else None."""
+    for before, after, where in BEFORE_AFTER:
+        if where == "prefix":
+            if key.startswith(before):
+                return after + key[len(before):], True
+            if key.startswith(after):
+                return before + key[len(after):], False
+        else:
+            if key.endswith(before):
+                return key[:-len(before)] + after, True
+            if key.endswith(after):
+                return key[:-len(after)] + before, False
+    return None
+
+
+def at_a_glance(used: list) -> dict:
+    """What the morning-after reader wants first, by the decks' shared ids, showing only what exists.
+
+    pairs: how the room arrived and left (check-in beside check-out, compass tonight beside
+    leaving), each {"before", "after"} the number of a used item or None when only one was used;
+    checks: the end-of-evening check (scale items keyed end-…); words: the words items whose kept
+    words are in the summary. Everything refers to items by number; nothing new is counted.
+    """
+    by_key = {item["key"]: item for item in used if item["key"] and item["kind"] in GLANCE_KINDS}
+    pairs, seen = [], set()
+    for item in used:
+        key = item["key"]
+        if key not in by_key or key in seen:
+            continue
+        partner = _partner(key)
+        if partner is None:
+            continue
+        other_key, arriving = partner
+        other = by_key.get(other_key)
+        if other is not None and other["kind"] != item["kind"]:
+            other = None  # only like beside like
+        seen.update({key, other_key})
+        before, after = (item, other) if arriving else (other, item)
+        pairs.append({"kind": item["kind"], "before": before["number"] if before else None,
+                      "after": after["number"] if after else None})
+    checks = [item["number"] for item in used if item["kind"] == "scale" and item["key"].startswith(END_CHECK)]
+    words = [item["number"] for item in used
+             if item["kind"] == "words" and (item.get("result") or {}).get("words")]
+    return {"pairs": pairs, "checks": checks, "words": words}
 
 
 def _outcome(item: dict, meeting: dict, moderation: dict) -> dict:
@@ -120,15 +204,27 @@ def _outcome(item: dict, meeting: dict, moderation: dict) -> dict:
     if not isinstance(stored, dict):  # cannot happen for an ended meeting; say nothing rather than guess
         stored = {"kind": item["kind"], "shown": False, "answered": item.get("answered", 0), "passed": 0,
                   "floor": meeting["privacy_floor"]}
+    stored = {**stored, **counts(stored)}
     if not stored.get("shown"):
         # Only the counts a below-floor tally carries, whatever else a stored result might hold.
-        result = {name: stored.get(name) for name in ("kind", "shown", "answered", "passed", "floor")}
+        result = {name: stored.get(name) for name in ("kind", "shown", "responded", "answered", "passed", "floor")}
         result["shown"] = False
         return {"status": NOT_SHOWN, "revealed": revealed, "result": result}
     result = dict(stored)
     if item["kind"] in MODERATED_KINDS:
         result.update(_exported_only(item["kind"], stored, moderation))
     return {"status": SHOWN if revealed else NOT_REVEALED, "revealed": revealed, "result": result}
+
+
+def counts(tallied: dict) -> dict:
+    """A tally's counts as every summary names them: responded (everyone), answered (passes left out), passed.
+
+    The tally and the live surfaces count every phone that responded under "answered" (a pass
+    included); a summary says "answered" only of real answers, as the room's pages do.
+    """
+    passed = tallied.get("passed") or 0
+    responded = tallied.get("answered") or 0
+    return {"responded": responded, "answered": responded - passed, "passed": passed}
 
 
 def _exported_only(kind: str, result: dict, moderation: dict) -> dict:
@@ -183,19 +279,63 @@ def status_text(item: dict) -> str:
 
 
 def answers(result: dict) -> int:
-    """Real answers, passes left out (the tally's "answered" counts both)."""
-    return (result.get("answered") or 0) - (result.get("passed") or 0)
+    """Real answers, passes left out (a summary's "answered")."""
+    return result.get("answered") or 0
 
 
 def answered_text(result: dict) -> str:
-    """'4 answered · 1 passed' (the tally's "answered" counts passes too; here they are apart)."""
+    """'4 answered · 1 passed': answered never counts a pass."""
     passed = result.get("passed") or 0
-    text = f"{(result.get('answered') or 0) - passed} answered"
+    text = f"{result.get('answered') or 0} answered"
     if passed:
         text += f" · {passed} passed"
     if result.get("later"):
         text += f" · {later_text(result['later'])}"
     return text
+
+
+def glance_rows(before: dict | None, after: dict | None) -> list:
+    """Rows (label, arrived, left) setting two like items side by side; a missing or floored side reads "—"."""
+    sample = before or after
+    kind = sample["kind"]
+
+    def shown(item):
+        return item is not None and (item.get("result") or {}).get("shown")
+
+    def cell(item, pick):
+        return pick(item["result"]) if shown(item) else "—"
+
+    rows = [("Answered", *(answers(i["result"]) if i else "—" for i in (before, after)))]
+    if kind in ("choice", "multi"):
+        options = []
+        for item in (before, after):
+            for option in (item or {}).get("options") or []:
+                if option not in options:
+                    options.append(option)
+        for option in options:
+            def count(result, item=None, option=option):
+                return result["counts"][item["options"].index(option)] if option in item["options"] else "—"
+            rows.append((option, *(cell(i, lambda r, i=i: count(r, i)) for i in (before, after))))
+    elif kind == "scale":
+        rows.append(("Median", *(cell(i, lambda r: number(r["median"])) for i in (before, after))))
+    elif kind == "compass":
+        names, axes = quadrant_names(sample), axes_of(sample)
+        rows += [(names[q], *(cell(i, lambda r, q=q: r["quadrants"][q]) for i in (before, after))) for q in QUADRANTS]
+        rows.append((f"Median {axes['x'].lower()}", *(cell(i, lambda r: number(r["median"]["x"])) for i in (before, after))))
+        rows.append((f"Median {axes['y'].lower()}", *(cell(i, lambda r: number(r["median"]["y"])) for i in (before, after))))
+    return rows
+
+
+def glance_items(summary_: dict) -> dict:
+    """The at-a-glance card with its item numbers resolved to the items themselves."""
+    by_number = {item["number"]: item for item in summary_["items"]}
+    card = summary_.get("at_a_glance") or {}
+    return {
+        "pairs": [{"before": by_number.get(p["before"]), "after": by_number.get(p["after"])}
+                  for p in card.get("pairs", [])],
+        "checks": [by_number[n] for n in card.get("checks", []) if n in by_number],
+        "words": [by_number[n] for n in card.get("words", []) if n in by_number],
+    }
 
 
 def later_text(later: int) -> str:
@@ -262,7 +402,7 @@ def render(summary_: dict, fmt: str) -> str:
 
 
 def to_json(summary_: dict) -> str:
-    """The complete summary, schema fireside.summary/1."""
+    """The complete summary, schema fireside.summary/2."""
     return json.dumps(summary_, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -277,22 +417,31 @@ def md(text) -> str:
 
 
 def to_markdown(summary_: dict) -> str:
-    """For the facilitator's own notes: headings, tables and lists."""
+    """For the facilitator's own notes: the card at a glance, his notes, then the items."""
     meeting = summary_["meeting"]
     out = [f"# {md(meeting['title'])}", ""]
     facts = [f"Day: {long_day(meeting['held_on'])} ({meeting['held_on']})"]
     if meeting["deck"]:
-        facts.append(f"Deck: {md(meeting['deck'])}")
+        facts.append(f"Deck: {md(meeting.get('deck_title') or meeting['deck'])}")
     facts.append(f"Phones joined: {meeting['phones_joined']}")
     facts.append(f"Privacy floor: {meeting['floor']} — a result is shown only when at least "
                  f"{meeting['floor']} people answered (passes do not count)")
     out += [f"- {fact}" for fact in facts] + [""]
+    out += _md_glance(summary_)
+
+    out += ["## Notes", ""]
+    notes = meeting["notes"].strip()
+    if notes:
+        out += [_md_block(line) for line in notes.splitlines()]
+    else:
+        out.append("*No notes.*")
+    out.append("")
 
     for item in summary_["items"]:
-        out += [f"## {item['number']}. {md(item['prompt'])}", ""]
-        if item["kind"] == "discussion":
-            out += ["*Discussion prompt.*", ""]
+        if item["kind"] == "discussion":  # a prompt to talk about: one line is enough
+            out += [f"- **{item['number']}.** {md(item['prompt'])} *(discussion)*", ""]
             continue
+        out += [f"## {item['number']}. {md(item['prompt'])}", ""]
         result = item["result"]
         out += [f"*{md(kind_label(item))} · {answered_text(result)} · {status_text(item)}*", ""]
         if result.get("shown"):
@@ -301,13 +450,39 @@ def to_markdown(summary_: dict) -> str:
         out += ["## Not used in this meeting", ""]
         out += [f"- {md(entry['prompt'])} ({md(entry['kind'])})" for entry in summary_["not_used"]]
         out.append("")
-    out += ["## Notes", ""]
-    notes = meeting["notes"].strip()
-    if notes:
-        out += [_md_block(line) for line in notes.splitlines()]
-    else:
-        out.append("*No notes.*")
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _md_glance(summary_: dict) -> list:
+    """The at-a-glance card: arriving beside leaving, the end-of-evening check, the words kept."""
+    card = glance_items(summary_)
+    out = ["## At a glance", ""]
+    if not (card["pairs"] or card["checks"] or card["words"]):
+        return out + ["*Nothing here to set side by side: this deck has no check-in, check-out, compass "
+                      "at the start and the end, or end-of-evening check.*", ""]
+    for pair in card["pairs"]:
+        sample = pair["before"] or pair["after"]
+        numbers = " and ".join(f"{i['number']}" for i in (pair["before"], pair["after"]) if i)
+        out += [f"### {md(sample['prompt'])} (item {numbers})", ""]
+        sides = [(name, i) for name, i in (("Arriving", 1), ("Leaving", 2)) if pair["before" if i == 1 else "after"]]
+        out += ["|  | " + " | ".join(name for name, _ in sides) + " |", "|:--|" + "--:|" * len(sides)]
+        out += ["| " + " | ".join(md(row[0]) if n == 0 else md(row[n]) for n in (0, *(i for _, i in sides))) + " |"
+                for row in glance_rows(pair["before"], pair["after"])]
+        out.append("")
+    if card["checks"]:
+        out += ["### End-of-evening check", "", "| Question | Median | Answered |", "|:--|--:|--:|"]
+        for item in card["checks"]:
+            result = item["result"]
+            median = number(result["median"]) if result.get("shown") else "not shown"
+            out.append(f"| {md(item['prompt'])} | {median} | {answers(result)} |")
+        out.append("")
+    if card["words"]:
+        out += ["### Words kept", ""]
+        for item in card["words"]:
+            words = ", ".join(f"{md(entry['word'])} ({entry['count']})" for entry in item["result"]["words"])
+            out += [f"- {md(item['prompt'])}: {words}"]
+        out.append("")
+    return out
 
 
 def _md_block(line: str) -> str:
@@ -335,12 +510,10 @@ def _md_result(item: dict, result: dict) -> list:
         axes, names = axes_of(item), quadrant_names(item)
         rows = [(names[q], result["quadrants"][q]) for q in QUADRANTS]
         median = result["median"]
-        dots = ", ".join(f"({x}, {y})" for x, y in result["points"])
+        # Quadrants and medians read; a list of every dot's coordinates does not (the CSV keeps them).
         return _md_table(("Quadrant", "Answers"), rows) + [
             f"Median: {md(axes['x'].lower())} {number(median['x'])}, {md(axes['y'].lower())} "
             f"{number(median['y'])} (0 = {md(axes['low'].lower())}, 100 = {md(axes['high'].lower())})",
-            "",
-            f"Every answer ({md(axes['x'].lower())}, {md(axes['y'].lower())}): {dots}",
             "",
         ]
     lines = []
@@ -366,7 +539,7 @@ def _withheld_text(kind: str, count: int) -> str:
 
 # CSV -----------------------------------------------------------------------------------------
 
-CSV_COLUMNS = ("meeting", "day", "deck", "number", "key", "kind", "prompt", "status", "answered", "passed",
+CSV_COLUMNS = ("meeting", "day", "deck", "number", "key", "kind", "prompt", "status", "responded", "answered", "passed",
                "floor", "part", "label", "value", "count", "x", "y")
 # A cell starting with one of these runs as a formula in a spreadsheet (OWASP, "CSV Injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -408,7 +581,8 @@ def to_csv(summary_: dict) -> str:
     for item in summary_["items"]:
         result = item["result"] or {}
         row = {**base, "number": item["number"], "key": item["key"], "kind": item["kind"], "prompt": item["prompt"],
-               "status": item["status"], "answered": result.get("answered", ""), "passed": result.get("passed", "")}
+               "status": item["status"], "responded": result.get("responded", ""), "answered": result.get("answered", ""),
+               "passed": result.get("passed", "")}
         label = status_text(item)
         if result.get("later"):
             label += f"; {later_text(result['later'])}"
@@ -465,7 +639,8 @@ def environment() -> Environment:
         env.globals.update(long_day=long_day, kind_label=kind_label, status_text=status_text,
                            answered_text=answered_text, answers=answers, quadrant_names=quadrant_names, axes_of=axes_of,
                            scale_point_label=scale_point_label, number=number, chart=chart,
-                           withheld_text=_withheld_text, QUADRANTS=QUADRANTS)
+                           withheld_text=_withheld_text, QUADRANTS=QUADRANTS, glance_items=glance_items,
+                           glance_rows=glance_rows)
         _env = env
     return _env
 
@@ -499,7 +674,7 @@ def chart(item: dict) -> Markup:
     result = item["result"]
     kind = item["kind"]
     if kind in ("choice", "multi"):
-        return bars(item["options"], result["counts"], result["answered"] - result["passed"])
+        return bars(item["options"], result["counts"], result["answered"])
     if kind == "scale":
         return histogram(item, result["counts"], result.get("median"))
     if kind == "compass":

@@ -57,6 +57,8 @@ def facilitator_connect(auth=None):
         raise ConnectionRefusedError("The console connects with a view of console or screen, and a key.")
     app = fireside()
     app.saw_console(request.host_url)
+    # Who let it in: the laptop itself may invite and revoke a co-facilitator; a key can be revoked.
+    join_room(LAPTOP if access.facilitator_allowed(request.remote_addr, None) else KEYED)
     if view == "screen":
         join_room(SCREENS)
         emit(events.SCREEN, app.room.screen_payload(app.join_url(), app.phones_here))
@@ -65,6 +67,9 @@ def facilitator_connect(auth=None):
         emit(events.CONSOLE, app.console_payload())
     handshakes.joined(app.handshakes, request.environ)
 
+
+LAPTOP = "laptop"  # facilitator connections from the laptop itself
+KEYED = "keyed"  # facilitator connections let in by the facilitator key (a co-facilitator's device)
 
 ACTIONS = []  # (event, fields, broadcast, handler) of every console action, registered by register()
 
@@ -108,6 +113,7 @@ def register(server, app):
 
     for event, fields, broadcast, handler in ACTIONS:
         dispatch.on_event(server, app, events.FACILITATOR_NS, event, action(fields, broadcast, handler))
+    register_cofacilitator(server, app)
     dispatch.on_any_other(server, app, events.FACILITATOR_NS, lambda event, sid: {
         "ok": False, "error": "Fireside does not know that request."})
 
@@ -224,3 +230,59 @@ def room_choose(fs, payload):
     item_id = fs.room.room_choose(payload.get("item_id"), texts, most)
     fs.room.push_item(item_id)
     return {"item_id": item_id}
+# --- the co-facilitator's key -------------------------------------------------------------------
+
+NOT_FROM_HERE = ("Only the laptop that runs Fireside can invite or revoke a co-facilitator. "
+                 "Ask the facilitator to do it on his console.")
+
+
+def cofacilitator_url(app):
+    """The address that gives a co-facilitator's device the whole console: the key travels in it."""
+    base = app.extensions["fireside"].public_url or ""
+    return f"{base}/facilitator?key={app.config['FACILITATOR_KEY']}"
+
+
+def new_key(app, server):
+    """A fresh facilitator key; every device let in by the old one is disconnected. Returns how many."""
+    from facilitator import instance
+
+    app.config["FACILITATOR_KEY"] = instance.new_facilitator_key(app.config["DATA_DIR"])
+    keyed = [sid for sid, _eio in server.manager.get_participants(events.FACILITATOR_NS, KEYED)]
+    for sid in keyed:
+        server.disconnect(sid, namespace=events.FACILITATOR_NS)
+    return len(keyed)
+
+
+def register_cofacilitator(server, app):
+    """The laptop's console invites a co-facilitator (shows his link, optionally with a new key) or revokes him."""
+
+    def laptop_only(sid):
+        if LAPTOP not in server.rooms(sid, namespace=events.FACILITATOR_NS):
+            return {"ok": False, "error": NOT_FROM_HERE}
+        return None
+
+    def fields(payload, allowed):
+        payload = {} if payload is None else payload
+        if not isinstance(payload, dict):
+            raise Refused("The message must be an object.")
+        unknown = set(payload) - set(allowed)
+        if unknown:
+            raise Refused(f"Unknown field: {sorted(unknown)[0]}.")
+        return payload
+
+    def invite(sid, payload):
+        """The laptop's console shows the co-facilitator's link and QR code; new_key replaces the key first."""
+        payload = fields(payload, ("new_key",))
+        if not isinstance(payload.get("new_key", False), bool):
+            raise Refused("new_key must be true or false.")
+        disconnected = new_key(app, server) if payload.get("new_key") else 0
+        return {"url": cofacilitator_url(app), "qr_url": "/facilitator/cofacilitator.svg",
+                "disconnected": disconnected}
+
+    def revoke(sid, payload):
+        """The laptop's console revokes the co-facilitator: a new key nobody has seen, his device disconnected."""
+        fields(payload, ())
+        return {"disconnected": new_key(app, server)}
+
+    dispatch.on_event(server, app, events.FACILITATOR_NS, events.INVITE_COFACILITATOR, invite, before=laptop_only)
+    dispatch.on_event(server, app, events.FACILITATOR_NS, events.REVOKE_COFACILITATOR, revoke, before=laptop_only)

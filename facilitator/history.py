@@ -1,7 +1,9 @@
 """The group over time: ended meetings side by side, built only from their floored summaries.
 
-For every deck item (by its stable key) used in more than one ended meeting, its results per
-meeting; for compass polls the room's median connection and space per meeting as a line chart.
+For every deck item (by its stable key) used in more than one ended meeting, and every shared item
+(an id more than one deck uses) even from one meeting, its results per meeting; for compass polls
+the room's median connection and space per meeting as a line chart. Shares of a choice are given
+only where at least PERCENT_FROM men answered: "50%" of four men says less than it seems.
 Everything comes from export.summary(), so the history can never show more than a summary would:
 below-floor results stay "not shown", and words and sentences appear only if marked for export.
 """
@@ -22,16 +24,27 @@ from facilitator.export import (
 )
 
 HISTORY_KINDS = ("choice", "multi", "scale", "compass", "words", "text")
+PERCENT_FROM = 10  # a share is shown only where at least this many answered
 
 
-def build_history(store) -> dict:
-    """Every meeting (newest first) and, for items used in more than one ended meeting, their series."""
+def build_history(store, titles: dict | None = None, shared: set | None = None) -> dict:
+    """Every meeting (newest first) and the series of items used in more than one, or shared by the decks.
+
+    titles: the decks' titles by id (export.deck_titles), so a deck is named as the console names it;
+    shared: the item ids more than one deck uses (export.shared_keys), shown even from one meeting.
+    """
     meetings = store.meetings()  # newest first
-    summaries = [export.summary(store, m["id"]) for m in reversed(meetings) if m["status"] == "ended"]
+    summaries = [export.summary(store, m["id"], titles) for m in reversed(meetings) if m["status"] == "ended"]
     counts = {s["meeting"]["id"]: len(s["items"]) for s in summaries}
-    listing = [{"id": m["id"], "title": m["title"], "deck": m["deck"] or "", "held_on": m["held_on"],
+    titles = titles or {}
+    listing = [{"id": m["id"], "title": m["title"], "deck": titles.get(m["deck"]) or m["deck"] or "",
+                "held_on": m["held_on"], "notes": (m.get("notes") or "").strip(),
                 "phones_joined": m["phones_joined"], "status": m["status"], "items_used": counts.get(m["id"])}
                for m in meetings]
+    days = [m["held_on"] for m in meetings]
+    for m in listing:  # two meetings on one day are told apart by their number
+        m["label"] = m["held_on"] + (f" #{m['id']}" if days.count(m["held_on"]) > 1 else "")
+    labels = {m["id"]: m["label"] for m in listing}
 
     grouped = {}
     for s in summaries:  # oldest first, so each series runs forward in time
@@ -40,8 +53,10 @@ def build_history(store) -> dict:
                 continue
             entries = grouped.setdefault((item["key"], item["kind"]), [])
             if not any(entry["meeting"]["id"] == s["meeting"]["id"] for entry in entries):
-                entries.append({"meeting": s["meeting"], "item": item})
-    series = [_series(key, kind, entries) for (key, kind), entries in grouped.items() if len(entries) > 1]
+                entries.append({"meeting": s["meeting"], "item": item, "label": labels[s["meeting"]["id"]]})
+    shared = shared or set()
+    series = [_series(key, kind, entries) for (key, kind), entries in grouped.items()
+              if len(entries) > 1 or key in shared]
     # The compass first (the heart of the product), then the items used most often.
     series.sort(key=lambda one: (one["kind"] != "compass", -len(one["entries"]), one["key"]))
     return {"meetings": listing, "series": series, "ended": len(summaries)}
@@ -62,23 +77,23 @@ def _series(key: str, kind: str, entries: list) -> dict:
             result = entry["item"]["result"]
             entry["cells"] = None
             if result.get("shown"):
-                people = max(1, result["answered"] - result["passed"])
+                people = result["answered"]  # real answers: a summary's "answered" leaves passes out
                 by_option = dict(zip(entry["item"]["options"], result["counts"]))
-                entry["cells"] = [(by_option.get(option), None if by_option.get(option) is None
+                entry["cells"] = [(by_option.get(option), None if by_option.get(option) is None or people < PERCENT_FROM
                                    else round(by_option[option] / people * 100)) for option in options]
     if kind == "scale":
         scales = [entry["item"].get("scale") or {} for entry in entries]
         low = min(s.get("min", 0) for s in scales)
         high = max(s.get("max", 10) for s in scales)
         one["chart"] = line_chart(
-            [entry["meeting"]["held_on"] for entry in entries],
+            [entry["label"] for entry in entries],
             [{"name": "Median", "color": ACCENT, "values": [_shown(entry, lambda r: r["median"]) for entry in entries]}],
             low, high, ticks=_ticks(low, high))
     if kind == "compass":
         axes = export.axes_of(latest)
         one["axes"] = axes
         one["chart"] = line_chart(
-            [entry["meeting"]["held_on"] for entry in entries],
+            [entry["label"] for entry in entries],
             [{"name": f"{axes['x']} (median)", "color": ACCENT,
               "values": [_shown(entry, lambda r: r["median"]["x"]) for entry in entries]},
              {"name": f"{axes['y']} (median)", "color": ACCENT_2, "dashed": True,
@@ -185,5 +200,5 @@ def mini_histogram(counts: list) -> Markup:
 def to_html(history: dict, url) -> str:
     """The history page. url(name, meeting_id=None) gives its links: "console", "summary", or a format."""
     template = export.environment().get_template("facilitator/history.html")
-    return template.render(h=history, url=url, mini_histogram=mini_histogram,
+    return template.render(h=history, url=url, mini_histogram=mini_histogram, percent_from=PERCENT_FROM,
                            stylesheets=(export.STYLESHEET_URL, "/f/static/history.css"))

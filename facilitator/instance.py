@@ -116,6 +116,36 @@ def load_secrets(data_dir):
     return stored
 
 
+def new_facilitator_key(data_dir):
+    """Replace the facilitator key with a fresh one, kept owner-only; returns it.
+
+    The old key stops working at once: a co-facilitator's link that was lost, seen by the room
+    or simply no longer wanted is worth nothing after this. The file is replaced whole (a
+    temporary file renamed over it), so a crash leaves the old keys or the new ones, never half.
+    """
+    path = Path(data_dir) / SECRETS_FILE
+    stored = load_secrets(data_dir)
+    stored = {**stored, "facilitator_key": secrets.token_urlsafe(18)}
+    temporary = path.with_name(SECRETS_FILE + ".new")
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            json.dump(stored, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise DataDirError(
+            f"Fireside cannot write a new key to {path} ({error.strerror or error}). Free some space or "
+            "fix the folder's permissions; the old key still works until then."
+        ) from error
+    return stored["facilitator_key"]
+
+
 def hold_folder(data_dir):
     """Hold the data folder for this process until it exits; None when another Fireside holds it.
 

@@ -62,6 +62,7 @@ class Room:
             self.order = []
             self._bases = {}  # item id -> the bases of its pictures, read from the store when first needed
             self._since = {}  # item id -> answers since its last picture (unknown after a restart: absent)
+            self._review = {}  # item id -> (pictures so far, the review queue's order of texts): shuffled once per batch
             if self.meeting:
                 for item in self.store.items(self.meeting["id"]):
                     del item["answered"]  # the store keeps the count: Room.answered
@@ -146,7 +147,24 @@ class Room:
         if not bases:
             return []
         values, _passed = pictures.answers(bases[-1])
-        return tallies.pending_texts(item["kind"], values, self.store.moderation(item["id"]))
+        entries = tallies.pending_texts(item["kind"], values, self.store.moderation(item["id"]))
+        return self._in_review_order(item["id"], len(bases), entries)
+
+    def _in_review_order(self, item_id, batch, entries):
+        """The review queue in the order it had when its batch appeared, so it never moves under his cursor.
+
+        tally.pending_texts shuffles on every call; only a new batch (a new picture) may bring a new
+        order. Entries kept from the last batch keep their places; a new batch's own entries follow,
+        in their shuffled order, so nothing says when within the batch anything was written.
+        """
+        known_batch, order = self._review.get(item_id, (None, []))
+        texts = {entry["text"] for entry in entries}
+        if known_batch != batch or set(order) != texts:
+            kept = [text for text in order if text in texts]
+            order = kept + [entry["text"] for entry in entries if entry["text"] not in set(kept)]
+            self._review[item_id] = (batch, order)
+        place = {text: i for i, text in enumerate(order)}
+        return sorted(entries, key=lambda entry: place[entry["text"]])
 
     # --- phones -----------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """The facilitator's pages: the console, the projector view and the join QR code."""
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
 from facilitator import events, lan
 from facilitator.access import facilitator_allowed
@@ -27,8 +27,8 @@ def _page_config(view):
 
 def _deny():
     """Another device without the key: say plainly how to get in."""
-    reason = ("This page belongs to the facilitator. Open it on the laptop that runs Fireside, "
-              "or use the co-facilitator link (with its key) that Fireside printed when it started.")
+    reason = ("This page belongs to the facilitator. Open it on the laptop that runs Fireside, or ask "
+              "the facilitator for a co-facilitator link: \u201cInvite a co-facilitator\u201d on his console.")
     return render_template("facilitator/denied.html", reason=reason), 403
 
 
@@ -69,6 +69,18 @@ def join_qr():
     return response
 
 
+@bp.get("/facilitator/cofacilitator.svg")
+def cofacilitator_qr():
+    """The co-facilitator's link as an SVG QR code: for the laptop's own screen only, never for a key."""
+    if not facilitator_allowed(request.remote_addr, None):
+        abort(403)
+    from facilitator.handlers import cofacilitator_url
+
+    response = Response(lan.qr_svg(cofacilitator_url(current_app)), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.get("/healthz")
 def healthz():
     """A cheap answer that the server is up (used by tests and benchmarks)."""
@@ -89,6 +101,13 @@ def _url(name, meeting_id=None):
     return url_for("facilitator.export_download", meeting_id=meeting_id, fmt=name, key=key)
 
 
+def _deck_titles():
+    """The decks' titles by id, built-in and the facilitator's own, for summaries and the history."""
+    from facilitator import export
+
+    return export.deck_titles(current_app.config["USER_DECKS"])
+
+
 def _export_refused(error, status):
     """A plain sentence, for a summary that cannot be made (yet)."""
     return Response(str(error) + "\n", status=status, mimetype="text/plain")
@@ -105,7 +124,7 @@ def export_download(meeting_id, fmt):
         abort(404)
     store = fireside().store
     try:
-        summary = export.summary(store, meeting_id)
+        summary = export.summary(store, meeting_id, _deck_titles())
     except export.ExportError as error:
         return _export_refused(error, 404 if store.meeting(meeting_id) is None else 409)
     response = Response(export.render(summary, fmt), mimetype=export.MEDIA_TYPES[fmt])
@@ -123,7 +142,7 @@ def summary_page(meeting_id):
         return _deny()
     store = fireside().store
     try:
-        summary = export.summary(store, meeting_id)
+        summary = export.summary(store, meeting_id, _deck_titles())
     except export.ExportError as error:
         return _export_refused(error, 404 if store.meeting(meeting_id) is None else 409)
     links = {fmt: _url(fmt, meeting_id) for fmt in export.FORMATS}
@@ -155,7 +174,10 @@ def history_page():
 
     if not _allowed():
         return _deny()
-    page = history.to_html(history.build_history(fireside().store), _url)
+    from facilitator import export
+
+    shared = export.shared_keys(current_app.config["USER_DECKS"])
+    page = history.to_html(history.build_history(fireside().store, _deck_titles(), shared), _url)
     response = Response(page, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
     return response

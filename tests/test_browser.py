@@ -254,7 +254,7 @@ def test_after_the_meeting_ends_the_console_offers_its_summary_in_every_format(b
     console.click("#confirm-ok")
     expect(console.locator("#ended-notice")).to_be_visible()
     for format, marker in [("md", "How are you arriving tonight?"), ("csv", "Restless"),
-                           ("json", "fireside.summary/1"), ("html", "<svg")]:
+                           ("json", "fireside.summary/2"), ("html", "<svg")]:
         href = console.locator(f"#download-{format}").get_attribute("href")
         assert href.endswith(f".{format}")
         response = console.request.get(server.url + href)

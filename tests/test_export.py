@@ -95,7 +95,7 @@ def held(evening):
 
 def test_summary_holds_every_used_item_in_order_with_what_the_room_saw(evening, held):
     s = summary_of(evening, held)
-    assert s["schema"] == "fireside.summary/1"
+    assert s["schema"] == "fireside.summary/2"
     meeting = s["meeting"]
     assert meeting["title"] == "First Monday" and meeting["deck"] == "test-evening"
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", meeting["held_on"])
@@ -109,7 +109,9 @@ def test_summary_holds_every_used_item_in_order_with_what_the_room_saw(evening, 
     assert by_key["welcome"]["status"] == "discussion" and by_key["welcome"]["result"] is None
     for key in ("arrive", "needs", "energy", "compass"):
         assert by_key[key]["status"] == "shown" and by_key[key]["revealed"] is True
-        assert by_key[key]["result"] == held["seen"][held[key]]
+        seen = held["seen"][held[key]]  # the room's picture, with the export's names for its counts
+        assert by_key[key]["result"] == {**seen, "responded": seen["answered"],
+                                         "answered": seen["answered"] - seen["passed"]}
     assert by_key["arrive"]["result"]["counts"] == [2, 1, 1]
     assert by_key["compass"]["result"]["median"] == {"x": 60, "y": 70}
 
@@ -134,7 +136,7 @@ def test_poll_below_the_floor_exports_as_not_shown_in_every_format(evening, held
     s = summary_of(evening, held)
     tea = s["items"][7]
     assert tea["prompt"] == "Stay for tea?" and tea["status"] == "not shown"
-    assert tea["result"] == {"kind": "choice", "shown": False, "answered": 3, "passed": 1, "floor": 3}
+    assert tea["result"] == {"kind": "choice", "shown": False, "responded": 3, "answered": 2, "passed": 1, "floor": 3}
     md = export.render(s, "md")
     section = md.split("## 8. Stay for tea?")[1].split("## 9.")[0]
     assert "not shown — fewer than 3 answers" in section and "| Yes |" not in section
@@ -186,8 +188,9 @@ def test_csv_reads_back_to_what_the_room_saw(evening, held):
     for key in ("arrive", "needs"):
         assert [int(r["count"]) for r in parts(key, "option")] == seen[held[key]]["counts"]
         item_row = parts(key, "item")[0]
-        assert (int(item_row["answered"]), int(item_row["passed"])) == (seen[held[key]]["answered"],
-                                                                        seen[held[key]]["passed"])
+        tallied = seen[held[key]]  # the tally's "answered" counts passes; the export's does not
+        assert (int(item_row["responded"]), int(item_row["answered"]), int(item_row["passed"])) == (
+            tallied["answered"], tallied["answered"] - tallied["passed"], tallied["passed"])
     assert [r["label"] for r in parts("arrive", "option")] == ["Tired", "Restless", "Calm"]
     energy = parts("energy", "point")
     assert [int(r["value"]) for r in energy] == list(range(0, 11))
@@ -304,7 +307,7 @@ def test_markdown_reads_back_to_what_the_room_saw(evening, held):
     seen = held["seen"]
     assert text.startswith("# First Monday\n")
     assert "Phones joined: 5" in text and f"({s['meeting']['held_on']})" in text
-    assert md_section(text, 1).startswith("Take a breath. What brought you here tonight?")
+    assert "- **1.** Take a breath. What brought you here tonight? *(discussion)*" in text  # one compact line
     assert [n for _, n in md_tables(md_section(text, 2))] == seen[held["arrive"]]["counts"]
     assert [label for label, _ in md_tables(md_section(text, 2))] == ["Tired", "Restless", "Calm"]
     assert [n for _, n in md_tables(md_section(text, 3))] == seen[held["needs"]]["counts"]
@@ -314,12 +317,11 @@ def test_markdown_reads_back_to_what_the_room_saw(evening, held):
     compass = md_section(text, 5)
     quadrants = seen[held["compass"]]["quadrants"]
     assert [n for _, n in md_tables(compass)] == [quadrants[q] for q in export.QUADRANTS]
-    dots = [[int(x), int(y)] for x, y in re.findall(r"\((\d+), (\d+)\)", compass)]
-    assert dots == seen[held["compass"]]["points"]
+    assert not re.findall(r"\((\d+), (\d+)\)", compass)  # quadrants and medians, not every dot
     assert "Median: connection 60, space to myself 70" in compass
     assert re.findall(r"^- (\w+) \((\d+)\)$", md_section(text, 6), re.M) == [("hopeful", "2"), ("tired", "2")]
     assert re.findall(r"^> (.+)$", md_section(text, 7), re.M) == ["I am glad I came."]
-    assert "Good energy. Next time start with the compass." in text.split("## Notes")[1]
+    assert "Good energy. Next time start with the compass." in text.split("## Notes")[1].split("\n## ")[0]
 
 
 class SummaryHTML(HTMLParser):
@@ -536,16 +538,17 @@ def test_fireside_meetings_lists_every_meeting(evening, data_dir):
 def test_fireside_meetings_on_an_empty_folder(tmp_path):
     result = run_fireside("meetings", "--data", tmp_path / "none")
     assert result.exit_code == 0
-    assert result.stdout.splitlines()[0] == "No meetings yet."
+    assert result.stdout.splitlines()[0].startswith("No meetings: the data folder")
 
 
 def test_fireside_meetings_says_which_data_folder_it_read(evening, data_dir, tmp_path):
     """A facilitator who sees no meeting, or not the one he expects, learns which folder was looked in."""
     run_evening(evening)
     listed = run_fireside("meetings", "--data", data_dir).stdout.splitlines()
-    assert listed[-1] == f"Data folder: {data_dir}" and len(listed) == 3  # header, one meeting, the folder
+    assert listed[-1] == f"Read from the data folder {data_dir}" and len(listed) == 3  # header, one meeting, the folder
     empty = run_fireside("meetings", "--data", tmp_path / "none").stdout.splitlines()
-    assert empty == ["No meetings yet.", f"Data folder: {tmp_path / 'none'}"]
+    assert empty == [f"No meetings: the data folder {tmp_path / 'none'} does not exist. If your meetings are "
+                     "kept elsewhere, name that folder with --data."]
 
 
 def test_downloads_and_pages_answer_only_to_the_facilitator(app, evening, held):

@@ -17,6 +17,8 @@
     pending: 'Not shown yet', open: 'Open', closed: 'Closed',
     revealed: 'Revealed', shown: 'Shown'
   };
+  // What really happens to words and sentences, whatever a deck's note says (docs/privacy.md).
+  var REVIEW_WHEN = 'Answers reach your review list when you close the poll, not as they arrive.';
   var ACK_TIMEOUT_MS = 10000;
   var NOTES_DELAY_MS = 900;
 
@@ -179,7 +181,7 @@
       item.answered = payload.answered;
       updateAnswered(item);
       if (data && String(data.current) === String(item.id)) {
-        announce(plural(item.answered, 'man has', 'men have') + ' answered.');
+        announce(plural(item.answered, 'man has', 'men have') + ' responded.');
       }
     }
   });
@@ -198,6 +200,7 @@
     $('phones-wrap').hidden = !meeting;
     $('end-meeting').hidden = !meeting;
     $('history-link').hidden = !!meeting;
+    $('keys-button').hidden = !meeting;
     if (meeting) $('ended-notice').hidden = true;
 
     if (!meeting) {
@@ -220,7 +223,11 @@
   function rememberFocus() {
     var el = document.activeElement;
     if (!el || !el.dataset || !el.dataset.action) return null;
-    return { action: el.dataset.action, id: el.dataset.itemId, text: el.dataset.text, zone: el.closest('[id]') && el.closest('[id]').id };
+    // The zone is the nearest named container around the control (a checkbox has an id of its own).
+    var zone = el.parentElement && el.parentElement.closest('[id]');
+    var group = el.closest('.mod-group');
+    return { action: el.dataset.action, id: el.dataset.itemId, text: el.dataset.text, zone: zone && zone.id,
+      group: group && group.dataset.itemId };
   }
 
   function restoreFocus(f) {
@@ -234,9 +241,31 @@
         return;
       }
     }
-    // The action is gone (e.g. after "Back to waiting"): land on the next useful button nearby.
-    if (f.zone === 'now-body') ($('now-body').querySelector('button') || $('now-heading')).focus();
+    var near = nearFocus(f);
+    if (near) near.focus();
   }
+
+  // The action is gone (Approve became Hide, "Approve all" went away, "Back to waiting"): the
+  // nearest control in the same place, so the keyboard never falls back to the top of the page.
+  function nearFocus(f) {
+    var usable = 'button:not([disabled]), input:not([disabled])';
+    if (f.group !== undefined && f.group !== null) {
+      var group = $('moderation-list').querySelector('.mod-group[data-item-id="' + f.group + '"]');
+      var entry = group && f.text !== undefined && group.querySelector('.mod-entry[data-text="' + cssString(f.text) + '"]');
+      var inEntry = entry && entry.querySelector(usable);
+      if (inEntry) return inEntry;
+      var inGroup = group && group.querySelector(usable);
+      if (inGroup) return inGroup;
+      var anyGroup = $('moderation-list').querySelector(usable);
+      return anyGroup || $('now-heading');
+    }
+    if (f.zone === 'now-body') return $('now-body').querySelector('button') || $('now-heading');
+    if (f.action === 'push') return $('now-heading');
+    return null;
+  }
+
+  // A text as a quoted CSS attribute value.
+  function cssString(text) { return window.CSS && CSS.escape ? CSS.escape(String(text)) : String(text).replace(/["\\]/g, '\\$&'); }
 
   function renderHeader(meeting) {
     $('meeting-title').textContent = meeting.title || 'Tonight\u2019s meeting';
@@ -263,7 +292,7 @@
     list.textContent = '';
     decks.forEach(function (deck, i) {
       list.appendChild(deckOption(String(deck.id), deck.title || deck.id, deck.summary || '',
-        [deck.minutes ? deck.minutes + ' min' : '', typeof deck.items === 'number' ? plural(deck.items, 'item', 'items') : '']
+        [deck.minutes ? 'about ' + deck.minutes + ' min' : '', typeof deck.items === 'number' ? plural(deck.items, 'item', 'items') : '']
           .filter(Boolean).join(' · '),
         previous ? previous === String(deck.id) : i === 0));
     });
@@ -398,7 +427,7 @@
     foot.appendChild(isPoll(item)
       ? h('p', { class: 'item-answered', 'data-role': 'answered', 'data-item-id': item.id }, [
           h('span', { class: 'answered-count', 'data-role': 'answered-count', text: String(item.answered || 0) }),
-          ' answered'])
+          ' responded'])
       : h('p', { class: 'item-answered' }));
     var actions = h('div', { class: 'item-actions' });
     itemActions(item, isCurrent, 'agenda').forEach(function (b) { actions.appendChild(b); });
@@ -419,8 +448,9 @@
       return 'Across: ' + item.axes.x + ' · Up: ' + item.axes.y;
     }
     if (item.kind === 'words') {
-      return item.max_words ? 'Up to ' + plural(item.max_words, 'word', 'words') : '';
+      return (item.max_words ? 'Up to ' + plural(item.max_words, 'word', 'words') + '. ' : '') + REVIEW_WHEN;
     }
+    if (item.kind === 'text') return REVIEW_WHEN;
     return '';
   }
 
@@ -437,7 +467,7 @@
   function isModerated(item) { return !!item && config.schema.moderated_kinds.indexOf(item.kind) >= 0; }
 
   function countHint(item) {
-    if (isModerated(item)) return 'Close the poll to read the answers and approve what the room may see, then reveal.';
+    if (isModerated(item)) return 'Nothing reaches you while the poll is open. Close it: the answers arrive under \u201cAnswers to review\u201d, you approve what the room may see, then reveal.';
     if (data.meeting && data.meeting.live_results) {
       return 'Live results: the room\u2019s picture updates after every ' + data.meeting.floor + ' new answers.';
     }
@@ -488,7 +518,8 @@
     if (isPoll(item)) {
       body.appendChild(h('p', { class: 'now-count', 'data-item-id': item.id, 'data-testid': 'now-answered' }, [
         h('span', { class: 'now-count-number', 'data-role': 'answered-count', text: String(item.answered || 0) }),
-        h('span', { class: 'now-count-label', text: ' answered' }),
+        // Everyone who responded, passes too; "answered" is kept for real answers (the result's caption).
+        h('span', { class: 'now-count-label', text: ' responded' }),
         item.state === 'open' ? h('span', { class: 'now-count-hint', text: countHint(item) }) : null]));
     }
     if (isModerated(item) && item.state === 'closed' && !((data.pending || {})[item.id] || []).length) {
@@ -497,8 +528,11 @@
     }
 
     var actions = h('div', { class: 'now-actions' });
-    itemActions(item, true, 'now').forEach(function (b) {
-      var main = isModerated(item) && item.state === 'open' ? 'close' : 'reveal';
+    var buttons = itemActions(item, true, 'now');
+    var main = isModerated(item) && item.state === 'open' ? 'close' : 'reveal';
+    // The next step first: Tab from the heading lands on it, before the other choices.
+    buttons.sort(function (a, b) { return (b.dataset.action === main) - (a.dataset.action === main); });
+    buttons.forEach(function (b) {
       if (b.dataset.action === main) {
         b.classList.remove('btn-quiet');
         b.classList.add('btn-primary');
@@ -596,26 +630,40 @@
           later.charAt(0).toUpperCase() + later.slice(1) + ', so that no one\u2019s words stand out.' }));
       }
       var ul = h('ul', { class: 'mod-list' });
-      pending[id].forEach(function (entry, i) {
-        var checkId = 'export-' + id + '-' + i;
-        var checkbox = h('input', { type: 'checkbox', id: checkId, 'data-action': 'export', 'data-item-id': id, 'data-text': entry.text });
+      pending[id].forEach(function (entry) {
+        // Named by the entry, not its place, so a redraw never ties a box to another sentence.
+        var checkId = 'export-' + id + '-' + textKey(entry.text);
+        var checkbox = h('input', { type: 'checkbox', id: checkId, 'data-action': 'export', 'data-item-id': id,
+          'data-text': entry.text, 'aria-describedby': entry.approved ? null : checkId + '-why' });
         checkbox.checked = !!entry.export;
+        // Only what the room saw can go into the summary: an unapproved entry's box waits, and says why.
+        checkbox.disabled = !entry.approved;
         ul.appendChild(h('li', { class: 'mod-entry' + (entry.approved ? ' is-approved' : ''), 'data-item-id': id, 'data-text': entry.text }, [
           h('p', { class: 'mod-text' }, [
             h('span', { class: 'mod-words', text: entry.text }),
             entry.count > 1 ? h('span', { class: 'mod-count', text: '\u00d7' + entry.count, 'aria-label': entry.count + ' times' }) : null]),
-          h('p', { class: 'mod-status', text: entry.approved ? 'Approved — the room can see it' : 'Not shown' }),
+          h('p', { class: 'mod-status', id: entry.approved ? null : checkId + '-why',
+            text: entry.approved ? 'Approved — the room can see it'
+              : 'Not shown. Only what the room saw can go into the export: approve it first.' }),
           h('div', { class: 'mod-actions' }, [
             entry.approved
               ? h('button', { type: 'button', class: 'btn btn-quiet btn-small', 'data-action': 'hide', 'data-item-id': id,
                   'data-text': entry.text, 'aria-label': 'Hide “' + entry.text + '”', text: 'Hide' })
               : h('button', { type: 'button', class: 'btn btn-outline btn-small', 'data-action': 'approve', 'data-item-id': id,
                   'data-text': entry.text, 'aria-label': 'Approve “' + entry.text + '”', text: 'Approve' }),
-            h('label', { class: 'check check-small', 'for': checkId }, [checkbox, h('span', { text: 'Include in export' })])])]));
+            h('label', { class: 'check check-small' + (entry.approved ? '' : ' is-disabled'), 'for': checkId },
+              [checkbox, h('span', { text: 'Include in export' })])])]));
       });
       group.appendChild(ul);
       box.appendChild(group);
     });
+  }
+
+  // A short stable name for an entry's text, for element ids.
+  function textKey(text) {
+    var hash = 5381;
+    for (var i = 0; i < text.length; i++) hash = ((hash * 33) ^ text.charCodeAt(i)) >>> 0;
+    return hash.toString(36);
   }
 
   function entryFor(itemId, text) {
@@ -766,7 +814,12 @@
     var action = button.dataset.action;
     var id = button.dataset.itemId !== undefined ? Number(button.dataset.itemId) : null;
     switch (action) {
-      case 'push': act(button, E.PUSH_ITEM, { item_id: id }); break;
+      case 'push':
+        // On the heading of what is on the phones now, not on a button a second Enter would press.
+        act(button, E.PUSH_ITEM, { item_id: id }).then(function (answer) {
+          if (answer.ok) $('now-heading').focus();
+        });
+        break;
       case 'open': reopen(button, id, E.OPEN_POLL, 'Open this poll again?', 'Open it again'); break;
       case 'close': act(button, E.CLOSE_POLL, { item_id: id }); break;
       case 'reveal': act(button, E.REVEAL_POLL, { item_id: id }); break;
@@ -794,6 +847,117 @@
       });
     });
   }
+
+  /* -- keyboard shortcuts -- */
+
+  // One key per next step of the evening (listed in the `?` overlay). None acts while he types
+  // in a field, with a modifier held, or while a dialog is open.
+  var SHORTCUTS = {
+    n: function () { return clickNow('[data-role="push-next"]', 'Nothing comes next on the agenda.'); },
+    o: function () {
+      return clickNow('[data-action="close"], [data-action="open"]', 'Nothing on the phones now can be closed or opened.');
+    },
+    r: function () { return clickNow('[data-action="reveal"]', 'Nothing on the phones now can be revealed.'); },
+    w: function () { return clickNow('[data-action="clear"]', 'The phones are already waiting.'); },
+    p: function () { window.open($('screen-link').href, 'fireside-screen'); }
+  };
+
+  // Press a button of the "On the phones now" panel, or say why there is none.
+  function clickNow(selector, none) {
+    var button = $('now-body').querySelector(selector);
+    if (button) button.click();
+    else showMessage(none, 'ok');
+  }
+
+  function typing(target) {
+    return !!target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+  }
+
+  function showKeys() {
+    var dialog = $('keys-dialog');
+    if (typeof dialog.showModal !== 'function' || dialog.open) return;
+    var before = document.activeElement;
+    dialog.addEventListener('close', function onClose() {
+      dialog.removeEventListener('close', onClose);
+      if (before && before.isConnected && before.focus) before.focus();
+    });
+    dialog.showModal();
+    $('keys-close').focus();
+  }
+
+  document.addEventListener('keydown', function (ev) {
+    if (ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.altKey || typing(ev.target)) return;
+    if (document.querySelector('dialog[open]')) return;
+    if (!data || !data.meeting) return;
+    if (ev.key === '?') {
+      ev.preventDefault();
+      showKeys();
+      return;
+    }
+    var run = SHORTCUTS[ev.key];
+    if (!run || ev.repeat) return;
+    ev.preventDefault();
+    run();
+  });
+  $('keys-button').addEventListener('click', showKeys);
+
+  /* -- the co-facilitator -- */
+
+  // Only the laptop itself invites or revokes; a co-facilitator's own device does not see this.
+  if (config.key) $('cofacilitator').hidden = true;
+
+  function showInvite(answer) {
+    $('cofac-qr').src = answer.qr_url + '?v=' + Date.now();  // a new key draws a new code
+    $('cofac-url').textContent = answer.url;
+    $('cofac-shown').hidden = false;
+    $('cofac-invite').hidden = true;
+  }
+
+  function hideInvite() {
+    $('cofac-shown').hidden = true;
+    $('cofac-qr').removeAttribute('src');
+    $('cofac-url').textContent = '';
+    $('cofac-invite').hidden = false;
+  }
+
+  function dropped(n) {
+    return n ? ' ' + plural(n, 'device', 'devices') + ' with the old link ' + (n === 1 ? 'was' : 'were') + ' disconnected.' : '';
+  }
+
+  $('cofac-invite').addEventListener('click', function () {
+    act($('cofac-invite'), E.INVITE_COFACILITATOR, {}).then(function (answer) {
+      if (!answer.ok) return;
+      showInvite(answer);
+      $('cofac-status').textContent = 'Scan the code with his device. Hide it when he is in.';
+      $('cofac-hide').focus();
+    });
+  });
+  $('cofac-hide').addEventListener('click', function () {
+    hideInvite();
+    $('cofac-status').textContent = '';
+    $('cofac-invite').focus();
+  });
+  $('cofac-new').addEventListener('click', function () {
+    act($('cofac-new'), E.INVITE_COFACILITATOR, { new_key: true }).then(function (answer) {
+      if (!answer.ok) return;
+      showInvite(answer);
+      $('cofac-status').textContent = 'A new link: the old one no longer works.' + dropped(answer.disconnected);
+    });
+  });
+  $('cofac-revoke').addEventListener('click', function () {
+    confirmDialog('Revoke the co-facilitator?', [
+      'The link stops working and any device that opened it is disconnected at once.',
+      'You can invite him again with a new link.'
+    ], 'Revoke', 'danger').then(function (yes) {
+      if (!yes) return;
+      act($('cofac-revoke'), E.REVOKE_COFACILITATOR, {}).then(function (answer) {
+        if (!answer.ok) return;
+        hideInvite();
+        $('cofac-status').textContent = 'Revoked: no co-facilitator link works now.' + dropped(answer.disconnected);
+        $('cofac-revoke').focus();
+      });
+    });
+  });
 
   /* -- end meeting -- */
 

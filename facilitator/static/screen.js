@@ -155,8 +155,9 @@
     var n = item.answered || 0;
     var text = '';
     if (item.kind !== 'discussion') {
-      if (item.state === 'open') text = n + ' answered';
-      else if (item.state === 'closed') text = 'Answers are closed · ' + n + ' answered';
+      // The live count is everyone who responded, passes too: "answered" never counts a pass.
+      if (item.state === 'open') text = n + ' responded';
+      else if (item.state === 'closed') text = 'Answers are closed · ' + n + ' responded';
       else if (item.state === 'revealed' && item.result && item.result.shown === false) {
         text = 'Fewer than ' + item.result.floor + ' men answered, so the result stays private.';
       }

@@ -310,7 +310,7 @@
     var node = $('answered');
     if (!node || !state.item) return;
     var n = state.item.answered;
-    node.textContent = typeof n === 'number' && n > 0 ? n + ' answered' : '';
+    node.textContent = typeof n === 'number' && n > 0 ? n + ' responded' : '';  // passes too
   }
 
   // ---- answering -------------------------------------------------------------------------

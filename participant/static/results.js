@@ -58,8 +58,9 @@
   }
 
   function caption(res) {
-    var answered = res.answered || 0;
+    // A tally's "answered" counts every phone that responded; a pass is not an answer.
     var passed = res.passed || 0;
+    var answered = (res.answered || 0) - passed;
     var text = (res.live ? 'So far: ' : '') + answered + ' answered';
     if (passed) text += ' · ' + passed + ' passed';
     var waiting = waitingText(res.waiting);

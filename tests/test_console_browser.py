@@ -1,0 +1,252 @@
+"""The console in headless Chromium against a real server (issue 16): review order, keyboard, co-facilitator."""
+
+import re
+import shutil
+
+import pytest
+from conftest import SocketConsole, SocketPhone
+
+from facilitator import events
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+WORDS = ("tired", "hopeful", "calm", "restless", "heavy", "light")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module (Debian's, as CI installs it)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
+                  "--no-first-run", "--disable-component-update", "--disable-sync"])
+        yield chromium
+        chromium.close()
+
+
+def _console(browser, server, width=1280, height=800):
+    """The console page, with every script error it reports."""
+    page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+    page.set_default_timeout(10_000)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(server.url + "/facilitator")
+    return page, errors
+
+
+def _words_in_review(server, words=WORDS):
+    """A meeting whose words poll was answered, one phone per word, and closed; returns (helper, item id)."""
+    helper = SocketConsole(server.url)
+    code = helper.start()["meeting"]["code"]
+    feeling = helper.push("feeling")
+    for word in words:
+        phone = SocketPhone(server.url, code)
+        assert phone.call(events.ANSWER, {"item_id": feeling, "value": word})["ok"]
+        phone.close()
+    helper.do(events.CLOSE_POLL, item_id=feeling)
+    return helper, feeling
+
+
+def _listed(page):
+    """The review list's words, top to bottom."""
+    return page.locator("#moderation .mod-entry .mod-words").all_inner_texts()
+
+
+def test_the_review_list_stays_put_and_approve_acts_on_the_entry_clicked(browser, server):
+    from playwright.sync_api import expect
+
+    helper, _feeling = _words_in_review(server)
+    page, errors = _console(browser, server)
+    expect(page.locator("#moderation .mod-entry")).to_have_count(len(WORDS))
+    before = _listed(page)
+    chosen = before[3]
+    page.locator(f'#moderation button[data-action="approve"][data-text="{chosen}"]').click()
+    expect(page.locator(f'#moderation .mod-entry.is-approved[data-text="{chosen}"]')).to_have_count(1)
+    expect(page.locator("#moderation .mod-entry.is-approved")).to_have_count(1)
+    assert _listed(page) == before
+    page.locator(f'#moderation .mod-entry[data-text="{chosen}"] input[data-action="export"]').check()
+    page.fill("#notes", "A quiet start.")
+    page.locator("#notes").blur()
+    expect(page.locator("#notes-status")).to_have_text("Saved.")
+    assert _listed(page) == before
+    page.reload()
+    expect(page.locator("#moderation .mod-entry")).to_have_count(len(WORDS))
+    assert _listed(page) == before
+    assert errors == []
+    helper.close()
+
+
+def test_include_in_export_waits_for_approve_and_says_why(browser, server):
+    from playwright.sync_api import expect
+
+    helper, _feeling = _words_in_review(server)
+    page, errors = _console(browser, server)
+    entry = page.locator('#moderation .mod-entry[data-text="calm"]')
+    box = entry.locator('input[data-action="export"]')
+    expect(box).to_be_disabled()
+    why = page.locator("#" + box.get_attribute("aria-describedby"))
+    expect(why).to_contain_text("approve it first")
+    entry.locator('button[data-action="approve"]').click()
+    expect(box).to_be_enabled()
+    box.check()
+    expect(box).to_be_checked()
+    state = helper.wait_for(lambda p: any(e["text"] == "calm" and e["export"]
+                                          for e in (p.get("pending") or {}).get(str(_feeling), [])))
+    assert state
+    assert errors == []
+    helper.close()
+
+
+def _focused(page):
+    """What has keyboard focus: its id, action, entry text and label."""
+    return page.evaluate("""() => { const el = document.activeElement;
+        return { id: el.id, action: el.dataset.action || null, text: el.dataset.text || null,
+                 entry: (el.closest('.mod-entry') || {dataset: {}}).dataset.text || null,
+                 label: el.textContent.trim() }; }""")
+
+
+def test_approve_include_and_approve_all_keep_keyboard_focus_where_the_action_was(browser, server):
+    from playwright.sync_api import expect
+
+    helper, _feeling = _words_in_review(server)
+    page, errors = _console(browser, server)
+    expect(page.locator("#moderation .mod-entry")).to_have_count(len(WORDS))
+    page.focus('#moderation button[data-action="approve"][data-text="calm"]')
+    page.keyboard.press("Enter")
+    expect(page.locator('#moderation .mod-entry.is-approved[data-text="calm"]')).to_have_count(1)
+    assert _focused(page)["action"] == "hide" and _focused(page)["text"] == "calm"
+    page.keyboard.press("Tab")
+    assert _focused(page)["action"] == "export" and _focused(page)["text"] == "calm"
+    page.keyboard.press("Space")
+    helper.wait_for(lambda p: any(e["text"] == "calm" and e["export"] for e in p["pending"][str(_feeling)]))
+    expect(page.locator('#moderation .mod-entry[data-text="calm"] input[data-action="export"]')).to_be_checked()
+    assert _focused(page)["action"] == "export" and _focused(page)["text"] == "calm"
+    page.focus('#moderation button[data-action="approve-all"]')
+    page.keyboard.press("Enter")
+    expect(page.locator("#moderation .mod-entry.is-approved")).to_have_count(len(WORDS))
+    assert _focused(page)["entry"] in WORDS  # still in the review list, not back at the top of the page
+    assert errors == []
+    helper.close()
+
+
+def test_show_on_phones_by_keyboard_leaves_focus_where_a_second_enter_does_nothing(browser, server):
+    from playwright.sync_api import expect
+
+    helper = SocketConsole(server.url)
+    helper.start()
+    sentence = helper.item_id("sentence")
+    page, errors = _console(browser, server)
+    page.focus(f'#agenda button[data-action="push"][data-item-id="{sentence}"]')
+    page.keyboard.press("Enter")
+    expect(page.locator("#now-body .now-prompt")).to_have_text("Something you want the group to know.")
+    assert _focused(page)["id"] == "now-heading"
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    helper.wait_for(lambda p: p["current"] == sentence)
+    assert next(i for i in helper.states[-1]["agenda"] if i["id"] == sentence)["state"] == "open"
+    page.keyboard.press("Tab")
+    assert _focused(page)["action"] == "close"  # the next step for a sentence poll comes first
+    assert errors == []
+    helper.close()
+
+
+def test_the_next_step_comes_before_the_agenda_in_keyboard_order(browser, server):
+    helper = SocketConsole(server.url)
+    helper.start()
+    page, errors = _console(browser, server)
+    page.wait_for_selector('#now-body [data-role="push-next"]')
+    before = page.evaluate("""() => {
+        const next = document.querySelector('#now-body [data-role="push-next"]');
+        const first = document.querySelector('#agenda button');
+        return !!(next.compareDocumentPosition(first) & Node.DOCUMENT_POSITION_FOLLOWING); }""")
+    assert before
+    helper.close()
+
+
+def test_shortcuts_run_the_evening_and_none_acts_while_typing(browser, server):
+    from playwright.sync_api import expect
+
+    helper = SocketConsole(server.url)
+    code = helper.start()["meeting"]["code"]
+    welcome, arrive = helper.item_id("welcome"), helper.item_id("arrive")
+    page, errors = _console(browser, server)
+    page.wait_for_selector('#now-body [data-role="push-next"]')
+    page.keyboard.press("?")
+    expect(page.locator("#keys-dialog")).to_have_attribute("open", "")
+    expect(page.locator("#keys-dialog")).to_contain_text("Reveal the result")
+    page.keyboard.press("n")  # inside the overlay: no shortcut acts
+    page.keyboard.press("Escape")
+    expect(page.locator("#keys-dialog")).not_to_have_attribute("open", "")
+    assert helper.states[-1]["current"] is None
+    page.keyboard.press("n")
+    helper.wait_for(lambda p: p["current"] == welcome)
+    page.keyboard.press("n")
+    helper.wait_for(lambda p: p["current"] == arrive)
+    phones = [SocketPhone(server.url, code) for _ in range(3)]
+    for n, phone in enumerate(phones):
+        assert phone.call(events.ANSWER, {"item_id": arrive, "value": n})["ok"]
+    page.focus("#notes")
+    page.keyboard.type("or wait")  # o, r and w typed in his notes change nothing
+    expect(page.locator("#notes-status")).to_have_text("Saved.")
+    assert next(i for i in helper.states[-1]["agenda"] if i["id"] == arrive)["state"] == "open"
+    page.focus("#now-heading")
+    expect(page.locator('[aria-busy="true"]')).to_have_count(0)  # the last action answered
+    page.keyboard.press("o")
+    helper.wait_for(lambda p: next(i for i in p["agenda"] if i["id"] == arrive)["state"] == "closed")
+    expect(page.locator('[aria-busy="true"]')).to_have_count(0)  # the last action answered
+    page.keyboard.press("r")
+    helper.wait_for(lambda p: next(i for i in p["agenda"] if i["id"] == arrive)["state"] == "revealed")
+    expect(page.locator('[aria-busy="true"]')).to_have_count(0)  # the last action answered
+    page.keyboard.press("w")
+    helper.wait_for(lambda p: p["current"] is None)
+    with page.expect_popup() as popup:
+        page.keyboard.press("p")
+    assert popup.value.url.endswith("/screen")
+    assert errors == []
+    helper.close()
+
+
+def test_invite_a_co_facilitator_shows_his_qr_on_the_laptop_and_revoke_retires_it(browser, server, data_dir):
+    import json
+
+    from playwright.sync_api import expect
+
+    helper = SocketConsole(server.url)
+    helper.start()
+    page, errors = _console(browser, server)
+    page.click("#cofac-invite")
+    key = json.loads((data_dir / "secrets.json").read_text())["facilitator_key"]
+    expect(page.locator("#cofac-url")).to_have_text(re.compile(rf"^http://\S+/facilitator\?key={key}$"))
+    page.wait_for_function("() => document.querySelector('#cofac-qr').naturalWidth > 0")
+    page.click("#cofac-revoke")
+    page.click("#confirm-ok")
+    expect(page.locator("#cofac-status")).to_contain_text("Revoked")
+    expect(page.locator("#cofac-shown")).to_be_hidden()
+    assert json.loads((data_dir / "secrets.json").read_text())["facilitator_key"] != key
+    assert errors == []
+    helper.close()
+
+
+def test_live_surfaces_count_responses_and_say_answered_only_of_real_answers(browser, server):
+    from playwright.sync_api import expect
+
+    helper = SocketConsole(server.url)
+    code = helper.start()["meeting"]["code"]
+    arrive = helper.push("arrive")
+    for n in range(3):
+        assert SocketPhone(server.url, code).call(events.ANSWER, {"item_id": arrive, "value": n})["ok"]
+    assert SocketPhone(server.url, code).call(events.ANSWER, {"item_id": arrive, "pass": True})["ok"]
+    page, errors = _console(browser, server)
+    expect(page.locator("#now-body .now-count")).to_contain_text("4 responded")
+    screen = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+    screen.goto(server.url + "/screen")
+    expect(screen.locator("#item-status")).to_have_text("4 responded")
+    helper.do(events.REVEAL_POLL, item_id=arrive)
+    expect(page.locator("#now-result")).to_contain_text("3 answered · 1 passed")
+    expect(screen.locator("body")).to_contain_text("3 answered · 1 passed")
+    assert errors == []
+    helper.close()
