@@ -3,6 +3,9 @@
 (function () {
   'use strict';
 
+  // A handful is read better as words than as digits ("One to three words").
+  var COUNTS = ['zero', 'one', 'two', 'three', 'four', 'five'];
+
   var F = window.Fireside;
   var $ = F.$, h = F.h, plural = F.plural, setConn = F.conn;
   var cfg = F.config;
@@ -590,7 +593,7 @@
     input.addEventListener('input', update);
     update();
     form.appendChild(h('label', { class: 'hint', id: 'hint', for: 'words-input',
-      text: max === 1 ? 'One word.' : 'One to ' + max + ' words.' }));
+      text: max === 1 ? 'One word.' : 'One to ' + (COUNTS[max] || max) + ' words.' }));
     form.appendChild(input);
     form.appendChild(counter);
     form.appendChild(h('p', { class: 'note', text: 'The facilitator reads the words first, then shows them to the room without names.' }));
