@@ -69,6 +69,7 @@
     loadQr(meeting.code);
     if (!item) {
       show('join');
+      renderWifi();
       $('corner').hidden = true;
       $('join-meeting-title').textContent = meeting.title || '';
       $('join-meeting-title').hidden = !meeting.title;
@@ -92,6 +93,22 @@
     if (config.key) src += '&key=' + encodeURIComponent(config.key);
     $('join-qr').src = src;
     $('corner-qr').src = src;
+  }
+
+  // `fireside --wifi`: the room's network comes first, as step 1 (its QR code is the standard Wi-Fi one).
+  function renderWifi() {
+    var wifi = config.wifi;
+    $('view-join').classList.toggle('has-wifi', !!wifi);
+    $('wifi-step').hidden = !wifi;
+    $('join-step').hidden = !wifi;
+    if (!wifi) return;
+    var src = wifi.qr_url + (config.key ? '?key=' + encodeURIComponent(config.key) : '');
+    if ($('wifi-qr').getAttribute('src') !== src) $('wifi-qr').src = src;
+    $('wifi-qr').alt = 'QR code to join the Wi-Fi ' + wifi.name;
+    $('wifi-name').textContent = wifi.name;
+    $('wifi-password').textContent = wifi.password || '';
+    $('wifi-password-line').hidden = !wifi.password;
+    $('wifi-open').hidden = !!wifi.password;
   }
 
   // Typed by hand on a phone: the server's address without scheme or path; its start page asks for the code.
