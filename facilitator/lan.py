@@ -117,14 +117,14 @@ _TOOLS = {"linux": (["ip", "-o", "-4", "addr", "show", "up"], parse_ip),
 
 
 def _run(command, parse):
-    """The interfaces a system tool lists, or none when it is missing or fails."""
+    """The interfaces a system tool lists, or None when the tool is missing or fails."""
     if not shutil.which(command[0]):
-        return []
+        return None
     try:
-        out = subprocess.run(command, capture_output=True, text=True, timeout=2, errors="replace").stdout
+        done = subprocess.run(command, capture_output=True, text=True, timeout=2, errors="replace")
     except (OSError, subprocess.SubprocessError):
-        return []
-    return parse(out or "")
+        return None
+    return parse(done.stdout or "") if done.returncode == 0 else None
 
 
 def _from_hostname():
@@ -149,10 +149,11 @@ def interfaces():
     """The laptop's IPv4 addresses, with their interface names where the system's tool gives them."""
     platform = "linux" if sys.platform.startswith("linux") else "win32" if sys.platform == "win32" else "darwin"
     found = _run(*_TOOLS[platform])
-    if not any(usable(interface.address) for interface in found):
+    if found is None:
         # Without the tool (a minimal system), the laptop's name and its default route still give an
-        # address. Only then: resolving the laptop's name may ask a DNS server, which a room may not have.
-        found += [Interface("", address) for address in _from_hostname() + _from_route()]
+        # address. Only then: resolving the laptop's name may ask a DNS server, which a room may not have,
+        # and may name an address the laptop no longer has.
+        found = [Interface("", address) for address in _from_hostname() + _from_route()]
     return found
 
 
