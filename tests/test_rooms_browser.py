@@ -41,8 +41,20 @@ def test_the_projector_shows_the_wifi_then_the_meeting_as_two_steps_at_every_siz
     server.start()
     shots = os.environ.get("FIRESIDE_SHOTS") or tmp_path
     try:
+        # Before the meeting: men who arrive early can join the Wi-Fi already.
+        early, _ = _open(browser, server.url + "/screen", viewport={"width": 1280, "height": 720})
+        expect(early.locator("#view-idle #wifi-qr")).to_be_visible()
+        expect(early.locator("#view-idle #wifi-name")).to_have_text("Fireside Hall")
+        expect(early.locator("#idle-text")).to_contain_text("Fireside is ready.")
+        early.wait_for_function("document.querySelector('#wifi-qr').naturalWidth > 0")
+        assert _inside(_box(early, "#view-idle .wifi-step"), 1280, 720)
+        early.screenshot(path=os.path.join(shots, "projector-wifi-before-the-meeting-1280x720.png"))
         console = SocketConsole(server.url)
         code = console.start()["meeting"]["code"]
+        # The meeting starts: the same page moves the Wi-Fi to step 1 of two.
+        expect(early.locator("#view-join #wifi-qr")).to_be_visible()
+        expect(early.locator("#join-step")).to_be_visible()
+        early.context.close()
         for width, height in PROJECTORS:
             screen, recorder = _open(browser, server.url + "/screen", viewport={"width": width, "height": height})
             expect(screen.locator("#join-code")).to_have_text(code)
@@ -52,6 +64,7 @@ def test_the_projector_shows_the_wifi_then_the_meeting_as_two_steps_at_every_siz
             expect(screen.locator("#wifi-name")).to_have_text("Fireside Hall")
             expect(screen.locator("#wifi-password")).to_have_text(PASSWORD)
             expect(screen.locator("#wifi-open")).to_be_hidden()
+            expect(screen.locator(".wifi-note")).to_have_text("No internet here — if your phone asks, stay connected.")
             for image in ("#wifi-qr", "#join-qr"):
                 screen.wait_for_function(f"document.querySelector('{image}').naturalWidth > 0")
             boxes = {name: _box(screen, selector) for name, selector in
@@ -69,6 +82,16 @@ def test_the_projector_shows_the_wifi_then_the_meeting_as_two_steps_at_every_siz
             screen.screenshot(path=os.path.join(shots, f"projector-two-steps-{width}x{height}.png"))
             assert recorder.foreign(server.url) == [] and recorder.errors == []
             screen.context.close()
+        # An item up: latecomers get both codes, small, in the corner.
+        console.push("arrive")
+        late, _ = _open(browser, server.url + "/screen", viewport={"width": 1280, "height": 720})
+        expect(late.locator("#corner-wifi-qr")).to_be_visible()
+        expect(late.locator("#corner-qr")).to_be_visible()
+        late.wait_for_function("document.querySelector('#corner-wifi-qr').naturalWidth > 0")
+        assert _box(late, "#corner-wifi-qr")["y"] < _box(late, "#corner-qr")["y"]
+        assert _inside(_box(late, "#corner"), 1280, 720) and _apart(_box(late, "#corner"), _box(late, "#item-prompt"))
+        late.screenshot(path=os.path.join(shots, "projector-wifi-latecomers-1280x720.png"))
+        late.context.close()
         served = browser.new_context().request.get(server.url + "/facilitator/wifi.svg")
         assert served.ok and served.text() == lan.qr_svg(wifi.qr_payload(Wifi("Fireside Hall", PASSWORD)))
         console.close()
