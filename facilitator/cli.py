@@ -241,6 +241,8 @@ def _room_network(name, folder):
     wifi.check_name(name)
     saved = wifi.load(folder)
     if name in saved:
+        _say(f'The Wi-Fi "{name}": its password is the one kept in {wifi.config_path(folder)} (if it is wrong, '
+             "edit that file, or delete it to be asked again).")
         return saved[name]
     network = wifi.Wifi(name, _ask_password(name))
     path = wifi.config_path(folder)

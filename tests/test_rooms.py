@@ -147,7 +147,8 @@ def test_a_kept_password_is_not_asked_again_and_one_not_kept_is_used_once(tmp_pa
         assert "Password of the Wi-Fi" in once.stdout and not (tmp_path / "wifi.toml").exists()
         wifi.save(tmp_path, Wifi("Hall", "12345678"))
         again = run_fireside_with_input("", "--wifi", "Hall", *args)
-    assert "Password" not in again.stdout and "already in use" in again.stderr
+    assert "Password of" not in again.stdout and "already in use" in again.stderr
+    assert f"its password is the one kept in {tmp_path / 'wifi.toml'}" in again.stdout
 
 
 def test_a_password_too_short_is_asked_again_with_a_sentence(tmp_path):
