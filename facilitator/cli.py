@@ -165,9 +165,7 @@ def still_running(meeting, data, idle_hours):
 
 def announcement(app, address, public, port):
     """What `fireside serve` tells the facilitator: where phones join, his console, his data."""
-    from facilitator import lan
-
-    from facilitator import wifi
+    from facilitator import lan, wifi
 
     lines = ["Fireside is running.", ""]
     meeting = app.extensions["fireside"].room.meeting
@@ -287,7 +285,8 @@ def _hotspot_note(network, address, where):
     if where is None:  # --url or --host said where
         return f'Phones on the Wi-Fi "{network.name}" are sent to {address}, as you asked.'
     if lan.looks_like_hotspot(where):
-        return f'Phones on the Wi-Fi "{network.name}" reach this laptop at {address} (its hotspot, on {where.name or "its network"}).'
+        return (f'Phones on the Wi-Fi "{network.name}" reach this laptop at {address} (its hotspot, on '
+                f'{where.name or "its network"}).')
     return (f"This laptop does not seem to run a hotspot, so phones are sent to {address}, its address on "
             f'{where.name or "its network"}. That works if "{network.name}" is the network this laptop is on; if '
             "not, turn the hotspot on (docs/rooms.md says how) and restart, or give the address with --url.")

@@ -122,7 +122,7 @@ def _run(command, parse):
     if not shutil.which(command[0]):
         return None
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=2, errors="replace")
+        done = subprocess.run(command, check=False, capture_output=True, text=True, timeout=2, errors="replace")
     except (OSError, subprocess.SubprocessError):
         return None
     return parse(done.stdout or "") if done.returncode == 0 else None

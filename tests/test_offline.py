@@ -32,8 +32,8 @@ def _namespace_command():
     reasons = []
     # As root, a plain network namespace; otherwise one inside a user namespace, where the system allows it.
     for prefix in (["unshare", "--net"], ["unshare", "--user", "--map-root-user", "--net"]):
-        probe = subprocess.run([*prefix, "ip", "link", "set", "lo", "up"], capture_output=True, text=True,
-                               timeout=30)
+        probe = subprocess.run([*prefix, "ip", "link", "set", "lo", "up"], check=False, capture_output=True,
+                               text=True, timeout=30)
         if probe.returncode == 0:
             return prefix, None
         reasons.append(f"{' '.join(prefix)}: {probe.stderr.strip() or probe.returncode}")
@@ -49,7 +49,8 @@ def test_a_whole_evening_runs_where_the_only_network_is_loopback_and_there_is_no
               "test_offline.evening_without_a_network(sys.argv[2])")
     script = 'ip link set lo up && exec "$0" -c "$1" "$2" "$3"'
     done = subprocess.run([*prefix, "sh", "-c", script, sys.executable, inside, str(TESTS), str(tmp_path)],
-                          capture_output=True, text=True, timeout=180, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                          check=False, capture_output=True, text=True, timeout=180,
+                          env={**os.environ, "PYTHONUNBUFFERED": "1"})
     assert done.returncode == 0, f"the evening failed without a network:\n{done.stdout}\n{done.stderr}"
     assert "an evening without a network: done" in done.stdout
 

@@ -13,14 +13,13 @@ import stat
 
 import pytest
 import qrcode
-from conftest import hold_an_evening, run_fireside
+from conftest import examples, hold_an_evening, run_fireside
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from facilitator import cli, create_app, events, export, lan, wifi
 from facilitator.lan import Interface
 from facilitator.wifi import Wifi
-from conftest import examples
 
 PASSWORD = "Ember;glow,42:\"quiet\"\\room"  # every character the format escapes, so it shows if it leaks
 
@@ -218,7 +217,8 @@ def test_the_systems_own_lists_of_interfaces_are_read_with_their_names():
     assert lan.parse_ip(linux) == [LOOPBACK, Interface("wlp2s0", "10.42.0.1"), Interface("veth1", "172.18.0.1")]
     macos = ("lo0: flags=8049<UP,LOOPBACK,RUNNING,MULTICAST> mtu 16384\n\tinet 127.0.0.1 netmask 0xff000000\n"
              "en0: flags=8863<UP,BROADCAST,SMART,RUNNING,SIMPLEX,MULTICAST> mtu 1500\n"
-             "\tinet6 fe80::1%en0 prefixlen 64 scopeid 0x4\n\tinet 192.168.1.23 netmask 0xffffff00 broadcast 192.168.1.255\n"
+             "\tinet6 fe80::1%en0 prefixlen 64 scopeid 0x4\n"
+             "\tinet 192.168.1.23 netmask 0xffffff00 broadcast 192.168.1.255\n"
              "bridge100: flags=8a63<UP,BROADCAST,SMART,RUNNING,ALLMULTI,SIMPLEX,MULTICAST> mtu 1500\n"
              "\tether 3e:22:fb:1a:2b:64\n\tinet 192.168.2.1 netmask 0xffffff00 broadcast 192.168.2.255\n")
     assert lan.parse_ifconfig(macos) == [Interface("lo0", "127.0.0.1"), Interface("en0", "192.168.1.23"),

@@ -32,7 +32,8 @@ def _apart(one, two):
             or one["y"] + one["height"] <= two["y"] or two["y"] + two["height"] <= one["y"])
 
 
-def test_the_projector_shows_the_wifi_then_the_meeting_as_two_steps_at_every_size(browser, data_dir, tmp_path):  # noqa: F811
+def test_the_projector_shows_the_wifi_then_the_meeting_as_two_steps_at_every_size(
+        browser, data_dir, tmp_path):  # noqa: F811  (browser: the fixture imported above)
     from playwright.sync_api import expect
 
     wifi.save(data_dir, Wifi("Fireside Hall", PASSWORD))  # as the prompt keeps it
@@ -64,7 +65,8 @@ def test_the_projector_shows_the_wifi_then_the_meeting_as_two_steps_at_every_siz
             expect(screen.locator("#wifi-name")).to_have_text("Fireside Hall")
             expect(screen.locator("#wifi-password")).to_have_text(PASSWORD)
             expect(screen.locator("#wifi-open")).to_be_hidden()
-            expect(screen.locator(".wifi-note")).to_have_text("No internet here — if your phone asks, stay connected.")
+            expect(screen.locator(".wifi-note")).to_have_text(
+                "No internet here — if your phone asks, stay connected.")
             for image in ("#wifi-qr", "#join-qr"):
                 screen.wait_for_function(f"document.querySelector('{image}').naturalWidth > 0")
             boxes = {name: _box(screen, selector) for name, selector in
