@@ -119,13 +119,27 @@ def test_a_damaged_password_file_is_named_with_what_to_do(tmp_path):
         assert str(path) in str(raised.value) and "text editor" in str(raised.value)
 
 
+@pytest.fixture
+def serve_here(monkeypatch):
+    """`fireside serve` run in this process, as far as a taken port: threads, not gevent, and the umask kept.
+
+    Past the Wi-Fi step, serve sets the umask and prepares its server; under gevent that would make
+    this whole test process cooperative (monkey-patched) for every test after it.
+    """
+    monkeypatch.setenv("FIRESIDE_ASYNC_MODE", "threading")
+    umask = os.umask(0o022)
+    os.umask(umask)
+    yield
+    os.umask(umask)
+
+
 def _port_in_use():
     """A listening socket on loopback, so `fireside serve` stops plainly after the Wi-Fi step."""
     held = socket.create_server(("127.0.0.1", 0))
     return held, held.getsockname()[1]
 
 
-def test_fireside_wifi_asks_the_password_hidden_twice_and_keeps_it_owner_only_when_told(tmp_path):
+def test_fireside_wifi_asks_the_password_hidden_twice_and_keeps_it_owner_only_when_told(tmp_path, serve_here):
     held, port = _port_in_use()
     with held:
         result = run_fireside_with_input(f"{PASSWORD}\n{PASSWORD}\ny\n", "--wifi", "Fireside Hall", "--host",
@@ -138,7 +152,7 @@ def test_fireside_wifi_asks_the_password_hidden_twice_and_keeps_it_owner_only_wh
     assert result.exit_code == 2 and f"port {port} is already in use" in result.stderr  # then it went on
 
 
-def test_a_kept_password_is_not_asked_again_and_one_not_kept_is_used_once(tmp_path):
+def test_a_kept_password_is_not_asked_again_and_one_not_kept_is_used_once(tmp_path, serve_here):
     held, port = _port_in_use()
     args = ("--host", "127.0.0.1", "--port", port, "--data", tmp_path, "--no-browser")
     with held:
@@ -150,7 +164,7 @@ def test_a_kept_password_is_not_asked_again_and_one_not_kept_is_used_once(tmp_pa
     assert f"its password is the one kept in {tmp_path / 'wifi.toml'}" in again.stdout
 
 
-def test_a_password_too_short_is_asked_again_with_a_sentence(tmp_path):
+def test_a_password_too_short_is_asked_again_with_a_sentence(tmp_path, serve_here):
     held, port = _port_in_use()
     with held:
         result = run_fireside_with_input("short\nshort\n12345678\n12345678\nn\n", "--wifi", "Hall", "--port", port,
@@ -159,7 +173,7 @@ def test_a_password_too_short_is_asked_again_with_a_sentence(tmp_path):
     assert result.stdout.count("Password of the Wi-Fi") == 2 and "already in use" in result.stderr
 
 
-def test_without_a_terminal_and_no_saved_password_fireside_says_how_to_save_one(tmp_path):
+def test_without_a_terminal_and_no_saved_password_fireside_says_how_to_save_one(tmp_path, serve_here):
     result = run_fireside_with_input("", "--wifi", "Fireside Hall", "--data", tmp_path, "--no-browser")
     assert result.exit_code == 2
     assert 'no password is saved for the Wi-Fi "Fireside Hall"' in result.stderr
@@ -244,7 +258,7 @@ def test_url_and_host_say_where_phones_are_sent_before_any_guess():
     assert cli.join_address("127.0.0.1", None, True, [LOOPBACK]) == (None, None)
 
 
-def test_a_url_phones_could_not_open_is_refused_with_how_to_write_it(tmp_path):
+def test_a_url_phones_could_not_open_is_refused_with_how_to_write_it(tmp_path, serve_here):
     for bad in ("10.42.0.1:8765", "ftp://10.42.0.1", "http://10.42.0.1:8765/screen", "http://:80", "http://x:99999"):
         result = run_fireside("--url", bad, "--data", tmp_path, "--no-browser")
         assert result.exit_code == 2 and "Write it as http://ADDRESS:PORT" in result.stderr, bad

@@ -52,6 +52,7 @@ def test_the_projector_shows_the_wifi_then_the_meeting_as_two_steps_at_every_siz
         early.screenshot(path=os.path.join(shots, "projector-wifi-before-the-meeting-1280x720.png"))
         console = SocketConsole(server.url)
         code = console.start()["meeting"]["code"]
+        console.close()
         # The meeting starts: the same page moves the Wi-Fi to step 1 of two.
         expect(early.locator("#view-join #wifi-qr")).to_be_visible()
         expect(early.locator("#join-step")).to_be_visible()
@@ -85,7 +86,10 @@ def test_the_projector_shows_the_wifi_then_the_meeting_as_two_steps_at_every_siz
             assert recorder.foreign(server.url) == [] and recorder.errors == []
             screen.context.close()
         # An item up: latecomers get both codes, small, in the corner.
+        console = SocketConsole(server.url)
+        console.wait_for(lambda state: state["meeting"] is not None)
         console.push("arrive")
+        console.close()
         late, _ = _open(browser, server.url + "/screen", viewport={"width": 1280, "height": 720})
         expect(late.locator("#corner-wifi-qr")).to_be_visible()
         expect(late.locator("#corner-qr")).to_be_visible()
@@ -94,9 +98,10 @@ def test_the_projector_shows_the_wifi_then_the_meeting_as_two_steps_at_every_siz
         assert _inside(_box(late, "#corner"), 1280, 720) and _apart(_box(late, "#corner"), _box(late, "#item-prompt"))
         late.screenshot(path=os.path.join(shots, "projector-wifi-latecomers-1280x720.png"))
         late.context.close()
-        served = browser.new_context().request.get(server.url + "/facilitator/wifi.svg")
+        plain = browser.new_context()
+        served = plain.request.get(server.url + "/facilitator/wifi.svg")
         assert served.ok and served.text() == lan.qr_svg(wifi.qr_payload(Wifi("Fireside Hall", PASSWORD)))
-        console.close()
+        plain.close()
     finally:
         server.stop()
     output = server.output()
