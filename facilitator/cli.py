@@ -68,19 +68,34 @@ data_option = click.option("--data", metavar="FOLDER", help=DATA_HELP)
 
 @fireside.command(short_help="Run the meeting room (the default).")
 @click.option("--host", default="0.0.0.0", metavar="ADDRESS",
-              help="Address to listen on (default: every network this laptop is on).")
+              help="Address to listen on (default: every network this laptop is on). One address of the room's "
+                   "network is also the address phones are sent to.")
 @click.option("--port", type=int, default=DEFAULT_PORT, metavar="NUMBER",
               help=f"Port phones connect to (default {DEFAULT_PORT}).")
+@click.option("--url", metavar="ADDRESS",
+              help="The address phones are sent to, when Fireside's own guess is wrong (e.g. http://10.42.0.1:8765).")
+@click.option("--wifi", metavar="NAME",
+              help="The Wi-Fi phones join first (say, this laptop's hotspot): the projector shows a QR code for it. "
+                   "Its password is asked here, or read from wifi.toml in the data folder; never give it on the "
+                   "command line.")
 @data_option
 @click.option("--no-browser", is_flag=True, help="Do not open your console in the browser.")
 @click.option("--co-facilitator", "cofacilitator", is_flag=True,
               help="Also print the co-facilitator's link and QR code, which give full control of the meeting "
                    "(keep it off a mirrored screen). The console's \"Invite a co-facilitator\" shows it too.")
-def serve(host, port, data, no_browser, cofacilitator):
+def serve(host, port, url, wifi, data, no_browser, cofacilitator):
     """Run the meeting room (the default): print where phones join, open your console, run until Ctrl-C."""
     if not 0 <= port <= 65535:  # checked first: a socket would raise OverflowError, not OSError
         return _fail(f"there is no port {port}. Choose a number from 1024 to 65535, or leave --port out "
                      f"to use {DEFAULT_PORT}.")
+    from facilitator import instance as _instance
+    from facilitator import wifi as room_wifi
+
+    try:
+        public_url = _checked_url(url) if url else None
+        network = _room_network(wifi, _folder(data)) if wifi is not None else None
+    except (room_wifi.WifiError, _instance.DataDirError, click.BadParameter) as error:
+        return _fail(str(error))
     from facilitator import serving
 
     mode = serving.choose_mode()  # gevent when installed, else threads: docs/performance.md
@@ -90,9 +105,9 @@ def serve(host, port, data, no_browser, cofacilitator):
     from facilitator.store import StoreError
 
     os.umask(0o077)  # everything Fireside writes is the facilitator's alone
-    address = lan.lan_address()
-    public = lan.base_url(address or "127.0.0.1", port)
-    config = {"PUBLIC_URL": public, "ASYNC_MODE": mode}
+    address, where = join_address(host, public_url, network is not None, lan.interfaces())
+    public = public_url or lan.base_url(address or "127.0.0.1", port)
+    config = {"PUBLIC_URL": public, "ASYNC_MODE": mode, "WIFI": network}
     if data:
         config["DATA_DIR"] = data
     try:
@@ -118,6 +133,8 @@ def serve(host, port, data, no_browser, cofacilitator):
     console_url = f"http://127.0.0.1:{port}/facilitator"
     fs = app.extensions["fireside"]
     _say(announcement(app, address, public, port, cofacilitator))
+    if network is not None and address:
+        _say(_hotspot_note(network, address, where))
     _deck_problems(fs.room.decks)
     _say("Stop with Ctrl-C. Everything is saved as it happens.")
 
@@ -156,12 +173,19 @@ def announcement(app, address, public, port, cofacilitator=False):
     for (--co-facilitator): a laptop that mirrors its screen to the projector at start-up would
     otherwise show it to the room.
     """
-    from facilitator import lan
+    from facilitator import lan, wifi
 
     lines = ["Fireside is running.", ""]
     meeting = app.extensions["fireside"].room.meeting
+    network = app.config.get("WIFI")
     if address:
         join = lan.join_url(public, meeting["join_code"]) if meeting else None
+        if network is not None:
+            # The two steps the projector shows: the Wi-Fi first, then Fireside on it.
+            how = "an open network" if network.is_open else "the password is in the code and on the projector"
+            lines.append(f'Step 1: phones join the Wi-Fi "{network.name}" ({how}) by scanning:')
+            lines.append(lan.qr_terminal(wifi.qr_payload(network)))
+            lines.append("Step 2: then they join Fireside.")
         lines.append(f"Phones join at:   {join or public + '/'}")
         if not join:
             lines.append("                  (start a meeting on the console; the screen shows its code and QR)")
@@ -177,11 +201,108 @@ def announcement(app, address, public, port, cofacilitator=False):
             lines.append("Co-facilitator:   press \"Invite a co-facilitator\" on your console, or start with "
                          "--co-facilitator.")
     else:
+        if network is not None:
+            lines.append(f'The Wi-Fi "{network.name}" was not found on this laptop: turn its hotspot on '
+                         "(docs/rooms.md says how), then restart fireside.")
         lines.append(lan.NO_NETWORK_HELP)
     lines.append(f"Your console:     http://127.0.0.1:{port}/facilitator")
     lines.append(f"Projector view:   http://127.0.0.1:{port}/screen")
     lines.append(f"Data folder:      {app.config['DATA_DIR']}")
     return "\n".join(lines)
+
+
+def join_address(host, url, hotspot, found):
+    """The address phones are sent to, and the interface it is on: --url, else --host, else the room's network.
+
+    hotspot: phones join the laptop's own hotspot first (--wifi), so its address comes first.
+    found: the laptop's interfaces (lan.interfaces()). Returns (address or None, lan.Interface or None).
+    """
+    from urllib.parse import urlsplit
+
+    from facilitator import lan
+
+    if url:
+        return urlsplit(url).hostname, None
+    if lan.usable(host):  # --host with one address of the room's network: phones reach it there
+        return host, None
+    chosen = lan.choose(found, hotspot)
+    return (chosen.address, chosen) if chosen else (None, None)
+
+
+def _checked_url(url):
+    """--url as http(s)://host[:port], or a sentence saying how to write it."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.strip())
+    try:
+        parts.port  # noqa: B018  (reading it checks it)
+    except ValueError:
+        parts = None
+    if not parts or parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/") \
+            or parts.query or parts.fragment:
+        raise click.BadParameter(f"--url {url} is not an address phones can open. Write it as "
+                                 "http://ADDRESS:PORT, e.g. http://10.42.0.1:8765.")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _room_network(name, folder):
+    """The Wi-Fi of --wifi NAME with its password: saved in the data folder, else asked (and kept if he wants)."""
+    from facilitator import instance, wifi
+
+    wifi.check_name(name)
+    saved = wifi.load(folder)
+    if name in saved:
+        _say(f'The Wi-Fi "{name}": its password is the one kept in {wifi.config_path(folder)} (if it is wrong, '
+             "edit that file, or delete it to be asked again).")
+        return saved[name]
+    network = wifi.Wifi(name, _ask_password(name))
+    path = wifi.config_path(folder)
+    try:
+        keep = click.confirm(f"Keep it in {path}, so Fireside does not ask again? Only your user can read that file.",
+                             default=True)
+    except click.Abort:
+        keep = False
+    if keep:
+        instance.prepare(folder)
+        wifi.save(folder, network)
+        _say(f"Kept. To change it, edit {path} in a text editor, or delete it to be asked again.")
+    return network
+
+
+def _ask_password(name):
+    """Ask for the Wi-Fi's password, hidden, twice to be sure; at most three tries."""
+    from facilitator import wifi
+
+    for _ in range(3):
+        try:
+            password = click.prompt(f'Password of the Wi-Fi "{name}" (it does not show as you type; press Enter '
+                                    "alone if it has none)", hide_input=True, default="", show_default=False,
+                                    confirmation_prompt="Type it again, to be sure")
+        except click.Abort:
+            raise wifi.WifiError(
+                f'no password is saved for the Wi-Fi "{name}", and none could be asked for here. Run '
+                f'fireside --wifi "{name}" once in a terminal: it asks for the password and offers to keep it '
+                "(only you can read it).") from None
+        try:
+            return wifi.check_password(password)
+        except wifi.WifiError as error:
+            click.echo(f"fireside: {error}", err=True)
+    raise wifi.WifiError(f'no usable password for the Wi-Fi "{name}" after three tries. Look at the hotspot\'s '
+                         "settings for it, then start again.")
+
+
+def _hotspot_note(network, address, where):
+    """One line saying which of the laptop's networks phones on the room's Wi-Fi are sent to, and what if wrong."""
+    from facilitator import lan
+
+    if where is None:  # --url or --host said where
+        return f'Phones on the Wi-Fi "{network.name}" are sent to {address}, as you asked.'
+    if lan.looks_like_hotspot(where):
+        return (f'Phones on the Wi-Fi "{network.name}" reach this laptop at {address} (its hotspot, on '
+                f'{where.name or "its network"}).')
+    return (f"This laptop does not seem to run a hotspot, so phones are sent to {address}, its address on "
+            f'{where.name or "its network"}. That works if "{network.name}" is the network this laptop is on; if '
+            "not, turn the hotspot on (docs/rooms.md says how) and restart, or give the address with --url.")
 
 
 def _deck_problems(shelf):

@@ -14,7 +14,7 @@ bp = Blueprint("facilitator", __name__, template_folder="templates", static_fold
 
 def _page_config(view):
     """The JSON config block a facilitator page reads at start."""
-    return {
+    config = {
         "namespace": events.FACILITATOR_NS,
         "events": events.for_pages(),
         "schema": schema.for_pages(),
@@ -23,6 +23,12 @@ def _page_config(view):
         "qr_url": "/facilitator/qr.svg",
         "room_choices_max": ROOM_CHOICES_MAX,
     }
+    network = current_app.config.get("WIFI")
+    if view == "screen" and network is not None:
+        # The projector shows the room's Wi-Fi as its first step, password and all: the room needs it.
+        # Only this page carries it (docs/security.md, "The room's Wi-Fi").
+        config["wifi"] = {"name": network.name, "password": network.password, "qr_url": "/facilitator/wifi.svg"}
+    return config
 
 
 def _deny():
@@ -77,6 +83,21 @@ def cofacilitator_qr():
     from facilitator.handlers import cofacilitator_url
 
     response = Response(lan.qr_svg(cofacilitator_url(current_app)), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/facilitator/wifi.svg")
+def wifi_qr():
+    """The room's Wi-Fi (`fireside --wifi`) as the SVG QR code a phone's camera offers to join."""
+    from facilitator import wifi
+
+    if not _allowed():
+        abort(403)
+    network = current_app.config.get("WIFI")
+    if network is None:
+        abort(404)
+    response = Response(lan.qr_svg(wifi.qr_payload(network)), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -297,15 +297,17 @@ sys.exit(main(sys.argv[1:]))
 class RunningServer:
     """`fireside serve` as a subprocess on loopback, its output captured to a file."""
 
-    def __init__(self, data_dir, log_path, port=None, config=None):
+    def __init__(self, data_dir, log_path, port=None, config=None, args=()):
         """Nothing runs until start(); port: a given one (say, to restart on the same), else a free one.
 
         config: app config to set on top of what `fireside serve` sets (say, smaller limits).
+        args: more options for `fireside serve` (say, --wifi).
         """
         self.data_dir = data_dir
         self.log_path = log_path
         self.port = port or free_port()
         self.config = config
+        self.args = list(args)
         self.process = None
 
     @property
@@ -320,7 +322,7 @@ class RunningServer:
         command = ["-c", _SERVE_WITH_CONFIG, json.dumps(self.config)] if self.config else ["-m", "facilitator.cli"]
         self.process = subprocess.Popen(
             [sys.executable, *command, "serve", "--no-browser", "--host", "127.0.0.1",
-             "--port", str(self.port), "--data", str(self.data_dir)],
+             "--port", str(self.port), "--data", str(self.data_dir), *self.args],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
         log.close()
         deadline = time.monotonic() + timeout

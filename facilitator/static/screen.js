@@ -62,6 +62,7 @@
     var item = state && state.item;
     if (!meeting) {
       show('idle');
+      renderWifi('idle');
       $('corner').hidden = true;
       resultKey = '';
       return;
@@ -69,6 +70,7 @@
     loadQr(meeting.code);
     if (!item) {
       show('join');
+      renderWifi('join');
       $('corner').hidden = true;
       $('join-meeting-title').textContent = meeting.title || '';
       $('join-meeting-title').hidden = !meeting.title;
@@ -81,6 +83,7 @@
     }
     show('item');
     $('corner').hidden = false;
+    renderCornerWifi();
     $('corner-code').textContent = meeting.code || '';
     renderItem(item);
   }
@@ -92,6 +95,38 @@
     if (config.key) src += '&key=' + encodeURIComponent(config.key);
     $('join-qr').src = src;
     $('corner-qr').src = src;
+  }
+
+  // `fireside --wifi`: the room's network comes first, as step 1 (its QR code is the standard Wi-Fi one).
+  // Before the meeting starts, men who arrive early can already join it: the step waits on the idle view.
+  function renderWifi(view) {
+    var wifi = config.wifi;
+    var step = $('wifi-step');
+    var home = $('view-' + view);
+    if (step.parentNode !== home) {
+      if (view === 'join') home.insertBefore(step, home.firstChild);
+      else home.appendChild(step);
+    }
+    home.classList.toggle('has-wifi', !!wifi);
+    $('wifi-step').hidden = !wifi;
+    $('join-step').hidden = !wifi;
+    if (!wifi) return;
+    var src = wifi.qr_url + (config.key ? '?key=' + encodeURIComponent(config.key) : '');
+    if ($('wifi-qr').getAttribute('src') !== src) $('wifi-qr').src = src;
+    $('wifi-qr').alt = 'QR code to join the Wi-Fi ' + wifi.name;
+    $('wifi-name').textContent = wifi.name;
+    $('wifi-password').textContent = wifi.password || '';
+    $('wifi-password-line').hidden = !wifi.password;
+    $('wifi-open').hidden = !!wifi.password;
+  }
+
+  // Latecomers need the Wi-Fi too: while an item is up, its small QR code sits above the join one.
+  function renderCornerWifi() {
+    var wifi = config.wifi;
+    $('corner-wifi').hidden = !wifi;
+    if (!wifi) return;
+    var src = wifi.qr_url + (config.key ? '?key=' + encodeURIComponent(config.key) : '');
+    if ($('corner-wifi-qr').getAttribute('src') !== src) $('corner-wifi-qr').src = src;
   }
 
   // Typed by hand on a phone: the server's address without scheme or path; its start page asks for the code.

@@ -1,0 +1,109 @@
+"""The projector's two steps with `fireside --wifi`, in headless Chromium against a real server."""
+
+import os
+
+import pytest
+from conftest import RunningServer, SocketConsole
+from test_browser import _open, browser  # noqa: F401  (browser: the module's Chromium, a fixture)
+
+from facilitator import lan, wifi
+from facilitator.wifi import Wifi
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = 'Ember;glow,42:"quiet"'
+PROJECTORS = [(1280, 720), (1024, 768), (800, 600)]
+
+
+def _box(page, selector):
+    """An element's box on the page: x, y, width, height."""
+    return page.locator(selector).bounding_box()
+
+
+def _inside(inner, width, height):
+    """Whether a box lies wholly on a screen of that size."""
+    return inner["x"] >= 0 and inner["y"] >= 0 and inner["x"] + inner["width"] <= width + 0.5 \
+        and inner["y"] + inner["height"] <= height + 0.5
+
+
+def _apart(one, two):
+    """Whether two boxes do not overlap."""
+    return (one["x"] + one["width"] <= two["x"] or two["x"] + two["width"] <= one["x"]
+            or one["y"] + one["height"] <= two["y"] or two["y"] + two["height"] <= one["y"])
+
+
+def test_the_projector_shows_the_wifi_then_the_meeting_as_two_steps_at_every_size(
+        browser, data_dir, tmp_path):  # noqa: F811  (browser: the fixture imported above)
+    from playwright.sync_api import expect
+
+    wifi.save(data_dir, Wifi("Fireside Hall", PASSWORD))  # as the prompt keeps it
+    server = RunningServer(data_dir, tmp_path / "server.log", args=["--wifi", "Fireside Hall"])
+    server.args += ["--url", server.url]  # the join address, whatever network this machine is on
+    server.start()
+    shots = os.environ.get("FIRESIDE_SHOTS") or tmp_path
+    try:
+        # Before the meeting: men who arrive early can join the Wi-Fi already.
+        early, _ = _open(browser, server.url + "/screen", viewport={"width": 1280, "height": 720})
+        expect(early.locator("#view-idle #wifi-qr")).to_be_visible()
+        expect(early.locator("#view-idle #wifi-name")).to_have_text("Fireside Hall")
+        expect(early.locator("#idle-text")).to_contain_text("Fireside is ready.")
+        early.wait_for_function("document.querySelector('#wifi-qr').naturalWidth > 0")
+        assert _inside(_box(early, "#view-idle .wifi-step"), 1280, 720)
+        early.screenshot(path=os.path.join(shots, "projector-wifi-before-the-meeting-1280x720.png"))
+        console = SocketConsole(server.url)
+        code = console.start()["meeting"]["code"]
+        console.close()
+        # The meeting starts: the same page moves the Wi-Fi to step 1 of two.
+        expect(early.locator("#view-join #wifi-qr")).to_be_visible()
+        expect(early.locator("#join-step")).to_be_visible()
+        early.context.close()
+        for width, height in PROJECTORS:
+            screen, recorder = _open(browser, server.url + "/screen", viewport={"width": width, "height": height})
+            expect(screen.locator("#join-code")).to_have_text(code)
+            expect(screen.locator("#wifi-qr")).to_be_visible()
+            expect(screen.locator("#wifi-step .step-title")).to_have_text("1 Join the Wi-Fi")
+            expect(screen.locator("#join-step")).to_have_text("2")
+            expect(screen.locator("#wifi-name")).to_have_text("Fireside Hall")
+            expect(screen.locator("#wifi-password")).to_have_text(PASSWORD)
+            expect(screen.locator("#wifi-open")).to_be_hidden()
+            expect(screen.locator(".wifi-note")).to_have_text(
+                "No internet here — if your phone asks, stay connected.")
+            for image in ("#wifi-qr", "#join-qr"):
+                screen.wait_for_function(f"document.querySelector('{image}').naturalWidth > 0")
+            boxes = {name: _box(screen, selector) for name, selector in
+                     (("wifi-qr", "#wifi-step .join-qr"), ("wifi-text", ".wifi-text"),
+                      ("join-qr", "#view-join > .join-qr"), ("join-text", ".join-text"))}
+            for name, box in boxes.items():
+                assert _inside(box, width, height), f"{name} runs off a {width}x{height} screen: {box}"
+            names = list(boxes)
+            for n, one in enumerate(names):
+                for other in names[n + 1:]:
+                    assert _apart(boxes[one], boxes[other]), f"{one} and {other} overlap at {width}x{height}"
+            wifi_qr, join_qr = _box(screen, "#wifi-qr"), _box(screen, "#join-qr")
+            assert wifi_qr["y"] < join_qr["y"]  # step 1 above step 2
+            assert min(wifi_qr["width"], join_qr["width"]) >= 0.28 * height  # big enough from the back row
+            screen.screenshot(path=os.path.join(shots, f"projector-two-steps-{width}x{height}.png"))
+            assert recorder.foreign(server.url) == [] and recorder.errors == []
+            screen.context.close()
+        # An item up: latecomers get both codes, small, in the corner.
+        console = SocketConsole(server.url)
+        console.wait_for(lambda state: state["meeting"] is not None)
+        console.push("arrive")
+        console.close()
+        late, _ = _open(browser, server.url + "/screen", viewport={"width": 1280, "height": 720})
+        expect(late.locator("#corner-wifi-qr")).to_be_visible()
+        expect(late.locator("#corner-qr")).to_be_visible()
+        late.wait_for_function("document.querySelector('#corner-wifi-qr').naturalWidth > 0")
+        assert _box(late, "#corner-wifi-qr")["y"] < _box(late, "#corner-qr")["y"]
+        assert _inside(_box(late, "#corner"), 1280, 720) and _apart(_box(late, "#corner"), _box(late, "#item-prompt"))
+        late.screenshot(path=os.path.join(shots, "projector-wifi-latecomers-1280x720.png"))
+        late.context.close()
+        plain = browser.new_context()
+        served = plain.request.get(server.url + "/facilitator/wifi.svg")
+        assert served.ok and served.text() == lan.qr_svg(wifi.qr_payload(Wifi("Fireside Hall", PASSWORD)))
+        plain.close()
+    finally:
+        server.stop()
+    output = server.output()
+    assert 'Step 1: phones join the Wi-Fi "Fireside Hall"' in output and "Step 2" in output
+    assert PASSWORD not in output and "Ember" not in output  # its QR code, yes; its letters, never
