@@ -573,6 +573,11 @@
     };
   }
 
+  // Small numbers read as words in a sentence ("up to three"), as people say them.
+  function numberWord(n) {
+    return ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'][n] || String(n);
+  }
+
   function countWords(s) { return s.trim() ? s.trim().split(/\s+/).length : 0; }
 
   // words: one short line
@@ -590,7 +595,7 @@
     input.addEventListener('input', update);
     update();
     form.appendChild(h('label', { class: 'hint', id: 'hint', for: 'words-input',
-      text: max === 1 ? 'One word.' : 'One to ' + max + ' words.' }));
+      text: max === 1 ? 'One word.' : 'A word or a few, up to ' + numberWord(max) + '. They count together, as one phrase.' }));
     form.appendChild(input);
     form.appendChild(counter);
     form.appendChild(h('p', { class: 'note', text: 'The facilitator reads the words first, then shows them to the room without names.' }));
