@@ -178,6 +178,10 @@ def validate_value(item, value):
             raise Refused("Each option can be chosen once.")
         if len(value) > limit:
             raise Refused(f"Please choose at most {limit}.")
+        alone = [v for v in value if v in (item.get("exclusive") or ())]
+        if alone and len(value) > 1:
+            raise Refused(f"“{item['options'][alone[0]]}” is chosen on its own, not together with other "
+                          "options. Untick it, or untick the others.")
         return sorted(value)
     if kind == "scale":
         low, high = item["scale"]["min"], item["scale"]["max"]

@@ -407,7 +407,10 @@
 
   function itemDetails(item) {
     if ((item.kind === 'choice' || item.kind === 'multi') && item.options) {
-      return (item.kind === 'multi' && item.max ? 'Up to ' + item.max + ': ' : '') + item.options.join(' · ');
+      var alone = item.exclusive || [];
+      return (item.kind === 'multi' && item.max ? 'Up to ' + item.max + ': ' : '') + item.options.map(function (o, i) {
+        return alone.indexOf(i) >= 0 ? o + ' (on its own)' : o;
+      }).join(' · ');
     }
     if (item.kind === 'scale' && item.scale) {
       var s = item.scale;

@@ -418,19 +418,39 @@
         checked: multi ? picked.indexOf(i) >= 0 : picked === i });
       group.appendChild(h('label', { class: 'option' + (multi ? ' option-multi' : ''), 'data-index': String(i) }, [
         input,
-        h('span', { class: 'opt-body' }, [h('span', { class: 'opt-mark', 'aria-hidden': 'true' }), h('span', { text: label })])
+        h('span', { class: 'opt-body' }, [h('span', { class: 'opt-mark', 'aria-hidden': 'true' }), h('span', { text: label }),
+          multi && (it.exclusive || []).indexOf(i) >= 0
+            ? h('span', { class: 'opt-alone', text: '(on its own)' }) : null])
       ]));
       return input;
     });
     var full = h('p', { class: 'note', id: 'multi-full' });
+    // An exclusive option ("None of these") is chosen alone: ticking it unticks the others, and
+    // ticking another unticks it. The server refuses the two together all the same.
+    var exclusive = multi ? (it.exclusive || []) : [];
+    function isAlone(i) { return exclusive.indexOf(i) >= 0; }
+    function keepApart(changed) {
+      var index = inputs.indexOf(changed);
+      if (index < 0 || !changed.checked) return;
+      var unticked = inputs.filter(function (x, i) {
+        return x !== changed && x.checked && (isAlone(index) || isAlone(i));
+      });
+      unticked.forEach(function (x) { x.checked = false; });
+      if (!unticked.length) return;
+      var names = unticked.map(function (x) { return it.options[inputs.indexOf(x)]; });
+      announce(isAlone(index)
+        ? '\u201c' + it.options[index] + '\u201d is chosen on its own, so ' + names.join(', ') + (names.length === 1 ? ' is' : ' are') + ' unticked.'
+        : names.join(', ') + ' unticked: it is chosen only on its own.');
+    }
     function limit() {
       if (!multi) return;
       var n = inputs.filter(function (x) { return x.checked; }).length;
-      inputs.forEach(function (x) { x.disabled = !x.checked && n >= max; });
+      // An exclusive option stays open to tap even when the others are full: it replaces them.
+      inputs.forEach(function (x, i) { x.disabled = !x.checked && n >= max && !isAlone(i); });
       full.textContent = max > 1 && n >= max && inputs.length > max
         ? "That's " + max + '. To choose another, untick one first.' : '';
     }
-    group.addEventListener('change', function () { err.textContent = ''; limit(); });
+    group.addEventListener('change', function (ev) { err.textContent = ''; if (multi) keepApart(ev.target); limit(); });
     limit();
     form.appendChild(h('fieldset', null, [h('legend', { class: 'hint', id: 'hint', text: hint }), group, multi ? full : null]));
     return function () {
