@@ -13,6 +13,7 @@ ENDED = "ended"
 ANSWER = "answer"
 WITHDRAW = "withdraw"
 SYNC = "sync"
+WORD_AFTER = "word_after"  # "I'd like a word after": never forwarded, counted as room.py allows
 
 # server -> console / screen
 CONSOLE = "console"
@@ -31,6 +32,7 @@ ADD_ITEM = "add_item"
 MODERATE = "moderate"
 MODERATE_ALL = "moderate_all"
 SET_NOTES = "set_notes"
+SET_HELP_LINES = "set_help_lines"
 
 
 def for_pages():
