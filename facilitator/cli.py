@@ -73,11 +73,20 @@ data_option = click.option("--data", metavar="FOLDER", help=DATA_HELP)
               help=f"Port phones connect to (default {DEFAULT_PORT}).")
 @data_option
 @click.option("--no-browser", is_flag=True, help="Do not open your console in the browser.")
-def serve(host, port, data, no_browser):
+@click.option("--help-line", "help_line", multiple=True, metavar='"LABEL: NUMBER"',
+              help='A local help line phones show behind "Help", e.g. "Crisis line: 988". Repeat it for '
+                   "several; they replace the ones kept in the data folder (help.toml), and stay set.")
+def serve(host, port, data, no_browser, help_line):
     """Run the meeting room (the default): print where phones join, open your console, run until Ctrl-C."""
     if not 0 <= port <= 65535:  # checked first: a socket would raise OverflowError, not OSError
         return _fail(f"there is no port {port}. Choose a number from 1024 to 65535, or leave --port out "
                      f"to use {DEFAULT_PORT}.")
+    from facilitator import helplines
+
+    try:
+        lines = helplines.validate([helplines.parse_flag(text) for text in help_line]) if help_line else None
+    except helplines.HelpLinesError as error:
+        return _fail(str(error))
     from facilitator import serving
 
     mode = serving.choose_mode()  # gevent when installed, else threads: docs/performance.md
@@ -114,6 +123,12 @@ def serve(host, port, data, no_browser):
 
     console_url = f"http://127.0.0.1:{port}/facilitator"
     fs = app.extensions["fireside"]
+    if lines is not None:
+        try:
+            fs.set_help_lines(lines)
+        except helplines.HelpLinesError as error:
+            held.close()
+            return _fail(str(error))
     _say(announcement(app, address, public, port))
     _deck_problems(fs.room.decks)
     _say("Stop with Ctrl-C. Everything is saved as it happens.")
@@ -167,6 +182,12 @@ def announcement(app, address, public, port):
         lines.append(lan.NO_NETWORK_HELP)
     lines.append(f"Your console:     http://127.0.0.1:{port}/facilitator")
     lines.append(f"Projector view:   http://127.0.0.1:{port}/screen")
+    help_lines = app.extensions["fireside"].room.help_lines
+    if help_lines:
+        lines.append("Help lines:       " + "; ".join(f"{h['label']}: {h['contact']}" for h in help_lines))
+    else:
+        lines.append("Help lines:       none set. Phones tell men to ask you; set your local ones on the console,")
+        lines.append('                  or start with --help-line "Crisis line: number".')
     lines.append(f"Data folder:      {app.config['DATA_DIR']}")
     return "\n".join(lines)
 
@@ -282,6 +303,17 @@ def _nothing_to_end(folder):
     return 1
 
 
+def _help_lines(folder):
+    """The help lines set in a data folder, for a summary ([] when none, or when help.toml needs fixing)."""
+    from facilitator import helplines
+
+    try:
+        return helplines.load(folder)
+    except helplines.HelpLinesError as error:
+        click.echo(f"fireside: {error}", err=True)
+        return []
+
+
 def _folder(data):
     """The data folder: the one given with --data, else the per-user one."""
     from facilitator.instance import default_data_dir
@@ -351,7 +383,7 @@ def export_meeting(meeting, fmt, output, data):
         meeting_id = meeting if meeting is not None else export.latest_ended(store)
         if meeting_id is None:
             return _fail("no meeting has ended yet; end one on the console, then export it.")
-        text = export.render(export.summary(store, meeting_id), fmt)
+        text = export.render(export.summary(store, meeting_id, _help_lines(_folder(data))), fmt)
     except export.ExportError as error:
         return _fail(str(error))
     finally:

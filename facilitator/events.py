@@ -8,6 +8,7 @@ WELCOME = "welcome"
 ITEM = "item"  # the item on every phone now, and its picture
 COUNT = "count"
 ENDED = "ended"
+HELP = "help"  # the facilitator's help lines changed: every phone, the same message
 
 # phone -> server
 ANSWER = "answer"

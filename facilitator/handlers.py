@@ -9,7 +9,7 @@ import logging
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, emit, join_room
 
-from facilitator import access, dispatch, events, handshakes
+from facilitator import access, dispatch, events, handshakes, helplines
 from facilitator.broadcast import CONSOLES, SCREENS, fireside
 from facilitator.kinds import MEETING_NOTES_MAX, MODERATED_MAX_CHARS, SPOT_FIELDS, TITLE_MAX
 from facilitator.rules import Refused
@@ -211,3 +211,17 @@ def set_notes(fs, payload):
     if not isinstance(notes, str) or len(notes) > MEETING_NOTES_MAX:
         raise Refused(f"Notes must be text of at most {MEETING_NOTES_MAX:,} characters.")
     fs.room.set_notes(notes)
+
+
+@facilitator_action(events.SET_HELP_LINES, ("lines",), broadcast="console")
+def set_help_lines(fs, payload):
+    """Console sets the facilitator's local help lines (kept in help.toml); every phone shows them behind Help."""
+    try:
+        lines = helplines.validate(payload.get("lines"))
+    except helplines.HelpLinesError as error:
+        raise Refused(str(error)) from None
+    try:
+        fs.set_help_lines(lines)
+    except helplines.HelpLinesError as error:
+        raise Refused(str(error)) from None
+    return {"lines": lines}

@@ -13,7 +13,7 @@ poll differ by fewer than k real answers.
 
 import threading
 
-from facilitator import pictures, rules
+from facilitator import helplines, pictures, rules
 from facilitator import tally as tallies
 from facilitator.kinds import DEFAULT_FLOOR, MODERATED_KINDS, SPEC_FIELDS, TITLE_MAX
 from facilitator.rules import Refused
@@ -49,6 +49,7 @@ class Room:
         # How many men asked for a word after the meeting that ended last, for the console until the
         # next one starts: in memory only, never on disk.
         self.ended_word_after = 0
+        self.help_lines = []  # the facilitator's local help lines (helplines.py), set by create_app and the console
         self._load()
 
     def _load(self):
@@ -108,7 +109,7 @@ class Room:
             if not self.meeting:
                 return {"meeting": None, "agenda": [], "current": None, "decks": decks,
                         "deck_problems": problems, "phones": phones, "pending": {},
-                        "word_after": self.ended_word_after}
+                        "word_after": self.ended_word_after, "help_lines": list(self.help_lines)}
             agenda = []
             pending = {}
             for item_id in self.order:
@@ -133,6 +134,7 @@ class Room:
                 "phones": phones,
                 "pending": pending,
                 "word_after": self.word_after_shown(),
+                "help_lines": list(self.help_lines),
             }
 
     def pending_texts(self, item):
@@ -173,7 +175,8 @@ class Room:
             if item is not None and rules.is_poll(item):
                 mine = self.store.ballot(self._ballot(token, item["id"]), item["id"])
             return {"token": token, "meeting": {"title": self.meeting["title"]}, "item": self.public(item),
-                    "mine": self._mine(mine), "word_after": self.store.word_after(self.meeting["id"], self._marker(token))}
+                    "mine": self._mine(mine), "word_after": self.store.word_after(self.meeting["id"], self._marker(token)),
+                    "help": helplines.for_pages(self.help_lines)}
 
     @staticmethod
     def _mine(stored):

@@ -4,7 +4,7 @@ import html
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
-from facilitator import events
+from facilitator import events, helplines
 from facilitator.access import unlimited
 from facilitator.broadcast import fireside
 from facilitator.kinds import DEFAULT_FLOOR
@@ -26,6 +26,9 @@ def _config(code, meeting=None):
         "code": code,
         "title": meeting["title"] if meeting else None,
         "floor": meeting["privacy_floor"] if meeting else DEFAULT_FLOOR,
+        # In the page itself, so that opening Help sends nothing and nobody learns who looked.
+        "help": helplines.for_pages(fireside().room.help_lines),
+        "no_help": helplines.NO_LINES,
     }
 
 

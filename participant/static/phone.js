@@ -142,6 +142,7 @@
       updateAnswered();
     });
     socket.on(EV.ENDED, ended);
+    socket.on(EV.HELP, function (p) { if (p && Array.isArray(p.help)) showHelp(p.help); });
   }
 
   function refused(message) {
@@ -170,6 +171,8 @@
       else state.mineById[item.id] = p.mine;
     }
     setItem(item);
+    if (Array.isArray(p.help)) showHelp(p.help);
+    setWordAfter(p.word_after === true, false);
     if (first) announce(item ? "You're in." : "You're in. The first question will appear here.");
   }
 
@@ -653,6 +656,45 @@
     };
   }
 
+  // ---- help: the facilitator's help lines, already in the page ------------------------------
+  // Opening Help is a <details> in the page: nothing is sent, so nobody learns who looked.
+
+  function showHelp(lines) {
+    var boxes = document.querySelectorAll('.help-lines');
+    for (var i = 0; i < boxes.length; i++) {
+      var box = boxes[i];
+      while (box.firstChild) box.removeChild(box.firstChild);
+      if (!lines.length) { box.appendChild(h('p', { class: 'help-none', text: cfg.no_help })); continue; }
+      box.appendChild(h('ul', { class: 'help-list' }, lines.map(function (line) {
+        var contact = line.dial
+          ? h('a', { class: 'help-contact', href: line.dial, text: line.contact })
+          : h('span', { class: 'help-contact', text: line.contact });
+        return h('li', null, [h('span', { class: 'help-label', text: line.label }), ' ', contact]);
+      })));
+    }
+  }
+
+  // ---- "I'd like a word after" --------------------------------------------------------------
+
+  var wordAfter = false;
+  function setWordAfter(wants, said) {
+    wordAfter = wants;
+    $('word-after-btn').textContent = wants ? 'Take back my request for a word' : "I'd like a word after";
+    $('word-after-status').textContent = wants
+      ? 'Sent. Find the facilitator at the break, or when the meeting ends. He knows only that someone asked.'
+      : said ? 'Taken back. Nothing of it is kept.' : '';
+    if (said) announce($('word-after-status').textContent);
+  }
+  $('word-after-btn').addEventListener('click', function () {
+    if (!socket || !socket.connected) { $('word-after-status').textContent = "You're not connected right now. Try again in a moment."; return; }
+    var want = !wordAfter;
+    socket.timeout(TIMEOUT).emit(EV.WORD_AFTER, { want: want }, function (e, res) {
+      if (e) { $('word-after-status').textContent = 'No reply from the laptop. Please try again.'; return; }
+      if (!res || !res.ok) { $('word-after-status').textContent = (res && res.error) || "That didn't work. Please try again."; return; }
+      setWordAfter(res.word_after === true, true);
+    });
+  });
+
   // ---- menu: take back my answers, leave -------------------------------------------------
 
   var pendingConfirm = null;
@@ -685,7 +727,7 @@
       'Take them back', 'Keep them', withdraw);
   });
   $('leave-btn').addEventListener('click', function () {
-    ask('Leave the meeting? Your answers so far stay in, anonymously. To remove them, use “Take back my answers” first.',
+    ask('Leave the meeting? Your answers so far stay in, anonymously, and so does a request for a word after. To remove your answers, use “Take back my answers” first.',
       'Leave', 'Stay', leave);
   });
 
@@ -724,6 +766,7 @@
     if (socket) socket.disconnect();
     $('menu').hidden = true;
     $('menu-result').textContent = '';
+    setWordAfter(false, false);
     $('left-notice').hidden = false;
     show('agreements', $('agreements-heading'));
     announce("You've left the meeting.");
