@@ -200,6 +200,9 @@
     $('end-meeting').hidden = !meeting;
     $('history-link').hidden = !!meeting;
     if (meeting) $('ended-notice').hidden = true;
+    // The help lines' setting sits with the notes during a meeting, below the decks before one.
+    var helpHome = meeting ? document.querySelector('.col-side') : $('setup');
+    if ($('help-settings').parentNode !== helpHome) helpHome.appendChild($('help-settings'));
 
     if (!meeting) {
       $('meeting-title').textContent = 'No meeting running';
@@ -694,7 +697,7 @@
   // Once, until he dismisses it: phones without help lines can only tell a man to ask him.
   function remindHelpLines() {
     var msg = showMessage('No help lines are set yet. A phone\u2019s Help then only tells a man to ask you. ' +
-      'Add your local crisis line under \u201cHelp lines\u201d at the bottom of this page.', 'notice');
+      'Add your local crisis line under \u201cHelp lines\u201d on this page.', 'notice');
     if (msg) msg.querySelector('button').addEventListener('click', function () {
       try { window.localStorage.setItem(HELP_REMINDER, '1'); } catch (e) { /* private mode */ }
     });
@@ -725,7 +728,7 @@
       h('p', { class: 'item-help-title', text: 'Help lines to mention as the evening closes:' }),
       lines.length
         ? h('ul', null, lines.map(function (l) { return h('li', { text: l.label + ': ' + l.contact }); }))
-        : h('p', { text: 'None set: add your local crisis line under \u201cHelp lines\u201d below.' })]);
+        : h('p', { text: 'None set: add your local crisis line under \u201cHelp lines\u201d on this page.' })]);
   }
 
   /* -- notes -- */
