@@ -44,7 +44,7 @@ def join_form():
     typed = request.args.get("code", "")[:40]
     code = normalise_code(typed)
     if code is None:
-        return render_template("participant/nocode.html", code=typed), 404
+        return render_template("participant/nocode.html", code=typed, config=_config(None)), 404
     return redirect(url_for("participant.join", code=code))
 
 
@@ -53,7 +53,7 @@ def join(code):
     """The QR code's address: the agreements, then the meeting."""
     room = fireside().room
     if not room.code_matches(code):
-        return render_template("participant/nocode.html", code=code[:40]), 404
+        return render_template("participant/nocode.html", code=code[:40], config=_config(None)), 404
     return render_template("participant/phone.html", config=_config(room.meeting["join_code"], room.meeting),
                            error=None)
 

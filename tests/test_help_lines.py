@@ -43,6 +43,8 @@ def test_without_help_lines_a_phone_says_to_ask_the_facilitator_and_names_no_num
     assert not re.search(r"\d", config["no_help"])  # no number Fireside could get wrong for this country
     assert f'<p class="help-none">{config["no_help"]}</p>' in html  # behind Help, in the page itself
     assert 'id="help-link">Help</summary>' in html
+    wrong = client.get("/j/WXYZ-KMNP").get_data(as_text=True)  # a mistyped code: Help is there too
+    assert 'id="help-link">Help</summary>' in wrong and config["no_help"] in wrong
 
 
 def test_the_console_sets_help_lines_kept_in_the_data_folder_and_phones_hear_them(evening, data_dir):
