@@ -95,11 +95,12 @@ def test_the_console_sets_help_lines_reminds_once_and_shows_them_with_the_checko
     from playwright.sync_api import expect
 
     console, _ = _open(browser, care_server.url + "/facilitator", viewport={"width": 1280, "height": 800})
-    expect(console.locator("#messages")).to_contain_text("No help lines are set yet")
-    console.locator("#messages .message-close").click()
+    expect(console.locator("#help-reminder")).to_contain_text("No help lines are set yet")
+    console.click("#help-reminder-close")
+    expect(console.locator("#help-reminder")).to_be_hidden()
     console.reload()
-    expect(console.locator("#deck-list")).to_be_visible()
-    expect(console.locator("#messages")).not_to_contain_text("No help lines are set yet")  # once, until dismissed
+    expect(console.locator("#deck-list label").first).to_be_visible()
+    expect(console.locator("#help-reminder")).to_be_hidden()  # once, until dismissed
 
     console.click("#help-settings summary")
     console.fill("#help-lines-input", "Crisis line: 988\nSamaritans: 116 123")

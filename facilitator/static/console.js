@@ -690,18 +690,17 @@
     if (document.activeElement !== $('help-lines-input')) $('help-lines-input').value = helpText(lines);
     $('help-settings-state').textContent = lines.length ? '(' + plural(lines.length, 'line', 'lines') + ' set)' : '(none set)';
     if (first && !lines.length && !dismissedReminder()) remindHelpLines();
+    if (lines.length) $('help-reminder').hidden = true;
   }
   function dismissedReminder() {
     try { return window.localStorage.getItem(HELP_REMINDER) === '1'; } catch (e) { return false; }
   }
   // Once, until he dismisses it: phones without help lines can only tell a man to ask him.
-  function remindHelpLines() {
-    var msg = showMessage('No help lines are set yet. A phone\u2019s Help then only tells a man to ask you. ' +
-      'Add your local crisis line under \u201cHelp lines\u201d on this page.', 'notice');
-    if (msg) msg.querySelector('button').addEventListener('click', function () {
-      try { window.localStorage.setItem(HELP_REMINDER, '1'); } catch (e) { /* private mode */ }
-    });
-  }
+  function remindHelpLines() { $('help-reminder').hidden = false; }
+  $('help-reminder-close').addEventListener('click', function () {
+    $('help-reminder').hidden = true;
+    try { window.localStorage.setItem(HELP_REMINDER, '1'); } catch (e) { /* private mode */ }
+  });
   $('help-form').addEventListener('submit', function (ev) {
     ev.preventDefault();
     var lines = [];
