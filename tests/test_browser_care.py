@@ -1,5 +1,7 @@
 """What a man sees of the evening's care, in headless Chromium: agreements, Help, a word after, exclusive options."""
 
+import re
+
 import pytest
 from conftest import RunningServer, SocketConsole, SocketPhone
 from test_browser import PHONE, _open, browser  # noqa: F401  (the module's Chromium)
@@ -110,6 +112,7 @@ def test_the_console_sets_help_lines_reminds_once_and_shows_them_with_the_checko
     console.click("#start-meeting")
     checkout = console.locator('#agenda li.item').last
     expect(checkout.locator(".item-help")).to_contain_text("Samaritans: 116 123")
+    expect(console.locator("#join-code")).to_have_text(re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$"))
 
     code = console.locator("#join-code").inner_text()
     phone, _ = _open(browser, f"{care_server.url}/j/{code}", **PHONE)
@@ -123,6 +126,7 @@ def test_a_word_after_is_sent_taken_back_and_the_console_sees_it_only_at_the_bre
     console, _ = _open(browser, care_server.url + "/facilitator", viewport={"width": 1280, "height": 800})
     console.click('label[for="deck-with-a-break"]')
     console.click("#start-meeting")
+    expect(console.locator("#join-code")).to_have_text(re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$"))
     code = console.locator("#join-code").inner_text()
     phone, _ = _join(browser, care_server, code)
 
