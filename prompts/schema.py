@@ -462,5 +462,5 @@ def for_pages() -> dict:
     return {"kinds": list(KINDS), "poll_kinds": list(POLL_KINDS), "moderated_kinds": list(MODERATED_KINDS),
             "kind_labels": dict(KIND_LABELS), "kind_hints": dict(KIND_HINTS),
             "field_kinds": {field.name: list(field.kinds) for field in ITEM_FIELDS if field.kinds},
-            "spec_fields": list(SPEC_FIELDS),
+            "spec_fields": list(SPEC_FIELDS), "option_flags": list(OPTION_FLAGS),
             "default_axes": dict(DEFAULT_AXES), "limits": dict(LIMITS)}
