@@ -26,6 +26,7 @@ def create_app(config=None):
         compress,
         handlers,
         handshakes,
+        helplines,
         instance,
         nostore,
     )
@@ -71,7 +72,13 @@ def create_app(config=None):
 
     store = Store(app.config["DATABASE"])
     room = Room(store, DeckShelf(app.config["USER_DECKS"]))
+    help_problem = None
+    try:
+        room.help_lines = helplines.load(data_dir)
+    except helplines.HelpLinesError as error:  # a help.toml he mistyped must not stop the evening
+        help_problem = str(error)
     app.extensions["fireside"] = broadcast.Broadcaster(app, store, room)
+    app.extensions["fireside"].help_problem = help_problem
     app.extensions["fireside"].end_forgotten_meeting(broadcast=False)  # nobody is connected yet
 
     from facilitator.editor import bp as editor_bp

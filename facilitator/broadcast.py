@@ -11,7 +11,7 @@ import time
 
 from flask import current_app
 
-from facilitator import events, idle, lan, limits
+from facilitator import events, helplines, idle, lan, limits
 from facilitator.sockets import socketio
 from facilitator.store import LOG_NOT_EMPTIED
 
@@ -100,6 +100,7 @@ class Broadcaster:
         self.idle = idle.IdleWatch(store, room, app.config["CLOCK"], app.config["IDLE_END_HOURS"])
         self.note_activity = self.idle.note  # an answer, a join, a facilitator action
         self._watching = None  # set to stop the watch started by watch()
+        self.help_problem = None  # why help.toml could not be read, until the console sets the lines again
 
     # --- addresses ------------------------------------------------------------------
 
@@ -229,7 +230,16 @@ class Broadcaster:
             found.append(self.idle.ended_notice)
         if not self.store.log_clean:
             found.append(LOG_NOT_EMPTIED)
+        if self.help_problem:
+            found.append(self.help_problem)
         return found
+
+    def set_help_lines(self, lines):
+        """Keep new help lines (already validated) in the data folder and in memory; phones hear them at once."""
+        helplines.save(self.app.config["DATA_DIR"], lines)
+        self.room.help_lines = lines
+        self.help_problem = None
+        socketio.emit(events.HELP, {"help": helplines.for_pages(lines)}, namespace=events.PARTICIPANT_NS)
 
     # --- a forgotten meeting ------------------------------------------------------------
 

@@ -80,21 +80,26 @@ data_option = click.option("--data", metavar="FOLDER", help=DATA_HELP)
                    "command line.")
 @data_option
 @click.option("--no-browser", is_flag=True, help="Do not open your console in the browser.")
+@click.option("--help-line", "help_line", multiple=True, metavar='"LABEL: NUMBER"',
+              help='A local help line phones show behind "Help", e.g. "Crisis line: 988". Repeat it for '
+                   "several; they replace the ones kept in the data folder (help.toml), and stay set.")
 @click.option("--co-facilitator", "cofacilitator", is_flag=True,
               help="Also print the co-facilitator's link and QR code, which give full control of the meeting "
                    "(keep it off a mirrored screen). The console's \"Invite a co-facilitator\" shows it too.")
-def serve(host, port, url, wifi, data, no_browser, cofacilitator):
+def serve(host, port, url, wifi, data, no_browser, cofacilitator, help_line):
     """Run the meeting room (the default): print where phones join, open your console, run until Ctrl-C."""
     if not 0 <= port <= 65535:  # checked first: a socket would raise OverflowError, not OSError
         return _fail(f"there is no port {port}. Choose a number from 1024 to 65535, or leave --port out "
                      f"to use {DEFAULT_PORT}.")
+    from facilitator import helplines
     from facilitator import instance as _instance
     from facilitator import wifi as room_wifi
 
     try:
         public_url = _checked_url(url) if url else None
         network = _room_network(wifi, _folder(data)) if wifi is not None else None
-    except (room_wifi.WifiError, _instance.DataDirError, click.BadParameter) as error:
+        lines = helplines.validate([helplines.parse_flag(text) for text in help_line]) if help_line else None
+    except (room_wifi.WifiError, _instance.DataDirError, click.BadParameter, helplines.HelpLinesError) as error:
         return _fail(str(error))
     from facilitator import serving
 
@@ -132,6 +137,12 @@ def serve(host, port, url, wifi, data, no_browser, cofacilitator):
 
     console_url = f"http://127.0.0.1:{port}/facilitator"
     fs = app.extensions["fireside"]
+    if lines is not None:
+        try:
+            fs.set_help_lines(lines)
+        except helplines.HelpLinesError as error:
+            held.close()
+            return _fail(str(error))
     _say(announcement(app, address, public, port, cofacilitator))
     if network is not None and address:
         _say(_hotspot_note(network, address, where))
@@ -207,6 +218,12 @@ def announcement(app, address, public, port, cofacilitator=False):
         lines.append(lan.NO_NETWORK_HELP)
     lines.append(f"Your console:     http://127.0.0.1:{port}/facilitator")
     lines.append(f"Projector view:   http://127.0.0.1:{port}/screen")
+    help_lines = app.extensions["fireside"].room.help_lines
+    if help_lines:
+        lines.append("Help lines:       " + "; ".join(f"{h['label']}: {h['contact']}" for h in help_lines))
+    else:
+        lines.append("Help lines:       none set. Phones tell men to ask you; set your local ones on the console,")
+        lines.append('                  or start with --help-line "Crisis line: number".')
     lines.append(f"Data folder:      {app.config['DATA_DIR']}")
     return "\n".join(lines)
 
@@ -416,6 +433,17 @@ def _nothing_to_end(folder):
     return 1
 
 
+def _help_lines(folder):
+    """The help lines set in a data folder, for a summary ([] when none, or when help.toml needs fixing)."""
+    from facilitator import helplines
+
+    try:
+        return helplines.load(folder)
+    except helplines.HelpLinesError as error:
+        click.echo(f"fireside: {error}", err=True)
+        return []
+
+
 def _folder(data):
     """The data folder: the one given with --data, else the per-user one."""
     from facilitator.instance import default_data_dir
@@ -489,7 +517,8 @@ def export_meeting(meeting, fmt, output, data):
         meeting_id = meeting if meeting is not None else export.latest_ended(store)
         if meeting_id is None:
             return _fail("no meeting has ended yet; end one on the console, then export it.")
-        text = export.render(export.summary(store, meeting_id, export.deck_titles(_folder(data) / "decks")), fmt)
+        text = export.render(export.summary(store, meeting_id, export.deck_titles(_folder(data) / "decks"),
+                                           _help_lines(_folder(data))), fmt)
     except export.ExportError as error:
         return _fail(str(error))
     finally:

@@ -8,11 +8,13 @@ WELCOME = "welcome"
 ITEM = "item"  # the item on every phone now, and its picture
 COUNT = "count"
 ENDED = "ended"
+HELP = "help"  # the facilitator's help lines changed: every phone, the same message
 
 # phone -> server
 ANSWER = "answer"
 WITHDRAW = "withdraw"
 SYNC = "sync"
+WORD_AFTER = "word_after"  # "I'd like a word after": never forwarded, counted as room.py allows
 
 # server -> console / screen
 CONSOLE = "console"
@@ -34,6 +36,7 @@ SET_NOTES = "set_notes"
 ROOM_CHOOSE = "room_choose"  # a revealed words or text poll's approved answers become a new multi poll
 INVITE_COFACILITATOR = "invite_cofacilitator"  # the laptop's own console only
 REVOKE_COFACILITATOR = "revoke_cofacilitator"  # the laptop's own console only
+SET_HELP_LINES = "set_help_lines"
 
 
 def for_pages():

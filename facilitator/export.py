@@ -84,8 +84,12 @@ def shared_keys(user_dir) -> set:
     return shared
 
 
-def summary(store, meeting_id, titles: dict | None = None) -> dict:
-    """The summary of one ended meeting, read from the store (see build_summary); titles: deck_titles()."""
+def summary(store, meeting_id, titles: dict | None = None, help_lines=None) -> dict:
+    """The summary of one ended meeting, read from the store (see build_summary); titles: deck_titles().
+
+    help_lines, the facilitator's local help lines as set now (facilitator/helplines.py), go on
+    the summary so the printed page carries them; they are his settings, not the meeting's data.
+    """
     meeting = store.meeting(meeting_id)
     if meeting is None:
         raise ExportError(f"There is no meeting {meeting_id}. `fireside meetings` lists them.")
@@ -96,7 +100,9 @@ def summary(store, meeting_id, titles: dict | None = None) -> dict:
         )
     items = store.items(meeting_id)
     moderation = {item["id"]: store.moderation(item["id"]) for item in items if item["kind"] in MODERATED_KINDS}
-    return build_summary(meeting, items, moderation, titles)
+    built = build_summary(meeting, items, moderation, titles)
+    built["help_lines"] = [{"label": line["label"], "contact": line["contact"]} for line in help_lines or []]
+    return built
 
 
 def latest_ended(store):
@@ -450,6 +456,9 @@ def to_markdown(summary_: dict) -> str:
         out += ["## Not used in this meeting", ""]
         out += [f"- {md(entry['prompt'])} ({md(entry['kind'])})" for entry in summary_["not_used"]]
         out.append("")
+    if summary_.get("help_lines"):
+        out += ["", "## Where to get help", ""]
+        out += [f"- {md(line['label'])}: {md(line['contact'])}" for line in summary_["help_lines"]]
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -593,6 +602,8 @@ def to_csv(summary_: dict) -> str:
     for entry in summary_["not_used"]:
         writer.writerow({**base, "key": entry["key"], "kind": entry["kind"], "prompt": entry["prompt"],
                          "status": "not used", "part": "item", "label": "not used in this meeting"})
+    for line in summary_.get("help_lines", []):
+        writer.writerow({**base, "part": "help", "label": line["label"], "value": line["contact"]})
     return buffer.getvalue()
 
 

@@ -9,7 +9,7 @@ import logging
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, emit, join_room
 
-from facilitator import access, dispatch, events, handshakes
+from facilitator import access, dispatch, events, handshakes, helplines
 from facilitator.broadcast import CONSOLES, SCREENS, fireside
 from facilitator.kinds import MEETING_NOTES_MAX, MODERATED_MAX_CHARS, SPOT_FIELDS, TITLE_MAX
 from facilitator.rules import Refused
@@ -230,6 +230,8 @@ def room_choose(fs, payload):
     item_id = fs.room.room_choose(payload.get("item_id"), texts, most)
     fs.room.push_item(item_id)
     return {"item_id": item_id}
+
+
 # --- the co-facilitator's key -------------------------------------------------------------------
 
 NOT_FROM_HERE = ("Only the laptop that runs Fireside can invite or revoke a co-facilitator. "
@@ -286,3 +288,17 @@ def register_cofacilitator(server, app):
 
     dispatch.on_event(server, app, events.FACILITATOR_NS, events.INVITE_COFACILITATOR, invite, before=laptop_only)
     dispatch.on_event(server, app, events.FACILITATOR_NS, events.REVOKE_COFACILITATOR, revoke, before=laptop_only)
+
+
+@facilitator_action(events.SET_HELP_LINES, ("lines",), broadcast="console")
+def set_help_lines(fs, payload):
+    """Console sets the facilitator's local help lines (kept in help.toml); every phone shows them behind Help."""
+    try:
+        lines = helplines.validate(payload.get("lines"))
+    except helplines.HelpLinesError as error:
+        raise Refused(str(error)) from None
+    try:
+        fs.set_help_lines(lines)
+    except helplines.HelpLinesError as error:
+        raise Refused(str(error)) from None
+    return {"lines": lines}

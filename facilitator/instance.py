@@ -52,7 +52,7 @@ def prepare(data_dir):
     return data_dir
 
 
-OWN_FILES = ("fireside.db", "fireside.db-wal", "fireside.db-shm", SECRETS_FILE, LOCK_FILE, "decks", "wifi.toml")
+OWN_FILES = ("fireside.db", "fireside.db-wal", "fireside.db-shm", SECRETS_FILE, LOCK_FILE, "decks", "wifi.toml", "help.toml")
 
 
 def keep_to_owner(data_dir):

@@ -14,7 +14,7 @@ poll differ by fewer than k real answers.
 import random
 import threading
 
-from facilitator import pictures, rules
+from facilitator import helplines, pictures, rules
 from facilitator import tally as tallies
 from facilitator.kinds import DEFAULT_FLOOR, MODERATED_KINDS, SPEC_FIELDS, TITLE_MAX
 from prompts.schema import NOTE_MAX, OPTION_MAX, validate_item
@@ -52,6 +52,10 @@ class Room:
         self.store = store
         self.decks = decks
         self._lock = threading.RLock()
+        # How many men asked for a word after the meeting that ended last, for the console until the
+        # next one starts: in memory only, never on disk.
+        self.ended_word_after = 0
+        self.help_lines = []  # the facilitator's local help lines (helplines.py), set by create_app and the console
         self._load()
 
     def _load(self):
@@ -63,6 +67,7 @@ class Room:
             self._bases = {}  # item id -> the bases of its pictures, read from the store when first needed
             self._since = {}  # item id -> answers since its last picture (unknown after a restart: absent)
             self._review = {}  # item id -> (pictures so far, the review queue's order of texts): shuffled once per batch
+            self._stepped = set()  # polls whose first close or reveal has drawn the count of "a word after"
             if self.meeting:
                 for item in self.store.items(self.meeting["id"]):
                     del item["answered"]  # the store keeps the count: Room.answered
@@ -110,7 +115,8 @@ class Room:
             decks, problems = self.decks.summaries() if not self.meeting else ([], [])
             if not self.meeting:
                 return {"meeting": None, "agenda": [], "current": None, "decks": decks,
-                        "deck_problems": problems, "phones": phones, "pending": {}}
+                        "deck_problems": problems, "phones": phones, "pending": {},
+                        "word_after": self.ended_word_after, "help_lines": list(self.help_lines)}
             agenda = []
             pending = {}
             for item_id in self.order:
@@ -134,6 +140,8 @@ class Room:
                 "deck_problems": problems,
                 "phones": phones,
                 "pending": pending,
+                "word_after": self.word_after_shown(),
+                "help_lines": list(self.help_lines),
             }
 
     def pending_texts(self, item):
@@ -191,7 +199,8 @@ class Room:
             if item is not None and rules.is_poll(item):
                 mine = self.store.ballot(self._ballot(token, item["id"]), item["id"])
             return {"token": token, "meeting": {"title": self.meeting["title"]}, "item": self.public(item),
-                    "mine": self._mine(mine)}
+                    "mine": self._mine(mine), "word_after": self.store.word_after(self.meeting["id"], self._marker(token)),
+                    "help": helplines.for_pages(self.help_lines)}
 
     @staticmethod
     def _mine(stored):
@@ -203,6 +212,43 @@ class Room:
     def _ballot(self, token, item_id):
         """The ballot id of this phone's answer to this poll."""
         return rules.ballot_id(self.meeting["meeting_key"], token, item_id)
+
+    def _marker(self, token):
+        """Where this phone's "I'd like a word after" is filed."""
+        return rules.word_after_marker(self.meeting["meeting_key"], token)
+
+    def word_after(self, token, payload):
+        """A phone asks for a word after the meeting, or takes it back; returns whether it now asks.
+
+        Nothing reaches the console here: its count moves only as _draw_word_after allows.
+        """
+        if not isinstance(payload, dict) or set(payload) != {"want"} or not isinstance(payload["want"], bool):
+            raise Refused('Send {"want": true} to ask for a word after the meeting, or {"want": false} to take it back.')
+        with self._lock:
+            if not self.meeting:
+                raise Refused("The meeting has ended.")
+            self.store.set_word_after(self.meeting["id"], self._marker(token), payload["want"])
+            return payload["want"]
+
+    def _draw_word_after(self, moment):
+        """Redraw the console's count of "a word after" if this moment allows it (docs/privacy.md).
+
+        moment is "release" (the first showing of a break or of the closing round, and End): the
+        count becomes the true one, whatever it is. Or "step" (a poll's first close or reveal): only
+        when at least WORD_AFTER_STEP signals are new or taken back since the count was drawn. Never
+        on a phone's own action: a count that moved as a man put his phone down would name him.
+        """
+        wants, shown, differ = self.store.word_after_counts(self.meeting["id"])
+        if differ and (moment == "release" or differ >= rules.WORD_AFTER_STEP):
+            self.store.draw_word_after(self.meeting["id"])
+            return wants
+        return shown
+
+    def word_after_shown(self):
+        """The count of "a word after" the console may show now, as last drawn."""
+        if not self.meeting:
+            return self.ended_word_after
+        return self.store.word_after_counts(self.meeting["id"])[1]
 
     def answer(self, token, payload):
         """Validate and store an answer (or pass); returns (item, what is stored, picture changed).
@@ -319,6 +365,7 @@ class Room:
             if deck_id:
                 deck = self.decks.find(deck_id)
                 items, deck_title = deck.items, deck.title
+            self.ended_word_after = 0
             self.store.start_meeting(title=(title or deck_title).strip()[:TITLE_MAX], deck=deck_id or "", items=items,
                                      floor=floor, join_code=rules.new_join_code(),
                                      meeting_key=rules.new_meeting_key(), live_results=live_results)
@@ -343,6 +390,7 @@ class Room:
                     if waiting:
                         result["later"] = waiting["newer"]
                     results[item["id"]] = result
+            self.ended_word_after = self._draw_word_after("release")
             self.store.end_meeting(self.meeting["id"], results)
             self._load()
 
@@ -364,8 +412,11 @@ class Room:
         with self._lock:
             item = self._item(item_id)
             state = rules.state_on_push(item)
+            first_showing = item["state"] == "pending"
             if state != item["state"]:
                 self._set_state(item, state)
+            if first_showing and (rules.is_break(item) or rules.is_closing(item)):
+                self._draw_word_after("release")  # once per break: a moment no phone chooses
             self.store.set_current(self.meeting["id"], item_id)
             self.meeting["current_item"] = item_id
 
@@ -390,7 +441,11 @@ class Room:
             result = item.get("result")
             if to == "revealed" or (to == "closed" and item["kind"] in MODERATED_KINDS):
                 result, _new = self._draw(item)
+            first_close = item["state"] == "open" and item["id"] not in self._stepped
             self._set_state(item, to, result)
+            if first_close:
+                self._stepped.add(item["id"])
+                self._draw_word_after("step")  # once per poll, after everyone had his phone in hand
 
     def _set_state(self, item, state, result=None):
         """Write an item's new state through to the store and the cache."""

@@ -70,6 +70,26 @@ def arrival_marker(meeting_key, token):
     return _mac(meeting_key, f"arrival:{token}")
 
 
+def word_after_marker(meeting_key, token):
+    """Where a phone's "I'd like a word after" is filed: one per phone and meeting, unlinkable to its ballots."""
+    return _mac(meeting_key, f"word-after:{token}")
+
+
+# The console's count of "I'd like a word after" moves between a break and the close only by
+# at least this many signals at once (docs/privacy.md, "A word after").
+WORD_AFTER_STEP = 2
+
+
+def is_break(item):
+    """A break in the evening: a discussion item whose deck id says so (e.g. "break", "tea-break")."""
+    return item["kind"] == "discussion" and "break" in (item.get("key") or "")
+
+
+def is_closing(item):
+    """The evening's closing round: an item whose deck id starts with "checkout"."""
+    return (item.get("key") or "").startswith("checkout")
+
+
 def clamp_floor(value):
     """The privacy floor: a whole number from MIN_FLOOR to MAX_FLOOR."""
     if isinstance(value, bool) or not isinstance(value, int):
@@ -178,6 +198,10 @@ def validate_value(item, value):
             raise Refused("Each option can be chosen once.")
         if len(value) > limit:
             raise Refused(f"Please choose at most {limit}.")
+        alone = [v for v in value if v in (item.get("exclusive") or ())]
+        if alone and len(value) > 1:
+            raise Refused(f"“{item['options'][alone[0]]}” is chosen on its own, not together with other "
+                          "options. Untick it, or untick the others.")
         return sorted(value)
     if kind == "scale":
         low, high = item["scale"]["min"], item["scale"]["max"]

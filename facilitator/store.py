@@ -156,6 +156,27 @@ def m004_last_active(db):
     db["meetings"].add_column("last_active", str)
 
 
+@migrations()
+def m005_word_after(db):
+    """A man's private "I'd like a word after": filed like a ballot, deleted when the meeting ends.
+
+    One row per phone that asked, under HMAC(meeting key, "word-after" + token): no token, no time,
+    and WITHOUT ROWID, so not even the order of the signals is kept. `wants` is whether it still
+    asks; `shown` whether the console's count includes it (Room: the count moves only at a break, at
+    the close, or in steps of two). A signal taken back after it was counted stays, wanting nothing,
+    until the count is next drawn. Older versions of Fireside ignore the table, so the schema version
+    stays as it was.
+    """
+    db.execute(
+        "CREATE TABLE word_after ("
+        " marker TEXT PRIMARY KEY,"
+        " meeting_id INTEGER NOT NULL REFERENCES meetings(id),"
+        " wants INTEGER NOT NULL,"
+        " shown INTEGER NOT NULL DEFAULT 0"
+        ") WITHOUT ROWID"
+    )
+
+
 def _loads(text, default=None):
     """JSON column to value, tolerating null."""
     return default if text is None else json.loads(text)
@@ -351,8 +372,40 @@ class Store:
                 return True
         return False
 
+    # "I'd like a word after" -------------------------------------------------------
+
+    def word_after(self, meeting_id, marker):
+        """True when this phone asks for a word after the meeting."""
+        return bool(self._rows("SELECT 1 FROM word_after WHERE marker = ? AND meeting_id = ? AND wants = 1",
+                               (marker, meeting_id)))
+
+    def set_word_after(self, meeting_id, marker, wants):
+        """Record or take back one phone's signal; a taken-back signal the console counts stays until redrawn."""
+        with self._tx() as db:
+            if wants:
+                db.execute("INSERT INTO word_after (marker, meeting_id, wants) VALUES (?, ?, 1)"
+                           " ON CONFLICT (marker) DO UPDATE SET wants = 1", (marker, meeting_id))
+            else:
+                db.execute("DELETE FROM word_after WHERE marker = ? AND meeting_id = ? AND shown = 0",
+                           (marker, meeting_id))
+                db.execute("UPDATE word_after SET wants = 0 WHERE marker = ? AND meeting_id = ?", (marker, meeting_id))
+
+    def word_after_counts(self, meeting_id):
+        """(signals asking now, signals the console counts, signals that differ between the two)."""
+        row = self._rows(
+            "SELECT COALESCE(SUM(wants), 0) AS wants, COALESCE(SUM(shown), 0) AS shown,"
+            " COALESCE(SUM(wants != shown), 0) AS differ FROM word_after WHERE meeting_id = ?", (meeting_id,))[0]
+        return row["wants"], row["shown"], row["differ"]
+
+    def draw_word_after(self, meeting_id):
+        """The console's count becomes the signals asking now; returns it."""
+        with self._tx() as db:
+            db.execute("DELETE FROM word_after WHERE meeting_id = ? AND wants = 0", (meeting_id,))
+            db.execute("UPDATE word_after SET shown = 1 WHERE meeting_id = ?", (meeting_id,))
+            return db.execute("SELECT COUNT(*) FROM word_after WHERE meeting_id = ?", (meeting_id,)).fetchone()[0]
+
     def end_meeting(self, meeting_id, results):
-        """Keep only the tallies the room saw; delete ballots and arrivals; destroy the key and code."""
+        """Keep only the tallies the room saw; delete ballots, arrivals and signals; destroy the key and code."""
         with self._tx() as db:
             for item_id, result in results.items():
                 db["items"].update(item_id, {"result": json.dumps(result)})
@@ -361,6 +414,7 @@ class Store:
                     f"DELETE FROM {table} WHERE item_id IN (SELECT id FROM items WHERE meeting_id = ?)", (meeting_id,)
                 )
             db.execute("DELETE FROM arrivals WHERE meeting_id = ?", (meeting_id,))
+            db.execute("DELETE FROM word_after WHERE meeting_id = ?", (meeting_id,))
             db.execute(
                 "DELETE FROM moderation WHERE approved = 0 AND item_id IN "
                 "(SELECT id FROM items WHERE meeting_id = ?)",

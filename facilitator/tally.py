@@ -1,7 +1,8 @@
 """Aggregation per poll kind, behind the privacy floor (pure functions, no I/O).
 
-The server keys moderation of `words` and `text` answers by `normalise_words` and
-`normalise_text`, so those two are part of this module's public surface.
+The server keys moderation of `words` and `text` answers by `normalise_phrase` and
+`normalise_text`, so those two are part of this module's public surface. A `words` answer is one
+phrase ("not alone"), counted as a whole: splitting it would change what the man said.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections import Counter
 
 from facilitator.kinds import MIN_FLOOR, MODERATED_KINDS
 
-__all__ = ["tally", "normalise_words", "normalise_text", "pending_texts"]
+__all__ = ["tally", "normalise_phrase", "normalise_text", "pending_texts"]
 
 # The OS's randomness, not the seeded Mersenne Twister: an order the room could reproduce
 # or predict would hint at who answered when.
@@ -22,16 +23,11 @@ _rng = random.SystemRandom()
 _COMPASS_MIDDLE = 50
 
 
-def normalise_words(s: str) -> list[str]:
-    """Split a `words` answer into its distinct comparable words: NFC, casefolded, end punctuation stripped, in order."""
-    # NFC first so the same letter typed on two different phones keys to the same word.
-    words: list[str] = []
-    for raw in unicodedata.normalize("NFC", s).casefold().split():
-        word = _strip_end_punctuation(raw)
-        # A word counts once per answer: "tired tired" must not outweigh one man's "tired".
-        if word and word not in words:
-            words.append(word)
-    return words
+def normalise_phrase(s: str) -> str:
+    """Return a `words` answer as the one phrase it is counted as: NFC, casefolded, single-spaced, end punctuation stripped from each word."""
+    # NFC first so the same letter typed on two different phones keys to the same phrase.
+    words = (_strip_end_punctuation(raw) for raw in unicodedata.normalize("NFC", s).casefold().split())
+    return " ".join(word for word in words if word)
 
 
 def normalise_text(s: str) -> str:
@@ -65,7 +61,7 @@ def tally(item: dict, values: list, passed: int, floor: int, approved: dict | No
 
 
 def pending_texts(kind: str, values: list, approved: dict | None) -> list[dict]:
-    """List every distinct normalised word or text with its count and moderation flags, shuffled, for the console."""
+    """List every distinct normalised phrase or text with its count and moderation flags, shuffled, for the console."""
     if kind not in MODERATED_KINDS:
         raise ValueError(f"{kind!r} answers are not moderated.")
     approved = approved or {}
@@ -125,7 +121,7 @@ def _tally_compass(item: dict, values: list, approved: dict) -> dict:
 
 
 def _tally_words(item: dict, values: list, approved: dict) -> dict:
-    """Count approved words, most frequent first, ties alphabetical."""
+    """Count approved phrases (a words answer is one phrase), most frequent first, ties alphabetical."""
     counts = _word_counts(values)
     words = [
         {"word": word, "count": count}
@@ -171,11 +167,9 @@ def _strip_end_punctuation(word: str) -> str:
 
 
 def _word_counts(values: list) -> Counter:
-    """Count in how many answers each normalised word occurs."""
-    counts: Counter = Counter()
-    for value in values:
-        counts.update(normalise_words(value))
-    return counts
+    """Count how many answers gave each normalised phrase ("not alone" is one phrase, not two words)."""
+    # Empty after normalising (only punctuation) means nothing to show or moderate.
+    return Counter(phrase for phrase in map(normalise_phrase, values) if phrase)
 
 
 def _text_counts(values: list) -> Counter:

@@ -145,7 +145,7 @@ def export_download(meeting_id, fmt):
         abort(404)
     store = fireside().store
     try:
-        summary = export.summary(store, meeting_id, _deck_titles())
+        summary = export.summary(store, meeting_id, _deck_titles(), fireside().room.help_lines)
     except export.ExportError as error:
         return _export_refused(error, 404 if store.meeting(meeting_id) is None else 409)
     response = Response(export.render(summary, fmt), mimetype=export.MEDIA_TYPES[fmt])
@@ -163,7 +163,7 @@ def summary_page(meeting_id):
         return _deny()
     store = fireside().store
     try:
-        summary = export.summary(store, meeting_id, _deck_titles())
+        summary = export.summary(store, meeting_id, _deck_titles(), fireside().room.help_lines)
     except export.ExportError as error:
         return _export_refused(error, 404 if store.meeting(meeting_id) is None else 409)
     links = {fmt: _url(fmt, meeting_id) for fmt in export.FORMATS}

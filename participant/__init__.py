@@ -4,7 +4,7 @@ import html
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
-from facilitator import events
+from facilitator import events, helplines
 from facilitator.access import unlimited
 from facilitator.broadcast import fireside
 from facilitator.kinds import DEFAULT_FLOOR
@@ -26,6 +26,9 @@ def _config(code, meeting=None):
         "code": code,
         "title": meeting["title"] if meeting else None,
         "floor": meeting["privacy_floor"] if meeting else DEFAULT_FLOOR,
+        # In the page itself, so that opening Help sends nothing and nobody learns who looked.
+        "help": helplines.for_pages(fireside().room.help_lines),
+        "no_help": helplines.NO_LINES,
     }
 
 
@@ -41,7 +44,7 @@ def join_form():
     typed = request.args.get("code", "")[:40]
     code = normalise_code(typed)
     if code is None:
-        return render_template("participant/nocode.html", code=typed), 404
+        return render_template("participant/nocode.html", code=typed, config=_config(None)), 404
     return redirect(url_for("participant.join", code=code))
 
 
@@ -50,7 +53,7 @@ def join(code):
     """The QR code's address: the agreements, then the meeting."""
     room = fireside().room
     if not room.code_matches(code):
-        return render_template("participant/nocode.html", code=code[:40]), 404
+        return render_template("participant/nocode.html", code=code[:40], config=_config(None)), 404
     return render_template("participant/phone.html", config=_config(room.meeting["join_code"], room.meeting),
                            error=None)
 

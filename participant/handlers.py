@@ -1,4 +1,4 @@
-"""Socket.IO handlers of the participant namespace: phones join, answer, pass and withdraw.
+"""Socket.IO handlers of the participant namespace: phones join, answer, pass, withdraw and ask for a word after.
 
 Joining and leaving go through Flask-SocketIO (they need the request: the phone's address).
 The events a phone sends while it is here (answer, withdraw, sync, and anything else) are
@@ -107,6 +107,10 @@ def register(server, app):
         fs.count_changed()
         return {"withdrawn": removed}
 
+    def word_after(sid, payload):
+        """A phone asks, privately, for a word after the meeting (or takes it back); the console hears nothing now."""
+        return {"word_after": fs.room.word_after(fs.token_of(sid), payload)}
+
     def sync(sid, payload):
         """A phone that woke up asks for the full current state."""
         if payload not in (None, {}):
@@ -118,8 +122,9 @@ def register(server, app):
         refused = refusal(sid)
         if refused and refused["error"] != "Please reload the page to join again.":
             return refused
-        return {"ok": False, "error": "Phones can only answer, pass, withdraw or sync."}
+        return {"ok": False, "error": "Phones can only answer, pass, withdraw, ask for a word after, or sync."}
 
-    for event, handler in ((events.ANSWER, answer), (events.WITHDRAW, withdraw), (events.SYNC, sync)):
+    for event, handler in ((events.ANSWER, answer), (events.WITHDRAW, withdraw), (events.SYNC, sync),
+                           (events.WORD_AFTER, word_after)):
         dispatch.on_event(server, app, namespace, event, handler, before=refusal)
     dispatch.on_any_other(server, app, namespace, anything_else)

@@ -96,7 +96,14 @@ KIND_HINTS = {"choice": "each man picks one option", "multi": "each picks up to 
 
 # What a normalised item carries for its kind (validate_item below); the store, the room and the
 # summary keep and show exactly these.
-SPEC_FIELDS = ("options", "max", "scale", "axes", "max_words")
+SPEC_FIELDS = ("options", "max", "scale", "axes", "max_words", "exclusive")
+
+# The flags an option of a multi item may carry, written as an inline table in place of its text:
+# options = ["Closeness", "Space", { text = "None of these", exclusive = true }]. An exclusive
+# option is chosen alone: the phone unticks the others, and the server refuses it with any other.
+# A normalised multi item lists the indexes of its exclusive options under "exclusive" (only when
+# it has one).
+OPTION_FLAGS = ("exclusive",)
 
 ITEM_FIELDS: tuple[Field, ...] = (
     Field("id", (), True, "a short stable name: lowercase letters, digits, - and _; "
@@ -106,7 +113,8 @@ ITEM_FIELDS: tuple[Field, ...] = (
     Field("note", (), False, "for the facilitator only, shown on the console"),
     Field("minutes", (), False, f"a suggested timer, 1 to {ITEM_MINUTES_MAX}"),
     Field("options", ("choice", "multi"), True,
-          f"{OPTIONS_MIN} to {OPTIONS_MAX} answers, each at most {OPTION_MAX} characters"),
+          f"{OPTIONS_MIN} to {OPTIONS_MAX} answers, each at most {OPTION_MAX} characters; on a multi item an "
+          "option may be written { text = \"None of these\", exclusive = true }: chosen alone, never with others"),
     Field("max", ("multi",), True, "how many options one man may pick"),
     Field("scale_min", ("scale",), True, "the lowest point, a whole number"),
     Field("scale_max", ("scale",), True,
@@ -192,23 +200,32 @@ def _whole(raw: dict, name: str, out: _Problems, *, required: bool, low: int, hi
     return value
 
 
-def _options(raw: dict, kind: str, out: _Problems) -> list[str] | None:
+def _options(raw: dict, kind: str, out: _Problems) -> tuple[list[str] | None, list[int]]:
+    """The options as text, and the indexes of those flagged exclusive (multi items only)."""
     value = raw.get("options", _MISSING)
     if value is _MISSING:
         out.add("options is missing")
-        return None
+        return None, []
     if not isinstance(value, list):
         out.add('options must be a list of text, like ["Yes", "No"]')
-        return None
+        return None, []
     if not OPTIONS_MIN <= len(value) <= OPTIONS_MAX:
         entries = "entry" if len(value) == 1 else "entries"
         out.add(f"options has {len(value)} {entries}; a {kind} item needs "
                 f"{OPTIONS_MIN} to {OPTIONS_MAX}")
-        return None
+        return None, []
     options: list[str] = []
+    exclusive: list[int] = []
     seen: dict[str, int] = {}
     ok = True
     for number, option in enumerate(value, start=1):
+        if isinstance(option, dict):
+            option, flagged = _flagged_option(option, number, kind, out)
+            if option is None:
+                ok = False
+                continue
+            if flagged:
+                exclusive.append(number - 1)
         if not isinstance(option, str):
             out.add(f"option {number} must be text in quotes")
             ok = False
@@ -226,7 +243,29 @@ def _options(raw: dict, kind: str, out: _Problems) -> list[str] | None:
         else:
             seen[option.casefold()] = number
         options.append(option)
-    return options if ok else None
+    return (options if ok else None), exclusive
+
+
+def _flagged_option(option: dict, number: int, kind: str, out: _Problems) -> tuple[str | None, bool]:
+    """An option written as a table ({ text = "None of these", exclusive = true }): (its text, exclusive)."""
+    known = ("text", *OPTION_FLAGS)
+    unknown = [name for name in option if name not in known]
+    if unknown:
+        out.add(f"option {number}: {_unknown(unknown[0], known)}")
+        return None, False
+    if kind != "multi":
+        out.add(f"option {number}: exclusive only means something on a multi item, where several "
+                "options may be chosen; write the option as plain text")
+        return None, False
+    text = option.get("text", _MISSING)
+    if text is _MISSING:
+        out.add(f'option {number} needs its text, like {{ text = "None of these", exclusive = true }}')
+        return None, False
+    flag = option.get("exclusive", False)
+    if not isinstance(flag, bool):
+        out.add(f"option {number}: exclusive must be true or false")
+        return None, False
+    return text, flag
 
 
 # --- one item ----------------------------------------------------------------------------------
@@ -293,8 +332,10 @@ def validate_item(raw: Any, where: str, require_key: bool = True, *,
     item: dict[str, Any] = {"key": key, "kind": kind, "prompt": prompt}
 
     if kind in ("choice", "multi"):
-        options = _options(raw, kind, out)
+        options, exclusive = _options(raw, kind, out)
         item["options"] = options
+        if exclusive:
+            item["exclusive"] = exclusive
         if kind == "multi":
             most = raw.get("max", _MISSING)
             if most is _MISSING:
@@ -421,5 +462,5 @@ def for_pages() -> dict:
     return {"kinds": list(KINDS), "poll_kinds": list(POLL_KINDS), "moderated_kinds": list(MODERATED_KINDS),
             "kind_labels": dict(KIND_LABELS), "kind_hints": dict(KIND_HINTS),
             "field_kinds": {field.name: list(field.kinds) for field in ITEM_FIELDS if field.kinds},
-            "spec_fields": list(SPEC_FIELDS),
+            "spec_fields": list(SPEC_FIELDS), "option_flags": list(OPTION_FLAGS),
             "default_axes": dict(DEFAULT_AXES), "limits": dict(LIMITS)}

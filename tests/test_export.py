@@ -48,7 +48,7 @@ def run_evening(evening, *, compass=None, title="First Monday", notes="Good ener
     dots = compass if compass is not None else [{"x": 80, "y": 70}, {"x": 20, "y": 90}, {"x": 60, "y": 10},
                                                  {"x": 30, "y": 30}, {"x": 80, "y": 70}]
     room["compass"] = poll("compass", dots)
-    room["feeling"] = poll("feeling", ["tired", "Tired hopeful", "hopeful", "angry", "weary"],
+    room["feeling"] = poll("feeling", ["tired", "Tired!", "hopeful", "Hopeful", "weary"],
                            moderate=[("tired", True, True), ("hopeful", True, True), ("weary", True, False)])
     room["sentence"] = poll("sentence", ["I am glad I came.", "My brother is sick.", "Nobody approved this one.",
                                          "pass"],

@@ -5,7 +5,7 @@ import random
 import pytest
 
 from facilitator import tally as tally_module
-from facilitator.tally import normalise_text, normalise_words, pending_texts, tally
+from facilitator.tally import normalise_phrase, normalise_text, pending_texts, tally
 
 CHOICE = {"kind": "choice", "options": ["Alone", "Close", "Both"]}
 MULTI = {"kind": "multi", "options": ["Rest", "Company", "Quiet", "Purpose"], "max": 3}
@@ -191,22 +191,22 @@ def test_compass_median_per_axis(values, median):
 
 
 @pytest.mark.parametrize(
-    ("raw", "words"),
+    ("raw", "phrase"),
     [
-        ("Tired ", ["tired"]),
-        ("tired!", ["tired"]),
-        ("TIRED", ["tired"]),
-        ("  tired,   hopeful...  ", ["tired", "hopeful"]),
-        ("Tired tired TIRED!", ["tired"]),
-        ("«Calm» ¡hola!", ["calm", "hola"]),
-        ("don't know", ["don't", "know"]),
-        ("— ... !", []),
-        ("STRASSE straße", ["strasse"]),  # casefold, not lower
-        ("cafe\u0301 café", ["café"]),  # the same letter composed two ways
+        ("Tired ", "tired"),
+        ("tired!", "tired"),
+        ("TIRED", "tired"),
+        ("  Not   ALONE.  ", "not alone"),
+        ("  tired,   hopeful...  ", "tired hopeful"),
+        ("«Calm» ¡hola!", "calm hola"),
+        ("don't know", "don't know"),
+        ("— ... !", ""),
+        ("STRASSE straße", "strasse strasse"),  # casefold, not lower
+        ("cafe\u0301", "café"),  # the same letter composed two ways
     ],
 )
-def test_normalise_words(raw, words):
-    assert normalise_words(raw) == words
+def test_a_words_answer_normalises_to_one_phrase(raw, phrase):
+    assert normalise_phrase(raw) == phrase
 
 
 def test_words_in_different_spellings_count_as_one_word():
@@ -215,10 +215,12 @@ def test_words_in_different_spellings_count_as_one_word():
     assert result["words"] == [{"word": "tired", "count": 3}]
 
 
-def test_words_count_once_per_answer_and_every_word_of_an_answer():
-    values = ["tired tired", "tired calm", "calm"]
-    result = tally(WORDS, values, passed=0, floor=3, approved={"tired": YES, "calm": YES})
-    assert result["words"] == [{"word": "calm", "count": 2}, {"word": "tired", "count": 2}]
+def test_a_phrase_is_counted_whole_never_split_into_its_words():
+    values = ["not alone", "Not  alone!", "alone", "not sure"]
+    approved = {"not alone": YES, "alone": YES, "not sure": YES, "not": YES}
+    result = tally(WORDS, values, passed=0, floor=3, approved=approved)
+    assert result["words"] == [{"word": "not alone", "count": 2}, {"word": "alone", "count": 1},
+                               {"word": "not sure", "count": 1}]
 
 
 def test_words_most_frequent_first_ties_alphabetical():
@@ -310,13 +312,13 @@ def by_text(entries):
     return sorted(entries, key=lambda entry: entry["text"])
 
 
-def test_pending_words_lists_every_distinct_word_with_count_and_flags():
-    values = ["Tired calm", "tired!", "LONELY tired", "calm calm"]
-    approved = {"tired": {"approved": True, "export": True}, "lonely": NO}
+def test_pending_words_lists_every_distinct_phrase_with_count_and_flags():
+    values = ["Not alone", "not  ALONE!", "tired", "LONELY tired"]
+    approved = {"tired": {"approved": True, "export": True}, "lonely tired": NO}
     assert by_text(pending_texts("words", values, approved)) == [
-        {"text": "calm", "count": 2, "approved": False, "export": False},
-        {"text": "lonely", "count": 1, "approved": False, "export": False},
-        {"text": "tired", "count": 3, "approved": True, "export": True},
+        {"text": "lonely tired", "count": 1, "approved": False, "export": False},
+        {"text": "not alone", "count": 2, "approved": False, "export": False},
+        {"text": "tired", "count": 1, "approved": True, "export": True},
     ]
 
 

@@ -63,8 +63,9 @@
     msg.querySelector('button').addEventListener('click', function () { msg.remove(); });
     while (box.children.length >= 2) box.firstElementChild.remove();
     box.appendChild(msg);
-    if (tone === 'notice') return;  // news of what happened to the data stays until dismissed
+    if (tone === 'notice') return msg;  // news of what happened to the data stays until dismissed
     setTimeout(function () { if (msg.isConnected) msg.remove(); }, tone === 'ok' ? 5000 : 20000);
+    return msg;
   }
 
   // Screen-reader announcements, at most one every few seconds, so live counts never chatter.
@@ -161,6 +162,8 @@
   socket.on(E.CONSOLE, function (payload) {
     data = payload || {};
     render();
+    renderWordAfter();
+    renderHelpLines();
     // Other scripts of the console (choose.js: "Let the room choose") draw from the same state.
     document.dispatchEvent(new CustomEvent('fireside:console', { detail: data }));
     (data.notices || []).forEach(function (text) {
@@ -202,6 +205,9 @@
     $('history-link').hidden = !!meeting;
     $('keys-button').hidden = !meeting;
     if (meeting) $('ended-notice').hidden = true;
+    // The help lines' setting sits with the notes during a meeting, below the decks before one.
+    var helpHome = meeting ? document.querySelector('.col-side') : $('setup');
+    if ($('help-settings').parentNode !== helpHome) helpHome.appendChild($('help-settings'));
 
     if (!meeting) {
       $('meeting-title').textContent = 'No meeting running';
@@ -421,7 +427,8 @@
         item.minutes ? h('span', { class: 'item-minutes', text: item.minutes + ' min' }) : null]),
       h('p', { class: 'item-prompt', text: item.prompt }),
       details ? h('p', { class: 'item-details', text: details }) : null,
-      item.note ? h('p', { class: 'item-note' }, [h('span', { class: 'sr-only', text: 'Your note: ' }), item.note]) : null]);
+      item.note ? h('p', { class: 'item-note' }, [h('span', { class: 'sr-only', text: 'Your note: ' }), item.note]) : null,
+      isCheckout(item, number - 1, (data.agenda || []).length) ? helpNote() : null]);
 
     var foot = h('div', { class: 'item-foot' });
     foot.appendChild(isPoll(item)
@@ -438,7 +445,10 @@
 
   function itemDetails(item) {
     if ((item.kind === 'choice' || item.kind === 'multi') && item.options) {
-      return (item.kind === 'multi' && item.max ? 'Up to ' + item.max + ': ' : '') + item.options.join(' · ');
+      var alone = item.exclusive || [];
+      return (item.kind === 'multi' && item.max ? 'Up to ' + item.max + ': ' : '') + item.options.map(function (o, i) {
+        return alone.indexOf(i) >= 0 ? o + ' (on its own)' : o;
+      }).join(' · ');
     }
     if (item.kind === 'scale' && item.scale) {
       var s = item.scale;
@@ -703,6 +713,72 @@
     send(E.MODERATE, { item_id: Number(box.dataset.itemId), text: box.dataset.text, approved: !!entry.approved, export: box.checked })
       .then(function (answer) { if (!answer.ok) box.checked = !box.checked; });
   });
+
+  /* -- "I'd like a word after": only a count, drawn when the server allows it (docs/privacy.md) -- */
+
+  function renderWordAfter() {
+    var n = (data && data.word_after) || 0;
+    var line = $('word-after-line');
+    var text = n ? plural(n, 'man', 'men') + ' would like a word after the meeting.' : '';
+    if (line.textContent !== text) line.textContent = text;
+    line.hidden = !n;
+  }
+
+  /* -- help lines: set once, kept in the data folder -- */
+
+  var helpKey = null;
+  var HELP_REMINDER = 'fireside:help-reminder-dismissed';
+  function helpText(lines) {
+    return lines.map(function (l) { return l.label + ': ' + l.contact; }).join('\n');
+  }
+  function renderHelpLines() {
+    var lines = (data && data.help_lines) || [];
+    var key = JSON.stringify(lines);
+    if (key === helpKey) return;
+    var first = helpKey === null;
+    helpKey = key;
+    if (document.activeElement !== $('help-lines-input')) $('help-lines-input').value = helpText(lines);
+    $('help-settings-state').textContent = lines.length ? '(' + plural(lines.length, 'line', 'lines') + ' set)' : '(none set)';
+    if (first && !lines.length && !dismissedReminder()) remindHelpLines();
+    if (lines.length) $('help-reminder').hidden = true;
+  }
+  function dismissedReminder() {
+    try { return window.localStorage.getItem(HELP_REMINDER) === '1'; } catch (e) { return false; }
+  }
+  // Once, until he dismisses it: phones without help lines can only tell a man to ask him.
+  function remindHelpLines() { $('help-reminder').hidden = false; }
+  $('help-reminder-close').addEventListener('click', function () {
+    $('help-reminder').hidden = true;
+    try { window.localStorage.setItem(HELP_REMINDER, '1'); } catch (e) { /* private mode */ }
+  });
+  $('help-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var lines = [];
+    var bad = null;
+    $('help-lines-input').value.split('\n').forEach(function (row) {
+      if (!row.trim()) return;
+      var at = row.indexOf(':');
+      if (at < 1 || !row.slice(at + 1).trim()) { bad = bad || row.trim(); return; }
+      lines.push({ label: row.slice(0, at).trim(), contact: row.slice(at + 1).trim() });
+    });
+    if (bad) { showMessage('\u201c' + bad + '\u201d is not a help line. Write it as Label: number or address.'); return; }
+    act($('help-save'), E.SET_HELP_LINES, { lines: lines }).then(function (answer) {
+      if (answer.ok) showMessage(lines.length ? 'Help lines saved. Phones show them now.' : 'Help lines cleared.', 'ok');
+    });
+  });
+
+  // The check-out note (the last item, or any whose id starts with "checkout") carries the help lines.
+  function isCheckout(item, index, count) {
+    return index === count - 1 || String(item.key || '').indexOf('checkout') === 0;
+  }
+  function helpNote() {
+    var lines = (data && data.help_lines) || [];
+    return h('div', { class: 'item-help' }, [
+      h('p', { class: 'item-help-title', text: 'Help lines to mention as the evening closes:' }),
+      lines.length
+        ? h('ul', null, lines.map(function (l) { return h('li', { text: l.label + ': ' + l.contact }); }))
+        : h('p', { text: 'None set: add your local crisis line under \u201cHelp lines\u201d on this page.' })]);
+  }
 
   /* -- notes -- */
 

@@ -3,9 +3,6 @@
 (function () {
   'use strict';
 
-  // A handful is read better as words than as digits ("One to three words").
-  var COUNTS = ['zero', 'one', 'two', 'three', 'four', 'five'];
-
   var F = window.Fireside;
   var $ = F.$, h = F.h, plural = F.plural, setConn = F.conn;
   var cfg = F.config;
@@ -145,6 +142,7 @@
       updateAnswered();
     });
     socket.on(EV.ENDED, ended);
+    socket.on(EV.HELP, function (p) { if (p && Array.isArray(p.help)) showHelp(p.help); });
   }
 
   function refused(message) {
@@ -173,6 +171,8 @@
       else state.mineById[item.id] = p.mine;
     }
     setItem(item);
+    if (Array.isArray(p.help)) showHelp(p.help);
+    setWordAfter(p.word_after === true, false);
     if (first) announce(item ? "You're in." : "You're in. The first question will appear here.");
   }
 
@@ -421,19 +421,39 @@
         checked: multi ? picked.indexOf(i) >= 0 : picked === i });
       group.appendChild(h('label', { class: 'option' + (multi ? ' option-multi' : ''), 'data-index': String(i) }, [
         input,
-        h('span', { class: 'opt-body' }, [h('span', { class: 'opt-mark', 'aria-hidden': 'true' }), h('span', { text: label })])
+        h('span', { class: 'opt-body' }, [h('span', { class: 'opt-mark', 'aria-hidden': 'true' }), h('span', { text: label }),
+          multi && (it.exclusive || []).indexOf(i) >= 0
+            ? h('span', { class: 'opt-alone', text: '(on its own)' }) : null])
       ]));
       return input;
     });
     var full = h('p', { class: 'note', id: 'multi-full' });
+    // An exclusive option ("None of these") is chosen alone: ticking it unticks the others, and
+    // ticking another unticks it. The server refuses the two together all the same.
+    var exclusive = multi ? (it.exclusive || []) : [];
+    function isAlone(i) { return exclusive.indexOf(i) >= 0; }
+    function keepApart(changed) {
+      var index = inputs.indexOf(changed);
+      if (index < 0 || !changed.checked) return;
+      var unticked = inputs.filter(function (x, i) {
+        return x !== changed && x.checked && (isAlone(index) || isAlone(i));
+      });
+      unticked.forEach(function (x) { x.checked = false; });
+      if (!unticked.length) return;
+      var names = unticked.map(function (x) { return it.options[inputs.indexOf(x)]; });
+      announce(isAlone(index)
+        ? '\u201c' + it.options[index] + '\u201d is chosen on its own, so ' + names.join(', ') + (names.length === 1 ? ' is' : ' are') + ' unticked.'
+        : names.join(', ') + ' unticked: it is chosen only on its own.');
+    }
     function limit() {
       if (!multi) return;
       var n = inputs.filter(function (x) { return x.checked; }).length;
-      inputs.forEach(function (x) { x.disabled = !x.checked && n >= max; });
+      // An exclusive option stays open to tap even when the others are full: it replaces them.
+      inputs.forEach(function (x, i) { x.disabled = !x.checked && n >= max && !isAlone(i); });
       full.textContent = max > 1 && n >= max && inputs.length > max
         ? "That's " + max + '. To choose another, untick one first.' : '';
     }
-    group.addEventListener('change', function () { err.textContent = ''; limit(); });
+    group.addEventListener('change', function (ev) { err.textContent = ''; if (multi) keepApart(ev.target); limit(); });
     limit();
     form.appendChild(h('fieldset', null, [h('legend', { class: 'hint', id: 'hint', text: hint }), group, multi ? full : null]));
     return function () {
@@ -576,6 +596,11 @@
     };
   }
 
+  // Small numbers read as words in a sentence ("up to three"), as people say them.
+  function numberWord(n) {
+    return ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'][n] || String(n);
+  }
+
   function countWords(s) { return s.trim() ? s.trim().split(/\s+/).length : 0; }
 
   // words: one short line
@@ -593,7 +618,7 @@
     input.addEventListener('input', update);
     update();
     form.appendChild(h('label', { class: 'hint', id: 'hint', for: 'words-input',
-      text: max === 1 ? 'One word.' : 'One to ' + (COUNTS[max] || max) + ' words.' }));
+      text: max === 1 ? 'One word.' : 'A word or a few, up to ' + numberWord(max) + '. They count together, as one phrase.' }));
     form.appendChild(input);
     form.appendChild(counter);
     form.appendChild(h('p', { class: 'note', text: 'The facilitator reads the words first, then shows them to the room without names.' }));
@@ -631,6 +656,45 @@
     };
   }
 
+  // ---- help: the facilitator's help lines, already in the page ------------------------------
+  // Opening Help is a <details> in the page: nothing is sent, so nobody learns who looked.
+
+  function showHelp(lines) {
+    var boxes = document.querySelectorAll('.help-lines');
+    for (var i = 0; i < boxes.length; i++) {
+      var box = boxes[i];
+      while (box.firstChild) box.removeChild(box.firstChild);
+      if (!lines.length) { box.appendChild(h('p', { class: 'help-none', text: cfg.no_help })); continue; }
+      box.appendChild(h('ul', { class: 'help-list' }, lines.map(function (line) {
+        var contact = line.dial
+          ? h('a', { class: 'help-contact', href: line.dial, text: line.contact })
+          : h('span', { class: 'help-contact', text: line.contact });
+        return h('li', null, [h('span', { class: 'help-label', text: line.label }), ' ', contact]);
+      })));
+    }
+  }
+
+  // ---- "I'd like a word after" --------------------------------------------------------------
+
+  var wordAfter = false;
+  function setWordAfter(wants, said) {
+    wordAfter = wants;
+    $('word-after-btn').textContent = wants ? 'Take back my request for a word' : "I'd like a word after";
+    $('word-after-status').textContent = wants
+      ? 'Sent. Find the facilitator at the break, or when the meeting ends. He knows only that someone asked.'
+      : said ? 'Taken back. Nothing of it is kept.' : '';
+    if (said) announce($('word-after-status').textContent);
+  }
+  $('word-after-btn').addEventListener('click', function () {
+    if (!socket || !socket.connected) { $('word-after-status').textContent = "You're not connected right now. Try again in a moment."; return; }
+    var want = !wordAfter;
+    socket.timeout(TIMEOUT).emit(EV.WORD_AFTER, { want: want }, function (e, res) {
+      if (e) { $('word-after-status').textContent = 'No reply from the laptop. Please try again.'; return; }
+      if (!res || !res.ok) { $('word-after-status').textContent = (res && res.error) || "That didn't work. Please try again."; return; }
+      setWordAfter(res.word_after === true, true);
+    });
+  });
+
   // ---- menu: take back my answers, leave -------------------------------------------------
 
   var pendingConfirm = null;
@@ -663,7 +727,7 @@
       'Take them back', 'Keep them', withdraw);
   });
   $('leave-btn').addEventListener('click', function () {
-    ask('Leave the meeting? Your answers so far stay in, anonymously. To remove them, use “Take back my answers” first.',
+    ask('Leave the meeting? Your answers so far stay in, anonymously, and so does a request for a word after. To remove your answers, use “Take back my answers” first.',
       'Leave', 'Stay', leave);
   });
 
@@ -702,6 +766,7 @@
     if (socket) socket.disconnect();
     $('menu').hidden = true;
     $('menu-result').textContent = '';
+    setWordAfter(false, false);
     $('left-notice').hidden = false;
     show('agreements', $('agreements-heading'));
     announce("You've left the meeting.");

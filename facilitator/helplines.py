@@ -1,0 +1,139 @@
+"""The facilitator's local help lines: where a man can get help, set once and kept in the data folder.
+
+They live in `help.toml` in the data folder (owner-only, like every file Fireside writes there):
+
+    [[lines]]
+    label = "Crisis line"
+    contact = "988"
+
+The console's Help lines setting, `fireside --help-line "Label: number or address"` (repeatable) and
+a text editor all write the same file. Phones show them behind their Help link, the ended screen
+and the printed summary carry them, and the console shows them beside the evening's check-out
+note. Nothing about who looks at them is ever sent or kept: a phone has them in its page already.
+"""
+
+import contextlib
+import os
+import tomllib
+import unicodedata
+from pathlib import Path
+
+HELP_FILE = "help.toml"
+LINES_MAX = 8  # a short list a man can read on a phone at a hard moment
+LABEL_MAX = 60
+CONTACT_MAX = 120
+
+# What a phone says when no help line is set: the kind of service to look for, and no number
+# Fireside could get wrong for this country.
+NO_LINES = ("Ask the facilitator where to get help near here. If someone is in danger right now, "
+            "call your local emergency number. A local crisis line or helpline can also listen, "
+            "day or night.")
+
+
+class HelpLinesError(Exception):
+    """Help lines Fireside cannot use, with a sentence saying what to fix."""
+
+
+def parse_flag(text):
+    """One `--help-line` value, "Label: number or address", as a line {"label", "contact"}."""
+    label, colon, contact = str(text).partition(":")
+    if not colon or not label.strip() or not contact.strip():
+        raise HelpLinesError(f'"{text}" is not a help line. Write it as "Label: number or address", '
+                             'for example --help-line "Crisis line: 988".')
+    return {"label": label, "contact": contact}
+
+
+def validate(lines):
+    """Check a list of {"label", "contact"}; returns them trimmed, or HelpLinesError saying what is wrong."""
+    if not isinstance(lines, list):
+        raise HelpLinesError("Help lines must be a list, each with a label and a number or address.")
+    if len(lines) > LINES_MAX:
+        raise HelpLinesError(f"That is {len(lines)} help lines; at most {LINES_MAX} fit on a phone.")
+    checked = []
+    for number, line in enumerate(lines, start=1):
+        if not isinstance(line, dict) or set(line) != {"label", "contact"}:
+            raise HelpLinesError(f"Help line {number} needs a label and a number or address, and nothing else.")
+        label = _field(line["label"], number, "label", LABEL_MAX)
+        contact = _field(line["contact"], number, "number or address", CONTACT_MAX)
+        checked.append({"label": label, "contact": contact})
+    return checked
+
+
+def _field(value, number, name, most):
+    """One trimmed, single-line text field of a help line."""
+    if not isinstance(value, str):
+        raise HelpLinesError(f"The {name} of help line {number} must be text.")
+    value = " ".join(value.split())
+    if not value:
+        raise HelpLinesError(f"Help line {number} has no {name}.")
+    if len(value) > most:
+        raise HelpLinesError(f"The {name} of help line {number} is {len(value)} characters; at most {most}.")
+    if any(unicodedata.category(ch).startswith("C") for ch in value):
+        raise HelpLinesError(f"The {name} of help line {number} holds a character that cannot be shown.")
+    return value
+
+
+def load(data_dir):
+    """The help lines kept in the data folder ([] when none are set), or HelpLinesError for a file to fix."""
+    path = Path(data_dir) / HELP_FILE
+    if not path.exists():
+        return []
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise HelpLinesError(f"Fireside cannot read {path} ({getattr(error, 'strerror', None) or error}). "
+                             "Fix its permissions, or move it aside and set the help lines again.") from error
+    except tomllib.TOMLDecodeError as error:
+        raise HelpLinesError(f"{path} is not valid TOML ({error}). Fix it in a text editor, or move it aside "
+                             "and set the help lines again on the console.") from error
+    unknown = set(data) - {"lines"}
+    if unknown:
+        raise HelpLinesError(f"{path} has an unknown entry '{sorted(unknown)[0]}'; it holds only [[lines]] "
+                             "tables, each with a label and a contact.")
+    try:
+        return validate(data.get("lines", []))
+    except HelpLinesError as error:
+        raise HelpLinesError(f"{path}: {error}") from None
+
+
+def save(data_dir, lines):
+    """Write the help lines (already validated) to the data folder, readable by the owner alone."""
+    path = Path(data_dir) / HELP_FILE
+    text = "# Fireside's help lines: phones show them behind \"Help\". Edit here or on the console.\n"
+    for line in lines:
+        text += f"\n[[lines]]\nlabel = {_toml(line['label'])}\ncontact = {_toml(line['contact'])}\n"
+    temporary = path.with_name(HELP_FILE + ".new")
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+        os.chmod(path, 0o600)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise HelpLinesError(f"Fireside cannot write {path} ({error.strerror or error}). Free some space or "
+                             "fix the data folder's permissions.") from error
+
+
+def _toml(value):
+    """A TOML basic string (validate has already refused control characters)."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def dial(contact):
+    """A tel: address for a contact that is a phone number, else None (an address is shown as text)."""
+    digits = "".join(ch for ch in contact if ch not in " -()./")
+    if 2 <= len(digits.lstrip("+")) <= 15 and digits.lstrip("+").isdigit() and digits.count("+") <= 1 \
+            and (digits[0] == "+" or "+" not in digits):
+        return "tel:" + digits
+    return None
+
+
+def for_pages(lines):
+    """The help lines as pages show them: label, contact, and a tel: address for numbers."""
+    return [{"label": line["label"], "contact": line["contact"], "dial": dial(line["contact"])} for line in lines]

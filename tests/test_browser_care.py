@@ -1,0 +1,177 @@
+"""What a man sees of the evening's care, in headless Chromium: agreements, Help, a word after, exclusive options."""
+
+import re
+
+import pytest
+from conftest import RunningServer, SocketConsole, SocketPhone
+from test_browser import PHONE, _open, browser  # noqa: F401  (the module's Chromium)
+from test_exclusive import NONE_OF_THESE_DECK
+from test_word_after import BREAK_DECK
+
+from facilitator import events
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def care_server(data_dir, tmp_path):
+    """A real server whose data folder holds a deck with an exclusive option and one with a break."""
+    (data_dir / "decks" / "exclusive.toml").write_text(NONE_OF_THESE_DECK)
+    (data_dir / "decks" / "with-a-break.toml").write_text(BREAK_DECK)
+    running = RunningServer(data_dir, tmp_path / "server.log").start()
+    yield running
+    running.stop()
+
+
+def _join(browser, server, code):  # noqa: F811
+    """A phone that opened the QR address and tapped "I'm in"."""
+    from playwright.sync_api import expect
+
+    phone, recorder = _open(browser, f"{server.url}/j/{code}", **PHONE)
+    phone.click("#join-btn")
+    expect(phone.locator("#screen-wait")).to_be_visible()
+    return phone, recorder
+
+
+def test_the_join_screen_states_the_agreements_and_hides_the_technical_points_behind_a_link(browser, care_server):  # noqa: F811
+    from playwright.sync_api import expect
+
+    console = SocketConsole(care_server.url)
+    code = console.start()["meeting"]["code"]
+    phone, _ = _open(browser, f"{care_server.url}/j/{code}", **PHONE)
+    agreements = phone.locator("#agreements")
+    expect(agreements).to_contain_text("This is a peer group, not therapy or a crisis service.")
+    expect(agreements).to_contain_text("What's said here stays here, unless someone's safety is at risk.")
+    expect(agreements).to_contain_text("Anyone may pass, any time.")
+    expect(phone.locator(".how")).to_be_hidden()
+    phone.focus("#how-anonymous summary")
+    phone.keyboard.press("Enter")  # a keyboard or a screen reader opens it like any control
+    expect(phone.locator(".how")).to_be_visible()
+    expect(phone.locator(".how")).to_contain_text("scrambled key")
+
+
+def test_help_opens_before_joining_during_and_after_the_end_and_sends_nothing(browser, care_server):  # noqa: F811
+    from playwright.sync_api import expect
+
+    console = SocketConsole(care_server.url)
+    console.do(events.SET_HELP_LINES, lines=[{"label": "Crisis line", "contact": "988"}])
+    code = console.start()["meeting"]["code"]
+    phone, recorder = _open(browser, f"{care_server.url}/j/{code}", **PHONE)
+    frames = []
+    # Socket.IO events a phone sends are "42…" packets (engine.io's own pings and upgrade are not events).
+    phone.on("websocket", lambda ws: ws.on("framesent", lambda frame: str(frame).startswith("42") and frames.append(frame)))
+
+    phone.click("#help-link")  # before joining
+    expect(phone.locator("#help-panel")).to_contain_text("Crisis line")
+    expect(phone.locator('#help-panel a[href="tel:988"]')).to_have_text("988")
+    phone.click("#help-link")
+    phone.click("#join-btn")
+    expect(phone.locator("#screen-wait")).to_be_visible()
+    sent = len(frames)
+    phone.click("#help-link")  # during
+    expect(phone.locator("#help-panel")).to_be_visible()
+    phone.click("#help-link")
+    assert len(frames) == sent, "opening Help sent nothing"
+    requests = len(recorder.urls)
+    phone.click("#help-link")
+    phone.click("#help-link")
+    assert len(recorder.urls) == requests
+
+    console.do(events.END_MEETING)
+    expect(phone.locator("#screen-ended")).to_be_visible()
+    expect(phone.locator("#screen-ended")).to_contain_text("Crisis line")
+    phone.click("#help-link")  # after the end
+    expect(phone.locator("#help-panel")).to_contain_text("988")
+
+
+def test_without_help_lines_help_says_to_ask_the_facilitator(browser, care_server):  # noqa: F811
+    from playwright.sync_api import expect
+
+    phone, _ = _open(browser, f"{care_server.url}/", **PHONE)
+    phone.click("#help-link")
+    expect(phone.locator("#help-panel")).to_contain_text("Ask the facilitator")
+    expect(phone.locator("#help-panel")).to_contain_text("local crisis line")
+
+
+def test_the_console_sets_help_lines_reminds_once_and_shows_them_with_the_checkout_note(browser, care_server):  # noqa: F811
+    from playwright.sync_api import expect
+
+    console, _ = _open(browser, care_server.url + "/facilitator", viewport={"width": 1280, "height": 800})
+    expect(console.locator("#help-reminder")).to_contain_text("No help lines are set yet")
+    console.click("#help-reminder-close")
+    expect(console.locator("#help-reminder")).to_be_hidden()
+    console.reload()
+    expect(console.locator("#deck-list label").first).to_be_visible()
+    expect(console.locator("#help-reminder")).to_be_hidden()  # once, until dismissed
+
+    console.click("#help-settings summary")
+    console.fill("#help-lines-input", "Crisis line: 988\nSamaritans: 116 123")
+    console.click("#help-save")
+    expect(console.locator("#help-settings-state")).to_have_text("(2 lines set)")
+    console.click('label[for="deck-with-a-break"]')
+    console.click("#start-meeting")
+    checkout = console.locator('#agenda li.item').last
+    expect(checkout.locator(".item-help")).to_contain_text("Samaritans: 116 123")
+    expect(console.locator("#join-code")).to_have_text(re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$"))
+
+    code = console.locator("#join-code").inner_text()
+    phone, _ = _open(browser, f"{care_server.url}/j/{code}", **PHONE)
+    phone.click("#help-link")
+    expect(phone.locator('#help-panel a[href="tel:116123"]')).to_have_text("116 123")
+
+
+def test_a_word_after_is_sent_taken_back_and_the_console_sees_it_only_at_the_break(browser, care_server):  # noqa: F811
+    from playwright.sync_api import expect
+
+    console, _ = _open(browser, care_server.url + "/facilitator", viewport={"width": 1280, "height": 800})
+    console.click('label[for="deck-with-a-break"]')
+    console.click("#start-meeting")
+    expect(console.locator("#join-code")).to_have_text(re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$"))
+    code = console.locator("#join-code").inner_text()
+    phone, _ = _join(browser, care_server, code)
+
+    phone.click("#word-after-btn")
+    expect(phone.locator("#word-after-status")).to_contain_text("Find the facilitator at the break")
+    expect(phone.locator("#announcer")).to_contain_text("Find the facilitator at the break")
+    expect(phone.locator("#word-after-btn")).to_have_text("Take back my request for a word")
+    phone.reload()  # the phone remembers, from the server
+    expect(phone.locator("#word-after-btn")).to_have_text("Take back my request for a word")
+    expect(console.locator("#word-after-line")).to_be_hidden()
+
+    brk = console.locator('#agenda li.item[data-kind="discussion"]').first.get_attribute("data-item-id")
+    console.click(f'#agenda [data-action="push"][data-item-id="{brk}"]')
+    expect(console.locator("#word-after-line")).to_have_text("1 man would like a word after the meeting.")
+
+    phone.click("#word-after-btn")
+    expect(phone.locator("#word-after-status")).to_have_text("Taken back. Nothing of it is kept.")
+    expect(phone.locator("#word-after-btn")).to_have_text("I'd like a word after")
+
+
+def test_an_exclusive_option_unticks_the_others_on_the_phone_and_says_so(browser, care_server):  # noqa: F811
+    from playwright.sync_api import expect
+
+    console = SocketConsole(care_server.url)
+    state = console.start(deck="exclusive")
+    phone, _ = _join(browser, care_server, state["meeting"]["code"])
+    needs = console.push("needs-tonight")
+    expect(phone.locator("#screen-item")).to_have_attribute("data-mode", "form")
+    boxes = phone.locator('#answer-form input[type="checkbox"]')
+    phone.click('label.option[data-index="0"]')
+    phone.click('label.option[data-index="1"]')
+    expect(boxes.nth(3)).to_be_enabled()  # full at two, and still "None of these" may be tapped
+    phone.click('label.option[data-index="3"]')
+    expect(boxes.nth(0)).not_to_be_checked()
+    expect(boxes.nth(1)).not_to_be_checked()
+    expect(boxes.nth(3)).to_be_checked()
+    expect(phone.locator("#announcer")).to_contain_text("“None of these” is chosen on its own, so Closeness, Space are unticked.")
+    phone.click('label.option[data-index="2"]')
+    expect(boxes.nth(3)).not_to_be_checked()
+    expect(phone.locator("#announcer")).to_contain_text("None of these unticked")
+    phone.click('label.option[data-index="3"]')
+    phone.click("#send-btn")
+    expect(phone.locator("#done-title")).to_have_text("Your answer is in.")
+    expect(phone.locator("#mine")).to_contain_text("None of these")
+
+    other = SocketPhone(care_server.url, state["meeting"]["code"])
+    refused = other.call(events.ANSWER, {"item_id": needs, "value": [0, 3]})
+    assert refused["ok"] is False and "on its own" in refused["error"]
