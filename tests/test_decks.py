@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections import defaultdict
 from pathlib import Path
@@ -856,3 +857,20 @@ def test_readme_names_every_field_and_every_builtin_deck():
         assert f"`{field}`" in text or f"[[{field}]]" in text, field
     for path in BUILTIN:
         assert f"`{path.stem}`" in text, path.stem
+
+
+NOT_WITH_OTHERS = re.compile(r"^(none of these|nothing\b|not sure|still not sure|i'm not sure|hardly anywhere|"
+                             r"i rarely|about right as it is)", re.I)
+
+
+def test_every_shipped_option_that_cannot_go_with_others_is_exclusive():
+    """"None of these" ticked beside "Driving alone" would say two things at once: such options are exclusive."""
+    missing = []
+    for path in prompts.builtin_deck_files():
+        for item in prompts.load_deck(path).items:
+            if item["kind"] != "multi":
+                continue
+            for index, option in enumerate(item["options"]):
+                if NOT_WITH_OTHERS.match(option) and index not in item.get("exclusive", []):
+                    missing.append(f"{path.stem} / {item['key']}: {option}")
+    assert not missing, missing

@@ -6,6 +6,7 @@ import shutil
 import pytest
 from conftest import RunningServer, SocketConsole, SocketPhone
 
+import prompts
 from facilitator import events
 
 pytestmark = pytest.mark.browser
@@ -72,7 +73,7 @@ def test_an_evening_of_every_kind_built_by_mouse_survives_a_restart_and_runs_on_
         items = [
             ("discussion", "Take a breath and arrive.", {"minutes": 5}),
             ("choice", "How are you arriving?", {"options": ["Tired", "Calm"]}),
-            ("multi", "What do you need tonight?", {"options": ["Rest", "Company", "Quiet"], "max": 2}),
+            ("multi", "What do you need tonight?", {"options": ["Rest", "Company", "None of these"], "max": 2}),
             ("scale", "How much energy?", {"scale_min": 1, "scale_max": 5, "min_label": "None"}),
             ("compass", "Closeness and space?", {"x_label": "Closeness"}),
             ("words", "A word for tonight.", {"max_words": 2}),
@@ -82,6 +83,8 @@ def test_an_evening_of_every_kind_built_by_mouse_survives_a_restart_and_runs_on_
             if number:
                 page.click("#add-item")
             _fill_item(page, kind, prompt, **fields)
+            if kind == "multi":
+                page.get_by_label("Option 3 is picked only on its own, never with others").check()
         expect(page.locator("#total")).to_contain_text("15 of 120 minutes planned")
         # Drag the second item to the top, then put it back with its arrow.
         page.evaluate("window.scrollTo(0, 0)")
@@ -97,6 +100,8 @@ def test_an_evening_of_every_kind_built_by_mouse_survives_a_restart_and_runs_on_
         expect(frame.locator("#screen-item")).to_have_attribute("data-kind", "scale")
         _saved(page)
         assert (data_dir / "decks" / "every-kind.toml").exists()
+        saved = prompts.load_deck(data_dir / "decks" / "every-kind.toml")
+        assert [item.get("exclusive") for item in saved.items if item["kind"] == "multi"] == [[2]]
         assert not page.errors
 
         server.stop()

@@ -1,5 +1,6 @@
 """The evening editor's endpoints and files (facilitator/editor.py, facilitator/evenings.py), and "Let the room choose"."""
 
+import copy
 import json
 import os
 import stat
@@ -56,6 +57,17 @@ def test_a_new_evening_is_written_as_toml_with_mode_0600_and_the_loader_reads_it
     assert [item["key"] for item in deck.items] == ["arrive", "needs"]
     assert prompts.check_decks([path]) == []
     assert not [p for p in (data_dir / "decks").iterdir() if p.suffix != ".toml"]  # no temporary file left
+
+
+def test_an_exclusive_option_is_saved_as_a_flag_and_opened_again_as_one(client, data_dir):
+    deck = copy.deepcopy(EVENING)
+    deck["items"][1]["options"] = ["Rest", "Company", {"text": "None of these", "exclusive": True}]
+    saved = create(client, deck)
+    path = data_dir / "decks" / f"{saved['id']}.toml"
+    assert 'exclusive = true' in path.read_text()
+    assert prompts.load_deck(path).items[1]["exclusive"] == [2]
+    opened = send(client, "GET", f"/decks/{saved['id']}").json
+    assert opened["deck"]["items"][1]["options"][2] == {"text": "None of these", "exclusive": True}
 
 
 def test_a_save_that_fails_midway_leaves_the_old_file_whole(client, data_dir, monkeypatch):

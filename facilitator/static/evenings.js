@@ -22,10 +22,17 @@
   };
   var NUMBERS = ['minutes', 'max', 'scale_min', 'scale_max', 'max_words'];
   var LONG = ['prompt', 'note'];
-  // Per-option flags: each entry {name, label} adds a checkbox to every option row, and an option
-  // with a flag set is sent as {text, <name>: true} instead of plain text. Empty until the schema
-  // has such a flag (the lead wires "exclusive" here once prompts/schema.py reads it).
-  var OPTION_FLAGS = [];
+  // Per-option flags (prompts/schema.py's OPTION_FLAGS): each adds a checkbox to every option row
+  // of the kinds it applies to, and an option with a flag set is sent as {text, <name>: true}.
+  var FLAG_WORDS = {
+    exclusive: { label: 'Only on its own', kinds: ['multi'],
+                 aria: function (n) { return 'Option ' + n + ' is picked only on its own, never with others'; } }
+  };
+  var OPTION_FLAGS = (S.option_flags || []).map(function (name) {
+    var words = FLAG_WORDS[name] || {};
+    return { name: name, label: words.label || name, kinds: words.kinds || null,
+             aria: words.aria || function (n) { return name + ', option ' + n; } };
+  });
 
   var state = {
     id: null,        // the file's id once saved; null for a new evening
@@ -516,8 +523,10 @@
         var input = h('input', { type: 'text', id: 'f-option-' + (i + 1), class: 'ev-option-input', autocomplete: 'off',
           'aria-label': 'Option ' + (i + 1), value: text });
         input.addEventListener('input', function () { item.options[i] = optionValue(input.value, item.options[i]); changed(false); });
-        var flags = OPTION_FLAGS.map(function (flag) {
-          var box = h('input', { type: 'checkbox', checked: !!(option && option[flag.name]) });
+        var flags = OPTION_FLAGS.filter(function (flag) {
+          return !flag.kinds || flag.kinds.indexOf(item.kind) >= 0;
+        }).map(function (flag) {
+          var box = h('input', { type: 'checkbox', checked: !!(option && option[flag.name]), 'aria-label': flag.aria(i + 1) });
           box.addEventListener('change', function () {
             var current = typeof item.options[i] === 'string' ? { text: item.options[i] } : item.options[i];
             current[flag.name] = box.checked;
