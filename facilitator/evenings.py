@@ -15,9 +15,7 @@ changed on disk since the editor opened it (``Conflict``).
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 import threading
 import tomllib
 import unicodedata
@@ -28,6 +26,7 @@ from tomlkit.items import AoT, Comment, Null, Table, Whitespace
 
 import prompts
 import prompts as deck_files  # the loader: prompts/__init__.py
+from facilitator import instance
 from prompts.schema import FIELD_NAMES, ITEM_FIELDS, validate_deck, validate_item
 
 IMPORT_BYTES_MAX = 48 * 1024  # a deck of 60 long items fits; the built-in ones are about 5 KB
@@ -373,25 +372,6 @@ def to_toml(deck: dict, source: str | None = None) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
-def _atomic_write(path: Path, text: str):
-    """Write text to path through a temporary file beside it and a rename: never half a file; mode 0600."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-    try:
-        if hasattr(os, "fchmod"):  # mkstemp makes it 0600 already; say so where the system can
-            os.fchmod(handle, 0o600)
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
-        raise
-
-
 def _new_path(folder: Path, title) -> Path:
     """A file name for a new evening from its title, taken by no deck (his or built-in)."""
     text = unicodedata.normalize("NFKD", str(title or "")).encode("ascii", "ignore").decode()
@@ -434,7 +414,7 @@ def save(user_dir, deck_id, deck, version, source_id=None) -> dict:
             text = to_toml(deck, source)
         except Exception:  # a source file tomlkit cannot keep: write it afresh, without its comments
             text = to_toml(deck)
-        _atomic_write(path, text)
+        instance.write_private(path, text)
     return {"id": path.stem, "version": version_of(text.encode("utf-8")), "check": check(deck)}
 
 
@@ -490,7 +470,7 @@ def import_file(user_dir, name, text) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
     with _write_lock:
         path = _new_path(folder, parsed.get("title"))
-        _atomic_write(path, text if text.endswith("\n") else text + "\n")
+        instance.write_private(path, text if text.endswith("\n") else text + "\n")
     return {"id": path.stem}
 
 

@@ -12,11 +12,11 @@ and the printed summary carry them, and the console shows them beside the evenin
 note. Nothing about who looks at them is ever sent or kept: a phone has them in its page already.
 """
 
-import contextlib
-import os
 import tomllib
 import unicodedata
 from pathlib import Path
+
+from facilitator import instance
 
 HELP_FILE = "help.toml"
 LINES_MAX = 8  # a short list a man can read on a phone at a hard moment
@@ -102,20 +102,9 @@ def save(data_dir, lines):
     text = "# Fireside's help lines: phones show them behind \"Help\". Edit here or on the console.\n"
     for line in lines:
         text += f"\n[[lines]]\nlabel = {_toml(line['label'])}\ncontact = {_toml(line['contact'])}\n"
-    temporary = path.with_name(HELP_FILE + ".new")
     try:
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-        os.chmod(path, 0o600)
+        instance.write_private(path, text)
     except OSError as error:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
         raise HelpLinesError(f"Fireside cannot write {path} ({error.strerror or error}). Free some space or "
                              "fix the data folder's permissions.") from error
 

@@ -7,6 +7,7 @@ import os
 import secrets
 import stat
 import sys
+import tempfile
 from pathlib import Path
 
 SECRETS_FILE = "secrets.json"
@@ -126,24 +127,34 @@ def new_facilitator_key(data_dir):
     path = Path(data_dir) / SECRETS_FILE
     stored = load_secrets(data_dir)
     stored = {**stored, "facilitator_key": secrets.token_urlsafe(18)}
-    temporary = path.with_name(SECRETS_FILE + ".new")
     try:
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            json.dump(stored, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
+        write_private(path, json.dumps(stored))
     except OSError as error:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
         raise DataDirError(
             f"Fireside cannot write a new key to {path} ({error.strerror or error}). Free some space or "
             "fix the folder's permissions; the old key still works until then."
         ) from error
     return stored["facilitator_key"]
+
+
+def write_private(path, text):
+    """Write text to path whole or not at all, readable by the owner alone (0600); raises OSError.
+
+    A temporary file beside it (mkstemp makes it 0600), flushed to disk, then renamed over it: a
+    crash or a full disk leaves the old file or the new one, never half of either.
+    """
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 def hold_folder(data_dir):

@@ -15,6 +15,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from facilitator import instance
+
 CONFIG_FILE = "wifi.toml"
 MAX_NAME_BYTES = 32  # an SSID is at most 32 bytes (IEEE 802.11)
 # The Wi-Fi QR format escapes these with a backslash (ZXing's "WIFI:" format, which phones' cameras read).
@@ -143,19 +145,9 @@ def save(data_dir, wifi):
     networks[wifi.name] = wifi
     text = HEADER + "".join(f"\n[[network]]\nname = {_toml_string(w.name)}\npassword = {_toml_string(w.password)}\n"
                             for w in networks.values())
-    partial = path.with_name(CONFIG_FILE + ".new")
     try:
-        with contextlib.suppress(FileNotFoundError):
-            partial.unlink()
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(partial, path)  # whole or not at all: a half-written list would lose the others
+        instance.write_private(path, text)  # whole or not at all: a half-written list would lose the others
     except OSError as error:
-        with contextlib.suppress(OSError):
-            partial.unlink()
         raise WifiError(f"Fireside cannot write {path} ({error.strerror or error}). The password is used "
                         "tonight but not kept: free some space or fix the folder's permissions.") from error
     return path

@@ -78,7 +78,7 @@ def test_a_save_that_fails_midway_leaves_the_old_file_whole(client, data_dir, mo
     def disk_gives_out(*_args):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(evenings.os, "replace", disk_gives_out)
+    monkeypatch.setattr("os.replace", disk_gives_out)
     changed = dict(EVENING, title="Changed")
     with pytest.raises(OSError):
         evenings.save(data_dir / "decks", saved["id"], changed, saved["version"])

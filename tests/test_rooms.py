@@ -99,7 +99,7 @@ def test_a_saved_password_is_owner_only_and_read_back_exactly_beside_other_netwo
     assert wifi.load(tmp_path) == {"Fireside Hall": Wifi("Fireside Hall", "a new one then"),
                                    "Salón \"B\"": Wifi("Salón \"B\"", "")}
     assert "edit it here" in path.read_text()  # the file says how to change it
-    assert not (tmp_path / "wifi.toml.new").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["wifi.toml"]  # no temporary file left
 
 
 def test_a_password_file_copied_in_readable_by_all_is_made_owner_only(tmp_path):
