@@ -71,19 +71,22 @@ def facilitator_connect(auth=None):
 LAPTOP = "laptop"  # facilitator connections from the laptop itself
 KEYED = "keyed"  # facilitator connections let in by the facilitator key (a co-facilitator's device)
 
-ACTIONS = []  # (event, fields, broadcast, handler) of every console action, registered by register()
+ACTIONS = []  # (event, fields, broadcast, laptop_only, handler) of every console action, registered by register()
+NOT_FROM_HERE = ("Only the laptop that runs Fireside can invite or revoke a co-facilitator. "
+                 "Ask the facilitator to do it on his console.")
 
 
-def facilitator_action(event, fields, broadcast="item"):
+def facilitator_action(event, fields, broadcast="item", laptop_only=False):
     """A console event: its payload's fields are checked, it runs, is answered, and the room hears of it.
 
     handler(fs, payload) gets the app's Broadcaster and the payload; what it returns is added to
     the answer. broadcast says what is sent afterwards: the current item to everyone ("item"),
-    the console only ("console"), the meeting's end ("ended") or start ("started").
+    the console only ("console"), the meeting's end ("ended") or start ("started"), or nothing
+    (None). laptop_only: refused to a device let in by the key (a co-facilitator's).
     """
 
     def record(handler):
-        ACTIONS.append((event, fields, broadcast, handler))
+        ACTIONS.append((event, fields, broadcast, laptop_only, handler))
         return handler
 
     return record
@@ -93,7 +96,12 @@ def register(server, app):
     """Register every console action, and the answer to an unknown one, on this app's server (dispatch.py)."""
     fs = app.extensions["fireside"]
     sends = {"item": fs.broadcast_item, "console": fs.broadcast_console, "ended": fs.broadcast_ended,
-             "started": fs.broadcast_started}
+             "started": fs.broadcast_started, None: lambda: None}
+
+    def from_the_laptop(sid):
+        if LAPTOP not in server.rooms(sid, namespace=events.FACILITATOR_NS):
+            return {"ok": False, "error": NOT_FROM_HERE}
+        return None
 
     def action(fields, broadcast, handler):
         def run(sid, payload):
@@ -111,9 +119,9 @@ def register(server, app):
         run.__doc__ = handler.__doc__
         return run
 
-    for event, fields, broadcast, handler in ACTIONS:
-        dispatch.on_event(server, app, events.FACILITATOR_NS, event, action(fields, broadcast, handler))
-    register_cofacilitator(server, app)
+    for event, fields, broadcast, laptop_only, handler in ACTIONS:
+        dispatch.on_event(server, app, events.FACILITATOR_NS, event, action(fields, broadcast, handler),
+                          before=from_the_laptop if laptop_only else None)
     dispatch.on_any_other(server, app, events.FACILITATOR_NS, lambda event, sid: {
         "ok": False, "error": "Fireside does not know that request."})
 
@@ -234,9 +242,6 @@ def room_choose(fs, payload):
 
 # --- the co-facilitator's key -------------------------------------------------------------------
 
-NOT_FROM_HERE = ("Only the laptop that runs Fireside can invite or revoke a co-facilitator. "
-                 "Ask the facilitator to do it on his console.")
-
 
 def cofacilitator_url(app):
     """The address that gives a co-facilitator's device the whole console: the key travels in it."""
@@ -255,39 +260,20 @@ def new_key(app, server):
     return len(keyed)
 
 
-def register_cofacilitator(server, app):
-    """The laptop's console invites a co-facilitator (shows his link, optionally with a new key) or revokes him."""
+@facilitator_action(events.INVITE_COFACILITATOR, ("new_key",), broadcast=None, laptop_only=True)
+def invite_cofacilitator(fs, payload):
+    """The laptop's console shows the co-facilitator's link and QR code; new_key replaces the key first."""
+    if not isinstance(payload.get("new_key", False), bool):
+        raise Refused("new_key must be true or false.")
+    disconnected = new_key(fs.app, socketio.server) if payload.get("new_key") else 0
+    return {"url": cofacilitator_url(fs.app), "qr_url": "/facilitator/cofacilitator.svg",
+            "disconnected": disconnected}
 
-    def laptop_only(sid):
-        if LAPTOP not in server.rooms(sid, namespace=events.FACILITATOR_NS):
-            return {"ok": False, "error": NOT_FROM_HERE}
-        return None
 
-    def fields(payload, allowed):
-        payload = {} if payload is None else payload
-        if not isinstance(payload, dict):
-            raise Refused("The message must be an object.")
-        unknown = set(payload) - set(allowed)
-        if unknown:
-            raise Refused(f"Unknown field: {sorted(unknown)[0]}.")
-        return payload
-
-    def invite(sid, payload):
-        """The laptop's console shows the co-facilitator's link and QR code; new_key replaces the key first."""
-        payload = fields(payload, ("new_key",))
-        if not isinstance(payload.get("new_key", False), bool):
-            raise Refused("new_key must be true or false.")
-        disconnected = new_key(app, server) if payload.get("new_key") else 0
-        return {"url": cofacilitator_url(app), "qr_url": "/facilitator/cofacilitator.svg",
-                "disconnected": disconnected}
-
-    def revoke(sid, payload):
-        """The laptop's console revokes the co-facilitator: a new key nobody has seen, his device disconnected."""
-        fields(payload, ())
-        return {"disconnected": new_key(app, server)}
-
-    dispatch.on_event(server, app, events.FACILITATOR_NS, events.INVITE_COFACILITATOR, invite, before=laptop_only)
-    dispatch.on_event(server, app, events.FACILITATOR_NS, events.REVOKE_COFACILITATOR, revoke, before=laptop_only)
+@facilitator_action(events.REVOKE_COFACILITATOR, (), broadcast=None, laptop_only=True)
+def revoke_cofacilitator(fs, payload):
+    """The laptop's console revokes the co-facilitator: a new key nobody has seen, his device disconnected."""
+    return {"disconnected": new_key(fs.app, socketio.server)}
 
 
 @facilitator_action(events.SET_HELP_LINES, ("lines",), broadcast="console")
