@@ -14,6 +14,7 @@ For each N, a fresh server is started on 127.0.0.1 (a free port, a throw-away da
 It reports, per N (columns of the table):
   start ms       process start until /healthz first answers
   join s         all N phones connected and welcomed
+  join p99       one phone's join, connect() called until connected and `welcome` arrived (p99)
   ack p50/95/99  answer sent until its acknowledgement arrived (Fireside acks after the commit)
   count+ ms      last ack until the console's `count` shows all N (negative: the count came first)
   counts         `count` pushes the console got during the burst, and burst ms how long it lasted
@@ -698,7 +699,8 @@ async def run_one(kind, mode, n, poll_kind, args, workdir):
 # --- reporting -----------------------------------------------------------------------------------
 
 COLUMNS = [
-    ("phones", "N"), ("startup_ms", "start ms"), ("join_s", "join s"), ("ack_p50_ms", "ack p50"),
+    ("phones", "N"), ("startup_ms", "start ms"), ("join_s", "join s"), ("join_p99_ms", "join p99"),
+    ("ack_p50_ms", "ack p50"),
     ("ack_p95_ms", "ack p95"), ("ack_p99_ms", "ack p99"), ("count_after_last_ack_ms", "count+ ms"),
     ("console_counts", "counts"), ("burst_ms", "burst ms"), ("reveal_p99_ms", "reveal p99"),
     ("reveal_max_ms", "reveal max"),

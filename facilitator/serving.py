@@ -14,6 +14,7 @@ import importlib.util
 import logging
 import os
 import signal
+import socket
 import sys
 import warnings
 
@@ -91,14 +92,30 @@ def make_server(app, host, port, mode, request_handler=None):
     if mode == "gevent":
         from gevent import pywsgi
 
-        server = pywsgi.WSGIServer((host, port), app, handler_class=_quiet_gevent_handler(),
-                                   log=None, error_log=_ErrorLog())
+        server = _no_delay_gevent_server()((host, port), app, handler_class=_quiet_gevent_handler(),
+                                           log=None, error_log=_ErrorLog())
         server.secure_environ_class = _no_address_environ()
         server.init_socket()  # bind now, so a taken port is reported before anything is printed
         return server
     from werkzeug.serving import make_server as werkzeug_server
 
-    return werkzeug_server(host, port, app, threaded=True, request_handler=request_handler)
+    server = werkzeug_server(host, port, app, threaded=True, request_handler=request_handler)
+    no_delay(server.socket)  # accepted sockets inherit it on Linux; the gevent server sets each one too
+    return server
+
+
+def no_delay(sock):
+    """Send small packets at once (TCP_NODELAY): no waiting for the last one's acknowledgement first.
+
+    With Nagle's algorithm on, the Socket.IO connect answer (a few bytes, right after Engine.IO's
+    open packet) waited for the phone's delayed acknowledgement of the first: about 40 ms added to
+    every join, and to any small message that followed another (docs/performance.md). Browsers set
+    it on their side already. A socket that is not TCP (a Unix socket in a test) is left alone.
+    """
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except (OSError, AttributeError):
+        pass
 
 
 def serve_forever(server, mode):
@@ -158,6 +175,19 @@ class _ErrorLog:
 
     def flush(self):
         pass
+
+
+def _no_delay_gevent_server():
+    """pywsgi's server, setting TCP_NODELAY on every connection it accepts, before its first byte."""
+    from gevent import pywsgi
+
+    class NoDelayServer(pywsgi.WSGIServer):
+        def handle(self, sock, address):
+            """A new connection: small packets go out at once (no_delay), then pywsgi serves it."""
+            no_delay(sock)
+            super().handle(sock, address)
+
+    return NoDelayServer
 
 
 def _quiet_gevent_handler():
