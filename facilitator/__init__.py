@@ -55,11 +55,14 @@ def create_app(config=None):
         # hold in memory is bounded by SESSIONS_PER_ADDRESS.
         JOINS_PER_MINUTE=1200,
         NEW_PHONES_PER_MINUTE=30,  # new tokens, which "phones joined" counts: a NAT'd group of 30 at once
+        # A phone coming back with its token is counted per phone, not per address (a NAT'd room comes
+        # back at once after a Wi-Fi drop): a flaky phone reconnects a few times a minute, not 20.
+        RETURNS_PER_PHONE_PER_MINUTE=20,
         # Engine.IO sessions: not yet joined, per address and in all; all per address. Why these
         # numbers: limits.Handshakes.
-        UNJOINED_PER_ADDRESS=200,
+        UNJOINED_PER_ADDRESS=1200,
         UNJOINED_TOTAL=2000,
-        SESSIONS_PER_ADDRESS=1500,
+        SESSIONS_PER_ADDRESS=2500,
         LAPTOP_SESSIONS_UNLIMITED=True,  # loopback passes these bounds; real-server tests say False
         # A running meeting idle this long ends itself (facilitator/idle.py): at start, and checked
         # every IDLE_CHECK_SECONDS while serving. CLOCK gives seconds since the epoch (tests pass their own).
