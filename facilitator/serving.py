@@ -19,6 +19,12 @@ import sys
 import warnings
 
 ASYNC_MODES = ("gevent", "threading")
+# Connections the kernel may hold for the server before it accepts them. A hall of 1,000 phones
+# coming back in the same second after a Wi-Fi drop overflows the usual 128: the connections past
+# it are dropped and each phone's TCP tries again 1, 3 and 7 seconds later, so the whole room
+# waited 8 s for a server that was idle (docs/performance.md, the reconnect storm). The kernel caps
+# it at its own limit (Linux: net.core.somaxconn, 4,096 since 5.4; macOS: kern.ipc.somaxconn, 128).
+LISTEN_BACKLOG = 2048
 
 
 def choose_mode():
@@ -93,13 +99,14 @@ def make_server(app, host, port, mode, request_handler=None):
         from gevent import pywsgi
 
         server = _no_delay_gevent_server()((host, port), app, handler_class=_quiet_gevent_handler(),
-                                           log=None, error_log=_ErrorLog())
+                                           log=None, error_log=_ErrorLog(), backlog=LISTEN_BACKLOG)
         server.secure_environ_class = _no_address_environ()
         server.init_socket()  # bind now, so a taken port is reported before anything is printed
         return server
     from werkzeug.serving import make_server as werkzeug_server
 
     server = werkzeug_server(host, port, app, threaded=True, request_handler=request_handler)
+    server.socket.listen(LISTEN_BACKLOG)  # Werkzeug listens with 128; listening again sets the new length
     no_delay(server.socket)  # accepted sockets inherit it on Linux; the gevent server sets each one too
     return server
 

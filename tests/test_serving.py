@@ -217,3 +217,25 @@ def test_the_threads_server_sends_small_packets_at_once_on_every_connection_it_a
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+def _listen_queue(port):
+    """The length of the listening socket's accept queue on port, as the kernel reports it (ss, Linux)."""
+    import subprocess
+
+    out = subprocess.run(["ss", "-ltnH", f"( sport = :{port} )"], capture_output=True, text=True, timeout=10).stdout
+    return int(out.split()[2])  # State Recv-Q Send-Q ...: for a listening socket, Send-Q is the backlog
+
+
+@pytest.mark.parametrize("mode", ["gevent", "threading"])
+def test_each_server_queues_a_whole_hall_reconnecting_at_once_instead_of_dropping_past_128(mode):
+    """A room of 1,000 phones back in one second: with the usual 128, the rest waited for TCP's retries (1, 3, 7 s)."""
+    server = serving.make_server(_nodelay_app([]), "127.0.0.1", 0, mode)
+    try:
+        port = server.server_port
+        assert _listen_queue(port) >= 1000
+    finally:
+        if mode == "gevent":
+            server.close()
+        else:
+            server.server_close()
