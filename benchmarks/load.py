@@ -24,7 +24,9 @@ It reports, per N (columns of the table):
   CPU/answer ms  the server's CPU time during the burst over N; client CPU/answer the same for the
                  phones (all client processes together)
 The same steps run against benchmarks/floor.py (a bare python-socketio server on Fireside's own
-server stack, facilitator/serving.py, in the same async mode; no Fireside logic), and Fireside's figures are given as ratios to the floor's.
+server stack, facilitator/serving.py, in the same async mode, doing the same work on the wire: an
+in-memory count, the ack, the reveal; no Fireside logic), and Fireside's figures are given as
+ratios to the floor's, then as median (min–max) over the runs with the load average of each.
 By default this one process plays every phone, so its own CPU time (client CPU/answer) is part of
 every latency, the floor's included: compare ratios, not absolute milliseconds, across machines.
 The phones run on uvloop when it is installed (--loop): the same AsyncClients, on a faster loop.
@@ -193,6 +195,13 @@ class Server:
                     f"cProfile.run('main()', {str(out)!r})", *args]
         return [sys.executable, "-m", "facilitator.cli", *args]
 
+    def spy(self, folder):
+        """Record where the server spends its CPU with py-spy (its own pid, collapsed stacks), until it exits."""
+        out = Path(folder) / f"{self.kind}-{self.mode}-{self.port}.txt"
+        self.spying = subprocess.Popen(["py-spy", "record", "--pid", str(self.process.pid), "--rate", "1000",
+                                        "--format", "raw", "--nonblocking", "-o", str(out)],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
     def start(self, timeout=20):
         env = {**os.environ, "PYTHONUNBUFFERED": "1",
                "FIRESIDE_ASYNC_MODE": self.mode,
@@ -226,6 +235,13 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout)
+        spying = getattr(self, "spying", None)
+        if spying is not None:  # py-spy writes its file once the server has exited
+            try:
+                spying.wait(30)
+            except subprocess.TimeoutExpired:
+                spying.kill()
+                spying.wait(5)
 
     def output(self):
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -637,7 +653,8 @@ async def _scenario(crowd, server, n, step_timeout, payload, figures, cpu_before
     figures["server_cpu_per_answer_ms"] = round(cpu_burst * 1000 / joined, 2) if joined else None
     figures["client_cpu_per_answer_ms"] = round(client_burst * 1000 / joined, 2) if joined else None
 
-    deadline = time.perf_counter() + step_timeout
+    # The floors push no counts (Fireside's pace is its own logic): nothing to wait for there.
+    deadline = time.perf_counter() + (step_timeout if server.kind == "fireside" else 0)
     full = None
     while time.perf_counter() < deadline:
         full = next((t for t, answered in console.counts if answered >= joined), None)
@@ -682,6 +699,8 @@ async def run_one(kind, mode, n, poll_kind, args, workdir):
     server = Server(kind, mode, workdir, args.profile if kind == "fireside" else None)
     try:
         server.start()
+        if args.py_spy:
+            server.spy(args.py_spy)
         return await asyncio.wait_for(scenario(server, n, poll_kind, args.join_concurrency, args.step_timeout,
                                                not args.no_deflate, args.client_procs, args.run_timeout,
                                                args.loop),
@@ -731,6 +750,29 @@ def medians(rows):
                 merged[key] = round(statistics.median(values), 2)
         out.append(merged)
     return out
+
+
+RANGED = [("ack_p99_ms", "ack p99 ms"), ("join_p99_ms", "join p99 ms"), ("reveal_p99_ms", "reveal p99 ms"),
+          ("server_cpu_per_answer_ms", "CPU/answer ms"), ("server_peak_rss_mb", "RSS MB")]
+
+
+def ranges(runs):
+    """Median (min–max) of the main figures per (server, mode, N), with every run's figure and load average."""
+    groups = {}
+    for row in runs:
+        if "error" not in row:
+            groups.setdefault((row["server"], row["mode"], row["phones"]), []).append(row)
+    lines = []
+    for (server, mode, n), good in groups.items():
+        parts = []
+        for key, title in RANGED:
+            values = [r[key] for r in good if isinstance(r.get(key), (int, float))]
+            if values:
+                parts.append(f"{title} {statistics.median(values):g} ({min(values):g}–{max(values):g})")
+        lines.append(f"- {server} {mode} N={n}, {len(good)} runs: " + "; ".join(parts))
+        lines.append(f"  ack p99 of each run: {', '.join(str(r.get('ack_p99_ms')) for r in good)}; "
+                     f"load average (1 min) after each: {', '.join(str(r.get('load_avg')) for r in good)}")
+    return "\n".join(lines)
 
 
 def table(rows):
@@ -798,6 +840,11 @@ def verdicts(rows):
             ratio = r["ack_p99_ms"] / f["ack_p99_ms"]
             out.append(f"- {r['mode']}, N={top}: ack p99 within 1.5x the floor: "
                        f"{'met' if ratio <= 1.5 else 'MISSED'} ({ratio:.2f}x)")
+        if f and f.get("server_cpu_per_answer_ms") and r.get("server_cpu_per_answer_ms"):
+            ratio = r["server_cpu_per_answer_ms"] / f["server_cpu_per_answer_ms"]
+            out.append(f"- {r['mode']}, N={top}: server CPU per answer within 1.2x the floor's: "
+                       f"{'met' if ratio <= 1.2 else 'MISSED'} ({r['server_cpu_per_answer_ms']} against "
+                       f"{f['server_cpu_per_answer_ms']} ms, {ratio:.2f}x)")
     return "\n".join(out)
 
 
@@ -853,6 +900,9 @@ def parse_args(argv=None):
                         help="limit on the whole benchmark, seconds (default 1500); it stops by itself")
     parser.add_argument("--json", help="also write every figure to this JSON file")
     parser.add_argument("--profile", metavar="DIR", help="run Fireside under cProfile, writing .prof files to DIR")
+    parser.add_argument("--py-spy", metavar="DIR",
+                        help="record each server (Fireside and the floor) with py-spy (pip install py-spy; "
+                             "root or ptrace rights), collapsed stacks in DIR/<server>-<mode>-<port>.txt")
     args = parser.parse_args(argv)
     if not 1 <= args.client_procs <= 16:
         parser.error("--client-procs must be between 1 and 16")
@@ -911,6 +961,8 @@ def main(argv=None):
     print(table(rows))
     print()
     print(ratios(rows))
+    print()
+    print(ranges(runs))
     print()
     print(verdicts(rows))
     if args.json:
