@@ -143,8 +143,9 @@ class Broadcaster:
 
     def phone_of(self, sid):
         """(token, meeting id) of a connected phone, or None."""
-        with self._phones_lock:
-            return self.phones.get(sid)
+        # One dict lookup is atomic; the lock keeps phones and _connections in step for writers.
+        # Taken here, it was about a tenth of an answer's own cost (twice per answer, under gevent).
+        return self.phones.get(sid)
 
     def token_of(self, sid):
         """The token of a connected phone."""
