@@ -16,6 +16,14 @@ ASYNC_MODE = "threading"
 # long-polling, and on a WebSocket as it arrives, by simple-websocket (serving.prepare_websockets).
 MAX_MESSAGE_BYTES = 32 * 1024
 SOCKETIO_PATH = "socket.io"  # where engine.io answers; nostore.py marks everything under it no-store
+# Engine.IO's heartbeat, chosen (docs/performance.md, "A phone's cost"): the server pings every
+# PING_INTERVAL seconds and drops a phone that has not answered PING_TIMEOUT seconds later. At 25 s
+# an idle phone costs about 20 KB an hour (0.002 % of a 1 GB plan); a phone whose Wi-Fi or screen
+# went is seen gone, and its session freed, within 45 s ("n phones here", and the old sessions of
+# a room that came back, limits.Handshakes); and the connection never sits idle long enough for a
+# venue's NAT or access point to forget it (often after 30 to 60 s of silence).
+PING_INTERVAL = 25
+PING_TIMEOUT = 20
 
 
 def create_app(config=None):
@@ -102,7 +110,8 @@ def create_app(config=None):
     # cheaper in a burst of answers, and a phone's "answer, then withdraw" can never be swapped.
     socketio.init_app(app, async_mode=app.config.get("ASYNC_MODE", ASYNC_MODE), path=SOCKETIO_PATH,
                       max_http_buffer_size=MAX_MESSAGE_BYTES, cors_allowed_origins=access.same_origin,
-                      logger=False, engineio_logger=False, async_handlers=False, json=PacketJSON)
+                      logger=False, engineio_logger=False, async_handlers=False, json=PacketJSON,
+                      ping_interval=PING_INTERVAL, ping_timeout=PING_TIMEOUT)
     nostore.init_app(app, SOCKETIO_PATH)  # after init_app: it wraps engine.io's middleware too
     # After init_app, so the gate wraps Flask-SocketIO's middleware and sees each handshake first.
     handshakes.install(app, socketio.server.eio, app.extensions["fireside"].handshakes)
