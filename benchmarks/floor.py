@@ -30,6 +30,9 @@ def parse_args(argv=None):
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--flask", action="store_true",
                         help="the same handlers through Flask-SocketIO on a bare Flask app (what Flask costs)")
+    parser.add_argument("--message-queue", metavar="URL",
+                        help="share broadcasts with other workers through python-socketio's RedisManager "
+                             "(redis://127.0.0.1:PORT/0; pip install redis): benchmarks/two_workers.py")
     return parser.parse_args(argv)
 
 
@@ -84,13 +87,14 @@ class FlaskSocketIO:
         self.socketio.emit(*args, **kwargs)
 
 
-def build(mode, flask=False):
+def build(mode, flask=False, message_queue=None):
     """The bare Socket.IO server and its WSGI app (with /healthz)."""
     if flask:
         sio = FlaskSocketIO(mode)
     else:
+        manager = socketio.RedisManager(message_queue) if message_queue else None
         sio = socketio.Server(async_mode=mode, max_http_buffer_size=MAX_MESSAGE_BYTES, logger=False,
-                              engineio_logger=False,
+                              engineio_logger=False, client_manager=manager,
                               async_handlers=False)
     state = {"item": None, "answered": 0, "counts": None, "points": []}
     lock = threading.Lock()
@@ -172,7 +176,8 @@ def serve(args):
         def log(self, *a, **k):
             pass
 
-    server = serving.make_server(build(args.mode, args.flask), args.host, args.port, args.mode, request_handler=Quiet)
+    server = serving.make_server(build(args.mode, args.flask, args.message_queue), args.host, args.port, args.mode,
+                                 request_handler=Quiet)
     print(f"floor ({args.mode}) on http://{args.host}:{args.port}", flush=True)
     serving.serve_forever(server, args.mode)
     return 0

@@ -48,6 +48,9 @@ Examples:
   python benchmarks/load.py -n 1000 -r 3 --mode gevent threading
   python benchmarks/load.py -n 1000 -r 3 --client-procs 2
   python benchmarks/load.py -n 1000 -r 3 --loop asyncio   # the phones on asyncio's own event loop
+  python benchmarks/load.py -n 300 -r 5 --spread 20       # men answering over 20 s, not at once
+  python benchmarks/load.py -n 300 -r 5 --server-cpus 0 --client-cpus 1   # the server on one core
+  python benchmarks/load.py -n 50 -r 5 --join-concurrency 1 --no-floor    # one join at a time
 """
 
 import argparse
@@ -74,6 +77,8 @@ PARTICIPANT_NS = "/participant"
 FACILITATOR_NS = "/facilitator"
 MODES = ("threading", "gevent")
 HOST = "127.0.0.1"  # loopback only: this benchmark never sends anything anywhere else
+SERVER_CPUS = None  # --server-cpus: the servers run under `taskset -c` this list
+SPREAD = 0.0  # --spread: seconds over which the answers go out (0: one burst)
 
 
 def default_mode():
@@ -171,13 +176,14 @@ def proc_stats(pid):
 class Server:
     """Fireside (`python -m facilitator.cli serve`) or the floor, as a child process on loopback."""
 
-    def __init__(self, kind, mode, workdir, profile=None):
+    def __init__(self, kind, mode, workdir, profile=None, extra=()):
         self.kind, self.mode, self.workdir, self.profile = kind, mode, workdir, profile
+        self.extra = list(extra)  # more arguments for the floor (two_workers.py: --message-queue)
         self.port = free_port()
         self.process = None
         self.data = Path(tempfile.mkdtemp(prefix="data-", dir=workdir))  # a fresh database each run
         self.startup = None
-        self.log_path = Path(workdir) / f"{kind}-{mode}.log"
+        self.log_path = Path(workdir) / f"{kind}-{mode}-{self.port}.log"
 
     @property
     def url(self):
@@ -186,7 +192,8 @@ class Server:
     def command(self):
         if self.kind in ("floor", "flask-floor"):
             return [sys.executable, str(ROOT / "benchmarks" / "floor.py"), "--mode", self.mode, "--port",
-                    str(self.port), "--host", HOST, *(["--flask"] if self.kind == "flask-floor" else [])]
+                    str(self.port), "--host", HOST, *(["--flask"] if self.kind == "flask-floor" else []),
+                    *self.extra]
         args = ["serve", "--no-browser", "--host", HOST, "--port", str(self.port), "--data", str(self.data)]
         if self.profile:  # cProfile of the server's main thread (every greenlet in gevent mode)
             out = Path(self.profile) / f"fireside-{self.mode}-{self.port}.prof"
@@ -203,12 +210,15 @@ class Server:
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def start(self, timeout=20):
+        command = self.command()
+        if SERVER_CPUS:  # pinned, as on a laptop with one free core (taskset, util-linux)
+            command = ["taskset", "-c", SERVER_CPUS, *command]
         env = {**os.environ, "PYTHONUNBUFFERED": "1",
                "FIRESIDE_ASYNC_MODE": self.mode,
                "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
         log = open(self.log_path, "ab")
         started = time.perf_counter()
-        self.process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
+        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
                                         stdin=subprocess.DEVNULL, env=env, cwd=self.workdir)
         log.close()
         deadline = started + timeout
@@ -294,18 +304,22 @@ class Phone:
         return time.perf_counter() - started
 
 
-async def answer_all(phones, value_of, timeout):
+async def answer_all(phones, value_of, timeout, spread=0.0):
     """Every phone sends its answer at once, none waiting for its ack; then all acks are awaited together.
 
     Returns one (latency, time the ack arrived) per phone, or (None, None) where no ack came or it
     refused. An ack's time is taken in its callback, the moment the client reads it, not when a
     coroutine waiting for it next runs; and there is one wait for all the acks, not one wait (with
     its own timer) per phone: with 1,000 phones in one event loop, both would be the client's own
-    work inside every latency.
+    work inside every latency. spread > 0: the answers go out evenly over that many seconds (men
+    answering at their own pace) instead of at once; each latency is still from its own send.
     """
     loop = asyncio.get_running_loop()
     sent = []
-    for phone in phones:
+    first = time.perf_counter()
+    for i, phone in enumerate(phones):
+        if spread:
+            await asyncio.sleep(max(0.0, first + i * spread / len(phones) - time.perf_counter()))
         acked = loop.create_future()
         started = time.perf_counter()
         try:
@@ -374,7 +388,8 @@ def poll_for(kind):
 class LocalCrowd:
     """The phones as AsyncClients in this process (--client-procs 1, as the benchmark always did)."""
 
-    def __init__(self, n, join_concurrency, step_timeout, deflate, value_of):
+    def __init__(self, n, join_concurrency, step_timeout, deflate, value_of, spread=0.0):
+        self.spread = spread
         self.phones = [Phone(i, deflate) for i in range(n)]
         self.joined = []
         self.gate = asyncio.Semaphore(join_concurrency)
@@ -405,7 +420,7 @@ class LocalCrowd:
         cpu_burst = server.stats()[1]
         client_burst = time.process_time()
         burst_started = time.perf_counter()
-        results = await answer_all(self.joined, self.value_of, self.step_timeout)
+        results = await answer_all(self.joined, self.value_of, self.step_timeout + self.spread, self.spread)
         cpu_burst = server.stats()[1] - cpu_burst
         client_burst = time.process_time() - client_burst
         return results, burst_started, client_burst, cpu_burst
@@ -610,7 +625,7 @@ async def scenario(server, n, kind, join_concurrency, step_timeout, deflate, pro
     if procs > 1:
         crowd = ProcessCrowd(procs, n, kind, join_concurrency, step_timeout, deflate, limit, loop)
     else:
-        crowd = LocalCrowd(n, join_concurrency, step_timeout, deflate, value_of)
+        crowd = LocalCrowd(n, join_concurrency, step_timeout, deflate, value_of, SPREAD)
     try:
         if procs > 1:
             await crowd.start()
@@ -866,7 +881,7 @@ def parse_args(argv=None):
         prog="benchmarks/load.py", formatter_class=argparse.RawDescriptionHelpFormatter,
         description=__doc__.split("\n\nNeeds")[0], epilog="Needs" + __doc__.split("\n\nNeeds", 1)[1])
     parser.add_argument("-n", "--phones", type=int, nargs="+", default=[50, 300, 1000],
-                        help="numbers of phones, one run each (default: 50 300 1000; at most 2000)")
+                        help="numbers of phones, one run each (default: 50 300 1000; at most 5000)")
     parser.add_argument("--mode", nargs="+", choices=MODES, default=None,
                         help="async mode(s) and server, both with simple-websocket: threading = Werkzeug "
                              "threaded; gevent = gevent pywsgi (default: what `fireside serve` uses)")
@@ -898,6 +913,14 @@ def parse_args(argv=None):
     parser.add_argument("--run-timeout", type=float, default=180, help="limit on one run, seconds (default 180)")
     parser.add_argument("--timeout", type=float, default=1500,
                         help="limit on the whole benchmark, seconds (default 1500); it stops by itself")
+    parser.add_argument("--spread", type=float, default=0.0, metavar="S",
+                        help="send the answers evenly over S seconds instead of in one burst (men answering "
+                             "at their own pace; one client process only)")
+    parser.add_argument("--server-cpus", metavar="LIST",
+                        help="run the servers (Fireside and the floor) on these CPUs only (taskset -c LIST, "
+                             "e.g. 0: one slow core)")
+    parser.add_argument("--client-cpus", metavar="LIST",
+                        help="run the phones (this process) on these CPUs only, e.g. 1")
     parser.add_argument("--json", help="also write every figure to this JSON file")
     parser.add_argument("--profile", metavar="DIR", help="run Fireside under cProfile, writing .prof files to DIR")
     parser.add_argument("--py-spy", metavar="DIR",
@@ -906,8 +929,10 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if not 1 <= args.client_procs <= 16:
         parser.error("--client-procs must be between 1 and 16")
-    if any(n < 1 or n > 2000 for n in args.phones):
-        parser.error("--phones must be between 1 and 2000")
+    if any(n < 1 or n > 5000 for n in args.phones):
+        parser.error("--phones must be between 1 and 5000")
+    if args.spread and args.client_procs > 1:
+        parser.error("--spread works with one client process")
     args.mode = args.mode or [default_mode()]
     if args.loop == "uvloop" and default_loop() != "uvloop":
         parser.error('--loop uvloop: uvloop is not installed (pip install -e ".[bench]")')
@@ -948,7 +973,11 @@ async def main_async(args):
 
 
 def main(argv=None):
+    global SERVER_CPUS, SPREAD
     args = parse_args(argv)
+    SERVER_CPUS, SPREAD = args.server_cpus, args.spread
+    if args.client_cpus:
+        os.sched_setaffinity(0, {int(c) for c in args.client_cpus.split(",")})
     limit = raise_fd_limit(max(args.phones))
     print(f"fd limit {limit}; modes {args.mode}; poll {args.kind}; python {sys.version.split()[0]}; "
           f"{os.cpu_count()} cores; {args.client_procs} client process(es); event loop {args.loop}", file=sys.stderr)
