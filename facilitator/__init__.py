@@ -59,8 +59,8 @@ def create_app(config=None):
         PHONE_EVENTS_PER_SECOND=10,
         PHONE_EVENT_BURST=20,
         JOIN_GUESSES_PER_MINUTE=20,
-        # A whole room behind one NAT address may come back within a minute; what so many joins can
-        # hold in memory is bounded by SESSIONS_PER_ADDRESS.
+        # Joins of phones that are not coming back with a known token (those are counted per phone,
+        # below); what so many joins can hold in memory is bounded by SESSIONS_PER_ADDRESS.
         JOINS_PER_MINUTE=1200,
         NEW_PHONES_PER_MINUTE=30,  # new tokens, which "phones joined" counts: a NAT'd group of 30 at once
         # A phone coming back with its token is counted per phone, not per address (a NAT'd room comes
