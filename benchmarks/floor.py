@@ -1,10 +1,12 @@
 """The floor: a bare python-socketio server speaking just enough of Fireside's protocol for load.py.
 
 It does what Fireside does on the wire during a load run, with none of Fireside's logic: no
-database, no ballots, no HMAC, no validation, no privacy floor, no count throttle. A phone joins
-with the code and gets `welcome`; `answer` is acknowledged at once and bumps a counter that is
-pushed to the console on every answer; `add_item` and `reveal_poll` broadcast `room` to every
-phone. It runs on Fireside's own server stack (facilitator/serving.py: the same server,
+database, no ballots, no HMAC, no validation, no privacy floor, no counts pushed at a pace. A
+phone joins with the code and gets `welcome`; `answer` bumps an in-memory count and is
+acknowledged at once; `add_item` and `reveal_poll` broadcast `item` to every phone. Nothing is
+pushed to the console per answer (Fireside does not do that either: it pushes counts at a pace,
+which is its own logic), so the two do the same work on the wire and the difference is
+Fireside's own. It runs on Fireside's own server stack (facilitator/serving.py: the same server,
 WebSocket layer, message cap, monkey-patching and garbage-collector tuning, in the same async
 mode) and with the same Socket.IO options (each connection's events handled in turn, as
 Fireside does: async_handlers off), so the ratio between the two is what Fireside's own work costs.
@@ -28,6 +30,9 @@ def parse_args(argv=None):
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--flask", action="store_true",
                         help="the same handlers through Flask-SocketIO on a bare Flask app (what Flask costs)")
+    parser.add_argument("--message-queue", metavar="URL",
+                        help="share broadcasts with other workers through python-socketio's RedisManager "
+                             "(redis://127.0.0.1:PORT/0; pip install redis): benchmarks/two_workers.py")
     return parser.parse_args(argv)
 
 
@@ -82,13 +87,14 @@ class FlaskSocketIO:
         self.socketio.emit(*args, **kwargs)
 
 
-def build(mode, flask=False):
+def build(mode, flask=False, message_queue=None):
     """The bare Socket.IO server and its WSGI app (with /healthz)."""
     if flask:
         sio = FlaskSocketIO(mode)
     else:
+        manager = socketio.RedisManager(message_queue) if message_queue else None
         sio = socketio.Server(async_mode=mode, max_http_buffer_size=MAX_MESSAGE_BYTES, logger=False,
-                              engineio_logger=False,
+                              engineio_logger=False, client_manager=manager,
                               async_handlers=False)
     state = {"item": None, "answered": 0, "counts": None, "points": []}
     lock = threading.Lock()
@@ -149,8 +155,6 @@ def build(mode, flask=False):
                 state["counts"][value] += 1
             else:
                 state["points"].append([value["x"], value["y"]])
-            answered = state["answered"]
-        sio.emit("count", {"item_id": 1, "answered": answered, "phones": 0}, to="console", namespace=FACILITATOR_NS)
         return {"ok": True, "item_id": 1, "mine": value}
 
     def health(environ, start_response):
@@ -172,7 +176,8 @@ def serve(args):
         def log(self, *a, **k):
             pass
 
-    server = serving.make_server(build(args.mode, args.flask), args.host, args.port, args.mode, request_handler=Quiet)
+    server = serving.make_server(build(args.mode, args.flask, args.message_queue), args.host, args.port, args.mode,
+                                 request_handler=Quiet)
     print(f"floor ({args.mode}) on http://{args.host}:{args.port}", flush=True)
     serving.serve_forever(server, args.mode)
     return 0

@@ -14,6 +14,7 @@ For each N, a fresh server is started on 127.0.0.1 (a free port, a throw-away da
 It reports, per N (columns of the table):
   start ms       process start until /healthz first answers
   join s         all N phones connected and welcomed
+  join p99       one phone's join, connect() called until connected and `welcome` arrived (p99)
   ack p50/95/99  answer sent until its acknowledgement arrived (Fireside acks after the commit)
   count+ ms      last ack until the console's `count` shows all N (negative: the count came first)
   counts         `count` pushes the console got during the burst, and burst ms how long it lasted
@@ -23,7 +24,9 @@ It reports, per N (columns of the table):
   CPU/answer ms  the server's CPU time during the burst over N; client CPU/answer the same for the
                  phones (all client processes together)
 The same steps run against benchmarks/floor.py (a bare python-socketio server on Fireside's own
-server stack, facilitator/serving.py, in the same async mode; no Fireside logic), and Fireside's figures are given as ratios to the floor's.
+server stack, facilitator/serving.py, in the same async mode, doing the same work on the wire: an
+in-memory count, the ack, the reveal; no Fireside logic), and Fireside's figures are given as
+ratios to the floor's, then as median (min–max) over the runs with the load average of each.
 By default this one process plays every phone, so its own CPU time (client CPU/answer) is part of
 every latency, the floor's included: compare ratios, not absolute milliseconds, across machines.
 The phones run on uvloop when it is installed (--loop): the same AsyncClients, on a faster loop.
@@ -45,6 +48,9 @@ Examples:
   python benchmarks/load.py -n 1000 -r 3 --mode gevent threading
   python benchmarks/load.py -n 1000 -r 3 --client-procs 2
   python benchmarks/load.py -n 1000 -r 3 --loop asyncio   # the phones on asyncio's own event loop
+  python benchmarks/load.py -n 300 -r 5 --spread 20       # men answering over 20 s, not at once
+  python benchmarks/load.py -n 300 -r 5 --server-cpus 0 --client-cpus 1   # the server on one core
+  python benchmarks/load.py -n 50 -r 5 --join-concurrency 1 --no-floor    # one join at a time
 """
 
 import argparse
@@ -71,6 +77,8 @@ PARTICIPANT_NS = "/participant"
 FACILITATOR_NS = "/facilitator"
 MODES = ("threading", "gevent")
 HOST = "127.0.0.1"  # loopback only: this benchmark never sends anything anywhere else
+SERVER_CPUS = None  # --server-cpus: the servers run under `taskset -c` this list
+SPREAD = 0.0  # --spread: seconds over which the answers go out (0: one burst)
 
 
 def default_mode():
@@ -168,13 +176,14 @@ def proc_stats(pid):
 class Server:
     """Fireside (`python -m facilitator.cli serve`) or the floor, as a child process on loopback."""
 
-    def __init__(self, kind, mode, workdir, profile=None):
+    def __init__(self, kind, mode, workdir, profile=None, extra=()):
         self.kind, self.mode, self.workdir, self.profile = kind, mode, workdir, profile
+        self.extra = list(extra)  # more arguments for the floor (two_workers.py: --message-queue)
         self.port = free_port()
         self.process = None
         self.data = Path(tempfile.mkdtemp(prefix="data-", dir=workdir))  # a fresh database each run
         self.startup = None
-        self.log_path = Path(workdir) / f"{kind}-{mode}.log"
+        self.log_path = Path(workdir) / f"{kind}-{mode}-{self.port}.log"
 
     @property
     def url(self):
@@ -183,7 +192,8 @@ class Server:
     def command(self):
         if self.kind in ("floor", "flask-floor"):
             return [sys.executable, str(ROOT / "benchmarks" / "floor.py"), "--mode", self.mode, "--port",
-                    str(self.port), "--host", HOST, *(["--flask"] if self.kind == "flask-floor" else [])]
+                    str(self.port), "--host", HOST, *(["--flask"] if self.kind == "flask-floor" else []),
+                    *self.extra]
         args = ["serve", "--no-browser", "--host", HOST, "--port", str(self.port), "--data", str(self.data)]
         if self.profile:  # cProfile of the server's main thread (every greenlet in gevent mode)
             out = Path(self.profile) / f"fireside-{self.mode}-{self.port}.prof"
@@ -192,13 +202,23 @@ class Server:
                     f"cProfile.run('main()', {str(out)!r})", *args]
         return [sys.executable, "-m", "facilitator.cli", *args]
 
+    def spy(self, folder):
+        """Record where the server spends its CPU with py-spy (its own pid, collapsed stacks), until it exits."""
+        out = Path(folder) / f"{self.kind}-{self.mode}-{self.port}.txt"
+        self.spying = subprocess.Popen(["py-spy", "record", "--pid", str(self.process.pid), "--rate", "1000",
+                                        "--format", "raw", "--nonblocking", "-o", str(out)],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
     def start(self, timeout=20):
+        command = self.command()
+        if SERVER_CPUS:  # pinned, as on a laptop with one free core (taskset, util-linux)
+            command = ["taskset", "-c", SERVER_CPUS, *command]
         env = {**os.environ, "PYTHONUNBUFFERED": "1",
                "FIRESIDE_ASYNC_MODE": self.mode,
                "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
         log = open(self.log_path, "ab")
         started = time.perf_counter()
-        self.process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
+        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
                                         stdin=subprocess.DEVNULL, env=env, cwd=self.workdir)
         log.close()
         deadline = started + timeout
@@ -225,6 +245,13 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout)
+        spying = getattr(self, "spying", None)
+        if spying is not None:  # py-spy writes its file once the server has exited
+            try:
+                spying.wait(30)
+            except subprocess.TimeoutExpired:
+                spying.kill()
+                spying.wait(5)
 
     def output(self):
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -277,18 +304,22 @@ class Phone:
         return time.perf_counter() - started
 
 
-async def answer_all(phones, value_of, timeout):
+async def answer_all(phones, value_of, timeout, spread=0.0):
     """Every phone sends its answer at once, none waiting for its ack; then all acks are awaited together.
 
     Returns one (latency, time the ack arrived) per phone, or (None, None) where no ack came or it
     refused. An ack's time is taken in its callback, the moment the client reads it, not when a
     coroutine waiting for it next runs; and there is one wait for all the acks, not one wait (with
     its own timer) per phone: with 1,000 phones in one event loop, both would be the client's own
-    work inside every latency.
+    work inside every latency. spread > 0: the answers go out evenly over that many seconds (men
+    answering at their own pace) instead of at once; each latency is still from its own send.
     """
     loop = asyncio.get_running_loop()
     sent = []
-    for phone in phones:
+    first = time.perf_counter()
+    for i, phone in enumerate(phones):
+        if spread:
+            await asyncio.sleep(max(0.0, first + i * spread / len(phones) - time.perf_counter()))
         acked = loop.create_future()
         started = time.perf_counter()
         try:
@@ -357,7 +388,8 @@ def poll_for(kind):
 class LocalCrowd:
     """The phones as AsyncClients in this process (--client-procs 1, as the benchmark always did)."""
 
-    def __init__(self, n, join_concurrency, step_timeout, deflate, value_of):
+    def __init__(self, n, join_concurrency, step_timeout, deflate, value_of, spread=0.0):
+        self.spread = spread
         self.phones = [Phone(i, deflate) for i in range(n)]
         self.joined = []
         self.gate = asyncio.Semaphore(join_concurrency)
@@ -388,7 +420,7 @@ class LocalCrowd:
         cpu_burst = server.stats()[1]
         client_burst = time.process_time()
         burst_started = time.perf_counter()
-        results = await answer_all(self.joined, self.value_of, self.step_timeout)
+        results = await answer_all(self.joined, self.value_of, self.step_timeout + self.spread, self.spread)
         cpu_burst = server.stats()[1] - cpu_burst
         client_burst = time.process_time() - client_burst
         return results, burst_started, client_burst, cpu_burst
@@ -593,7 +625,7 @@ async def scenario(server, n, kind, join_concurrency, step_timeout, deflate, pro
     if procs > 1:
         crowd = ProcessCrowd(procs, n, kind, join_concurrency, step_timeout, deflate, limit, loop)
     else:
-        crowd = LocalCrowd(n, join_concurrency, step_timeout, deflate, value_of)
+        crowd = LocalCrowd(n, join_concurrency, step_timeout, deflate, value_of, SPREAD)
     try:
         if procs > 1:
             await crowd.start()
@@ -636,7 +668,8 @@ async def _scenario(crowd, server, n, step_timeout, payload, figures, cpu_before
     figures["server_cpu_per_answer_ms"] = round(cpu_burst * 1000 / joined, 2) if joined else None
     figures["client_cpu_per_answer_ms"] = round(client_burst * 1000 / joined, 2) if joined else None
 
-    deadline = time.perf_counter() + step_timeout
+    # The floors push no counts (Fireside's pace is its own logic): nothing to wait for there.
+    deadline = time.perf_counter() + (step_timeout if server.kind == "fireside" else 0)
     full = None
     while time.perf_counter() < deadline:
         full = next((t for t, answered in console.counts if answered >= joined), None)
@@ -681,6 +714,8 @@ async def run_one(kind, mode, n, poll_kind, args, workdir):
     server = Server(kind, mode, workdir, args.profile if kind == "fireside" else None)
     try:
         server.start()
+        if args.py_spy:
+            server.spy(args.py_spy)
         return await asyncio.wait_for(scenario(server, n, poll_kind, args.join_concurrency, args.step_timeout,
                                                not args.no_deflate, args.client_procs, args.run_timeout,
                                                args.loop),
@@ -698,7 +733,8 @@ async def run_one(kind, mode, n, poll_kind, args, workdir):
 # --- reporting -----------------------------------------------------------------------------------
 
 COLUMNS = [
-    ("phones", "N"), ("startup_ms", "start ms"), ("join_s", "join s"), ("ack_p50_ms", "ack p50"),
+    ("phones", "N"), ("startup_ms", "start ms"), ("join_s", "join s"), ("join_p99_ms", "join p99"),
+    ("ack_p50_ms", "ack p50"),
     ("ack_p95_ms", "ack p95"), ("ack_p99_ms", "ack p99"), ("count_after_last_ack_ms", "count+ ms"),
     ("console_counts", "counts"), ("burst_ms", "burst ms"), ("reveal_p99_ms", "reveal p99"),
     ("reveal_max_ms", "reveal max"),
@@ -729,6 +765,29 @@ def medians(rows):
                 merged[key] = round(statistics.median(values), 2)
         out.append(merged)
     return out
+
+
+RANGED = [("ack_p99_ms", "ack p99 ms"), ("join_p99_ms", "join p99 ms"), ("reveal_p99_ms", "reveal p99 ms"),
+          ("server_cpu_per_answer_ms", "CPU/answer ms"), ("server_peak_rss_mb", "RSS MB")]
+
+
+def ranges(runs):
+    """Median (min–max) of the main figures per (server, mode, N), with every run's figure and load average."""
+    groups = {}
+    for row in runs:
+        if "error" not in row:
+            groups.setdefault((row["server"], row["mode"], row["phones"]), []).append(row)
+    lines = []
+    for (server, mode, n), good in groups.items():
+        parts = []
+        for key, title in RANGED:
+            values = [r[key] for r in good if isinstance(r.get(key), (int, float))]
+            if values:
+                parts.append(f"{title} {statistics.median(values):g} ({min(values):g}–{max(values):g})")
+        lines.append(f"- {server} {mode} N={n}, {len(good)} runs: " + "; ".join(parts))
+        lines.append(f"  ack p99 of each run: {', '.join(str(r.get('ack_p99_ms')) for r in good)}; "
+                     f"load average (1 min) after each: {', '.join(str(r.get('load_avg')) for r in good)}")
+    return "\n".join(lines)
 
 
 def table(rows):
@@ -796,6 +855,11 @@ def verdicts(rows):
             ratio = r["ack_p99_ms"] / f["ack_p99_ms"]
             out.append(f"- {r['mode']}, N={top}: ack p99 within 1.5x the floor: "
                        f"{'met' if ratio <= 1.5 else 'MISSED'} ({ratio:.2f}x)")
+        if f and f.get("server_cpu_per_answer_ms") and r.get("server_cpu_per_answer_ms"):
+            ratio = r["server_cpu_per_answer_ms"] / f["server_cpu_per_answer_ms"]
+            out.append(f"- {r['mode']}, N={top}: server CPU per answer within 1.2x the floor's: "
+                       f"{'met' if ratio <= 1.2 else 'MISSED'} ({r['server_cpu_per_answer_ms']} against "
+                       f"{f['server_cpu_per_answer_ms']} ms, {ratio:.2f}x)")
     return "\n".join(out)
 
 
@@ -817,7 +881,7 @@ def parse_args(argv=None):
         prog="benchmarks/load.py", formatter_class=argparse.RawDescriptionHelpFormatter,
         description=__doc__.split("\n\nNeeds")[0], epilog="Needs" + __doc__.split("\n\nNeeds", 1)[1])
     parser.add_argument("-n", "--phones", type=int, nargs="+", default=[50, 300, 1000],
-                        help="numbers of phones, one run each (default: 50 300 1000; at most 2000)")
+                        help="numbers of phones, one run each (default: 50 300 1000; at most 5000)")
     parser.add_argument("--mode", nargs="+", choices=MODES, default=None,
                         help="async mode(s) and server, both with simple-websocket: threading = Werkzeug "
                              "threaded; gevent = gevent pywsgi (default: what `fireside serve` uses)")
@@ -849,13 +913,26 @@ def parse_args(argv=None):
     parser.add_argument("--run-timeout", type=float, default=180, help="limit on one run, seconds (default 180)")
     parser.add_argument("--timeout", type=float, default=1500,
                         help="limit on the whole benchmark, seconds (default 1500); it stops by itself")
+    parser.add_argument("--spread", type=float, default=0.0, metavar="S",
+                        help="send the answers evenly over S seconds instead of in one burst (men answering "
+                             "at their own pace; one client process only)")
+    parser.add_argument("--server-cpus", metavar="LIST",
+                        help="run the servers (Fireside and the floor) on these CPUs only (taskset -c LIST, "
+                             "e.g. 0: one slow core)")
+    parser.add_argument("--client-cpus", metavar="LIST",
+                        help="run the phones (this process) on these CPUs only, e.g. 1")
     parser.add_argument("--json", help="also write every figure to this JSON file")
     parser.add_argument("--profile", metavar="DIR", help="run Fireside under cProfile, writing .prof files to DIR")
+    parser.add_argument("--py-spy", metavar="DIR",
+                        help="record each server (Fireside and the floor) with py-spy (pip install py-spy; "
+                             "root or ptrace rights), collapsed stacks in DIR/<server>-<mode>-<port>.txt")
     args = parser.parse_args(argv)
     if not 1 <= args.client_procs <= 16:
         parser.error("--client-procs must be between 1 and 16")
-    if any(n < 1 or n > 2000 for n in args.phones):
-        parser.error("--phones must be between 1 and 2000")
+    if any(n < 1 or n > 5000 for n in args.phones):
+        parser.error("--phones must be between 1 and 5000")
+    if args.spread and args.client_procs > 1:
+        parser.error("--spread works with one client process")
     args.mode = args.mode or [default_mode()]
     if args.loop == "uvloop" and default_loop() != "uvloop":
         parser.error('--loop uvloop: uvloop is not installed (pip install -e ".[bench]")')
@@ -896,7 +973,11 @@ async def main_async(args):
 
 
 def main(argv=None):
+    global SERVER_CPUS, SPREAD
     args = parse_args(argv)
+    SERVER_CPUS, SPREAD = args.server_cpus, args.spread
+    if args.client_cpus:
+        os.sched_setaffinity(0, {int(c) for c in args.client_cpus.split(",")})
     limit = raise_fd_limit(max(args.phones))
     print(f"fd limit {limit}; modes {args.mode}; poll {args.kind}; python {sys.version.split()[0]}; "
           f"{os.cpu_count()} cores; {args.client_procs} client process(es); event loop {args.loop}", file=sys.stderr)
@@ -909,6 +990,8 @@ def main(argv=None):
     print(table(rows))
     print()
     print(ratios(rows))
+    print()
+    print(ranges(runs))
     print()
     print(verdicts(rows))
     if args.json:

@@ -16,6 +16,14 @@ ASYNC_MODE = "threading"
 # long-polling, and on a WebSocket as it arrives, by simple-websocket (serving.prepare_websockets).
 MAX_MESSAGE_BYTES = 32 * 1024
 SOCKETIO_PATH = "socket.io"  # where engine.io answers; nostore.py marks everything under it no-store
+# Engine.IO's heartbeat, chosen (docs/performance.md, "A phone's cost"): the server pings every
+# PING_INTERVAL seconds and drops a phone that has not answered PING_TIMEOUT seconds later. At 25 s
+# an idle phone costs about 20 KB an hour (0.002 % of a 1 GB plan); a phone whose Wi-Fi or screen
+# went is seen gone, and its session freed, within 45 s ("n phones here", and the old sessions of
+# a room that came back, limits.Handshakes); and the connection never sits idle long enough for a
+# venue's NAT or access point to forget it (often after 30 to 60 s of silence).
+PING_INTERVAL = 25
+PING_TIMEOUT = 20
 
 
 def create_app(config=None):
@@ -52,15 +60,18 @@ def create_app(config=None):
         PHONE_EVENTS_PER_SECOND=10,
         PHONE_EVENT_BURST=20,
         JOIN_GUESSES_PER_MINUTE=20,
-        # A whole room behind one NAT address may come back within a minute; what so many joins can
-        # hold in memory is bounded by SESSIONS_PER_ADDRESS.
+        # Joins of phones that are not coming back with a known token (those are counted per phone,
+        # below); what so many joins can hold in memory is bounded by SESSIONS_PER_ADDRESS.
         JOINS_PER_MINUTE=1200,
         NEW_PHONES_PER_MINUTE=30,  # new tokens, which "phones joined" counts: a NAT'd group of 30 at once
+        # A phone coming back with its token is counted per phone, not per address (a NAT'd room comes
+        # back at once after a Wi-Fi drop): a flaky phone reconnects a few times a minute, not 20.
+        RETURNS_PER_PHONE_PER_MINUTE=20,
         # Engine.IO sessions: not yet joined, per address and in all; all per address. Why these
         # numbers: limits.Handshakes.
-        UNJOINED_PER_ADDRESS=200,
+        UNJOINED_PER_ADDRESS=1200,
         UNJOINED_TOTAL=2000,
-        SESSIONS_PER_ADDRESS=1500,
+        SESSIONS_PER_ADDRESS=2500,
         LAPTOP_SESSIONS_UNLIMITED=True,  # loopback passes these bounds; real-server tests say False
         # A running meeting idle this long ends itself (facilitator/idle.py): at start, and checked
         # every IDLE_CHECK_SECONDS while serving. CLOCK gives seconds since the epoch (tests pass their own).
@@ -110,7 +121,8 @@ def create_app(config=None):
     # cheaper in a burst of answers, and a phone's "answer, then withdraw" can never be swapped.
     socketio.init_app(app, async_mode=app.config.get("ASYNC_MODE", ASYNC_MODE), path=SOCKETIO_PATH,
                       max_http_buffer_size=MAX_MESSAGE_BYTES, cors_allowed_origins=access.same_origin,
-                      logger=False, engineio_logger=False, async_handlers=False, json=PacketJSON)
+                      logger=False, engineio_logger=False, async_handlers=False, json=PacketJSON,
+                      ping_interval=PING_INTERVAL, ping_timeout=PING_TIMEOUT)
     nostore.init_app(app, SOCKETIO_PATH)  # after init_app: it wraps engine.io's middleware too
     # After init_app, so the gate wraps Flask-SocketIO's middleware and sees each handshake first.
     handshakes.install(app, socketio.server.eio, app.extensions["fireside"].handshakes)

@@ -10,7 +10,12 @@ refused is told so in a sentence.
   in any minute. After that every join from it is refused until the minute has passed, so a
   join code (about 37 bits) cannot be guessed in any evening. Of those joins, at most
   NEW_PHONES_PER_MINUTE may be new phones (no token, or one this meeting has not seen), which
-  are what "phones joined" counts; a phone coming back with its token is not a new phone.
+  are what "phones joined" counts.
+- A phone coming back with a token this meeting has seen (it knew the code once: a token cannot
+  be guessed) is counted per phone, not per address: RETURNS_PER_PHONE_PER_MINUTE. A whole room
+  behind one venue NAT address comes back at once after a Wi-Fi drop, however many joins that
+  address made this minute, and a script guessing codes from the same address (refused after its
+  wrong codes) does not lock the room out.
 - Handshakes (Engine.IO sessions, before they join the phone or console namespace) are bounded
   per address and in total, and all sessions per address: see Handshakes below.
 
@@ -76,11 +81,13 @@ class Limits:
         self.guesses = config.get("JOIN_GUESSES_PER_MINUTE") or 0
         self.joins = config.get("JOINS_PER_MINUTE") or 0
         self.new_phones = config.get("NEW_PHONES_PER_MINUTE") or 0
+        self.returns = config.get("RETURNS_PER_PHONE_PER_MINUTE") or 0
         self._lock = threading.Lock()
         self._buckets = {}  # connection id -> TokenBucket
         self._guessed = {}  # address -> deque of times of wrong codes
         self._joined = {}  # address -> deque of times of joins
         self._arrived = {}  # address -> deque of times of joins that were new phones
+        self._returned = {}  # a returning phone's arrival marker -> deque of times it came back
 
     # --- events per connection ----------------------------------------------------------
 
@@ -101,12 +108,20 @@ class Limits:
 
     # --- joins and guesses per address ----------------------------------------------------
 
-    def join_refusal(self, address, exempt=False):
-        """Why a join from this address is refused now, or None when it may try."""
+    def join_refusal(self, address, exempt=False, phone=None):
+        """Why a join from this address is refused now, or None when it may try.
+
+        phone: the arrival marker of a phone coming back with a token this meeting has seen; it is
+        held to its own count of returns, not to its address's joins and wrong codes.
+        """
         if exempt:
             return None
         with self._lock:
             now = clock()
+            if phone is not None:
+                if self.returns and self._recent(self._returned, phone, now) >= self.returns:
+                    return TOO_MANY_JOINS
+                return None
             if self.guesses and self._recent(self._guessed, address, now) >= self.guesses:
                 return TOO_MANY_GUESSES
             if self.joins and self._recent(self._joined, address, now) >= self.joins:
@@ -127,15 +142,21 @@ class Limits:
         if not exempt and self.guesses:
             self._note(self._guessed, address)
 
-    def joined(self, address, exempt=False, new=False):
-        """Count a successful join; new: it added a phone to the meeting's count."""
-        if not exempt and self.joins:
+    def joined(self, address, exempt=False, new=False, phone=None):
+        """Count a successful join; new: it added a phone to the meeting's count; phone: a return (join_refusal)."""
+        if exempt:
+            return
+        if phone is not None:
+            if self.returns:
+                self._note(self._returned, phone)
+            return
+        if self.joins:
             self._note(self._joined, address)
         if not exempt and new and self.new_phones:
             self._note(self._arrived, address)
 
     def _note(self, table, address):
-        """Remember one event from an address, forgetting the oldest addresses past the cap."""
+        """Remember one event from an address (or a phone), forgetting the oldest past the cap."""
         with self._lock:
             now = clock()
             times = table.get(address)
@@ -208,20 +229,20 @@ class Handshakes:
       a second even while 1,000 phones join (docs/performance.md). One abandoned between the two
       (the Wi-Fi went at that moment) waits out the ping timeout, so a phone on a flaky network
       may hold two or three.
-    - UNJOINED_PER_ADDRESS = 200. Phones on the Wi-Fi have an address each. A whole room behind
-      one NAT address, coming back at once after a Wi-Fi drop, goes in 200 at a time; each slot
-      is free again within a second of its phone joining, and a refused phone's Socket.IO client
-      takes the refusal as a network hiccup and retries by itself 1 to 5 seconds later: 1,000
-      phones are back within about half a minute. A script from one address holds 200 idle
-      sessions (about 4 MB) instead of as many as it likes.
+    - UNJOINED_PER_ADDRESS = 1,200. Phones on the Wi-Fi have an address each, but some venue
+      networks put a whole room behind one address, and after a Wi-Fi drop the whole room comes
+      back in the same second: a hall of 1,000 must get in at once, not 200 at a time with the
+      rest retrying for half a minute (docs/performance.md, the reconnect storm). A script from one
+      address holds at most 1,200 idle sessions (about 23 MB), and never the whole total below.
+      Guessing codes is stopped elsewhere: by the wrong codes counted per address (Limits).
     - UNJOINED_TOTAL = 2,000: a room of 1,000 phones with an address each, all coming back at
-      once, with an abandoned handshake each to spare. However many addresses a script uses (ten
+      once, with an abandoned handshake each to spare. However many addresses a script uses (two
       at least, to fill it), idle sessions stay under about 40 MB. Past it every address waits:
       the last line, not the first.
-    - SESSIONS_PER_ADDRESS = 1,500, joined or not: a NAT room of 1,000 whose old sessions are
-      still open after a Wi-Fi drop (until their ping timeout) gets 500 back at once and the rest
-      as the old ones time out. However often one address joins and joins again, it holds at
-      most about 70 MB of sessions.
+    - SESSIONS_PER_ADDRESS = 2,500, joined or not: after a Wi-Fi drop a room's old sessions stay
+      open until their ping timeout (up to 45 seconds) while its phones are already back, so a
+      room of 1,000 behind one address holds 2,000 for that long. However often one address joins
+      and joins again, it holds at most about 110 MB of sessions.
 
     In memory only: counts per address, and the open sessions' ids, while those sessions last.
     """

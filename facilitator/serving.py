@@ -14,10 +14,17 @@ import importlib.util
 import logging
 import os
 import signal
+import socket
 import sys
 import warnings
 
 ASYNC_MODES = ("gevent", "threading")
+# Connections the kernel may hold for the server before it accepts them. A hall of 1,000 phones
+# coming back in the same second after a Wi-Fi drop overflows the usual 128: the connections past
+# it are dropped and each phone's TCP tries again 1, 3 and 7 seconds later, so the whole room
+# waited 8 s for a server that was idle (docs/performance.md, the reconnect storm). The kernel caps
+# it at its own limit (Linux: net.core.somaxconn, 4,096 since 5.4; macOS: kern.ipc.somaxconn, 128).
+LISTEN_BACKLOG = 2048
 
 
 def choose_mode():
@@ -91,14 +98,31 @@ def make_server(app, host, port, mode, request_handler=None):
     if mode == "gevent":
         from gevent import pywsgi
 
-        server = pywsgi.WSGIServer((host, port), app, handler_class=_quiet_gevent_handler(),
-                                   log=None, error_log=_ErrorLog())
+        server = _no_delay_gevent_server()((host, port), app, handler_class=_quiet_gevent_handler(),
+                                           log=None, error_log=_ErrorLog(), backlog=LISTEN_BACKLOG)
         server.secure_environ_class = _no_address_environ()
         server.init_socket()  # bind now, so a taken port is reported before anything is printed
         return server
     from werkzeug.serving import make_server as werkzeug_server
 
-    return werkzeug_server(host, port, app, threaded=True, request_handler=request_handler)
+    server = werkzeug_server(host, port, app, threaded=True, request_handler=request_handler)
+    server.socket.listen(LISTEN_BACKLOG)  # Werkzeug listens with 128; listening again sets the new length
+    no_delay(server.socket)  # accepted sockets inherit it on Linux; the gevent server sets each one too
+    return server
+
+
+def no_delay(sock):
+    """Send small packets at once (TCP_NODELAY): no waiting for the last one's acknowledgement first.
+
+    With Nagle's algorithm on, the Socket.IO connect answer (a few bytes, right after Engine.IO's
+    open packet) waited for the phone's delayed acknowledgement of the first: about 40 ms added to
+    every join, and to any small message that followed another (docs/performance.md). Browsers set
+    it on their side already. A socket that is not TCP (a Unix socket in a test) is left alone.
+    """
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except (OSError, AttributeError):
+        pass
 
 
 def serve_forever(server, mode):
@@ -158,6 +182,19 @@ class _ErrorLog:
 
     def flush(self):
         pass
+
+
+def _no_delay_gevent_server():
+    """pywsgi's server, setting TCP_NODELAY on every connection it accepts, before its first byte."""
+    from gevent import pywsgi
+
+    class NoDelayServer(pywsgi.WSGIServer):
+        def handle(self, sock, address):
+            """A new connection: small packets go out at once (no_delay), then pywsgi serves it."""
+            no_delay(sock)
+            super().handle(sock, address)
+
+    return NoDelayServer
 
 
 def _quiet_gevent_handler():

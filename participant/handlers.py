@@ -29,13 +29,14 @@ def phone_connect(auth=None):
     meeting_id = app.running_meeting_id()  # the meeting this phone joins: its connection is bound to it
     address = request.remote_addr  # kept in memory for a minute by the limits, never stored or logged
     exempt = unlimited(address)
-    refusal = app.limits.join_refusal(address, exempt)
+    returning = None if exempt else _returning(app, auth.get("token"))
+    refusal = app.limits.join_refusal(address, exempt, phone=returning)
     if refusal:
         raise ConnectionRefusedError(refusal)
     try:
         if set(auth) - {"code", "token"}:
             raise Refused("Please open the page from the QR code again.")
-        new = not exempt and bool(app.limits.new_phones) and _new_phone(app, auth.get("token"))
+        new = not exempt and bool(app.limits.new_phones) and returning is None
         refusal = app.limits.new_phone_refusal(address, exempt) if new else None
         if refusal:  # before the code is checked: it says nothing about the code
             raise ConnectionRefusedError(refusal)
@@ -43,7 +44,7 @@ def phone_connect(auth=None):
     except Refused as refusal:
         app.limits.wrong_code(address, exempt)
         raise ConnectionRefusedError(str(refusal)) from None
-    app.limits.joined(address, exempt, new=new)
+    app.limits.joined(address, exempt, new=new, phone=returning)
     app.note_activity()
     emit(events.WELCOME, welcome)  # first, so the phone has its state before any count
     app.phone_connected(request.sid, welcome["token"], meeting_id)
@@ -53,15 +54,17 @@ def phone_connect(auth=None):
     handshakes.joined(app.handshakes, request.environ)
 
 
-def _new_phone(app, token):
-    """True when joining with this token would add a phone to the meeting's count (no token, or an unseen one).
+def _returning(app, token):
+    """The arrival marker of a phone coming back with a token this meeting has seen, else None (a new phone).
 
-    A made-up token counts as new as much as none at all: the limit on new phones rests on it.
+    A made-up token counts as new as much as none at all: the limit on new phones rests on it, and
+    only a token the meeting gave out (to a phone that knew the code) is counted per phone.
     """
     meeting = app.room.meeting
     if not meeting or not rules.valid_token(token):
-        return True
-    return not app.store.arrived(meeting["id"], rules.arrival_marker(meeting["meeting_key"], token))
+        return None
+    marker = rules.arrival_marker(meeting["meeting_key"], token)
+    return marker if app.store.arrived(meeting["id"], marker) else None
 
 
 @socketio.on("disconnect", namespace=events.PARTICIPANT_NS)

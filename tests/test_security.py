@@ -341,18 +341,85 @@ def test_the_join_page_counts_as_a_guess_too(evening, refusals, clock):
     assert device.get(f"/j/{code}").status_code == 200
 
 
-def test_joins_are_limited_per_address_but_not_from_the_laptop(evening, refusals, clock, monkeypatch):
+def test_a_phone_coming_back_is_limited_per_phone_but_not_from_the_laptop(evening, refusals, clock):
     code = evening.start()
     app = evening.app
-    joins = app.extensions["fireside"].limits
-    monkeypatch.setattr(joins, "joins", 25)  # the default, 1,200, works the same, only slower to reach
+    returns = app.config["RETURNS_PER_PHONE_PER_MINUTE"]
     token = phone_from(app, REMOTE, code).get_received(events.PARTICIPANT_NS)[0]["args"][0]["token"]
-    for _ in range(joins.joins - 1):  # coming back with its token: no new phone, but a join
+    other = phone_from(app, REMOTE, code).get_received(events.PARTICIPANT_NS)[0]["args"][0]["token"]
+    for _ in range(returns):  # coming back with its token: no new phone, but a return
         assert phone_from(app, REMOTE, code, token).is_connected(events.PARTICIPANT_NS)
     assert not phone_from(app, REMOTE, code, token).is_connected(events.PARTICIPANT_NS)
     assert refusals[-1] == limits.TOO_MANY_JOINS
-    for _ in range(joins.joins + 5):  # the laptop itself (benchmarks, tests)
+    # Another phone behind the same address has its own count...
+    assert phone_from(app, REMOTE, code, other).is_connected(events.PARTICIPANT_NS)
+    for _ in range(returns + 5):  # ...and the laptop itself (benchmarks, tests) has none
         assert evening.phone().client.is_connected(events.PARTICIPANT_NS)
+    clock[0] += limits.WINDOW
+    assert phone_from(app, REMOTE, code, token).is_connected(events.PARTICIPANT_NS)
+
+
+def _welcome(client):
+    """The welcome a phone's test client received when it joined."""
+    return next(m["args"][0] for m in client.get_received(events.PARTICIPANT_NS) if m["name"] == events.WELCOME)
+
+
+def test_a_room_behind_one_address_comes_back_at_once_with_its_answers_while_a_guesser_there_is_stopped(
+        evening, refusals, clock, monkeypatch):
+    """A venue NAT: every phone reaches the laptop from one address; after a Wi-Fi drop all come back at once."""
+    code = evening.start()
+    app = evening.app
+    monkeypatch.setattr(app.extensions["fireside"].limits, "joins", 40)  # the default, 1,200, is reached the same way
+    arrive = evening.push("arrive")
+    tokens, mine = [], {}
+    for batch in range(2):  # 60 phones, as fast as new phones may join from one address
+        for _ in range(app.config["NEW_PHONES_PER_MINUTE"]):
+            phone = phone_from(app, REMOTE, code)
+            token = _welcome(phone)["token"]
+            tokens.append(token)
+            if len(tokens) % 2:  # half of them answer before the drop
+                mine[token] = len(tokens) % 3
+                ack = phone.emit(events.ANSWER, {"item_id": arrive, "value": mine[token]},
+                                 namespace=events.PARTICIPANT_NS, callback=True)
+                assert ack["ok"]
+            phone.disconnect(namespace=events.PARTICIPANT_NS)  # the Wi-Fi drops
+        clock[0] += limits.WINDOW
+    # Someone behind the same address guesses codes, and is stopped...
+    for n in range(app.config["JOIN_GUESSES_PER_MINUTE"]):
+        assert not phone_from(app, REMOTE, f"AAAA-{n:04d}").is_connected(events.PARTICIPANT_NS)
+    for guess in ("AAAA-9999", code):
+        assert not phone_from(app, REMOTE, guess).is_connected(events.PARTICIPANT_NS)
+        assert refusals[-1] == limits.TOO_MANY_GUESSES
+    assert not phone_from(app, REMOTE, code, rules.new_token()).is_connected(events.PARTICIPANT_NS)
+    assert refusals[-1] == limits.TOO_MANY_GUESSES  # a made-up token is no way past it
+    # ...while the whole room comes back in the same second, each phone to the open poll and its own answer.
+    back = [phone_from(app, REMOTE, code, token) for token in tokens]
+    assert all(phone.is_connected(events.PARTICIPANT_NS) for phone in back)
+    for token, phone in zip(tokens, back):
+        welcome = _welcome(phone)
+        assert welcome["item"]["id"] == arrive and welcome["item"]["state"] == "open"
+        assert welcome["mine"] == mine.get(token)
+    assert evening.room.meeting["phones_joined"] == len(tokens)
+
+
+def test_a_room_of_1000_behind_one_address_may_open_its_sessions_at_once_but_not_a_script_without_end(app):
+    """The handshake bounds as configured: a NAT'd hall comes back in one go; one address never fills the laptop."""
+    book = limits.Handshakes(app.config)
+    hall = 1000
+    old = []
+    for n in range(hall):  # the room as it was before the Wi-Fi dropped: joined, still open until their ping timeout
+        handshake, refusal = book.admit(REMOTE)
+        assert refusal is None
+        book.opened(handshake, f"old-{n}")
+        book.joined(handshake)
+        old.append(handshake)
+    back = [book.admit(REMOTE) for _ in range(hall)]  # every phone again, in the same second
+    assert all(refusal is None for _, refusal in back)
+    # A script from that address, never joining, is held to its bound and leaves room for everyone else.
+    while book.admit(REMOTE)[1] is None:
+        pass
+    assert book.unjoined(REMOTE) == app.config["UNJOINED_PER_ADDRESS"] < app.config["UNJOINED_TOTAL"]
+    assert book.admit(OTHER_REMOTE)[1] is None
 
 
 def test_new_phones_are_limited_per_address_apart_from_phones_coming_back(evening, refusals, clock):

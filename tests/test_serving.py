@@ -163,3 +163,79 @@ def test_a_text_message_that_is_not_utf8_closes_the_connection_with_1007(server)
         ws.sock.close()
     with urllib.request.urlopen(server.url + "/healthz", timeout=5) as response:
         assert response.status == 200
+
+
+def _nodelay_app(accepted):
+    """A WSGI app answering with TCP_NODELAY as the server side of this connection has it ("1" or "0")."""
+    import socket
+
+    def app(environ, start_response):
+        sock = environ.get("werkzeug.socket") or accepted[-1]
+        body = b"1" if sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) else b"0"
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "1")])
+        return [body]
+
+    return app
+
+
+def _ask_over_loopback(port, connect):
+    """One plain HTTP request over a new loopback connection; the body of the answer."""
+    with connect(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        reply = b""
+        while chunk := sock.recv(4096):
+            reply += chunk
+    return reply.split(b"\r\n\r\n", 1)[1]
+
+
+def test_the_gevent_server_sends_small_packets_at_once_on_every_connection_it_accepts():
+    """TCP_NODELAY on the accepted socket: a join's second small packet no longer waits ~40 ms for an ack."""
+    import gevent.socket
+
+    accepted = []
+    server = serving.make_server(_nodelay_app(accepted), "127.0.0.1", 0, "gevent")
+    handle = server.handle  # the server's own per-connection handler, which should set the option
+    server.set_handle(lambda sock, address: (accepted.append(sock), handle(sock, address)))
+    server.start()  # accepts on gevent's hub while this test waits on a gevent socket (nothing patched)
+    try:
+        assert _ask_over_loopback(server.server_port, gevent.socket.create_connection) == b"1"
+    finally:
+        server.stop()
+
+
+def test_the_threads_server_sends_small_packets_at_once_on_every_connection_it_accepts():
+    """The fallback server's accepted sockets have TCP_NODELAY too."""
+    import socket
+    import threading
+
+    server = serving.make_server(_nodelay_app([]), "127.0.0.1", 0, "threading")
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        assert _ask_over_loopback(server.server_port, socket.create_connection) == b"1"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def _listen_queue(port):
+    """The length of the listening socket's accept queue on port, as the kernel reports it (ss, Linux)."""
+    import subprocess
+
+    out = subprocess.run(["ss", "-ltnH", f"( sport = :{port} )"], capture_output=True, text=True, timeout=10).stdout
+    return int(out.split()[2])  # State Recv-Q Send-Q ...: for a listening socket, Send-Q is the backlog
+
+
+@pytest.mark.parametrize("mode", ["gevent", "threading"])
+def test_each_server_queues_a_whole_hall_reconnecting_at_once_instead_of_dropping_past_128(mode):
+    """A room of 1,000 phones back in one second: with the usual 128, the rest waited for TCP's retries (1, 3, 7 s)."""
+    server = serving.make_server(_nodelay_app([]), "127.0.0.1", 0, mode)
+    try:
+        port = server.server_port
+        assert _listen_queue(port) >= 1000
+    finally:
+        if mode == "gevent":
+            server.close()
+        else:
+            server.server_close()
