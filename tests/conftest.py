@@ -481,3 +481,60 @@ class SocketConsole:
     def close(self):
         """Disconnect."""
         _disconnect(self.client)
+
+
+# --- pages in a browser: one Chromium per module, and axe-core -----------------------------------
+
+import shutil  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
+                 "--no-first-run", "--disable-component-update", "--disable-sync"]
+# axe-core from npm (tests/vendor/README.md): injected into a page by the test, never served by Fireside.
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module (Debian's, as CI installs it)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def axe_violations(page):
+    """What axe-core (every rule it runs by default) finds wrong with the page as it is now.
+
+    The script goes in through the DevTools protocol, which the page's Content-Security-Policy
+    does not govern, so the page under test keeps its own policy.
+    """
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    return page.evaluate("""async () => {
+        const found = await window.axe.run(document, {resultTypes: ['violations']});
+        return found.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary}))}));
+    }""")
+
+
+def describe_violations(violations):
+    """axe's findings as lines a person can act on: the rule, what it asks, and where."""
+    lines = []
+    for violation in violations:
+        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}")
+        for node in violation["nodes"][:5]:
+            summary = " ".join((node["summary"] or "").split())
+            lines.append(f"    at {node['target']}: {summary[:300]}")
+        if len(violation["nodes"]) > 5:
+            lines.append(f"    … and {len(violation['nodes']) - 5} more")
+    return "\n".join(lines)
+
+
+def assert_accessible(page, where):
+    """axe-core finds nothing wrong with the page as it is now (where: which page and state, for the message)."""
+    violations = axe_violations(page)
+    assert not violations, f"axe-core finds problems on {where}:\n{describe_violations(violations)}"
