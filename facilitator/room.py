@@ -46,6 +46,8 @@ class Room:
         self.store = store
         self.decks = decks
         self._lock = threading.RLock()
+        # A meeting ended while this server ran, and no other has started: the projector thanks the room.
+        self.just_ended = False
         self._load()
 
     def _load(self):
@@ -95,7 +97,8 @@ class Room:
             meeting = None
             if self.meeting:
                 meeting = {"title": self.meeting["title"], "code": self.meeting["join_code"], "join_url": join_url}
-            return {"meeting": meeting, "item": self.public(self.current), "phones": phones}
+            return {"meeting": meeting, "item": self.public(self.current), "phones": phones,
+                    "ended": self.just_ended and not self.meeting}
 
     def console_payload(self, join_url, phones):
         """Everything the facilitator's console shows."""
@@ -298,6 +301,7 @@ class Room:
             self.store.start_meeting(title=(title or deck_title).strip()[:TITLE_MAX], deck=deck_id or "", items=items,
                                      floor=floor, join_code=rules.new_join_code(),
                                      meeting_key=rules.new_meeting_key(), live_results=live_results)
+            self.just_ended = False
             self._load()
 
     def end_meeting(self):
@@ -320,6 +324,7 @@ class Room:
                         result["later"] = waiting["newer"]
                     results[item["id"]] = result
             self.store.end_meeting(self.meeting["id"], results)
+            self.just_ended = True
             self._load()
 
     def _require_meeting(self):
