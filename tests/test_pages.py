@@ -339,3 +339,41 @@ def test_the_console_summary_export_and_history_have_nothing_for_axe(browser, se
     assert not fixed, f"axe no longer finds {sorted(fixed)}: delete them from FIXED_ELSEWHERE in {__file__}"
     assert [p.errors for p in (desk, summary, history)] == [[], [], []]
     helper.close()
+
+
+def test_a_phone_that_arrives_before_the_start_joins_by_itself_when_it_starts(browser, server):
+    from playwright.sync_api import expect
+
+    phone = _phone(browser, server.url + "/", 320)  # the laptop's address, before the facilitator starts
+    expect(phone.locator("#early-heading")).to_have_text("The meeting hasn't started yet")
+    assert phone.locator("#code-input").count() == 0  # no code to ask for: the screen shows none yet
+    _look_at([phone], "waiting for the meeting to start")
+    console = SocketConsole(server.url)
+    code = console.start()["meeting"]["code"]
+    phone.wait_for_url(f"**/j/{code}")
+    expect(phone.locator("#agreements-heading")).to_be_visible()
+    phone.click("#join-btn")
+    expect(phone.locator("#screen-wait")).to_be_visible()
+    assert phone.errors == []
+    console.close()
+
+
+def test_an_old_qr_code_or_a_phone_that_slept_through_end_is_told_the_meeting_has_ended(browser, server):
+    from playwright.sync_api import expect
+
+    console = SocketConsole(server.url)
+    code = console.start()["meeting"]["code"]
+    slept = _phone(browser, f"{server.url}/j/{code}", 360)  # read the agreements, then put the phone down
+    expect(slept.locator("#agreements-heading")).to_be_visible()
+    console.do(events.END_MEETING)
+    slept.click("#join-btn")
+    expect(slept.locator("#ended-heading")).to_be_visible()
+    expect(slept.locator("#screen-refused")).to_be_hidden()
+
+    console.start()  # the next meeting, a fortnight later: the old QR code in his camera's history
+    old = _phone(browser, f"{server.url}/j/{code}", 360)
+    expect(old.locator("#nocode-heading")).to_have_text("This meeting has ended")
+    expect(old.locator("body")).not_to_contain_text("You typed")
+    _look_at([old], "an old QR code")
+    assert slept.errors == [] and old.errors == []
+    console.close()

@@ -120,7 +120,8 @@
           'Still trying to reach the laptop in this room. Make sure your phone is on the same Wi-Fi as the room.';
         return;
       }
-      // The server said no: the code is wrong or the meeting is over.
+      // The server said no: the meeting is over, or the code is wrong.
+      if (err && err.data && err.data.ended) { ended(); return; }
       var message = err && err.message;
       if (!message || /rejected by server|^(xhr|websocket)/i.test(message)) message = "This code isn't running right now.";
       refused(message);
