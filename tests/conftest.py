@@ -297,15 +297,17 @@ sys.exit(main(sys.argv[1:]))
 class RunningServer:
     """`fireside serve` as a subprocess on loopback, its output captured to a file."""
 
-    def __init__(self, data_dir, log_path, port=None, config=None):
+    def __init__(self, data_dir, log_path, port=None, config=None, env=None):
         """Nothing runs until start(); port: a given one (say, to restart on the same), else a free one.
 
         config: app config to set on top of what `fireside serve` sets (say, smaller limits).
+        env: environment variables to set on top of the test's own (say, another PYTHONPATH).
         """
         self.data_dir = data_dir
         self.log_path = log_path
         self.port = port or free_port()
         self.config = config
+        self.env = env or {}
         self.process = None
 
     @property
@@ -316,7 +318,7 @@ class RunningServer:
     def start(self, timeout=15):
         """Start and wait until it answers."""
         log = open(self.log_path, "ab")
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
         command = ["-c", _SERVE_WITH_CONFIG, json.dumps(self.config)] if self.config else ["-m", "facilitator.cli"]
         self.process = subprocess.Popen(
             [sys.executable, *command, "serve", "--no-browser", "--host", "127.0.0.1",

@@ -23,11 +23,11 @@ ANSWERS = {
                 {"x": 70, "y": 30}, {"x": 30, "y": 70}],
     "feeling": ["tired", "hopeful", "calm", "tired", "restless", "grateful"],
     "sentence": [
-        "I came because my brother told me this room is where he learned to listen without fixing things, "
-        "and I wanted to see whether that could be true for me as well.",
+        ("I came because my brother told me this room is where he learned to listen without fixing things, "
+         "and I wanted to see whether that could be true for me as well."),
         "Glad to be here.",
-        "It has been a hard month at work and at home, and I needed one evening where nobody expects "
-        "anything of me except that I show up as I am.",
+        ("It has been a hard month at work and at home, and I needed one evening where nobody expects "
+         "anything of me except that I show up as I am."),
         "Thank you for holding this.",
         "First time, a little nervous, but staying.",
         "I want to say more next time.",
@@ -133,7 +133,7 @@ def test_every_result_fits_the_projector_from_800x600_to_1920x1080(browser, serv
     fits("a discussion item")
     for key in KINDS:
         item_id = _answer_and_reveal(console, phones, key)
-        expect(screen.locator(f"#view-item.is-revealed[data-state='revealed']")).to_be_visible()
+        expect(screen.locator("#view-item.is-revealed[data-state='revealed']")).to_be_visible()
         expect(screen.locator("#item-prompt")).to_have_text(re.compile(".+"))
         assert console.states[-1]["current"] == item_id
         fits(f"the result of {key!r}")
@@ -224,7 +224,7 @@ def test_on_a_phone_every_state_has_targets_of_44_px_and_nothing_for_axe(browser
         for phone in phones:
             expect(phone.locator("#screen-item")).to_have_attribute("data-mode", "closed")
         if key in ("feeling", "sentence"):
-            state = console.wait_for(lambda state: state["pending"].get(str(item_id)))
+            state = console.wait_for(lambda state, item_id=item_id: state["pending"].get(str(item_id)))
             console.do(events.MODERATE_ALL, item_id=item_id, texts=[e["text"] for e in state["pending"][str(item_id)]])
         console.do(events.REVEAL_POLL, item_id=item_id)
         for phone in phones:
