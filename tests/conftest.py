@@ -62,7 +62,7 @@ TEST_DECK = textwrap.dedent('''
 
 # What makes a test slow enough to leave out of the fast loop (`-m "not browser and not server"`):
 # a browser, or a real server process (a fixture that starts one, or a test that starts one itself).
-BROWSER_FIXTURES = {"browser"}
+BROWSER_FIXTURES = {"browser", "webkit"}
 SERVER_FIXTURES = {"server", "shared"}
 STARTS_A_PROCESS = ("RunningServer(", "subprocess.", "sys.executable")
 

@@ -330,7 +330,8 @@
     // The four quadrants as a small grid laid out like the square itself, or one column when narrow.
     var grid = el('ul', 'fs-quadrants', null, {
       listStyle: 'none', margin: wide ? '0' : '0.7em 0 0', padding: '0', display: 'grid',
-      gridTemplateColumns: 'repeat(auto-fit, minmax(min(100%, 8em), 1fr))', gap: '0.35em', fontSize: '0.9em'
+      // two columns like the square's halves, or one where a half would be narrower than 8em
+      gridTemplateColumns: 'repeat(auto-fit, minmax(min(100%, max(8em, 40%)), 1fr))', gap: '0.35em', fontSize: '0.9em'
     });
     corners.forEach(function (c) {
       var li = el('li', 'fs-quadrant', null, {
