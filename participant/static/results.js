@@ -311,7 +311,8 @@
       lineHeight: '1.2' }, axisEnd));
     // The name in the middle of the row while there is room, never pushing "a lot" past the square.
     var xAxis = el('div', 'fs-axis fs-axis-x', null, {
-      gridColumn: '2', gridRow: '2', display: 'flex', alignItems: 'baseline', columnGap: '0.5em', lineHeight: '1.2'
+      gridColumn: '2', gridRow: '2', display: 'flex', alignItems: 'baseline', columnGap: '0.5em', lineHeight: '1.2',
+      padding: '0 3.7%'  // the square's edges: the picture keeps 4 of its 108 units round it for the dots
     });
     xAxis.appendChild(el('span', null, null, { flex: '1 1 0', minWidth: '0' }));
     xAxis.appendChild(el('span', 'fs-axis-name', xName + ' →', merge({ whiteSpace: 'nowrap' }, axisName)));
