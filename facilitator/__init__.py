@@ -37,6 +37,7 @@ def create_app(config=None):
         helplines,
         instance,
         nostore,
+        snapshot,
     )
     from facilitator.decks import DeckShelf
     from facilitator.room import Room
@@ -99,6 +100,7 @@ def create_app(config=None):
     app.register_blueprint(facilitator_bp)
     app.register_blueprint(editor_bp)
     app.register_blueprint(participant_bp)
+    snapshot.install(app)  # static files and templates from memory: a reinstall under the server changes nothing
     compress.init_app(app)  # gzip for text, versioned static URLs cached for a year: docs/performance.md
 
     @app.after_request

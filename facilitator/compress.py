@@ -4,7 +4,7 @@
   least MIN_BYTES for a browser that accepts gzip. Only gzip: browsers offer brotli and zstd over
   HTTPS alone, and Fireside speaks plain HTTP on the room's Wi-Fi. A static file is compressed once
   per version and kept in memory, so a hall of phones arriving together costs one compression a file.
-- url_for() adds ?v=<hash of the file's content> to every static file's address, so a page always
+- url_for() adds ?v=<hash of the file's content> (as read at start, snapshot.py) to every static file's address, so a page always
   names the exact version it needs. Such an address is cached for a year ("immutable": a phone
   that comes back does not even ask again); a static address without the right version is cached
   with "no-cache" (the phone asks, and gets 304 Not Modified when nothing changed).
@@ -15,11 +15,9 @@ Flask, and compresses its long-polling answers itself. Nothing here touches the 
 set elsewhere; it only adds Content-Encoding, Vary, Cache-Control and ETag.
 """
 
-import hashlib
-import os
 import threading
 
-from flask import current_app, request
+from flask import request
 from flask_compress import Compress
 
 MIN_BYTES = 512  # smaller bodies gain nothing worth a header
@@ -29,34 +27,6 @@ STATIC_ENDPOINTS = ("participant.static", "facilitator.static")
 YEAR = 365 * 24 * 3600
 CACHE_LIMIT = 256  # compressed static files kept in memory (a few hundred KB in all)
 STATIC_KEY = "static:"  # what marks a cache key as a static file's, the only ones kept
-
-
-class StaticVersions:
-    """Content hashes of static files, recomputed only when a file's size or time changes."""
-
-    def __init__(self):
-        self._known = {}
-        self._lock = threading.Lock()
-
-    def of(self, path):
-        """A short hash of the file's content, or None when it does not exist."""
-        try:
-            stat = os.stat(path)
-        except OSError:
-            return None
-        key = (path, stat.st_mtime_ns, stat.st_size)
-        with self._lock:
-            found = self._known.get(path)
-        if found and found[0] == key:
-            return found[1]
-        try:
-            with open(path, "rb") as handle:
-                digest = hashlib.sha256(handle.read()).hexdigest()[:12]
-        except OSError:
-            return None
-        with self._lock:
-            self._known[path] = (key, digest)
-        return digest
 
 
 class StaticGzipCache:
@@ -81,26 +51,24 @@ class StaticGzipCache:
             self._kept[key] = value
 
 
-def _static_path(app, endpoint, filename):
-    """The file behind a static endpoint and filename, or None."""
-    blueprint = endpoint.rsplit(".", 1)[0]
-    folder = app.blueprints[blueprint].static_folder if blueprint in app.blueprints else None
-    if not folder or not isinstance(filename, str):
-        return None
-    path = os.path.normpath(os.path.join(folder, filename))
-    return path if path.startswith(os.path.normpath(folder) + os.sep) else None
-
-
 def init_app(app):
-    """Install versioned static URLs, caching and compression on a Fireside app."""
-    versions = StaticVersions()
+    """Install versioned static URLs, caching and compression on a Fireside app.
+
+    The static files are the ones snapshot.install read at start (it runs first): their content
+    hashes are their versions.
+    """
+    files = app.extensions["fireside_static"]
+
+    def version_of(endpoint, filename):
+        """The content hash of a static file, or None when there is no such file."""
+        found = files.get(endpoint, filename)
+        return found.version if found else None
 
     def current_version():
         """The content hash of the static file this request asks for, or None (not a static file)."""
         if request.endpoint not in STATIC_ENDPOINTS:
             return None
-        path = _static_path(current_app, request.endpoint, (request.view_args or {}).get("filename"))
-        return versions.of(path) if path else None
+        return version_of(request.endpoint, (request.view_args or {}).get("filename"))
 
     def cache_key(request):
         """Where Flask-Compress keeps a compressed body: a static file's path and content hash; a page: nowhere."""
@@ -120,8 +88,7 @@ def init_app(app):
     def static_version(endpoint, values):
         """url_for('….static', filename=…) gets ?v=<content hash>."""
         if endpoint in STATIC_ENDPOINTS and "v" not in values:
-            path = _static_path(app, endpoint, values.get("filename"))
-            version = versions.of(path) if path else None
+            version = version_of(endpoint, values.get("filename"))
             if version:
                 values["v"] = version
 
@@ -136,14 +103,6 @@ def init_app(app):
                 response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
             else:
                 response.headers["Cache-Control"] = "no-cache"
-        if response.status_code == 200 and response.direct_passthrough:
-            # send_file hands over the open file, which Flask-Compress takes for a stream and leaves
-            # alone; a few KB read into memory is a whole body it gzips (and caches). A 206 byte range
-            # stays as it is: ranges are of the plain file.
-            opened = response.response
-            response.direct_passthrough = False
-            response.make_sequence()
-            if hasattr(opened, "close"):
-                opened.close()  # read already: the file need not wait for the server to close the response
+        if response.status_code == 200:
             response.headers.pop("Accept-Ranges", None)  # byte ranges are of the plain file, not of its gzip
         return response

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import functools
 import io
 import json
 import re
@@ -656,6 +657,7 @@ def environment() -> Environment:
     return _env
 
 
+@functools.cache  # read once (at start, snapshot.py): a reinstall under the running server changes nothing
 def stylesheet() -> str:
     """export.css, for pages opened from disk that cannot load it from the server."""
     return STYLESHEET.read_text(encoding="utf-8")

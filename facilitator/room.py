@@ -11,14 +11,18 @@ summary) is drawn here, by Room._draw, under the one rule of pictures.py: no two
 poll differ by fewer than k real answers.
 """
 
+import collections
+import hashlib
+import hmac
 import random
+import secrets
 import threading
 
 from facilitator import helplines, pictures, rules
 from facilitator import tally as tallies
 from facilitator.kinds import DEFAULT_FLOOR, MODERATED_KINDS, SPEC_FIELDS, TITLE_MAX
 from prompts.schema import NOTE_MAX, OPTION_MAX, validate_item
-from facilitator.rules import Refused
+from facilitator.rules import MeetingEnded, Refused
 
 ROOM_CHOICES_MAX = 8  # "Let the room choose": at most this many of the room's answers become options
 ROOM_CHOOSE_PROMPT = "Which of these shall we talk about tonight? Pick {most}."
@@ -43,6 +47,10 @@ def public_item(item, answered):
         public["result"] = None
     return public
 
+ENDED_CODES_KEPT = 50  # ended meetings whose old QR code still gets "this meeting has ended"
+MEETING_ENDED = ("This meeting has ended. Thank you for being here. If a new one starts, "
+                 "scan the QR code on the screen.")
+
 
 class Room:
     """The meeting in progress, kept in memory and written through to the store."""
@@ -56,6 +64,17 @@ class Room:
         # next one starts: in memory only, never on disk.
         self.ended_word_after = 0
         self.help_lines = []  # the facilitator's local help lines (helplines.py), set by create_app and the console
+        # A meeting ended while this server ran, and no other has started: the projector thanks the room.
+        self.just_ended = False
+        # The codes of meetings that ended while this server ran, so an old QR code is told the meeting
+        # ended rather than that the code is wrong. In memory only, as keyed hashes: the database
+        # forgets a code at End, and so does this once the server stops.
+        self._code_salt = secrets.token_bytes(16)
+        self._ended_codes = collections.deque(maxlen=ENDED_CODES_KEPT)
+        # Phones that open Fireside's address while no meeting runs wait with this ticket and are let
+        # in when the next meeting starts; the running meeting keeps the ticket its phones waited with.
+        self._waiting_ticket = secrets.token_urlsafe(16)
+        self._ticket_of_meeting = None
         self._load()
 
     def _load(self):
@@ -91,6 +110,37 @@ class Room:
         """What anyone in the room may see of an item (public_item), with its count."""
         return public_item(item, self.answered(item))
 
+    def _code_digest(self, code):
+        """A code as this server remembers an ended one: keyed with a secret that dies with the process."""
+        return hmac.new(self._code_salt, code.encode(), hashlib.sha256).digest()
+
+    def code_ended(self, code):
+        """True when code (as typed) belonged to a meeting that ended while this server ran."""
+        code = rules.normalise_code(code)
+        if not code or (self.meeting and code == self.meeting["join_code"]):
+            return False
+        digest = self._code_digest(code)
+        return any(hmac.compare_digest(digest, known) for known in list(self._ended_codes))
+
+    def waiting_ticket(self):
+        """The ticket a phone that arrives before the meeting starts waits with; None while one runs."""
+        with self._lock:
+            return None if self.meeting else self._waiting_ticket
+
+    def waiting(self, ticket):
+        """What a phone waiting with this ticket is told: the code of the meeting it waited for, else None.
+
+        Raises Refused for a ticket that waits for nothing any more (the server restarted, or the
+        meeting it waited for has ended): the phone then loads the start page again.
+        """
+        with self._lock:
+            ticket = ticket if isinstance(ticket, str) else ""
+            if self.meeting and self._ticket_of_meeting and hmac.compare_digest(ticket, self._ticket_of_meeting):
+                return self.meeting["join_code"]
+            if not self.meeting and hmac.compare_digest(ticket, self._waiting_ticket):
+                return None
+            raise Refused("This page waited for a meeting that is not running. Please load it again.")
+
     def code_matches(self, code):
         """True when code (as typed) is the running meeting's join code."""
         code = rules.normalise_code(code)
@@ -107,7 +157,8 @@ class Room:
             meeting = None
             if self.meeting:
                 meeting = {"title": self.meeting["title"], "code": self.meeting["join_code"], "join_url": join_url}
-            return {"meeting": meeting, "item": self.public(self.current), "phones": phones}
+            return {"meeting": meeting, "item": self.public(self.current), "phones": phones,
+                    "ended": self.just_ended and not self.meeting}
 
     def console_payload(self, join_url, phones):
         """Everything the facilitator's console shows."""
@@ -179,6 +230,8 @@ class Room:
     def join(self, code, token):
         """A phone arrives (or comes back); returns the welcome payload with its token."""
         with self._lock:
+            if self.code_ended(code):
+                raise MeetingEnded(MEETING_ENDED)
             if not self.meeting:
                 raise Refused("There is no meeting running right now. Ask the facilitator when it starts.")
             if not self.code_matches(code):
@@ -369,6 +422,8 @@ class Room:
             self.store.start_meeting(title=(title or deck_title).strip()[:TITLE_MAX], deck=deck_id or "", items=items,
                                      floor=floor, join_code=rules.new_join_code(),
                                      meeting_key=rules.new_meeting_key(), live_results=live_results)
+            self.just_ended = False
+            self._ticket_of_meeting, self._waiting_ticket = self._waiting_ticket, secrets.token_urlsafe(16)
             self._load()
 
     def end_meeting(self):
@@ -392,6 +447,9 @@ class Room:
                     results[item["id"]] = result
             self.ended_word_after = self._draw_word_after("release")
             self.store.end_meeting(self.meeting["id"], results)
+            self._ended_codes.append(self._code_digest(self.meeting["join_code"]))
+            self._ticket_of_meeting = None
+            self.just_ended = True
             self._load()
 
     def _require_meeting(self):

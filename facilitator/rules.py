@@ -24,6 +24,10 @@ class Refused(Exception):
         self.details = details
 
 
+class MeetingEnded(Refused):
+    """A phone came with the code of a meeting that has ended (an old QR code, a phone that slept through End)."""
+
+
 # --- codes, keys and ballots ---------------------------------------------------
 
 def new_join_code():

@@ -8,7 +8,7 @@ from facilitator import events, helplines
 from facilitator.access import unlimited
 from facilitator.broadcast import fireside
 from facilitator.kinds import DEFAULT_FLOOR
-from facilitator.rules import normalise_code
+from facilitator.rules import Refused, normalise_code
 from prompts import schema
 
 bp = Blueprint("participant", __name__, template_folder="templates", static_folder="static",
@@ -17,9 +17,10 @@ bp = Blueprint("participant", __name__, template_folder="templates", static_fold
 from participant import handlers  # noqa: E402,F401  (registers the namespace's handlers)
 
 
-def _config(code, meeting=None):
-    """The JSON config block the phone page reads at start."""
+def _config(code, meeting=None, waiting=None):
+    """The JSON config block the phone page reads at start (waiting: the ticket of a phone early for the meeting)."""
     return {
+        "waiting": waiting,
         "namespace": events.PARTICIPANT_NS,
         "events": events.for_pages(),
         "schema": schema.for_pages(),
@@ -34,8 +35,19 @@ def _config(code, meeting=None):
 
 @bp.get("/")
 def start():
-    """Where a man can type the code he sees on the screen."""
-    return render_template("participant/phone.html", config=_config(None), error=None)
+    """Where a man can type the code he sees on the screen; before the meeting starts, where he waits for it."""
+    return render_template("participant/phone.html", config=_config(None, waiting=fireside().room.waiting_ticket()),
+                           error=None)
+
+
+@bp.get("/waiting/<ticket>")
+def waiting(ticket):
+    """A phone that came before the meeting asks whether it has started: the code once it has."""
+    try:
+        code = fireside().room.waiting(ticket[:64])
+    except Refused as refusal:
+        return {"ok": False, "error": str(refusal)}, 410
+    return {"ok": True, "code": code}
 
 
 @bp.get("/join")
@@ -52,6 +64,8 @@ def join_form():
 def join(code):
     """The QR code's address: the agreements, then the meeting."""
     room = fireside().room
+    if room.code_ended(code):  # an old QR code: not a wrong guess, and not a typo either
+        return render_template("participant/nocode.html", code=code[:40], ended=True), 410
     if not room.code_matches(code):
         return render_template("participant/nocode.html", code=code[:40], config=_config(None)), 404
     return render_template("participant/phone.html", config=_config(room.meeting["join_code"], room.meeting),

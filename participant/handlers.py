@@ -11,7 +11,7 @@ from flask_socketio import ConnectionRefusedError, emit
 from facilitator import dispatch, events, handshakes, limits, rules
 from facilitator.access import unlimited
 from facilitator.broadcast import fireside
-from facilitator.rules import Refused
+from facilitator.rules import MeetingEnded, Refused
 from facilitator.sockets import socketio
 
 # The answer to any event from a connection whose meeting is not the one running now (it ended,
@@ -41,6 +41,8 @@ def phone_connect(auth=None):
         if refusal:  # before the code is checked: it says nothing about the code
             raise ConnectionRefusedError(refusal)
         welcome = app.room.join(auth.get("code"), auth.get("token"))
+    except MeetingEnded as ended:  # not a guess: a phone that slept through End, or an old QR code
+        raise ConnectionRefusedError(str(ended), {"ended": True}) from None
     except Refused as refusal:
         app.limits.wrong_code(address, exempt)
         raise ConnectionRefusedError(str(refusal)) from None

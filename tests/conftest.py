@@ -62,7 +62,7 @@ TEST_DECK = textwrap.dedent('''
 
 # What makes a test slow enough to leave out of the fast loop (`-m "not browser and not server"`):
 # a browser, or a real server process (a fixture that starts one, or a test that starts one itself).
-BROWSER_FIXTURES = {"browser"}
+BROWSER_FIXTURES = {"browser", "webkit"}
 SERVER_FIXTURES = {"server", "shared"}
 STARTS_A_PROCESS = ("RunningServer(", "subprocess.", "sys.executable")
 
@@ -297,17 +297,19 @@ sys.exit(main(sys.argv[1:]))
 class RunningServer:
     """`fireside serve` as a subprocess on loopback, its output captured to a file."""
 
-    def __init__(self, data_dir, log_path, port=None, config=None, args=()):
+    def __init__(self, data_dir, log_path, port=None, config=None, args=(), env=None):
         """Nothing runs until start(); port: a given one (say, to restart on the same), else a free one.
 
         config: app config to set on top of what `fireside serve` sets (say, smaller limits).
         args: more options for `fireside serve` (say, --wifi).
+        env: environment variables to set on top of the test's own (say, another PYTHONPATH).
         """
         self.data_dir = data_dir
         self.log_path = log_path
         self.port = port or free_port()
         self.config = config
         self.args = list(args)
+        self.env = env or {}
         self.process = None
 
     @property
@@ -318,7 +320,7 @@ class RunningServer:
     def start(self, timeout=15):
         """Start and wait until it answers."""
         log = open(self.log_path, "ab")
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
         command = ["-c", _SERVE_WITH_CONFIG, json.dumps(self.config)] if self.config else ["-m", "facilitator.cli"]
         self.process = subprocess.Popen(
             [sys.executable, *command, "serve", "--no-browser", "--host", "127.0.0.1",
@@ -483,3 +485,60 @@ class SocketConsole:
     def close(self):
         """Disconnect."""
         _disconnect(self.client)
+
+
+# --- pages in a browser: one Chromium per module, and axe-core -----------------------------------
+
+import shutil  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
+                 "--no-first-run", "--disable-component-update", "--disable-sync"]
+# axe-core from npm (tests/vendor/README.md): injected into a page by the test, never served by Fireside.
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module (Debian's, as CI installs it)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def axe_violations(page):
+    """What axe-core (every rule it runs by default) finds wrong with the page as it is now.
+
+    The script goes in through the DevTools protocol, which the page's Content-Security-Policy
+    does not govern, so the page under test keeps its own policy.
+    """
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    return page.evaluate("""async () => {
+        const found = await window.axe.run(document, {resultTypes: ['violations']});
+        return found.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary}))}));
+    }""")
+
+
+def describe_violations(violations):
+    """axe's findings as lines a person can act on: the rule, what it asks, and where."""
+    lines = []
+    for violation in violations:
+        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}")
+        for node in violation["nodes"][:5]:
+            summary = " ".join((node["summary"] or "").split())
+            lines.append(f"    at {node['target']}: {summary[:300]}")
+        if len(violation["nodes"]) > 5:
+            lines.append(f"    … and {len(violation['nodes']) - 5} more")
+    return "\n".join(lines)
+
+
+def assert_accessible(page, where):
+    """axe-core finds nothing wrong with the page as it is now (where: which page and state, for the message)."""
+    violations = axe_violations(page)
+    assert not violations, f"axe-core finds problems on {where}:\n{describe_violations(violations)}"

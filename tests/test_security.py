@@ -230,7 +230,7 @@ def test_codes_die_when_the_meeting_ends_and_the_next_meeting_has_a_new_one(even
     old = evening.start()
     assert client.get(f"/j/{old}").status_code == 200
     evening.do(events.END_MEETING)
-    assert client.get(f"/j/{old}").status_code == 404
+    assert client.get(f"/j/{old}").status_code == 410  # gone: "this meeting has ended" (test_arrivals.py)
     assert not phone_from(evening.app, REMOTE, old).is_connected(events.PARTICIPANT_NS)
     new = evening.start()
     assert new != old

@@ -50,7 +50,7 @@
   /* ---- rendering -------------------------------------------------------------------- */
 
   function show(view) {
-    ['connecting', 'idle', 'join', 'item'].forEach(function (name) {
+    ['connecting', 'idle', 'ended', 'join', 'item'].forEach(function (name) {
       $('view-' + name).hidden = name !== view;
     });
     $('stage').dataset.view = view;
@@ -61,7 +61,7 @@
     var meeting = state && state.meeting;
     var item = state && state.item;
     if (!meeting) {
-      show('idle');
+      show(state.ended ? 'ended' : 'idle');
       renderWifi('idle');
       $('corner').hidden = true;
       resultKey = '';
@@ -160,7 +160,7 @@
     view.dataset.state = item.state;
     view.classList.toggle('is-revealed', picture);
 
-    var kicker = !isPoll ? 'To reflect on'
+    var kicker = !isPoll ? ''  // a discussion item, a break or the agreements: the prompt speaks for itself
       : hidden ? 'Not enough answers'
       : revealed ? 'What the room said'
       : live ? 'So far — answer on your phone, or pass'
@@ -228,11 +228,13 @@
     }
   }
 
+  // A window moved to the projector, or made full screen: the picture is laid out again for its new shape.
   window.addEventListener('resize', function () {
     var box = $('item-result');
-    if (!box.hidden && box.firstChild) {
-      box.style.fontSize = '';
-      fitResult(box);
+    var item = state && state.item;
+    if (!box.hidden && box.firstChild && item) {
+      box.textContent = '';
+      drawResult(box, item);
     }
   });
 

@@ -120,7 +120,8 @@
           'Still trying to reach the laptop in this room. Make sure your phone is on the same Wi-Fi as the room.';
         return;
       }
-      // The server said no: the code is wrong or the meeting is over.
+      // The server said no: the meeting is over, or the code is wrong.
+      if (err && err.data && err.data.ended) { ended(); return; }
       var message = err && err.message;
       if (!message || /rejected by server|^(xhr|websocket)/i.test(message)) message = "This code isn't running right now.";
       refused(message);
@@ -249,7 +250,7 @@
     var screen = $('screen-item');
     while (screen.firstChild) screen.removeChild(screen.firstChild);
     var kicker = {
-      discussion: 'Something to reflect on', pending: 'Coming up', form: 'Question', done: 'Question',
+      discussion: 'Now', pending: 'Coming up', form: 'Question', done: 'Question',
       closed: 'Question', revealed: 'Results'
     }[mode];
     screen.appendChild(h('p', { class: 'kicker', id: 'kicker', text: kicker }));
@@ -260,7 +261,7 @@
 
     if (mode === 'discussion') {
       screen.appendChild(h('p', { class: 'reflect', id: 'reflect',
-        text: "Take a moment with this. There's nothing to answer on your phone." }));
+        text: "Nothing to answer on your phone for this one." }));
     } else if (mode === 'pending') {
       screen.appendChild(h('p', { class: 'state-line', id: 'state-line',
         text: "This question isn't open yet. It will open here." }));
@@ -285,7 +286,7 @@
     if (focusEl) return;
     if (mode === 'revealed') announce('The results are shown.');
     else if (mode === 'closed') announce('Answers are closed.');
-    else if (isNewItem) announce(mode === 'discussion' ? 'Something to reflect on.' : 'A new question.');
+    else if (isNewItem) announce(mode === 'discussion' ? 'Something new from the facilitator.' : 'A new question.');
   }
 
   // In live mode an open poll carries a picture that moves only in steps of k answers; a man
@@ -470,7 +471,11 @@
     var s = it.scale || { min: 0, max: 10 };
     var points = [];
     for (var v = s.min; v <= s.max; v++) points.push(v);
-    var row = h('div', { class: 'seg' + (points.length > 12 ? ' seg-wrap' : '') });
+    // One row where there is room; on a narrow phone, up to six a row, so no number is under 44 px wide.
+    var narrow = points.length > 6 ? Math.ceil(points.length / 2) : points.length;
+    var row = h('div', { class: 'seg' + (points.length % narrow ? ' seg-odd' : '') });
+    row.style.setProperty('--seg-columns', String(points.length));
+    row.style.setProperty('--seg-narrow-columns', String(narrow));
     var picked = h('p', { class: 'picked', id: 'picked', 'aria-hidden': 'true' });
     var inputs = points.map(function (value) {
       var end = value === s.min ? s.min_label : value === s.max ? s.max_label : '';

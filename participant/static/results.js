@@ -15,6 +15,15 @@
     return node;
   }
 
+  // One set of styles with another's on top (plain objects, for css() and el()).
+  function merge(a, b) {
+    var out = {};
+    [a, b].forEach(function (styles) {
+      for (var k in styles) if (Object.prototype.hasOwnProperty.call(styles, k)) out[k] = styles[k];
+    });
+    return out;
+  }
+
   function el(tag, cls, text, styles) {
     var node = document.createElement(tag);
     if (cls) node.className = cls;
@@ -206,9 +215,19 @@
 
   // ---- compass: every answer a dot, with quadrant counts -----------------------------------
 
+  // A filled or a dashed circle drawn as a shape, not a font glyph (whose size differs across engines).
+  function mark(dashed) {
+    return el('span', dashed ? 'fs-mark fs-mark-middle' : 'fs-mark fs-mark-dot', null, {
+      display: 'inline-block', width: '0.8em', height: '0.8em', borderRadius: '50%', verticalAlign: '-0.05em',
+      marginRight: '0.35em', boxSizing: 'border-box',
+      background: dashed ? 'transparent' : ACCENT, border: dashed ? '0.1em dashed currentColor' : '0'
+    });
+  }
+
   function compass(root, item, res, wide) {
     // The deck's axes, else the schema's defaults (prompts/schema.py, through the page's config block).
-    var defaults = (root.Fireside && root.Fireside.config.schema && root.Fireside.config.schema.default_axes) || {};
+    var shared = typeof window !== 'undefined' ? window.Fireside : null;
+    var defaults = (shared && shared.config.schema && shared.config.schema.default_axes) || {};
     var axes = item.axes || {};
     var xName = axes.x || defaults.x || '';
     var yName = axes.y || defaults.y || '';
@@ -218,17 +237,20 @@
     var points = res.points || [];
 
     // Stacked on a phone; on a wide container of fixed height (a projector), the square takes
-    // the full height and the counts sit beside it.
+    // the height left by its axis labels and the counts sit beside it.
     var body = el('div', 'fs-compass', null, wide
       ? { display: 'flex', flex: '1 1 auto', minHeight: '0', gap: '1.2em', alignItems: 'center' }
       : { display: 'block' });
-    var box = el('div', 'fs-figure', null, wide
-      ? { height: '100%', flex: '0 1 auto', minWidth: '0' }
-      : { width: '100%' });
-    var pic = svg('svg', { viewBox: '-13 -3 116 116', 'aria-hidden': 'true', focusable: 'false' }, wide
-      ? { display: 'block', height: '100%', width: 'auto', maxWidth: '100%', overflow: 'visible' }
-      : { display: 'block', width: '100%', height: 'auto', overflow: 'visible' });
-    var side = el('div', 'fs-compass-side', null, wide ? { flex: '1 1 12em', minWidth: '0' } : null);
+    // The axis labels are HTML in the container's type, level with the text beside them (so the
+    // projector's are as big as its other words), around a square that holds only dots and counts.
+    var figure = el('div', 'fs-figure', null, {
+      display: 'grid', gridTemplateColumns: 'min-content minmax(0, 1fr)', gridTemplateRows: 'auto auto',
+      columnGap: '0.4em', rowGap: '0.15em', alignItems: 'stretch', flex: wide ? 'none' : '', minWidth: '0',
+      fontSize: wide ? '' : '0.85em'  // on a phone the square needs the width more than the labels do
+    });
+    var pic = svg('svg', { viewBox: '-4 -4 108 108', 'aria-hidden': 'true', focusable: 'false' },
+      { display: 'block', width: '100%', height: 'auto', overflow: 'visible', gridColumn: '2', gridRow: '1' });
+    var side = el('div', 'fs-compass-side', null, wide ? { flex: '1 1 10em', minWidth: '0' } : null);
 
     pic.appendChild(svg('rect', { x: 0, y: 0, width: 100, height: 100, rx: 3 },
       { fill: 'currentColor', opacity: '0.06' }));
@@ -237,16 +259,12 @@
     pic.appendChild(svg('path', { d: 'M50 0 V100 M0 50 H100', 'stroke-width': 0.4, 'stroke-dasharray': '1.5 1.5' },
       { fill: 'none', stroke: 'currentColor', opacity: '0.35' }));
 
-    // Quadrant counts, large and quiet, in each corner; their names are in the grid below.
     var corners = [
       { key: 'space', name: 'Mostly ' + lowerFirst(yName), x: 3.5, y: 13, anchor: 'start' },
       { key: 'both', name: 'Both', x: 96.5, y: 13, anchor: 'end' },
       { key: 'neither', name: 'Neither', x: 3.5, y: 96, anchor: 'start' },
       { key: 'connection', name: 'Mostly ' + lowerFirst(xName), x: 96.5, y: 96, anchor: 'end' }
     ];
-    corners.forEach(function (c) {
-      svgText(pic, c.x, c.y, q[c.key] || 0, 11, c.anchor, { fontWeight: '700', opacity: '0.32' });
-    });
 
     // Identical answers become one bigger dot with its number, so nothing hides under another.
     var groups = {};
@@ -259,7 +277,7 @@
     order.forEach(function (k) {
       var g = groups[k];
       var r = 2.6 + 1.4 * Math.sqrt(g.n - 1);
-      pic.appendChild(svg('circle', { cx: g.x, cy: 100 - g.y, r: r, 'stroke-width': 0.6 },
+      pic.appendChild(svg('circle', { class: 'fs-dot', cx: g.x, cy: 100 - g.y, r: r, 'stroke-width': 0.6 },
         { fill: ACCENT, fillOpacity: '0.85', stroke: 'currentColor', strokeOpacity: '0.35' }));
       if (g.n > 1) {
         svgText(pic, g.x, 100 - g.y + 1.6, g.n, 4.4, 'middle', { fontWeight: '700', fill: '#1d1710' });
@@ -270,29 +288,55 @@
         'stroke-dasharray': '1.6 1.2' }, { fill: 'none', stroke: 'currentColor', opacity: '0.85' }));
     }
 
-    // Axis labels: x along the bottom, y up the left side.
-    svgText(pic, 0, 108, low, 4.6, 'start', { opacity: '0.7' });
-    svgText(pic, 50, 108, xName + ' →', 5.4, 'middle', { fontWeight: '700' });
-    svgText(pic, 100, 108, high, 4.6, 'end', { opacity: '0.7' });
-    var yl = svgText(pic, -5, 100, low, 4.6, 'start', { opacity: '0.7' });
-    yl.setAttribute('transform', 'rotate(-90 -5 100)');
-    var yn = svgText(pic, -5, 50, yName + ' →', 5.4, 'middle', { fontWeight: '700' });
-    yn.setAttribute('transform', 'rotate(-90 -5 50)');
-    var yh = svgText(pic, -5, 0, high, 4.6, 'end', { opacity: '0.7' });
-    yh.setAttribute('transform', 'rotate(-90 -5 0)');
+    // Quadrant counts, large and quiet, in each corner; drawn after the dots, with a dark halo,
+    // so a dot in a corner never hides its number (and still shows through it).
+    corners.forEach(function (c) {
+      var t = svgText(pic, c.x, c.y, q[c.key] || 0, 11, c.anchor, {
+        fontWeight: '700', fillOpacity: '0.6', stroke: 'var(--fs-halo, #1a1613)', strokeOpacity: '0.6',
+        strokeWidth: '0.7', strokeLinejoin: 'round', paintOrder: 'stroke'
+      });
+      t.setAttribute('class', 'fs-quadrant-count');
+    });
 
-    box.appendChild(pic);
-    body.appendChild(box);
+    // Axis labels: y's name and top end beside the square, x's under it; "a little" once, at the
+    // corner where both axes start. Words wrap only between words, so the column stays narrow.
+    var axisName = { fontWeight: '700' };
+    var axisEnd = { opacity: '0.8', fontSize: '0.95em', whiteSpace: 'nowrap' };
+    var yAxis = el('div', 'fs-axis fs-axis-y', null, {
+      gridColumn: '1', gridRow: '1', display: 'flex', flexDirection: 'column', alignItems: 'flex-end',
+      textAlign: 'right', lineHeight: '1.15'
+    });
+    yAxis.appendChild(el('span', 'fs-axis-end', high, axisEnd));
+    yAxis.appendChild(el('span', 'fs-axis-name', '↑ ' + yName, merge({ margin: 'auto 0' }, axisName)));
+    var origin = el('div', 'fs-axis fs-axis-origin', low, merge({ gridColumn: '1', gridRow: '2', textAlign: 'right',
+      lineHeight: '1.2' }, axisEnd));
+    // The name in the middle of the row while there is room, never pushing "a lot" past the square.
+    var xAxis = el('div', 'fs-axis fs-axis-x', null, {
+      gridColumn: '2', gridRow: '2', display: 'flex', alignItems: 'baseline', columnGap: '0.5em', lineHeight: '1.2',
+      padding: '0 3.7%'  // the square's edges: the picture keeps 4 of its 108 units round it for the dots
+    });
+    xAxis.appendChild(el('span', null, null, { flex: '1 1 0', minWidth: '0' }));
+    xAxis.appendChild(el('span', 'fs-axis-name', xName + ' →', merge({ whiteSpace: 'nowrap' }, axisName)));
+    xAxis.appendChild(el('span', null, null, { flex: '1 1 0', minWidth: '0' }));
+    xAxis.appendChild(el('span', 'fs-axis-end', high, axisEnd));
+    [yAxis, origin, xAxis].forEach(function (node) { node.setAttribute('aria-hidden', 'true'); });
+
+    figure.appendChild(yAxis);
+    figure.appendChild(pic);
+    figure.appendChild(origin);
+    figure.appendChild(xAxis);
+    body.appendChild(figure);
     body.appendChild(side);
     root.appendChild(body);
 
-    // The four quadrants as a small grid laid out like the square itself.
+    // The four quadrants as a small grid laid out like the square itself, or one column when narrow.
     var grid = el('ul', 'fs-quadrants', null, {
       listStyle: 'none', margin: wide ? '0' : '0.7em 0 0', padding: '0', display: 'grid',
-      gridTemplateColumns: '1fr 1fr', gap: '0.35em', fontSize: '0.9em'
+      // two columns like the square's halves, or one where a half would be narrower than 8em
+      gridTemplateColumns: 'repeat(auto-fit, minmax(min(100%, max(8em, 40%)), 1fr))', gap: '0.35em', fontSize: '0.9em'
     });
     corners.forEach(function (c) {
-      var li = el('li', null, null, {
+      var li = el('li', 'fs-quadrant', null, {
         padding: '0.4em 0.6em', borderRadius: '0.4em', background: 'rgba(127, 127, 127, 0.12)',
         display: 'flex', alignItems: 'baseline', gap: '0.5em'
       });
@@ -307,11 +351,20 @@
 
     var legend = el('p', 'fs-legend', null, { fontSize: '0.85em', opacity: '0.8', margin: '0.6em 0 0' });
     legend.setAttribute('aria-hidden', 'true');
-    legend.appendChild(el('span', null, '●', { color: ACCENT, marginRight: '0.35em' }));
+    legend.appendChild(mark(false));
     legend.appendChild(el('span', null, 'one answer', { marginRight: '1.2em' }));
-    legend.appendChild(el('span', null, '◌', { marginRight: '0.35em' }));
+    legend.appendChild(mark(true));
     legend.appendChild(el('span', null, 'the middle'));
     side.appendChild(legend);
+
+    if (wide) {
+      // The square as big as the height left by the labels allows, leaving the counts at least a third.
+      var rows = xAxis.offsetHeight + parseFloat(getComputedStyle(figure).rowGap || 0);
+      var across = body.clientWidth * 0.64 - yAxis.offsetWidth;
+      var size = Math.max(0, Math.floor(Math.min(body.clientHeight - rows, across)));
+      css(pic, { width: size + 'px', height: size + 'px' });
+      css(figure, { gridTemplateColumns: 'min-content ' + size + 'px' });  // the x labels end where the square does
+    }
 
     var alt = hidden(el('p'));
     var sentence = 'Each dot is one answer. Right means more ' + lowerFirst(xName) + ' wanted, up means more ' +
