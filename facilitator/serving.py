@@ -96,8 +96,6 @@ def prepare_websockets():
 def make_server(app, host, port, mode, request_handler=None):
     """A server bound to host:port (OSError if it cannot be); request_handler is Werkzeug's for threading."""
     if mode == "gevent":
-        from gevent import pywsgi
-
         server = _no_delay_gevent_server()((host, port), app, handler_class=_quiet_gevent_handler(),
                                            log=None, error_log=_ErrorLog(), backlog=LISTEN_BACKLOG)
         server.secure_environ_class = _no_address_environ()
