@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from conftest import RunningServer, SocketConsole, SocketPhone
+from conftest import RunningServer, SocketConsole, SocketPhone, assert_accessible
 from test_browser import PHONE, _open, browser  # noqa: F401  (the module's Chromium)
 from test_exclusive import NONE_OF_THESE_DECK
 from test_word_after import BREAK_DECK
@@ -48,6 +48,7 @@ def test_the_join_screen_states_the_agreements_and_hides_the_technical_points_be
     phone.keyboard.press("Enter")  # a keyboard or a screen reader opens it like any control
     expect(phone.locator(".how")).to_be_visible()
     expect(phone.locator(".how")).to_contain_text("scrambled key")
+    assert_accessible(phone, "the phone's agreements, 'How is this anonymous?' open")
 
 
 def test_help_opens_before_joining_during_and_after_the_end_and_sends_nothing(browser, care_server):  # noqa: F811
@@ -70,6 +71,7 @@ def test_help_opens_before_joining_during_and_after_the_end_and_sends_nothing(br
     sent = len(frames)
     phone.click("#help-link")  # during
     expect(phone.locator("#help-panel")).to_be_visible()
+    assert_accessible(phone, "the phone waiting, Help open")
     phone.click("#help-link")
     assert len(frames) == sent, "opening Help sent nothing"
     requests = len(recorder.urls)
@@ -98,6 +100,7 @@ def test_the_console_sets_help_lines_reminds_once_and_shows_them_with_the_checko
 
     console, _ = _open(browser, care_server.url + "/facilitator", viewport={"width": 1280, "height": 800})
     expect(console.locator("#help-reminder")).to_contain_text("No help lines are set yet")
+    assert_accessible(console, "the console, no meeting, the help-lines reminder showing")
     console.click("#help-reminder-close")
     expect(console.locator("#help-reminder")).to_be_hidden()
     console.reload()
@@ -141,6 +144,8 @@ def test_a_word_after_is_sent_taken_back_and_the_console_sees_it_only_at_the_bre
     brk = console.locator('#agenda li.item[data-kind="discussion"]').first.get_attribute("data-item-id")
     console.click(f'#agenda [data-action="push"][data-item-id="{brk}"]')
     expect(console.locator("#word-after-line")).to_have_text("1 man would like a word after the meeting.")
+    assert_accessible(console, "the console, a meeting, a word after asked for")
+    assert_accessible(phone, "the phone, a word after asked for")
 
     phone.click("#word-after-btn")
     expect(phone.locator("#word-after-status")).to_have_text("Taken back. Nothing of it is kept.")

@@ -4,7 +4,7 @@ import re
 import shutil
 
 import pytest
-from conftest import RunningServer, SocketConsole, SocketPhone
+from conftest import RunningServer, SocketConsole, SocketPhone, assert_accessible
 
 import prompts
 from facilitator import events
@@ -86,6 +86,7 @@ def test_an_evening_of_every_kind_built_by_mouse_survives_a_restart_and_runs_on_
             if kind == "multi":
                 page.get_by_label("Option 3 is picked only on its own, never with others").check()
         expect(page.locator("#total")).to_contain_text("15 of 120 minutes planned")
+        assert_accessible(page, "the editor, an evening of every kind")
         # Drag the second item to the top, then put it back with its arrow.
         page.evaluate("window.scrollTo(0, 0)")
         page.locator("#items li").nth(1).drag_to(page.locator("#items li").nth(0))
@@ -188,6 +189,7 @@ def test_a_duplicated_built_in_is_changed_and_a_broken_field_blocks_its_start(br
     page.fill("#f-scale_min", "20")
     expect(page.locator("#f-scale_min-error")).to_have_text("Scale min 20 is not below max 10.")
     expect(page.locator("#f-scale_min")).to_have_attribute("aria-invalid", "true")
+    assert_accessible(page, "the editor, a field with an error")
     page.click("#save")
     expect(page.locator("#status")).to_have_text(re.compile(r"^Saved\. 1 problem to fix before it can be started"))
     expect(page.locator("#start-link")).to_be_hidden()
