@@ -108,12 +108,13 @@ def _is_builtin(path: Path) -> bool:
 _parsed: dict[tuple, tuple[Deck | None, list[str]]] = {}  # (file, its bytes' hash) -> _parse's
 
 
-def _read(path: Path, builtin: bool | None = None) -> tuple[Deck | None, list[str]]:
+def _read(path: Path, builtin: bool | None = None, shared: bool = False) -> tuple[Deck | None, list[str]]:
     """One deck file read and checked, parsed again only when its bytes changed.
 
     The console lists every deck on each refresh, and parsing them all costs more than the rest of
     the refresh; reading and hashing a file costs little. Each caller gets its own copy of the
-    items, so nothing a caller does reaches the cache.
+    items, so nothing a caller does reaches the cache, unless it asks for the cached deck itself
+    (shared: list_decks, whose callers only read).
     """
     path = Path(path)
     try:
@@ -126,7 +127,7 @@ def _read(path: Path, builtin: bool | None = None) -> tuple[Deck | None, list[st
             _parsed.clear()
         _parsed[key] = _parse(path, builtin, data)
     deck, problems = _parsed[key]
-    if deck is not None:
+    if deck is not None and not shared:
         deck = dataclasses.replace(deck, items=copy.deepcopy(deck.items))
     return deck, list(problems)
 
@@ -204,23 +205,25 @@ def list_decks(user_dir: Path | str | None = None) -> tuple[list[Deck], list[str
     """Every built-in deck, then the facilitator's own from ``user_dir`` (if it exists).
 
     A broken deck is left out and its problems are returned instead; nothing raises. A deck of his
-    whose file name is the id of a built-in deck is left out too, with a problem saying so.
+    whose file name is the id of a built-in deck is left out too, with a problem saying so. The
+    decks are the ones kept between calls: read them, never change them (find_deck gives a copy).
     """
     decks: list[Deck] = []
     problems: list[str] = []
-    for path in builtin_deck_files():
-        deck, found = _read(path, builtin=True)
+    builtin_files = builtin_deck_files()
+    for path in builtin_files:
+        deck, found = _read(path, builtin=True, shared=True)
         problems.extend(found)
         if deck is not None:
             decks.append(deck)
-    builtin_ids = {path.stem.casefold() for path in builtin_deck_files()}
+    builtin_ids = {path.stem.casefold() for path in builtin_files}
     own: list[Deck] = []
     for path in _deck_files(Path(user_dir) if user_dir is not None else None):
         if path.stem.casefold() in builtin_ids:
             problems.append(f"{path.name}: a built-in deck is already called '{path.stem}'; "
                             "give your file another name")
             continue
-        deck, found = _read(path, builtin=False)
+        deck, found = _read(path, builtin=False, shared=True)
         problems.extend(found)
         if deck is not None:
             own.append(deck)

@@ -52,7 +52,7 @@ def test_ballot_and_arrival_ids_are_hmac_sha256_so_a_restarted_server_finds_the_
 @pytest.mark.parametrize("token, ok", [
     (rules.new_token(), True), ("short", False), (None, False), (123, False), ("x" * 65, False),
     ("a" * 40 + "<script>", False),
-])
+], ids=["new", "short", "none", "number", "too-long", "markup"])
 def test_only_well_formed_tokens_are_accepted(token, ok):
     assert rules.valid_token(token) is ok
 
