@@ -250,3 +250,18 @@ def test_live_surfaces_count_responses_and_say_answered_only_of_real_answers(bro
     expect(screen.locator("body")).to_contain_text("3 answered · 1 passed")
     assert errors == []
     helper.close()
+
+
+@pytest.mark.parametrize("width, height", [(1024, 768), (1280, 800)])
+def test_a_long_deck_title_never_runs_into_the_join_code(browser, server, width, height):
+    from playwright.sync_api import expect
+
+    page, errors = _console(browser, server, width, height)
+    page.click('label[for="deck-how-we-meet"]')  # the longest built-in title
+    page.click("#start-meeting")
+    expect(page.locator("#join-code")).to_have_text(re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$"))
+    title = page.locator("#meeting-title").bounding_box()
+    join = page.locator("#join-info").bounding_box()
+    assert title["x"] + title["width"] <= join["x"], (title, join)
+    assert errors == []
+    SocketConsole(server.url).do(events.END_MEETING)

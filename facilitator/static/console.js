@@ -275,6 +275,7 @@
 
   function renderHeader(meeting) {
     $('meeting-title').textContent = meeting.title || 'Tonight\u2019s meeting';
+    $('meeting-title').title = meeting.title || '';  // the whole title, where the bar shows it shortened
     $('join-code').textContent = meeting.code || '';
     $('join-code').setAttribute('aria-label', 'Join code ' + (meeting.code || '').split('').join(' '));
     $('join-url').textContent = meeting.join_url || '';
