@@ -184,6 +184,9 @@ def test_shortcuts_run_the_evening_and_none_acts_while_typing(browser, server):
     assert helper.states[-1]["current"] is None
     page.keyboard.press("n")
     helper.wait_for(lambda p: p["current"] == welcome)
+    # The page moves on from what it shows: wait until it shows the welcome on the phones.
+    expect(page.locator(f'#agenda li.item[data-item-id="{welcome}"]')).to_contain_text("On phones now")
+    expect(page.locator('[aria-busy="true"]')).to_have_count(0)
     page.keyboard.press("n")
     helper.wait_for(lambda p: p["current"] == arrive)
     phones = [SocketPhone(server.url, code) for _ in range(3)]
