@@ -268,3 +268,18 @@ def test_a_long_deck_title_never_runs_into_the_join_code(browser, server, width,
     assert title["x"] + title["width"] <= join["x"], (title, join)
     assert errors == []
     SocketConsole(server.url).do(events.END_MEETING)
+
+
+def test_a_poll_revealed_before_anyone_answered_says_nobody_has_answered_yet(browser, server):
+    from playwright.sync_api import expect
+
+    helper = SocketConsole(server.url)
+    helper.start()
+    arrive = helper.push("arrive")
+    helper.do(events.REVEAL_POLL, item_id=arrive)
+    page, errors = _console(browser, server)
+    note = page.locator("#now-result-wrap .floor-note")
+    expect(note).to_contain_text("Nobody has answered yet. The privacy floor is 3")
+    expect(note).not_to_contain_text("Only 0")
+    assert errors == []
+    helper.do(events.END_MEETING)

@@ -583,8 +583,10 @@
       var real = (r.answered || 0) - (r.passed || 0);
       container.appendChild(h('div', { class: 'floor-note' }, [
         h('p', { class: 'floor-title', text: 'Not enough answers to show a result' }),
-        h('p', { text: 'Only ' + plural(real, 'man', 'men') + ' answered' + (r.passed ? ' and ' + r.passed + ' passed' : '') +
-          '. The privacy floor is ' + r.floor + ', so nobody sees a picture — it could point to someone.' })]));
+        h('p', { text: (real || r.passed
+          ? 'Only ' + plural(real, 'man', 'men') + ' answered' + (r.passed ? ' and ' + r.passed + ' passed' : '') + '. '
+          : 'Nobody has answered yet. ') +
+          'The privacy floor is ' + r.floor + ', so nobody sees a picture — it could point to someone.' })]));
       return;
     }
     if (window.FiresideResults && typeof window.FiresideResults.render === 'function') {
