@@ -35,6 +35,7 @@ def create_app(config=None):
         handlers,
         handshakes,
         helplines,
+        i18n,
         instance,
         nostore,
         snapshot,
@@ -79,6 +80,8 @@ def create_app(config=None):
         IDLE_END_HOURS=6,
         IDLE_CHECK_SECONDS=60,
         CLOCK=time.time,
+        # The language meetings start in (facilitator/i18n.py); None: the last meeting's, else the laptop's.
+        LANGUAGE=None,
     )
     app.config.update(config)
 
@@ -89,6 +92,7 @@ def create_app(config=None):
         room.help_lines = helplines.load(data_dir)
     except helplines.HelpLinesError as error:  # a help.toml he mistyped must not stop the evening
         help_problem = str(error)
+    room.next_language = _first_language(app.config["LANGUAGE"], store)
     app.extensions["fireside"] = broadcast.Broadcaster(app, store, room)
     app.extensions["fireside"].help_problem = help_problem
     app.extensions["fireside"].end_forgotten_meeting(broadcast=False)  # nobody is connected yet
@@ -100,6 +104,7 @@ def create_app(config=None):
     app.register_blueprint(facilitator_bp)
     app.register_blueprint(editor_bp)
     app.register_blueprint(participant_bp)
+    i18n.init_app(app, lambda: room.language)  # pages in the meeting's language, not the phone's
     snapshot.install(app)  # static files and templates from memory: a reinstall under the server changes nothing
     compress.init_app(app)  # gzip for text, versioned static URLs cached for a year: docs/performance.md
 
@@ -134,6 +139,19 @@ def create_app(config=None):
     phone_events.register(socketio.server, app)
     handlers.quiet_unreadable_messages()
     return app
+
+
+def _first_language(asked, store):
+    """The language the next meeting starts in: the one asked for, else the last meeting's, else the laptop's."""
+    from facilitator import i18n
+
+    if asked:
+        chosen = i18n.supported(asked)
+        if chosen is None:
+            raise ValueError(f"Fireside does not speak {asked!r} yet; it speaks {', '.join(i18n.languages())}.")
+        return chosen
+    last = store.meetings()[:1]
+    return i18n.supported(last[0]["language"]) if last and i18n.supported(last[0]["language"]) else i18n.laptop_language()
 
 
 def _bounded_int(digits):

@@ -247,6 +247,12 @@ class Broadcaster:
         self.help_problem = None
         socketio.emit(events.HELP, {"help": helplines.for_pages(lines)}, namespace=events.PARTICIPANT_NS)
 
+    def broadcast_language(self):
+        """Every page, phones included, hears the room's new language and reloads in it."""
+        payload = {"language": self.room.language}
+        socketio.emit(events.LANGUAGE, payload, namespace=events.PARTICIPANT_NS)
+        socketio.emit(events.LANGUAGE, payload, namespace=events.FACILITATOR_NS)
+
     # --- a forgotten meeting ------------------------------------------------------------
 
     def end_forgotten_meeting(self, broadcast=True):

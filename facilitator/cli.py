@@ -86,7 +86,10 @@ data_option = click.option("--data", metavar="FOLDER", help=DATA_HELP)
 @click.option("--co-facilitator", "cofacilitator", is_flag=True,
               help="Also print the co-facilitator's link and QR code, which give full control of the meeting "
                    "(keep it off a mirrored screen). The console's \"Invite a co-facilitator\" shows it too.")
-def serve(host, port, url, wifi, data, no_browser, cofacilitator, help_line):
+@click.option("--language", metavar="CODE",
+              help="The language meetings start in, e.g. es for Spanish (default: the last meeting's, else the "
+                   "laptop's). The console can change it for each meeting.")
+def serve(host, port, url, wifi, data, no_browser, cofacilitator, help_line, language):
     """Run the meeting room (the default): print where phones join, open your console, run until Ctrl-C."""
     if not 0 <= port <= 65535:  # checked first: a socket would raise OverflowError, not OSError
         return _fail(f"there is no port {port}. Choose a number from 1024 to 65535, or leave --port out "
@@ -99,6 +102,7 @@ def serve(host, port, url, wifi, data, no_browser, cofacilitator, help_line):
         public_url = _checked_url(url) if url else None
         network = _room_network(wifi, _folder(data)) if wifi is not None else None
         lines = helplines.validate([helplines.parse_flag(text) for text in help_line]) if help_line else None
+        _checked_language(language)
     except (room_wifi.WifiError, _instance.DataDirError, click.BadParameter, helplines.HelpLinesError) as error:
         return _fail(str(error))
     from facilitator import serving
@@ -112,7 +116,7 @@ def serve(host, port, url, wifi, data, no_browser, cofacilitator, help_line):
     os.umask(0o077)  # everything Fireside writes is the facilitator's alone
     address, where = join_address(host, public_url, network is not None, lan.interfaces())
     public = public_url or lan.base_url(address or "127.0.0.1", port)
-    config = {"PUBLIC_URL": public, "ASYNC_MODE": mode, "WIFI": network}
+    config = {"PUBLIC_URL": public, "ASYNC_MODE": mode, "WIFI": network, "LANGUAGE": language}
     if data:
         config["DATA_DIR"] = data
     try:
@@ -244,6 +248,15 @@ def join_address(host, url, hotspot, found):
         return host, None
     chosen = lan.choose(found, hotspot)
     return (chosen.address, chosen) if chosen else (None, None)
+
+
+def _checked_language(code):
+    """A --language Fireside speaks, or a sentence saying which it does."""
+    from facilitator import i18n
+
+    if code is not None and i18n.supported(code) is None:
+        names = ", ".join(f"{c} ({name})" for c, name in i18n.language_names().items())
+        raise click.BadParameter(f"Fireside does not speak {code!r} yet. It speaks {names}.")
 
 
 def _checked_url(url):

@@ -10,7 +10,7 @@ from the console's own connection (Broadcaster.public_url).
 
 import sqlite3
 
-from facilitator import events
+from facilitator import events, i18n
 from facilitator.rules import Refused
 
 DISK_TROUBLE = ("database or disk is full", "readonly", "read-only", "disk i/o error", "unable to open")
@@ -30,11 +30,11 @@ def on_event(server, app, namespace, event, handler, before=None):
             if refusal:
                 return refusal
             if len(args) > 1:
-                return {"ok": False, "error": "Send one message at a time."}
+                return {"ok": False, "error": i18n.tr(_language(app), "Send one message at a time.")}
             try:
                 return {"ok": True, **(handler(sid, args[0] if args else None) or {})}
             except Refused as refused:
-                return {"ok": False, "error": str(refused), **refused.details}
+                return {"ok": False, "error": i18n.say(refused.args[0], _language(app)), **refused.details}
         except Exception as error:  # noqa: BLE001 - answered (or raised, in tests) by unexpected()
             return unexpected(app, namespace, error)
 
@@ -72,11 +72,18 @@ def unexpected(app, namespace, error, connecting=False):
         app.logger.error("Fireside hit an unexpected error in a socket event.", exc_info=error)
     if connecting:
         return False  # refuse the connection: an error must never let anyone in
+    language = _language(app)
     if namespace == events.PARTICIPANT_NS:
-        message = ("The laptop could not save that just now. Please try again in a moment." if disk else
-                   "Something went wrong on the facilitator's laptop. Please try again.")
+        message = (i18n.tr(language, "The laptop could not save that just now. Please try again in a moment.")
+                   if disk else i18n.tr(language, "Something went wrong on the facilitator's laptop. Please try again."))
     else:
-        message = ("Fireside could not save that: the laptop's disk is full or cannot be written. "
-                   "Free some space; everything saved before is safe." if disk else
-                   "Something went wrong in Fireside, so that did not go through. Please try again.")
+        message = (i18n.tr(language, "Fireside could not save that: the laptop's disk is full or cannot be written. "
+                           "Free some space; everything saved before is safe.") if disk else
+                   i18n.tr(language, "Something went wrong in Fireside, so that did not go through. Please try again."))
     return {"ok": False, "error": message}
+
+
+def _language(app):
+    """The language the room is spoken to in now (the meeting's)."""
+    fireside = app.extensions.get("fireside")
+    return fireside.room.language if fireside else i18n.SOURCE

@@ -9,7 +9,7 @@ send either without the browser asking first (a CORS preflight Fireside never gr
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from facilitator import evenings, events
+from facilitator import evenings, events, i18n
 from facilitator.access import facilitator_allowed
 from facilitator.broadcast import fireside
 from prompts import schema
@@ -108,6 +108,7 @@ def page():
         "key": request.args.get("key") or None,
         "evening_minutes": EVENING_MINUTES,
         "import_max": evenings.IMPORT_BYTES_MAX,
+        "i18n": i18n.for_page("evenings", fireside().room.language),
     }
     return render_template("facilitator/evenings.html", config=config)
 
@@ -116,7 +117,8 @@ def page():
 def preview():
     """The real phone page in preview mode: it draws what the editor posts to it and connects to nothing."""
     config = {"namespace": events.PARTICIPANT_NS, "events": events.for_pages(), "schema": schema.for_pages(),
-              "code": "PREVIEW", "title": "Preview", "floor": schema.DEFAULT_FLOOR, "preview": True}
+              "code": "PREVIEW", "title": "Preview", "floor": schema.DEFAULT_FLOOR, "preview": True,
+              "i18n": i18n.for_page("phone", fireside().room.language)}
     response = Response(render_template("participant/phone.html", config=config, error=None))
     response.framed_by_self = True  # the editor shows it in a frame; create_app's CSP allows only that
     return response

@@ -9,6 +9,7 @@ ITEM = "item"  # the item on every phone now, and its picture
 COUNT = "count"
 ENDED = "ended"
 HELP = "help"  # the facilitator's help lines changed: every phone, the same message
+LANGUAGE = "language"  # the meeting's language changed: every page (phones, projector, console) reloads in it
 
 # phone -> server
 ANSWER = "answer"
@@ -37,6 +38,7 @@ ROOM_CHOOSE = "room_choose"  # a revealed words or text poll's approved answers 
 INVITE_COFACILITATOR = "invite_cofacilitator"  # the laptop's own console only
 REVOKE_COFACILITATOR = "revoke_cofacilitator"  # the laptop's own console only
 SET_HELP_LINES = "set_help_lines"
+SET_LANGUAGE = "set_language"  # the running meeting's language, or the next one's
 
 
 def for_pages():

@@ -96,7 +96,7 @@ def register(server, app):
     """Register every console action, and the answer to an unknown one, on this app's server (dispatch.py)."""
     fs = app.extensions["fireside"]
     sends = {"item": fs.broadcast_item, "console": fs.broadcast_console, "ended": fs.broadcast_ended,
-             "started": fs.broadcast_started, None: lambda: None}
+             "started": fs.broadcast_started, "language": fs.broadcast_language, None: lambda: None}
 
     def from_the_laptop(sid):
         if LAPTOP not in server.rooms(sid, namespace=events.FACILITATOR_NS):
@@ -288,3 +288,10 @@ def set_help_lines(fs, payload):
     except helplines.HelpLinesError as error:
         raise Refused(str(error)) from None
     return {"lines": lines}
+
+
+@facilitator_action(events.SET_LANGUAGE, ("language",), broadcast="language")
+def set_language(fs, payload):
+    """Console sets the language of the running meeting (every page reloads in it) or of the next one."""
+    heard_by_meeting = fs.room.set_language(payload.get("language"))
+    return {"language": fs.room.language, "meeting": heard_by_meeting}

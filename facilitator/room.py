@@ -18,7 +18,7 @@ import random
 import secrets
 import threading
 
-from facilitator import helplines, pictures, rules
+from facilitator import helplines, i18n, pictures, rules
 from facilitator import tally as tallies
 from facilitator.kinds import DEFAULT_FLOOR, MODERATED_KINDS, SPEC_FIELDS, TITLE_MAX
 from prompts.schema import NOTE_MAX, OPTION_MAX, validate_item
@@ -64,6 +64,9 @@ class Room:
         # next one starts: in memory only, never on disk.
         self.ended_word_after = 0
         self.help_lines = []  # the facilitator's local help lines (helplines.py), set by create_app and the console
+        # The language the next meeting starts in (i18n.py): set by create_app (--language, else the last
+        # meeting's, else the laptop's) and by the console while no meeting runs.
+        self.next_language = i18n.SOURCE
         # A meeting ended while this server ran, and no other has started: the projector thanks the room.
         self.just_ended = False
         # The codes of meetings that ended while this server ran, so an old QR code is told the meeting
@@ -94,6 +97,12 @@ class Room:
                     self.order.append(item["id"])
 
     # --- reading ----------------------------------------------------------------
+
+    @property
+    def language(self):
+        """The language everyone is spoken to in now: the running meeting's, else the next one's."""
+        meeting = self.meeting
+        return meeting["language"] if meeting else self.next_language
 
     @property
     def current(self):
@@ -167,7 +176,8 @@ class Room:
             if not self.meeting:
                 return {"meeting": None, "agenda": [], "current": None, "decks": decks,
                         "deck_problems": problems, "phones": phones, "pending": {},
-                        "word_after": self.ended_word_after, "help_lines": list(self.help_lines)}
+                        "word_after": self.ended_word_after, "help_lines": list(self.help_lines),
+                        "language": self.language}
             agenda = []
             pending = {}
             for item_id in self.order:
@@ -193,6 +203,7 @@ class Room:
                 "pending": pending,
                 "word_after": self.word_after_shown(),
                 "help_lines": list(self.help_lines),
+                "language": self.language,
             }
 
     def pending_texts(self, item):
@@ -414,17 +425,32 @@ class Room:
             if self.meeting:
                 raise Refused("A meeting is already running. End it before starting another.")
             floor = rules.clamp_floor(floor)
-            items, deck_title = [], "Tonight's meeting"
+            items, deck_title = [], i18n.tr(self.next_language, "Tonight's meeting")
             if deck_id:
                 deck = self.decks.find(deck_id)
                 items, deck_title = deck.items, deck.title
             self.ended_word_after = 0
             self.store.start_meeting(title=(title or deck_title).strip()[:TITLE_MAX], deck=deck_id or "", items=items,
                                      floor=floor, join_code=rules.new_join_code(),
-                                     meeting_key=rules.new_meeting_key(), live_results=live_results)
+                                     meeting_key=rules.new_meeting_key(), live_results=live_results,
+                                     language=self.next_language)
             self.just_ended = False
             self._ticket_of_meeting, self._waiting_ticket = self._waiting_ticket, secrets.token_urlsafe(16)
             self._load()
+
+    def set_language(self, language):
+        """The language of the running meeting, or of the next one; returns whether a meeting heard it."""
+        with self._lock:
+            chosen = i18n.supported(language) if isinstance(language, str) and len(language) <= 20 else None
+            if chosen is None:
+                raise Refused(i18n._l("Choose one of these languages: %(names)s.",
+                                      names=", ".join(i18n.language_names().values())))
+            self.next_language = chosen
+            if not self.meeting:
+                return False
+            self.store.set_language(self.meeting["id"], chosen)
+            self.meeting = {**self.meeting, "language": chosen}
+            return True
 
     def end_meeting(self):
         """End it: every poll is reduced to its last picture, ballots and key are destroyed.

@@ -177,6 +177,15 @@ def m005_word_after(db):
     )
 
 
+@migrations()
+def m006_language(db):
+    """The language a meeting is held in (facilitator/i18n.py): its phones, projector, console and summary.
+
+    Meetings from before had only English. Older versions of Fireside ignore the column.
+    """
+    db["meetings"].add_column("language", str, not_null_default="en")
+
+
 def _loads(text, default=None):
     """JSON column to value, tolerating null."""
     return default if text is None else json.loads(text)
@@ -302,7 +311,7 @@ class Store:
         return self._rows("SELECT * FROM meetings ORDER BY id DESC")
 
     def start_meeting(self, *, title, deck, items, floor, join_code, meeting_key, live_results=False,
-                      today=None):
+                      today=None, language="en"):
         """Create a running meeting with its agenda; returns the meeting row."""
         held_on = (today or datetime.date.today()).isoformat()
         with self._tx() as db:
@@ -319,6 +328,7 @@ class Store:
                     "phones_joined": 0,
                     "notes": "",
                     "live_results": int(live_results),
+                    "language": language,
                 }
             ).last_pk
             for position, item in enumerate(items):
@@ -354,6 +364,11 @@ class Store:
         with self._tx() as db:
             db.execute("UPDATE meetings SET last_active = ? WHERE id = ? AND status = 'running'",
                        (hour, meeting_id))
+
+    def set_language(self, meeting_id, language):
+        """The language a meeting goes on in."""
+        with self._tx() as db:
+            db["meetings"].update(meeting_id, {"language": language})
 
     def set_notes(self, meeting_id, notes):
         """The facilitator's own notes for the summary."""

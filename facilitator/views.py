@@ -2,7 +2,7 @@
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
-from facilitator import events, lan
+from facilitator import events, i18n, lan
 from facilitator.access import facilitator_allowed
 from facilitator.broadcast import fireside
 from facilitator.room import ROOM_CHOICES_MAX
@@ -22,6 +22,8 @@ def _page_config(view):
         "key": request.args.get("key") or None,
         "qr_url": "/facilitator/qr.svg",
         "room_choices_max": ROOM_CHOICES_MAX,
+        "i18n": i18n.for_page(view, fireside().room.language),
+        "languages": i18n.language_names(),
     }
     network = current_app.config.get("WIFI")
     if view == "screen" and network is not None:

@@ -4,7 +4,7 @@ import html
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
-from facilitator import events, helplines
+from facilitator import events, helplines, i18n
 from facilitator.access import unlimited
 from facilitator.broadcast import fireside
 from facilitator.kinds import DEFAULT_FLOOR
@@ -30,6 +30,7 @@ def _config(code, meeting=None, waiting=None):
         # In the page itself, so that opening Help sends nothing and nobody learns who looked.
         "help": helplines.for_pages(fireside().room.help_lines),
         "no_help": helplines.NO_LINES,
+        "i18n": i18n.for_page("phone", fireside().room.language),  # the meeting's language, not the phone's
     }
 
 

@@ -1,6 +1,7 @@
 """Fixtures: a fresh app and database per test, an Evening helper to drive console and phones."""
 
 import inspect
+import os
 import re
 import textwrap
 
@@ -8,6 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from facilitator import cli, create_app, events, socketio
+
+# Meetings start in English unless a test chooses (facilitator/i18n.py reads the laptop's language
+# from these); real servers the tests start inherit it.
+os.environ["LANGUAGE"] = "en"
 
 TEST_DECK = textwrap.dedent('''
     title = "Test evening"
@@ -267,7 +272,6 @@ def evening(app):
 # --- a real server process ------------------------------------------------------------------
 
 import json  # noqa: E402
-import os  # noqa: E402
 import signal  # noqa: E402
 import socket as _socket  # noqa: E402
 import subprocess  # noqa: E402

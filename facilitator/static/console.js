@@ -173,6 +173,7 @@
     });
   });
 
+  socket.on(E.LANGUAGE, function (p) { if (p && p.language !== F.language) window.location.reload(); });
   socket.on(E.COUNT, function (payload) {
     if (!payload) return;
     if (typeof payload.phones === 'number' && data) {

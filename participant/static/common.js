@@ -30,6 +30,36 @@
     return node;
   }
 
+  // The page's sentences in the meeting's language (facilitator/i18n.py, for_page): t('Thank you') and
+  // t('%(n)s answered', {n: 3}); nt('%(num)s man', '%(num)s men', n) picks the language's plural form
+  // (Intl.PluralRules names its category, the server says which of the catalogue's forms that is).
+  // A sentence the catalogue lacks is said in English, never left blank.
+  var i18n = config.i18n || { language: 'en', messages: {}, plural: {} };
+  var pluralRules = window.Intl && Intl.PluralRules ? new Intl.PluralRules(i18n.language) : null;
+
+  function fill(text, vars) {
+    if (!vars) return text;
+    return text.replace(/%\((\w+)\)s/g, function (all, name) {
+      return vars[name] == null ? all : String(vars[name]);
+    });
+  }
+
+  function t(message, vars) {
+    var said = i18n.messages[message];
+    return fill(typeof said === 'string' && said ? said : message, vars);
+  }
+
+  function nt(one, many, n, vars) {
+    var forms = i18n.messages[one], said = null;
+    if (Array.isArray(forms)) {
+      var index = pluralRules ? i18n.plural[pluralRules.select(n)] : null;
+      said = forms[index == null ? (n === 1 ? 0 : forms.length - 1) : index];
+    }
+    var all = { num: n };
+    Object.keys(vars || {}).forEach(function (k) { all[k] = vars[k]; });
+    return fill(said || (n === 1 ? one : many), all);
+  }
+
   function plural(n, one, many) { return n + ' ' + (n === 1 ? one : many); }
 
   // An announce(text) for the page's #announcer live region. The region is emptied first, so the
@@ -60,5 +90,6 @@
     connTimer = setTimeout(function () { line.textContent = text; line.hidden = false; }, delay || 0);
   }
 
-  root.Fireside = { config: config, $: $, h: h, plural: plural, announcer: announcer, conn: conn };
+  root.Fireside = { config: config, $: $, h: h, plural: plural, announcer: announcer, conn: conn,
+                    t: t, nt: nt, language: i18n.language };
 }(window));

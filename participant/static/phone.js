@@ -144,6 +144,8 @@
     });
     socket.on(EV.ENDED, ended);
     socket.on(EV.HELP, function (p) { if (p && Array.isArray(p.help)) showHelp(p.help); });
+    // The facilitator changed the meeting's language: the page comes back in it, with this phone's token.
+    socket.on(EV.LANGUAGE, function (p) { if (p && p.language !== F.language) window.location.reload(); });
   }
 
   function refused(message) {
