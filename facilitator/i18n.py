@@ -96,7 +96,7 @@ class Sentence:
     str() gives the English, so logs and tests that read English keep working.
     """
 
-    __slots__ = ("message", "plural", "n", "params")
+    __slots__ = ("message", "n", "params", "plural")
 
     def __init__(self, message, plural=None, n=None, **params):
         """The English message (and plural form, for n) with its %(name)s values."""
@@ -168,7 +168,7 @@ def _plural_indexes(language):
     expression = getattr(forms, "plural", None)
     locale = Locale.parse(language)
     indexes = {}
-    for n in (*range(0, 200), 1000, 1000000, 2000000):
+    for n in (*range(200), 1000, 1000000, 2000000):
         category = locale.plural_form(n)
         if category not in indexes:
             indexes[category] = int(expression(n)) if expression else int(n != 1)
@@ -207,7 +207,7 @@ def _plural_samples(language):
 def _example(language, category):
     """A number of a plural category in a language."""
     locale = Locale.parse(language)
-    for n in (*range(0, 200), 1000, 1000000, 2000000):
+    for n in (*range(200), 1000, 1000000, 2000000):
         if locale.plural_form(n) == category:
             return n
     return 2
@@ -227,6 +227,9 @@ def init_app(app, language_of):
 
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     Babel(app, locale_selector=language_of)
+    for page in PAGE_SCRIPTS:  # read now, like the static files (snapshot.py): a reinstall changes nothing
+        for language in languages():
+            for_page(page, language)
     app.jinja_env.globals.update(page_language=lambda: str(get_locale() or SOURCE))
 
 
@@ -244,7 +247,7 @@ SOURCES = (  # (folder, pattern, extraction method, keywords): everything a pers
     ("facilitator", "static/*.js", "javascript", JS_KEYWORDS),
     ("participant", "static/*.js", "javascript", JS_KEYWORDS),
 )
-HEADER_DATE = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)  # fixed, so a catalogue changes only where its sentences do
+HEADER_DATE = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)  # fixed, so a catalogue changes only where its sentences do
 
 
 def extract_all():
