@@ -194,23 +194,28 @@ def _after_label(message, prefix):
 def check(deck, language=i18n.SOURCE) -> dict:
     """The schema's verdict on a deck in deck form, each sentence under the field it is about, in a language.
 
-    {"ok", "count", "deck": {field: [sentences]}, "items": [{field: [sentences]}], "all": [...]}
+    {"ok", "count", "deck": {field: [sentences]}, "items": [{field: [sentences]}], "all": [...],
+     "bad_options": [[the numbers of an item's options with a problem]]}
     Messages are sorted by their English (the schema's words); each is then said in the language.
     """
-    result = {"deck": {}, "items": [], "all": []}
+    result = {"deck": {}, "items": [], "all": [], "bad_options": []}
     _fields, problems = validate_deck(deck, "")
     raw_items = deck.get("items") if isinstance(deck, dict) else None
     raw_items = raw_items if isinstance(raw_items, list) else []
     for index, raw in enumerate(raw_items, start=1):
-        found = {}
+        found, bad_options = {}, []
         _item, messages = validate_item(raw, "", index=index)
         prefix = _label(raw, index) + ": "
         for message in messages:
             message = _after_label(message, prefix)
+            option = _OPTION.match(str(message))
+            if option:
+                bad_options.append(int(option.group(0).split()[1]))
             sentence = _sentence(i18n.say(message, language))
             found.setdefault(_item_field(str(message)), []).append(sentence)
             result["all"].append(i18n.tr(language, "Item %(n)s: %(problem)s", n=index, problem=sentence))
         result["items"].append(found)
+        result["bad_options"].append(bad_options)
     for message in problems:
         duplicate = _DUPLICATE.search(message)
         if duplicate:
