@@ -506,7 +506,8 @@ def _with_line(message, name, line):
     """A schema message about an item of a file, with the line of its [[items]] header after the file's name."""
     where = message.params.get("where") if isinstance(message, Text) else None
     if isinstance(where, Text) and where.params.get("p0") == name and "p1" in where.params:
-        return labelled(Text("%(p0)s, %(p1)s, %(p2)s", {"p0": name, "p1": _l("line %(n)s", n=line),
+        # The schema's own kind of sentence, so the place translates as one (prompts.schema.Text).
+        return labelled(Text("%(p0)s, %(p1)s, %(p2)s", {"p0": name, "p1": prompts.schema._l("line %(n)s", n=line),
                                                            "p2": where.params["p1"]}), message.params["problem"])
     return message.replace(f"{name}, ", f"{name}, line {line}, ", 1)
 
