@@ -80,8 +80,8 @@ def test_an_item_added_on_the_spot_is_refused_with_the_schemas_problems_in_spani
     answer = evening.try_(events.ADD_ITEM, kind="scale", prompt="¿Cuánta energía?", scale_min=5, scale_max=1)
     assert answer["error"] == "el mínimo de la escala, 5, no es menor que el máximo, 1"
     answer = evening.try_(events.ADD_ITEM, kind="choice", prompt="¿Sí o no?", options=["Sí"], max_words=2)
-    assert answer["error"] == ("options tiene 1 entrada; un elemento choice necesita de 2 a 12; "
-                               "max_words no corresponde a un elemento de tipo choice")
+    assert answer["error"] == ("el campo options tiene 1 entrada; un elemento choice necesita de 2 a 12; "
+                               "el campo max_words no corresponde a un elemento de tipo choice")
 
 
 def test_help_lines_are_refused_in_spanish(evening):
@@ -114,10 +114,10 @@ def test_the_editors_check_says_each_problem_in_spanish_under_its_field(client, 
     deck = {"title": "", "items": [{"id": "a", "kind": "multi", "prompt": "¿Qué?", "options": ["Sí", "sí"],
                                     "max": 0}]}
     check = send(client, "POST", "/check", {"deck": deck}).json["check"]
-    assert check["deck"]["title"] == ["Title está vacío."]  # the field's name as the deck file writes it
+    assert check["deck"]["title"] == ["El campo title está vacío."]  # named as the deck file writes it
     item = check["items"][0]
     assert item["options"] == ["La opción 2 'sí' repite la opción 1."]
-    assert item["max"] == ["Max 0 debe ser al menos 1."]
+    assert item["max"] == ["El campo max (0) debe ser al menos 1."]
     assert check["bad_options"] == [[2]]
     assert "Elemento 1: La opción 2 'sí' repite la opción 1." in check["all"]
 
@@ -136,7 +136,7 @@ def test_an_imported_file_is_refused_in_spanish_with_its_line(client, evening):
     text = 'title = "Noche"\n\n[[items]]\nid = "a"\nkind = "discussion"\n'
     refused = send(client, "POST", "/import", {"name": "noche.toml", "text": text})
     assert refused.status_code == 400
-    assert refused.json["problems"] == ["noche.toml, línea 3, elemento 'a': falta prompt"]
+    assert refused.json["problems"] == ["noche.toml, línea 3, elemento 'a': falta el campo prompt"]
 
 
 # --- labels in the pages' config ------------------------------------------------------------------
