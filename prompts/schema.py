@@ -91,12 +91,12 @@ class Text(str):
         return said % params if params else said
 
 
-def _l(message: str, **params: Any) -> Text:
+def _l(message: str, /, **params: Any) -> Text:
     """A sentence, marked for the catalogue (facilitator/i18n.py extracts every _l and _nl)."""
     return Text(message, params)
 
 
-def _nl(singular: str, plural: str, n: int, **params: Any) -> Text:
+def _nl(singular: str, plural: str, n: int, /, **params: Any) -> Text:
     """A sentence for a number n (%(num)s), marked for the catalogue."""
     return Text(singular, params, plural, n)
 
