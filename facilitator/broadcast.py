@@ -11,7 +11,7 @@ import time
 
 from flask import current_app
 
-from facilitator import events, helplines, idle, lan, limits
+from facilitator import events, helplines, i18n, idle, lan, limits
 from facilitator.sockets import socketio
 from facilitator.store import LOG_NOT_EMPTIED
 
@@ -238,7 +238,8 @@ class Broadcaster:
             found.append(LOG_NOT_EMPTIED)
         if self.help_problem:
             found.append(self.help_problem)
-        return found
+        return [i18n.tr(self.room.language, notice) if isinstance(notice, str) else i18n.say(notice, self.room.language)
+                for notice in found]
 
     def set_help_lines(self, lines):
         """Keep new help lines (already validated) in the data folder and in memory; phones hear them at once."""

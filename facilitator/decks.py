@@ -3,7 +3,9 @@
 from pathlib import Path
 
 import prompts
+from facilitator.i18n import _l
 from facilitator.rules import Refused
+from prompts.schema import joined
 
 
 def planned_minutes(deck):
@@ -36,8 +38,8 @@ class DeckShelf:
     def find(self, deck_id):
         """One deck by id; a missing or broken deck is refused with its problems."""
         if not isinstance(deck_id, str) or not deck_id:
-            raise Refused("Choose a deck, or start an empty meeting.")
+            raise Refused(_l("Choose a deck, or start an empty meeting."))
         try:
             return prompts.find_deck(deck_id, self.user_dir)
         except prompts.DeckError as error:
-            raise Refused(str(error)) from error
+            raise Refused(joined("\n", error.problems)) from error  # each problem in the meeting's language

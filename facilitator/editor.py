@@ -12,6 +12,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from facilitator import evenings, events, i18n
 from facilitator.access import facilitator_allowed
 from facilitator.broadcast import fireside
+from facilitator.i18n import _l
 from prompts import schema
 
 bp = Blueprint("editor", __name__)  # its template and scripts are the facilitator blueprint's
@@ -40,9 +41,15 @@ def _same_origin():
     return request.headers.get("X-Fireside") == "editor" and request.is_json
 
 
+def _language():
+    """The language the editor speaks: the meeting's (or the next meeting's)."""
+    return fireside().room.language
+
+
 def _refuse(message, status):
-    """A refusal as the editor reads it: {"ok": false, "error", "problems"}."""
-    problems = [message] if isinstance(message, str) else list(message)
+    """A refusal as the editor reads it, in the meeting's language: {"ok": false, "error", "problems"}."""
+    messages = [message] if isinstance(message, (str, i18n.Sentence)) else list(message)
+    problems = [i18n.say(problem, _language()) for problem in messages]
     response = jsonify({"ok": False, "error": " ".join(problems), "problems": problems})
     response.status_code = status
     return response
@@ -53,12 +60,12 @@ def guard():
     """Nobody but the facilitator reaches any of it; a change must also come from this origin."""
     if not _allowed():
         if request.path.startswith(API):
-            return _refuse("The evening editor belongs to the facilitator's laptop.", 403)
-        reason = ("This page belongs to the facilitator. Open it on the laptop that runs Fireside, "
-                  "or use the co-facilitator link (with its key) that Fireside printed when it started.")
+            return _refuse(_l("The evening editor belongs to the facilitator's laptop."), 403)
+        reason = i18n.tr(_language(), "This page belongs to the facilitator. Open it on the laptop that runs Fireside, "
+                         "or use the co-facilitator link (with its key) that Fireside printed when it started.")
         return render_template("facilitator/denied.html", reason=reason), 403
     if request.method not in ("GET", "HEAD") and not _same_origin():
-        return _refuse("That request did not come from the evening editor, so nothing was changed.", 403)
+        return _refuse(_l("That request did not come from the evening editor, so nothing was changed."), 403)
     return None
 
 
@@ -78,7 +85,8 @@ def evening_error(error):
 @bp.errorhandler(413)
 def too_large(_error):
     """A body over the app's limit (an imported file, most likely)."""
-    return _refuse(f"That is too large to be an evening (the most is {evenings.IMPORT_BYTES_MAX // 1024} KB).", 413)
+    return _refuse(_l("That is too large to be an evening (the most is %(most)s KB).",
+                      most=evenings.IMPORT_BYTES_MAX // 1024), 413)
 
 
 def _user_dir():
@@ -90,7 +98,7 @@ def _body():
     """The JSON body as a dict, or a refusal."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise evenings.EveningError("The editor's message could not be read. Reload the page and try again.")
+        raise evenings.EveningError(_l("The editor's message could not be read. Reload the page and try again."))
     return body
 
 
@@ -102,8 +110,8 @@ def page():
     config = {
         "namespace": events.FACILITATOR_NS,
         "events": events.for_pages(),
-        "schema": schema.for_pages(),
-        "fields": schema.describe_fields(),
+        "schema": schema.for_pages(fireside().room.language),
+        "fields": schema.describe_fields(fireside().room.language),
         "api": API,
         "key": request.args.get("key") or None,
         "evening_minutes": EVENING_MINUTES,
@@ -116,9 +124,10 @@ def page():
 @bp.get("/facilitator/evenings/preview")
 def preview():
     """The real phone page in preview mode: it draws what the editor posts to it and connects to nothing."""
-    config = {"namespace": events.PARTICIPANT_NS, "events": events.for_pages(), "schema": schema.for_pages(),
-              "code": "PREVIEW", "title": "Preview", "floor": schema.DEFAULT_FLOOR, "preview": True,
-              "i18n": i18n.for_page("phone", fireside().room.language)}
+    language = fireside().room.language
+    config = {"namespace": events.PARTICIPANT_NS, "events": events.for_pages(), "schema": schema.for_pages(language),
+              "code": "PREVIEW", "title": i18n.tr(language, "Preview"), "floor": schema.DEFAULT_FLOOR, "preview": True,
+              "i18n": i18n.for_page("phone", language)}
     response = Response(render_template("participant/phone.html", config=config, error=None))
     response.framed_by_self = True  # the editor shows it in a frame; create_app's CSP allows only that
     return response
@@ -129,20 +138,20 @@ def preview():
 @bp.get(f"{API}/decks")
 def list_decks():
     """Every deck: built-in ones (read-only) and his own, with each one's problems."""
-    return jsonify({"ok": True, "decks": evenings.listing(_user_dir()),
+    return jsonify({"ok": True, "decks": evenings.listing(_user_dir(), _language()),
                     "meeting": bool(fireside().room.meeting)})
 
 
 @bp.get(f"{API}/decks/<deck_id>")
 def read_deck(deck_id):
     """One deck in deck form, its version, and the schema's verdict."""
-    return jsonify({"ok": True, **evenings.read(_user_dir(), deck_id)})
+    return jsonify({"ok": True, **evenings.read(_user_dir(), deck_id, _language())})
 
 
 @bp.post(f"{API}/check")
 def check_deck():
     """The schema's verdict on the evening as it is in the editor, each sentence under its field."""
-    return jsonify({"ok": True, "check": evenings.check(evenings.clean(_body().get("deck")))})
+    return jsonify({"ok": True, "check": evenings.check(evenings.clean(_body().get("deck")), _language())})
 
 
 @bp.post(f"{API}/decks")
@@ -151,7 +160,7 @@ def create_deck():
     body = _body()
     source = body.get("source")
     saved = evenings.save(_user_dir(), None, body.get("deck"), None,
-                          source_id=source if isinstance(source, str) else None)
+                          source_id=source if isinstance(source, str) else None, language=_language())
     return jsonify({"ok": True, **saved})
 
 
@@ -161,8 +170,9 @@ def save_deck(deck_id):
     body = _body()
     version = body.get("version")
     if not isinstance(version, str):
-        raise evenings.EveningError("The editor did not say which version it opened. Reload the page.")
-    return jsonify({"ok": True, **evenings.save(_user_dir(), deck_id, body.get("deck"), version)})
+        raise evenings.EveningError(_l("The editor did not say which version it opened. Reload the page."))
+    return jsonify({"ok": True, **evenings.save(_user_dir(), deck_id, body.get("deck"), version,
+                                                language=_language())})
 
 
 @bp.delete(f"{API}/decks/<deck_id>")

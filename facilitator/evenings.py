@@ -26,8 +26,9 @@ from tomlkit.items import AoT, Comment, Null, Table, Whitespace
 
 import prompts
 import prompts as deck_files  # the loader: prompts/__init__.py
-from facilitator import instance
-from prompts.schema import FIELD_NAMES, ITEM_FIELDS, validate_deck, validate_item
+from facilitator import i18n, instance
+from facilitator.i18n import _l
+from prompts.schema import FIELD_NAMES, ITEM_FIELDS, Text, labelled, validate_deck, validate_item
 
 IMPORT_BYTES_MAX = 48 * 1024  # a deck of 60 long items fits; the built-in ones are about 5 KB
 TEXT_MAX = 4000  # one value in the editor's message; the schema's own limits are far below
@@ -39,13 +40,22 @@ _write_lock = threading.Lock()  # one save at a time: "is it unchanged?" and "re
 
 
 class EveningError(Exception):
-    """An evening that cannot be read, written or imported; ``problems`` are plain sentences."""
+    """An evening that cannot be read, written or imported; ``problems`` are plain sentences.
+
+    Each problem may be a sentence to say later in the meeting's language (i18n.Sentence, schema.Text);
+    ``said(language)`` gives them all in one.
+    """
 
     def __init__(self, problems, status=400):
         """problems: a sentence or a list of them; status: the HTTP answer it becomes."""
-        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        one = isinstance(problems, (str, i18n.Sentence))
+        self.problems = [problems] if one else list(problems)
         self.status = status
-        super().__init__(" ".join(self.problems))
+        super().__init__(" ".join(str(problem) for problem in self.problems))
+
+    def said(self, language):
+        """The problems, each in a language."""
+        return [i18n.say(problem, language) for problem in self.problems]
 
 
 class Conflict(EveningError):
@@ -53,8 +63,8 @@ class Conflict(EveningError):
 
     def __init__(self, name):
         """name: the file's name, for the sentence."""
-        super().__init__(f"{name} was changed on disk since you opened it (perhaps in a text editor). "
-                         "Reload it to see that version; your changes here are not saved.", status=409)
+        super().__init__(_l("%(name)s was changed on disk since you opened it (perhaps in a text editor). "
+                            "Reload it to see that version; your changes here are not saved.", name=name), status=409)
 
 
 def version_of(data: bytes | None) -> str | None:
@@ -85,8 +95,8 @@ def builtin_path(deck_id) -> Path | None:
     return next((p for p in deck_files.builtin_deck_files() if p.stem == deck_id), None)
 
 
-def listing(user_dir):
-    """Every deck for the editor's list: built-in ones, then his own, broken ones too (with their problems)."""
+def listing(user_dir, language=i18n.SOURCE):
+    """Every deck for the editor's list: built-in ones, then his own, broken ones too (with their problems, in a language)."""
     builtin = [{"id": p.stem, "title": _title_of(p), "builtin": True, "problems": []}
                for p in deck_files.builtin_deck_files()]
     own = []
@@ -94,7 +104,7 @@ def listing(user_dir):
     for path in deck_files._deck_files(Path(user_dir)):
         if path.stem.casefold() in builtin_ids:
             continue
-        problems = prompts.check_decks([path])
+        problems = [i18n.say(problem, language) for problem in prompts.check_decks([path])]
         own.append({"id": path.stem, "title": _title_of(path), "builtin": False, "problems": problems})
     builtin.sort(key=lambda d: d["title"].casefold())
     own.sort(key=lambda d: d["title"].casefold())
@@ -112,28 +122,28 @@ def _title_of(path):
 
 # --- reading ------------------------------------------------------------------------------------
 
-def read(user_dir, deck_id):
+def read(user_dir, deck_id, language=i18n.SOURCE):
     """One deck in deck form with its version: {"id", "builtin", "version", "deck", "check"}."""
     path = own_path(user_dir, deck_id)
     builtin = path is None
     if builtin:
         path = builtin_path(deck_id)
     if path is None:
-        raise EveningError(f"There is no evening called '{deck_id}'. It may have been deleted.", status=404)
+        raise EveningError(_l("There is no evening called '%(id)s'. It may have been deleted.", id=deck_id), status=404)
     data = path.read_bytes()
     deck = parse(data, path.name)
     return {"id": path.stem, "builtin": builtin, "version": version_of(data), "deck": deck,
-            "check": check(deck)}
+            "check": check(deck, language)}
 
 
 def parse(data: bytes, name: str) -> dict:
     """A deck file's bytes as deck form; unreadable TOML raises EveningError naming the line."""
     if len(data) > deck_files.DECK_BYTES_MAX:
-        raise EveningError(f"{name} is too large for an evening ({len(data) // 1024} KB).")
+        raise EveningError(_l("%(name)s is too large for an evening (%(size)s KB).", name=name, size=len(data) // 1024))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise EveningError(f"{name} is not UTF-8 text; save it again as UTF-8.") from None
+        raise EveningError(_l("%(name)s is not UTF-8 text; save it again as UTF-8.", name=name)) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -172,40 +182,58 @@ def _label(raw, index):
     return f"item '{raw_id.strip()}'" if isinstance(raw_id, str) and raw_id.strip() else f"item {index}"
 
 
-def check(deck) -> dict:
-    """The schema's verdict on a deck in deck form, each sentence under the field it is about.
+def _after_label(message, prefix):
+    """A schema message without the label before it (prefix, "item 'tonight': "), still a sentence to translate."""
+    if not message.startswith(prefix):
+        return message
+    if isinstance(message, Text) and "problem" in message.params:
+        return message.params["problem"]
+    return message[len(prefix):]
 
-    {"ok", "count", "deck": {field: [sentences]}, "items": [{field: [sentences]}], "all": [...]}
+
+def check(deck, language=i18n.SOURCE) -> dict:
+    """The schema's verdict on a deck in deck form, each sentence under the field it is about, in a language.
+
+    {"ok", "count", "deck": {field: [sentences]}, "items": [{field: [sentences]}], "all": [...],
+     "bad_options": [[the numbers of an item's options with a problem]]}
+    Messages are sorted by their English (the schema's words); each is then said in the language.
     """
-    result = {"deck": {}, "items": [], "all": []}
+    result = {"deck": {}, "items": [], "all": [], "bad_options": []}
     _fields, problems = validate_deck(deck, "")
     raw_items = deck.get("items") if isinstance(deck, dict) else None
     raw_items = raw_items if isinstance(raw_items, list) else []
     for index, raw in enumerate(raw_items, start=1):
-        found = {}
+        found, bad_options = {}, []
         _item, messages = validate_item(raw, "", index=index)
         prefix = _label(raw, index) + ": "
         for message in messages:
-            message = message[len(prefix):] if message.startswith(prefix) else message
-            found.setdefault(_item_field(message), []).append(_sentence(message))
-            result["all"].append(f"Item {index}: {_sentence(message)}")
+            message = _after_label(message, prefix)
+            option = _OPTION.match(str(message))
+            if option:
+                bad_options.append(int(option.group(0).split()[1]))
+            sentence = _sentence(i18n.say(message, language))
+            found.setdefault(_item_field(str(message)), []).append(sentence)
+            result["all"].append(i18n.tr(language, "Item %(n)s: %(problem)s", n=index, problem=sentence))
         result["items"].append(found)
+        result["bad_options"].append(bad_options)
     for message in problems:
         duplicate = _DUPLICATE.search(message)
         if duplicate:
             numbers = [int(n) for n in re.findall(r"\d+", duplicate["numbers"])]
             for number in numbers:
                 others = ", ".join(str(n) for n in numbers if n != number)
-                sentence = f"Item {others} has the same id; each item needs its own."
+                sentence = i18n.tr(language, "Item %(numbers)s has the same id; each item needs its own.",
+                                   numbers=others)
                 result["items"][number - 1].setdefault("id", []).append(sentence)
-                result["all"].append(f"Item {number}: {sentence}")
+                result["all"].append(i18n.tr(language, "Item %(n)s: %(problem)s", n=number, problem=sentence))
         elif message.startswith("item "):
             continue  # an item's own problem, sorted above
         else:
             first = message.split(" ", 1)[0]
             field = first if first in ("title", "summary", "minutes") else "items"
-            result["deck"].setdefault(field, []).append(_sentence(message))
-            result["all"].append(_sentence(message))
+            sentence = _sentence(i18n.say(message, language))
+            result["deck"].setdefault(field, []).append(sentence)
+            result["all"].append(sentence)
     result["count"] = len(result["all"])
     result["ok"] = not result["all"]
     return result
@@ -217,21 +245,21 @@ def _clean_value(value, depth=0):
     """A value the editor may send: text, a whole number, true/false, or a short list of them."""
     if isinstance(value, bool) or isinstance(value, int):
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**9:
-            raise EveningError("A number in the evening is far too large.")
+            raise EveningError(_l("A number in the evening is far too large."))
         return value
     if isinstance(value, float):
         return int(value) if value.is_integer() else value  # the schema says "a whole number"
     if isinstance(value, str):
         if len(value) > TEXT_MAX:
-            raise EveningError(f"A text in the evening is longer than {TEXT_MAX} characters.")
+            raise EveningError(_l("A text in the evening is longer than %(n)s characters.", n=TEXT_MAX))
         return value
     if isinstance(value, list) and depth == 0:
         if len(value) > VALUES_MAX:
-            raise EveningError(f"A list in the evening has more than {VALUES_MAX} entries.")
+            raise EveningError(_l("A list in the evening has more than %(n)s entries.", n=VALUES_MAX))
         return [_clean_value(v, depth + 1) for v in value]
     if isinstance(value, dict) and depth == 1:  # an option with flags, should options ever carry them
         return _clean_table(value, depth + 1)
-    raise EveningError("The evening holds a value the editor cannot save. Reload the page and try again.")
+    raise EveningError(_l("The evening holds a value the editor cannot save. Reload the page and try again."))
 
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -240,11 +268,11 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 def _clean_table(table, depth=0):
     """A table of fields (a deck's or an item's), each name a plain field name."""
     if not isinstance(table, dict) or len(table) > VALUES_MAX:
-        raise EveningError("The evening could not be read. Reload the page and try again.")
+        raise EveningError(_l("The evening could not be read. Reload the page and try again."))
     clean = {}
     for name, value in table.items():
         if not isinstance(name, str) or not _NAME.match(name):
-            raise EveningError("The evening has a field name the editor cannot save.")
+            raise EveningError(_l("The evening has a field name the editor cannot save."))
         if value is None:
             continue
         clean[name] = _clean_value(value, depth)
@@ -254,10 +282,10 @@ def _clean_table(table, depth=0):
 def clean(deck) -> dict:
     """The editor's deck as plain deck form, or EveningError; its contents are left to the schema."""
     if not isinstance(deck, dict):
-        raise EveningError("The evening could not be read. Reload the page and try again.")
+        raise EveningError(_l("The evening could not be read. Reload the page and try again."))
     items = deck.get("items", [])
     if not isinstance(items, list) or len(items) > VALUES_MAX:
-        raise EveningError(f"An evening has at most {VALUES_MAX} items.")
+        raise EveningError(_l("An evening has at most %(n)s items.", n=VALUES_MAX))
     top = _clean_table({k: v for k, v in deck.items() if k != "items"})
     top["items"] = [_clean_table(item) for item in items]
     return top
@@ -383,7 +411,7 @@ def _new_path(folder: Path, title) -> Path:
     return folder / f"{name}.toml"
 
 
-def save(user_dir, deck_id, deck, version, source_id=None) -> dict:
+def save(user_dir, deck_id, deck, version, source_id=None, language=i18n.SOURCE) -> dict:
     """Write an evening; returns {"id", "version", "check"}. It may be a draft (not valid yet).
 
     deck_id None makes a new file named after the title (source_id: the deck it was duplicated
@@ -402,10 +430,10 @@ def save(user_dir, deck_id, deck, version, source_id=None) -> dict:
             path = own_path(folder, deck_id)
             if path is None:
                 if builtin_path(deck_id):
-                    raise EveningError("Built-in evenings cannot be changed. Duplicate it and change the copy.",
+                    raise EveningError(_l("Built-in evenings cannot be changed. Duplicate it and change the copy."),
                                        status=403)
-                raise EveningError(f"There is no evening called '{deck_id}' any more: it was deleted on disk. "
-                                   "Save it as a new evening instead.", status=409)
+                raise EveningError(_l("There is no evening called '%(id)s' any more: it was deleted on disk. "
+                                      "Save it as a new evening instead.", id=deck_id), status=409)
             old = path.read_bytes()
             if version_of(old) != version:
                 raise Conflict(path.name)
@@ -415,7 +443,7 @@ def save(user_dir, deck_id, deck, version, source_id=None) -> dict:
         except Exception:  # a source file tomlkit cannot keep: write it afresh, without its comments
             text = to_toml(deck)
         instance.write_private(path, text)
-    return {"id": path.stem, "version": version_of(text.encode("utf-8")), "check": check(deck)}
+    return {"id": path.stem, "version": version_of(text.encode("utf-8")), "check": check(deck, language)}
 
 
 def delete(user_dir, deck_id, version) -> None:
@@ -424,8 +452,8 @@ def delete(user_dir, deck_id, version) -> None:
         path = own_path(user_dir, deck_id)
         if path is None:
             if builtin_path(deck_id):
-                raise EveningError("Built-in evenings cannot be deleted.", status=403)
-            raise EveningError(f"There is no evening called '{deck_id}'.", status=404)
+                raise EveningError(_l("Built-in evenings cannot be deleted."), status=403)
+            raise EveningError(_l("There is no evening called '%(id)s'.", id=deck_id), status=404)
         if version_of(path.read_bytes()) != version:
             raise Conflict(path.name)
         path.unlink()
@@ -443,11 +471,11 @@ def import_file(user_dir, name, text) -> dict:
     """A shared deck file, kept as written: checked first, refused with every problem named by line and field."""
     name = Path(str(name or "evening.toml")).name[:80] or "evening.toml"
     if not isinstance(text, str):
-        raise EveningError("Choose a .toml file to import.")
+        raise EveningError(_l("Choose a .toml file to import."))
     data = text.encode("utf-8")
     if len(data) > IMPORT_BYTES_MAX:
-        raise EveningError(f"{name} is too large to be an evening ({len(data) // 1024} KB; "
-                           f"the most is {IMPORT_BYTES_MAX // 1024} KB).", status=413)
+        raise EveningError(_l("%(name)s is too large to be an evening (%(size)s KB; the most is %(most)s KB).",
+                              name=name, size=len(data) // 1024, most=IMPORT_BYTES_MAX // 1024), status=413)
     parsed = parse(data, name)
     _fields, problems = validate_deck(parsed, name)
     if problems:
@@ -463,7 +491,7 @@ def import_file(user_dir, name, text) -> dict:
                         if isinstance(raw, dict) and raw.get("id") == match["key"]]
                 line = lines[keys[0] - 1] if keys and keys[0] <= len(lines) else None
             if line is not None:
-                message = message.replace(f"{name}, ", f"{name}, line {line}, ", 1)
+                message = _with_line(message, name, line)
             numbered.append(message)
         raise EveningError(numbered)
     folder = Path(user_dir)
@@ -474,9 +502,19 @@ def import_file(user_dir, name, text) -> dict:
     return {"id": path.stem}
 
 
+def _with_line(message, name, line):
+    """A schema message about an item of a file, with the line of its [[items]] header after the file's name."""
+    where = message.params.get("where") if isinstance(message, Text) else None
+    if isinstance(where, Text) and where.params.get("p0") == name and "p1" in where.params:
+        # The schema's own kind of sentence, so the place translates as one (prompts.schema.Text).
+        return labelled(Text("%(p0)s, %(p1)s, %(p2)s", {"p0": name, "p1": prompts.schema._l("line %(n)s", n=line),
+                                                           "p2": where.params["p1"]}), message.params["problem"])
+    return message.replace(f"{name}, ", f"{name}, line {line}, ", 1)
+
+
 def export_file(user_dir, deck_id) -> tuple[str, bytes]:
     """(file name, bytes) of a deck, his or built-in, exactly as it is on disk."""
     path = own_path(user_dir, deck_id) or builtin_path(deck_id)
     if path is None:
-        raise EveningError(f"There is no evening called '{deck_id}'.", status=404)
+        raise EveningError(_l("There is no evening called '%(id)s'.", id=deck_id), status=404)
     return path.name, path.read_bytes()

@@ -9,8 +9,11 @@ import logging
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, emit, join_room
 
-from facilitator import access, dispatch, events, handshakes, helplines
+from babel.numbers import format_decimal
+
+from facilitator import access, dispatch, events, handshakes, helplines, i18n
 from facilitator.broadcast import CONSOLES, SCREENS, fireside
+from facilitator.i18n import _l
 from facilitator.kinds import MEETING_NOTES_MAX, MODERATED_MAX_CHARS, SPOT_FIELDS, TITLE_MAX
 from facilitator.rules import Refused
 from facilitator.sockets import socketio
@@ -50,12 +53,13 @@ def unexpected_error(error):
 def facilitator_connect(auth=None):
     """The console or the projector connects; refused without facilitator rights."""
     auth = auth if isinstance(auth, dict) else {}
+    app = fireside()
     if not access.facilitator_allowed(request.remote_addr, auth.get("key")):
-        raise ConnectionRefusedError("This view belongs to the facilitator's laptop.")
+        raise ConnectionRefusedError(i18n.tr(app.room.language, "This view belongs to the facilitator's laptop."))
     view = auth.get("view", "console")
     if view not in ("console", "screen") or set(auth) - {"key", "view"}:
-        raise ConnectionRefusedError("The console connects with a view of console or screen, and a key.")
-    app = fireside()
+        raise ConnectionRefusedError(i18n.tr(app.room.language,
+                                             "The console connects with a view of console or screen, and a key."))
     app.saw_console(request.host_url)
     # Who let it in: the laptop itself may invite and revoke a co-facilitator; a key can be revoked.
     join_room(LAPTOP if access.facilitator_allowed(request.remote_addr, None) else KEYED)
@@ -72,8 +76,8 @@ LAPTOP = "laptop"  # facilitator connections from the laptop itself
 KEYED = "keyed"  # facilitator connections let in by the facilitator key (a co-facilitator's device)
 
 ACTIONS = []  # (event, fields, broadcast, laptop_only, handler) of every console action, registered by register()
-NOT_FROM_HERE = ("Only the laptop that runs Fireside can invite or revoke a co-facilitator. "
-                 "Ask the facilitator to do it on his console.")
+NOT_FROM_HERE = _l("Only the laptop that runs Fireside can invite or revoke a co-facilitator. "
+                   "Ask the facilitator to do it on his console.")
 
 
 def facilitator_action(event, fields, broadcast="item", laptop_only=False):
@@ -100,17 +104,17 @@ def register(server, app):
 
     def from_the_laptop(sid):
         if LAPTOP not in server.rooms(sid, namespace=events.FACILITATOR_NS):
-            return {"ok": False, "error": NOT_FROM_HERE}
+            return {"ok": False, "error": i18n.say(NOT_FROM_HERE, fs.room.language)}
         return None
 
     def action(fields, broadcast, handler):
         def run(sid, payload):
             payload = {} if payload is None else payload
             if not isinstance(payload, dict):
-                raise Refused("The message must be an object.")
+                raise Refused(_l("The message must be an object."))
             unknown = set(payload) - set(fields)
             if unknown:
-                raise Refused(f"Unknown field: {sorted(unknown)[0]}.")
+                raise Refused(_l("Unknown field: %(field)s.", field=sorted(unknown)[0]))
             answer = handler(fs, payload)
             fs.note_activity()
             sends[broadcast]()
@@ -123,7 +127,7 @@ def register(server, app):
         dispatch.on_event(server, app, events.FACILITATOR_NS, event, action(fields, broadcast, handler),
                           before=from_the_laptop if laptop_only else None)
     dispatch.on_any_other(server, app, events.FACILITATOR_NS, lambda event, sid: {
-        "ok": False, "error": "Fireside does not know that request."})
+        "ok": False, "error": i18n.tr(fs.room.language, "Fireside does not know that request.")})
 
 
 @facilitator_action(events.START_MEETING, ("deck", "title", "floor", "live_results"), broadcast="started")
@@ -131,10 +135,10 @@ def start_meeting(fs, payload):
     """Console starts a meeting from a deck or empty; everyone sees the waiting screen and the code."""
     title = payload.get("title")
     if title is not None and (not isinstance(title, str) or len(title.strip()) > TITLE_MAX):
-        raise Refused(f"The title must be text of at most {TITLE_MAX} characters.")
+        raise Refused(_l("The title must be text of at most %(n)s characters.", n=TITLE_MAX))
     deck = payload.get("deck")
     if deck is not None and not isinstance(deck, str):
-        raise Refused("Choose a deck by its id.")
+        raise Refused(_l("Choose a deck by its id."))
     fs.room.start_meeting(deck, title, payload.get("floor", 3), payload.get("live_results", False))
     meeting = fs.room.meeting
     return {"meeting": {"id": meeting["id"], "code": meeting["join_code"], "join_url": fs.join_url()}}
@@ -183,15 +187,15 @@ ADD_ITEM_FIELDS = (*SPOT_FIELDS, "push")
 @facilitator_action(events.ADD_ITEM, ADD_ITEM_FIELDS)
 def add_item(fs, payload):
     """Console adds a poll on the spot (deck form), optionally pushing it at once."""
-    from prompts.schema import validate_item
+    from prompts.schema import joined, validate_item
 
     push = payload.get("push", False)
     if not isinstance(push, bool):
-        raise Refused("push must be true or false.")
+        raise Refused(_l("push must be true or false."))
     raw = {name: value for name, value in payload.items() if name != "push"}
     item, problems = validate_item(raw, "", require_key=False)
     if problems:
-        raise Refused("; ".join(problems))
+        raise Refused(joined("; ", problems))
     item_id = fs.room.add_item(item)
     if push:
         fs.room.push_item(item_id)
@@ -203,9 +207,9 @@ def moderate(fs, payload):
     """Console approves or hides a word or sentence; a revealed result updates everywhere."""
     text, approved, export = payload.get("text"), payload.get("approved"), payload.get("export", False)
     if not isinstance(text, str) or not text or len(text) > MODERATED_MAX_CHARS:
-        raise Refused("Which word or sentence? Send it as text.")
+        raise Refused(_l("Which word or sentence? Send it as text."))
     if not isinstance(approved, bool) or not isinstance(export, bool):
-        raise Refused("approved and export must be true or false.")
+        raise Refused(_l("approved and export must be true or false."))
     fs.room.moderate(payload.get("item_id"), text, approved, export)
 
 
@@ -214,7 +218,7 @@ def moderate_all(fs, payload):
     """Console approves every word or sentence it lists for a poll at once: one new picture, not one per entry."""
     texts = payload.get("texts")
     if not isinstance(texts, list) or not texts or not all(isinstance(t, str) and t for t in texts):
-        raise Refused("Which words or sentences? Send them as a list of text.")
+        raise Refused(_l("Which words or sentences? Send them as a list of text."))
     fs.room.moderate_all(payload.get("item_id"), texts)
 
 
@@ -223,7 +227,9 @@ def set_notes(fs, payload):
     """Console saves the facilitator's notes for the summary."""
     notes = payload.get("notes")
     if not isinstance(notes, str) or len(notes) > MEETING_NOTES_MAX:
-        raise Refused(f"Notes must be text of at most {MEETING_NOTES_MAX:,} characters.")
+        language = fs.room.language
+        raise Refused(i18n.tr(language, "Notes must be text of at most %(n)s characters.",
+                              n=format_decimal(MEETING_NOTES_MAX, locale=language)))
     fs.room.set_notes(notes)
 
 
@@ -232,9 +238,9 @@ def room_choose(fs, payload):
     """Console lets the room choose: approved answers of a revealed words or text poll become a new multi poll, pushed at once."""
     texts, most = payload.get("texts"), payload.get("max", 2)
     if not isinstance(texts, list) or not all(isinstance(t, str) and t for t in texts):
-        raise Refused("Which answers? Send them as a list of text.")
+        raise Refused(_l("Which answers? Send them as a list of text."))
     if isinstance(most, bool) or not isinstance(most, int):
-        raise Refused("How many may each man pick? Send a whole number.")
+        raise Refused(_l("How many may each man pick? Send a whole number."))
     item_id = fs.room.room_choose(payload.get("item_id"), texts, most)
     fs.room.push_item(item_id)
     return {"item_id": item_id}
@@ -264,7 +270,7 @@ def new_key(app, server):
 def invite_cofacilitator(fs, payload):
     """The laptop's console shows the co-facilitator's link and QR code; new_key replaces the key first."""
     if not isinstance(payload.get("new_key", False), bool):
-        raise Refused("new_key must be true or false.")
+        raise Refused(_l("new_key must be true or false."))
     disconnected = new_key(fs.app, socketio.server) if payload.get("new_key") else 0
     return {"url": cofacilitator_url(fs.app), "qr_url": "/facilitator/cofacilitator.svg",
             "disconnected": disconnected}
@@ -282,11 +288,11 @@ def set_help_lines(fs, payload):
     try:
         lines = helplines.validate(payload.get("lines"))
     except helplines.HelpLinesError as error:
-        raise Refused(str(error)) from None
+        raise Refused(error.args[0]) from None  # a sentence, said in the meeting's language
     try:
         fs.set_help_lines(lines)
     except helplines.HelpLinesError as error:
-        raise Refused(str(error)) from None
+        raise Refused(error.args[0]) from None
     return {"lines": lines}
 
 

@@ -14,6 +14,8 @@ is refused the same way, before simple-websocket upgrades it. Nothing is logged 
 
 import urllib.parse
 
+from facilitator import i18n
+
 HANDSHAKE = "fireside.handshake"  # the environ key of a handshake's limits.Handshake
 RETRY_AFTER = "2"  # seconds; a phone's Socket.IO client retries after 1 to 5 seconds anyway
 
@@ -21,11 +23,15 @@ RETRY_AFTER = "2"  # seconds; a phone's Socket.IO client retries after 1 to 5 se
 class HandshakeGate:
     """WSGI middleware: bound the Engine.IO sessions that have not joined, per address and in all."""
 
-    def __init__(self, app, book, spare_laptop=True):
-        """Wrap app (the Flask app's wsgi_app, Flask-SocketIO's middleware) with a limits.Handshakes."""
+    def __init__(self, app, book, spare_laptop=True, language=lambda: "en"):
+        """Wrap app (the Flask app's wsgi_app, Flask-SocketIO's middleware) with a limits.Handshakes.
+
+        language() names the language a refusal is said in (the meeting's).
+        """
         from facilitator.access import unlimited
 
         self.app = app
+        self.language = language
         self.book = book
         self.spare = unlimited if spare_laptop else (lambda address: False)
         self.path = getattr(app, "engineio_path", "/socket.io/")
@@ -39,7 +45,8 @@ class HandshakeGate:
             return self.app(environ, start_response)
         handshake, refusal = self.book.admit(address)
         if refusal:
-            return self._refuse(environ, start_response, *refusal)
+            status, sentence = refusal
+            return self._refuse(environ, start_response, status, i18n.tr(self.language(), sentence))
         environ[HANDSHAKE] = handshake
         try:
             return self.app(environ, start_response)
@@ -97,9 +104,16 @@ def _transport(environ):
 
 def install(app, eio, book):
     """Put the gate, keeping book (a limits.Handshakes), in front of app's Socket.IO (after socketio.init_app)."""
-    gate = HandshakeGate(app.wsgi_app, book, spare_laptop=app.config.get("LAPTOP_SESSIONS_UNLIMITED", True))
+    gate = HandshakeGate(app.wsgi_app, book, spare_laptop=app.config.get("LAPTOP_SESSIONS_UNLIMITED", True),
+                         language=lambda: _language(app))
     gate.watch(eio)
     app.wsgi_app = gate
+
+
+def _language(app):
+    """The language of the app's meeting (English before the room exists)."""
+    fireside = app.extensions.get("fireside")
+    return fireside.room.language if fireside else i18n.SOURCE
 
 
 def joined(book, environ):

@@ -17,6 +17,7 @@ import unicodedata
 from pathlib import Path
 
 from facilitator import instance
+from facilitator.i18n import _l
 
 HELP_FILE = "help.toml"
 LINES_MAX = 8  # a short list a man can read on a phone at a hard moment
@@ -25,9 +26,11 @@ CONTACT_MAX = 120
 
 # What a phone says when no help line is set: the kind of service to look for, and no number
 # Fireside could get wrong for this country.
-NO_LINES = ("Ask the facilitator where to get help near here. If someone is in danger right now, "
-            "call your local emergency number. A local crisis line or helpline can also listen, "
-            "day or night.")
+# It stays a str (the phone's page reads it as one); marked here for the catalogue, a page says it
+# in the meeting's language with i18n.tr(language, NO_LINES).
+NO_LINES = str(_l("Ask the facilitator where to get help near here. If someone is in danger right now, "
+                  "call your local emergency number. A local crisis line or helpline can also listen, "
+                  "day or night."))
 
 
 class HelpLinesError(Exception):
@@ -46,30 +49,54 @@ def parse_flag(text):
 def validate(lines):
     """Check a list of {"label", "contact"}; returns them trimmed, or HelpLinesError saying what is wrong."""
     if not isinstance(lines, list):
-        raise HelpLinesError("Help lines must be a list, each with a label and a number or address.")
+        raise HelpLinesError(_l("Help lines must be a list, each with a label and a number or address."))
     if len(lines) > LINES_MAX:
-        raise HelpLinesError(f"That is {len(lines)} help lines; at most {LINES_MAX} fit on a phone.")
+        raise HelpLinesError(_l("That is %(n)s help lines; at most %(most)s fit on a phone.", n=len(lines),
+                                most=LINES_MAX))
     checked = []
     for number, line in enumerate(lines, start=1):
         if not isinstance(line, dict) or set(line) != {"label", "contact"}:
-            raise HelpLinesError(f"Help line {number} needs a label and a number or address, and nothing else.")
+            raise HelpLinesError(_l("Help line %(n)s needs a label and a number or address, and nothing else.",
+                                    n=number))
         label = _field(line["label"], number, "label", LABEL_MAX)
-        contact = _field(line["contact"], number, "number or address", CONTACT_MAX)
+        contact = _field(line["contact"], number, "contact", CONTACT_MAX)
         checked.append({"label": label, "contact": contact})
     return checked
 
 
+# What is wrong with a field of a help line: one whole sentence for each field, so each translates whole.
+FIELD_PROBLEMS = {
+    "label": {
+        "text": lambda n: _l("The label of help line %(n)s must be text.", n=n),
+        "empty": lambda n: _l("Help line %(n)s has no label.", n=n),
+        "long": lambda n, length, most: _l("The label of help line %(n)s is %(length)s characters; at most %(most)s.",
+                                           n=n, length=length, most=most),
+        "unshown": lambda n: _l("The label of help line %(n)s holds a character that cannot be shown.", n=n),
+    },
+    "contact": {
+        "text": lambda n: _l("The number or address of help line %(n)s must be text.", n=n),
+        "empty": lambda n: _l("Help line %(n)s has no number or address.", n=n),
+        "long": lambda n, length, most: _l(
+            "The number or address of help line %(n)s is %(length)s characters; at most %(most)s.",
+            n=n, length=length, most=most),
+        "unshown": lambda n: _l("The number or address of help line %(n)s holds a character that cannot be shown.",
+                                n=n),
+    },
+}
+
+
 def _field(value, number, name, most):
-    """One trimmed, single-line text field of a help line."""
+    """One trimmed, single-line text field of a help line (name: "label" or "contact")."""
+    problem = FIELD_PROBLEMS[name]
     if not isinstance(value, str):
-        raise HelpLinesError(f"The {name} of help line {number} must be text.")
+        raise HelpLinesError(problem["text"](number))
     value = " ".join(value.split())
     if not value:
-        raise HelpLinesError(f"Help line {number} has no {name}.")
+        raise HelpLinesError(problem["empty"](number))
     if len(value) > most:
-        raise HelpLinesError(f"The {name} of help line {number} is {len(value)} characters; at most {most}.")
+        raise HelpLinesError(problem["long"](number, len(value), most))
     if any(unicodedata.category(ch).startswith("C") for ch in value):
-        raise HelpLinesError(f"The {name} of help line {number} holds a character that cannot be shown.")
+        raise HelpLinesError(problem["unshown"](number))
     return value
 
 

@@ -78,16 +78,22 @@ def translations(language):
     return Translations.load(str(TRANSLATIONS), [language])
 
 
-def tr(language, message, **params):
-    """A sentence in a language, with %(name)s filled from params."""
+def tr(language, message, /, **params):
+    """A sentence in a language, with %(name)s filled from params (a param that is a sentence is said too)."""
     text = translations(language).gettext(message)
-    return text % params if params else text
+    return text % _said(params, language) if params else text
 
 
-def ntr(language, singular, plural, n, **params):
+def ntr(language, singular, plural, n, /, **params):
     """A sentence that depends on a number n (available as %(num)s), in a language."""
     params.setdefault("num", n)
-    return translations(language).ngettext(singular, plural, n) % params
+    return translations(language).ngettext(singular, plural, n) % _said(params, language)
+
+
+def _said(params, language):
+    """Params with every sentence among them said in the language (a Sentence, a schema problem)."""
+    return {name: say(value, language) if isinstance(value, Sentence) or hasattr(value, "through") else value
+            for name, value in params.items()}
 
 
 class Sentence:
@@ -98,8 +104,8 @@ class Sentence:
 
     __slots__ = ("message", "n", "params", "plural")
 
-    def __init__(self, message, plural=None, n=None, **params):
-        """The English message (and plural form, for n) with its %(name)s values."""
+    def __init__(self, message, plural=None, n=None, /, **params):
+        """The English message (and plural form, for n) with its %(name)s values (which may include one called n)."""
         self.message, self.plural, self.n, self.params = message, plural, n, params
 
     def say(self, language):
@@ -121,19 +127,23 @@ class Sentence:
         return hash(str(self))
 
 
-def _l(message, **params):
+def _l(message, /, **params):
     """A sentence said later in the listener's language (marked for extraction)."""
     return Sentence(message, **params)
 
 
-def _nl(singular, plural, n, **params):
+def _nl(singular, plural, n, /, **params):
     """A sentence for a number n, said later in the listener's language (marked for extraction)."""
     return Sentence(singular, plural, n, **params)
 
 
 def say(text, language):
-    """Anything a person is told, in a language: a Sentence is translated; other text is said as it is."""
-    return text.say(language) if isinstance(text, Sentence) else str(text)
+    """Anything a person is told, in a language: a Sentence or a schema sentence is translated; other text as it is."""
+    if isinstance(text, Sentence):
+        return text.say(language)
+    if hasattr(text, "through"):  # prompts.schema.Text: the schema cannot import this module
+        return text.through(translations(language))
+    return str(text)
 
 
 # --- the JavaScript pages -------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import calendar
 import threading
 import time
 
+from facilitator.i18n import _l
 from facilitator.rules import Refused
 
 HOUR = 3600
@@ -107,10 +108,10 @@ class IdleWatch:
             except Refused:  # ended by someone else in the meantime
                 return None
             self.last, self.last_meeting, self._noted = None, None, None
-            self.ended_notice = (
-                f"Fireside ended the meeting \"{meeting['title']}\" by itself: nothing had happened in "
-                f"it for more than {self.limit_hours:g} hours. As with End, its raw answers and unapproved "
+            # A sentence said in the console's language (broadcast.notices) and in English in the terminal.
+            self.ended_notice = _l(
+                "Fireside ended the meeting \"%(title)s\" by itself: nothing had happened in "
+                "it for more than %(hours)s hours. As with End, its raw answers and unapproved "
                 "sentences were deleted and its key and join code destroyed; the totals the room saw are "
-                "kept, under Past meetings."
-            )
+                "kept, under Past meetings.", title=meeting["title"], hours=format(self.limit_hours, "g"))
             return self.ended_notice

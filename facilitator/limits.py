@@ -28,16 +28,20 @@ import threading
 import time
 from collections import deque
 
-SLOW_DOWN = "Slow down a little — try again in a moment."
-TOO_MANY_GUESSES = ("Too many wrong codes from this phone. Wait a minute, then type the code "
-                    "exactly as the screen shows it.")
-TOO_MANY_JOINS = "This phone has joined too many times in a row. Wait a minute, then try again."
-TOO_MANY_NEW_PHONES = ("Many new phones have joined from this network in the last minute. Wait a minute, "
-                       "then try again.")
-# A refused handshake is an HTTP answer (or a WebSocket close reason: at most 123 bytes), which a
-# phone's Socket.IO client takes as a network hiccup and retries by itself within seconds.
-BUSY_HERE = "Too many connections are opening from this network at once. This phone will retry by itself."
-BUSY_LAPTOP = "The laptop is letting many phones in at once. This phone will retry by itself."
+from facilitator.i18n import _l
+
+# Each sentence stays a str, as the phone's code and the handshake gate read it; marked for the
+# catalogue here, each is said in the meeting's language with i18n.tr(language, sentence).
+SLOW_DOWN = str(_l("Slow down a little — try again in a moment."))
+TOO_MANY_GUESSES = str(_l("Too many wrong codes from this phone. Wait a minute, then type the code "
+                          "exactly as the screen shows it."))
+TOO_MANY_JOINS = str(_l("This phone has joined too many times in a row. Wait a minute, then try again."))
+TOO_MANY_NEW_PHONES = str(_l("Many new phones have joined from this network in the last minute. Wait a minute, "
+                             "then try again."))
+# A refused handshake is an HTTP answer (or a WebSocket close reason: at most 123 bytes, in every
+# language), which a phone's Socket.IO client takes as a network hiccup and retries by itself within seconds.
+BUSY_HERE = str(_l("Too many connections are opening from this network at once. This phone will retry by itself."))
+BUSY_LAPTOP = str(_l("The laptop is letting many phones in at once. This phone will retry by itself."))
 
 WINDOW = 60.0  # seconds: joins and guesses are counted per minute
 MAX_ADDRESSES = 10_000  # the most addresses remembered at once; the oldest are forgotten first

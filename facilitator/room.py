@@ -21,11 +21,11 @@ import threading
 from facilitator import helplines, i18n, pictures, rules
 from facilitator import tally as tallies
 from facilitator.kinds import DEFAULT_FLOOR, MODERATED_KINDS, SPEC_FIELDS, TITLE_MAX
-from prompts.schema import NOTE_MAX, OPTION_MAX, validate_item
+from prompts.schema import NOTE_MAX, OPTION_MAX, joined, validate_item
+from facilitator.i18n import _l
 from facilitator.rules import MeetingEnded, Refused
 
 ROOM_CHOICES_MAX = 8  # "Let the room choose": at most this many of the room's answers become options
-ROOM_CHOOSE_PROMPT = "Which of these shall we talk about tonight? Pick {most}."
 _shuffle = random.SystemRandom().shuffle  # the OS's randomness: an order nobody can reproduce
 
 LIVE_STEP_SHARE = 10  # live mode: a new picture after max(k, a tenth of the last picture's answers)
@@ -48,8 +48,8 @@ def public_item(item, answered):
     return public
 
 ENDED_CODES_KEPT = 50  # ended meetings whose old QR code still gets "this meeting has ended"
-MEETING_ENDED = ("This meeting has ended. Thank you for being here. If a new one starts, "
-                 "scan the QR code on the screen.")
+MEETING_ENDED = _l("This meeting has ended. Thank you for being here. If a new one starts, "
+                   "scan the QR code on the screen.")
 
 
 class Room:
@@ -148,7 +148,7 @@ class Room:
                 return self.meeting["join_code"]
             if not self.meeting and hmac.compare_digest(ticket, self._waiting_ticket):
                 return None
-            raise Refused("This page waited for a meeting that is not running. Please load it again.")
+            raise Refused(_l("This page waited for a meeting that is not running. Please load it again."))
 
     def code_matches(self, code):
         """True when code (as typed) is the running meeting's join code."""
@@ -244,9 +244,9 @@ class Room:
             if self.code_ended(code):
                 raise MeetingEnded(MEETING_ENDED)
             if not self.meeting:
-                raise Refused("There is no meeting running right now. Ask the facilitator when it starts.")
+                raise Refused(_l("There is no meeting running right now. Ask the facilitator when it starts."))
             if not self.code_matches(code):
-                raise Refused("That code isn't the one for tonight's meeting. Check the code on the screen.")
+                raise Refused(_l("That code isn't the one for tonight's meeting. Check the code on the screen."))
             if not rules.valid_token(token):
                 token = rules.new_token()
             if self.store.record_arrival(self.meeting["id"], rules.arrival_marker(self.meeting["meeting_key"], token)):
@@ -257,7 +257,7 @@ class Room:
         """The full state a phone needs, including its own answer to the current poll."""
         with self._lock:
             if not self.meeting:
-                raise Refused("The meeting has ended.")
+                raise Refused(_l("The meeting has ended."))
             item = self.current
             mine = None
             if item is not None and rules.is_poll(item):
@@ -287,10 +287,10 @@ class Room:
         Nothing reaches the console here: its count moves only as _draw_word_after allows.
         """
         if not isinstance(payload, dict) or set(payload) != {"want"} or not isinstance(payload["want"], bool):
-            raise Refused('Send {"want": true} to ask for a word after the meeting, or {"want": false} to take it back.')
+            raise Refused(_l('Send {"want": true} to ask for a word after the meeting, or {"want": false} to take it back.'))
         with self._lock:
             if not self.meeting:
-                raise Refused("The meeting has ended.")
+                raise Refused(_l("The meeting has ended."))
             self.store.set_word_after(self.meeting["id"], self._marker(token), payload["want"])
             return payload["want"]
 
@@ -327,10 +327,10 @@ class Room:
         item_id, value, passed = rules.parse_answer(payload)
         with self._lock:
             if not self.meeting:
-                raise Refused("The meeting has ended.")
+                raise Refused(_l("The meeting has ended."))
             item = self.items.get(item_id)
             if item is None:
-                raise Refused("There is no such poll in this meeting.")
+                raise Refused(_l("There is no such poll in this meeting."))
             rules.check_answer_allowed(item)
             stored = None if passed else rules.validate_value(item, value)
             queued = self.store.queue_answer(item_id, self._ballot(token, item_id), stored, passed)
@@ -408,7 +408,7 @@ class Room:
         """Delete this phone's answers to every poll not yet revealed; returns how many."""
         with self._lock:
             if not self.meeting:
-                raise Refused("The meeting has ended; nothing of yours is kept.")
+                raise Refused(_l("The meeting has ended; nothing of yours is kept."))
             open_polls = [i for i in self.items.values() if rules.is_poll(i) and i["state"] != "revealed"]
             removed = self.store.delete_ballots((self._ballot(token, i["id"]), i["id"]) for i in open_polls)
             for item in open_polls:
@@ -421,9 +421,9 @@ class Room:
         """Start a meeting from a deck (or empty) with a fresh code and key."""
         with self._lock:
             if not isinstance(live_results, bool):
-                raise Refused("live_results must be true or false.")
+                raise Refused(_l("live_results must be true or false."))
             if self.meeting:
-                raise Refused("A meeting is already running. End it before starting another.")
+                raise Refused(_l("A meeting is already running. End it before starting another."))
             floor = rules.clamp_floor(floor)
             items, deck_title = [], i18n.tr(self.next_language, "Tonight's meeting")
             if deck_id:
@@ -443,8 +443,8 @@ class Room:
         with self._lock:
             chosen = i18n.supported(language) if isinstance(language, str) and len(language) <= 20 else None
             if chosen is None:
-                raise Refused(i18n._l("Choose one of these languages: %(names)s.",
-                                      names=", ".join(i18n.language_names().values())))
+                raise Refused(_l("Choose one of these languages: %(names)s.",
+                                 names=", ".join(i18n.language_names().values())))
             self.next_language = chosen
             if not self.meeting:
                 return False
@@ -481,14 +481,14 @@ class Room:
     def _require_meeting(self):
         """Refuse a facilitator action when there is no meeting."""
         if not self.meeting:
-            raise Refused("There is no meeting running. Start one first.")
+            raise Refused(_l("There is no meeting running. Start one first."))
 
     def _item(self, item_id):
         """One item of the running meeting, or Refused."""
         self._require_meeting()
         item = self.items.get(item_id) if isinstance(item_id, int) and not isinstance(item_id, bool) else None
         if item is None:
-            raise Refused("There is no such item in this meeting.")
+            raise Refused(_l("There is no such item in this meeting."))
         return item
 
     def push_item(self, item_id):
@@ -551,7 +551,7 @@ class Room:
         with self._lock:
             item = self._item(item_id)
             if item["kind"] not in MODERATED_KINDS:
-                raise Refused("Only words and text polls are moderated.")
+                raise Refused(_l("Only words and text polls are moderated."))
             self.store.moderate(item_id, text, approved, export)
             self._redraw(item)
 
@@ -560,9 +560,9 @@ class Room:
         with self._lock:
             item = self._item(item_id)
             if item["kind"] not in MODERATED_KINDS:
-                raise Refused("Only words and text polls are moderated.")
+                raise Refused(_l("Only words and text polls are moderated."))
             if set(texts) - {entry["text"] for entry in self.pending_texts(item)}:
-                raise Refused("Some of those are no longer on this poll's review list. Look at the list again.")
+                raise Refused(_l("Some of those are no longer on this poll's review list. Look at the list again."))
             self.store.approve(item_id, texts)
             self._redraw(item)
 
@@ -591,27 +591,31 @@ class Room:
         with self._lock:
             item = self._item(item_id)
             if item["kind"] not in MODERATED_KINDS:
-                raise Refused("Only the answers of a words or sentences poll can become a vote.")
+                raise Refused(_l("Only the answers of a words or sentences poll can become a vote."))
             result = item.get("result") or {}
             if item["state"] != "revealed" or not result.get("shown"):
-                raise Refused("Reveal the poll first: the room chooses only from answers it has seen.")
+                raise Refused(_l("Reveal the poll first: the room chooses only from answers it has seen."))
             seen = [entry["word"] for entry in result.get("words", [])] + list(result.get("texts", []))
             if len(set(texts)) != len(texts):
-                raise Refused("Each answer can be an option only once.")
+                raise Refused(_l("Each answer can be an option only once."))
             if not 2 <= len(texts) <= ROOM_CHOICES_MAX:
-                raise Refused(f"Pick 2 to {ROOM_CHOICES_MAX} answers for the room to choose from.")
+                raise Refused(_l("Pick 2 to %(most)s answers for the room to choose from.", most=ROOM_CHOICES_MAX))
             if set(texts) - set(seen):
-                raise Refused("Some of those are not among the answers the room saw. Look at the list again.")
+                raise Refused(_l("Some of those are not among the answers the room saw. Look at the list again."))
             if not 1 <= most <= len(texts):
-                raise Refused(f"Each man may pick from 1 to {len(texts)} of them.")
+                raise Refused(_l("Each man may pick from 1 to %(most)s of them.", most=len(texts)))
             options = [_as_option(text) for text in texts]
             _shuffle(options)
             raw = {"kind": "multi", "options": options, "max": most,
-                   "prompt": ROOM_CHOOSE_PROMPT.format(most="one" if most == 1 else f"up to {most}"),
-                   "note": f"The room's own answers to: {item['prompt']}"[:NOTE_MAX]}
+                   # The new poll's words are the room's: in the meeting's language.
+                   "prompt": i18n.ntr(self.language, "Which of these shall we talk about tonight? Pick one.",
+                                      "Which of these shall we talk about tonight? Pick up to %(num)s.", most),
+                   "note": i18n.tr(self.language, "The room's own answers to: %(prompt)s",
+                                   prompt=item["prompt"])[:NOTE_MAX]}
             new, problems = validate_item(raw, "", require_key=False)
             if problems:  # two long sentences that read the same once shortened, say
-                raise Refused("Those answers cannot be options as they are: " + "; ".join(problems) + ".")
+                raise Refused(_l("Those answers cannot be options as they are: %(problems)s.",
+                                 problems=joined("; ", problems)))
             return self.add_item(new)
 
 

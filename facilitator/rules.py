@@ -4,6 +4,7 @@ import hmac
 import re
 import secrets
 
+from facilitator.i18n import _l, _nl
 from facilitator.kinds import COMPASS_MAX, MAX_FLOOR, MIN_FLOOR, POLL_KINDS, TEXT_MAX_CHARS, WORDS_MAX_CHARS
 
 # No 0/O, 1/I/L, 5/S, 2/Z, 8/B: letters people misread on a projector or mistype on a phone.
@@ -97,11 +98,12 @@ def is_closing(item):
 def clamp_floor(value):
     """The privacy floor: a whole number from MIN_FLOOR to MAX_FLOOR."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise Refused("The privacy floor must be a whole number.")
+        raise Refused(_l("The privacy floor must be a whole number."))
     if value < MIN_FLOOR:
-        raise Refused(f"The privacy floor cannot be lower than {MIN_FLOOR}.")
+        raise Refused(_l("The privacy floor cannot be lower than %(n)s.", n=MIN_FLOOR))
     if value > MAX_FLOOR:
-        raise Refused(f"The privacy floor can be at most {MAX_FLOOR}; above that, no result would ever be shown.")
+        raise Refused(_l("The privacy floor can be at most %(n)s; above that, no result would ever be shown.",
+                         n=MAX_FLOOR))
     return value
 
 
@@ -117,15 +119,30 @@ POLL_TRANSITIONS = {
     ("revealed", "reopen"): "open",
 }
 
-REOPEN_WARNING = (
+REOPEN_WARNING = _l(
     "This poll's results have already been shown. If you reopen it, anyone who changes an answer "
     "after seeing the results could be noticed by the people around them. Reopen anyway?"
 )
 
-REOPEN_REVIEWED_WARNING = (
+REOPEN_REVIEWED_WARNING = _l(
     "You have already read this poll's answers. If you open it again, a new answer would stand out "
     "when it reaches you, so it joins your list only once enough others have answered too. Open it again?"
 )
+
+# Why a poll cannot take an action in its state: one whole sentence each, so a translator can
+# make the state and the action agree (next_state).
+NOT_NOW = {
+    ("pending", "close"): _l("This poll is not shown yet; it cannot be closed now."),
+    ("pending", "reveal"): _l("This poll is not shown yet; it cannot be revealed now."),
+    ("pending", "reopen"): _l("This poll is not shown yet; it cannot be reopened now."),
+    ("open", "open"): _l("This poll is open; it cannot be opened now."),
+    ("open", "reopen"): _l("This poll is open; it cannot be reopened now."),
+    ("closed", "close"): _l("This poll is closed; it cannot be closed now."),
+    ("closed", "reopen"): _l("This poll is closed; it cannot be reopened now."),
+    ("revealed", "open"): _l("This poll is revealed; it cannot be opened now."),
+    ("revealed", "close"): _l("This poll is revealed; it cannot be closed now."),
+    ("revealed", "reveal"): _l("This poll is revealed; it cannot be revealed now."),
+}
 
 
 def is_poll(item):
@@ -136,25 +153,11 @@ def is_poll(item):
 def next_state(item, action):
     """The state an item moves to under an action, or Refused with the reason."""
     if not is_poll(item):
-        raise Refused("A discussion prompt has no answers to open, close or reveal.")
+        raise Refused(_l("A discussion prompt has no answers to open, close or reveal."))
     to = POLL_TRANSITIONS.get((item["state"], action))
     if to is None:
-        raise Refused(f"This poll is {describe_state(item['state'])}; it cannot be {PAST[action]} now.")
+        raise Refused(NOT_NOW.get((item["state"], action)) or _l("This poll cannot do that now."))
     return to
-
-
-PAST = {"open": "opened", "close": "closed", "reveal": "revealed", "reopen": "reopened"}
-
-
-def describe_state(state):
-    """A state in words."""
-    return {
-        "pending": "not shown yet",
-        "open": "open",
-        "closed": "closed",
-        "revealed": "revealed",
-        "shown": "shown",
-    }.get(state, state)
 
 
 def state_on_push(item):
@@ -169,15 +172,15 @@ def state_on_push(item):
 def check_answer_allowed(item):
     """Refuse an answer to an item that is not an open poll."""
     if not is_poll(item):
-        raise Refused("This is a prompt to think about; there is nothing to answer.")
+        raise Refused(_l("This is a prompt to think about; there is nothing to answer."))
     if item["state"] == "pending":
-        raise Refused("This poll has not been opened yet.")
+        raise Refused(_l("This poll has not been opened yet."))
     if item["state"] == "closed":
-        raise Refused("This poll is closed; answers are not being taken now.")
+        raise Refused(_l("This poll is closed; answers are not being taken now."))
     if item["state"] == "revealed":
-        raise Refused("The results of this poll have been shown, so answers are locked.")
+        raise Refused(_l("The results of this poll have been shown, so answers are locked."))
     if item["state"] != "open":
-        raise Refused("This poll is not open.")
+        raise Refused(_l("This poll is not open."))
 
 
 def _is_int(value):
@@ -190,65 +193,65 @@ def validate_value(item, value):
     kind = item["kind"]
     if kind == "choice":
         if not _is_int(value) or not 0 <= value < len(item["options"]):
-            raise Refused("Please choose one of the options.")
+            raise Refused(_l("Please choose one of the options."))
         return value
     if kind == "multi":
         limit = item.get("max") or len(item["options"])
         if not isinstance(value, list) or not value:
-            raise Refused("Please choose at least one option, or pass.")
+            raise Refused(_l("Please choose at least one option, or pass."))
         if not all(_is_int(v) and 0 <= v < len(item["options"]) for v in value):
-            raise Refused("One of those choices is not an option of this poll.")
+            raise Refused(_l("One of those choices is not an option of this poll."))
         if len(set(value)) != len(value):
-            raise Refused("Each option can be chosen once.")
+            raise Refused(_l("Each option can be chosen once."))
         if len(value) > limit:
-            raise Refused(f"Please choose at most {limit}.")
+            raise Refused(_l("Please choose at most %(n)s.", n=limit))
         alone = [v for v in value if v in (item.get("exclusive") or ())]
         if alone and len(value) > 1:
-            raise Refused(f"“{item['options'][alone[0]]}” is chosen on its own, not together with other "
-                          "options. Untick it, or untick the others.")
+            raise Refused(_l("“%(option)s” is chosen on its own, not together with other options. "
+                             "Untick it, or untick the others.", option=item["options"][alone[0]]))
         return sorted(value)
     if kind == "scale":
         low, high = item["scale"]["min"], item["scale"]["max"]
         if not _is_int(value) or not low <= value <= high:
-            raise Refused(f"Please choose a number from {low} to {high}.")
+            raise Refused(_l("Please choose a number from %(low)s to %(high)s.", low=low, high=high))
         return value
     if kind == "compass":
         if not isinstance(value, dict) or set(value) != {"x", "y"}:
-            raise Refused("Please place your dot on the field.")
+            raise Refused(_l("Please place your dot on the field."))
         if not all(_is_int(value[a]) and 0 <= value[a] <= COMPASS_MAX for a in ("x", "y")):
-            raise Refused(f"The dot must be inside the field (0 to {COMPASS_MAX} on each side).")
+            raise Refused(_l("The dot must be inside the field (0 to %(most)s on each side).", most=COMPASS_MAX))
         return {"x": value["x"], "y": value["y"]}
     if kind == "words":
         limit = item.get("max_words") or 3
         if not isinstance(value, str) or not value.strip():
-            raise Refused("Please type a word, or pass.")
+            raise Refused(_l("Please type a word, or pass."))
         if len(value) > WORDS_MAX_CHARS:
-            raise Refused(f"Please keep it under {WORDS_MAX_CHARS} characters.")
+            raise Refused(_l("Please keep it under %(n)s characters.", n=WORDS_MAX_CHARS))
         if len(value.split()) > limit:
-            raise Refused(f"Please use at most {limit} word{'s' if limit != 1 else ''}.")
+            raise Refused(_nl("Please use at most %(num)s word.", "Please use at most %(num)s words.", limit))
         return " ".join(value.split())
     if kind == "text":
         if not isinstance(value, str) or not value.strip():
-            raise Refused("Please write something, or pass.")
+            raise Refused(_l("Please write something, or pass."))
         if len(value) > TEXT_MAX_CHARS:
-            raise Refused(f"Please keep it to {TEXT_MAX_CHARS} characters.")
+            raise Refused(_l("Please keep it to %(n)s characters.", n=TEXT_MAX_CHARS))
         return value.strip()
-    raise Refused("This item takes no answers.")
+    raise Refused(_l("This item takes no answers."))
 
 
 def parse_answer(payload):
     """Split an answer event into (item_id, value, passed), refusing anything malformed."""
     if not isinstance(payload, dict):
-        raise Refused("An answer must be an object with item_id and value, or item_id and pass.")
+        raise Refused(_l("An answer must be an object with item_id and value, or item_id and pass."))
     unknown = set(payload) - {"item_id", "value", "pass"}
     if unknown:
-        raise Refused(f"Unknown field: {sorted(unknown)[0]}.")
+        raise Refused(_l("Unknown field: %(field)s.", field=sorted(unknown)[0]))
     item_id = payload.get("item_id")
     if not _is_int(item_id):
-        raise Refused("item_id must be a whole number.")
+        raise Refused(_l("item_id must be a whole number."))
     has_value, passed = "value" in payload, payload.get("pass")
     if "pass" in payload and passed is not True:
-        raise Refused("pass can only be true.")
+        raise Refused(_l("pass can only be true."))
     if has_value == bool(passed):
-        raise Refused("Send either an answer or a pass, not both and not neither.")
+        raise Refused(_l("Send either an answer or a pass, not both and not neither."))
     return item_id, payload.get("value"), bool(passed)

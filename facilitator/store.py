@@ -31,6 +31,7 @@ from pathlib import Path
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from facilitator.i18n import _l
 from facilitator.kinds import SPEC_FIELDS
 
 SCHEMA_VERSION = 3
@@ -40,12 +41,12 @@ log = logging.getLogger("fireside.store")
 CHECKPOINT_ATTEMPTS = 5  # a reader usually lets go within a moment; never hold End up for long
 CHECKPOINT_WAIT_MS = 100  # how long each attempt waits for readers (the connection otherwise waits 10 s)
 BUSY_TIMEOUT_MS = 10_000  # the connection's usual wait for a lock (sqlite3.connect(timeout=10))
-LOG_NOT_EMPTIED = (
+LOG_NOT_EMPTIED = str(_l(  # a str for the terminal; the console says it translated (broadcast.notices)
     "Fireside could not empty its database's log file (fireside.db-wal), which may still hold copies of "
     "deleted answers, because another program is reading the database. Close any program that has "
     "fireside.db open (a backup or sync tool, a database viewer); Fireside tries again every minute "
     "while it runs, and when it starts."
-)
+))
 LOG_EMPTIED_NOW = "Fireside has now emptied its database's log file: no copy of deleted answers is left in it."
 
 

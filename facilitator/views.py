@@ -17,7 +17,7 @@ def _page_config(view):
     config = {
         "namespace": events.FACILITATOR_NS,
         "events": events.for_pages(),
-        "schema": schema.for_pages(),
+        "schema": schema.for_pages(fireside().room.language),
         "view": view,
         "key": request.args.get("key") or None,
         "qr_url": "/facilitator/qr.svg",

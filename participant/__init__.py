@@ -23,7 +23,7 @@ def _config(code, meeting=None, waiting=None):
         "waiting": waiting,
         "namespace": events.PARTICIPANT_NS,
         "events": events.for_pages(),
-        "schema": schema.for_pages(),
+        "schema": schema.for_pages(fireside().room.language),
         "code": code,
         "title": meeting["title"] if meeting else None,
         "floor": meeting["privacy_floor"] if meeting else DEFAULT_FLOOR,

@@ -13,7 +13,9 @@ the fields an item carries, and every limit (of decks and items, of answers, of 
 server imports them from here (``facilitator.kinds`` re-exports the server's share), and every page
 reads them from its JSON config block (``for_pages``), so server, pages and docs cannot disagree.
 
-This module is pure: no files, no server, no import from ``facilitator``.
+Every sentence here is a ``Text``: a str holding the English, which also knows how to say itself
+through another language's catalogue (``facilitator.i18n.say``). The module stays pure: no files,
+no server, and ``facilitator`` is imported only when a page asks for a language other than English.
 """
 
 from __future__ import annotations
@@ -55,9 +57,68 @@ MIN_FLOOR = 3  # never lower: a result from two men tells each what the other sa
 MAX_FLOOR = 100  # ample even for a hall of 1,000 phones; in a group of 5 to 20 men, more hides every result
 MEETING_NOTES_MAX = 5000  # the facilitator's notes: even at 6 bytes a character in JSON, one 32 KiB message
 
-DEFAULT_AXES = {"x": "Connection", "y": "Space to myself", "low": "A little", "high": "A lot"}
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+# --- sentences ---------------------------------------------------------------------------------
+
+
+class Text(str):
+    """A sentence of the schema: as a str it is the English; ``through`` says it in another language.
+
+    Its message (with %(name)s placeholders) and params are kept, so a catalogue can translate
+    the whole sentence, a param that is a Text too, and a plural by its number.
+    """
+
+    def __new__(cls, message: str, params: dict | None = None, plural: str | None = None, n: int | None = None):
+        """The English message (and plural form, for n) with its %(name)s values."""
+        params = dict(params or {})
+        if plural is not None:
+            params.setdefault("num", n)
+        english = plural if plural is not None and n != 1 else message
+        self = super().__new__(cls, english % params if params else english)
+        self.message, self.plural, self.n, self.params = message, plural, n, params
+        return self
+
+    def through(self, catalogue) -> str:
+        """This sentence in the language of a gettext catalogue (gettext and ngettext)."""
+        params = {name: value.through(catalogue) if isinstance(value, Text) else value
+                  for name, value in self.params.items()}
+        if self.plural is not None:
+            return catalogue.ngettext(self.message, self.plural, self.n) % params
+        said = catalogue.gettext(self.message)
+        return said % params if params else said
+
+
+def _l(message: str, /, **params: Any) -> Text:
+    """A sentence, marked for the catalogue (facilitator/i18n.py extracts every _l and _nl)."""
+    return Text(message, params)
+
+
+def _nl(singular: str, plural: str, n: int, /, **params: Any) -> Text:
+    """A sentence for a number n (%(num)s), marked for the catalogue."""
+    return Text(singular, params, plural, n)
+
+
+def joined(separator: str, parts) -> Text:
+    """Sentences (or names) in a row with a separator, each said in the listener's language."""
+    parts = list(parts)
+    return Text(separator.replace("%", "%%").join(f"%(p{i})s" for i in range(len(parts))),
+                {f"p{i}": part for i, part in enumerate(parts)})
+
+
+def _speaker(language: str):
+    """A function saying a Text in a language (English: as it is)."""
+    if not language or language == "en":
+        return str
+    from facilitator import i18n  # the catalogues are the server's; only a page in another language needs them
+
+    return lambda text: i18n.say(text, language)
+
+
+# Translators: the compass's default labels: across, up, the low end and the high end of both.
+DEFAULT_AXES = {"x": _l("Connection"), "y": _l("Space to myself"), "low": _l("A little"), "high": _l("A lot")}
 
 
 # --- the fields --------------------------------------------------------------------------------
@@ -88,11 +149,12 @@ POLL_KINDS = tuple(kind for kind in KINDS if kind != "discussion")
 MODERATED_KINDS = ("words", "text")  # shown only once the facilitator approves them
 
 # What each kind is called on the console and in summaries, and what a phone does with it.
-KIND_LABELS = {"choice": "One choice", "multi": "Several choices", "scale": "Scale", "compass": "Compass",
-               "words": "A few words", "text": "A sentence", "discussion": "Discussion"}
-KIND_HINTS = {"choice": "each man picks one option", "multi": "each picks up to a number of options",
-              "scale": "a point on a scale", "compass": "how much connection, how much space",
-              "words": "a word or a few", "text": "a short sentence", "discussion": "a prompt, no answers"}
+KIND_LABELS = {"choice": _l("One choice"), "multi": _l("Several choices"), "scale": _l("Scale"),
+               "compass": _l("Compass"), "words": _l("A few words"), "text": _l("A sentence"),
+               "discussion": _l("Discussion")}
+KIND_HINTS = {"choice": _l("each man picks one option"), "multi": _l("each picks up to a number of options"),
+              "scale": _l("a point on a scale"), "compass": _l("how much connection, how much space"),
+              "words": _l("a word or a few"), "text": _l("a short sentence"), "discussion": _l("a prompt, no answers")}
 
 # What a normalised item carries for its kind (validate_item below); the store, the room and the
 # summary keep and show exactly these.
@@ -106,38 +168,39 @@ SPEC_FIELDS = ("options", "max", "scale", "axes", "max_words", "exclusive")
 OPTION_FLAGS = ("exclusive",)
 
 ITEM_FIELDS: tuple[Field, ...] = (
-    Field("id", (), True, "a short stable name: lowercase letters, digits, - and _; "
-          "results are compared across meetings by it"),
-    Field("kind", (), True, "one of " + ", ".join(KINDS)),
-    Field("prompt", (), True, f"what every phone shows, at most {PROMPT_MAX} characters"),
-    Field("note", (), False, "for the facilitator only, shown on the console"),
-    Field("minutes", (), False, f"a suggested timer, 1 to {ITEM_MINUTES_MAX}"),
+    Field("id", (), True, _l("a short stable name: lowercase letters, digits, - and _; "
+                             "results are compared across meetings by it")),
+    Field("kind", (), True, _l("one of %(kinds)s", kinds=", ".join(KINDS))),
+    Field("prompt", (), True, _l("what every phone shows, at most %(n)s characters", n=PROMPT_MAX)),
+    Field("note", (), False, _l("for the facilitator only, shown on the console")),
+    Field("minutes", (), False, _l("a suggested timer, 1 to %(most)s", most=ITEM_MINUTES_MAX)),
     Field("options", ("choice", "multi"), True,
-          f"{OPTIONS_MIN} to {OPTIONS_MAX} answers, each at most {OPTION_MAX} characters; on a multi item an "
-          "option may be written { text = \"None of these\", exclusive = true }: chosen alone, never with others"),
-    Field("max", ("multi",), True, "how many options one man may pick"),
-    Field("scale_min", ("scale",), True, "the lowest point, a whole number"),
+          _l("%(least)s to %(most)s answers, each at most %(n)s characters; on a multi item an "
+             "option may be written { text = \"None of these\", exclusive = true }: chosen alone, never with others",
+             least=OPTIONS_MIN, most=OPTIONS_MAX, n=OPTION_MAX)),
+    Field("max", ("multi",), True, _l("how many options one man may pick")),
+    Field("scale_min", ("scale",), True, _l("the lowest point, a whole number")),
     Field("scale_max", ("scale",), True,
-          f"the highest point; at most {SCALE_POINTS_MAX} points in all"),
-    Field("min_label", ("scale",), False, "words under the lowest point"),
-    Field("max_label", ("scale",), False, "words under the highest point"),
-    Field("x_label", ("compass",), False, f"across; default \"{DEFAULT_AXES['x']}\""),
-    Field("y_label", ("compass",), False, f"up; default \"{DEFAULT_AXES['y']}\""),
-    Field("low_label", ("compass",), False, f"the low end of both; default \"{DEFAULT_AXES['low']}\""),
+          _l("the highest point; at most %(n)s points in all", n=SCALE_POINTS_MAX)),
+    Field("min_label", ("scale",), False, _l("words under the lowest point")),
+    Field("max_label", ("scale",), False, _l("words under the highest point")),
+    Field("x_label", ("compass",), False, _l("across; default \"%(label)s\"", label=DEFAULT_AXES["x"])),
+    Field("y_label", ("compass",), False, _l("up; default \"%(label)s\"", label=DEFAULT_AXES["y"])),
+    Field("low_label", ("compass",), False, _l("the low end of both; default \"%(label)s\"", label=DEFAULT_AXES["low"])),
     Field("high_label", ("compass",), False,
-          f"the high end of both; default \"{DEFAULT_AXES['high']}\""),
+          _l("the high end of both; default \"%(label)s\"", label=DEFAULT_AXES["high"])),
     Field("max_words", ("words",), False,
-          f"{WORDS_MIN} to {WORDS_MAX} words per answer; default {WORDS_DEFAULT}"),
+          _l("%(least)s to %(most)s words per answer; default %(n)s", least=WORDS_MIN, most=WORDS_MAX, n=WORDS_DEFAULT)),
 )
 FIELD_NAMES = tuple(field.name for field in ITEM_FIELDS)
 COMMON_FIELDS = tuple(field.name for field in ITEM_FIELDS if not field.kinds)
 SPOT_FIELDS = tuple(name for name in FIELD_NAMES if name != "id")  # an item added on the spot has no id
 
 DECK_FIELDS: tuple[Field, ...] = (
-    Field("title", (), True, f"the evening's name, at most {TITLE_MAX} characters"),
-    Field("summary", (), False, f"a paragraph on what the evening is about, at most {SUMMARY_MAX}"),
-    Field("minutes", (), False, f"the suggested length of the whole evening, 1 to {DECK_MINUTES_MAX}"),
-    Field("items", (), True, "the items, in order, each an [[items]] table"),
+    Field("title", (), True, _l("the evening's name, at most %(n)s characters", n=TITLE_MAX)),
+    Field("summary", (), False, _l("a paragraph on what the evening is about, at most %(n)s", n=SUMMARY_MAX)),
+    Field("minutes", (), False, _l("the suggested length of the whole evening, 1 to %(most)s", most=DECK_MINUTES_MAX)),
+    Field("items", (), True, _l("the items, in order, each an [[items]] table")),
 )
 DECK_FIELD_NAMES = tuple(field.name for field in DECK_FIELDS)
 
@@ -151,17 +214,39 @@ class _Problems:
     """Collects problems under one label ("evening.toml, item 'tonight'")."""
 
     def __init__(self, label: str):
+        """label: where every problem is (the file, the item), or "" for bare messages."""
         self.label = label
         self.items: list[str] = []
 
     def add(self, message: str) -> None:
-        self.items.append(f"{self.label}: {message}" if self.label else message)
+        """One problem, after the label."""
+        self.items.append(labelled(self.label, message))
 
 
-def _unknown(name: str, known: tuple[str, ...]) -> str:
+def labelled(label, message) -> Text:
+    """A problem after the place it is in: "evening.toml, item 'tonight': id is missing"."""
+    return Text("%(where)s: %(problem)s", {"where": label, "problem": message}) if label else message
+
+
+def _item_name(raw_id=None, index=None):
+    """How a problem names an item: by its id, else by its position ("" when it has neither)."""
+    if isinstance(raw_id, str) and raw_id.strip():
+        return _l("item '%(id)s'", id=raw_id.strip())
+    return _l("item %(n)s", n=index) if index else ""
+
+
+def _place(*parts) -> str:
+    """The parts of a place that are there, after one another: "evening.toml, item 3"."""
+    parts = [part for part in parts if part]
+    return joined(", ", parts) if len(parts) > 1 else (parts[0] if parts else "")
+
+
+def _unknown(name: str, known: tuple[str, ...]) -> Text:
+    """A field the schema does not know, with the known one it is closest to."""
     guess = difflib.get_close_matches(str(name), known, n=1, cutoff=0.75)
-    hint = f" (did you mean '{guess[0]}'?)" if guess else ""
-    return f"unknown field '{name}'{hint}"
+    if guess:
+        return _l("unknown field '%(field)s' (did you mean '%(guess)s'?)", field=name, guess=guess[0])
+    return _l("unknown field '%(field)s'", field=name)
 
 
 def _text(raw: dict, name: str, out: _Problems, *, required: bool, most: int,
@@ -169,17 +254,18 @@ def _text(raw: dict, name: str, out: _Problems, *, required: bool, most: int,
     value = raw.get(name, _MISSING)
     if value is _MISSING:
         if required:
-            out.add(f"{name} is missing")
+            out.add(_l("%(field)s is missing", field=name))
         return default
     if not isinstance(value, str):
-        out.add(f"{name} must be text in quotes")
+        out.add(_l("%(field)s must be text in quotes", field=name))
         return default
     value = value.strip()
     if not value and (required or default is not None):
-        out.add(f"{name} is empty")
+        out.add(_l("%(field)s is empty", field=name))
         return default
     if len(value) > most:
-        out.add(f"{name} is {len(value)} characters long; the most is {most}")
+        out.add(_l("%(field)s is %(length)s characters long; the most is %(most)s", field=name, length=len(value),
+                   most=most))
         return default
     return value
 
@@ -189,13 +275,14 @@ def _whole(raw: dict, name: str, out: _Problems, *, required: bool, low: int, hi
     value = raw.get(name, _MISSING)
     if value is _MISSING:
         if required:
-            out.add(f"{name} is missing")
+            out.add(_l("%(field)s is missing", field=name))
         return default
     if isinstance(value, bool) or not isinstance(value, int):
-        out.add(f"{name} must be a whole number")
+        out.add(_l("%(field)s must be a whole number", field=name))
         return None
     if not low <= value <= high:
-        out.add(f"{name} {value} is not between {low} and {high}")
+        out.add(_l("%(field)s %(value)s is not between %(low)s and %(high)s", field=name, value=value, low=low,
+                   high=high))
         return None
     return value
 
@@ -204,15 +291,15 @@ def _options(raw: dict, kind: str, out: _Problems) -> tuple[list[str] | None, li
     """The options as text, and the indexes of those flagged exclusive (multi items only)."""
     value = raw.get("options", _MISSING)
     if value is _MISSING:
-        out.add("options is missing")
+        out.add(_l("%(field)s is missing", field="options"))
         return None, []
     if not isinstance(value, list):
-        out.add('options must be a list of text, like ["Yes", "No"]')
+        out.add(_l('options must be a list of text, like ["Yes", "No"]'))
         return None, []
     if not OPTIONS_MIN <= len(value) <= OPTIONS_MAX:
-        entries = "entry" if len(value) == 1 else "entries"
-        out.add(f"options has {len(value)} {entries}; a {kind} item needs "
-                f"{OPTIONS_MIN} to {OPTIONS_MAX}")
+        out.add(_nl("options has %(num)s entry; a %(kind)s item needs %(least)s to %(most)s",
+                    "options has %(num)s entries; a %(kind)s item needs %(least)s to %(most)s",
+                    len(value), kind=kind, least=OPTIONS_MIN, most=OPTIONS_MAX))
         return None, []
     options: list[str] = []
     exclusive: list[int] = []
@@ -227,18 +314,20 @@ def _options(raw: dict, kind: str, out: _Problems) -> tuple[list[str] | None, li
             if flagged:
                 exclusive.append(number - 1)
         if not isinstance(option, str):
-            out.add(f"option {number} must be text in quotes")
+            out.add(_l("option %(n)s must be text in quotes", n=number))
             ok = False
             continue
         option = option.strip()
         if not option:
-            out.add(f"option {number} is empty")
+            out.add(_l("option %(n)s is empty", n=number))
             ok = False
         elif len(option) > OPTION_MAX:
-            out.add(f"option {number} is {len(option)} characters long; the most is {OPTION_MAX}")
+            out.add(_l("option %(n)s is %(length)s characters long; the most is %(most)s", n=number,
+                       length=len(option), most=OPTION_MAX))
             ok = False
         elif option.casefold() in seen:
-            out.add(f"option {number} '{option}' repeats option {seen[option.casefold()]}")
+            out.add(_l("option %(n)s '%(option)s' repeats option %(first)s", n=number, option=option,
+                       first=seen[option.casefold()]))
             ok = False
         else:
             seen[option.casefold()] = number
@@ -251,19 +340,19 @@ def _flagged_option(option: dict, number: int, kind: str, out: _Problems) -> tup
     known = ("text", *OPTION_FLAGS)
     unknown = [name for name in option if name not in known]
     if unknown:
-        out.add(f"option {number}: {_unknown(unknown[0], known)}")
+        out.add(labelled(_l("option %(n)s", n=number), _unknown(unknown[0], known)))
         return None, False
     if kind != "multi":
-        out.add(f"option {number}: exclusive only means something on a multi item, where several "
-                "options may be chosen; write the option as plain text")
+        out.add(_l("option %(n)s: exclusive only means something on a multi item, where several "
+                   "options may be chosen; write the option as plain text", n=number))
         return None, False
     text = option.get("text", _MISSING)
     if text is _MISSING:
-        out.add(f'option {number} needs its text, like {{ text = "None of these", exclusive = true }}')
+        out.add(_l('option %(n)s needs its text, like { text = "None of these", exclusive = true }', n=number))
         return None, False
     flag = option.get("exclusive", False)
     if not isinstance(flag, bool):
-        out.add(f"option {number}: exclusive must be true or false")
+        out.add(_l("option %(n)s: exclusive must be true or false", n=number))
         return None, False
     return text, flag
 
@@ -281,48 +370,43 @@ def validate_item(raw: Any, where: str, require_key: bool = True, *,
     The item is None whenever there is any problem.
     """
     if not isinstance(raw, dict):
-        out = _Problems(", ".join(p for p in (where, f"item {index}" if index else "") if p))
-        out.add("each item must be an [[items]] table with id, kind and prompt")
+        out = _Problems(_place(where, _item_name(index=index)))
+        out.add(_l("each item must be an [[items]] table with id, kind and prompt"))
         return None, out.items
 
     raw_id = raw.get("id", _MISSING)
-    if isinstance(raw_id, str) and raw_id.strip():
-        name = f"item '{raw_id.strip()}'"
-    elif index is not None:
-        name = f"item {index}"
-    else:
-        name = ""
-    out = _Problems(", ".join(p for p in (where, name) if p))
+    out = _Problems(_place(where, _item_name(raw_id, index)))
 
     # id
     key = ""
     if raw_id is _MISSING:
         if require_key:
-            out.add("id is missing")
+            out.add(_l("%(field)s is missing", field="id"))
     elif not isinstance(raw_id, str):
-        out.add("id must be text in quotes")
+        out.add(_l("%(field)s must be text in quotes", field="id"))
     elif not raw_id.strip():
         if require_key:
-            out.add("id is empty")
+            out.add(_l("%(field)s is empty", field="id"))
     else:
         key = raw_id.strip()
         if len(key) > ID_MAX:
-            out.add(f"id is {len(key)} characters long; the most is {ID_MAX}")
+            out.add(_l("%(field)s is %(length)s characters long; the most is %(most)s", field="id", length=len(key),
+                       most=ID_MAX))
         elif not ID_PATTERN.match(key):
-            out.add(f"id '{key}' may only use lowercase letters, digits, - and _")
+            out.add(_l("id '%(id)s' may only use lowercase letters, digits, - and _", id=key))
 
     # kind
     kind = raw.get("kind", _MISSING)
     if kind is _MISSING:
-        out.add("kind is missing")
+        out.add(_l("%(field)s is missing", field="kind"))
         kind = None
     elif not isinstance(kind, str):
-        out.add("kind must be text in quotes")
+        out.add(_l("%(field)s must be text in quotes", field="kind"))
         kind = None
     else:
         kind = kind.strip().lower()
         if kind not in KIND_FIELDS:
-            out.add(f"kind '{raw['kind']}' is not one of {', '.join(KINDS)}")
+            out.add(_l("kind '%(kind)s' is not one of %(kinds)s", kind=raw["kind"], kinds=", ".join(KINDS)))
             kind = None
 
     prompt = _text(raw, "prompt", out, required=True, most=PROMPT_MAX)
@@ -339,13 +423,13 @@ def validate_item(raw: Any, where: str, require_key: bool = True, *,
         if kind == "multi":
             most = raw.get("max", _MISSING)
             if most is _MISSING:
-                out.add("max is missing")
+                out.add(_l("%(field)s is missing", field="max"))
             elif isinstance(most, bool) or not isinstance(most, int):
-                out.add("max must be a whole number")
+                out.add(_l("%(field)s must be a whole number", field="max"))
             elif most < 1:
-                out.add(f"max {most} must be at least 1")
+                out.add(_l("max %(n)s must be at least 1", n=most))
             elif options is not None and most > len(options):
-                out.add(f"max {most} is more than the {len(options)} options")
+                out.add(_l("max %(n)s is more than the %(options)s options", n=most, options=len(options)))
             else:
                 item["max"] = most
     elif kind == "scale":
@@ -353,10 +437,10 @@ def validate_item(raw: Any, where: str, require_key: bool = True, *,
         high = _whole(raw, "scale_max", out, required=True, low=-SCALE_LIMIT, high=SCALE_LIMIT)
         if low is not None and high is not None:
             if low >= high:
-                out.add(f"scale min {low} is not below max {high}")
+                out.add(_l("scale min %(low)s is not below max %(high)s", low=low, high=high))
             elif high - low + 1 > SCALE_POINTS_MAX:
-                out.add(f"scale from {low} to {high} has {high - low + 1} points; "
-                        f"the most is {SCALE_POINTS_MAX}")
+                out.add(_l("scale from %(low)s to %(high)s has %(points)s points; the most is %(most)s", low=low,
+                           high=high, points=high - low + 1, most=SCALE_POINTS_MAX))
         item["scale"] = {
             "min": low,
             "max": high,
@@ -366,7 +450,7 @@ def validate_item(raw: Any, where: str, require_key: bool = True, *,
     elif kind == "compass":
         item["axes"] = {
             axis: _text(raw, f"{axis}_label", out, required=False, most=LABEL_MAX,
-                        default=DEFAULT_AXES[axis])
+                        default=str(DEFAULT_AXES[axis]))
             for axis in ("x", "y", "low", "high")
         }
     elif kind == "words":
@@ -378,7 +462,7 @@ def validate_item(raw: Any, where: str, require_key: bool = True, *,
         if field not in FIELD_NAMES:
             out.add(_unknown(field, FIELD_NAMES))
         elif kind is not None and field not in COMMON_FIELDS and field not in KIND_FIELDS[kind]:
-            out.add(f"{field} does not belong on a {kind} item")
+            out.add(_l("%(field)s does not belong on a %(kind)s item", field=field, kind=kind))
 
     item["note"] = note
     item["minutes"] = minutes
@@ -394,13 +478,13 @@ def validate_deck(data: Any, where: str) -> tuple[dict | None, list[str]]:
     """Check a parsed deck file; return ({"title", "summary", "minutes", "items"}, problems)."""
     out = _Problems(where)
     if not isinstance(data, dict):
-        out.add("a deck must be a TOML table")
+        out.add(_l("a deck must be a TOML table"))
         return None, out.items
     for field in data:
         if field not in DECK_FIELD_NAMES:
             message = _unknown(field, DECK_FIELD_NAMES)
             if field in FIELD_NAMES and field not in DECK_FIELD_NAMES:
-                message += "; item fields go below an [[items]] line"
+                message = joined("; ", [message, _l("item fields go below an [[items]] line")])
             out.add(message)
     title = _text(data, "title", out, required=True, most=TITLE_MAX)
     summary = _text(data, "summary", out, required=False, most=SUMMARY_MAX) or ""
@@ -409,13 +493,13 @@ def validate_deck(data: Any, where: str) -> tuple[dict | None, list[str]]:
     raw_items = data.get("items", _MISSING)
     items: list[dict] = []
     if raw_items is _MISSING:
-        out.add("there are no items; add at least one [[items]] table")
+        out.add(_l("there are no items; add at least one [[items]] table"))
     elif not isinstance(raw_items, list):
-        out.add("items must be a list of [[items]] tables")
+        out.add(_l("items must be a list of [[items]] tables"))
     elif not raw_items:
-        out.add("there are no items; add at least one [[items]] table")
+        out.add(_l("there are no items; add at least one [[items]] table"))
     elif len(raw_items) > DECK_ITEMS_MAX:
-        out.add(f"there are {len(raw_items)} items; the most is {DECK_ITEMS_MAX}")
+        out.add(_l("there are %(n)s items; the most is %(most)s", n=len(raw_items), most=DECK_ITEMS_MAX))
     else:
         positions: dict[str, list[int]] = {}
         for number, raw in enumerate(raw_items, start=1):
@@ -427,20 +511,22 @@ def validate_deck(data: Any, where: str) -> tuple[dict | None, list[str]]:
                 positions.setdefault(raw["id"].strip(), []).append(number)
         for key, numbers in positions.items():
             if len(numbers) > 1:
-                listed = ", ".join(str(n) for n in numbers[:-1]) + f" and {numbers[-1]}"
-                label = ", ".join(part for part in (where, f"item '{key}'") if part)
-                out.items.append(f"{label}: the id is used by more than one item (items {listed})")
+                listed = _l("%(first)s and %(last)s", first=", ".join(str(n) for n in numbers[:-1]), last=numbers[-1])
+                out.items.append(labelled(_place(where, _item_name(key)),
+                                          _l("the id is used by more than one item (items %(numbers)s)",
+                                             numbers=listed)))
 
     if out.items:
         return None, out.items
     return {"title": title, "summary": summary, "minutes": minutes, "items": items}, []
 
 
-def describe_fields() -> list[dict]:
-    """The item fields as plain data, for the console's form and for the docs."""
+def describe_fields(language: str = "en") -> list[dict]:
+    """The item fields as plain data, for the console's form and for the docs; their help in a language."""
+    say = _speaker(language)
     return [
         {"name": f.name, "kinds": list(f.kinds) or list(KINDS), "required": f.required,
-         "help": f.help}
+         "help": say(f.help)}
         for f in ITEM_FIELDS
     ]
 
@@ -457,10 +543,12 @@ LIMITS = {
 }
 
 
-def for_pages() -> dict:
-    """The kinds, their labels, their fields and every limit, for the JSON config block in each page."""
+def for_pages(language: str = "en") -> dict:
+    """The kinds, their labels (in the room's language), their fields and every limit, for each page's config block."""
+    say = _speaker(language)
     return {"kinds": list(KINDS), "poll_kinds": list(POLL_KINDS), "moderated_kinds": list(MODERATED_KINDS),
-            "kind_labels": dict(KIND_LABELS), "kind_hints": dict(KIND_HINTS),
+            "kind_labels": {kind: say(label) for kind, label in KIND_LABELS.items()},
+            "kind_hints": {kind: say(hint) for kind, hint in KIND_HINTS.items()},
             "field_kinds": {field.name: list(field.kinds) for field in ITEM_FIELDS if field.kinds},
             "spec_fields": list(SPEC_FIELDS), "option_flags": list(OPTION_FLAGS),
-            "default_axes": dict(DEFAULT_AXES), "limits": dict(LIMITS)}
+            "default_axes": {axis: say(label) for axis, label in DEFAULT_AXES.items()}, "limits": dict(LIMITS)}

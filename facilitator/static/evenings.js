@@ -6,7 +6,7 @@
   'use strict';
 
   var F = window.Fireside;
-  var $ = F.$, h = F.h;
+  var $ = F.$, h = F.h, t = F.t, nt = F.nt;  // t(), nt(): the page's sentences in the meeting's language
   var config = F.config;
   var S = config.schema, LIMITS = S.limits;
   var HELP = {};
@@ -14,24 +14,24 @@
 
   // What each field is called on this page, in the facilitator's words.
   var LABELS = {
-    id: 'Id', kind: 'Kind', prompt: 'What the phones show', note: 'Note for you (only on the console)',
-    minutes: 'Minutes', options: 'Options', max: 'Each man may pick up to',
-    scale_min: 'Lowest point', scale_max: 'Highest point', min_label: 'Words at the lowest point',
-    max_label: 'Words at the highest point', x_label: 'Across (left to right)', y_label: 'Up (bottom to top)',
-    low_label: 'Low end of both', high_label: 'High end of both', max_words: 'Words per answer, at most'
+    id: t('Id'), kind: t('Kind'), prompt: t('What the phones show'), note: t('Note for you (only on the console)'),
+    minutes: t('Minutes'), options: t('Options'), max: t('Each man may pick up to'),
+    scale_min: t('Lowest point'), scale_max: t('Highest point'), min_label: t('Words at the lowest point'),
+    max_label: t('Words at the highest point'), x_label: t('Across (left to right)'), y_label: t('Up (bottom to top)'),
+    low_label: t('Low end of both'), high_label: t('High end of both'), max_words: t('Words per answer, at most')
   };
   var NUMBERS = ['minutes', 'max', 'scale_min', 'scale_max', 'max_words'];
   var LONG = ['prompt', 'note'];
   // Per-option flags (prompts/schema.py's OPTION_FLAGS): each adds a checkbox to every option row
   // of the kinds it applies to, and an option with a flag set is sent as {text, <name>: true}.
   var FLAG_WORDS = {
-    exclusive: { label: 'Only on its own', kinds: ['multi'],
-                 aria: function (n) { return 'Option ' + n + ' is picked only on its own, never with others'; } }
+    exclusive: { label: t('Only on its own'), kinds: ['multi'],
+                 aria: function (n) { return t('Option %(n)s is picked only on its own, never with others', { n: n }); } }
   };
   var OPTION_FLAGS = (S.option_flags || []).map(function (name) {
     var words = FLAG_WORDS[name] || {};
     return { name: name, label: words.label || name, kinds: words.kinds || null,
-             aria: words.aria || function (n) { return name + ', option ' + n; } };
+             aria: words.aria || function (n) { return t('%(flag)s, option %(n)s', { flag: name, n: n }); } };
   });
 
   var state = {
@@ -57,10 +57,10 @@
       method: method, headers: headers, credentials: 'same-origin', cache: 'no-store',
       body: body === undefined ? undefined : JSON.stringify(body)
     }).then(function (response) {
-      return response.json().catch(function () { return { ok: false, error: 'Fireside answered something the editor cannot read.' }; })
+      return response.json().catch(function () { return { ok: false, error: t('Fireside answered something the editor cannot read.') }; })
         .then(function (answer) { answer.status = response.status; return answer; });
     }, function () {
-      return { ok: false, error: 'Fireside is not answering. Is it still running on this laptop?', status: 0 };
+      return { ok: false, error: t('Fireside is not answering. Is it still running on this laptop?'), status: 0 };
     });
   }
 
@@ -90,17 +90,19 @@
     [own, builtin].forEach(function (list) { while (list.firstChild) list.removeChild(list.firstChild); });
     state.decks.forEach(function (deck) {
       var actions = h('div', { class: 'ev-deck-actions' });
-      function act(label, handler, cls) {
+      function act(label, aria, handler, cls) {
         actions.appendChild(h('button', { type: 'button', class: 'btn btn-small ' + (cls || 'btn-quiet'),
-          'aria-label': label + ': ' + deck.title, text: label, onclick: handler }));
+          'aria-label': aria, text: label, onclick: handler }));
       }
-      if (!deck.builtin) act('Edit', function () { openDeck(deck.id, false); }, 'btn-outline');
-      act('Duplicate', function () { openDeck(deck.id, true); });
+      var title = { title: deck.title };
+      if (!deck.builtin) act(t('Edit'), t('Edit: %(title)s', title), function () { openDeck(deck.id, false); }, 'btn-outline');
+      act(t('Duplicate'), t('Duplicate: %(title)s', title), function () { openDeck(deck.id, true); });
       actions.appendChild(h('a', { class: 'btn btn-small btn-quiet', href: withKey(config.api + '/decks/' + encodeURIComponent(deck.id) + '.toml'),
-        download: deck.id + '.toml', 'aria-label': 'Export: ' + deck.title, text: 'Export' }));
-      if (!deck.builtin) act('Delete', function () { removeDeck(deck); }, 'btn-danger');
+        download: deck.id + '.toml', 'aria-label': t('Export: %(title)s', title), text: t('Export') }));
+      if (!deck.builtin) act(t('Delete'), t('Delete: %(title)s', title), function () { removeDeck(deck); }, 'btn-danger');
       var meta = deck.problems.length
-        ? h('p', { class: 'ev-deck-problems', text: 'Draft: ' + plural(deck.problems.length, 'problem') + ' to fix before it can be started' })
+        ? h('p', { class: 'ev-deck-problems', text: nt('Draft: %(num)s problem to fix before it can be started',
+                                                       'Draft: %(num)s problems to fix before it can be started', deck.problems.length) })
         : null;
       var row = h('li', { class: 'ev-deck', 'data-deck': deck.id }, [
         h('div', { class: 'ev-deck-text' }, [h('p', { class: 'ev-deck-title', text: deck.title }),
@@ -109,10 +111,8 @@
       ]);
       (deck.builtin ? builtin : own).appendChild(row);
     });
-    if (!own.firstChild) own.appendChild(h('li', { class: 'ev-empty', text: 'None yet. Press New evening, or duplicate one below.' }));
+    if (!own.firstChild) own.appendChild(h('li', { class: 'ev-empty', text: t('None yet. Press New evening, or duplicate one below.') }));
   }
-
-  function plural(n, word) { return n + ' ' + word + (n === 1 ? '' : 's'); }
 
   function showList() {
     $('edit-view').hidden = true;
@@ -126,10 +126,12 @@
   function removeDeck(deck) {
     api('GET', '/decks/' + encodeURIComponent(deck.id)).then(function (answer) {
       if (!answer.ok) { say(answer.error); return; }
-      confirmDelete('Delete “' + deck.title + '”?', 'Its file ' + deck.id + '.toml is removed from your decks folder. Meetings already held keep their summaries.').then(function (yes) {
+      confirmDelete(t('Delete “%(title)s”?', { title: deck.title }),
+                    t('Its file %(file)s is removed from your decks folder. Meetings already held keep their summaries.',
+                      { file: deck.id + '.toml' })).then(function (yes) {
         if (!yes) return;
         api('DELETE', '/decks/' + encodeURIComponent(deck.id), { version: answer.version }).then(function (done) {
-          say(done.ok ? 'Deleted “' + deck.title + '”.' : done.error, done.ok ? 'ok' : '');
+          say(done.ok ? t('Deleted “%(title)s”.', { title: deck.title }) : done.error, done.ok ? 'ok' : '');
           loadList();
         });
       });
@@ -160,19 +162,20 @@
     while (box.firstChild) box.removeChild(box.firstChild);
     if (!file) return;
     function problems(list) {
-      box.appendChild(h('p', { class: 'ev-import-title', text: file.name + ' was not imported:' }));
+      box.appendChild(h('p', { class: 'ev-import-title', text: t('%(name)s was not imported:', { name: file.name }) }));
       box.appendChild(h('ul', {}, list.map(function (p) { return h('li', { text: p }); })));
       box.hidden = false;
     }
     if (file.size > config.import_max) {
-      problems(['It is too large to be an evening (' + Math.round(file.size / 1024) + ' KB; the most is ' + Math.round(config.import_max / 1024) + ' KB).']);
+      problems([t('It is too large to be an evening (%(size)s KB; the most is %(most)s KB).',
+                  { size: Math.round(file.size / 1024), most: Math.round(config.import_max / 1024) })]);
       return;
     }
     file.text().then(function (text) {
       return api('POST', '/import', { name: file.name, text: text });
     }).then(function (answer) {
       if (!answer.ok) { problems(answer.problems || [answer.error]); return; }
-      say('Imported ' + file.name + '.', 'ok');
+      say(t('Imported %(name)s.', { name: file.name }), 'ok');
       loadList();
     });
   });
@@ -185,9 +188,9 @@
       var deck = answer.deck;
       if (!Array.isArray(deck.items)) deck.items = [];
       if (duplicate) {
-        deck.title = ('Copy of ' + (deck.title || deckId)).slice(0, LIMITS.title_max);
+        deck.title = t('Copy of %(title)s', { title: deck.title || deckId }).slice(0, LIMITS.title_max);
         edit({ id: null, source: answer.id, version: null, deck: deck, dirty: true });
-        $('edit-heading').textContent = 'New evening, a copy of ' + answer.id + '.toml';
+        $('edit-heading').textContent = t('New evening, a copy of %(file)s', { file: answer.id + '.toml' });
       } else {
         edit({ id: answer.id, source: null, version: answer.version, deck: deck, dirty: false });
       }
@@ -230,7 +233,7 @@
     $('edit-view').hidden = false;
     $('conflict').hidden = true;
     say('');
-    $('edit-heading').textContent = state.id ? 'Edit “' + (state.deck.title || state.id) + '”' : 'New evening';
+    $('edit-heading').textContent = state.id ? t('Edit “%(title)s”', { title: state.deck.title || state.id }) : t('New evening');
     $('deck-title').value = state.deck.title || '';
     $('deck-summary').value = state.deck.summary || '';
     renderItems();
@@ -255,7 +258,7 @@
   }
 
   function itemLabel(item, i) {
-    return (i + 1) + '. ' + (S.kind_labels[item.kind] || item.kind || 'Item');
+    return t('%(n)s. %(kind)s', { n: i + 1, kind: S.kind_labels[item.kind] || item.kind || t('Item') });
   }
 
   function renderItems(focusSelector) {
@@ -267,14 +270,14 @@
         h('span', { class: 'ev-grip', 'aria-hidden': 'true', text: '⠿' }),
         h('button', { type: 'button', class: 'ev-row-main', 'data-do': 'select', 'aria-current': selected ? 'true' : null }, [
           h('span', { class: 'ev-row-kind', text: itemLabel(item, i) }),
-          h('span', { class: 'ev-row-prompt', text: item.prompt || '(no prompt yet)' }),
+          h('span', { class: 'ev-row-prompt', text: item.prompt || t('(no prompt yet)') }),
           h('span', { class: 'ev-row-problems' })
         ]),
         h('span', { class: 'ev-row-tools' }, [
-          tool('up', '↑', 'Move item ' + (i + 1) + ' up', i === 0),
-          tool('down', '↓', 'Move item ' + (i + 1) + ' down', i === state.deck.items.length - 1),
-          tool('duplicate', '', 'Duplicate item ' + (i + 1)),
-          tool('delete', '✕', 'Delete item ' + (i + 1), state.deck.items.length === 1)
+          tool('up', '↑', t('Move item %(n)s up', { n: i + 1 }), i === 0),
+          tool('down', '↓', t('Move item %(n)s down', { n: i + 1 }), i === state.deck.items.length - 1),
+          tool('duplicate', '', t('Duplicate item %(n)s', { n: i + 1 })),
+          tool('delete', '✕', t('Delete item %(n)s', { n: i + 1 }), state.deck.items.length === 1)
         ])
       ]);
       list.appendChild(row);
@@ -297,10 +300,10 @@
     for (var i = 0; i < rows.length; i++) {
       var item = state.deck.items[i];
       rows[i].querySelector('.ev-row-kind').textContent = itemLabel(item, i);
-      rows[i].querySelector('.ev-row-prompt').textContent = item.prompt || '(no prompt yet)';
+      rows[i].querySelector('.ev-row-prompt').textContent = item.prompt || t('(no prompt yet)');
       var problems = itemProblemCount(i);
       var mark = rows[i].querySelector('.ev-row-problems');
-      mark.textContent = problems ? plural(problems, 'problem') : '';
+      mark.textContent = problems ? nt('%(num)s problem', '%(num)s problems', problems) : '';
       rows[i].classList.toggle('has-problems', !!problems);
     }
     updateTotal();
@@ -318,9 +321,10 @@
       return sum + (Number.isInteger(m) && m > 0 ? m : 0);
     }, 0);
     var evening = config.evening_minutes;
-    var text = minutes + ' of ' + evening + ' minutes planned (6:30 to 8:30 PM)';
-    if (minutes > evening) text += ': ' + (minutes - evening) + ' minutes over';
-    else if (minutes < evening) text += ': ' + (evening - minutes) + ' minutes free';
+    var text, vars = { planned: minutes, evening: evening, over: minutes - evening, free: evening - minutes };
+    if (minutes > evening) text = t('%(planned)s of %(evening)s minutes planned (6:30 to 8:30 PM): %(over)s minutes over', vars);
+    else if (minutes < evening) text = t('%(planned)s of %(evening)s minutes planned (6:30 to 8:30 PM): %(free)s minutes free', vars);
+    else text = t('%(planned)s of %(evening)s minutes planned (6:30 to 8:30 PM)', vars);
     $('total').textContent = text;
     $('total').classList.toggle('is-over', minutes > evening);
   }
@@ -345,7 +349,7 @@
       var focus = 'li[data-index="' + j + '"] [data-do="' + action + '"]';
       if ((action === 'up' && j === 0) || (action === 'down' && j === items.length - 1)) focus = 'li[data-index="' + j + '"] .ev-row-main';
       renderItems(focus);
-      announce('Item moved to place ' + (j + 1) + '.');
+      announce(t('Item moved to place %(n)s.', { n: j + 1 }));
     } else if (action === 'duplicate') {
       var copy = JSON.parse(JSON.stringify(items[i]));
       copy.id = uniqueId(slug(copy.prompt), -1);
@@ -353,13 +357,13 @@
       meta.splice(i + 1, 0, { auto: true });
       state.selected = i + 1;
       renderItems('li[data-index="' + (i + 1) + '"] .ev-row-main');
-      announce('Item duplicated.');
+      announce(t('Item duplicated.'));
     } else if (action === 'delete') {
       items.splice(i, 1);
       meta.splice(i, 1);
       state.selected = Math.min(state.selected, items.length - 1);
       renderItems('li[data-index="' + Math.min(i, items.length - 1) + '"] .ev-row-main');
-      announce('Item deleted.');
+      announce(t('Item deleted.'));
     }
     renderItem();
     changed(false);
@@ -402,7 +406,7 @@
     renderItems();
     renderItem();
     changed(false);
-    announce('Item moved to place ' + (to + 1) + '.');
+    announce(t('Item moved to place %(n)s.', { n: to + 1 }));
   });
   $('items').addEventListener('dragend', function () { dragFrom = null; renderItems(); });
 
@@ -449,7 +453,7 @@
     var box = $('item-fields');
     while (box.firstChild) box.removeChild(box.firstChild);
     var item = state.deck.items[state.selected];
-    $('item-heading').textContent = item ? 'Item ' + (state.selected + 1) : 'Item';
+    $('item-heading').textContent = item ? t('Item %(n)s', { n: state.selected + 1 }) : t('Item');
     if (!item) return;
     fieldOrder(item.kind).forEach(function (name) { box.appendChild(fieldFor(item, name)); });
     showErrors();
@@ -459,14 +463,14 @@
     var id = 'f-' + name;
     var help = HELP[name] ? HELP[name].help : '';
     var required = HELP[name] && HELP[name].required;
-    var label = h('label', { for: id }, [LABELS[name] || name, required || name === 'options' ? null : h('span', { class: 'optional', text: ' (optional)' })]);
+    var label = h('label', { for: id }, [LABELS[name] || name, required || name === 'options' ? null : h('span', { class: 'optional', text: ' ' + t('(optional)') })]);
     var hint = help ? h('p', { class: 'hint', id: id + '-hint', text: help[0].toUpperCase() + help.slice(1) + '.' }) : null;
     var error = h('p', { class: 'ev-error', id: id + '-error' });
     var describedby = (hint ? id + '-hint ' : '') + id + '-error';
     var input;
     if (name === 'kind') {
       input = h('select', { id: id, 'aria-describedby': describedby },
-        S.kinds.map(function (k) { return h('option', { value: k, text: S.kind_labels[k] + ': ' + S.kind_hints[k] }); }));
+        S.kinds.map(function (k) { return h('option', { value: k, text: t('%(label)s: %(hint)s', { label: S.kind_labels[k], hint: S.kind_hints[k] }) }); }));
       input.value = item.kind;
       input.addEventListener('change', function () {
         var next = input.value;
@@ -521,7 +525,7 @@
       item.options.forEach(function (option, i) {
         var text = typeof option === 'string' ? option : (option && option.text) || '';
         var input = h('input', { type: 'text', id: 'f-option-' + (i + 1), class: 'ev-option-input', autocomplete: 'off',
-          'aria-label': 'Option ' + (i + 1), value: text });
+          'aria-label': t('Option %(n)s', { n: i + 1 }), value: text });
         input.addEventListener('input', function () { item.options[i] = optionValue(input.value, item.options[i]); changed(false); });
         var flags = OPTION_FLAGS.filter(function (flag) {
           return !flag.kinds || flag.kinds.indexOf(item.kind) >= 0;
@@ -535,7 +539,8 @@
           });
           return h('label', { class: 'check check-small' }, [box, h('span', { text: flag.label })]);
         });
-        var remove = h('button', { type: 'button', class: 'ev-tool', 'aria-label': 'Remove option ' + (i + 1), title: 'Remove option ' + (i + 1),
+        var removeLabel = t('Remove option %(n)s', { n: i + 1 });
+        var remove = h('button', { type: 'button', class: 'ev-tool', 'aria-label': removeLabel, title: removeLabel,
           text: '✕', disabled: item.options.length <= 1 });
         remove.addEventListener('click', function () {
           item.options.splice(i, 1);
@@ -547,7 +552,7 @@
       if (focusIndex != null && $('f-option-' + (focusIndex + 1))) $('f-option-' + (focusIndex + 1)).focus();
     }
     draw();
-    var add = h('button', { type: 'button', class: 'btn btn-small btn-quiet', id: 'f-add-option', text: 'Add an option' });
+    var add = h('button', { type: 'button', class: 'btn btn-small btn-quiet', id: 'f-add-option', text: t('Add an option') });
     add.addEventListener('click', function () {
       item.options.push('');
       draw(item.options.length - 1);
@@ -608,8 +613,9 @@
     var general = found[''] || [];
     if (general.length) setError('f-kind', (found.kind || []).concat(general));
     var optionInputs = document.querySelectorAll('.ev-option-input');
+    var badOptions = (c.bad_options && c.bad_options[state.selected]) || [];  // by number: the sentences may be in any language
     for (var i = 0; i < optionInputs.length; i++) {
-      var bad = (found.options || []).some(function (m) { return m.indexOf('Option ' + (i + 1) + ' ') === 0; });
+      var bad = badOptions.indexOf(i + 1) >= 0;
       if (bad) optionInputs[i].setAttribute('aria-invalid', 'true'); else optionInputs[i].removeAttribute('aria-invalid');
     }
     preview();
@@ -620,10 +626,12 @@
     var status = $('status');
     var problems = c ? c.count : 0;
     var text;
-    if (state.dirty) text = 'Not saved yet.';
-    else text = 'Saved.';
-    if (c && problems) text += ' ' + plural(problems, 'problem') + ' to fix before it can be started; you can save it as a draft.';
-    else if (c && !state.dirty) text += ' Ready to start.';
+    if (state.dirty) text = t('Not saved yet.');
+    else text = t('Saved.');
+    if (c && problems) {
+      text += ' ' + nt('%(num)s problem to fix before it can be started; you can save it as a draft.',
+                       '%(num)s problems to fix before it can be started; you can save it as a draft.', problems);
+    } else if (c && !state.dirty) text += ' ' + t('Ready to start.');
     status.textContent = text;
     status.classList.toggle('has-problems', !!problems);
     var startable = !!state.id && !state.dirty && c && c.ok;
@@ -659,7 +667,7 @@
     var found = state.check && state.check.items[state.selected];
     var broken = found && Object.keys(found).some(function (k) { return k !== 'prompt' && k !== 'id' && k !== 'note' && k !== 'minutes' && found[k].length; });
     // A kind whose own fields are broken (a scale from 10 to 0) is not drawn: the phone would draw nonsense.
-    $('preview-note').textContent = broken ? 'Fix the marked fields to see this item here.' : 'A preview: nothing is sent.';
+    $('preview-note').textContent = broken ? t('Fix the marked fields to see this item here.') : t('A preview: nothing is sent.');
     if (broken) return;
     frame.contentWindow.postMessage({ fireside: 'preview', item: previewItem(item) }, window.location.origin);
   }
@@ -686,8 +694,10 @@
       state.id = answer.id; state.version = answer.version; state.source = null; state.dirty = false;
       state.check = answer.check;
       state.meta.forEach(function (m) { m.auto = false; });
-      $('edit-heading').textContent = 'Edit “' + (state.deck.title || state.id) + '”';
-      say(answer.check.ok ? 'Saved as ' + answer.id + '.toml.' : 'Saved as a draft (' + answer.id + '.toml). Fix the marked fields before you start it.', answer.check.ok ? 'ok' : '');
+      $('edit-heading').textContent = t('Edit “%(title)s”', { title: state.deck.title || state.id });
+      var file = { file: answer.id + '.toml' };
+      say(answer.check.ok ? t('Saved as %(file)s.', file)
+        : t('Saved as a draft (%(file)s). Fix the marked fields before you start it.', file), answer.check.ok ? 'ok' : '');
       showErrors();
       updateRows();
       updateStatus();
@@ -708,7 +718,7 @@
   });
 
   $('back-to-list').addEventListener('click', function () {
-    if (state.dirty && !window.confirm('Leave without saving your changes?')) return;
+    if (state.dirty && !window.confirm(t('Leave without saving your changes?'))) return;
     showList();
   });
 
