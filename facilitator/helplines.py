@@ -17,6 +17,7 @@ import unicodedata
 from pathlib import Path
 
 from facilitator import instance
+from facilitator.i18n import _l
 
 HELP_FILE = "help.toml"
 LINES_MAX = 8  # a short list a man can read on a phone at a hard moment
@@ -25,9 +26,9 @@ CONTACT_MAX = 120
 
 # What a phone says when no help line is set: the kind of service to look for, and no number
 # Fireside could get wrong for this country.
-NO_LINES = ("Ask the facilitator where to get help near here. If someone is in danger right now, "
-            "call your local emergency number. A local crisis line or helpline can also listen, "
-            "day or night.")
+NO_LINES = _l("Ask the facilitator where to get help near here. If someone is in danger right now, "
+              "call your local emergency number. A local crisis line or helpline can also listen, "
+              "day or night.")
 
 
 class HelpLinesError(Exception):

@@ -28,12 +28,15 @@ import threading
 import time
 from collections import deque
 
-SLOW_DOWN = "Slow down a little — try again in a moment."
-TOO_MANY_GUESSES = ("Too many wrong codes from this phone. Wait a minute, then type the code "
-                    "exactly as the screen shows it.")
-TOO_MANY_JOINS = "This phone has joined too many times in a row. Wait a minute, then try again."
-TOO_MANY_NEW_PHONES = ("Many new phones have joined from this network in the last minute. Wait a minute, "
-                       "then try again.")
+from facilitator.i18n import _l
+
+# Said to a phone in the meeting's language (participant/handlers.py).
+SLOW_DOWN = _l("Slow down a little — try again in a moment.")
+TOO_MANY_GUESSES = _l("Too many wrong codes from this phone. Wait a minute, then type the code "
+                      "exactly as the screen shows it.")
+TOO_MANY_JOINS = _l("This phone has joined too many times in a row. Wait a minute, then try again.")
+TOO_MANY_NEW_PHONES = _l("Many new phones have joined from this network in the last minute. Wait a minute, "
+                         "then try again.")
 # A refused handshake is an HTTP answer (or a WebSocket close reason: at most 123 bytes), which a
 # phone's Socket.IO client takes as a network hiccup and retries by itself within seconds.
 BUSY_HERE = "Too many connections are opening from this network at once. This phone will retry by itself."
