@@ -40,6 +40,42 @@ DECK = textwrap.dedent('''
     options = ["Cansado", "Inquieto", "Tranquilo"]
 
     [[items]]
+    id = "necesidades"
+    kind = "multi"
+    prompt = "¿Qué necesitas esta noche?"
+    options = ["Cercanía", "Espacio", "Descanso", "Que me escuchen", { text = "Ninguna de estas", exclusive = true }]
+    max = 2
+
+    [[items]]
+    id = "energia"
+    kind = "scale"
+    prompt = "¿Cuánta energía tienes?"
+    scale_min = 0
+    scale_max = 10
+    min_label = "Nada"
+    max_label = "Muchísima"
+
+    [[items]]
+    id = "brujula"
+    kind = "compass"
+    prompt = "¿Cuánta cercanía y cuánto espacio quieres esta noche?"
+    x_label = "Cercanía"
+    y_label = "Espacio propio"
+    low_label = "Poco"
+    high_label = "Mucho"
+
+    [[items]]
+    id = "palabra"
+    kind = "words"
+    prompt = "Una palabra para cómo te sientes."
+    max_words = 3
+
+    [[items]]
+    id = "frase"
+    kind = "text"
+    prompt = "Algo que quieras que el grupo sepa."
+
+    [[items]]
     id = "charla"
     kind = "discussion"
     prompt = "Cuéntale al de al lado algo bueno de tu semana."
@@ -151,7 +187,7 @@ class Record:
         if shot:
             self.overflow.append((surface, state, page.evaluate(OVERFLOW)))
             slug = re.sub(r"[^a-z0-9]+", "-", state.lower()).strip("-")
-            page.screenshot(path=os.path.join(self.shots, f"es-{surface}-{slug}.png"))
+            page.screenshot(path=os.path.join(self.shots, f"es-{surface}-{slug}.png"), full_page=surface.startswith("phone"))
 
     def pages(self, *surfaces):
         """(where, text) for every kept state of the surfaces named (by prefix)."""
@@ -270,6 +306,22 @@ def spanish_evening(browser, tmp_path_factory):
             expect(screen.locator("#item-result .fs-results-choice")).to_be_visible()
             record.look(name, screen, "revealed", axe=name.endswith("1280x720"), shot=True)
         record.look("console", desk, "poll revealed")
+
+        # Every other kind of question, as each phone shows it before answering (and while he fills it in).
+        for key, fill in (("necesidades", lambda phone: (phone.click('label.option[data-index="0"]'),
+                                                           phone.click('label.option[data-index="4"]'))),
+                          ("energia", lambda phone: phone.click('.seg label[data-value="7"]')),
+                          ("brujula", lambda phone: phone.click("#compass-field")),
+                          ("palabra", lambda phone: phone.fill("#words-input", "esperanzado y tranquilo")),
+                          ("frase", lambda phone: phone.fill("#text-input", "Me alegra estar aquí."))):
+            console.push(key)
+            for name, phone in phones.items():
+                expect(phone.locator("#answer-form")).to_be_visible()
+                fill(phone)
+                record.look(name, phone, f"{key}, filled in", axe=name == "phone-360", shot=name == "phone-320")
+            phones["phone-360"].click("#pass-btn")
+            expect(phones["phone-360"].locator("#done-title")).to_have_text(es("You passed on this one."))
+            record.look("phone-360", phones["phone-360"], f"{key}, passed")
 
         console.push("charla")
         for name, phone in phones.items():
