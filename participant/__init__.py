@@ -47,7 +47,7 @@ def waiting(ticket):
     try:
         code = fireside().room.waiting(ticket[:64])
     except Refused as refusal:
-        return {"ok": False, "error": said(refusal)}, 410
+        return {"ok": False, "error": handlers.said(refusal)}, 410
     return {"ok": True, "code": code}
 
 
@@ -82,7 +82,7 @@ def limit_code_guesses():
         address = request.remote_addr
         refusal = fireside().limits.join_refusal(address, exempt=unlimited(address))
         if refusal:
-            return too_many_page(i18n.say(refusal, fireside().room.language)), 429
+            return too_many_page(handlers.said(refusal)), 429
     return None
 
 
@@ -100,8 +100,3 @@ def too_many_page(message):
     return (f'<!doctype html><html lang="{html.escape(fireside().room.language)}"><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1"><title>Fireside</title>'
             f"<p>{html.escape(message)}</p></html>")
-
-
-def said(refusal):
-    """A refusal's sentence in the meeting's language, for a phone."""
-    return i18n.say(refusal.args[0] if refusal.args else str(refusal), fireside().room.language)

@@ -24,7 +24,7 @@ NOT_JOINED = _l("Please reload the page to join again.")
 PHONES_ONLY = _l("Phones can only answer, pass, withdraw, ask for a word after, or sync.")
 
 
-def _said(sentence, app=None):
+def said(sentence, app=None):
     """A sentence (a Sentence, a Refused's message or plain text) in the meeting's language, for a phone."""
     if isinstance(sentence, Refused):
         sentence = sentence.args[0] if sentence.args else str(sentence)
@@ -42,27 +42,27 @@ def phone_connect(auth=None):
     returning = None if exempt else _returning(app, auth.get("token"))
     refusal = app.limits.join_refusal(address, exempt, phone=returning)
     if refusal:
-        raise ConnectionRefusedError(_said(refusal, app))
+        raise ConnectionRefusedError(said(refusal, app))
     try:
         if set(auth) - {"code", "token"}:
             raise Refused(_l("Please open the page from the QR code again."))
         new = not exempt and bool(app.limits.new_phones) and returning is None
         refusal = app.limits.new_phone_refusal(address, exempt) if new else None
         if refusal:  # before the code is checked: it says nothing about the code
-            raise ConnectionRefusedError(_said(refusal, app))
+            raise ConnectionRefusedError(said(refusal, app))
         welcome = app.room.join(auth.get("code"), auth.get("token"))
     except MeetingEnded as ended:  # not a guess: a phone that slept through End, or an old QR code
-        raise ConnectionRefusedError(_said(ended, app), {"ended": True}) from None
+        raise ConnectionRefusedError(said(ended, app), {"ended": True}) from None
     except Refused as refusal:
         app.limits.wrong_code(address, exempt)
-        raise ConnectionRefusedError(_said(refusal, app)) from None
+        raise ConnectionRefusedError(said(refusal, app)) from None
     app.limits.joined(address, exempt, new=new, phone=returning)
     app.note_activity()
     emit(events.WELCOME, welcome)  # first, so the phone has its state before any count
     app.phone_connected(request.sid, welcome["token"], meeting_id)
     if app.running_meeting_id() != meeting_id:  # it ended while this phone joined: End may have missed it
         app.phone_gone(request.sid)
-        raise ConnectionRefusedError(_said(JOINED_AS_IT_CHANGED, app))
+        raise ConnectionRefusedError(said(JOINED_AS_IT_CHANGED, app))
     handshakes.joined(app.handshakes, request.environ)
 
 
@@ -95,13 +95,13 @@ def register(server, app):
     def refusal(sid):
         """Why this connection's event is not taken (too fast, not joined, another meeting's), or None."""
         if not fs.limits.allow_event(sid):
-            return {"ok": False, "error": _said(limits.SLOW_DOWN, fs)}
+            return {"ok": False, "error": said(limits.SLOW_DOWN, fs)}
         phone = fs.phone_of(sid)
         if phone is None:
-            return {"ok": False, "error": _said(NOT_JOINED, fs)}
+            return {"ok": False, "error": said(NOT_JOINED, fs)}
         if phone[1] != fs.running_meeting_id():  # it joined a meeting that is not the running one
             fs.drop_phone_soon(sid)
-            return {"ok": False, "error": _said(FROM_ANOTHER_MEETING, fs)}
+            return {"ok": False, "error": said(FROM_ANOTHER_MEETING, fs)}
         return None
 
     def answer(sid, payload):
@@ -135,9 +135,9 @@ def register(server, app):
     def anything_else(event, sid):
         """Anything else a phone sends (a console action included) is answered with a refusal."""
         refused = refusal(sid)
-        if refused and refused["error"] != _said(NOT_JOINED, fs):
+        if refused and refused["error"] != said(NOT_JOINED, fs):
             return refused
-        return {"ok": False, "error": _said(PHONES_ONLY, fs)}
+        return {"ok": False, "error": said(PHONES_ONLY, fs)}
 
     for event, handler in ((events.ANSWER, answer), (events.WITHDRAW, withdraw), (events.SYNC, sync),
                            (events.WORD_AFTER, word_after)):

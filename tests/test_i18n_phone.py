@@ -9,7 +9,8 @@ from html.parser import HTMLParser
 
 from test_browser_spanish import english_in
 
-from facilitator import events, helplines, i18n
+import participant.handlers
+from facilitator import events, helplines, i18n, socketio
 
 ATTRIBUTES = ("alt", "aria-label", "placeholder", "title")
 
@@ -106,3 +107,29 @@ def test_what_a_phone_is_told_over_socketio_is_in_the_meetings_language(evening)
     assert phone.emit(events.WITHDRAW, {"all": True})["error"] == "retirar no lleva campos."
     assert phone.emit(events.SYNC, {"again": True})["error"] == "sincronizar no lleva campos."
 
+
+
+def test_a_phone_held_back_by_the_flood_limits_is_told_why_in_the_meetings_language(evening, monkeypatch):
+    """Too many wrong codes: the join page and the socket's refusal both say so in Spanish."""
+    from flask_socketio import ConnectionRefusedError
+
+    told = []
+
+    class Heard(ConnectionRefusedError):
+        def __init__(self, *args):
+            told.append(args[0] if args else "")
+            super().__init__(*args)
+
+    monkeypatch.setattr(participant.handlers, "ConnectionRefusedError", Heard)
+    code = evening.start()
+    evening.do(events.SET_LANGUAGE, language="es")
+    device = evening.app.test_client()
+    device.environ_base["REMOTE_ADDR"] = "192.0.2.44"  # another device on the Wi-Fi, not the laptop
+    for n in range(evening.app.config["JOIN_GUESSES_PER_MINUTE"]):
+        assert device.get(f"/j/AAAA-{n:04d}").status_code == 404
+    page = device.get(f"/j/{code}")
+    assert page.status_code == 429
+    assert "Demasiados códigos equivocados desde este teléfono." in page.get_data(as_text=True)
+    assert '<html lang="es">' in page.get_data(as_text=True)
+    socketio.test_client(evening.app, namespace=events.PARTICIPANT_NS, flask_test_client=device, auth={"code": code})
+    assert told[-1].startswith("Demasiados códigos equivocados")
