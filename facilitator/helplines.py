@@ -26,11 +26,9 @@ CONTACT_MAX = 120
 
 # What a phone says when no help line is set: the kind of service to look for, and no number
 # Fireside could get wrong for this country.
-# It stays a str (the phone's page reads it as one); marked here for the catalogue, a page says it
-# in the meeting's language with i18n.tr(language, NO_LINES).
-NO_LINES = str(_l("Ask the facilitator where to get help near here. If someone is in danger right now, "
-                  "call your local emergency number. A local crisis line or helpline can also listen, "
-                  "day or night."))
+NO_LINES = _l("Ask the facilitator where to get help near here. If someone is in danger right now, "
+              "call your local emergency number. A local crisis line or helpline can also listen, "
+              "day or night.")
 
 
 class HelpLinesError(Exception):

@@ -30,14 +30,13 @@ from collections import deque
 
 from facilitator.i18n import _l
 
-# Each sentence stays a str, as the phone's code and the handshake gate read it; marked for the
-# catalogue here, each is said in the meeting's language with i18n.tr(language, sentence).
-SLOW_DOWN = str(_l("Slow down a little — try again in a moment."))
-TOO_MANY_GUESSES = str(_l("Too many wrong codes from this phone. Wait a minute, then type the code "
-                          "exactly as the screen shows it."))
-TOO_MANY_JOINS = str(_l("This phone has joined too many times in a row. Wait a minute, then try again."))
-TOO_MANY_NEW_PHONES = str(_l("Many new phones have joined from this network in the last minute. Wait a minute, "
-                             "then try again."))
+# Said to a phone in the meeting's language (participant/handlers.py).
+SLOW_DOWN = _l("Slow down a little — try again in a moment.")
+TOO_MANY_GUESSES = _l("Too many wrong codes from this phone. Wait a minute, then type the code "
+                      "exactly as the screen shows it.")
+TOO_MANY_JOINS = _l("This phone has joined too many times in a row. Wait a minute, then try again.")
+TOO_MANY_NEW_PHONES = _l("Many new phones have joined from this network in the last minute. Wait a minute, "
+                         "then try again.")
 # A refused handshake is an HTTP answer (or a WebSocket close reason: at most 123 bytes, in every
 # language), which a phone's Socket.IO client takes as a network hiccup and retries by itself within seconds.
 BUSY_HERE = str(_l("Too many connections are opening from this network at once. This phone will retry by itself."))

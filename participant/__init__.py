@@ -29,7 +29,7 @@ def _config(code, meeting=None, waiting=None):
         "floor": meeting["privacy_floor"] if meeting else DEFAULT_FLOOR,
         # In the page itself, so that opening Help sends nothing and nobody learns who looked.
         "help": helplines.for_pages(fireside().room.help_lines),
-        "no_help": helplines.NO_LINES,
+        "no_help": i18n.say(helplines.NO_LINES, fireside().room.language),
         "i18n": i18n.for_page("phone", fireside().room.language),  # the meeting's language, not the phone's
     }
 
@@ -47,7 +47,7 @@ def waiting(ticket):
     try:
         code = fireside().room.waiting(ticket[:64])
     except Refused as refusal:
-        return {"ok": False, "error": str(refusal)}, 410
+        return {"ok": False, "error": handlers.said(refusal)}, 410
     return {"ok": True, "code": code}
 
 
@@ -66,7 +66,7 @@ def join(code):
     """The QR code's address: the agreements, then the meeting."""
     room = fireside().room
     if room.code_ended(code):  # an old QR code: not a wrong guess, and not a typo either
-        return render_template("participant/nocode.html", code=code[:40], ended=True), 410
+        return render_template("participant/nocode.html", code=code[:40], ended=True, config=_config(None)), 410
     if not room.code_matches(code):
         return render_template("participant/nocode.html", code=code[:40], config=_config(None)), 404
     return render_template("participant/phone.html", config=_config(room.meeting["join_code"], room.meeting),
@@ -82,7 +82,7 @@ def limit_code_guesses():
         address = request.remote_addr
         refusal = fireside().limits.join_refusal(address, exempt=unlimited(address))
         if refusal:
-            return too_many_page(refusal), 429
+            return too_many_page(handlers.said(refusal)), 429
     return None
 
 
@@ -97,6 +97,6 @@ def count_code_guesses(response):
 
 def too_many_page(message):
     """A bare page for a join refused by the flood limits (no template: nothing else to show)."""
-    return ('<!doctype html><html lang="en"><meta charset="utf-8">'
+    return (f'<!doctype html><html lang="{html.escape(fireside().room.language)}"><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1"><title>Fireside</title>'
             f"<p>{html.escape(message)}</p></html>")

@@ -8,17 +8,27 @@ registered by register(), called by create_app, the one way both namespaces shar
 from flask import request
 from flask_socketio import ConnectionRefusedError, emit
 
-from facilitator import dispatch, events, handshakes, limits, rules
+from facilitator import dispatch, events, handshakes, i18n, limits, rules
 from facilitator.access import unlimited
 from facilitator.broadcast import fireside
+from facilitator.i18n import _l
 from facilitator.rules import MeetingEnded, Refused
 from facilitator.sockets import socketio
 
 # The answer to any event from a connection whose meeting is not the one running now (it ended,
 # and the phone did not take `ended` as the end): the connection is then dropped.
-FROM_ANOTHER_MEETING = ("The meeting you joined has ended. To join the one running now, "
-                        "scan the QR code on the screen again.")
-JOINED_AS_IT_CHANGED = "The meeting changed just as you joined. Please open the page from the QR code again."
+FROM_ANOTHER_MEETING = _l("The meeting you joined has ended. To join the one running now, "
+                          "scan the QR code on the screen again.")
+JOINED_AS_IT_CHANGED = _l("The meeting changed just as you joined. Please open the page from the QR code again.")
+NOT_JOINED = _l("Please reload the page to join again.")
+PHONES_ONLY = _l("Phones can only answer, pass, withdraw, ask for a word after, or sync.")
+
+
+def said(sentence, app=None):
+    """A sentence (a Sentence, a Refused's message or plain text) in the meeting's language, for a phone."""
+    if isinstance(sentence, Refused):
+        sentence = sentence.args[0] if sentence.args else str(sentence)
+    return i18n.say(sentence, (app or fireside()).room.language)
 
 
 @socketio.on("connect", namespace=events.PARTICIPANT_NS)
@@ -32,27 +42,27 @@ def phone_connect(auth=None):
     returning = None if exempt else _returning(app, auth.get("token"))
     refusal = app.limits.join_refusal(address, exempt, phone=returning)
     if refusal:
-        raise ConnectionRefusedError(refusal)
+        raise ConnectionRefusedError(said(refusal, app))
     try:
         if set(auth) - {"code", "token"}:
-            raise Refused("Please open the page from the QR code again.")
+            raise Refused(_l("Please open the page from the QR code again."))
         new = not exempt and bool(app.limits.new_phones) and returning is None
         refusal = app.limits.new_phone_refusal(address, exempt) if new else None
         if refusal:  # before the code is checked: it says nothing about the code
-            raise ConnectionRefusedError(refusal)
+            raise ConnectionRefusedError(said(refusal, app))
         welcome = app.room.join(auth.get("code"), auth.get("token"))
     except MeetingEnded as ended:  # not a guess: a phone that slept through End, or an old QR code
-        raise ConnectionRefusedError(str(ended), {"ended": True}) from None
+        raise ConnectionRefusedError(said(ended, app), {"ended": True}) from None
     except Refused as refusal:
         app.limits.wrong_code(address, exempt)
-        raise ConnectionRefusedError(str(refusal)) from None
+        raise ConnectionRefusedError(said(refusal, app)) from None
     app.limits.joined(address, exempt, new=new, phone=returning)
     app.note_activity()
     emit(events.WELCOME, welcome)  # first, so the phone has its state before any count
     app.phone_connected(request.sid, welcome["token"], meeting_id)
     if app.running_meeting_id() != meeting_id:  # it ended while this phone joined: End may have missed it
         app.phone_gone(request.sid)
-        raise ConnectionRefusedError(JOINED_AS_IT_CHANGED)
+        raise ConnectionRefusedError(said(JOINED_AS_IT_CHANGED, app))
     handshakes.joined(app.handshakes, request.environ)
 
 
@@ -85,13 +95,13 @@ def register(server, app):
     def refusal(sid):
         """Why this connection's event is not taken (too fast, not joined, another meeting's), or None."""
         if not fs.limits.allow_event(sid):
-            return {"ok": False, "error": limits.SLOW_DOWN}
+            return {"ok": False, "error": said(limits.SLOW_DOWN, fs)}
         phone = fs.phone_of(sid)
         if phone is None:
-            return {"ok": False, "error": "Please reload the page to join again."}
+            return {"ok": False, "error": said(NOT_JOINED, fs)}
         if phone[1] != fs.running_meeting_id():  # it joined a meeting that is not the running one
             fs.drop_phone_soon(sid)
-            return {"ok": False, "error": FROM_ANOTHER_MEETING}
+            return {"ok": False, "error": said(FROM_ANOTHER_MEETING, fs)}
         return None
 
     def answer(sid, payload):
@@ -106,7 +116,7 @@ def register(server, app):
     def withdraw(sid, payload):
         """A phone takes back all its answers to polls not yet revealed."""
         if payload not in (None, {}):
-            raise Refused("withdraw takes no fields.")
+            raise Refused(_l("withdraw takes no fields."))
         removed = fs.room.withdraw(fs.token_of(sid))
         fs.note_activity()
         fs.count_changed()
@@ -119,15 +129,15 @@ def register(server, app):
     def sync(sid, payload):
         """A phone that woke up asks for the full current state."""
         if payload not in (None, {}):
-            raise Refused("sync takes no fields.")
+            raise Refused(_l("sync takes no fields."))
         return fs.room.welcome(fs.token_of(sid))
 
     def anything_else(event, sid):
         """Anything else a phone sends (a console action included) is answered with a refusal."""
         refused = refusal(sid)
-        if refused and refused["error"] != "Please reload the page to join again.":
+        if refused and refused["error"] != said(NOT_JOINED, fs):
             return refused
-        return {"ok": False, "error": "Phones can only answer, pass, withdraw, ask for a word after, or sync."}
+        return {"ok": False, "error": said(PHONES_ONLY, fs)}
 
     for event, handler in ((events.ANSWER, answer), (events.WITHDRAW, withdraw), (events.SYNC, sync),
                            (events.WORD_AFTER, word_after)):

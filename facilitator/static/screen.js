@@ -7,7 +7,7 @@
   'use strict';
 
   var F = window.Fireside;
-  var $ = F.$, h = F.h, plural = F.plural;
+  var $ = F.$, h = F.h, t = F.t, nt = F.nt;
   var config = F.config;
   var E = config.events;
 
@@ -24,9 +24,9 @@
 
   var setConn = F.conn;
   socket.on('connect', function () { setConn(''); });
-  socket.on('disconnect', function () { setConn('Reconnecting…'); });
+  socket.on('disconnect', function () { setConn(t('Reconnecting…')); });
   socket.on('connect_error', function () {
-    setConn('Waiting for Fireside…');
+    setConn(t('Waiting for Fireside…'));
   });
 
   socket.on(E.SCREEN, function (payload) {
@@ -76,7 +76,7 @@
       $('join-meeting-title').textContent = meeting.title || '';
       $('join-meeting-title').hidden = !meeting.title;
       $('join-code').textContent = meeting.code || '';
-      $('join-code').setAttribute('aria-label', 'Code ' + (meeting.code || '').split('').join(' '));
+      $('join-code').setAttribute('aria-label', t('Code %(code)s', { code: (meeting.code || '').split('').join(' ') }));
       $('join-url').textContent = baseAddress(meeting.join_url || '');
       renderHere();
       resultKey = '';
@@ -114,7 +114,7 @@
     if (!wifi) return;
     var src = wifi.qr_url + (config.key ? '?key=' + encodeURIComponent(config.key) : '');
     if ($('wifi-qr').getAttribute('src') !== src) $('wifi-qr').src = src;
-    $('wifi-qr').alt = 'QR code to join the Wi-Fi ' + wifi.name;
+    $('wifi-qr').alt = t('QR code to join the Wi-Fi %(name)s', { name: wifi.name });
     $('wifi-name').textContent = wifi.name;
     $('wifi-password').textContent = wifi.password || '';
     $('wifi-password-line').hidden = !wifi.password;
@@ -138,7 +138,7 @@
   function renderHere() {
     var el = $('join-here');
     if (phones === null || !state || !state.meeting) { el.textContent = ''; return; }
-    el.textContent = phones === 0 ? '' : plural(phones, 'phone', 'phones') + ' here';
+    el.textContent = phones === 0 ? '' : nt('%(num)s phone here', '%(num)s phones here', phones);
   }
 
   function sizeClass(text) {
@@ -162,10 +162,10 @@
     view.classList.toggle('is-revealed', picture);
 
     var kicker = !isPoll ? ''  // a discussion item, a break or the agreements: the prompt speaks for itself
-      : hidden ? 'Not enough answers'
-      : revealed ? 'What the room said'
-      : live ? 'So far — answer on your phone, or pass'
-      : item.state === 'open' ? 'Answer on your phone — or pass'
+      : hidden ? t('Not enough answers')
+      : revealed ? t('What the room said')
+      : live ? t('So far — answer on your phone, or pass')
+      : item.state === 'open' ? t('Answer on your phone — or pass')
       : '';
     $('item-kicker').textContent = kicker;
     $('item-kicker').hidden = !kicker;
@@ -192,10 +192,10 @@
     var text = '';
     if (item.kind !== 'discussion') {
       // The live count is everyone who responded, passes too: "answered" never counts a pass.
-      if (item.state === 'open') text = n + ' responded';
-      else if (item.state === 'closed') text = 'Answers are closed · ' + n + ' responded';
+      if (item.state === 'open') text = nt('%(num)s responded', '%(num)s responded', n);
+      else if (item.state === 'closed') text = nt('Answers are closed · %(num)s responded', 'Answers are closed · %(num)s responded', n);
       else if (item.state === 'revealed' && item.result && item.result.shown === false) {
-        text = 'Fewer than ' + item.result.floor + ' men answered, so the result stays private.';
+        text = t('Fewer than %(floor)s men answered, so the result stays private.', { floor: item.result.floor });
       }
     }
     if (el.textContent !== text) el.textContent = text;

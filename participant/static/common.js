@@ -60,6 +60,7 @@
     return fill(said || (n === 1 ? one : many), all);
   }
 
+  // English only, for the console's sentences not yet through nt(); the phone and the projector no longer use it.
   function plural(n, one, many) { return n + ' ' + (n === 1 ? one : many); }
 
   // An announce(text) for the page's #announcer live region. The region is emptied first, so the

@@ -4,7 +4,7 @@
   'use strict';
 
   var F = window.Fireside;
-  var $ = F.$, h = F.h, plural = F.plural, setConn = F.conn;
+  var $ = F.$, h = F.h, t = F.t, nt = F.nt, setConn = F.conn;
   var cfg = F.config;
   if (!cfg.code) return; // the page shows the code form; nothing to do
   var EV = cfg.events;
@@ -38,6 +38,12 @@
   }
 
   var announce = F.announcer(0);
+
+  // A translated sentence with an element where its %(name)s is: the markup stays outside the sentence.
+  function around(sentence, name, node) {
+    var parts = sentence.split('%(' + name + ')s');
+    return parts.length === 2 ? [parts[0], node, parts[1]] : [sentence, ' ', node];
+  }
 
   function isPass(mine) {
     return !!mine && typeof mine === 'object' && !Array.isArray(mine) && mine.pass === true;
@@ -87,10 +93,10 @@
   function connect() {
     state.left = false;
     $('left-notice').hidden = true;
-    $('connecting-detail').textContent = 'Connecting to the laptop in this room.';
+    $('connecting-detail').textContent = t('Connecting to the laptop in this room.');
     show('connecting');
     if (typeof window.io !== 'function') {
-      refused('This page did not load completely. Please reload it.');
+      refused(t('This page did not load completely. Please reload it.'));
       return;
     }
     if (socket) { socket.connect(); return; }
@@ -109,21 +115,21 @@
         // The server closed this connection; socket.io won't retry by itself, so we do.
         setTimeout(function () { if (socket && !socket.connected && !state.ended && !state.left) socket.connect(); }, 1500);
       }
-      if (state.joined) setConn('Reconnecting…', 800);
+      if (state.joined) setConn(t('Reconnecting…'), 800);
     });
     socket.on('connect_error', function (err) {
       if (state.ended || state.left) return;
       if (socket.active) {
         // A network problem: socket.io keeps trying on its own.
-        if (state.joined) setConn('Reconnecting…', 800);
+        if (state.joined) setConn(t('Reconnecting…'), 800);
         else $('connecting-detail').textContent =
-          'Still trying to reach the laptop in this room. Make sure your phone is on the same Wi-Fi as the room.';
+          t('Still trying to reach the laptop in this room. Make sure your phone is on the same Wi-Fi as the room.');
         return;
       }
       // The server said no: the meeting is over, or the code is wrong.
       if (err && err.data && err.data.ended) { ended(); return; }
       var message = err && err.message;
-      if (!message || /rejected by server|^(xhr|websocket)/i.test(message)) message = "This code isn't running right now.";
+      if (!message || /rejected by server|^(xhr|websocket)/i.test(message)) message = t("This code isn't running right now.");
       refused(message);
     });
     socket.on(EV.WELCOME, applyWelcome);
@@ -176,7 +182,7 @@
     setItem(item);
     if (Array.isArray(p.help)) showHelp(p.help);
     setWordAfter(p.word_after === true, false);
-    if (first) announce(item ? "You're in." : "You're in. The first question will appear here.");
+    if (first) announce(item ? t("You're in.") : t("You're in. The first question will appear here."));
   }
 
   function ended() {
@@ -188,7 +194,7 @@
     $('menu').hidden = true;
     if (socket) socket.disconnect();
     show('ended');
-    announce('The meeting has ended. Thank you for being here.');
+    announce(t('The meeting has ended. Thank you for being here.'));
   }
 
   function resync() {
@@ -196,7 +202,7 @@
     socket.timeout(5000).emit(EV.SYNC, {}, function (err, res) {
       if (err) {
         // A connection that died while the phone slept: start a fresh one.
-        if (socket.connected) { socket.disconnect(); socket.connect(); setConn('Reconnecting…'); }
+        if (socket.connected) { socket.disconnect(); socket.connect(); setConn(t('Reconnecting…')); }
         return;
       }
       if (res && res.ok) applyWelcome(res);
@@ -216,8 +222,8 @@
       state.editing = false;
       state.viewKey = '';
       $('wait-detail').textContent = state.seenItem
-        ? 'Nothing to answer right now. The next question will appear here.'
-        : 'The first question will appear here.';
+        ? t('Nothing to answer right now. The next question will appear here.')
+        : t('The first question will appear here.');
       show('wait');
       return;
     }
@@ -252,8 +258,8 @@
     var screen = $('screen-item');
     while (screen.firstChild) screen.removeChild(screen.firstChild);
     var kicker = {
-      discussion: 'Now', pending: 'Coming up', form: 'Question', done: 'Question',
-      closed: 'Question', revealed: 'Results'
+      discussion: t('Now'), pending: t('Coming up'), form: t('Question'), done: t('Question'),
+      closed: t('Question'), revealed: t('Results')
     }[mode];
     screen.appendChild(h('p', { class: 'kicker', id: 'kicker', text: kicker }));
     var heading = h('h1', { class: 'heading', id: 'prompt', tabindex: '-1', text: it.prompt || '' });
@@ -263,10 +269,10 @@
 
     if (mode === 'discussion') {
       screen.appendChild(h('p', { class: 'reflect', id: 'reflect',
-        text: "Nothing to answer on your phone for this one." }));
+        text: t('Nothing to answer on your phone for this one.') }));
     } else if (mode === 'pending') {
       screen.appendChild(h('p', { class: 'state-line', id: 'state-line',
-        text: "This question isn't open yet. It will open here." }));
+        text: t("This question isn't open yet. It will open here.") }));
     } else if (mode === 'form') {
       buildForm(screen, it, state.editing ? mine : null);
       screen.appendChild(h('p', { class: 'answered', id: 'answered' }));
@@ -275,9 +281,11 @@
       screen.appendChild(h('p', { class: 'answered', id: 'answered' }));
       screen.appendChild(liveBlock());
     } else if (mode === 'closed') {
-      screen.appendChild(h('p', { class: 'state-line', id: 'state-line', text: 'Answers are closed.' }));
-      var line = mine == null ? '' : isPass(mine) ? 'You passed on this one. ' : 'Your answer is in. ';
-      screen.appendChild(h('p', { class: 'muted', text: line + 'The results will appear here if the facilitator shows them.' }));
+      screen.appendChild(h('p', { class: 'state-line', id: 'state-line', text: t('Answers are closed.') }));
+      var line = mine == null ? t('The results will appear here if the facilitator shows them.')
+        : isPass(mine) ? t('You passed on this one. The results will appear here if the facilitator shows them.')
+        : t('Your answer is in. The results will appear here if the facilitator shows them.');
+      screen.appendChild(h('p', { class: 'muted', text: line }));
       screen.appendChild(h('p', { class: 'answered', id: 'answered' }));
       screen.appendChild(liveBlock());
     } else if (mode === 'revealed') {
@@ -286,16 +294,16 @@
     updateLive();
     show('item', focusEl ? $(focusEl) : heading);
     if (focusEl) return;
-    if (mode === 'revealed') announce('The results are shown.');
-    else if (mode === 'closed') announce('Answers are closed.');
-    else if (isNewItem) announce(mode === 'discussion' ? 'Something new from the facilitator.' : 'A new question.');
+    if (mode === 'revealed') announce(t('The results are shown.'));
+    else if (mode === 'closed') announce(t('Answers are closed.'));
+    else if (isNewItem) announce(mode === 'discussion' ? t('Something new from the facilitator.') : t('A new question.'));
   }
 
   // In live mode an open poll carries a picture that moves only in steps of k answers; a man
   // sees it after he has answered, never before, so it cannot sway his answer.
   function liveBlock() {
     return h('section', { class: 'live', id: 'live', hidden: true, 'aria-labelledby': 'live-heading' }, [
-      h('h2', { class: 'live-heading', id: 'live-heading', text: "The room's picture" }),
+      h('h2', { class: 'live-heading', id: 'live-heading', text: t("The room's picture") }),
       h('div', { class: 'results', id: 'results' })
     ]);
   }
@@ -316,13 +324,13 @@
     var node = $('answered');
     if (!node || !state.item) return;
     var n = state.item.answered;
-    node.textContent = typeof n === 'number' && n > 0 ? n + ' responded' : '';  // passes too
+    node.textContent = typeof n === 'number' && n > 0 ? nt('%(num)s responded', '%(num)s responded', n) : '';  // passes too
   }
 
   // ---- answering -------------------------------------------------------------------------
 
   function describe(it, mine) {
-    if (isPass(mine)) return 'You passed.';
+    if (isPass(mine)) return t('You passed.');
     var o = it.options || [];
     switch (it.kind) {
       case 'choice': return o[mine] != null ? o[mine] : String(mine);
@@ -334,7 +342,8 @@
       }
       case 'compass': {
         var a = it.axes || cfg.schema.default_axes;
-        return a.x + ' ' + mine.x + ', ' + a.y + ' ' + mine.y + ' (out of ' + LIMITS.compass_max + ')';
+        return t('%(x_name)s %(x)s, %(y_name)s %(y)s (out of %(max)s)',
+          { x_name: a.x, x: mine.x, y_name: a.y, y: mine.y, max: LIMITS.compass_max });
       }
       default: return '“' + mine + '”';
     }
@@ -345,13 +354,13 @@
     var box = h('div', { class: 'done', id: 'done', tabindex: '-1' }, [
       h('p', { class: 'done-title', id: 'done-title' }, [
         h('span', { class: 'tick', 'aria-hidden': 'true' }),
-        pass ? 'You passed on this one.' : 'Your answer is in.'
+        pass ? t('You passed on this one.') : t('Your answer is in.')
       ]),
       h('p', { class: 'muted', text: pass
-        ? "That's fine. You can still answer until the results are shown."
-        : 'You can change it until the results are shown.' }),
-      pass ? null : h('p', { class: 'mine', id: 'mine' }, [h('span', { class: 'mine-label', text: 'Your answer: ' }), describe(it, mine)]),
-      h('button', { class: 'btn btn-secondary btn-wide', id: 'change-btn', type: 'button', text: 'Change my answer',
+        ? t("That's fine. You can still answer until the results are shown.")
+        : t('You can change it until the results are shown.') }),
+      pass ? null : h('p', { class: 'mine', id: 'mine' }, [h('span', { class: 'mine-label', text: t('Your answer:') + ' ' }), describe(it, mine)]),
+      h('button', { class: 'btn btn-secondary btn-wide', id: 'change-btn', type: 'button', text: t('Change my answer'),
         onclick: function () { state.editing = true; render(); } })
     ]);
     screen.appendChild(box);
@@ -364,10 +373,10 @@
     var builders = { choice: options, multi: options, scale: scale, compass: compass, words: words, text: text };
     var build = builders[it.kind];
     if (build) collect = build(form, it, prefill, err);
-    else form.appendChild(h('p', { class: 'state-line', text: "This phone can't show this kind of question. You can pass." }));
+    else form.appendChild(h('p', { class: 'state-line', text: t("This phone can't show this kind of question. You can pass.") }));
     form.appendChild(err);
-    var sendBtn = h('button', { class: 'btn btn-primary', id: 'send-btn', type: 'submit', text: 'Send' });
-    var passBtn = h('button', { class: 'btn btn-secondary', id: 'pass-btn', type: 'button', text: 'Pass',
+    var sendBtn = h('button', { class: 'btn btn-primary', id: 'send-btn', type: 'submit', text: t('Send') });
+    var passBtn = h('button', { class: 'btn btn-secondary', id: 'pass-btn', type: 'button', text: t('Pass'),
       onclick: function () { send({ item_id: it.id, pass: true }, err); } });
     if (!collect) sendBtn.disabled = true;
     form.appendChild(h('div', { class: 'pair' }, [sendBtn, passBtn]));
@@ -383,7 +392,7 @@
 
   function setBusy(busy) {
     var sendBtn = $('send-btn'), passBtn = $('pass-btn');
-    if (sendBtn) { sendBtn.disabled = busy; sendBtn.textContent = busy ? 'Sending…' : 'Send'; }
+    if (sendBtn) { sendBtn.disabled = busy; sendBtn.textContent = busy ? t('Sending…') : t('Send'); }
     if (passBtn) passBtn.disabled = busy;
   }
 
@@ -391,7 +400,7 @@
     if (state.sending) return;
     err.textContent = '';
     if (!socket || !socket.connected) {
-      err.textContent = "You're not connected right now. Wait a moment, then try again.";
+      err.textContent = t("You're not connected right now. Wait a moment, then try again.");
       return;
     }
     state.sending = true;
@@ -400,14 +409,14 @@
     socket.timeout(TIMEOUT).emit(EV.ANSWER, payload, function (e, res) {
       state.sending = false;
       setBusy(false);
-      if (e) { err.textContent = 'No reply from the laptop. Check your Wi-Fi and try again.'; return; }
-      if (!res || !res.ok) { err.textContent = (res && res.error) || "That didn't work. Please try again."; return; }
+      if (e) { err.textContent = t('No reply from the laptop. Check your Wi-Fi and try again.'); return; }
+      if (!res || !res.ok) { err.textContent = (res && res.error) || t("That didn't work. Please try again."); return; }
       var mine = res.mine !== undefined ? res.mine : payload.pass ? { pass: true } : payload.value;
       state.mineById[itemId] = mine;
       if (state.item && state.item.id === itemId) {
         state.editing = false;
         render('done');
-        announce(isPass(mine) ? 'You passed on this one.' : 'Your answer is in. You can change it until the results are shown.');
+        announce(isPass(mine) ? t('You passed on this one.') : t('Your answer is in. You can change it until the results are shown.'));
       }
     });
   }
@@ -417,7 +426,7 @@
     var multi = it.kind === 'multi';
     var max = multi ? Math.max(1, it.max || (it.options || []).length) : 1;
     var picked = multi ? (Array.isArray(prefill) ? prefill : []) : prefill;
-    var hint = multi ? (max === 1 ? 'Choose one.' : 'Choose up to ' + max + '.') : 'Choose one.';
+    var hint = multi && max !== 1 ? t('Choose up to %(n)s.', { n: max }) : t('Choose one.');
     var group = h('div', { class: 'options' });
     var inputs = (it.options || []).map(function (label, i) {
       var input = h('input', { type: multi ? 'checkbox' : 'radio', name: 'opt', value: String(i),
@@ -426,7 +435,7 @@
         input,
         h('span', { class: 'opt-body' }, [h('span', { class: 'opt-mark', 'aria-hidden': 'true' }), h('span', { text: label }),
           multi && (it.exclusive || []).indexOf(i) >= 0
-            ? h('span', { class: 'opt-alone', text: '(on its own)' }) : null])
+            ? h('span', { class: 'opt-alone', text: t('(on its own)') }) : null])
       ]));
       return input;
     });
@@ -445,8 +454,10 @@
       if (!unticked.length) return;
       var names = unticked.map(function (x) { return it.options[inputs.indexOf(x)]; });
       announce(isAlone(index)
-        ? '\u201c' + it.options[index] + '\u201d is chosen on its own, so ' + names.join(', ') + (names.length === 1 ? ' is' : ' are') + ' unticked.'
-        : names.join(', ') + ' unticked: it is chosen only on its own.');
+        ? nt('\u201c%(option)s\u201d is chosen on its own, so %(names)s is unticked.',
+             '\u201c%(option)s\u201d is chosen on its own, so %(names)s are unticked.',
+             names.length, { option: it.options[index], names: names.join(', ') })
+        : t('%(names)s unticked: it is chosen only on its own.', { names: names.join(', ') }));
     }
     function limit() {
       if (!multi) return;
@@ -454,7 +465,7 @@
       // An exclusive option stays open to tap even when the others are full: it replaces them.
       inputs.forEach(function (x, i) { x.disabled = !x.checked && n >= max && !isAlone(i); });
       full.textContent = max > 1 && n >= max && inputs.length > max
-        ? "That's " + max + '. To choose another, untick one first.' : '';
+        ? t("That's %(n)s. To choose another, untick one first.", { n: max }) : '';
     }
     group.addEventListener('change', function (ev) { err.textContent = ''; if (multi) keepApart(ev.target); limit(); });
     limit();
@@ -462,8 +473,8 @@
     return function () {
       var chosen = [];
       inputs.forEach(function (x, i) { if (x.checked) chosen.push(i); });
-      if (!chosen.length) return { error: multi ? 'Choose at least one, or tap Pass.' : 'Choose one first, or tap Pass.' };
-      if (chosen.length > max) return { error: 'Please choose at most ' + max + '.' };
+      if (!chosen.length) return { error: multi ? t('Choose at least one, or tap Pass.') : t('Choose one first, or tap Pass.') };
+      if (chosen.length > max) return { error: t('Please choose at most %(n)s.', { n: max }) };
       return { value: multi ? chosen : chosen[0] };
     };
   }
@@ -489,12 +500,12 @@
     function echo() {
       var chosen = inputs.filter(function (x) { return x.checked; })[0];
       picked.textContent = '';
-      if (chosen) picked.appendChild(h('span', null, ['You chose ', h('strong', { text: chosen.value })]));
+      if (chosen) picked.appendChild(h('span', null, around(t('You chose %(value)s'), 'value', h('strong', { text: chosen.value }))));
     }
     row.addEventListener('change', function () { err.textContent = ''; echo(); });
     echo();
     form.appendChild(h('fieldset', null, [
-      h('legend', { class: 'hint', id: 'hint', text: 'Choose a number from ' + s.min + ' to ' + s.max + '.' }),
+      h('legend', { class: 'hint', id: 'hint', text: t('Choose a number from %(min)s to %(max)s.', { min: s.min, max: s.max }) }),
       row,
       h('div', { class: 'ends', 'aria-hidden': 'true' }, [
         h('span', { text: s.min + ' · ' + (s.min_label || '') }),
@@ -504,7 +515,7 @@
     ]));
     return function () {
       var chosen = inputs.filter(function (x) { return x.checked; })[0];
-      if (!chosen) return { error: 'Choose a number first, or tap Pass.' };
+      if (!chosen) return { error: t('Choose a number first, or tap Pass.') };
       return { value: parseInt(chosen.value, 10) };
     };
   }
@@ -517,13 +528,14 @@
     var point = null;
 
     var dot = h('div', { class: 'dot', id: 'compass-dot', hidden: true });
-    var tip = h('div', { class: 'field-tip', text: 'Tap to place your dot' });
+    var tip = h('div', { class: 'field-tip', text: t('Tap to place your dot') });
     var field = h('div', { class: 'field', id: 'compass-field', 'aria-hidden': 'true' }, [tip, dot]);
     var xOut = h('span', { class: 'slider-value', id: 'compass-x-value', 'aria-hidden': 'true', text: '–' });
     var yOut = h('span', { class: 'slider-value', id: 'compass-y-value', 'aria-hidden': 'true', text: '–' });
     function slider(id, name) {
       return h('input', { class: 'range untouched', id: id, type: 'range', min: '0', max: String(MAX), step: '1',
-        value: String(Math.round(MAX / 2)), 'aria-label': name + ' you want tonight, from 0 (' + low + ') to ' + MAX + ' (' + high + ')' });
+        value: String(Math.round(MAX / 2)),
+        'aria-label': t('%(name)s you want tonight, from 0 (%(low)s) to %(max)s (%(high)s)', { name: name, low: low, max: MAX, high: high }) });
     }
     var xIn = slider('compass-x', xName), yIn = slider('compass-y', yName);
 
@@ -538,8 +550,8 @@
       xIn.value = String(x); yIn.value = String(y);
       xIn.classList.remove('untouched'); yIn.classList.remove('untouched');
       xOut.textContent = String(x); yOut.textContent = String(y);
-      xIn.setAttribute('aria-valuetext', x + ' of ' + MAX);
-      yIn.setAttribute('aria-valuetext', y + ' of ' + MAX);
+      xIn.setAttribute('aria-valuetext', t('%(value)s of %(max)s', { value: x, max: MAX }));
+      yIn.setAttribute('aria-valuetext', t('%(value)s of %(max)s', { value: y, max: MAX }));
       err.textContent = '';
     }
     function fromClient(cx, cy) {
@@ -574,7 +586,7 @@
     xIn.addEventListener('input', fromSliders);
     yIn.addEventListener('input', fromSliders);
 
-    form.appendChild(h('p', { class: 'hint', id: 'hint', text: 'Tap the square to place your dot. Drag to move it.' }));
+    form.appendChild(h('p', { class: 'hint', id: 'hint', text: t('Tap the square to place your dot. Drag to move it.') }));
     form.appendChild(h('div', { class: 'compass' }, [
       h('div', { class: 'axis-y', 'aria-hidden': 'true' }, [
         h('span', { class: 'axis-end', text: high }),
@@ -588,24 +600,27 @@
         h('span', { text: high })
       ])
     ]));
-    form.appendChild(h('div', { class: 'sliders', role: 'group', 'aria-label': 'Or use two sliders' }, [
+    form.appendChild(h('div', { class: 'sliders', role: 'group', 'aria-label': t('Or use two sliders') }, [
       h('div', { class: 'slider-row' }, [
-        h('label', { for: 'compass-x' }, [h('span', { text: xName + ' I want' }), xOut]), xIn
+        h('label', { for: 'compass-x' }, [h('span', { text: t('%(name)s I want', { name: xName }) }), xOut]), xIn
       ]),
       h('div', { class: 'slider-row' }, [
-        h('label', { for: 'compass-y' }, [h('span', { text: yName + ' I want' }), yOut]), yIn
+        h('label', { for: 'compass-y' }, [h('span', { text: t('%(name)s I want', { name: yName }) }), yOut]), yIn
       ])
     ]));
     if (prefill && typeof prefill.x === 'number') set(prefill.x, prefill.y);
     return function () {
-      if (!point) return { error: 'Tap the square to place your dot first, or tap Pass.' };
+      if (!point) return { error: t('Tap the square to place your dot first, or tap Pass.') };
       return { value: { x: point.x, y: point.y } };
     };
   }
 
   // Small numbers read as words in a sentence ("up to three"), as people say them.
   function numberWord(n) {
-    return ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'][n] || String(n);
+    // Translators: the numbers zero to ten as words, as in "up to three".
+    var said = [t('zero'), t('one'), t('two'), t('three'), t('four'), t('five'), t('six'), t('seven'), t('eight'),
+      t('nine'), t('ten')];
+    return said[n] || String(n);
   }
 
   function countWords(s) { return s.trim() ? s.trim().split(/\s+/).length : 0; }
@@ -619,21 +634,21 @@
     var counter = h('p', { class: 'counter', id: 'words-counter' });
     function update() {
       var n = countWords(input.value);
-      counter.textContent = n + ' of ' + max + ' ' + (max === 1 ? 'word' : 'words');
+      counter.textContent = nt('%(n)s of %(num)s word', '%(n)s of %(num)s words', max, { n: n });
       err.textContent = '';
     }
     input.addEventListener('input', update);
     update();
     form.appendChild(h('label', { class: 'hint', id: 'hint', for: 'words-input',
-      text: max === 1 ? 'One word.' : 'A word or a few, up to ' + numberWord(max) + '. They count together, as one phrase.' }));
+      text: max === 1 ? t('One word.') : t('A word or a few, up to %(n)s. They count together, as one phrase.', { n: numberWord(max) }) }));
     form.appendChild(input);
     form.appendChild(counter);
-    form.appendChild(h('p', { class: 'note', text: 'The facilitator reads the words first, then shows them to the room without names.' }));
+    form.appendChild(h('p', { class: 'note', text: t('The facilitator reads the words first, then shows them to the room without names.') }));
     return function () {
       var value = input.value.trim().replace(/\s+/g, ' ');
       var n = countWords(value);
-      if (!n) return { error: 'Type a word first, or tap Pass.' };
-      if (n > max) return { error: "That's " + n + ' words. Please use at most ' + max + '.' };
+      if (!n) return { error: t('Type a word first, or tap Pass.') };
+      if (n > max) return { error: t("That's %(n)s words. Please use at most %(max)s.", { n: n, max: max }) };
       return { value: value };
     };
   }
@@ -646,19 +661,19 @@
     area.value = typeof prefill === 'string' ? prefill : '';
     var counter = h('p', { class: 'counter', id: 'text-counter' });
     function update() {
-      counter.textContent = plural(LIMIT - area.value.length, 'character', 'characters') + ' left';
+      counter.textContent = nt('%(num)s character left', '%(num)s characters left', LIMIT - area.value.length);
       err.textContent = '';
     }
     area.addEventListener('input', update);
     update();
-    form.appendChild(h('label', { class: 'hint', id: 'hint', for: 'text-input', text: 'A sentence or two, up to ' + LIMIT + ' characters.' }));
+    form.appendChild(h('label', { class: 'hint', id: 'hint', for: 'text-input', text: t('A sentence or two, up to %(n)s characters.', { n: LIMIT }) }));
     form.appendChild(area);
     form.appendChild(counter);
-    form.appendChild(h('p', { class: 'note', text: 'Only answers the facilitator chooses are shown to the room: without names, in mixed order.' }));
+    form.appendChild(h('p', { class: 'note', text: t('Only answers the facilitator chooses are shown to the room: without names, in mixed order.') }));
     return function () {
       var value = area.value.trim();
-      if (!value) return { error: 'Write something first, or tap Pass.' };
-      if (value.length > LIMIT) return { error: 'Please keep it to ' + LIMIT + ' characters.' };
+      if (!value) return { error: t('Write something first, or tap Pass.') };
+      if (value.length > LIMIT) return { error: t('Please keep it to %(n)s characters.', { n: LIMIT }) };
       return { value: value };
     };
   }
@@ -686,18 +701,18 @@
   var wordAfter = false;
   function setWordAfter(wants, said) {
     wordAfter = wants;
-    $('word-after-btn').textContent = wants ? 'Take back my request for a word' : "I'd like a word after";
+    $('word-after-btn').textContent = wants ? t('Take back my request for a word') : t("I'd like a word after");
     $('word-after-status').textContent = wants
-      ? 'Sent. Find the facilitator at the break, or when the meeting ends. He knows only that someone asked.'
-      : said ? 'Taken back. Nothing of it is kept.' : '';
+      ? t('Sent. Find the facilitator at the break, or when the meeting ends. He knows only that someone asked.')
+      : said ? t('Taken back. Nothing of it is kept.') : '';
     if (said) announce($('word-after-status').textContent);
   }
   $('word-after-btn').addEventListener('click', function () {
-    if (!socket || !socket.connected) { $('word-after-status').textContent = "You're not connected right now. Try again in a moment."; return; }
+    if (!socket || !socket.connected) { $('word-after-status').textContent = t("You're not connected right now. Try again in a moment."); return; }
     var want = !wordAfter;
     socket.timeout(TIMEOUT).emit(EV.WORD_AFTER, { want: want }, function (e, res) {
-      if (e) { $('word-after-status').textContent = 'No reply from the laptop. Please try again.'; return; }
-      if (!res || !res.ok) { $('word-after-status').textContent = (res && res.error) || "That didn't work. Please try again."; return; }
+      if (e) { $('word-after-status').textContent = t('No reply from the laptop. Please try again.'); return; }
+      if (!res || !res.ok) { $('word-after-status').textContent = (res && res.error) || t("That didn't work. Please try again."); return; }
       setWordAfter(res.word_after === true, true);
     });
   });
@@ -730,27 +745,27 @@
   });
 
   $('withdraw-btn').addEventListener('click', function () {
-    ask("Take back all your answers to questions whose results haven't been shown yet? Results already shown stay as they are.",
-      'Take them back', 'Keep them', withdraw);
+    ask(t("Take back all your answers to questions whose results haven't been shown yet? Results already shown stay as they are."),
+      t('Take them back'), t('Keep them'), withdraw);
   });
   $('leave-btn').addEventListener('click', function () {
-    ask('Leave the meeting? Your answers so far stay in, anonymously, and so does a request for a word after. To remove your answers, use “Take back my answers” first.',
-      'Leave', 'Stay', leave);
+    ask(t('Leave the meeting? Your answers so far stay in, anonymously, and so does a request for a word after. To remove your answers, use “Take back my answers” first.'),
+      t('Leave'), t('Stay'), leave);
   });
 
   function withdraw() {
     var out = $('menu-result');
     $('withdraw-btn').focus();
-    if (!socket || !socket.connected) { out.textContent = "You're not connected right now. Try again in a moment."; return; }
-    out.textContent = 'Taking your answers back…';
+    if (!socket || !socket.connected) { out.textContent = t("You're not connected right now. Try again in a moment."); return; }
+    out.textContent = t('Taking your answers back…');
     socket.timeout(TIMEOUT).emit(EV.WITHDRAW, {}, function (e, res) {
-      if (e) { out.textContent = 'No reply from the laptop. Please try again.'; return; }
-      if (!res || !res.ok) { out.textContent = (res && res.error) || "That didn't work. Please try again."; return; }
+      if (e) { out.textContent = t('No reply from the laptop. Please try again.'); return; }
+      if (!res || !res.ok) { out.textContent = (res && res.error) || t("That didn't work. Please try again."); return; }
       var n = res.withdrawn || 0;
       clearTimeout(menuTimer);
       menuTimer = setTimeout(function () { out.textContent = ''; }, 10000);
-      out.textContent = n === 0 ? 'There was nothing to take back.'
-        : 'Done. ' + plural(n, 'answer', 'answers') + ' taken back.';
+      out.textContent = n === 0 ? t('There was nothing to take back.')
+        : nt('Done. %(num)s answer taken back.', 'Done. %(num)s answers taken back.', n);
       // Forget what we knew; the server says what is still ours.
       var it = state.item;
       var keep = it && it.state === 'revealed' && Object.prototype.hasOwnProperty.call(state.mineById, it.id) ? state.mineById[it.id] : undefined;
@@ -776,7 +791,7 @@
     setWordAfter(false, false);
     $('left-notice').hidden = false;
     show('agreements', $('agreements-heading'));
-    announce("You've left the meeting.");
+    announce(t("You've left the meeting."));
   }
 
   // ---- start -----------------------------------------------------------------------------

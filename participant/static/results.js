@@ -56,9 +56,30 @@
     });
   }
 
+  // The page's sentences in the meeting's language, through common.js (loaded first on every page that
+  // draws results); alone, the English is said with its %(name)s filled.
+  function shared() { return typeof window !== 'undefined' ? window.Fireside : null; }
+  function fill(text, vars) {
+    return text.replace(/%\((\w+)\)s/g, function (all, name) { return vars && vars[name] != null ? String(vars[name]) : all; });
+  }
+  function t(message, vars) {
+    var F = shared();
+    return F && F.t ? F.t(message, vars) : fill(message, vars);
+  }
+  function nt(one, many, n, vars) {
+    var F = shared();
+    if (F && F.nt) return F.nt(one, many, n, vars);
+    var all = { num: n };
+    for (var k in vars || {}) if (Object.prototype.hasOwnProperty.call(vars, k)) all[k] = vars[k];
+    return fill(n === 1 ? one : many, all);
+  }
+
+  // A number as the meeting's language writes it (2.5, or 2,5 in Spanish).
   function fmt(n) {
     if (typeof n !== 'number' || !isFinite(n)) return '';
-    return String(Math.round(n * 10) / 10);
+    var rounded = Math.round(n * 10) / 10;
+    var F = shared();
+    try { return F && F.language ? rounded.toLocaleString(F.language) : String(rounded); } catch (e) { return String(rounded); }
   }
 
   function lowerFirst(s) {
@@ -70,8 +91,9 @@
     // A tally's "answered" counts every phone that responded; a pass is not an answer.
     var passed = res.passed || 0;
     var answered = (res.answered || 0) - passed;
-    var text = (res.live ? 'So far: ' : '') + answered + ' answered';
-    if (passed) text += ' · ' + passed + ' passed';
+    var text = res.live ? nt('So far: %(num)s answered', 'So far: %(num)s answered', answered)
+      : nt('%(num)s answered', '%(num)s answered', answered);
+    if (passed) text += ' · ' + nt('%(num)s passed', '%(num)s passed', passed);
     var waiting = waitingText(res.waiting);
     if (waiting) text += ' · ' + waiting;
     return el('p', 'fs-caption', text, { opacity: '0.75', fontSize: '0.85em', margin: '0.9em 0 0' });
@@ -80,8 +102,8 @@
   // A kept picture: newer answers show only together with enough others that none stands out.
   function waitingText(waiting) {
     if (!waiting || !waiting.newer) return '';
-    return waiting.newer + (waiting.newer === 1 ? ' newer answer waits' : ' newer answers wait') +
-      ' for ' + waiting.more + ' more';
+    return nt('%(num)s newer answer waits for %(more)s more', '%(num)s newer answers wait for %(more)s more',
+      waiting.newer, { more: waiting.more });
   }
 
   function empty(root, text) {
@@ -101,14 +123,14 @@
       var head = el('div', 'fs-bar-head', null, {
         display: 'flex', justifyContent: 'space-between', alignItems: 'baseline', gap: '0.75em'
       });
-      head.appendChild(el('span', 'fs-bar-label', options[i] != null ? options[i] : 'Option ' + (i + 1),
+      head.appendChild(el('span', 'fs-bar-label', options[i] != null ? options[i] : t('Option %(n)s', { n: i + 1 }),
         { overflowWrap: 'anywhere', minWidth: '0' }));
       var num = el('span', 'fs-bar-count', null, {
         fontWeight: '700', fontVariantNumeric: 'tabular-nums', flex: 'none',
         color: count === most && count > 0 ? ACCENT : '', opacity: count ? '1' : '0.55'
       });
       num.appendChild(document.createTextNode(String(count)));
-      num.appendChild(hidden(el('span', null, ' of ' + people)));
+      num.appendChild(hidden(el('span', null, ' ' + t('of %(n)s', { n: people }))));
       head.appendChild(num);
       li.appendChild(head);
 
@@ -194,13 +216,13 @@
     if (typeof res.median === 'number') {
       var med = el('p', 'fs-median', null, { margin: '0.7em 0 0' });
       med.appendChild(el('span', null, '▲ ', { color: ACCENT, fontSize: '0.75em' })).setAttribute('aria-hidden', 'true');
-      med.appendChild(document.createTextNode('Middle answer (median): '));
+      med.appendChild(document.createTextNode(t('Middle answer (median):') + ' '));
       med.appendChild(el('strong', null, fmt(res.median)));
       root.appendChild(med);
     }
 
     var table = hidden(el('table'));
-    table.appendChild(el('caption', null, 'How many chose each point'));
+    table.appendChild(el('caption', null, t('How many chose each point')));
     counts.forEach(function (count, i) {
       var tr = el('tr');
       var label = String(min + i);
@@ -260,10 +282,10 @@
       { fill: 'none', stroke: 'currentColor', opacity: '0.35' }));
 
     var corners = [
-      { key: 'space', name: 'Mostly ' + lowerFirst(yName), x: 3.5, y: 13, anchor: 'start' },
-      { key: 'both', name: 'Both', x: 96.5, y: 13, anchor: 'end' },
-      { key: 'neither', name: 'Neither', x: 3.5, y: 96, anchor: 'start' },
-      { key: 'connection', name: 'Mostly ' + lowerFirst(xName), x: 96.5, y: 96, anchor: 'end' }
+      { key: 'space', name: t('Mostly %(name)s', { name: lowerFirst(yName) }), x: 3.5, y: 13, anchor: 'start' },
+      { key: 'both', name: t('Both'), x: 96.5, y: 13, anchor: 'end' },
+      { key: 'neither', name: t('Neither'), x: 3.5, y: 96, anchor: 'start' },
+      { key: 'connection', name: t('Mostly %(name)s', { name: lowerFirst(xName) }), x: 96.5, y: 96, anchor: 'end' }
     ];
 
     // Identical answers become one bigger dot with its number, so nothing hides under another.
@@ -352,9 +374,9 @@
     var legend = el('p', 'fs-legend', null, { fontSize: '0.85em', opacity: '0.8', margin: '0.6em 0 0' });
     legend.setAttribute('aria-hidden', 'true');
     legend.appendChild(mark(false));
-    legend.appendChild(el('span', null, 'one answer', { marginRight: '1.2em' }));
+    legend.appendChild(el('span', null, t('one answer'), { marginRight: '1.2em' }));
     legend.appendChild(mark(true));
-    legend.appendChild(el('span', null, 'the middle'));
+    legend.appendChild(el('span', null, t('the middle')));
     side.appendChild(legend);
 
     if (wide) {
@@ -367,10 +389,11 @@
     }
 
     var alt = hidden(el('p'));
-    var sentence = 'Each dot is one answer. Right means more ' + lowerFirst(xName) + ' wanted, up means more ' +
-      lowerFirst(yName) + ' wanted.';
+    var sentence = t('Each dot is one answer. Right means more %(x)s wanted, up means more %(y)s wanted.',
+      { x: lowerFirst(xName), y: lowerFirst(yName) });
     if (res.median && typeof res.median.x === 'number') {
-      sentence += ' The middle, out of 100: ' + xName + ' ' + fmt(res.median.x) + ', ' + yName + ' ' + fmt(res.median.y) + '.';
+      sentence += ' ' + t('The middle, out of 100: %(x_name)s %(x)s, %(y_name)s %(y)s.',
+        { x_name: xName, x: fmt(res.median.x), y_name: yName, y: fmt(res.median.y) });
     }
     alt.textContent = sentence;
     root.insertBefore(alt, body);
@@ -381,7 +404,7 @@
 
   function words(root, item, res) {
     var list = res.words || [];
-    if (!list.length) { empty(root, 'No words have been shared yet.'); return; }
+    if (!list.length) { empty(root, t('No words have been shared yet.')); return; }
     var most = list[0].count || 1;
     var least = list[list.length - 1].count || 1;
     // Centre-out: the most frequent word in the middle, the others alternating around it.
@@ -412,7 +435,7 @@
 
   function texts(root, item, res) {
     var list = res.texts || [];
-    if (!list.length) { empty(root, 'No answers have been shared yet.'); return; }
+    if (!list.length) { empty(root, t('No answers have been shared yet.')); return; }
     var ul = el('ul', 'fs-texts', null, { listStyle: 'none', margin: '0', padding: '0' });
     list.forEach(function (t) {
       ul.appendChild(el('li', 'fs-text', '“' + t + '”', {
@@ -435,14 +458,14 @@
     });
     container.appendChild(root);
     if (!res) {
-      if (kind !== 'discussion') empty(root, 'No results yet.');
+      if (kind !== 'discussion') empty(root, t('No results yet.'));
       return root;
     }
     if (!res.shown) {
       root.className += ' fs-notshown';
       var floor = res.floor || 3;
-      root.appendChild(el('p', 'fs-floor', 'Not shown: fewer than ' + floor +
-        ' people answered — that keeps everyone anonymous.', { margin: '0' }));
+      root.appendChild(el('p', 'fs-floor', t('Not shown: fewer than %(floor)s people answered — that keeps everyone anonymous.',
+        { floor: floor }), { margin: '0' }));
       root.appendChild(caption(res));
       return root;
     }
@@ -450,7 +473,7 @@
     var wide = container.clientHeight > 0 && container.clientWidth >= 1.3 * container.clientHeight;
     var draw = DRAW[kind];
     var captionTo = draw ? draw(root, item, res, wide) : null;
-    if (!draw) empty(root, 'This result cannot be shown here.');
+    if (!draw) empty(root, t('This result cannot be shown here.'));
     (captionTo || root).appendChild(caption(res));
     return root;
   }

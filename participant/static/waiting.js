@@ -1,10 +1,11 @@
 /* Fireside, a phone that came before the meeting started: it asks the laptop every few seconds
    whether the meeting has begun, and opens it by itself when it has (docs/protocol.md, "Waiting
-   for the meeting"). Plain ES2017, no modules; needs nothing but the page's config block. */
+   for the meeting"). Plain ES2017, no modules; needs the page's config block, and common.js for its sentences. */
 (function () {
   'use strict';
 
-  var config = JSON.parse(document.getElementById('fireside-config').textContent);
+  var F = window.Fireside;
+  var config = F.config, t = F.t;
   var ticket = config.waiting;
   if (!ticket) return;
   var EVERY = 3000;  // a room of twenty phones asks about seven times a second: nothing for the laptop
@@ -36,13 +37,13 @@
       } else if (request.status === 410) {
         window.location.replace('/');  // the laptop restarted, or that meeting already ended: ask afresh
       } else {
-        say('No app, no account, no name. Your answers stay anonymous.');
+        say(t('No app, no account, no name. Your answers stay anonymous.'));
         later();
       }
     };
     request.onerror = request.ontimeout = function () {
       asking = false;
-      say('Still trying to reach the laptop in this room. Make sure your phone is on the same Wi-Fi as the room.');
+      say(t('Still trying to reach the laptop in this room. Make sure your phone is on the same Wi-Fi as the room.'));
       later();
     };
     request.send();
