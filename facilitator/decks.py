@@ -28,7 +28,7 @@ class DeckShelf:
         decks, problems = prompts.list_decks(self.user_dir)
         listed = [
             {"id": deck.id, "title": deck.title, "summary": deck.summary, "minutes": planned_minutes(deck),
-             "items": len(deck.items), "builtin": deck.builtin}
+             "items": len(deck.items), "builtin": deck.builtin, "language": deck.language}
             for deck in decks
         ]
         return listed, problems

@@ -33,7 +33,7 @@ IMPORT_BYTES_MAX = 48 * 1024  # a deck of 60 long items fits; the built-in ones 
 TEXT_MAX = 4000  # one value in the editor's message; the schema's own limits are far below
 VALUES_MAX = 60  # fields of one item, entries of one list
 KEEP_EMPTY = ("id", "kind", "prompt")  # written even when empty, so the schema names them
-DECK_ORDER = ("title", "summary", "minutes")
+DECK_ORDER = ("title", "summary", "minutes", "language")
 
 _write_lock = threading.Lock()  # one save at a time: "is it unchanged?" and "replace it" are one step
 
@@ -178,7 +178,7 @@ def check(deck) -> dict:
     {"ok", "count", "deck": {field: [sentences]}, "items": [{field: [sentences]}], "all": [...]}
     """
     result = {"deck": {}, "items": [], "all": []}
-    _fields, problems = validate_deck(deck, "")
+    _fields, problems = validate_deck(deck, "", prompts.languages())
     raw_items = deck.get("items") if isinstance(deck, dict) else None
     raw_items = raw_items if isinstance(raw_items, list) else []
     for index, raw in enumerate(raw_items, start=1):
@@ -203,7 +203,7 @@ def check(deck) -> dict:
             continue  # an item's own problem, sorted above
         else:
             first = message.split(" ", 1)[0]
-            field = first if first in ("title", "summary", "minutes") else "items"
+            field = first if first in ("title", "summary", "minutes", "language") else "items"
             result["deck"].setdefault(field, []).append(_sentence(message))
             result["all"].append(_sentence(message))
     result["count"] = len(result["all"])
@@ -449,7 +449,7 @@ def import_file(user_dir, name, text) -> dict:
         raise EveningError(f"{name} is too large to be an evening ({len(data) // 1024} KB; "
                            f"the most is {IMPORT_BYTES_MAX // 1024} KB).", status=413)
     parsed = parse(data, name)
-    _fields, problems = validate_deck(parsed, name)
+    _fields, problems = validate_deck(parsed, name, prompts.languages())
     if problems:
         lines = _item_lines(text)
         numbered = []
