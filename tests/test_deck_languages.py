@@ -78,3 +78,16 @@ def test_the_evening_editor_names_a_language_fireside_does_not_speak_under_its_f
                                                   '[[items]]\nid = "a"\nkind = "discussion"\nprompt = "Hola."\n'})
     assert refused.status_code == 400
     assert "lunes.toml: language 'xx' is not one Fireside speaks" in json.dumps(refused.json, ensure_ascii=False)
+
+
+def test_the_console_lists_the_decks_in_the_meetings_language_first(evening):
+    """The console ticks the first deck it lists: in an English room that is never a Spanish evening, nor the reverse."""
+    def languages():
+        return [deck["language"] for deck in evening.room.console_payload("http://fireside.test", 0)["decks"]]
+
+    english_first = languages()
+    assert english_first[0] == "en" and english_first == sorted(english_first, key=lambda code: code != "en")
+    evening.do(events.SET_LANGUAGE, language="es")
+    spanish_first = languages()
+    assert spanish_first[0] == "es" and spanish_first == sorted(spanish_first, key=lambda code: code != "es")
+    assert sorted(spanish_first) == sorted(english_first)
