@@ -150,7 +150,7 @@ def _first_language(asked, store):
         if chosen is None:
             raise ValueError(f"Fireside does not speak {asked!r} yet; it speaks {', '.join(i18n.languages())}.")
         return chosen
-    last = store.meetings()[:1]
+    last = store.meetings()[:1] if store is not None else []  # None: no meeting was ever held here
     return i18n.supported(last[0]["language"]) if last and i18n.supported(last[0]["language"]) else i18n.laptop_language()
 
 

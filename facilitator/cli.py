@@ -355,13 +355,25 @@ def decks():
 
 @decks.command("check", short_help="Check decks and list every problem.")
 @click.argument("files", nargs=-1, metavar="[FILES]...")
+@click.option("--language", metavar="CODE",
+              help="The language your meetings are held in, e.g. es for Spanish: a deck written in another is "
+                   "named (default: the language the next meeting starts in).")
 @data_option
-def decks_check(files, data):
-    """Check deck files, or with no file every deck Fireside knows, and print every problem found."""
+def decks_check(files, language, data):
+    """Check deck files, or with no file every deck Fireside knows, and print every problem found.
+
+    A deck written in another language than the meetings' is named too, as a warning: it is no problem.
+    """
     import prompts
 
+    _checked_language(language)
     if files:
-        problems = prompts.check_decks([Path(f) for f in files])
+        decks, problems = [], []
+        for path in files:
+            try:
+                decks.append(prompts.load_deck(Path(path)))
+            except prompts.DeckError as error:
+                problems.extend(error.problems)
         count = len(files)
     else:
         user_dir = _folder(data) / "decks"
@@ -369,11 +381,43 @@ def decks_check(files, data):
         count = len(decks) + len(problems)
     for problem in problems:
         _say(problem)
+    warnings = _language_warnings(decks, _meetings_language(language, _folder(data)))
+    for warning in warnings:
+        _say(warning)
     if problems:
         click.echo(f"{len(problems)} problem(s) found.", err=True)
         return 1
-    _say(f"All good: {count} deck(s) checked.")
+    if warnings:
+        _say(f"No problems: {count} deck(s) checked, {len(warnings)} written in another language than your meetings.")
+    else:
+        _say(f"All good: {count} deck(s) checked.")
     return 0
+
+
+def _meetings_language(asked, folder):
+    """The language meetings are held in: --language, else the one the next meeting starts in (as `fireside` decides)."""
+    from facilitator import _first_language
+    from facilitator.store import StoreError
+
+    try:
+        store = _open_store(folder)
+    except StoreError:  # a database it cannot read: the laptop's language is the best guess, and no reason to stop
+        store = None
+    try:
+        return _first_language(asked, store)
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _language_warnings(decks, language):
+    """One sentence for each deck written in another language than the meetings'."""
+    from facilitator import i18n
+
+    names = i18n.language_names()
+    return [f"{deck.id} is written in {names.get(deck.language, deck.language)}; your meetings are held in "
+            f"{names.get(language, language)}. Change the language on the console, or choose another evening."
+            for deck in decks if deck.language != language]
 
 
 @decks.command("new", short_help="Write a starter deck to edit.")

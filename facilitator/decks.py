@@ -25,12 +25,18 @@ class DeckShelf:
         """user_dir holds the facilitator's own decks (it may not exist yet)."""
         self.user_dir = Path(user_dir)
 
-    def summaries(self):
-        """(decks as the console lists them, problems of broken decks)."""
+    def summaries(self, language=None):
+        """(decks as the console lists them, problems of broken decks); those written in language first.
+
+        The console ticks the first deck it lists, so a room meeting in English is never offered a
+        Spanish evening first only because its title sorts first, nor the reverse.
+        """
         decks, problems = prompts.list_decks(self.user_dir)
+        if language is not None:
+            decks = sorted(decks, key=lambda deck: deck.language != language)  # stable: by title within each
         listed = [
             {"id": deck.id, "title": deck.title, "summary": deck.summary, "minutes": planned_minutes(deck),
-             "items": len(deck.items), "builtin": deck.builtin}
+             "items": len(deck.items), "builtin": deck.builtin, "language": deck.language}
             for deck in decks
         ]
         return listed, problems

@@ -34,7 +34,7 @@ IMPORT_BYTES_MAX = 48 * 1024  # a deck of 60 long items fits; the built-in ones 
 TEXT_MAX = 4000  # one value in the editor's message; the schema's own limits are far below
 VALUES_MAX = 60  # fields of one item, entries of one list
 KEEP_EMPTY = ("id", "kind", "prompt")  # written even when empty, so the schema names them
-DECK_ORDER = ("title", "summary", "minutes")
+DECK_ORDER = ("title", "summary", "minutes", "language")
 
 _write_lock = threading.Lock()  # one save at a time: "is it unchanged?" and "replace it" are one step
 
@@ -199,7 +199,7 @@ def check(deck, language=i18n.SOURCE) -> dict:
     Messages are sorted by their English (the schema's words); each is then said in the language.
     """
     result = {"deck": {}, "items": [], "all": [], "bad_options": []}
-    _fields, problems = validate_deck(deck, "")
+    _fields, problems = validate_deck(deck, "", prompts.languages())
     raw_items = deck.get("items") if isinstance(deck, dict) else None
     raw_items = raw_items if isinstance(raw_items, list) else []
     for index, raw in enumerate(raw_items, start=1):
@@ -230,7 +230,7 @@ def check(deck, language=i18n.SOURCE) -> dict:
             continue  # an item's own problem, sorted above
         else:
             first = message.split(" ", 1)[0]
-            field = first if first in ("title", "summary", "minutes") else "items"
+            field = first if first in ("title", "summary", "minutes", "language") else "items"
             sentence = _sentence(i18n.say(message, language))
             result["deck"].setdefault(field, []).append(sentence)
             result["all"].append(sentence)
@@ -477,7 +477,7 @@ def import_file(user_dir, name, text) -> dict:
         raise EveningError(_l("%(name)s is too large to be an evening (%(size)s KB; the most is %(most)s KB).",
                               name=name, size=len(data) // 1024, most=IMPORT_BYTES_MAX // 1024), status=413)
     parsed = parse(data, name)
-    _fields, problems = validate_deck(parsed, name)
+    _fields, problems = validate_deck(parsed, name, prompts.languages())
     if problems:
         lines = _item_lines(text)
         numbered = []

@@ -1,7 +1,8 @@
 """Decks: the run-sheets of prompts and polls a facilitator runs an evening from.
 
 A deck is one TOML file (the format is in prompts/README.md). The built-in decks live in
-``prompts/decks/``; the facilitator's own decks live in a folder of his data dir. Nothing here
+``prompts/decks/`` (those in another language than English in a folder named by its code,
+``prompts/decks/es/``); the facilitator's own decks live in a folder of his data dir. Nothing here
 raises a traceback at a facilitator: every mistake in a deck becomes a plain problem sentence that
 names the file, the item and the field.
 
@@ -26,7 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from .schema import TITLE_MAX, validate_deck, validate_item
+from facilitator import i18n
+
+from .schema import DEFAULT_LANGUAGE, TITLE_MAX, validate_deck, validate_item
 
 __all__ = [
     "BUILTIN_DIR",
@@ -67,11 +70,12 @@ class Deck:
     items: list[dict] = field(default_factory=list)  # normalised, see schema.validate_item
     path: Path | None = None
     builtin: bool = False
+    language: str = DEFAULT_LANGUAGE  # the language its prompts are written in, a code Fireside speaks
 
     def as_dict(self) -> dict:
         """The deck as JSON-ready data (the console's ``decks`` list)."""
         return {"id": self.id, "title": self.title, "summary": self.summary,
-                "minutes": self.minutes, "builtin": self.builtin,
+                "minutes": self.minutes, "builtin": self.builtin, "language": self.language,
                 "items": [dict(item) for item in self.items]}
 
 
@@ -100,9 +104,10 @@ def _toml_problem(where: str, error: tomllib.TOMLDecodeError) -> str:
 
 def _is_builtin(path: Path) -> bool:
     try:
-        return path.resolve().parent == BUILTIN_DIR
+        folder = path.resolve().parent
     except OSError:
         return False
+    return folder == BUILTIN_DIR or folder.parent == BUILTIN_DIR  # prompts/decks/ or prompts/decks/es/
 
 
 _parsed: dict[tuple, tuple[Deck | None, list[str]]] = {}  # (file, its bytes' hash) -> _parse's
@@ -154,7 +159,7 @@ def _parse(path: Path, builtin: bool | None, data: bytes | None) -> tuple[Deck |
         parsed = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         return None, [_toml_problem(where, error)]
-    fields, problems = validate_deck(parsed, where)
+    fields, problems = validate_deck(parsed, where, languages())
     if problems:
         return None, problems
     return Deck(
@@ -165,7 +170,13 @@ def _parse(path: Path, builtin: bool | None, data: bytes | None) -> tuple[Deck |
         items=fields["items"],
         path=path,
         builtin=_is_builtin(path) if builtin is None else builtin,
+        language=fields["language"],
     ), []
+
+
+def languages() -> dict[str, str]:
+    """The languages a deck may be written in: those Fireside speaks, {code: the language's name in itself}."""
+    return i18n.language_names()
 
 
 def load_deck(path: Path | str) -> Deck:
@@ -197,8 +208,9 @@ def _deck_files(folder: Path | None) -> list[Path]:
 
 
 def builtin_deck_files() -> list[Path]:
-    """The built-in deck files, sorted by name."""
-    return _deck_files(BUILTIN_DIR)
+    """The built-in deck files, sorted by name: English ones in prompts/decks/, others in a folder per language."""
+    folders = [BUILTIN_DIR] + sorted(p for p in BUILTIN_DIR.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
+    return sorted((path for folder in folders for path in _deck_files(folder)), key=lambda p: p.name)
 
 
 def list_decks(user_dir: Path | str | None = None) -> tuple[list[Deck], list[str]]:

@@ -57,6 +57,8 @@ MIN_FLOOR = 3  # never lower: a result from two men tells each what the other sa
 MAX_FLOOR = 100  # ample even for a hall of 1,000 phones; in a group of 5 to 20 men, more hides every result
 MEETING_NOTES_MAX = 5000  # the facilitator's notes: even at 6 bytes a character in JSON, one 32 KiB message
 
+DEFAULT_LANGUAGE = "en"  # a deck that names no language is written in English
+LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}$")  # a language's code: "es", "pt"; which ones Fireside speaks, the loader knows
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
@@ -200,6 +202,8 @@ DECK_FIELDS: tuple[Field, ...] = (
     Field("title", (), True, _l("the evening's name, at most %(n)s characters", n=TITLE_MAX)),
     Field("summary", (), False, _l("a paragraph on what the evening is about, at most %(n)s", n=SUMMARY_MAX)),
     Field("minutes", (), False, _l("the suggested length of the whole evening, 1 to %(most)s", most=DECK_MINUTES_MAX)),
+    Field("language", (), False, _l("the language the deck is written in, a code like \"es\"; default \"%(code)s\"",
+                                    code=DEFAULT_LANGUAGE)),
     Field("items", (), True, _l("the items, in order, each an [[items]] table")),
 )
 DECK_FIELD_NAMES = tuple(field.name for field in DECK_FIELDS)
@@ -474,8 +478,12 @@ def validate_item(raw: Any, where: str, require_key: bool = True, *,
 # --- a whole deck ------------------------------------------------------------------------------
 
 
-def validate_deck(data: Any, where: str) -> tuple[dict | None, list[str]]:
-    """Check a parsed deck file; return ({"title", "summary", "minutes", "items"}, problems)."""
+def validate_deck(data: Any, where: str, languages: dict[str, str] | None = None) -> tuple[dict | None, list[str]]:
+    """Check a parsed deck file; return ({"title", "summary", "minutes", "language", "items"}, problems).
+
+    ``languages`` ({code: its name}) are the languages Fireside speaks, which a deck's language must
+    be one of; without it only the code's shape is checked (this module reads no files).
+    """
     out = _Problems(where)
     if not isinstance(data, dict):
         out.add(_l("a deck must be a TOML table"))
@@ -489,6 +497,7 @@ def validate_deck(data: Any, where: str) -> tuple[dict | None, list[str]]:
     title = _text(data, "title", out, required=True, most=TITLE_MAX)
     summary = _text(data, "summary", out, required=False, most=SUMMARY_MAX) or ""
     minutes = _whole(data, "minutes", out, required=False, low=1, high=DECK_MINUTES_MAX)
+    language = _language(data, out, languages)
 
     raw_items = data.get("items", _MISSING)
     items: list[dict] = []
@@ -518,7 +527,24 @@ def validate_deck(data: Any, where: str) -> tuple[dict | None, list[str]]:
 
     if out.items:
         return None, out.items
-    return {"title": title, "summary": summary, "minutes": minutes, "items": items}, []
+    return {"title": title, "summary": summary, "minutes": minutes, "language": language, "items": items}, []
+
+
+def _language(data: dict, out: _Problems, languages: dict[str, str] | None) -> str:
+    """The language a deck is written in: a code of two or three letters, one Fireside speaks."""
+    code = _text(data, "language", out, required=False, most=ID_MAX, default=DEFAULT_LANGUAGE)
+    if code == DEFAULT_LANGUAGE:
+        return code
+    if not LANGUAGE_PATTERN.match(code.lower()):
+        out.add(_l("language '%(code)s' is not a language code; write two letters, like \"es\" for Spanish", code=code))
+        return DEFAULT_LANGUAGE
+    code = code.lower()
+    if languages is not None and code not in languages:
+        named = [f"{known} ({name})" for known, name in languages.items()]
+        spoken = ", ".join(named)
+        out.add(_l("language '%(code)s' is not one Fireside speaks; it speaks %(spoken)s", code=code, spoken=spoken))
+        return DEFAULT_LANGUAGE
+    return code
 
 
 def describe_fields(language: str = "en") -> list[dict]:

@@ -3,7 +3,7 @@
 from conftest import run_fireside
 
 import prompts
-from facilitator import cli
+from facilitator import cli, events
 
 
 def test_decks_check_names_file_item_and_field_and_exits_non_zero(tmp_path):
@@ -63,3 +63,55 @@ def test_with_a_network_serve_prints_the_lan_join_address_and_its_qr(app, evenin
     assert f"Phones join at:   http://192.168.1.20:8765/j/{code}" in text
     assert "\u2580" in text or "\u2584" in text  # the QR code, drawn in half blocks
     assert "127.0.0.1:8765/j/" not in text
+
+
+STARTER_ES_WARNING = ("starter-es is written in Español; your meetings are held in English. Change the language on "
+                      "the console, or choose another evening.")
+
+
+def test_decks_check_warns_of_a_deck_in_another_language_than_the_meetings_and_still_passes(tmp_path):
+    """No meeting yet and the laptop in English: the Spanish decks are named, one sentence each, exit code 0."""
+    result = run_fireside("decks", "check", "--data", tmp_path)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert STARTER_ES_WARNING in lines
+    spanish = [path.stem for path in prompts.builtin_deck_files() if prompts.load_deck(path).language == "es"]
+    assert sorted(line.split(" ", 1)[0] for line in lines if "is written in" in line) == sorted(spanish)
+    assert f"{len(prompts.builtin_deck_files())} deck(s) checked" in result.stdout
+
+
+def test_decks_check_warns_against_the_language_asked_for(tmp_path):
+    """--language es: now the English decks are the ones in another language."""
+    spanish_deck = prompts.BUILTIN_DIR / "es" / "starter-es.toml"
+    english_deck = prompts.BUILTIN_DIR / "starter.toml"
+    result = run_fireside("decks", "check", "--language", "es", spanish_deck, english_deck)
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == ("starter is written in English; your meetings are held in Español. "
+                                             "Change the language on the console, or choose another evening.")
+    assert "starter-es is written" not in result.stdout
+    refused = run_fireside("decks", "check", "--language", "xx", spanish_deck)
+    assert refused.exit_code == 2 and "Fireside does not speak 'xx' yet" in refused.stderr
+
+
+def test_decks_check_holds_decks_against_the_last_meetings_language(app, data_dir, evening):
+    """Without --language, a deck is held against the language the next meeting starts in: the last meeting's."""
+    spanish_deck = prompts.BUILTIN_DIR / "es" / "starter-es.toml"
+    assert STARTER_ES_WARNING in run_fireside("decks", "check", "--data", data_dir, spanish_deck).stdout
+    evening.do(events.SET_LANGUAGE, language="es")
+    evening.start()
+    evening.do(events.END_MEETING)
+    result = run_fireside("decks", "check", "--data", data_dir, spanish_deck)
+    assert result.exit_code == 0 and "is written in" not in result.stdout
+    assert "test-evening is written in English; your meetings are held in Español." in run_fireside(
+        "decks", "check", "--data", data_dir).stdout
+
+
+def test_a_warning_never_hides_a_problem_nor_turns_it_into_a_pass(tmp_path):
+    """A broken deck beside a deck in another language: both are named, and the check fails."""
+    broken = tmp_path / "lunes.toml"
+    broken.write_text('title = "Lunes"\nlanguage = "es"\n[[items]]\nid = "a"\nkind = "scale"\nprompt = "¿Cómo?"\n'
+                      "scale_min = 5\nscale_max = 1\n", encoding="utf-8")
+    result = run_fireside("decks", "check", broken, prompts.BUILTIN_DIR / "es" / "starter-es.toml")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == ["lunes.toml, item 'a': scale min 5 is not below max 1", STARTER_ES_WARNING]
+    assert "1 problem(s) found." in result.stderr

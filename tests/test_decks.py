@@ -14,8 +14,12 @@ from facilitator.kinds import KINDS
 from prompts import DeckError, check_decks, find_deck, list_decks, load_deck, write_starter
 from prompts.schema import DEFAULT_AXES, validate_item
 
-BUILTIN = sorted(prompts.BUILTIN_DIR.glob("*.toml"))
-EVENINGS = [path for path in BUILTIN if path.stem != "starter"]
+BUILTIN = prompts.builtin_deck_files()
+ENGLISH = [path for path in BUILTIN if path.parent == prompts.BUILTIN_DIR]
+SPANISH = [path for path in BUILTIN if path.parent == prompts.BUILTIN_DIR / "es"]
+EVENINGS = [path for path in BUILTIN if not path.stem.startswith("starter")]
+ENGLISH_EVENINGS = [path for path in EVENINGS if path in ENGLISH]
+STARTERS = [path for path in BUILTIN if path.stem.startswith("starter")]
 FIRST_SIX = {
     "how-we-meet", "two-sides", "closeness-distance", "what-we-were-taught", "under-the-anger",
     "holding-on",
@@ -42,7 +46,49 @@ DISCLOSURE_ITEMS = {
     "checking-out": {"escape-gives-costs"},
     "repair": {"rupture-parts", "repair-hard"},
     "open-floor": {"floor-topics", "floor-first", "floor-next"},
+    "how-we-meet-es": {"feeling-kept"},
 }
+# The words every deck's frame carries, in each language a deck is written in: the welcome's
+# agreements, the clock in the notes, where help is, how to receive a disclosure, where words and
+# sentences go, the end check's labels, and the options that cannot go with others.
+FRAME = {
+    "en": {
+        "welcome": ("Welcome", "Scan the code", "peer group, not therapy or a crisis service",
+                    "What is said here stays here, unless someone's safety is at risk", "Anyone may pass"),
+        "opening": ("6:30.", "how the evening runs"),
+        "break": "by about 7:30",
+        "closing": "Start closing by 8:10",
+        "help": ("help lines you have set", "wants a word"),
+        "disclosure": ("abuse, violence, self-harm or suicide", "thank him", "don't probe", "keep the room safe",
+                       "talk with him after", "help lines you have set"),
+        "review": ("Close the poll", "review list"),
+        "not_live": "as they arrive",
+        "end_labels": {"min_label": "Not at all", "max_label": "Very much"},
+        "not_with_others": re.compile(r"^(none of these|nothing\b|not sure|still not sure|i'm not sure|"
+                                      r"hardly anywhere|i rarely|about right as it is)", re.I),
+    },
+    "es": {
+        "welcome": ("Bienvenidos", "Escanea el código", "grupo de iguales: ni terapia ni servicio de crisis",
+                    "Lo dicho aquí, aquí se queda, salvo si alguien corre peligro", "Cualquiera puede decir «paso»"),
+        "opening": ("18:30.", "cómo será la noche"),
+        "break": "hacia las 19:30",
+        "closing": "Empieza a cerrar a más tardar a las 20:10",
+        "help": ("líneas de ayuda que configuraste", "hablar un momento"),
+        "disclosure": ("abuso, violencia, autolesiones o suicidio", "agradécele", "no indagues",
+                       "mantén el espacio seguro", "hablar con él después", "líneas de ayuda que configuraste"),
+        "review": ("Cierra la encuesta", "lista de revisión"),
+        "not_live": "a medida que llegan",
+        "end_labels": {"min_label": "Nada", "max_label": "Muchísimo"},
+        "not_with_others": re.compile(r"^(ninguna de estas|ninguno de estos|nada\b|no estoy seguro|no lo sé|"
+                                      r"todavía no lo sé|casi en ningún|casi nunca|rara vez|"
+                                      r"está bien como está)", re.I),
+    },
+}
+
+
+def frame(deck) -> dict:
+    """The frame's words in the deck's own language."""
+    return FRAME[deck.language]
 STARTER_ITEMS = [
     ("agreements", "discussion"),
     ("checkin-feeling", "choice"),
@@ -126,15 +172,15 @@ def test_evening_is_a_real_evening(path):
 
 @pytest.mark.parametrize("path", BUILTIN, ids=[p.stem for p in BUILTIN])
 def test_every_deck_opens_with_the_welcome_and_the_agreements(path):
-    opening = load_deck(path).items[0]
+    deck = load_deck(path)
+    opening, words = deck.items[0], frame(deck)
     assert opening["key"] == "agreements" and opening["kind"] == "discussion"
-    for words in ("Welcome", "Scan the code", "peer group, not therapy or a crisis service",
-                  "What is said here stays here, unless someone's safety is at risk",
-                  "Anyone may pass"):
-        assert words in opening["prompt"], words
+    for said in words["welcome"]:
+        assert said in opening["prompt"], said
     if path in EVENINGS:
+        clock, runs = words["opening"]
         assert opening["minutes"] == 5
-        assert opening["note"].startswith("6:30.") and "how the evening runs" in opening["note"]
+        assert opening["note"].startswith(clock) and runs in opening["note"]
 
 
 @pytest.mark.parametrize("path", EVENINGS, ids=[p.stem for p in EVENINGS])
@@ -154,17 +200,16 @@ def test_every_evening_ends_with_the_same_end_check_before_the_check_out_round(p
     assert keys[-1 - len(END_CHECK):-1] == END_CHECK
     for item in deck.items[-1 - len(END_CHECK):-1]:
         assert item["kind"] == "scale"
-        assert item["scale"] == {"min": 0, "max": 10, "min_label": "Not at all",
-                                 "max_label": "Very much"}
+        assert item["scale"] == {"min": 0, "max": 10, **frame(deck)["end_labels"]}
 
 
 @pytest.mark.parametrize("path", EVENINGS, ids=[p.stem for p in EVENINGS])
 def test_the_clock_anchors_in_the_notes_match_the_minutes(path):
     deck = load_deck(path)
     pause = next(item for item in deck.items if item["key"] == "break")
-    assert "by about 7:30" in pause["note"]
+    assert frame(deck)["break"] in pause["note"]
     assert 45 <= _minutes_before(deck, lambda item: item is pause) <= 60
-    closing = [item for item in deck.items if "Start closing by 8:10" in item["note"]]
+    closing = [item for item in deck.items if frame(deck)["closing"] in item["note"]]
     assert len(closing) == 1
     assert closing[0]["key"] in ("checkout-feeling", "compass-leaving")
     assert 85 <= _minutes_before(deck, lambda item: item is closing[0]) <= 100
@@ -172,18 +217,22 @@ def test_the_clock_anchors_in_the_notes_match_the_minutes(path):
 
 @pytest.mark.parametrize("path", EVENINGS, ids=[p.stem for p in EVENINGS])
 def test_the_check_out_note_says_where_help_is(path):
-    note = load_deck(path).items[-1]["note"]
-    assert "help lines you have set" in note and "wants a word" in note
+    deck = load_deck(path)
+    note = deck.items[-1]["note"]
+    for said in frame(deck)["help"]:
+        assert said in note, said
 
 
 def test_items_that_can_open_harm_tell_the_facilitator_how_to_receive_it():
     decks = {path.stem: load_deck(path) for path in EVENINGS}
     assert NEW_EVENINGS - {"year-end"} <= set(DISCLOSURE_ITEMS)
+    for path in SPANISH:  # an evening written again in Spanish receives what the English one receives
+        english = path.stem.removesuffix("-es")
+        assert DISCLOSURE_ITEMS.get(path.stem, set()) >= DISCLOSURE_ITEMS.get(english, set()), path.stem
     for deck_id, keys in DISCLOSURE_ITEMS.items():
         notes = {item["key"]: item["note"] for item in decks[deck_id].items}
         for key in keys:
-            for words in ("abuse, violence, self-harm or suicide", "thank him", "don't probe",
-                          "keep the room safe", "talk with him after", "help lines you have set"):
+            for words in frame(decks[deck_id])["disclosure"]:
                 assert words in notes[key], f"{deck_id}, '{key}': {words}"
     anger = {item["key"]: item["note"] for item in decks["under-the-anger"].items}
     for key in ("agreements", "anger-moment"):
@@ -193,15 +242,16 @@ def test_items_that_can_open_harm_tell_the_facilitator_how_to_receive_it():
 
 def test_words_and_sentences_are_said_to_reach_the_review_list_when_the_poll_is_closed():
     for path in BUILTIN:
-        for item in load_deck(path).items:
-            assert "as they arrive" not in item["note"]
+        deck = load_deck(path)
+        close, review = frame(deck)["review"]
+        for item in deck.items:
+            assert frame(deck)["not_live"] not in item["note"]
             if item["kind"] in ("words", "text"):
-                assert "Close the poll" in item["note"] and "review list" in item["note"], (
-                    f"{path.stem}, '{item['key']}'")
+                assert close in item["note"] and review in item["note"], f"{path.stem}, '{item['key']}'"
 
 
 def test_the_wording_fixes_hold():
-    decks = {path.stem: load_deck(path) for path in EVENINGS}
+    decks = {path.stem: load_deck(path) for path in ENGLISH_EVENINGS}
     needs = {item["key"]: item for item in decks["holding-on"].items}
     stems = {needs[f"needs-{part}"]["prompt"].split(". ", 1)[1]
              for part in ("emotional", "connection", "autonomy", "security")}
@@ -223,7 +273,7 @@ def test_the_wording_fixes_hold():
 
 
 def test_the_themes_are_covered():
-    decks = {path.stem: load_deck(path) for path in EVENINGS}
+    decks = {path.stem: load_deck(path) for path in ENGLISH_EVENINGS}
     assert set(decks) == THEMES
     keys = {deck_id: {item["key"] for item in deck.items} for deck_id, deck in decks.items()}
     by_key = {deck_id: {item["key"]: item for item in deck.items} for deck_id, deck in decks.items()}
@@ -251,10 +301,13 @@ def test_the_themes_are_covered():
         assert needs[f"needs-{part}"] == "multi"
 
 
-def test_a_shared_id_is_the_same_question_everywhere():
-    """Results are compared across meetings by id, so an id must always ask the same thing."""
+@pytest.mark.parametrize("language", sorted(FRAME))
+def test_a_shared_id_is_the_same_question_everywhere(language):
+    """Results are compared across meetings by id, so an id must always ask the same thing (in one language)."""
+    decks = [path for path in BUILTIN if load_deck(path).language == language]
+    evenings = [path for path in decks if path in EVENINGS]
     seen = defaultdict(list)
-    for path in BUILTIN:
+    for path in decks:
         for item in load_deck(path).items:
             question = {k: v for k, v in item.items() if k not in ("note", "minutes")}
             seen[item["key"]].append((path.stem, question))
@@ -262,15 +315,57 @@ def test_a_shared_id_is_the_same_question_everywhere():
         first = uses[0][1]
         for deck_id, question in uses[1:]:
             assert question == first, f"'{key}' in {deck_id} differs from {uses[0][0]}"
-    assert len(seen["checkin-feeling"]) == len(BUILTIN)
-    assert len(seen["compass-tonight"]) == len(BUILTIN)
-    assert len(seen["checkout-feeling"]) == len(EVENINGS)
+    assert len(seen["checkin-feeling"]) == len(decks)
+    assert len(seen["compass-tonight"]) == len(decks)
+    assert len(seen["checkout-feeling"]) == len(evenings)
     for key in END_CHECK:
-        assert len(seen[key]) == len(EVENINGS)
+        assert len(seen[key]) == len(evenings)
 
 
-def test_starter_deck_has_every_kind():
-    deck = find_deck("starter", None)
+# The shape of a question: what a phone's answer means, whatever the language it is asked in.
+SHAPE = ("kind", "max", "exclusive", "max_words")
+
+
+def _shape(item) -> dict:
+    """What an item asks for, apart from its words: kind, how many options, the scale's points, the flags."""
+    shape = {name: item.get(name) for name in SHAPE}
+    shape["options"] = len(item.get("options") or [])
+    shape["scale"] = (item["scale"]["min"], item["scale"]["max"]) if "scale" in item else None
+    return shape
+
+
+@pytest.mark.parametrize("path", SPANISH, ids=[p.stem for p in SPANISH])
+def test_a_spanish_evening_keeps_the_ids_and_shapes_of_the_english_one(path):
+    """The group's history follows an id across languages, so a Spanish deck asks the same questions by the same ids."""
+    spanish = load_deck(path)
+    english = load_deck(prompts.BUILTIN_DIR / f"{path.stem.removesuffix('-es')}.toml")
+    assert spanish.language == "es" and english.language == "en"
+    assert [item["key"] for item in spanish.items] == [item["key"] for item in english.items]
+    assert [item["minutes"] for item in spanish.items] == [item["minutes"] for item in english.items]
+    for mine, theirs in zip(spanish.items, english.items):
+        assert _shape(mine) == _shape(theirs), mine["key"]
+        assert mine["prompt"] != theirs["prompt"], mine["key"]  # written in Spanish, not left in English
+
+
+def test_a_deck_in_a_language_folder_says_so_and_names_every_compass_label():
+    """A deck in prompts/decks/es/ is written in Spanish, and spells out the compass's labels in it.
+
+    Left out, they would be the English defaults on every phone in a Spanish room.
+    """
+    assert SPANISH and len(SPANISH) >= 3
+    for path in BUILTIN:
+        deck = load_deck(path)
+        assert deck.language == ("en" if path in ENGLISH else path.parent.name), path.stem
+        if deck.language == "en":
+            continue
+        for item in deck.items:
+            if item["kind"] == "compass":
+                assert not set(item["axes"].values()) & set(DEFAULT_AXES.values()), (path.stem, item["key"])
+
+
+@pytest.mark.parametrize("deck_id", [path.stem for path in STARTERS])
+def test_starter_deck_has_every_kind(deck_id):
+    deck = find_deck(deck_id, None)
     assert [(item["key"], item["kind"]) for item in deck.items] == STARTER_ITEMS
     assert {kind for _, kind in STARTER_ITEMS} == set(KINDS)
 
@@ -291,6 +386,9 @@ def test_normalised_items_match_the_protocol():
 
 
 # --- broken decks: one mistake each, one exact message each -------------------------------------
+
+# How a problem names the languages Fireside speaks, in any language: "en (English), es (Español)".
+SPEAKS = ", ".join(f"{code} ({name})" for code, name in prompts.languages().items())
 
 BROKEN = [
     ("toml syntax error", """\
@@ -331,6 +429,30 @@ BROKEN = [
         kind = "discussion"
         prompt = "Welcome."
      """, "evening.toml: unknown field 'sumary' (did you mean 'summary'?)"),
+    ("language Fireside does not speak", """\
+        title = "Monday"
+        language = "xx"
+        [[items]]
+        id = "tonight"
+        kind = "discussion"
+        prompt = "Welcome."
+     """, f"evening.toml: language 'xx' is not one Fireside speaks; it speaks {SPEAKS}"),
+    ("language as a name", """\
+        title = "Monday"
+        language = "Spanish"
+        [[items]]
+        id = "tonight"
+        kind = "discussion"
+        prompt = "Welcome."
+     """, "evening.toml: language 'Spanish' is not a language code; write two letters, like \"es\" for Spanish"),
+    ("language not text", """\
+        title = "Monday"
+        language = 34
+        [[items]]
+        id = "tonight"
+        kind = "discussion"
+        prompt = "Welcome."
+     """, "evening.toml: language must be text in quotes"),
     ("item field above the items", """\
         title = "Monday"
         prompt = "Welcome."
@@ -740,6 +862,17 @@ def test_item_defaults():
     assert scale["scale"] == {"min": 1, "max": 5, "min_label": "", "max_label": ""}
 
 
+def test_the_schema_checks_a_language_codes_shape_and_the_loader_that_fireside_speaks_it(tmp_path):
+    deck = {"title": "Segunda", "language": "pt", "items": [{"id": "a", "kind": "discussion", "prompt": "Olá."}]}
+    assert prompts.schema.validate_deck(deck, "x")[0]["language"] == "pt"  # pure: it reads no catalogue
+    assert prompts.schema.validate_deck({**deck, "language": "ES"}, "x")[0]["language"] == "es"
+    assert prompts.schema.validate_deck({k: v for k, v in deck.items() if k != "language"}, "x")[0]["language"] == "en"
+    path = deck_file(tmp_path, GOOD.replace('title = "Monday"', 'title = "Lunes"\n    language = "es"'))
+    assert load_deck(path).language == "es"
+    assert check_decks([deck_file(tmp_path, GOOD.replace('title = "Monday"', 'title = "x"\n    language = "xx"'))]) == [
+        f"evening.toml: language 'xx' is not one Fireside speaks; it speaks {SPEAKS}"]
+
+
 def test_item_must_be_a_table():
     assert validate_item(["kind"], "console") == (
         None, ["console: each item must be an [[items]] table with id, kind and prompt"])
@@ -798,7 +931,8 @@ def test_deck_as_dict_is_json_ready():
 
     data = find_deck("starter", None).as_dict()
     assert json.loads(json.dumps(data)) == data
-    assert set(data) == {"id", "title", "summary", "minutes", "builtin", "items"}
+    assert set(data) == {"id", "title", "summary", "minutes", "builtin", "language", "items"}
+    assert data["language"] == "en" and find_deck("starter-es", None).as_dict()["language"] == "es"
 
 
 def test_write_starter_makes_a_valid_deck_and_never_overwrites(tmp_path):
@@ -844,7 +978,7 @@ def test_readme_example_is_a_valid_deck_with_every_kind(tmp_path):
     deck = load_deck(deck_file(tmp_path, example, "example.toml"))
     assert {item["kind"] for item in deck.items} == set(KINDS)
     # an id it shares with a built-in deck asks the same question
-    builtin = {item["key"]: item for path in BUILTIN for item in load_deck(path).items}
+    builtin = {item["key"]: item for path in ENGLISH for item in load_deck(path).items}
     for item in deck.items:
         if item["key"] in builtin:
             same = {k: v for k, v in builtin[item["key"]].items() if k not in ("note", "minutes")}
@@ -859,18 +993,15 @@ def test_readme_names_every_field_and_every_builtin_deck():
         assert f"`{path.stem}`" in text, path.stem
 
 
-NOT_WITH_OTHERS = re.compile(r"^(none of these|nothing\b|not sure|still not sure|i'm not sure|hardly anywhere|"
-                             r"i rarely|about right as it is)", re.I)
-
-
 def test_every_shipped_option_that_cannot_go_with_others_is_exclusive():
     """"None of these" ticked beside "Driving alone" would say two things at once: such options are exclusive."""
     missing = []
     for path in prompts.builtin_deck_files():
-        for item in prompts.load_deck(path).items:
+        deck = prompts.load_deck(path)
+        for item in deck.items:
             if item["kind"] != "multi":
                 continue
             for index, option in enumerate(item["options"]):
-                if NOT_WITH_OTHERS.match(option) and index not in item.get("exclusive", []):
+                if frame(deck)["not_with_others"].match(option) and index not in item.get("exclusive", []):
                     missing.append(f"{path.stem} / {item['key']}: {option}")
     assert not missing, missing

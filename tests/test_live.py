@@ -272,7 +272,7 @@ def _answer_for(item, n):
     }[kind]
 
 
-@pytest.mark.parametrize("deck", sorted(path.stem for path in prompts.BUILTIN_DIR.glob("*.toml")))
+@pytest.mark.parametrize("deck", [path.stem for path in prompts.builtin_deck_files()])
 def test_a_built_in_deck_runs_end_to_end_through_the_console(evening, deck):
     evening.start(deck=deck)
     phones = [evening.phone() for _ in range(3)]

@@ -20,7 +20,7 @@ import pytest
 RUN = 8  # words in a row that may not be shared with an article
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = Path(os.environ.get("FIRESIDE_SEEDS") or ROOT.parent / "shared" / "seeds")
-CHECKED = sorted((ROOT / "prompts" / "decks").glob("*.toml")) + [ROOT / "prompts" / "README.md"]
+CHECKED = sorted((ROOT / "prompts" / "decks").rglob("*.toml")) + [ROOT / "prompts" / "README.md"]  # decks/es/ too
 
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": " ", "\u201d": " ", "\u2014": " ",
                          "\u2013": " "})

@@ -1,0 +1,93 @@
+"""Decks written in another language: a deck says its language, the console and the editor carry it,
+and a Spanish evening reaches the phones as it was written."""
+
+import json
+
+import prompts
+from facilitator import events
+
+API = "/facilitator/evenings/api"
+HEADERS = {"X-Fireside": "editor"}
+# How a problem names the languages Fireside speaks, in any language: "en (English), es (Español)".
+SPEAKS = ", ".join(f"{code} ({name})" for code, name in prompts.languages().items())
+
+
+def editor(client, method, path, body=None):
+    """A JSON request from the evening editor's page."""
+    return client.open(API + path, method=method, data=json.dumps(body) if body is not None else None,
+                       headers=HEADERS, content_type="application/json")
+
+
+def test_a_spanish_deck_starts_and_its_items_reach_a_phone_as_written(evening):
+    evening.do(events.SET_LANGUAGE, language="es")
+    evening.start(deck="starter-es")
+    assert evening.room.meeting["title"] == "Una primera prueba"
+    phone = evening.phone()
+    evening.push("agreements")
+    assert phone.last(events.ITEM)["item"]["prompt"].startswith("Bienvenidos. ¿Eres nuevo? Escanea el código")
+    feeling = evening.push("checkin-feeling")
+    shown = phone.last(events.ITEM)["item"]
+    assert shown["prompt"] == "¿Qué familia de sentimientos está más cerca de ti ahora mismo?"
+    assert shown["options"] == ["Enojo", "Tristeza", "Alegría", "Miedo", "Vergüenza", "Difícil de decir"]
+    assert phone.answer(feeling, 1)["ok"]
+    evening.push("compass-tonight")
+    assert phone.last(events.ITEM)["item"]["axes"] == {"x": "Conexión", "y": "Espacio para mí", "low": "Poco",
+                                                      "high": "Mucho"}
+
+
+def test_a_deck_in_a_language_fireside_does_not_speak_is_refused_with_a_sentence(evening, data_dir):
+    (data_dir / "decks" / "lunes.toml").write_text(
+        'title = "Lunes"\nlanguage = "xx"\n[[items]]\nid = "a"\nkind = "discussion"\nprompt = "Hola."\n',
+        encoding="utf-8")
+    sentence = f"lunes.toml: language 'xx' is not one Fireside speaks; it speaks {SPEAKS}"
+    refused = evening.try_(events.START_MEETING, deck="lunes")
+    assert refused == {"ok": False, "error": sentence}
+    assert evening.room.meeting is None
+    assert sentence in evening.room.console_payload("http://fireside.test", 0)["deck_problems"]
+
+
+def test_the_consoles_decks_carry_their_language(evening):
+    """The console is told each deck's language, so it can set a Spanish evening apart in an English room."""
+    decks = {deck["id"]: deck for deck in evening.room.console_payload("http://fireside.test", 0)["decks"]}
+    assert decks["starter-es"]["language"] == "es" and decks["two-sides-es"]["language"] == "es"
+    assert decks["starter"]["language"] == "en" and decks["test-evening"]["language"] == "en"
+    sent = evening.console_state()
+    assert sent and {deck["id"]: deck["language"] for deck in sent["decks"]}["how-we-meet-es"] == "es"
+
+
+def test_the_evening_editor_keeps_a_decks_language_when_it_duplicates_and_saves_it(client, data_dir):
+    opened = editor(client, "GET", "/decks/starter-es").json
+    assert opened["builtin"] is True and opened["deck"]["language"] == "es" and opened["check"]["ok"]
+    deck = dict(opened["deck"], title="Mi primera prueba")
+    saved = editor(client, "POST", "/decks", {"deck": deck, "source": "starter-es"}).json
+    path = data_dir / "decks" / f"{saved['id']}.toml"
+    assert saved["check"]["ok"] and 'language = "es"' in path.read_text(encoding="utf-8")
+    assert "# Una noche de Fireside en español" in path.read_text(encoding="utf-8")  # its comments came along
+    assert prompts.load_deck(path).language == "es"
+    again = editor(client, "GET", f"/decks/{saved['id']}").json
+    changed = editor(client, "PUT", f"/decks/{saved['id']}",
+                     {"deck": dict(again["deck"], language="en"), "version": again["version"]}).json
+    assert changed["check"]["ok"] and prompts.load_deck(path).language == "en"
+
+
+def test_the_evening_editor_names_a_language_fireside_does_not_speak_under_its_field(client):
+    deck = {"title": "Lunes", "language": "xx", "items": [{"id": "a", "kind": "discussion", "prompt": "Hola."}]}
+    check = editor(client, "POST", "/check", {"deck": deck}).json["check"]
+    assert check["deck"] == {"language": [f"Language 'xx' is not one Fireside speaks; it speaks {SPEAKS}"]}
+    refused = editor(client, "POST", "/import", {"name": "lunes.toml", "text": 'title = "Lunes"\nlanguage = "xx"\n'
+                                                  '[[items]]\nid = "a"\nkind = "discussion"\nprompt = "Hola."\n'})
+    assert refused.status_code == 400
+    assert "lunes.toml: language 'xx' is not one Fireside speaks" in json.dumps(refused.json, ensure_ascii=False)
+
+
+def test_the_console_lists_the_decks_in_the_meetings_language_first(evening):
+    """The console ticks the first deck it lists: in an English room that is never a Spanish evening, nor the reverse."""
+    def languages():
+        return [deck["language"] for deck in evening.room.console_payload("http://fireside.test", 0)["decks"]]
+
+    english_first = languages()
+    assert english_first[0] == "en" and english_first == sorted(english_first, key=lambda code: code != "en")
+    evening.do(events.SET_LANGUAGE, language="es")
+    spanish_first = languages()
+    assert spanish_first[0] == "es" and spanish_first == sorted(spanish_first, key=lambda code: code != "es")
+    assert sorted(spanish_first) == sorted(english_first)
