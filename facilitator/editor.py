@@ -117,6 +117,7 @@ def page():
         "evening_minutes": EVENING_MINUTES,
         "import_max": evenings.IMPORT_BYTES_MAX,
         "i18n": i18n.for_page("evenings", fireside().room.language),
+        "languages": i18n.language_names(),
     }
     return render_template("facilitator/evenings.html", config=config)
 

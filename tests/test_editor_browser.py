@@ -238,3 +238,27 @@ def test_let_the_room_choose_from_the_console(browser, server):
     assert sorted(vote["options"]) == ["Anger", "Fathers", "Loneliness"] and vote["max"] == 2
     assert vote["prompt"].startswith("Which of these shall we talk about tonight?")
     expect(page.locator("#now")).to_contain_text("Which of these shall we talk about tonight?")
+
+
+def test_an_evening_written_in_spanish_says_so_in_its_file(browser, data_dir, tmp_path):
+    """The editor's "Written in" choice is kept in the deck file, so decks check and the console know it."""
+    from playwright.sync_api import expect
+
+    server = RunningServer(data_dir, tmp_path / "server.log").start()
+    try:
+        page = _open(browser, server.url + "/facilitator/evenings")
+        page.click("#new-evening")
+        expect(page.locator("#deck-language")).to_have_value("en")
+        page.fill("#deck-title", "Lunes")
+        page.select_option("#deck-language", "es")
+        _fill_item(page, "discussion", "¿Cómo llegas esta noche?")
+        _saved(page)
+        saved = prompts.load_deck(next((data_dir / "decks").glob("*.toml")))
+        assert saved.language == "es"
+        page.reload()
+        page.get_by_role("button", name="Edit: Lunes").click()
+        expect(page.locator("#deck-language")).to_have_value("es")
+        assert_accessible(page, "the editor with its language choice")
+        assert not page.errors
+    finally:
+        server.stop()

@@ -199,7 +199,7 @@
 
   function newEvening() {
     edit({ id: null, source: null, version: null, dirty: true,
-      deck: { title: '', summary: '', items: [newItem('discussion')] } });
+      deck: { title: '', summary: '', language: F.language, items: [newItem('discussion')] } });
     $('deck-title').focus();
   }
   $('new-evening').addEventListener('click', newEvening);
@@ -236,6 +236,7 @@
     $('edit-heading').textContent = state.id ? t('Edit “%(title)s”', { title: state.deck.title || state.id }) : t('New evening');
     $('deck-title').value = state.deck.title || '';
     $('deck-summary').value = state.deck.summary || '';
+    $('deck-language').value = state.deck.language || 'en';
     renderItems();
     renderItem();
     check();
@@ -243,8 +244,8 @@
 
   // ---- the deck and its items ---------------------------------------------------------------
 
-  ['title', 'summary'].forEach(function (name) {
-    $('deck-' + name).addEventListener('input', function (ev) {
+  ['title', 'summary', 'language'].forEach(function (name) {
+    $('deck-' + name).addEventListener(name === 'language' ? 'change' : 'input', function (ev) {
       state.deck[name] = ev.target.value;
       changed();
     });
@@ -605,7 +606,7 @@
 
   function showErrors() {
     var c = state.check || { deck: {}, items: [] };
-    ['title', 'summary', 'items'].forEach(function (name) { setError('deck-' + name, c.deck[name]); });
+    ['title', 'summary', 'language', 'items'].forEach(function (name) { setError('deck-' + name, c.deck[name]); });
     var item = state.deck.items[state.selected];
     if (!item) return;
     var found = c.items[state.selected] || {};
