@@ -29,7 +29,7 @@ from typing import Iterable
 
 from facilitator import i18n
 
-from .schema import DEFAULT_LANGUAGE, TITLE_MAX, validate_deck, validate_item
+from .schema import DEFAULT_LANGUAGE, TITLE_MAX, _l, validate_deck, validate_item
 
 __all__ = [
     "BUILTIN_DIR",
@@ -99,7 +99,7 @@ def _toml_problem(where: str, error: tomllib.TOMLDecodeError) -> str:
     else:
         place, what = where, message
     what = _TOML_PLAIN.get(what, what[:1].lower() + what[1:])
-    return f"{place}: not valid TOML: {what}"
+    return _l("%(place)s: not valid TOML: %(what)s", place=place, what=what)
 
 
 def _is_builtin(path: Path) -> bool:
@@ -144,17 +144,17 @@ def _parse(path: Path, builtin: bool | None, data: bytes | None) -> tuple[Deck |
         if data is None:
             data = path.read_bytes()
     except FileNotFoundError:
-        return None, [f"{where}: there is no such file"]
+        return None, [_l("%(where)s: there is no such file", where=where)]
     except IsADirectoryError:
-        return None, [f"{where}: is a folder, not a deck file"]
+        return None, [_l("%(where)s: is a folder, not a deck file", where=where)]
     except OSError as error:
-        return None, [f"{where}: cannot be read ({error.strerror or error})"]
+        return None, [_l("%(where)s: cannot be read (%(why)s)", where=where, why=error.strerror or str(error))]
     if len(data) > DECK_BYTES_MAX:
-        return None, [f"{where}: is too large for a deck ({len(data) // 1024} KB)"]
+        return None, [_l("%(where)s: is too large for a deck (%(size)s KB)", where=where, size=len(data) // 1024)]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return None, [f"{where}: is not UTF-8 text; save it again as UTF-8"]
+        return None, [_l("%(where)s: is not UTF-8 text; save it again as UTF-8", where=where)]
     try:
         parsed = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -232,8 +232,8 @@ def list_decks(user_dir: Path | str | None = None) -> tuple[list[Deck], list[str
     own: list[Deck] = []
     for path in _deck_files(Path(user_dir) if user_dir is not None else None):
         if path.stem.casefold() in builtin_ids:
-            problems.append(f"{path.name}: a built-in deck is already called '{path.stem}'; "
-                            "give your file another name")
+            problems.append(_l("%(file)s: a built-in deck is already called '%(deck)s'; give your file another name",
+                               file=path.name, deck=path.stem))
             continue
         deck, found = _read(path, builtin=False, shared=True)
         problems.extend(found)
@@ -259,7 +259,7 @@ def find_deck(deck_id: str, user_dir: Path | str | None = None) -> Deck:
             if problems:
                 raise DeckError(problems)
             return deck
-    raise DeckError([f"there is no deck called '{deck_id}'"])
+    raise DeckError([_l("there is no deck called '%(deck)s'", deck=deck_id)])
 
 
 # --- a new deck of his own ---------------------------------------------------------------------
@@ -300,7 +300,7 @@ def write_starter(name: str, user_dir: Path | str) -> Path:
     """
     stem = _file_stem(str(name))
     if not stem:
-        raise DeckError([f"'{name}' cannot be a deck name; use letters or digits"])
+        raise DeckError([_l("'%(name)s' cannot be a deck name; use letters or digits", name=name)])
     if stem.casefold() in {path.stem.casefold() for path in builtin_deck_files()}:
         raise DeckError([f"a built-in deck is already called '{stem}'; choose another name"])
     words = " ".join(str(name).replace("-", " ").replace("_", " ").split())

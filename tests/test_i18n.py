@@ -133,3 +133,10 @@ def test_a_sentence_made_now_is_said_later_in_each_language():
     sentence = i18n._l("Choose one of these languages: %(names)s.", names="x")
     assert str(sentence) == "Choose one of these languages: x."
     assert sentence.say("es") == "Elige uno de estos idiomas: x."
+
+
+def test_a_deck_that_is_not_there_is_named_in_the_meetings_language(evening):
+    """The loader's problems reach the console translated, like every refusal."""
+    evening.do(events.SET_LANGUAGE, language="es")
+    refused = evening.try_(events.START_MEETING, deck="no-such-evening")
+    assert refused == {"ok": False, "error": "no hay ningún guion llamado 'no-such-evening'"}
