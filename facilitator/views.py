@@ -1,6 +1,7 @@
 """The facilitator's pages: the console, the projector view and the join QR code."""
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask_babel import gettext as _
 
 from facilitator import events, i18n, lan
 from facilitator.access import facilitator_allowed
@@ -35,8 +36,8 @@ def _page_config(view):
 
 def _deny():
     """Another device without the key: say plainly how to get in."""
-    reason = ("This page belongs to the facilitator. Open it on the laptop that runs Fireside, or ask "
-              "the facilitator for a co-facilitator link: \u201cInvite a co-facilitator\u201d on his console.")
+    reason = _("This page belongs to the facilitator. Open it on the laptop that runs Fireside, or ask "
+               "the facilitator for a co-facilitator link: \u201cInvite a co-facilitator\u201d on his console.")
     return render_template("facilitator/denied.html", reason=reason), 403
 
 
@@ -186,7 +187,7 @@ def latest_summary():
         return _deny()
     meeting_id = export.latest_ended(fireside().store)
     if meeting_id is None:
-        return _export_refused("No meeting has ended yet.", 404)
+        return _export_refused(_("No meeting has ended yet."), 404)
     return redirect(_url("summary", meeting_id))
 
 

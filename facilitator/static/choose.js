@@ -5,7 +5,7 @@
   'use strict';
 
   var F = window.Fireside;
-  var $ = F.$, h = F.h;
+  var $ = F.$, h = F.h, t = F.t;
   var config = F.config;
   var MAX = config.room_choices_max;
   var polls = [];
@@ -29,7 +29,8 @@
       list.appendChild(h('li', { class: 'choose-poll' }, [
         h('p', { class: 'choose-prompt', text: item.prompt }),
         h('button', { type: 'button', class: 'btn btn-small btn-outline', 'data-choose': String(item.id),
-          'aria-label': 'Let the room choose from the answers to: ' + item.prompt, text: 'Let the room choose' })
+          'aria-label': t('Let the room choose from the answers to: %(prompt)s', { prompt: item.prompt }),
+          text: t('Let the room choose') })
       ]));
     });
     $('choose-panel').hidden = !polls.length;
@@ -43,7 +44,7 @@
   });
 
   function open(item) {
-    $('choose-source').textContent = 'Answers to “' + item.prompt + '”';
+    $('choose-source').textContent = t('Answers to \u201c%(prompt)s\u201d', { prompt: item.prompt });
     var list = $('choose-list');
     while (list.firstChild) list.removeChild(list.firstChild);
     seen(item).forEach(function (text, i) {
@@ -71,15 +72,16 @@
     ev.preventDefault();
     var texts = boxes().filter(function (b) { return b.checked; }).map(function (b) { return b.value; });
     var most = parseInt($('choose-max').value, 10);
-    if (texts.length < 2) { $('choose-error').textContent = 'Pick at least 2 answers for the room to choose from.'; return; }
+    if (texts.length < 2) { $('choose-error').textContent = t('Pick at least 2 answers for the room to choose from.'); return; }
     if (!(most >= 1 && most <= texts.length)) {
-      $('choose-error').textContent = 'Each man may pick from 1 to ' + texts.length + ' of them.';
+      $('choose-error').textContent = t('Each man may pick from 1 to %(n)s of them.', { n: texts.length });
       return;
     }
     window.FiresideConsole.act($('choose-ok'), config.events.ROOM_CHOOSE, { item_id: current.id, texts: texts, max: most }, { quiet: true })
       .then(function (answer) {
         if (answer.ok) $('choose-dialog').close();
-        else if (answer.error !== 'busy') $('choose-error').textContent = answer.error;
+        // busy, timeout, not connected: the console has said so already, in a sentence of its own.
+        else if (['busy', 'timeout', 'not connected'].indexOf(answer.error) < 0) $('choose-error').textContent = answer.error;
       });
   });
 }());

@@ -8,17 +8,23 @@
   'use strict';
 
   var F = window.Fireside;
-  var $ = F.$, h = F.h, plural = F.plural;
+  var $ = F.$, h = F.h, t = F.t, nt = F.nt;
   var config = F.config;
   var E = config.events;
   var KIND_LABELS = config.schema.kind_labels;
   var LIMITS = config.schema.limits;
+  // English says "Open" for a poll's state and for the button that opens it; other languages may not,
+  // so the state has a sentence of its own, whose bracketed meaning English never shows.
+  function bare(said) { return said.replace(/ \[[^\]]*\]$/, ''); }
   var STATE_LABELS = {
-    pending: 'Not shown yet', open: 'Open', closed: 'Closed',
-    revealed: 'Revealed', shown: 'Shown'
+    pending: t('Not shown yet'),
+    // Translators: a poll's state, on a badge: it takes answers now. Leave out the brackets.
+    open: bare(t('Open [a poll that takes answers now]')),
+    closed: t('Closed'), revealed: t('Revealed'), shown: t('Shown')
   };
   // What really happens to words and sentences, whatever a deck's note says (docs/privacy.md).
-  var REVIEW_WHEN = 'Answers reach your review list when you close the poll, not as they arrive.';
+  var REVIEW_WHEN = t('Answers reach your review list when you close the poll, not as they arrive.');
+  var LANGUAGES = config.languages || {};  // {code: the language's name in itself}
   var ACK_TIMEOUT_MS = 10000;
   var NOTES_DELAY_MS = 900;
 
@@ -59,7 +65,7 @@
     var box = $('messages');
     var msg = h('div', { class: 'message message-' + (tone || 'error'), role: tone === 'ok' ? 'status' : 'alert' }, [
       h('p', { class: 'message-text', text: text }),
-      h('button', { type: 'button', class: 'message-close', 'aria-label': 'Dismiss this message', text: '×' })]);
+      h('button', { type: 'button', class: 'message-close', 'aria-label': t('Dismiss this message'), text: '×' })]);
     msg.querySelector('button').addEventListener('click', function () { msg.remove(); });
     while (box.children.length >= 2) box.firstElementChild.remove();
     box.appendChild(msg);
@@ -82,19 +88,19 @@
     options = options || {};
     return new Promise(function (resolve) {
       if (!socket.connected) {
-        showMessage('Not connected to Fireside right now, so nothing was changed. It reconnects by itself; try again in a moment.');
+        showMessage(t('Not connected to Fireside right now, so nothing was changed. It reconnects by itself; try again in a moment.'));
         resolve({ ok: false, error: 'not connected' });
         return;
       }
       socket.timeout(ACK_TIMEOUT_MS).emit(event, payload || {}, function (err, answer) {
         if (err) {
-          showMessage('Fireside did not answer in time. Check that it is still running on this laptop, then try again.');
+          showMessage(t('Fireside did not answer in time. Check that it is still running on this laptop, then try again.'));
           resolve({ ok: false, error: 'timeout' });
           return;
         }
-        answer = answer || { ok: false, error: 'Fireside gave no answer.' };
+        answer = answer || { ok: false, error: t('Fireside gave no answer.') };
         if (!answer.ok && !options.quiet) {
-          showMessage(sentence(answer.error) || 'That did not work, and nothing was changed.');
+          showMessage(sentence(answer.error) || t('That did not work, and nothing was changed.'));
         }
         resolve(answer);
       });
@@ -124,7 +130,7 @@
       text.appendChild(h('p', { text: p }));
     });
     var ok = $('confirm-ok');
-    ok.textContent = okLabel || 'Yes';
+    ok.textContent = okLabel || t('Yes');
     ok.className = 'btn ' + (tone === 'danger' ? 'btn-danger-solid' : 'btn-primary');
     return new Promise(function (resolve) {
       if (typeof dialog.showModal !== 'function') {
@@ -148,19 +154,21 @@
   socket.on('connect', function () { setBanner(''); });
   socket.on('disconnect', function (reason) {
     if (reason === 'io server disconnect') {
-      setBanner('Fireside closed this connection. Reload the page to reconnect.');
+      setBanner(t('Fireside closed this connection. Reload the page to reconnect.'));
     } else {
-      setBanner('Lost the connection to Fireside. Reconnecting…');
+      setBanner(t('Lost the connection to Fireside. Reconnecting…'));
     }
   });
   socket.on('connect_error', function (err) {
+    // The server's refusal is a sentence in the meeting's language; the transport's own errors are not.
     var why = err && err.message && err.message !== 'xhr poll error' && err.message !== 'websocket error'
-      ? err.message : 'Is Fireside still running on this laptop?';
-    setBanner('Cannot reach Fireside. ' + why + ' Trying again…');
+      ? err.message : t('Is Fireside still running on this laptop?');
+    setBanner(t('Cannot reach Fireside. %(why)s Trying again…', { why: why }));
   });
 
   socket.on(E.CONSOLE, function (payload) {
     data = payload || {};
+    if (stalePage()) return;
     render();
     renderWordAfter();
     renderHelpLines();
@@ -185,10 +193,100 @@
       item.answered = payload.answered;
       updateAnswered(item);
       if (data && String(data.current) === String(item.id)) {
-        announce(plural(item.answered, 'man has', 'men have') + ' responded.');
+        announce(nt('%(num)s man has responded.', '%(num)s men have responded.', item.answered));
       }
     }
   });
+
+  /* ---- the meeting's language ---------------------------------------------------- */
+
+  // The language everyone is spoken to in now: the running meeting's, else the next one's.
+  function meetingLanguage() { return (data && data.language) || F.language; }
+
+  // A language's name in the page's own language, for a sentence ("Spanish", "español").
+  function languageName(code) {
+    try {
+      var name = window.Intl && Intl.DisplayNames && new Intl.DisplayNames([F.language], { type: 'language' }).of(code);
+      if (name && name !== code) return name;
+    } catch (e) { /* an engine without Intl.DisplayNames */ }
+    return LANGUAGES[code] || code;
+  }
+
+  var RELOADED = 'fireside:console-reloaded-for';
+  var FOCUS = 'fireside:console-focus';
+
+  function remember(key, value) {
+    try { window.sessionStorage.setItem(key, value); } catch (e) { /* private mode */ }
+  }
+  function recall(key) {
+    try { var value = window.sessionStorage.getItem(key); window.sessionStorage.removeItem(key); return value; } catch (e) { return null; }
+  }
+
+  // A page made before the language changed (a device that slept through the change) reloads in the
+  // new one, once: should the server still disagree after that, the page stays rather than loop.
+  var reloadedFor = recall(RELOADED);
+  function stalePage() {
+    if (!data.language || data.language === F.language || data.language === reloadedFor) return false;
+    remember(RELOADED, data.language);
+    window.location.reload();
+    return true;
+  }
+
+  // After a reload for a new language, the keyboard is back on the select that asked for it.
+  var focusAfterReload = recall(FOCUS);
+  function restoreLanguageFocus() {
+    if (!focusAfterReload) return;
+    var select = $(focusAfterReload);
+    focusAfterReload = null;
+    if (select && select.offsetParent !== null) select.focus();
+  }
+
+  var languagePending = false;
+  function renderLanguage() {
+    if (languagePending) return;
+    ['setup-language', 'meeting-language'].forEach(function (id) {
+      if ($(id).value !== meetingLanguage()) $(id).value = meetingLanguage();
+    });
+  }
+
+  function chooseLanguage(select) {
+    var code = select.value;
+    if (code === meetingLanguage()) return;
+    var running = !!(data && data.meeting);
+    languagePending = true;
+    var asked = !running ? Promise.resolve(true) : confirmDialog(
+      t('Hold the meeting in %(language)s from now on?', { language: languageName(code) }), [
+        t('Every phone, the projector and this console reload in it at once.'),
+        t('Answers already sent are kept; words a man is still typing may be lost.')
+      ], t('Change the language'));
+    asked.then(function (yes) {
+      if (!yes) { languagePending = false; renderLanguage(); return; }
+      remember(FOCUS, select.id);
+      act(select, E.SET_LANGUAGE, { language: code }).then(function (answer) {
+        languagePending = false;
+        if (!answer.ok) { recall(FOCUS); renderLanguage(); return; }
+        // No meeting: only this console needs its words in the new language. A running meeting's
+        // pages all hear events.LANGUAGE, and reload in it together (this one too).
+        if (!answer.meeting) window.location.reload();
+      });
+    });
+  }
+  $('setup-language').addEventListener('change', function () { chooseLanguage($('setup-language')); });
+  $('meeting-language').addEventListener('change', function () { chooseLanguage($('meeting-language')); });
+
+  // A deck written in another language than the meeting's: say so beside the start button.
+  function renderDeckLanguage() {
+    var chosen = $('deck-list').querySelector('input:checked');
+    var language = chosen && chosen.dataset.language;
+    var text = language && language !== meetingLanguage()
+      ? t('This evening is written in %(deck)s; the meeting is in %(meeting)s.',
+        { deck: languageName(language), meeting: languageName(meetingLanguage()) })
+      : '';
+    var note = $('deck-language-note');
+    if (note.textContent !== text) note.textContent = text;
+    note.hidden = !text;
+  }
+  $('deck-list').addEventListener('change', renderDeckLanguage);
 
   /* ---- rendering ---------------------------------------------------------------- */
 
@@ -211,7 +309,7 @@
     if ($('help-settings').parentNode !== helpHome) helpHome.appendChild($('help-settings'));
 
     if (!meeting) {
-      $('meeting-title').textContent = 'No meeting running';
+      $('meeting-title').textContent = t('No meeting running');
       $('join-code').textContent = '';
       $('join-url').textContent = '';
       renderDecks();
@@ -223,7 +321,9 @@
       renderModeration();
       renderNotes(meeting);
     }
+    renderLanguage();
     restoreFocus(focus);
+    restoreLanguageFocus();
   }
 
   // Redrawing replaces buttons; put keyboard focus back on the same action.
@@ -275,17 +375,19 @@
   function cssString(text) { return window.CSS && CSS.escape ? CSS.escape(String(text)) : String(text).replace(/["\\]/g, '\\$&'); }
 
   function renderHeader(meeting) {
-    $('meeting-title').textContent = meeting.title || 'Tonight\u2019s meeting';
+    $('meeting-title').textContent = meeting.title || t('Tonight\u2019s meeting');
     $('meeting-title').title = meeting.title || '';  // the whole title, where the bar shows it shortened
     $('join-code').textContent = meeting.code || '';
-    $('join-code').setAttribute('aria-label', 'Join code ' + (meeting.code || '').split('').join(' '));
+    // Spelled out letter by letter, so a screen reader does not read the code as a word.
+    $('join-code').setAttribute('aria-label', t('Join code %(code)s', { code: (meeting.code || '').split('').join(' ') }));
     $('join-url').textContent = meeting.join_url || '';
   }
 
   function renderPhones() {
     var n = (data && data.phones) || 0;
     $('phones-count').textContent = String(n);
-    $('phones-label').textContent = n === 1 ? 'phone here' : 'phones here';
+    // Translators: after the number of phones, shown large on its own ("12" "phones here").
+    $('phones-label').textContent = nt('phone here', 'phones here', n);
   }
 
   /* -- setup -- */
@@ -300,12 +402,14 @@
     list.textContent = '';
     decks.forEach(function (deck, i) {
       list.appendChild(deckOption(String(deck.id), deck.title || deck.id, deck.summary || '',
-        [deck.minutes ? 'about ' + deck.minutes + ' min' : '', typeof deck.items === 'number' ? plural(deck.items, 'item', 'items') : '']
+        [deck.minutes ? t('about %(n)s min', { n: deck.minutes }) : '',
+          typeof deck.items === 'number' ? nt('%(num)s item', '%(num)s items', deck.items) : '']
           .filter(Boolean).join(' · '),
-        previous ? previous === String(deck.id) : i === 0));
+        previous ? previous === String(deck.id) : i === 0, deck.language || 'en'));
     });
-    list.appendChild(deckOption('', 'Empty meeting', 'Start with nothing and add polls on the spot.', '',
+    list.appendChild(deckOption('', t('Empty meeting'), t('Start with nothing and add polls on the spot.'), '',
       previous === '' || (!previous && decks.length === 0)));
+    renderDeckLanguage();
 
     var problems = (data && data.deck_problems) || [];
     var box = $('deck-problems');
@@ -313,22 +417,26 @@
     box.hidden = problems.length === 0;
     if (problems.length) {
       box.appendChild(h('p', { class: 'deck-problems-title',
-        text: problems.length === 1 ? 'One run-sheet could not be read:' : 'Some run-sheets could not be read:' }));
+        text: problems.length === 1 ? t('One run-sheet could not be read:') : t('Some run-sheets could not be read:') }));
       var ul = h('ul', {});
       problems.forEach(function (p) { ul.appendChild(h('li', { text: String(p) })); });
       box.appendChild(ul);
     }
   }
 
-  function deckOption(value, title, summary, meta, checked) {
+  function deckOption(value, title, summary, meta, checked, language) {
     var id = 'deck-' + (value || 'empty').replace(/[^a-zA-Z0-9_-]/g, '_');
     var input = h('input', { type: 'radio', name: 'deck', id: id, value: value, class: 'deck-radio',
-      'data-deck-id': value, 'aria-describedby': id + '-summary' });
+      'data-deck-id': value, 'data-language': language || null, 'aria-describedby': id + '-summary' });
     input.checked = !!checked;
+    // A deck written in another language than the meeting's says so in its own name: "(Español)".
+    var other = language && language !== meetingLanguage();
     return h('div', { class: 'deck' + (value ? '' : ' deck-empty') }, [
       input,
       h('label', { 'for': id, class: 'deck-card' }, [
-        h('span', { class: 'deck-title', text: title }),
+        h('span', { class: 'deck-title', lang: language || null }, [title,
+          other ? ' ' : null,
+          other ? h('span', { class: 'deck-language', 'data-role': 'deck-language', text: '(' + (LANGUAGES[language] || language) + ')' }) : null]),
         meta ? h('span', { class: 'deck-meta', text: meta }) : null,
         h('span', { class: 'deck-summary', id: id + '-summary', text: summary })])]);
   }
@@ -338,8 +446,8 @@
     var chosen = $('deck-list').querySelector('input:checked');
     var floor = parseInt($('start-floor').value, 10);
     if (!(floor >= LIMITS.floor_min && floor <= LIMITS.floor_max)) {
-      showMessage('The privacy floor is at least ' + LIMITS.floor_min + ', so no one can be picked out from a result, ' +
-        'and at most ' + LIMITS.floor_max + '.');
+      showMessage(t('The privacy floor is at least %(min)s, so no one can be picked out from a result, and at most %(max)s.',
+        { min: LIMITS.floor_min, max: LIMITS.floor_max }));
       $('start-floor').value = String(floor > LIMITS.floor_max ? LIMITS.floor_max : LIMITS.floor_min);
       $('start-floor').focus();
       return;
@@ -365,23 +473,24 @@
     function btn(action, label, cls, title) {
       buttons.push(h('button', { type: 'button', class: 'btn ' + (cls || 'btn-quiet'),
         'data-action': action, 'data-item-id': id, title: title || null,
-        'aria-label': where === 'agenda' ? label + ': ' + item.prompt : null, text: label }));
+        'aria-label': where === 'agenda' ? t('%(action)s: %(prompt)s', { action: label, prompt: item.prompt }) : null, text: label }));
     }
     if (!isCurrent) {
       var next = nextItem();
       var isNext = next && String(next.id) === String(id);
-      btn('push', item.state === 'pending' ? 'Show on phones' : 'Show again', isNext ? 'btn-primary' : 'btn-outline',
-        'Show this on every phone and on the projector');
+      btn('push', item.state === 'pending' ? t('Show on phones') : t('Show again'), isNext ? 'btn-primary' : 'btn-outline',
+        t('Show this on every phone and on the projector'));
     }
     if (isPoll(item)) {
       if (item.state === 'open') {
-        btn('close', 'Close', 'btn-quiet', 'Stop taking answers, without showing the result');
-        btn('reveal', 'Reveal', isCurrent ? 'btn-primary' : 'btn-quiet', 'Show the result to the room; the poll locks');
+        btn('close', t('Close'), 'btn-quiet', t('Stop taking answers, without showing the result'));
+        btn('reveal', t('Reveal'), isCurrent ? 'btn-primary' : 'btn-quiet', t('Show the result to the room; the poll locks'));
       } else if (item.state === 'closed') {
-        btn('open', 'Open', 'btn-quiet', 'Take answers again');
-        btn('reveal', 'Reveal', isCurrent ? 'btn-primary' : 'btn-quiet', 'Show the result to the room; the poll locks');
+        // Translators: a button: take answers again (the poll's state "Open" is another sentence).
+        btn('open', t('Open'), 'btn-quiet', t('Take answers again'));
+        btn('reveal', t('Reveal'), isCurrent ? 'btn-primary' : 'btn-quiet', t('Show the result to the room; the poll locks'));
       } else if (item.state === 'revealed') {
-        btn('reopen', 'Reopen', 'btn-quiet', 'Take answers again after the result was shown');
+        btn('reopen', t('Reopen'), 'btn-quiet', t('Take answers again after the result was shown'));
       }
     }
     return buttons;
@@ -400,7 +509,9 @@
     });
     var minutes = agenda.reduce(function (sum, it) { return sum + (Number(it.minutes) || 0); }, 0);
     $('agenda-meta').textContent = agenda.length
-      ? plural(agenda.length, 'item', 'items') + (minutes ? ' · about ' + minutes + ' min' : '') + ' · ' + done + ' used'
+      ? [nt('%(num)s item', '%(num)s items', agenda.length), minutes ? t('about %(n)s min', { n: minutes }) : '',
+          // Translators: how many items of the agenda were already shown.
+          nt('%(num)s used', '%(num)s used', done)].filter(Boolean).join(' · ')
       : '';
     if (String(data.current) !== String(lastCurrent)) {
       lastCurrent = data.current;
@@ -409,7 +520,7 @@
     }
     if (!agenda.length) {
       list.appendChild(h('li', { class: 'agenda-empty' }, [
-        h('p', { text: 'The agenda is empty. Add a poll or a discussion prompt below — it can go to the phones at once.' })]));
+        h('p', { text: t('The agenda is empty. Add a poll or a discussion prompt below — it can go to the phones at once.') })]));
     }
   }
 
@@ -425,18 +536,17 @@
         h('span', { class: 'item-number', 'aria-hidden': 'true', text: String(number) }),
         h('span', { class: 'badge badge-kind', text: KIND_LABELS[item.kind] || item.kind }),
         h('span', { class: 'badge badge-state state-' + item.state, 'data-role': 'state', text: STATE_LABELS[item.state] || item.state }),
-        isCurrent ? h('span', { class: 'badge badge-now', text: 'On phones now' }) : null,
-        item.minutes ? h('span', { class: 'item-minutes', text: item.minutes + ' min' }) : null]),
+        isCurrent ? h('span', { class: 'badge badge-now', text: t('On phones now') }) : null,
+        item.minutes ? h('span', { class: 'item-minutes', text: t('%(n)s min', { n: item.minutes }) }) : null]),
       h('p', { class: 'item-prompt', text: item.prompt }),
       details ? h('p', { class: 'item-details', text: details }) : null,
-      item.note ? h('p', { class: 'item-note' }, [h('span', { class: 'sr-only', text: 'Your note: ' }), item.note]) : null,
+      item.note ? h('p', { class: 'item-note' }, [h('span', { class: 'sr-only', text: t('Your note:') + ' ' }), item.note]) : null,
       isCheckout(item, number - 1, (data.agenda || []).length) ? helpNote() : null]);
 
     var foot = h('div', { class: 'item-foot' });
     foot.appendChild(isPoll(item)
-      ? h('p', { class: 'item-answered', 'data-role': 'answered', 'data-item-id': item.id }, [
-          h('span', { class: 'answered-count', 'data-role': 'answered-count', text: String(item.answered || 0) }),
-          ' responded'])
+      ? h('p', { class: 'item-answered', 'data-role': 'answered', 'data-item-id': item.id },
+          respondedParts(item.answered || 0, 'answered-count', null))
       : h('p', { class: 'item-answered' }));
     var actions = h('div', { class: 'item-actions' });
     itemActions(item, isCurrent, 'agenda').forEach(function (b) { actions.appendChild(b); });
@@ -448,29 +558,53 @@
   function itemDetails(item) {
     if ((item.kind === 'choice' || item.kind === 'multi') && item.options) {
       var alone = item.exclusive || [];
-      return (item.kind === 'multi' && item.max ? 'Up to ' + item.max + ': ' : '') + item.options.map(function (o, i) {
-        return alone.indexOf(i) >= 0 ? o + ' (on its own)' : o;
+      var options = item.options.map(function (o, i) {
+        return alone.indexOf(i) >= 0 ? t('%(option)s (on its own)', { option: o }) : o;
       }).join(' · ');
+      return item.kind === 'multi' && item.max ? t('Up to %(n)s: %(options)s', { n: item.max, options: options }) : options;
     }
     if (item.kind === 'scale' && item.scale) {
       var s = item.scale;
-      return s.min + (s.min_label ? ' (' + s.min_label + ')' : '') + ' to ' + s.max + (s.max_label ? ' (' + s.max_label + ')' : '');
+      var end = function (value, label) { return label ? t('%(value)s (%(label)s)', { value: value, label: label }) : String(value); };
+      return t('%(low)s to %(high)s', { low: end(s.min, s.min_label), high: end(s.max, s.max_label) });
     }
     if (item.kind === 'compass' && item.axes) {
-      return 'Across: ' + item.axes.x + ' · Up: ' + item.axes.y;
+      return t('Across: %(x)s · Up: %(y)s', { x: item.axes.x, y: item.axes.y });
     }
     if (item.kind === 'words') {
-      return (item.max_words ? 'Up to ' + plural(item.max_words, 'word', 'words') + '. ' : '') + REVIEW_WHEN;
+      return (item.max_words ? nt('Up to %(num)s word.', 'Up to %(num)s words.', item.max_words) + ' ' : '') + REVIEW_WHEN;
     }
     if (item.kind === 'text') return REVIEW_WHEN;
     return '';
   }
 
+  // "%(num)s responded" as elements: the number in one of its own, which updateAnswered changes live,
+  // and the words around it as the language puts them (and in its plural form for that number).
+  function respondedWords(n) {
+    // Translators: a count of the men who responded to a poll (passes included), beside its number.
+    return nt('%(num)s responded', '%(num)s responded', n, { num: '\u0001' }).split('\u0001');
+  }
+
+  function respondedParts(n, numberClass, labelClass) {
+    var words = respondedWords(n);
+    return [
+      words[0] ? h('span', { class: labelClass, 'data-role': 'answered-before', text: words[0] }) : null,
+      h('span', { class: numberClass, 'data-role': 'answered-count', text: String(n) }),
+      h('span', { class: labelClass, 'data-role': 'answered-after', text: words[1] || '' })];
+  }
+
   function updateAnswered(item) {
+    var n = item.answered || 0;
+    var words = respondedWords(n);
     var nodes = document.querySelectorAll('[data-role="answered-count"]');
     for (var i = 0; i < nodes.length; i++) {
       var wrap = nodes[i].closest('[data-item-id]');
-      if (wrap && String(wrap.dataset.itemId) === String(item.id)) nodes[i].textContent = String(item.answered || 0);
+      if (!wrap || String(wrap.dataset.itemId) !== String(item.id)) continue;
+      nodes[i].textContent = String(n);
+      var before = nodes[i].parentNode.querySelector('[data-role="answered-before"]');
+      var after = nodes[i].parentNode.querySelector('[data-role="answered-after"]');
+      if (before) before.textContent = words[0];
+      if (after) after.textContent = words[1] || '';
     }
   }
 
@@ -479,11 +613,12 @@
   function isModerated(item) { return !!item && config.schema.moderated_kinds.indexOf(item.kind) >= 0; }
 
   function countHint(item) {
-    if (isModerated(item)) return 'Nothing reaches you while the poll is open. Close it: the answers arrive under \u201cAnswers to review\u201d, you approve what the room may see, then reveal.';
+    if (isModerated(item)) return t('Nothing reaches you while the poll is open. Close it: the answers arrive under \u201cAnswers to review\u201d, you approve what the room may see, then reveal.');
     if (data.meeting && data.meeting.live_results) {
-      return 'Live results: the room\u2019s picture updates after every ' + data.meeting.floor + ' new answers.';
+      // Translators: the privacy floor, never fewer than 3.
+      return t('Live results: the room\u2019s picture updates after every %(n)s new answers.', { n: data.meeting.floor });
     }
-    return 'The room sees only this number until you reveal.';
+    return t('The room sees only this number until you reveal.');
   }
 
   function nextItem() {
@@ -510,14 +645,15 @@
     drawResultIfChanged(item);
 
     if (!item) {
-      body.appendChild(h('p', { class: 'now-waiting', text: 'The phones are waiting and the projector shows the join code.' }));
+      body.appendChild(h('p', { class: 'now-waiting', text: t('The phones are waiting and the projector shows the join code.') }));
       if (next) {
-        body.appendChild(h('p', { class: 'now-next-label' }, ['Next: ', h('span', { class: 'now-next-prompt', text: next.prompt })]));
+        // Translators: before the next item's question, which follows in its own style.
+        body.appendChild(h('p', { class: 'now-next-label' }, [t('Next:') + ' ', h('span', { class: 'now-next-prompt', text: next.prompt })]));
         body.appendChild(h('div', { class: 'now-actions' }, [
           h('button', { type: 'button', class: 'btn btn-primary btn-big', 'data-action': 'push', 'data-item-id': next.id,
-            'data-role': 'push-next', text: 'Show the next item' })]));
+            'data-role': 'push-next', text: t('Show the next item') })]));
       } else {
-        body.appendChild(h('p', { class: 'hint', text: 'Show an item from the agenda, or add a poll below it.' }));
+        body.appendChild(h('p', { class: 'hint', text: t('Show an item from the agenda, or add a poll below it.') }));
       }
       return;
     }
@@ -528,15 +664,14 @@
     body.appendChild(h('p', { class: 'now-prompt', id: 'now-prompt', text: item.prompt }));
 
     if (isPoll(item)) {
-      body.appendChild(h('p', { class: 'now-count', 'data-item-id': item.id, 'data-testid': 'now-answered' }, [
-        h('span', { class: 'now-count-number', 'data-role': 'answered-count', text: String(item.answered || 0) }),
-        // Everyone who responded, passes too; "answered" is kept for real answers (the result's caption).
-        h('span', { class: 'now-count-label', text: ' responded' }),
-        item.state === 'open' ? h('span', { class: 'now-count-hint', text: countHint(item) }) : null]));
+      // Everyone who responded, passes too; "answered" is kept for real answers (the result's caption).
+      body.appendChild(h('p', { class: 'now-count', 'data-item-id': item.id, 'data-testid': 'now-answered' },
+        respondedParts(item.answered || 0, 'now-count-number', 'now-count-label').concat([
+          item.state === 'open' ? h('span', { class: 'now-count-hint', text: countHint(item) }) : null])));
     }
     if (isModerated(item) && item.state === 'closed' && !((data.pending || {})[item.id] || []).length) {
-      body.appendChild(h('p', { class: 'hint now-hint', text: 'Fewer than ' + data.meeting.floor +
-        ' men wrote something, so there is nothing to review, and the room will not see any of it.' }));
+      body.appendChild(h('p', { class: 'hint now-hint', text: t('Fewer than %(n)s men wrote something, so there is nothing to review, and the room will not see any of it.',
+        { n: data.meeting.floor }) }));
     }
 
     var actions = h('div', { class: 'now-actions' });
@@ -555,12 +690,12 @@
       actions.appendChild(b);
     });
     actions.appendChild(h('button', { type: 'button', class: 'btn btn-quiet', 'data-action': 'clear',
-      title: 'Take this off the phones; the projector shows the join code again', text: 'Back to waiting' }));
+      title: t('Take this off the phones; the projector shows the join code again'), text: t('Back to waiting') }));
     if (next) {
       var nextIsMain = !isPoll(item) || item.state === 'revealed';
       actions.appendChild(h('button', { type: 'button', class: 'btn ' + (nextIsMain ? 'btn-primary' : 'btn-quiet'),
         'data-action': 'push', 'data-item-id': next.id,
-        'data-role': 'push-next', title: 'Next: ' + next.prompt, text: 'Next item \u2192' }));
+        'data-role': 'push-next', title: t('Next: %(prompt)s', { prompt: next.prompt }), text: t('Next item \u2192') }));
     }
     body.appendChild(actions);
   }
@@ -583,11 +718,12 @@
     if (r && r.shown === false) {
       var real = (r.answered || 0) - (r.passed || 0);
       container.appendChild(h('div', { class: 'floor-note' }, [
-        h('p', { class: 'floor-title', text: 'Not enough answers to show a result' }),
-        h('p', { text: (real || r.passed
-          ? 'Only ' + plural(real, 'man', 'men') + ' answered' + (r.passed ? ' and ' + r.passed + ' passed' : '') + '. '
-          : 'Nobody has answered yet. ') +
-          'The privacy floor is ' + r.floor + ', so nobody sees a picture — it could point to someone.' })]));
+        h('p', { class: 'floor-title', text: t('Not enough answers to show a result') }),
+        h('p', { text: (r.passed
+          ? nt('Only %(num)s man answered and %(passed)s passed.', 'Only %(num)s men answered and %(passed)s passed.', real,
+            { passed: r.passed })
+          : real ? nt('Only %(num)s man answered.', 'Only %(num)s men answered.', real) : t('Nobody has answered yet.')) + ' ' +
+          t('The privacy floor is %(n)s, so nobody sees a picture — it could point to someone.', { n: r.floor }) })]));
       return;
     }
     if (window.FiresideResults && typeof window.FiresideResults.render === 'function') {
@@ -610,7 +746,7 @@
     else if (r.counts && item.scale) r.counts.forEach(function (n, i) { row(String(item.scale.min + i), n); });
     else if (r.quadrants) Object.keys(r.quadrants).forEach(function (q) { row(q, r.quadrants[q]); });
     else if (r.words) r.words.forEach(function (w) { row(w.word, w.count); });
-    else if (r.texts) r.texts.forEach(function (t) { list.appendChild(h('li', { text: t })); });
+    else if (r.texts) r.texts.forEach(function (text) { list.appendChild(h('li', { text: text })); });
     return list;
   }
 
@@ -635,13 +771,15 @@
       var waiting = pending[id].filter(function (e) { return !e.approved; }).length;
       var group = h('div', { class: 'mod-group', 'data-item-id': id }, [
         h('div', { class: 'mod-head' }, [
-          h('h3', { class: 'mod-prompt', text: item ? item.prompt : 'Item ' + id }),
+          h('h3', { class: 'mod-prompt', text: item ? item.prompt : t('Item %(n)s', { n: id }) }),
           waiting > 1 ? h('button', { type: 'button', class: 'btn btn-outline btn-small', 'data-action': 'approve-all',
-            'data-item-id': id, text: 'Approve all ' + waiting }) : null])]);
-      var later = item && item.result && window.FiresideResults && window.FiresideResults.waitingText(item.result.waiting);
-      if (later) {
-        group.appendChild(h('p', { class: 'hint mod-waiting', text: 'This list is from when the poll closed. ' +
-          later.charAt(0).toUpperCase() + later.slice(1) + ', so that no one\u2019s words stand out.' }));
+            'data-item-id': id, text: t('Approve all %(n)s', { n: waiting }) }) : null])]);
+      var later = item && item.result && item.result.waiting;
+      if (later && later.newer) {
+        group.appendChild(h('p', { class: 'hint mod-waiting', text: nt(
+          'This list is from when the poll closed. %(num)s newer answer waits for %(more)s more, so that no one\u2019s words stand out.',
+          'This list is from when the poll closed. %(num)s newer answers wait for %(more)s more, so that no one\u2019s words stand out.',
+          later.newer, { more: later.more }) }));
       }
       var ul = h('ul', { class: 'mod-list' });
       pending[id].forEach(function (entry) {
@@ -655,18 +793,19 @@
         ul.appendChild(h('li', { class: 'mod-entry' + (entry.approved ? ' is-approved' : ''), 'data-item-id': id, 'data-text': entry.text }, [
           h('p', { class: 'mod-text' }, [
             h('span', { class: 'mod-words', text: entry.text }),
-            entry.count > 1 ? h('span', { class: 'mod-count', text: '\u00d7' + entry.count, 'aria-label': entry.count + ' times' }) : null]),
+            entry.count > 1 ? h('span', { class: 'mod-count', text: '\u00d7' + entry.count,
+              'aria-label': nt('%(num)s time', '%(num)s times', entry.count) }) : null]),
           h('p', { class: 'mod-status', id: entry.approved ? null : checkId + '-why',
-            text: entry.approved ? 'Approved — the room can see it'
-              : 'Not shown. Only what the room saw can go into the export: approve it first.' }),
+            text: entry.approved ? t('Approved — the room can see it')
+              : t('Not shown. Only what the room saw can go into the export: approve it first.') }),
           h('div', { class: 'mod-actions' }, [
             entry.approved
               ? h('button', { type: 'button', class: 'btn btn-quiet btn-small', 'data-action': 'hide', 'data-item-id': id,
-                  'data-text': entry.text, 'aria-label': 'Hide “' + entry.text + '”', text: 'Hide' })
+                  'data-text': entry.text, 'aria-label': t('Hide \u201c%(text)s\u201d', { text: entry.text }), text: t('Hide') })
               : h('button', { type: 'button', class: 'btn btn-outline btn-small', 'data-action': 'approve', 'data-item-id': id,
-                  'data-text': entry.text, 'aria-label': 'Approve “' + entry.text + '”', text: 'Approve' }),
+                  'data-text': entry.text, 'aria-label': t('Approve \u201c%(text)s\u201d', { text: entry.text }), text: t('Approve') }),
             h('label', { class: 'check check-small' + (entry.approved ? '' : ' is-disabled'), 'for': checkId },
-              [checkbox, h('span', { text: 'Include in export' })])])]));
+              [checkbox, h('span', { text: t('Include in export') })])])]));
       });
       group.appendChild(ul);
       box.appendChild(group);
@@ -723,7 +862,7 @@
   function renderWordAfter() {
     var n = (data && data.word_after) || 0;
     var line = $('word-after-line');
-    var text = n ? plural(n, 'man', 'men') + ' would like a word after the meeting.' : '';
+    var text = n ? nt('%(num)s man would like a word after the meeting.', '%(num)s men would like a word after the meeting.', n) : '';
     if (line.textContent !== text) line.textContent = text;
     line.hidden = !n;
   }
@@ -742,7 +881,7 @@
     var first = helpKey === null;
     helpKey = key;
     if (document.activeElement !== $('help-lines-input')) $('help-lines-input').value = helpText(lines);
-    $('help-settings-state').textContent = lines.length ? '(' + plural(lines.length, 'line', 'lines') + ' set)' : '(none set)';
+    $('help-settings-state').textContent = lines.length ? nt('(%(num)s line set)', '(%(num)s lines set)', lines.length) : t('(none set)');
     if (first && !lines.length && !dismissedReminder()) remindHelpLines();
     if (lines.length) $('help-reminder').hidden = true;
   }
@@ -765,9 +904,9 @@
       if (at < 1 || !row.slice(at + 1).trim()) { bad = bad || row.trim(); return; }
       lines.push({ label: row.slice(0, at).trim(), contact: row.slice(at + 1).trim() });
     });
-    if (bad) { showMessage('\u201c' + bad + '\u201d is not a help line. Write it as Label: number or address.'); return; }
+    if (bad) { showMessage(t('\u201c%(line)s\u201d is not a help line. Write it as Label: number or address.', { line: bad })); return; }
     act($('help-save'), E.SET_HELP_LINES, { lines: lines }).then(function (answer) {
-      if (answer.ok) showMessage(lines.length ? 'Help lines saved. Phones show them now.' : 'Help lines cleared.', 'ok');
+      if (answer.ok) showMessage(lines.length ? t('Help lines saved. Phones show them now.') : t('Help lines cleared.'), 'ok');
     });
   });
 
@@ -778,10 +917,10 @@
   function helpNote() {
     var lines = (data && data.help_lines) || [];
     return h('div', { class: 'item-help' }, [
-      h('p', { class: 'item-help-title', text: 'Help lines to mention as the evening closes:' }),
+      h('p', { class: 'item-help-title', text: t('Help lines to mention as the evening closes:') }),
       lines.length
         ? h('ul', null, lines.map(function (l) { return h('li', { text: l.label + ': ' + l.contact }); }))
-        : h('p', { text: 'None set: add your local crisis line under \u201cHelp lines\u201d on this page.' })]);
+        : h('p', { text: t('None set: add your local crisis line under \u201cHelp lines\u201d on this page.') })]);
   }
 
   /* -- notes -- */
@@ -796,13 +935,13 @@
   function saveNotes() {
     notesTimer = null;
     var value = $('notes').value;
-    $('notes-status').textContent = 'Saving…';
+    $('notes-status').textContent = t('Saving…');
     send(E.SET_NOTES, { notes: value }).then(function (answer) {
       if (answer.ok) {
         if ($('notes').value === value) notesDirty = false;
-        $('notes-status').textContent = 'Saved.';
+        $('notes-status').textContent = t('Saved.');
       } else {
-        $('notes-status').textContent = 'Not saved.';
+        $('notes-status').textContent = t('Not saved.');
       }
     });
   }
@@ -826,7 +965,7 @@
       var on = parts[i].dataset.forKinds.split(' ').indexOf(kind) >= 0;
       parts[i].hidden = !on;
     }
-    $('add-prompt').previousElementSibling.textContent = config.schema.poll_kinds.indexOf(kind) >= 0 ? 'Question' : 'Prompt';
+    $('add-prompt').previousElementSibling.textContent = config.schema.poll_kinds.indexOf(kind) >= 0 ? t('Question') : t('Prompt');
   }
   $('add-kind').addEventListener('change', syncAddForm);
   syncAddForm();
@@ -836,7 +975,7 @@
     var kind = $('add-kind').value;
     var prompt = $('add-prompt').value.trim();
     if (!prompt) {
-      showMessage('Please write the question first.');
+      showMessage(t('Please write the question first.'));
       $('add-prompt').focus();
       return;
     }
@@ -844,7 +983,7 @@
     if (takes(kind, 'options')) {
       var options = $('add-options').value.split('\n').map(function (s) { return s.trim(); }).filter(Boolean);
       if (options.length < LIMITS.options_min) {
-        showMessage('Please give at least ' + LIMITS.options_min + ' options, one per line.');
+        showMessage(t('Please give at least %(n)s options, one per line.', { n: LIMITS.options_min }));
         $('add-options').focus();
         return;
       }
@@ -857,7 +996,7 @@
       var lo = parseInt($('add-scale-min').value, 10);
       var hi = parseInt($('add-scale-max').value, 10);
       if (isNaN(lo) || isNaN(hi) || hi <= lo) {
-        showMessage('The highest point of the scale must be above the lowest.');
+        showMessage(t('The highest point of the scale must be above the lowest.'));
         $('add-scale-max').focus();
         return;
       }
@@ -881,7 +1020,7 @@
       if (!answer.ok) return;
       $('add-prompt').value = '';
       $('add-options').value = '';
-      announce(payload.push ? 'Added, and on the phones now.' : 'Added to the end of the agenda.');
+      announce(payload.push ? t('Added, and on the phones now.') : t('Added to the end of the agenda.'));
       $('add-prompt').focus();
     });
   });
@@ -900,11 +1039,11 @@
           if (answer.ok) $('now-heading').focus();
         });
         break;
-      case 'open': reopen(button, id, E.OPEN_POLL, 'Open this poll again?', 'Open it again'); break;
+      case 'open': reopen(button, id, E.OPEN_POLL, t('Open this poll again?'), t('Open it again')); break;
       case 'close': act(button, E.CLOSE_POLL, { item_id: id }); break;
       case 'reveal': act(button, E.REVEAL_POLL, { item_id: id }); break;
       case 'clear': act(button, E.CLEAR_ITEM, {}); break;
-      case 'reopen': reopen(button, id, E.REOPEN_POLL, 'Reopen this poll?', 'Reopen the poll'); break;
+      case 'reopen': reopen(button, id, E.REOPEN_POLL, t('Reopen this poll?'), t('Reopen the poll')); break;
       default: break;
     }
   }
@@ -916,7 +1055,7 @@
   function reopen(button, id, event, title, okLabel) {
     act(button, event, { item_id: id }, { quiet: true }).then(function (answer) {
       if (answer.ok || answer.error === 'busy' || answer.error === 'timeout' || answer.error === 'not connected') return;
-      var explanation = answer.error || 'The room has already seen this result.';
+      var explanation = answer.error || t('The room has already seen this result.');
       // The server asks a question when only a confirmation is missing; anything else is a plain refusal.
       if (!answer.needs_confirm && !/\?\s*$/.test(explanation)) {
         showMessage(explanation);
@@ -933,12 +1072,12 @@
   // One key per next step of the evening (listed in the `?` overlay). None acts while he types
   // in a field, with a modifier held, or while a dialog is open.
   var SHORTCUTS = {
-    n: function () { return clickNow('[data-role="push-next"]', 'Nothing comes next on the agenda.'); },
+    n: function () { return clickNow('[data-role="push-next"]', t('Nothing comes next on the agenda.')); },
     o: function () {
-      return clickNow('[data-action="close"], [data-action="open"]', 'Nothing on the phones now can be closed or opened.');
+      return clickNow('[data-action="close"], [data-action="open"]', t('Nothing on the phones now can be closed or opened.'));
     },
-    r: function () { return clickNow('[data-action="reveal"]', 'Nothing on the phones now can be revealed.'); },
-    w: function () { return clickNow('[data-action="clear"]', 'The phones are already waiting.'); },
+    r: function () { return clickNow('[data-action="reveal"]', t('Nothing on the phones now can be revealed.')); },
+    w: function () { return clickNow('[data-action="clear"]', t('The phones are already waiting.')); },
     p: function () { window.open($('screen-link').href, 'fireside-screen'); }
   };
 
@@ -1001,14 +1140,14 @@
   }
 
   function dropped(n) {
-    return n ? ' ' + plural(n, 'device', 'devices') + ' with the old link ' + (n === 1 ? 'was' : 'were') + ' disconnected.' : '';
+    return n ? ' ' + nt('%(num)s device with the old link was disconnected.', '%(num)s devices with the old link were disconnected.', n) : '';
   }
 
   $('cofac-invite').addEventListener('click', function () {
     act($('cofac-invite'), E.INVITE_COFACILITATOR, {}).then(function (answer) {
       if (!answer.ok) return;
       showInvite(answer);
-      $('cofac-status').textContent = 'Scan the code with his device. Hide it when he is in.';
+      $('cofac-status').textContent = t('Scan the code with his device. Hide it when he is in.');
       $('cofac-hide').focus();
     });
   });
@@ -1021,19 +1160,19 @@
     act($('cofac-new'), E.INVITE_COFACILITATOR, { new_key: true }).then(function (answer) {
       if (!answer.ok) return;
       showInvite(answer);
-      $('cofac-status').textContent = 'A new link: the old one no longer works.' + dropped(answer.disconnected);
+      $('cofac-status').textContent = t('A new link: the old one no longer works.') + dropped(answer.disconnected);
     });
   });
   $('cofac-revoke').addEventListener('click', function () {
-    confirmDialog('Revoke the co-facilitator?', [
-      'The link stops working and any device that opened it is disconnected at once.',
-      'You can invite him again with a new link.'
-    ], 'Revoke', 'danger').then(function (yes) {
+    confirmDialog(t('Revoke the co-facilitator?'), [
+      t('The link stops working and any device that opened it is disconnected at once.'),
+      t('You can invite him again with a new link.')
+    ], t('Revoke'), 'danger').then(function (yes) {
       if (!yes) return;
       act($('cofac-revoke'), E.REVOKE_COFACILITATOR, {}).then(function (answer) {
         if (!answer.ok) return;
         hideInvite();
-        $('cofac-status').textContent = 'Revoked: no co-facilitator link works now.' + dropped(answer.disconnected);
+        $('cofac-status').textContent = t('Revoked: no co-facilitator link works now.') + dropped(answer.disconnected);
         $('cofac-revoke').focus();
       });
     });
@@ -1042,10 +1181,10 @@
   /* -- end meeting -- */
 
   $('end-meeting').addEventListener('click', function () {
-    confirmDialog('End the meeting?', [
-      'Every poll is reduced to its totals (only where enough men answered), and the raw answers are deleted for good.',
-      'The join code stops working and the phones are told the meeting is over. This cannot be undone.'
-    ], 'End the meeting', 'danger').then(function (yes) {
+    confirmDialog(t('End the meeting?'), [
+      t('Every poll is reduced to its totals (only where enough men answered), and the raw answers are deleted for good.'),
+      t('The join code stops working and the phones are told the meeting is over. This cannot be undone.')
+    ], t('End the meeting'), 'danger').then(function (yes) {
       if (!yes) return;
       var endedId = data && data.meeting && data.meeting.id;
       act($('end-meeting'), E.END_MEETING, {}).then(function (answer) {
@@ -1057,7 +1196,7 @@
           });
           $('ended-notice').hidden = false;
         }
-        announce('The meeting has ended.');
+        announce(t('The meeting has ended.'));
         window.scrollTo(0, 0);
         $('main').focus({ preventScroll: true });
       });
