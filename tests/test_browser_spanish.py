@@ -87,9 +87,16 @@ PROJECTORS = {"projector-1280x720": {"width": 1280, "height": 720}, "projector-1
 # What every page carries out of its own visible text: aria-labels, alt texts, placeholders and
 # titles of the elements a person can meet (not inside anything hidden), and the page's <title>.
 VISIBLE_TEXT = """() => {
+  // Text marked as written in another language (an English deck's title, listed on a Spanish console)
+  // is content, not Fireside's own words: it is left out, as a screen reader would read it in its language.
+  const page = document.documentElement.lang;
+  const foreign = [...document.body.querySelectorAll('[lang]')].filter((el) => el.lang && el.lang !== page);
+  const before = foreign.map((el) => el.style.display);
+  foreign.forEach((el) => { el.style.display = 'none'; });
   const said = [document.title, document.body.innerText];
+  foreign.forEach((el, i) => { el.style.display = before[i]; });
   for (const el of document.querySelectorAll('[aria-label], [alt], [placeholder], [title], [aria-valuetext]')) {
-    if (el.closest('[hidden]')) continue;
+    if (el.closest('[hidden]') || foreign.some((f) => f.contains(el))) continue;
     for (const name of ['aria-label', 'alt', 'placeholder', 'title', 'aria-valuetext']) {
       if (el.hasAttribute(name)) said.push(el.getAttribute(name));
     }

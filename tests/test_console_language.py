@@ -8,6 +8,7 @@ import re
 import pytest
 from conftest import SocketConsole, SocketPhone, assert_accessible
 
+import prompts
 from facilitator import events, i18n
 
 # English words that no Spanish page says: one left on the page is a sentence nobody translated.
@@ -249,37 +250,17 @@ def _language_now(server):
         console.close()
 
 
-# The deck summaries name each deck's language (absent: English). Until every deck file can say so,
-# the page is handed a deck in Spanish here, between the server's message and the console's script.
-SPANISH_TEST_DECK = """
-(() => {
-  let real;
-  Object.defineProperty(window, 'io', { configurable: true, get: () => real, set: (made) => {
-    real = function () {
-      const socket = made.apply(this, arguments);
-      const on = socket.on.bind(socket);
-      socket.on = (name, handler) => on(name, name !== 'console' ? handler : (payload) => {
-        (payload.decks || []).forEach((deck) => { if (deck.id === 'test-evening') deck.language = 'es'; });
-        handler(payload);
-      });
-      return socket;
-    };
-    Object.assign(real, made);
-  } });
-})();
-"""
-
-
 @pytest.mark.browser
 def test_a_deck_in_another_language_is_marked_and_named_when_chosen(browser, server):
     """The facilitator sees, before he starts, that the evening he chose is not in the meeting's language."""
     from playwright.sync_api import expect
 
-    page, errors = _console(browser, server, init_script=SPANISH_TEST_DECK)
-    card = page.locator('label[for="deck-test-evening"]')
+    page, errors = _console(browser, server)
+    card = page.locator('label[for="deck-starter-es"]')  # the starter evening, shipped in Spanish
     expect(card.locator(".deck-language")).to_have_text("(Español)")
     expect(card.locator(".deck-title")).to_have_attribute("lang", "es")
-    expect(page.locator("#deck-list .deck-language")).to_have_count(1)
+    spanish = len([d for d in prompts.list_decks()[0] if d.language == "es"])
+    expect(page.locator("#deck-list .deck-language")).to_have_count(spanish)
     page.click('label[for="deck-empty"]')
     expect(page.locator("#deck-language-note")).to_be_hidden()
     card.click()

@@ -438,7 +438,7 @@
           other ? ' ' : null,
           other ? h('span', { class: 'deck-language', 'data-role': 'deck-language', text: '(' + (LANGUAGES[language] || language) + ')' }) : null]),
         meta ? h('span', { class: 'deck-meta', text: meta }) : null,
-        h('span', { class: 'deck-summary', id: id + '-summary', text: summary })])]);
+        h('span', { class: 'deck-summary', id: id + '-summary', lang: language || null, text: summary })])]);
   }
 
   $('start-form').addEventListener('submit', function (ev) {
