@@ -1,0 +1,223 @@
+"""A summary in the language of its meeting, the history in the room's: every format, every sentence Fireside writes."""
+
+import csv
+import io
+import json
+import re
+import threading
+
+import pytest
+from test_export import run_evening
+from test_history import held_on
+
+from facilitator import events, export, history, i18n
+from facilitator.kinds import DEFAULT_AXES, KIND_LABELS
+
+# The files whose sentences this test holds to the meeting's language.
+SUMMARY_FILES = ("facilitator/export.py", "facilitator/history.py", "facilitator/templates/facilitator/summary.html",
+                 "facilitator/templates/facilitator/history.html")
+PLACEHOLDER = re.compile(r"%\(\w+\)s")
+
+
+def english_sentences():
+    """Regular expressions for the English sentences of the summary and history, as the catalogue lists them.
+
+    Only sentences of two words or more whose Spanish differs: a one-word heading ("Median") may be a
+    word of a deck's own prompt, and the brand ("Fireside") is the same in every language.
+    """
+    found = []
+    for message in i18n.extract_all():
+        if not message.id or not {path for path, _line in message.locations} & set(SUMMARY_FILES):
+            continue
+        for english in (message.id if isinstance(message.id, tuple) else (message.id,)):
+            literal = PLACEHOLDER.sub(" ", english)
+            if len(literal.split()) < 2 or i18n.tr("es", english) == english:
+                continue
+            pieces = [re.escape(piece) for piece in PLACEHOLDER.split(english)]
+            found.append((english, re.compile(".+?".join(pieces))))
+    return found
+
+
+def english_left(text):
+    """The English sentences of the summary and history still found in a text (a stylesheet's comments aside)."""
+    text = re.sub(r"<style>.*?</style>", "", text, flags=re.DOTALL)
+    return [english for english, pattern in english_sentences() if pattern.search(text)]
+
+
+def csv_words(text):
+    """What a person reads in a CSV: its labels (its columns and its status and part values are for programs)."""
+    return "\n".join(row["label"] for row in csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+
+
+def spanish_evening(evening, **options):
+    """A meeting held in Spanish on Monday 3 March 2025; the room speaks English again afterwards."""
+    evening.do(events.SET_LANGUAGE, language="es")
+    room = run_evening(evening, **options)
+    held_on(evening, room["meeting_id"], "2025-03-03")
+    evening.do(events.SET_LANGUAGE, language="en")  # the next meeting's: the summary keeps its own
+    return room
+
+
+def test_the_catalogue_holds_the_summarys_sentences():
+    """The check below means something only if it has sentences to look for."""
+    sentences = [english for english, _pattern in english_sentences()]
+    assert "not shown — fewer than %(floor)s answers" in sentences and "The evening, item by item" in sentences
+    assert len(sentences) > 40
+
+
+def test_a_spanish_meetings_markdown_is_spanish_with_a_spanish_date(evening):
+    room = spanish_evening(evening)
+    summary = export.summary(evening.store, room["meeting_id"])
+    assert summary["meeting"]["language"] == "es"
+    text = export.render(summary, "md")
+    assert "- Día: lunes, 3 de marzo de 2025 (2025-03-03)" in text
+    assert "## De un vistazo" in text and "## Notas" in text
+    assert "Teléfonos conectados: 5" in text
+    assert "no se mostró — menos de 3 respuestas" in text  # tea, below the floor
+    assert "4 respondieron · 1 prefirió pasar" in text
+    assert "Mediana: 5,5" in text or "Mediana: 5" in text
+    assert "| Opción | Respuestas |" in text
+    assert english_left(text) == []
+
+
+def test_a_spanish_meetings_html_is_spanish_and_says_so(evening):
+    room = spanish_evening(evening)
+    page = export.render(export.summary(evening.store, room["meeting_id"]), "html")
+    assert '<html lang="es">' in page
+    assert '<time datetime="2025-03-03">lunes, 3 de marzo de 2025</time>' in page
+    assert '<h2 id="glance-heading">De un vistazo</h2>' in page
+    assert "<title>First Monday — 2025-03-03 — Resumen de Fireside</title>" in page
+    assert 'aria-label="Respuestas por valor — ' in page  # the scale's chart, to a screen reader
+    assert re.search(r'aria-label="\d+ respuestas como puntos; Las dos: \d', page)  # the compass's
+    assert "<th scope=\"col\">Opción</th>" in page  # the bars' header
+    assert "Mediana: <strong>" in page  # markup inside a translated sentence stays markup
+    assert english_left(page) == []
+
+
+def test_a_spanish_meetings_csv_keeps_its_columns_and_says_its_labels_in_spanish(evening):
+    room = spanish_evening(evening)
+    summary = export.summary(evening.store, room["meeting_id"])
+    text = export.render(summary, "csv")
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert list(rows[0]) == list(export.CSV_COLUMNS)  # column names are for programs: English
+    labels = {row["label"] for row in rows if row["part"] == "item"}
+    assert {"se mostró en la sala", "no se mostró — menos de 3 respuestas"} <= labels
+    medians = [row for row in rows if row["part"] == "median"]
+    assert medians and {row["label"] for row in medians} == {"mediana"}
+    assert all("," not in row["value"] for row in medians)  # a number for a program: 5.5, never 5,5
+    assert {row["status"] for row in rows if row["status"]} <= {"shown", "not shown", "not revealed", "discussion",
+                                                                  "not used"}
+    assert english_left(csv_words(text)) == []
+
+
+def test_a_spanish_meetings_json_names_its_language_and_keeps_its_keys(evening):
+    room = spanish_evening(evening)
+    spanish = json.loads(export.render(export.summary(evening.store, room["meeting_id"]), "json"))
+    assert spanish["schema"] == "fireside.summary/2" and spanish["meeting"]["language"] == "es"
+    english_room = run_evening(evening)
+    english = json.loads(export.render(export.summary(evening.store, english_room["meeting_id"]), "json"))
+    assert english["meeting"]["language"] == "en"
+    assert set(spanish) == set(english) and set(spanish["meeting"]) == set(english["meeting"])
+    assert [item["status"] for item in spanish["items"]] == [item["status"] for item in english["items"]]
+
+
+def test_an_english_meeting_stays_english_while_the_room_speaks_spanish(client, evening):
+    room = run_evening(evening)
+    held_on(evening, room["meeting_id"], "2025-03-03")
+    evening.do(events.SET_LANGUAGE, language="es")
+    text = export.render(export.summary(evening.store, room["meeting_id"]), "md")
+    assert "- Day: Monday, March 3, 2025 (2025-03-03)" in text and "## At a glance" in text
+    assert "4 answered · 1 passed" in text
+    page = client.get(f"/facilitator/summary/{room['meeting_id']}").get_data(as_text=True)
+    assert '<html lang="en">' in page and "The evening, item by item" in page
+
+
+def test_the_served_summary_and_download_follow_the_meeting_not_the_room(client, evening):
+    room = spanish_evening(evening)
+    assert evening.room.language == "en"
+    page = client.get(f"/facilitator/summary/{room['meeting_id']}").get_data(as_text=True)
+    assert '<html lang="es">' in page and "La noche, punto por punto" in page
+    assert ">Imprimir</button>" in page and "← Reuniones e historial" in page
+    assert english_left(page) == []
+    download = client.get(f"/facilitator/export/{room['meeting_id']}.md").get_data(as_text=True)
+    assert "lunes, 3 de marzo de 2025" in download
+
+
+def test_two_summaries_in_two_languages_one_after_the_other_do_not_mix(evening):
+    spanish = export.summary(evening.store, spanish_evening(evening)["meeting_id"])
+    english = export.summary(evening.store, run_evening(evening)["meeting_id"])
+    for fmt in ("md", "html", "csv"):
+        first, second, third = (export.render(s, fmt) for s in (spanish, english, spanish))
+        assert first == third
+        assert "no se mostró — menos de 3 respuestas" in first and "no se mostró" not in second
+        assert english_left(csv_words(first) if fmt == "csv" else first) == []
+        assert "not shown — fewer than 3 answers" in second
+
+
+def test_renders_in_two_languages_at_once_do_not_borrow_each_others_words(evening):
+    """Two threads rendering at the same time (two downloads) each keep their own language."""
+    summaries = {"es": export.summary(evening.store, spanish_evening(evening)["meeting_id"]),
+                 "en": export.summary(evening.store, run_evening(evening)["meeting_id"])}
+    expected = {language: export.render(s, "html") for language, s in summaries.items()}
+    assert "lunes, 3 de marzo de 2025" in expected["es"] and "lunes" not in expected["en"]
+    wrong, start = [], threading.Barrier(4)
+
+    def render(language):
+        start.wait(timeout=10)
+        for _ in range(15):
+            if export.render(summaries[language], "html") != expected[language]:
+                wrong.append(language)
+
+    threads = [threading.Thread(target=render, args=(language,)) for language in ("es", "en", "es", "en")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not wrong and not any(thread.is_alive() for thread in threads)
+
+
+def test_a_render_inside_another_languages_block_keeps_its_own_and_restores_the_outer(evening):
+    english = export.summary(evening.store, run_evening(evening)["meeting_id"])
+    with export.speaking("es"):
+        assert "## At a glance" in export.render(english, "md")
+        assert export.language() == "es"
+    assert export.language() == "en"
+
+
+def test_the_history_is_in_the_rooms_language_now(client, evening):
+    for day in ("2025-01-06", "2025-01-20"):
+        held_on(evening, run_evening(evening)["meeting_id"], day)  # two English meetings
+    evening.do(events.SET_LANGUAGE, language="es")
+    page = client.get("/facilitator/history").get_data(as_text=True)
+    assert '<html lang="es">' in page
+    assert "<h1>Reuniones e historial</h1>" in page and "← Volver a la consola" in page
+    assert "en 2 reuniones" in page and "Conexión (mediana): 2025-01-06" in page
+    assert english_left(page) == []
+    evening.do(events.SET_LANGUAGE, language="en")
+    page = client.get("/facilitator/history").get_data(as_text=True)
+    assert '<html lang="en">' in page and "in 2 meetings" in page and "Connection (median): 2025-01-06" in page
+
+
+def test_a_share_in_the_history_is_written_as_the_language_writes_a_percentage(evening):
+    """Babel: '50%' in English, '50 %' (a no-break space) in Spanish."""
+    with export.speaking("es"):
+        assert history.percent(50) == "50\xa0%"
+    with export.speaking("en"):
+        assert history.percent(50) == "50%"
+
+
+def test_a_summary_that_cannot_be_made_says_so_in_the_rooms_language(client, evening):
+    evening.do(events.SET_LANGUAGE, language="es")
+    response = client.get("/facilitator/summary/latest")
+    assert response.status_code == 404 and response.get_data(as_text=True) == "Todavía no ha terminado ninguna reunión.\n"
+    missing = client.get("/facilitator/summary/99")
+    assert missing.get_data(as_text=True).startswith("No hay ninguna reunión 99.")
+    with pytest.raises(export.ExportError, match="There is no meeting 99"):  # the command line: English
+        export.summary(evening.store, 99)
+
+
+def test_the_summarys_kind_and_axis_words_are_the_decks_defaults():
+    """export.py marks its own copy of these words for the catalogue; they must not drift from prompts/schema.py."""
+    assert {kind: str(name) for kind, name in export.KIND_NAMES.items()} == KIND_LABELS
+    assert set(export.AXIS_WORDS) == set(DEFAULT_AXES.values())
+    assert all(str(word) == english for english, word in export.AXIS_WORDS.items())
