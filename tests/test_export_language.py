@@ -1,12 +1,14 @@
 """A summary in the language of its meeting, the history in the room's: every format, every sentence Fireside writes."""
 
 import csv
+import datetime
 import io
 import json
 import re
 import threading
 
 import pytest
+from babel.dates import format_date
 from test_export import run_evening
 from test_history import held_on
 
@@ -221,3 +223,63 @@ def test_the_summarys_kind_and_axis_words_are_the_decks_defaults():
     assert {kind: str(name) for kind, name in export.KIND_NAMES.items()} == KIND_LABELS
     assert set(export.AXIS_WORDS) == set(DEFAULT_AXES.values())
     assert all(str(word) == english for english, word in export.AXIS_WORDS.items())
+
+
+# --- in a browser --------------------------------------------------------------------------------
+
+# What six phones answer in the Spanish evening below: a scale, the compass and sentences.
+BROWSER_ANSWERS = {
+    "energy": [3, 7, 7, 10, 0, 5],
+    "compass": [{"x": 6, "y": 93}, {"x": 94, "y": 93}, {"x": 6, "y": 7}, {"x": 94, "y": 7}, {"x": 70, "y": 30},
+                {"x": 30, "y": 70}],
+    "sentence": ["Me alegra estar aquí.", "Gracias por este espacio.", "La próxima vez diré más.", "Primera vez.",
+                 "Volveré.", "Hoy escuché mucho."],
+}
+
+
+def hold_a_spanish_evening(url):
+    """On a real server: a meeting in Spanish, six phones answering a scale, the compass and sentences; ended."""
+    from conftest import SocketConsole, SocketPhone
+
+    console = SocketConsole(url)
+    console.do(events.SET_LANGUAGE, language="es")
+    state = console.start(title="Noche de lunes")
+    phones = [SocketPhone(url, state["meeting"]["code"]) for _ in range(6)]
+    for key, values in BROWSER_ANSWERS.items():
+        item_id = console.push(key)
+        for phone, value in zip(phones, values):
+            assert phone.call(events.ANSWER, {"item_id": item_id, "value": value})["ok"]
+        if key == "sentence":
+            console.do(events.CLOSE_POLL, item_id=item_id)
+            state = console.wait_for(lambda state, item_id=item_id: state["pending"].get(str(item_id)))
+            texts = [entry["text"] for entry in state["pending"][str(item_id)]]
+            console.do(events.MODERATE_ALL, item_id=item_id, texts=texts)
+        console.do(events.REVEAL_POLL, item_id=item_id)
+    console.do(events.END_MEETING)
+    console.wait_for(lambda state: state["meeting"] is None)
+    return console
+
+
+@pytest.mark.browser
+def test_the_spanish_summary_and_history_read_spanish_in_a_browser_and_have_nothing_for_axe(browser, server):
+    from conftest import assert_accessible
+
+    console = hold_a_spanish_evening(server.url)
+    pages = []
+    for path, heading in (("/facilitator/summary/latest", "De un vistazo"), ("/facilitator/history", "A lo largo del tiempo")):
+        page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+        page.set_default_timeout(10_000)
+        errors = []
+        page.on("pageerror", lambda error, errors=errors: errors.append(str(error)))
+        page.goto(server.url + path)
+        assert page.locator("html").get_attribute("lang") == "es"
+        assert page.get_by_role("heading", name=heading).is_visible()
+        shown = page.evaluate("document.body.innerText")
+        assert english_left(shown) == [], path
+        assert_accessible(page, f"the Spanish {path}")
+        assert errors == []
+        pages.append(shown)
+    today = format_date(datetime.date.today(), format="full", locale="es")  # the meeting was held today
+    assert today in pages[0]
+    assert "Imprimir" in pages[0] and "Volver a la consola" in pages[1]
+    console.close()
