@@ -60,15 +60,6 @@ STYLESHEET_URL = "/f/static/export.css"  # the facilitator blueprint's static_ur
 
 QUADRANTS = ("both", "connection", "space", "neither")
 
-# What each kind is called in a summary, marked here for the catalogue: prompts/schema.py keeps the
-# English (KIND_LABELS, which the console also reads); tests/test_export_language.py keeps the two equal.
-KIND_NAMES = {"choice": _l("One choice"), "multi": _l("Several choices"), "scale": _l("Scale"),
-              "compass": _l("Compass"), "words": _l("A few words"), "text": _l("A sentence"),
-              "discussion": _l("Discussion")}
-# The compass's axis words when a deck names none (prompts/schema.py DEFAULT_AXES), likewise.
-AXIS_WORDS = {"Connection": _l("Connection"), "Space to myself": _l("Space to myself"),
-              "A little": _l("A little"), "A lot": _l("A lot")}
-
 
 class ExportError(Exception):
     """A summary that cannot be made, with a sentence that says why and what to do.
@@ -335,15 +326,18 @@ def long_day(held_on: str) -> str:
 
 
 def kind_name(kind: str) -> str:
-    """What a kind is called ("One choice"), in the render's language."""
-    name = KIND_NAMES.get(kind)
-    return name.say(language()) if name is not None else KIND_LABELS.get(kind, kind)
+    """What a kind is called ("One choice"), in the render's language.
+
+    The names are written once, in prompts/schema.py (KIND_LABELS), and marked for the catalogue there.
+    """
+    return i18n.tr(language(), str(KIND_LABELS.get(kind, kind)))
 
 
 def axis_word(text: str) -> str:
-    """An axis name as the deck wrote it; Fireside's own default words in the render's language."""
-    word = AXIS_WORDS.get(text)
-    return word.say(language()) if word is not None else text
+    """An axis name as the deck wrote it; Fireside's own default words (prompts/schema.py) in the render's language."""
+    if text in {str(default) for default in DEFAULT_AXES.values()}:
+        return i18n.tr(language(), str(text))
+    return text
 
 
 def kind_label(item: dict) -> str:
@@ -503,7 +497,7 @@ def plain_number(value) -> str:
 
 
 def _lower_first(text: str) -> str:
-    """The text with its first letter in lower case ("Connection" → "connection")."""
+    """The text with its first letter in lower case, the rest as written."""
     return text[:1].lower() + text[1:]
 
 
@@ -600,7 +594,7 @@ def _markdown(summary_: dict) -> str:
 
 def _unused_kind(kind: str) -> str:
     """An unused item's kind in the Markdown list: its id in English, as it always was; its name in another language."""
-    if language() == i18n.SOURCE or kind not in KIND_NAMES:
+    if language() == i18n.SOURCE or kind not in KIND_LABELS:
         return kind
     return _lower_first(kind_name(kind))
 

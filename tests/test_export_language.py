@@ -218,11 +218,16 @@ def test_a_summary_that_cannot_be_made_says_so_in_the_rooms_language(client, eve
         export.summary(evening.store, 99)
 
 
-def test_the_summarys_kind_and_axis_words_are_the_decks_defaults():
-    """export.py marks its own copy of these words for the catalogue; they must not drift from prompts/schema.py."""
-    assert {kind: str(name) for kind, name in export.KIND_NAMES.items()} == KIND_LABELS
-    assert set(export.AXIS_WORDS) == set(DEFAULT_AXES.values())
-    assert all(str(word) == english for english, word in export.AXIS_WORDS.items())
+def test_a_kinds_name_and_the_default_axes_are_said_as_the_catalogue_says_them(evening):
+    """They are written once, in prompts/schema.py, and translated wherever that marks them for the catalogue."""
+    text = export.render(export.summary(evening.store, spanish_evening(evening)["meeting_id"]), "md")
+    scale = i18n.tr("es", str(KIND_LABELS["scale"]))
+    assert f"*{scale} 0–10 · " in text
+    connection = i18n.tr("es", str(DEFAULT_AXES["x"])).lower()
+    assert f"Mediana: {connection} " in text
+    for english in (KIND_LABELS["scale"], DEFAULT_AXES["x"]):
+        if i18n.tr("es", str(english)) != str(english):
+            assert f"{english} " not in text
 
 
 # --- in a browser --------------------------------------------------------------------------------
