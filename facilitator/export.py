@@ -414,7 +414,8 @@ def glance_rows(before: dict | None, after: dict | None) -> list:
         # Translators: the room's middle answer on one axis of the compass, e.g. "Median connection".
         rows.append((_("Median %(axis)s", axis=axes["x"].lower()),
                      *(cell(i, lambda r: number(r["median"]["x"])) for i in (before, after))))
-        rows.append((f"Median {axes['y'].lower()}", *(cell(i, lambda r: number(r["median"]["y"])) for i in (before, after))))
+        rows.append((_("Median %(axis)s", axis=axes["y"].lower()),
+                     *(cell(i, lambda r: number(r["median"]["y"])) for i in (before, after))))
     return rows
 
 

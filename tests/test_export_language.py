@@ -186,6 +186,25 @@ def test_a_render_inside_another_languages_block_keeps_its_own_and_restores_the_
     assert export.language() == "en"
 
 
+def test_the_card_at_a_glance_is_spanish_in_a_spanish_meeting(evening, data_dir):
+    """Arriving beside leaving, the end-of-evening check and the words kept, each heading and row in Spanish."""
+    from test_console_smooth import _glance_evening
+
+    evening.do(events.SET_LANGUAGE, language="es")
+    summary = _glance_evening(evening, data_dir)
+    text = export.render(summary, "md")
+    glance = text.split("## De un vistazo")[1].split("## Notas")[0]
+    assert "|  | Al llegar | Al irse |" in glance and "| Respondieron | 4 | 4 |" in glance
+    assert "| Las dos | 0 | 3 |" in glance and "| Mediana: 3,5 |" not in glance
+    assert re.search(r"\| Mediana de \S+ \| 25 \| 75 \|", glance)  # the median on each axis
+    assert "### Balance del final de la noche" in glance and "| I was heard tonight. | 3,5 | 4 |" in glance
+    assert re.search(r"\(puntos \d+ y \d+\)", glance)
+    page = export.render(summary, "html")
+    for found in (text, page):
+        assert english_left(found) == [], found[:200]
+    assert ">Al llegar</th>" in page and "<h3>Balance del final de la noche</h3>" in page
+
+
 def test_the_history_is_in_the_rooms_language_now(client, evening):
     for day in ("2025-01-06", "2025-01-20"):
         held_on(evening, run_evening(evening)["meeting_id"], day)  # two English meetings
