@@ -659,9 +659,11 @@ def _md_result(item: dict, result: dict) -> list:
         median = result["median"]
         # Quadrants and medians read; a list of every dot's coordinates does not (the CSV keeps them).
         return _md_table((_("Quadrant"), _("Answers")), rows) + [
-            # Translators: the room's middle answer on each axis of the compass; low and high name its ends.
-            _("Median: %(x_axis)s %(x)s, %(y_axis)s %(y)s (0 = %(low)s, 100 = %(high)s)", x_axis=md(axes["x"].lower()), x=number(median["x"]), y_axis=md(axes["y"].lower()),
-              y=number(median["y"]), low=md(axes["low"].lower()), high=md(axes["high"].lower())),
+            # Translators: the room's middle answer on each axis of the compass, e.g. "Median: connection 60, space to myself 70".
+            _("Median: %(x_axis)s %(x)s, %(y_axis)s %(y)s", x_axis=md(axes["x"].lower()), x=number(median["x"]),
+              y_axis=md(axes["y"].lower()), y=number(median["y"])) + " " +
+            # Translators: what the compass's ends mean, after its medians: "(0 = a little, 100 = a lot)".
+            _("(0 = %(low)s, 100 = %(high)s)", low=md(axes["low"].lower()), high=md(axes["high"].lower())),
             "",
         ]
     lines = []

@@ -212,7 +212,8 @@ def test_the_history_is_in_the_rooms_language_now(client, evening):
     page = client.get("/facilitator/history").get_data(as_text=True)
     assert '<html lang="es">' in page
     assert "<h1>Reuniones e historial</h1>" in page and "← Volver a la consola" in page
-    assert "en 2 reuniones" in page and "Conexión (mediana): 2025-01-06" in page
+    connection = i18n.tr("es", str(DEFAULT_AXES["x"]))  # the schema's word, as the catalogue says it
+    assert "en 2 reuniones" in page and f"{connection} (mediana): 2025-01-06" in page
     assert english_left(page) == []
     evening.do(events.SET_LANGUAGE, language="en")
     page = client.get("/facilitator/history").get_data(as_text=True)
