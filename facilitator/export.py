@@ -8,10 +8,18 @@ the join code and any time finer than the day never reach it, so no format can l
 
 Everything here is deterministic: the same meeting gives the same bytes, whether the console
 downloads it or `fireside export` writes it. The format is documented in docs/export.md.
+
+Every sentence Fireside writes into a summary is in the language of its meeting (`meetings.language`),
+whatever language the server speaks now; the history page is in the room's language. The language
+of one render lives in a context variable (`speaking`), so two renders at once, in two threads or
+greenlets, never borrow each other's words. Column names, JSON keys and the `status` and `part`
+values stay English: programs read them.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import csv
 import datetime
 import functools
@@ -20,9 +28,13 @@ import json
 import re
 from pathlib import Path
 
+from babel.dates import format_date
+from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
+from facilitator import i18n
+from facilitator.i18n import _l
 from facilitator.kinds import DEFAULT_AXES, KIND_LABELS, MODERATED_KINDS, SPEC_FIELDS
 
 # 2: a result's "answered" counts real answers only; "responded" counts everyone, passes included.
@@ -47,13 +59,60 @@ STYLESHEET = HERE / "static" / "export.css"
 STYLESHEET_URL = "/f/static/export.css"  # the facilitator blueprint's static_url_path
 
 QUADRANTS = ("both", "connection", "space", "neither")
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")
 
 
 class ExportError(Exception):
-    """A summary that cannot be made, with a sentence that says why and what to do."""
+    """A summary that cannot be made, with a sentence that says why and what to do.
+
+    Its message may be an i18n.Sentence: str() gives the English (the command line, the logs),
+    i18n.say(error.message, language) the facilitator's language.
+    """
+
+    @property
+    def message(self):
+        """The sentence, to be said in a language."""
+        return self.args[0] if self.args else ""
+
+
+# --- the language of one render ------------------------------------------------------------------
+
+_LANGUAGE = contextvars.ContextVar("fireside_summary_language", default=i18n.SOURCE)
+
+
+@contextlib.contextmanager
+def speaking(language):
+    """Inside the block, every sentence this module and its templates write is in this language."""
+    token = _LANGUAGE.set(i18n.supported(language) or i18n.SOURCE)
+    try:
+        yield _LANGUAGE.get()
+    finally:
+        _LANGUAGE.reset(token)
+
+
+def language() -> str:
+    """The language of the render under way (English outside any)."""
+    return _LANGUAGE.get()
+
+
+def _(message, **params):
+    """A sentence in the language of the render under way, %(name)s filled from params."""
+    return i18n.tr(_LANGUAGE.get(), message, **params)
+
+
+def ngettext(singular, plural, n, **params):
+    """A sentence for a number n (%(num)s, written as the language writes numbers), in the render's language."""
+    params.setdefault("num", count(n))
+    return i18n.ntr(_LANGUAGE.get(), singular, plural, n, **params)
+
+
+def _jinja_gettext(message):
+    """gettext for the templates (Jinja fills the %(name)s itself, escaping them)."""
+    return i18n.translations(_LANGUAGE.get()).gettext(message)
+
+
+def _jinja_ngettext(singular, plural, n):
+    """ngettext for the templates."""
+    return i18n.translations(_LANGUAGE.get()).ngettext(singular, plural, n)
 
 
 # --- building the summary ------------------------------------------------------------------
@@ -93,12 +152,12 @@ def summary(store, meeting_id, titles: dict | None = None, help_lines=None) -> d
     """
     meeting = store.meeting(meeting_id)
     if meeting is None:
-        raise ExportError(f"There is no meeting {meeting_id}. `fireside meetings` lists them.")
+        raise ExportError(_l("There is no meeting %(id)s. `fireside meetings` lists them.", id=meeting_id))
     if meeting["status"] != "ended":
-        raise ExportError(
-            f"Meeting {meeting_id} is still running. End it on the console first: until then its "
-            "answers are still raw ballots, and a summary holds only what is kept once it has ended."
-        )
+        raise ExportError(_l(
+            "Meeting %(id)s is still running. End it on the console first: until then its "
+            "answers are still raw ballots, and a summary holds only what is kept once it has ended.",
+            id=meeting_id))
     items = store.items(meeting_id)
     moderation = {item["id"]: store.moderation(item["id"]) for item in items if item["kind"] in MODERATED_KINDS}
     built = build_summary(meeting, items, moderation, titles)
@@ -142,6 +201,8 @@ def build_summary(meeting: dict, items: list, moderation: dict, titles: dict | N
             "phones_joined": meeting["phones_joined"],
             "floor": meeting["privacy_floor"],
             "notes": meeting["notes"] or "",
+            # The language the meeting was held in: every sentence Fireside writes into its summary is in it.
+            "language": i18n.supported(meeting.get("language")) or i18n.SOURCE,
         },
         "items": used,
         "not_used": not_used,
@@ -253,20 +314,39 @@ def _exported_only(kind: str, result: dict, moderation: dict) -> dict:
 
 
 def long_day(held_on: str) -> str:
-    """'2025-03-03' as 'Monday 3 March 2025' (English, whatever the laptop's locale)."""
+    """'2025-03-03' as the render's language writes a day in full: 'Monday, March 3, 2025', 'lunes, 3 de marzo de 2025'.
+
+    Babel's own form for the language (CLDR), whatever the laptop's locale.
+    """
     try:
         day = datetime.date.fromisoformat(held_on)
     except (TypeError, ValueError):
         return str(held_on)
-    return f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]} {day.year}"
+    return format_date(day, format="full", locale=language())
+
+
+def kind_name(kind: str) -> str:
+    """What a kind is called ("One choice"), in the render's language.
+
+    The names are written once, in prompts/schema.py (KIND_LABELS), and marked for the catalogue there.
+    """
+    return i18n.tr(language(), str(KIND_LABELS.get(kind, kind)))
+
+
+def axis_word(text: str) -> str:
+    """An axis name as the deck wrote it; Fireside's own default words (prompts/schema.py) in the render's language."""
+    if text in {str(default) for default in DEFAULT_AXES.values()}:
+        return i18n.tr(language(), str(text))
+    return text
 
 
 def kind_label(item: dict) -> str:
     """What kind of item this is, in a few words."""
     kind = item["kind"]
-    label = KIND_LABELS.get(kind, kind)
+    label = kind_name(kind)
     if kind == "multi":
-        return f"{label} (up to {item.get('max', '?')})"
+        # Translators: a poll where each man picks up to max options, e.g. "Several choices (up to 2)".
+        return _("%(kind)s (up to %(max)s)", kind=label, max=item.get("max", "?"))
     if kind == "scale":
         scale = item.get("scale") or {}
         return f"{label} {scale.get('min')}–{scale.get('max')}"
@@ -277,12 +357,12 @@ def status_text(item: dict) -> str:
     """One line on whether and how the room saw this result."""
     result = item.get("result") or {}
     if item["status"] == NOT_SHOWN:
-        return f"not shown — fewer than {result.get('floor')} answers"
+        return _("not shown — fewer than %(floor)s answers", floor=result.get("floor"))
     if item["status"] == NOT_REVEALED:
-        return "not revealed in the room (tallied when the meeting ended)"
+        return _("not revealed in the room (tallied when the meeting ended)")
     if item["status"] == SHOWN:
-        return "shown in the room"
-    return "discussion prompt"
+        return _("shown in the room")
+    return _("discussion prompt")
 
 
 def answers(result: dict) -> int:
@@ -293,12 +373,15 @@ def answers(result: dict) -> int:
 def answered_text(result: dict) -> str:
     """'4 answered · 1 passed': answered never counts a pass."""
     passed = result.get("passed") or 0
-    text = f"{result.get('answered') or 0} answered"
+    answered = result.get("answered") or 0
+    # Translators: how many men answered a poll (passes are counted apart).
+    parts = [ngettext("%(num)s answered", "%(num)s answered", answered)]
     if passed:
-        text += f" · {passed} passed"
+        # Translators: how many men passed on a poll ("Prefiero pasar").
+        parts.append(ngettext("%(num)s passed", "%(num)s passed", passed))
     if result.get("later"):
-        text += f" · {later_text(result['later'])}"
-    return text
+        parts.append(later_text(result["later"]))
+    return " · ".join(parts)
 
 
 def glance_rows(before: dict | None, after: dict | None) -> list:
@@ -312,7 +395,7 @@ def glance_rows(before: dict | None, after: dict | None) -> list:
     def cell(item, pick):
         return pick(item["result"]) if shown(item) else "—"
 
-    rows = [("Answered", *(answers(i["result"]) if i else "—" for i in (before, after)))]
+    rows = [(_("Answered"), *(answers(i["result"]) if i else "—" for i in (before, after)))]
     if kind in ("choice", "multi"):
         options = []
         for item in (before, after):
@@ -324,13 +407,30 @@ def glance_rows(before: dict | None, after: dict | None) -> list:
                 return result["counts"][item["options"].index(option)] if option in item["options"] else "—"
             rows.append((option, *(cell(i, lambda r, i=i: count(r, i)) for i in (before, after))))
     elif kind == "scale":
-        rows.append(("Median", *(cell(i, lambda r: number(r["median"])) for i in (before, after))))
+        rows.append((_("Median"), *(cell(i, lambda r: number(r["median"])) for i in (before, after))))
     elif kind == "compass":
         names, axes = quadrant_names(sample), axes_of(sample)
         rows += [(names[q], *(cell(i, lambda r, q=q: r["quadrants"][q]) for i in (before, after))) for q in QUADRANTS]
-        rows.append((f"Median {axes['x'].lower()}", *(cell(i, lambda r: number(r["median"]["x"])) for i in (before, after))))
-        rows.append((f"Median {axes['y'].lower()}", *(cell(i, lambda r: number(r["median"]["y"])) for i in (before, after))))
+        # Translators: the room's middle answer on one axis of the compass, e.g. "Median connection".
+        rows.append((_("Median %(axis)s", axis=axes["x"].lower()),
+                     *(cell(i, lambda r: number(r["median"]["x"])) for i in (before, after))))
+        rows.append((_("Median %(axis)s", axis=axes["y"].lower()),
+                     *(cell(i, lambda r: number(r["median"]["y"])) for i in (before, after))))
     return rows
+
+
+# Said on the card at a glance when the deck has nothing to set side by side (Markdown and HTML).
+NOTHING_TO_SET_SIDE_BY_SIDE = _l("Nothing here to set side by side: this deck has no check-in, check-out, "
+                                 "compass at the start and the end, or end-of-evening check.")
+
+
+def item_numbers(before: dict | None, after: dict | None) -> str:
+    """'item 2 and 9', or 'item 2' when only one side of a pair was used."""
+    numbers = [i["number"] for i in (before, after) if i]
+    if len(numbers) == 2:
+        # Translators: the two items of a before/after pair on the card at a glance, e.g. "item 2 and 9".
+        return _("item %(first)s and %(second)s", first=numbers[0], second=numbers[1])
+    return _("item %(number)s", number=numbers[0])
 
 
 def glance_items(summary_: dict) -> dict:
@@ -347,19 +447,21 @@ def glance_items(summary_: dict) -> dict:
 
 def later_text(later: int) -> str:
     """'1 later answer not shown': answers after the last picture, too few to draw a new one."""
-    return f"{later} later {'answer' if later == 1 else 'answers'} not shown"
+    return ngettext("%(num)s later answer not shown", "%(num)s later answers not shown", later)
 
 
 def axes_of(item: dict) -> dict:
-    """The compass's axis names, with the deck defaults filled in."""
-    return {**DEFAULT_AXES, **{k: v for k, v in (item.get("axes") or {}).items() if v}}
+    """The compass's axis names, with the deck defaults filled in (Fireside's own words in the render's language)."""
+    axes = {**DEFAULT_AXES, **{k: v for k, v in (item.get("axes") or {}).items() if v}}
+    return {name: axis_word(text) for name, text in axes.items()}
 
 
 def quadrant_names(item: dict) -> dict:
     """Readable names of the four compass quadrants."""
     axes = axes_of(item)
-    return {"both": "Both", "connection": f"Mostly {_lower_first(axes['x'])}",
-            "space": f"Mostly {_lower_first(axes['y'])}", "neither": "Neither"}
+    # Translators: a quadrant of the compass where one axis is high, e.g. "Mostly connection".
+    return {"both": _("Both"), "connection": _("Mostly %(axis)s", axis=_lower_first(axes["x"])),
+            "space": _("Mostly %(axis)s", axis=_lower_first(axes["y"])), "neither": _("Neither")}
 
 
 def scale_point_label(item: dict, index: int, count: int) -> str:
@@ -375,13 +477,28 @@ def scale_point_label(item: dict, index: int, count: int) -> str:
 
 
 def number(value) -> str:
-    """5 as '5', 5.5 as '5.5'."""
+    """A median as a person reads it in the render's language: 5 as '5', 5.5 as '5.5' ('5,5' in Spanish)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return str(value)
+    return format_decimal(value, locale=language())
+
+
+def count(value) -> str:
+    """A count in a sentence, as the render's language writes it (1,000 / 1.000)."""
+    return format_decimal(value, locale=language()) if isinstance(value, int) else str(value)
+
+
+def plain_number(value) -> str:
+    """A median for a program (the CSV's value, x and y columns): 5 as '5', 5.5 as '5.5', in any language."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value)
 
 
 def _lower_first(text: str) -> str:
+    """The text with its first letter in lower case, the rest as written."""
     return text[:1].lower() + text[1:]
 
 
@@ -396,7 +513,7 @@ def filename(summary_: dict, fmt: str) -> str:
 
 
 def render(summary_: dict, fmt: str) -> str:
-    """The summary in one format, as text (the HTML is standalone: its stylesheet inline)."""
+    """The summary in one format, as text (the HTML is standalone: its stylesheet inline), in its meeting's language."""
     if fmt == "md":
         return to_markdown(summary_)
     if fmt == "csv":
@@ -405,7 +522,13 @@ def render(summary_: dict, fmt: str) -> str:
         return to_json(summary_)
     if fmt == "html":
         return to_html(summary_, standalone=True)
-    raise ExportError(f"Unknown format {fmt!r}: choose one of {', '.join(FORMATS)}.")
+    raise ExportError(_l("Unknown format %(format)s: choose one of %(formats)s.", format=repr(fmt),
+                         formats=", ".join(FORMATS)))
+
+
+def summary_language(summary_: dict) -> str:
+    """The language a summary is written in: its meeting's (English for a summary made before meetings had one)."""
+    return i18n.supported((summary_.get("meeting") or {}).get("language")) or i18n.SOURCE
 
 
 def to_json(summary_: dict) -> str:
@@ -424,29 +547,36 @@ def md(text) -> str:
 
 
 def to_markdown(summary_: dict) -> str:
-    """For the facilitator's own notes: the card at a glance, his notes, then the items."""
+    """For the facilitator's own notes: the card at a glance, his notes, then the items (in the meeting's language)."""
+    with speaking(summary_language(summary_)):
+        return _markdown(summary_)
+
+
+def _markdown(summary_: dict) -> str:
+    """The Markdown, in the language of the render under way."""
     meeting = summary_["meeting"]
     out = [f"# {md(meeting['title'])}", ""]
-    facts = [f"Day: {long_day(meeting['held_on'])} ({meeting['held_on']})"]
+    facts = [_("Day: %(day)s (%(date)s)", day=long_day(meeting["held_on"]), date=meeting["held_on"])]
     if meeting["deck"]:
-        facts.append(f"Deck: {md(meeting.get('deck_title') or meeting['deck'])}")
-    facts.append(f"Phones joined: {meeting['phones_joined']}")
-    facts.append(f"Privacy floor: {meeting['floor']} — a result is shown only when at least "
-                 f"{meeting['floor']} people answered (passes do not count)")
+        facts.append(_("Deck: %(deck)s", deck=md(meeting.get("deck_title") or meeting["deck"])))
+    facts.append(_("Phones joined: %(num)s", num=count(meeting["phones_joined"])))
+    facts.append(_("Privacy floor: %(floor)s — a result is shown only when at least %(floor)s people answered "
+                   "(passes do not count)", floor=count(meeting["floor"])))
     out += [f"- {fact}" for fact in facts] + [""]
     out += _md_glance(summary_)
 
-    out += ["## Notes", ""]
+    out += ["## " + _("Notes"), ""]
     notes = meeting["notes"].strip()
     if notes:
         out += [_md_block(line) for line in notes.splitlines()]
     else:
-        out.append("*No notes.*")
+        out.append("*" + _("No notes.") + "*")
     out.append("")
 
     for item in summary_["items"]:
         if item["kind"] == "discussion":  # a prompt to talk about: one line is enough
-            out += [f"- **{item['number']}.** {md(item['prompt'])} *(discussion)*", ""]
+            discussion = _("discussion")
+            out += [f"- **{item['number']}.** {md(item['prompt'])} *({discussion})*", ""]
             continue
         out += [f"## {item['number']}. {md(item['prompt'])}", ""]
         result = item["result"]
@@ -454,40 +584,47 @@ def to_markdown(summary_: dict) -> str:
         if result.get("shown"):
             out += _md_result(item, result)
     if summary_["not_used"]:
-        out += ["## Not used in this meeting", ""]
-        out += [f"- {md(entry['prompt'])} ({md(entry['kind'])})" for entry in summary_["not_used"]]
+        out += ["## " + _("Not used in this meeting"), ""]
+        out += [f"- {md(entry['prompt'])} ({md(_unused_kind(entry['kind']))})" for entry in summary_["not_used"]]
         out.append("")
     if summary_.get("help_lines"):
-        out += ["", "## Where to get help", ""]
+        out += ["", "## " + _("Where to get help"), ""]
         out += [f"- {md(line['label'])}: {md(line['contact'])}" for line in summary_["help_lines"]]
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _unused_kind(kind: str) -> str:
+    """An unused item's kind in the Markdown list: its id in English, as it always was; its name in another language."""
+    if language() == i18n.SOURCE or kind not in KIND_LABELS:
+        return kind
+    return _lower_first(kind_name(kind))
 
 
 def _md_glance(summary_: dict) -> list:
     """The at-a-glance card: arriving beside leaving, the end-of-evening check, the words kept."""
     card = glance_items(summary_)
-    out = ["## At a glance", ""]
+    out = ["## " + _("At a glance"), ""]
     if not (card["pairs"] or card["checks"] or card["words"]):
-        return out + ["*Nothing here to set side by side: this deck has no check-in, check-out, compass "
-                      "at the start and the end, or end-of-evening check.*", ""]
+        return out + [f"*{NOTHING_TO_SET_SIDE_BY_SIDE.say(language())}*", ""]
     for pair in card["pairs"]:
         sample = pair["before"] or pair["after"]
-        numbers = " and ".join(f"{i['number']}" for i in (pair["before"], pair["after"]) if i)
-        out += [f"### {md(sample['prompt'])} (item {numbers})", ""]
-        sides = [(name, i) for name, i in (("Arriving", 1), ("Leaving", 2)) if pair["before" if i == 1 else "after"]]
-        out += ["|  | " + " | ".join(name for name, _ in sides) + " |", "|:--|" + "--:|" * len(sides)]
-        out += ["| " + " | ".join(md(row[0]) if n == 0 else md(row[n]) for n in (0, *(i for _, i in sides))) + " |"
+        out += [f"### {md(sample['prompt'])} ({item_numbers(pair['before'], pair['after'])})", ""]
+        sides = [(name, i) for name, i in ((_("Arriving"), 1), (_("Leaving"), 2))
+                 if pair["before" if i == 1 else "after"]]
+        out += ["|  | " + " | ".join(name for name, _side in sides) + " |", "|:--|" + "--:|" * len(sides)]
+        out += ["| " + " | ".join(md(row[0]) if n == 0 else md(row[n]) for n in (0, *(i for _name, i in sides))) + " |"
                 for row in glance_rows(pair["before"], pair["after"])]
         out.append("")
     if card["checks"]:
-        out += ["### End-of-evening check", "", "| Question | Median | Answered |", "|:--|--:|--:|"]
+        head = (_("Question"), _("Median"), _("Answered"))
+        out += ["### " + _("End-of-evening check"), "", "| " + " | ".join(head) + " |", "|:--|--:|--:|"]
         for item in card["checks"]:
             result = item["result"]
-            median = number(result["median"]) if result.get("shown") else "not shown"
+            median = number(result["median"]) if result.get("shown") else _("not shown")
             out.append(f"| {md(item['prompt'])} | {median} | {answers(result)} |")
         out.append("")
     if card["words"]:
-        out += ["### Words kept", ""]
+        out += ["### " + _("Words kept"), ""]
         for item in card["words"]:
             words = ", ".join(f"{md(entry['word'])} ({entry['count']})" for entry in item["result"]["words"])
             out += [f"- {md(item['prompt'])}: {words}"]
@@ -511,19 +648,22 @@ def _md_result(item: dict, result: dict) -> list:
     """The picture the room saw, in Markdown."""
     kind = item["kind"]
     if kind in ("choice", "multi"):
-        return _md_table(("Option", "Answers"), list(zip(item["options"], result["counts"])))
+        return _md_table((_("Option"), _("Answers")), list(zip(item["options"], result["counts"])))
     if kind == "scale":
         counts = result["counts"]
-        rows = [(scale_point_label(item, i, len(counts)), count) for i, count in enumerate(counts)]
-        return _md_table(("Point", "Answers"), rows) + [f"Median: {number(result['median'])}", ""]
+        rows = [(scale_point_label(item, i, len(counts)), n) for i, n in enumerate(counts)]
+        return _md_table((_("Point"), _("Answers")), rows) + [_("Median: %(median)s", median=number(result["median"])), ""]
     if kind == "compass":
         axes, names = axes_of(item), quadrant_names(item)
         rows = [(names[q], result["quadrants"][q]) for q in QUADRANTS]
         median = result["median"]
         # Quadrants and medians read; a list of every dot's coordinates does not (the CSV keeps them).
-        return _md_table(("Quadrant", "Answers"), rows) + [
-            f"Median: {md(axes['x'].lower())} {number(median['x'])}, {md(axes['y'].lower())} "
-            f"{number(median['y'])} (0 = {md(axes['low'].lower())}, 100 = {md(axes['high'].lower())})",
+        return _md_table((_("Quadrant"), _("Answers")), rows) + [
+            # Translators: the room's middle answer on each axis of the compass, e.g. "Median: connection 60, space to myself 70".
+            _("Median: %(x_axis)s %(x)s, %(y_axis)s %(y)s", x_axis=md(axes["x"].lower()), x=number(median["x"]),
+              y_axis=md(axes["y"].lower()), y=number(median["y"])) + " " +
+            # Translators: what the compass's ends mean, after its medians: "(0 = a little, 100 = a lot)".
+            _("(0 = %(low)s, 100 = %(high)s)", low=md(axes["low"].lower()), high=md(axes["high"].lower())),
             "",
         ]
     lines = []
@@ -534,17 +674,19 @@ def _md_result(item: dict, result: dict) -> list:
             lines += [f"> {md(text)}", ""]
         lines = lines[:-1]
     if not lines:
-        lines.append("*None of the answers shown in the room was marked for the summary.*")
+        lines.append("*" + _("None of the answers shown in the room was marked for the summary.") + "*")
     elif result.get("withheld"):
         lines += ["", f"*{_withheld_text(kind, result['withheld'])}*"]
     return lines + [""]
 
 
-def _withheld_text(kind: str, count: int) -> str:
+def _withheld_text(kind: str, withheld: int) -> str:
     """'2 more words were shown in the room but not marked for the summary.'"""
-    noun = ("word" if count == 1 else "words") if kind == "words" else ("sentence" if count == 1 else "sentences")
-    verb = "was" if count == 1 else "were"
-    return f"{count} more {noun} {verb} shown in the room but not marked for the summary."
+    if kind == "words":
+        return ngettext("%(num)s more word was shown in the room but not marked for the summary.",
+                        "%(num)s more words were shown in the room but not marked for the summary.", withheld)
+    return ngettext("%(num)s more sentence was shown in the room but not marked for the summary.",
+                    "%(num)s more sentences were shown in the room but not marked for the summary.", withheld)
 
 
 # CSV -----------------------------------------------------------------------------------------
@@ -577,7 +719,17 @@ class _SafeRows(csv.DictWriter):
 
 
 def to_csv(summary_: dict) -> str:
-    """One row per option, scale point, quadrant, dot, word or sentence (see docs/export.md)."""
+    """One row per option, scale point, quadrant, dot, word or sentence (see docs/export.md).
+
+    The columns, and the status and part values, are English whatever the language, for programs;
+    the labels a person reads are in the meeting's language.
+    """
+    with speaking(summary_language(summary_)):
+        return _csv(summary_)
+
+
+def _csv(summary_: dict) -> str:
+    """The CSV, in the language of the render under way."""
     buffer = io.StringIO()
     # A byte-order mark, so that Excel reads UTF-8 (dashes, accents) rather than guessing a code page.
     buffer.write("\ufeff")
@@ -602,7 +754,7 @@ def to_csv(summary_: dict) -> str:
                 writer.writerow({**row, **part})
     for entry in summary_["not_used"]:
         writer.writerow({**base, "key": entry["key"], "kind": entry["kind"], "prompt": entry["prompt"],
-                         "status": "not used", "part": "item", "label": "not used in this meeting"})
+                         "status": "not used", "part": "item", "label": _("not used in this meeting")})
     for line in summary_.get("help_lines", []):
         writer.writerow({**base, "part": "help", "label": line["label"], "value": line["contact"]})
     return buffer.getvalue()
@@ -619,14 +771,14 @@ def _csv_parts(item: dict, result: dict):
         for index, count in enumerate(counts):
             yield {"part": "point", "label": scale_point_label(item, index, len(counts)),
                    "value": item["scale"]["min"] + index, "count": count}
-        yield {"part": "median", "label": "median", "value": number(result["median"])}
+        yield {"part": "median", "label": _("median"), "value": plain_number(result["median"])}
     elif kind == "compass":
         names = quadrant_names(item)
         for quadrant in QUADRANTS:
             yield {"part": "quadrant", "label": names[quadrant], "value": quadrant,
                    "count": result["quadrants"][quadrant]}
-        yield {"part": "median", "label": "median", "x": number(result["median"]["x"]),
-               "y": number(result["median"]["y"])}
+        yield {"part": "median", "label": _("median"), "x": plain_number(result["median"]["x"]),
+               "y": plain_number(result["median"]["y"])}
         for x, y in result["points"]:
             yield {"part": "dot", "x": x, "y": y, "count": 1}
     elif kind == "words":
@@ -643,18 +795,30 @@ _env = None
 
 
 def environment() -> Environment:
-    """The Jinja environment of the summary and history pages (independent of Flask, for the CLI)."""
+    """The Jinja environment of the summary and history pages (independent of Flask, for the CLI).
+
+    Its _() and ngettext() say each sentence in the language of the render under way (speaking()),
+    read when the sentence is said, so one environment serves renders in several languages at once.
+    """
     global _env
     if _env is None:
         env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(["html"]),
                           trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+        env.add_extension("jinja2.ext.i18n")
+        env.install_gettext_callables(_jinja_gettext, _jinja_ngettext, newstyle=True)
         env.globals.update(long_day=long_day, kind_label=kind_label, status_text=status_text,
                            answered_text=answered_text, answers=answers, quadrant_names=quadrant_names, axes_of=axes_of,
-                           scale_point_label=scale_point_label, number=number, chart=chart,
+                           scale_point_label=scale_point_label, number=number, count=count, chart=chart,
                            withheld_text=_withheld_text, QUADRANTS=QUADRANTS, glance_items=glance_items,
-                           glance_rows=glance_rows)
+                           glance_rows=glance_rows, item_numbers=item_numbers, language=language, strong=strong,
+                           nothing_to_set_side_by_side=lambda: NOTHING_TO_SET_SIDE_BY_SIDE.say(language()))
         _env = env
     return _env
+
+
+def strong(text) -> Markup:
+    """Text set in bold inside a translated sentence (escaped; the sentence keeps it as markup)."""
+    return Markup("<strong>%s</strong>") % text
 
 
 @functools.cache  # read once (at start, snapshot.py): a reinstall under the running server changes nothing
@@ -668,9 +832,10 @@ def to_html(summary_: dict, standalone: bool = True, links: dict | None = None) 
     from the server, as its Content-Security-Policy forbids inline styles. links: the served page's
     download and history addresses."""
     template = environment().get_template("facilitator/summary.html")
-    return template.render(s=summary_, meeting=summary_["meeting"], standalone=standalone,
-                           css=Markup(stylesheet()) if standalone else None,
-                           stylesheet_url=STYLESHEET_URL, links=links or {})
+    with speaking(summary_language(summary_)):
+        return template.render(s=summary_, meeting=summary_["meeting"], standalone=standalone,
+                               css=Markup(stylesheet()) if standalone else None,
+                               stylesheet_url=STYLESHEET_URL, links=links or {})
 
 
 # --- SVG charts (presentation attributes only: no inline style, so a strict CSP allows them) ---
@@ -719,9 +884,10 @@ def bars(options: list, counts: list, people: int) -> Markup:
                f'<rect x="0" y="0" width="{svg_number(width)}" height="10" fill="{ACCENT}"/></svg>')
         rows.append(f'<tr><th scope="row">{escape(option)}</th><td class="bar-cell">{bar}</td>'
                     f'<td class="num">{count}</td></tr>')
-    return Markup('<table class="bars"><thead><tr><th scope="col">Option</th><th scope="col">'
-                  '<span class="sr-only">Share</span></th><th scope="col" class="num">Answers</th></tr></thead>'
-                  f'<tbody>{"".join(rows)}</tbody></table>')
+    option, share, answers_ = escape(_("Option")), escape(_("Share")), escape(_("Answers"))
+    return Markup(f'<table class="bars"><thead><tr><th scope="col">{option}</th><th scope="col">'
+                  f'<span class="sr-only">{share}</span></th><th scope="col" class="num">'
+                  f'{answers_}</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
 
 
 def histogram(item: dict, counts: list, median) -> Markup:
@@ -748,8 +914,10 @@ def histogram(item: dict, counts: list, median) -> Markup:
         parts.append(f'<path d="M{svg_number(mx)} {my} l-6 9 h12 z" fill="{INK}"/>')
     total = top + height + axis + 4
     label = "; ".join(f"{scale_point_label(item, i, len(counts))}: {c}" for i, c in enumerate(counts))
+    # Translators: what a screen reader says of a scale's chart; points lists "0 (None): 1; 1: 0; …".
+    label = _("Answers per point — %(points)s", points=label)
     return Markup(f'<svg class="chart histogram" viewBox="0 0 {width} {total}" role="img" '
-                  f'aria-label="{escape("Answers per point — " + label)}">{"".join(parts)}</svg>')
+                  f'aria-label="{escape(label)}">{"".join(parts)}</svg>')
 
 
 def compass(item: dict, points: list, quadrants: dict, median) -> Markup:
@@ -786,7 +954,8 @@ def compass(item: dict, points: list, quadrants: dict, median) -> Markup:
                                                 (0, axes["high"], "end", 4.4, None, MUTED)):
         parts.append(svg_text(-5, y, text, size, anchor, fill=fill, weight=weight,
                            extra=f' transform="rotate(-90 -5 {y})"'))
-    label = (f"{len(points)} answers as dots; " +
-             ", ".join(f"{names[q]}: {quadrants.get(q, 0)}" for q in QUADRANTS))
+    # Translators: what a screen reader says of the compass chart; quadrants lists "Both: 2, Mostly connection: 1, …".
+    label = ngettext("%(num)s answer as dots; %(quadrants)s", "%(num)s answers as dots; %(quadrants)s", len(points),
+                     quadrants=", ".join(f"{names[q]}: {quadrants.get(q, 0)}" for q in QUADRANTS))
     return Markup(f'<svg class="chart compass" viewBox="-12 -3 115 115" role="img" '
                   f'aria-label="{escape(label)}">{"".join(parts)}</svg>')

@@ -6,19 +6,24 @@ the room's median connection and space per meeting as a line chart. Shares of a 
 only where at least PERCENT_FROM men answered: "50%" of four men says less than it seems.
 Everything comes from export.summary(), so the history can never show more than a summary would:
 below-floor results stay "not shown", and words and sentences appear only if marked for export.
+
+The page is in the room's language as it is now (the facilitator reads it tonight), not in each
+meeting's: one page, one language. Its charts are drawn in that language too (export.speaking).
 """
 
 from __future__ import annotations
 
+from babel.numbers import format_percent
 from markupsafe import Markup, escape
 
-from facilitator import export
+from facilitator import export, i18n
 from facilitator.export import (
     ACCENT,
     ACCENT_2,
     INK,
     MUTED,
     NOT_SHOWN,
+    _,
     svg_number,
     svg_text,
 )
@@ -27,12 +32,21 @@ HISTORY_KINDS = ("choice", "multi", "scale", "compass", "words", "text")
 PERCENT_FROM = 10  # a share is shown only where at least this many answered
 
 
-def build_history(store, titles: dict | None = None, shared: set | None = None) -> dict:
+def build_history(store, titles: dict | None = None, shared: set | None = None, language: str = i18n.SOURCE) -> dict:
     """Every meeting (newest first) and the series of items used in more than one, or shared by the decks.
 
     titles: the decks' titles by id (export.deck_titles), so a deck is named as the console names it;
-    shared: the item ids more than one deck uses (export.shared_keys), shown even from one meeting.
+    shared: the item ids more than one deck uses (export.shared_keys), shown even from one meeting;
+    language: the page's (the room's now), in which its charts are drawn and to_html writes it.
     """
+    with export.speaking(language) as spoken:
+        built = _build_history(store, titles, shared)
+    built["language"] = spoken
+    return built
+
+
+def _build_history(store, titles, shared) -> dict:
+    """build_history, in the language of the render under way."""
     meetings = store.meetings()  # newest first
     summaries = [export.summary(store, m["id"], titles) for m in reversed(meetings) if m["status"] == "ended"]
     counts = {s["meeting"]["id"]: len(s["items"]) for s in summaries}
@@ -87,16 +101,17 @@ def _series(key: str, kind: str, entries: list) -> dict:
         high = max(s.get("max", 10) for s in scales)
         one["chart"] = line_chart(
             [entry["label"] for entry in entries],
-            [{"name": "Median", "color": ACCENT, "values": [_shown(entry, lambda r: r["median"]) for entry in entries]}],
+            [{"name": _("Median"), "color": ACCENT, "values": [_shown(entry, lambda r: r["median"]) for entry in entries]}],
             low, high, ticks=_ticks(low, high))
     if kind == "compass":
         axes = export.axes_of(latest)
         one["axes"] = axes
         one["chart"] = line_chart(
             [entry["label"] for entry in entries],
-            [{"name": f"{axes['x']} (median)", "color": ACCENT,
+            # Translators: a line of the history's compass chart, e.g. "Connection (median)".
+            [{"name": _("%(axis)s (median)", axis=axes["x"]), "color": ACCENT,
               "values": [_shown(entry, lambda r: r["median"]["x"]) for entry in entries]},
-             {"name": f"{axes['y']} (median)", "color": ACCENT_2, "dashed": True,
+             {"name": _("%(axis)s (median)", axis=axes["y"]), "color": ACCENT_2, "dashed": True,
               "values": [_shown(entry, lambda r: r["median"]["y"]) for entry in entries]}],
             0, 100, ticks=(0, 25, 50, 75, 100))
     return one
@@ -166,9 +181,10 @@ def line_chart(labels: list, lines: list, low: float, high: float, ticks=()) -> 
             x, y = px(index), py(value)
             parts.append(f'<circle cx="{svg_number(x)}" cy="{svg_number(y)}" r="4" fill="{line["color"]}" stroke="#fff" '
                          'stroke-width="1.5"/>')
+    not_shown = _("not shown")
     for index, label in enumerate(labels):
         if all(line["values"][index] is None for line in lines):
-            parts.append(svg_text(px(index), top + plot_h - 6, "not shown", 9, fill=MUTED))
+            parts.append(svg_text(px(index), top + plot_h - 6, not_shown, 9, fill=MUTED))
     # The legend, along the bottom.
     x = left
     for line in lines:
@@ -178,7 +194,7 @@ def line_chart(labels: list, lines: list, low: float, high: float, ticks=()) -> 
         parts.append(svg_text(x + 28, height - 4, line["name"], 11, "start", fill=INK))
         x += 40 + 7 * len(line["name"])
     description = "; ".join(
-        f"{line['name']}: " + ", ".join(f"{label} {'not shown' if v is None else export.number(v)}"
+        f"{line['name']}: " + ", ".join(f"{label} {not_shown if v is None else export.number(v)}"
                                         for label, v in zip(labels, line["values"]))
         for line in lines)
     return Markup(f'<svg class="chart line-chart" viewBox="0 0 {width} {height}" role="img" '
@@ -197,8 +213,15 @@ def mini_histogram(counts: list) -> Markup:
                   f'focusable="false">{rects}</svg>')
 
 
+def percent(share: int) -> str:
+    """A share of the room (50 for 50%) as the page's language writes it: '50%', '50 %'."""
+    return format_percent(share / 100, locale=export.language())
+
+
 def to_html(history: dict, url) -> str:
-    """The history page. url(name, meeting_id=None) gives its links: "console", "summary", or a format."""
+    """The history page, in the language it was built in. url(name, meeting_id=None) gives its links:
+    "console", "summary", or a format."""
     template = export.environment().get_template("facilitator/history.html")
-    return template.render(h=history, url=url, mini_histogram=mini_histogram, percent_from=PERCENT_FROM,
-                           stylesheets=(export.STYLESHEET_URL, "/f/static/history.css"))
+    with export.speaking(history.get("language")):
+        return template.render(h=history, url=url, mini_histogram=mini_histogram, percent_from=PERCENT_FROM,
+                               percent=percent, stylesheets=(export.STYLESHEET_URL, "/f/static/history.css"))

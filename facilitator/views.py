@@ -133,8 +133,12 @@ def _deck_titles():
 
 
 def _export_refused(error, status):
-    """A plain sentence, for a summary that cannot be made (yet)."""
-    return Response(str(error) + "\n", status=status, mimetype="text/plain")
+    """A plain sentence, for a summary that cannot be made (yet), in the room's language."""
+    from facilitator import export
+
+    message = error.message if isinstance(error, export.ExportError) else error
+    return Response(i18n.say(message, fireside().room.language) + "\n", status=status,
+                    mimetype="text/plain")
 
 
 @bp.get("/facilitator/export/<int:meeting_id>.<fmt>")
@@ -187,7 +191,7 @@ def latest_summary():
         return _deny()
     meeting_id = export.latest_ended(fireside().store)
     if meeting_id is None:
-        return _export_refused(_("No meeting has ended yet."), 404)
+        return _export_refused(i18n._l("No meeting has ended yet."), 404)
     return redirect(_url("summary", meeting_id))
 
 
@@ -201,7 +205,9 @@ def history_page():
     from facilitator import export
 
     shared = export.shared_keys(current_app.config["USER_DECKS"])
-    page = history.to_html(history.build_history(fireside().store, _deck_titles(), shared), _url)
+    # The room's language now: the page is read tonight; each summary it links to keeps its own meeting's.
+    built = history.build_history(fireside().store, _deck_titles(), shared, language=fireside().room.language)
+    page = history.to_html(built, _url)
     response = Response(page, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -584,7 +584,7 @@ def test_filename_is_safe():
 
 
 def test_long_day_names_the_day_without_a_time():
-    assert export.long_day("2025-03-03") == "Monday 3 March 2025"
+    assert export.long_day("2025-03-03") == "Monday, March 3, 2025"  # Babel's (CLDR's) English, whatever the locale
 
 
 def test_latest_summary_leads_to_the_latest_ended_meeting(client, evening):
