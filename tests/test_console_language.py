@@ -270,3 +270,24 @@ def test_a_deck_in_another_language_is_marked_and_named_when_chosen(browser, ser
     page.click('label[for="deck-empty"]')
     expect(page.locator("#deck-language-note")).to_be_hidden()
     assert errors == []
+
+
+@pytest.mark.browser
+def test_on_an_old_800_by_600_screen_the_start_bar_leaves_the_decks_in_view(browser, server):
+    """The start bar's long explanations (longer still in Spanish) must not cover the evenings to choose from."""
+    from playwright.sync_api import expect
+
+    page, errors = _console(browser, server, width=800, height=600)
+    first = page.locator("#deck-list .deck-card").first
+    expect(first).to_be_visible()
+    # Scroll so the first evening sits right under the top bar, as a facilitator reading the list would.
+    covered = page.evaluate("""() => {
+      const card = document.querySelector('#deck-list .deck-card');
+      const top = document.querySelector('.topbar').getBoundingClientRect().bottom;
+      window.scrollBy(0, card.getBoundingClientRect().top - top - 8);
+      const box = card.getBoundingClientRect();
+      const probe = (y) => !!document.elementFromPoint(box.left + box.width / 2, y).closest('.setup-bar');
+      return [box.top + 10, box.top + box.height / 2, box.bottom - 10].filter(probe).length;
+    }""")
+    assert covered == 0
+    assert errors == []
