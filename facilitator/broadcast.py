@@ -365,9 +365,9 @@ class Broadcaster:
         """Send "n answered" (and phones here) to the console and the screen, and "n answered" to phones."""
         item = self.room.current
         answered = self.room.answered(item)
-        if phones and item is not None:
-            self._tell_phones(events.COUNT, {"item_id": item["id"], "answered": answered})
-        if console:
+        if console:  # first: the phones' slices may wait for answers between them
             payload = {"item_id": item["id"] if item else None, "answered": answered, "phones": self.phones_here}
             socketio.emit(events.COUNT, payload, namespace=events.FACILITATOR_NS, to=CONSOLES)
             socketio.emit(events.COUNT, payload, namespace=events.FACILITATOR_NS, to=SCREENS)
+        if phones and item is not None:
+            self._tell_phones(events.COUNT, {"item_id": item["id"], "answered": answered})
