@@ -23,6 +23,8 @@ It reports, per N (columns of the table):
   RSS MB         the server's peak resident memory (VmHWM); CPU s its CPU time (user+system)
   CPU/answer ms  the server's CPU time during the burst over N; client CPU/answer the same for the
                  phones (all client processes together)
+  sent to each phone  (below the table; one client process) the Socket.IO messages and characters
+                 a phone was sent while the answers came: its ack and every count (median over phones)
 The same steps run against benchmarks/floor.py (a bare python-socketio server on Fireside's own
 server stack, facilitator/serving.py, in the same async mode, doing the same work on the wire: an
 in-memory count, the ack, the reveal; no Fireside logic), and Fireside's figures are given as
@@ -276,6 +278,15 @@ class Phone:
         self.revealed_at = None
         self.result = None
         self.counts = 0
+        self.messages = self.bytes = 0  # Socket.IO packets the server sent this phone, and their characters
+        handle = self.client._handle_eio_message  # python-socketio's, registered on its Engine.IO client
+
+        async def counted(data):
+            self.messages += 1
+            self.bytes += len(data)
+            await handle(data)
+
+        self.client.eio.on("message", counted)
         self.client.on("welcome", self._welcome, namespace=PARTICIPANT_NS)
         self.client.on("item", self._room, namespace=PARTICIPANT_NS)
         self.client.on("count", self._count, namespace=PARTICIPANT_NS)
@@ -413,7 +424,13 @@ class LocalCrowd:
 
     async def reset_counts(self):
         for phone in self.joined:
-            phone.counts = 0
+            phone.counts = phone.messages = phone.bytes = 0
+
+    async def received(self):
+        """Median messages and characters each phone was sent since reset_counts (the ack included)."""
+        if not self.joined:
+            return None, None
+        return (statistics.median(p.messages for p in self.joined), statistics.median(p.bytes for p in self.joined))
 
     async def burst(self, server):
         """All answers at once; (results, burst start, client CPU s, server CPU s)."""
@@ -588,6 +605,9 @@ class ProcessCrowd:
     async def counts_max(self):
         return max(await self.ask("counts"), default=0)
 
+    async def received(self):
+        return None, None  # counted by LocalCrowd only (--spread runs in one process)
+
     async def revealed(self):
         parts = await self.ask("revealed")
         answered = next((a for _, a, _ in parts if a is not None), None)
@@ -683,6 +703,9 @@ async def _scenario(crowd, server, n, step_timeout, payload, figures, cpu_before
     span = burst_end - burst_started
     figures["burst_ms"] = ms(span)  # from the first answer sent until the console showed them all
     figures["phone_counts_max"] = await crowd.counts_max()
+    # What each phone was sent while the answers came (deterministic where timings are not):
+    # its own ack, and every count that reached it.
+    figures["phone_messages"], figures["phone_chars"] = await crowd.received()
 
     await asyncio.sleep(0.2)
     reveal_started = time.perf_counter()
@@ -787,6 +810,10 @@ def ranges(runs):
         lines.append(f"- {server} {mode} N={n}, {len(good)} runs: " + "; ".join(parts))
         lines.append(f"  ack p99 of each run: {', '.join(str(r.get('ack_p99_ms')) for r in good)}; "
                      f"load average (1 min) after each: {', '.join(str(r.get('load_avg')) for r in good)}")
+        sent = [(r.get("phone_messages"), r.get("phone_chars")) for r in good if r.get("phone_messages") is not None]
+        if sent:
+            lines.append(f"  each phone was sent, while the answers came (median over phones; each run): "
+                         f"{', '.join(f'{m:g} messages, {c:g} characters' for m, c in sent)}")
     return "\n".join(lines)
 
 

@@ -1,5 +1,6 @@
 """The meeting and poll state machine, and what a valid answer is: pure, no I/O."""
 
+import hashlib
 import hmac
 import re
 import secrets
@@ -67,7 +68,43 @@ def _mac(meeting_key, message):
 
 def ballot_id(meeting_key, token, item_id):
     """Where a phone's answer to one poll is filed: unlinkable to its answers to other polls."""
-    return _mac(meeting_key, f"ballot:{token}:{item_id}")
+    return _mac(meeting_key, ballot_message(token, item_id))
+
+
+def ballot_message(token, item_id):
+    """What a ballot id is the HMAC of."""
+    return f"ballot:{token}:{item_id}"
+
+
+class MeetingMac:
+    """HMAC-SHA256 under one meeting's key: the same hex as _mac, for a third of its cost.
+
+    hmac.digest looks SHA-256 up in OpenSSL on every call (about 11 µs with OpenSSL 3, against
+    3 µs for this, on the project's machine). HMAC (RFC 2104) is two hashes, over the key's
+    inner and outer pads and then the message, so the pads are hashed once here and copied for
+    each message. The Room keeps one for the running meeting only and drops it whenever the
+    meeting changes (Room._load), so nothing made from a key outlives its meeting in memory.
+    """
+
+    __slots__ = ("_inner", "_outer")
+
+    def __init__(self, meeting_key):
+        """Hash the key's two pads once."""
+        key = bytes.fromhex(meeting_key)
+        block = hashlib.sha256().block_size
+        if len(key) > block:  # as HMAC does with a key longer than a block
+            key = hashlib.sha256(key).digest()
+        key = key.ljust(block, b"\0")
+        self._inner = hashlib.sha256(key.translate(hmac.trans_36))
+        self._outer = hashlib.sha256(key.translate(hmac.trans_5C))
+
+    def __call__(self, message):
+        """The HMAC of a message, as hex."""
+        inner = self._inner.copy()
+        inner.update(message.encode())
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
 
 
 def arrival_marker(meeting_key, token):

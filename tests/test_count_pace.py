@@ -1,9 +1,12 @@
 """When "n answered" goes out (facilitator/broadcast.py, CountPace): bounded however fast answers come.
 
-Pure: the pace is driven with a fake clock, one millisecond at a time.
+The pace is pure, driven with a fake clock one millisecond at a time; how a count reaches the
+phones is counted on a real app, message by message.
 """
 
+from facilitator import broadcast, events
 from facilitator.broadcast import CountPace
+from facilitator.sockets import socketio
 
 
 def _drive(pace, phones, answers_until_ms, until_ms):
@@ -59,3 +62,27 @@ def test_three_hundred_phones_answering_at_their_own_pace_are_told_at_most_200_m
             told.append(ms)
     assert len(told) * 300 / 20 <= 200  # messages a second to all phones together
     assert told and all(later - earlier >= 1500 for earlier, later in zip(told, told[1:]))
+
+
+def test_a_count_reaches_every_phone_once_in_slices_with_room_for_answers_between(evening, monkeypatch):
+    """A count sent to a big room in one go made every ack that arrived meanwhile wait for all of it."""
+    evening.start()
+    phones = [evening.phone() for _ in range(55)]  # slices of 25 (broadcast.PHONES_PER_SLICE): 25, 25, 5
+    poll = evening.push("arrive")
+    for phone in phones:
+        phone.received()
+    steps = []  # what the server did, in order: ("emit", phones it addressed) or ("yield",)
+    emit = socketio.emit
+
+    def counted_emit(event, *args, **kwargs):
+        if event == events.COUNT and kwargs.get("namespace") == events.PARTICIPANT_NS:
+            to = kwargs.get("to")
+            steps.append(("emit", len(phones) if to is None else len(to)))
+        return emit(event, *args, **kwargs)
+
+    monkeypatch.setattr(socketio, "emit", counted_emit)
+    monkeypatch.setattr(broadcast, "_let_others_run", lambda: steps.append(("yield",)), raising=False)
+    assert phones[0].answer(poll, 0)["ok"]  # COUNT_INTERVAL 0 in tests: the counts go out now
+
+    assert [len(phone.received(events.COUNT)) for phone in phones] == [1] * len(phones)
+    assert steps == [("emit", 25), ("yield",), ("emit", 25), ("yield",), ("emit", 5)]

@@ -49,6 +49,17 @@ def test_ballot_and_arrival_ids_are_hmac_sha256_so_a_restarted_server_finds_the_
     assert rules.arrival_marker(key, token) == mac(f"arrival:{token}")
 
 
+@pytest.mark.parametrize("key", [rules.new_meeting_key(), "00" * 64, "ab" * 65, "0f"], ids=["new", "a-block", "longer", "short"])
+def test_the_rooms_ballot_ids_are_the_same_hmac_sha256_as_the_standard_librarys(key):
+    """The Room hashes the key's pads once per meeting (rules.MeetingMac); the ids must not move by a bit."""
+    import hashlib
+    import hmac
+
+    mac = rules.MeetingMac(key)
+    for message in ("ballot:" + rules.new_token() + ":7", "", "é ✓ " * 40):
+        assert mac(message) == hmac.new(bytes.fromhex(key), message.encode(), hashlib.sha256).hexdigest()
+
+
 @pytest.mark.parametrize("token, ok", [
     (rules.new_token(), True), ("short", False), (None, False), (123, False), ("x" * 65, False),
     ("a" * 40 + "<script>", False),
