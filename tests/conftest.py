@@ -1,5 +1,6 @@
 """Fixtures: a fresh app and database per test, an Evening helper to drive console and phones."""
 
+import functools
 import inspect
 import os
 import re
@@ -546,3 +547,89 @@ def assert_accessible(page, where):
     """axe-core finds nothing wrong with the page as it is now (where: which page and state, for the message)."""
     violations = axe_violations(page)
     assert not violations, f"axe-core finds problems on {where}:\n{describe_violations(violations)}"
+
+
+# --- a page in another language ----------------------------------------------------------------
+# What counts as English on a page that should speak another language: every sentence of the
+# catalogue that the language says differently, and a few English words no Spanish page says.
+
+ENGLISH_WORDS = ("the", "and", "you", "your", "with", "what", "this", "answered", "poll", "meeting", "phone",
+                 "waiting")
+# Whole words, lower case or capitalised: a join code such as "WITH-K7QM" is not a word.
+ENGLISH_WORD = re.compile(r"(?<![\w-])(?:" + "|".join(f"{w}|{w.capitalize()}" for w in ENGLISH_WORDS) + r")(?![\w-])")
+_PLACEHOLDER = re.compile(r"%\(\w+\)s")
+
+
+def sentences_of(*sources):
+    """The catalogue's English sentences that these source files say (paths from the repository's root)."""
+    from facilitator import i18n
+
+    return [m.id for m in i18n.extract_all() if m.id and isinstance(m.id, str)
+            and any(place in sources for place, _line in m.locations)]
+
+
+@functools.lru_cache(maxsize=16)
+def catalogue_patterns(language="es", sources=None, min_words=1, placeholders=True):
+    """(English, pattern) for each catalogue sentence the language says differently (only those of sources).
+
+    Markup is dropped and a placeholder stands for any words on one line; a sentence of placeholders
+    alone, or of fewer than min_words words, proves nothing and is left out. placeholders=False
+    leaves out every sentence with one (where a page puts English content into Spanish sentences).
+    """
+    from facilitator import i18n
+
+    said = i18n.translations(language)
+    found = []
+    for message in i18n.extract_all():
+        if not message.id or (sources and not any(place in sources for place, _line in message.locations)):
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        for n, english in zip((1, 2), ids):
+            translated = said.ngettext(*ids, n) if len(ids) == 2 else said.gettext(english)
+            text = " ".join(re.sub(r"<[^>]+>", "", english).split())
+            pieces = _PLACEHOLDER.split(text)
+            literal = " ".join(pieces)
+            if translated == english or sum(c.isalpha() for c in literal) < 2 or len(literal.split()) < min_words:
+                continue
+            if not placeholders and len(pieces) > 1:
+                continue
+            body = r"[^\n]+?".join(r"\s+".join(re.escape(word) for word in piece.split(" ")) if piece.strip() else
+                                   re.escape(piece) for piece in pieces)
+            found.append((english, re.compile(r"(?<![\w-])" + body + r"(?![\w-])")))
+    return tuple(found)
+
+
+def english_in(text, language="es", sources=None, min_words=1, words=True, placeholders=True):
+    """The English sentences (and words) still in a text meant to be in the language: [] when there are none."""
+    found = [english for english, pattern in catalogue_patterns(language, sources, min_words, placeholders)
+             if pattern.search(text)]
+    if words:
+        found += [f"the word {word!r}" for word in sorted(set(ENGLISH_WORD.findall(text)))]
+    return found
+
+
+# Everything a person can read on a page, as one text: what is shown, what a screen reader reads
+# (aria-label, alt, title, placeholder, aria-valuetext, a select's options) and the tab's title.
+# Text marked as written in another language than the page's (an English deck listed on a Spanish
+# console) is content, not Fireside's words: left out, as a screen reader reads it in its own
+# language. exclude: a CSS selector for what a test itself wrote.
+READABLE_TEXT = """(exclude) => {
+  const page = document.documentElement.lang;
+  const foreign = [...document.body.querySelectorAll('[lang]')].filter((el) => el.lang && el.lang !== page);
+  const skipped = (el) => foreign.some((f) => f.contains(el)) || !!(exclude && el.closest(exclude));
+  const hide = [...foreign, ...(exclude ? document.body.querySelectorAll(exclude) : [])];
+  const before = hide.map((el) => el.style.display);
+  hide.forEach((el) => { el.style.display = 'none'; });
+  const said = [document.title, document.body.innerText];
+  hide.forEach((el, i) => { el.style.display = before[i]; });
+  for (const el of document.querySelectorAll('[aria-label], [alt], [placeholder], [title], [aria-valuetext]')) {
+    if (el.closest('[hidden]') || skipped(el)) continue;
+    for (const name of ['aria-label', 'alt', 'placeholder', 'title', 'aria-valuetext']) {
+      if (el.hasAttribute(name)) said.push(el.getAttribute(name));
+    }
+  }
+  for (const option of document.querySelectorAll('option')) {
+    if (!skipped(option) && !option.closest('[hidden]')) said.push(option.textContent);
+  }
+  return said.join('\\n');
+}"""

@@ -9,24 +9,18 @@ words no Spanish page says. Phones and projector, the console and the summary ar
 so each part of the work shows on its own.
 """
 
-import functools
 import os
 import re
 import textwrap
 
 import pytest
-from conftest import RunningServer, SocketConsole, SocketPhone, axe_violations, describe_violations
+from conftest import (READABLE_TEXT, RunningServer, SocketConsole, SocketPhone, axe_violations, describe_violations,
+                      english_in)
 
 from facilitator import events, i18n, wifi
 from facilitator.wifi import Wifi
 
 pytestmark = pytest.mark.browser
-
-# English words no Spanish page says, as whole words (lower case or capitalised: a join code such
-# as "WITH-K7QM" is not a word).
-ENGLISH_WORDS = ("the", "and", "you", "your", "with", "what", "this", "answered", "poll", "meeting", "phone",
-                 "waiting")
-ENGLISH_WORD = re.compile(r"(?<![\w-])(?:" + "|".join(f"{w}|{w.capitalize()}" for w in ENGLISH_WORDS) + r")(?![\w-])")
 
 DECK = textwrap.dedent('''
     title = "Noche de prueba"
@@ -84,26 +78,6 @@ PHONE = {"device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 PHONES = {"phone-360": {"width": 360, "height": 740}, "phone-320": {"width": 320, "height": 640}}
 PROJECTORS = {"projector-1280x720": {"width": 1280, "height": 720}, "projector-1024x768": {"width": 1024, "height": 768}}
 
-# What every page carries out of its own visible text: aria-labels, alt texts, placeholders and
-# titles of the elements a person can meet (not inside anything hidden), and the page's <title>.
-VISIBLE_TEXT = """() => {
-  // Text marked as written in another language (an English deck's title, listed on a Spanish console)
-  // is content, not Fireside's own words: it is left out, as a screen reader would read it in its language.
-  const page = document.documentElement.lang;
-  const foreign = [...document.body.querySelectorAll('[lang]')].filter((el) => el.lang && el.lang !== page);
-  const before = foreign.map((el) => el.style.display);
-  foreign.forEach((el) => { el.style.display = 'none'; });
-  const said = [document.title, document.body.innerText];
-  foreign.forEach((el, i) => { el.style.display = before[i]; });
-  for (const el of document.querySelectorAll('[aria-label], [alt], [placeholder], [title], [aria-valuetext]')) {
-    if (el.closest('[hidden]') || foreign.some((f) => f.contains(el))) continue;
-    for (const name of ['aria-label', 'alt', 'placeholder', 'title', 'aria-valuetext']) {
-      if (el.hasAttribute(name)) said.push(el.getAttribute(name));
-    }
-  }
-  return said.join('\\n');
-}"""
-
 # Anything wider than its page or its box: a long Spanish word must wrap, not run off the screen.
 OVERFLOW = """() => {
   const out = [];
@@ -122,45 +96,6 @@ OVERFLOW = """() => {
 
 
 # --- what counts as English ----------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=1)
-def english_sentences():
-    """(msgid, pattern) for every sentence of the catalogue whose Spanish differs from its English."""
-    spanish = i18n.translations("es")
-    found = []
-    for message in i18n.extract_all():
-        if not message.id:
-            continue
-        if isinstance(message.id, tuple):
-            singular, plural = message.id
-            forms = {singular: spanish.ngettext(singular, plural, 1), plural: spanish.ngettext(singular, plural, 2)}
-        else:
-            forms = {message.id: spanish.gettext(message.id)}
-        for english, said in forms.items():
-            if said != english:
-                pattern = _pattern(english)
-                if pattern is not None:
-                    found.append((english, pattern))
-    return found
-
-
-def _pattern(english):
-    """A sentence as a pattern over a page's text: markup dropped, %(name)s standing for any words on one line."""
-    text = " ".join(re.sub(r"<[^>]+>", "", english).split())
-    pieces = re.split(r"%\(\w+\)s", text)
-    if sum(ch.isalpha() for ch in "".join(pieces)) < 2:  # a sentence of placeholders alone says nothing English
-        return None
-    body = r"[^\n]+?".join(r"\s+".join(re.escape(word) for word in piece.split(" ")) if piece.strip() else
-                          re.escape(piece) for piece in pieces)
-    return re.compile(r"(?<![\w-])" + body + r"(?![\w-])")
-
-
-def english_in(text):
-    """The English sentences and words found in a page's text (empty when it speaks only Spanish)."""
-    found = [english for english, pattern in english_sentences() if pattern.search(text)]
-    found += [f"the word {word!r}" for word in sorted(set(ENGLISH_WORD.findall(text)))]
-    return found
 
 
 def _english_report(pages):
@@ -188,7 +123,7 @@ class Record:
 
     def look(self, surface, page, state, axe=False, shot=False):
         """Keep the page's visible text now; run axe and take a screenshot when asked."""
-        self.texts.setdefault(surface, []).append((state, page.evaluate(VISIBLE_TEXT)))
+        self.texts.setdefault(surface, []).append((state, page.evaluate(READABLE_TEXT, None)))
         if axe:
             self.axe.append((surface, state, axe_violations(page)))
         if shot:

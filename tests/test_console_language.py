@@ -1,90 +1,23 @@
 """The console in the meeting's language: its language setting, and every word of it in Spanish."""
 
-import functools
 import html
 import json
 import re
 
 import pytest
-from conftest import SocketConsole, SocketPhone, assert_accessible
+from conftest import READABLE_TEXT, SocketConsole, SocketPhone, assert_accessible, english_in
 
 import prompts
-from facilitator import events, i18n
-
-# English words that no Spanish page says: one left on the page is a sentence nobody translated.
-ENGLISH_WORDS = re.compile(r"\b(?:the|and|you|your|with|what|this|answered|poll|meeting)\b", re.IGNORECASE)
-PLACEHOLDER = re.compile(r"%\(\w+\)s")
-
-# Everything a person can read on the page: visible text, the labels a screen reader reads, the tab's title.
-# exclude: a CSS selector for what the test itself wrote in English (a deck's title and summary).
-READABLE = """(exclude) => {
-  const skipped = (el) => !!(exclude && el.closest(exclude));
-  const shown = (el) => el.checkVisibility ? el.checkVisibility() : el.getClientRects().length > 0;
-  const texts = [];
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-    const el = node.parentElement;
-    if (!el || !node.textContent.trim() || ['SCRIPT', 'STYLE'].includes(el.tagName)) continue;
-    if (skipped(el) || !shown(el)) continue;
-    texts.push(node.textContent.trim());
-  }
-  for (const el of document.querySelectorAll('[aria-label], [title], [placeholder], [alt]')) {
-    if (skipped(el)) continue;
-    for (const name of ['aria-label', 'title', 'placeholder', 'alt']) {
-      const value = el.getAttribute(name);
-      if (value && value.trim()) texts.push(value.trim());
-    }
-  }
-  texts.push(document.title);
-  return texts;
-}"""
-
-
-@functools.lru_cache(maxsize=4)
-def _catalogue_patterns(language="es"):
-    """(English sentence, regex) for every catalogue sentence that the language says differently.
-
-    A sentence made only of placeholders and punctuation ("%(action)s: %(prompt)s") proves nothing
-    and is left out; placeholders match any text.
-    """
-    said = i18n.translations(language)
-    patterns = []
-    for message in i18n.extract_all():
-        if not message.id:
-            continue
-        for english in (message.id if isinstance(message.id, tuple) else (message.id,)):
-            translated = said.ngettext(*message.id, 2) if isinstance(message.id, tuple) else said.gettext(english)
-            literal = PLACEHOLDER.sub("", english)
-            if translated == english or not re.search(r"[A-Za-z]{2}", literal):
-                continue
-            parts = [re.escape(part) for part in PLACEHOLDER.split(english)]
-            body = ".+?".join(parts)
-            patterns.append((english, re.compile(r"(?<!\w)" + body + r"(?!\w)")))
-    return patterns
-
-
-def english_left(texts, language="es"):
-    """(English sentence or word, the text it is in) for each one still in a page's readable texts."""
-    found = []
-    for text in texts:
-        found.extend((english, text) for english, pattern in _catalogue_patterns(language) if pattern.search(text))
-        found.extend((word, text) for word in ENGLISH_WORDS.findall(text))
-    return found
+from facilitator import events
 
 
 def assert_no_english(page, where, exclude=None):
     """Nothing a person can read on the page, screen readers included, is left in English."""
-    left = english_left(page.evaluate(READABLE, exclude))
-    assert not left, f"English left on {where}:\n" + "\n".join(f"{english!r} in {text!r}" for english, text in left[:20])
+    left = english_in(page.evaluate(READABLE_TEXT, exclude))
+    assert not left, f"English left on {where}: {left[:20]}"
 
 
 # --- the pages as Flask serves them (fast) ----------------------------------------------------------
-
-
-def _template_sentences(*paths):
-    """The English sentences of some templates and modules, as the catalogue lists them."""
-    return [m.id for m in i18n.extract_all()
-            if m.id and isinstance(m.id, str) and any(where in paths for where, _line in m.locations)]
 
 
 def _readable_html(page):
@@ -99,10 +32,8 @@ def test_the_console_page_is_served_in_the_meetings_language(client, evening):
     page = client.get("/facilitator").get_data(as_text=True)
     text = _readable_html(page)
     assert "Empezar la reunión de esta noche" in text and "La reunión será en:" in text
-    ours = set(_template_sentences("facilitator/templates/facilitator/console.html"))
-    left = [english for english, _text in english_left([text]) if english in ours]
+    left = english_in(text, sources=("facilitator/templates/facilitator/console.html",))
     assert not left, left
-    assert not ENGLISH_WORDS.search(text), ENGLISH_WORDS.findall(text)
     assert '<option value="es" lang="es" selected>Español</option>' in page
     config = json.loads(re.search(r'<script type="application/json" id="fireside-config">(.*?)</script>', page, re.S)[1])
     assert config["i18n"]["language"] == "es"
@@ -119,7 +50,7 @@ def test_a_device_without_the_key_is_told_in_the_meetings_language(client, eveni
         text = _readable_html(response.get_data(as_text=True))
         assert "Esta página es para el facilitador" in text and "Esta página es del facilitador." in text
         assert "¿Vienes a responder las encuestas?" in text
-        assert not ENGLISH_WORDS.search(text), text
+        assert not english_in(text, sources=("facilitator/templates/facilitator/denied.html",)), text
 
 
 # --- the console in a browser --------------------------------------------------------------------

@@ -9,6 +9,7 @@ import threading
 
 import pytest
 from babel.dates import format_date
+from conftest import catalogue_patterns, english_in
 from test_export import run_evening
 from test_history import held_on
 
@@ -18,32 +19,16 @@ from facilitator.kinds import DEFAULT_AXES, KIND_LABELS
 # The files whose sentences this test holds to the meeting's language.
 SUMMARY_FILES = ("facilitator/export.py", "facilitator/history.py", "facilitator/templates/facilitator/summary.html",
                  "facilitator/templates/facilitator/history.html")
-PLACEHOLDER = re.compile(r"%\(\w+\)s")
-
-
-def english_sentences():
-    """Regular expressions for the English sentences of the summary and history, as the catalogue lists them.
-
-    Only sentences of two words or more whose Spanish differs: a one-word heading ("Median") may be a
-    word of a deck's own prompt, and the brand ("Fireside") is the same in every language.
-    """
-    found = []
-    for message in i18n.extract_all():
-        if not message.id or not {path for path, _line in message.locations} & set(SUMMARY_FILES):
-            continue
-        for english in (message.id if isinstance(message.id, tuple) else (message.id,)):
-            literal = PLACEHOLDER.sub(" ", english)
-            if len(literal.split()) < 2 or i18n.tr("es", english) == english:
-                continue
-            pieces = [re.escape(piece) for piece in PLACEHOLDER.split(english)]
-            found.append((english, re.compile(".+?".join(pieces))))
-    return found
 
 
 def english_left(text):
-    """The English sentences of the summary and history still found in a text (a stylesheet's comments aside)."""
+    """The English sentences of the summary and history still found in a text (a stylesheet's comments aside).
+
+    Only sentences of two words or more: a one-word heading ("Median") may be a word of a deck's own
+    prompt, and the brand ("Fireside") is the same in every language.
+    """
     text = re.sub(r"<style>.*?</style>", "", text, flags=re.DOTALL)
-    return [english for english, pattern in english_sentences() if pattern.search(text)]
+    return english_in(text, sources=SUMMARY_FILES, min_words=2, words=False)
 
 
 def csv_words(text):
@@ -62,7 +47,7 @@ def spanish_evening(evening, **options):
 
 def test_the_catalogue_holds_the_summarys_sentences():
     """The check below means something only if it has sentences to look for."""
-    sentences = [english for english, _pattern in english_sentences()]
+    sentences = [english for english, _pattern in catalogue_patterns("es", SUMMARY_FILES, 2)]
     assert "not shown — fewer than %(floor)s answers" in sentences and "The evening, item by item" in sentences
     assert len(sentences) > 40
 

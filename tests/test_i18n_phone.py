@@ -7,7 +7,7 @@ sentence a phone can show is looked at; tests/test_browser_spanish.py watches th
 import json
 from html.parser import HTMLParser
 
-from test_browser_spanish import english_in
+from conftest import english_in
 
 import participant.handlers
 from facilitator import events, helplines, i18n, socketio

@@ -5,6 +5,8 @@ import html
 import json
 import re
 
+from conftest import sentences_of
+
 from facilitator import events, helplines, i18n
 from prompts import schema
 
@@ -22,12 +24,6 @@ def send(client, method, path, body=None):
     """A JSON request from the editor's page."""
     return client.open(API + path, method=method, data=json.dumps(body) if body is not None else None,
                        headers=HEADERS, content_type="application/json")
-
-
-def english_sentences(*sources):
-    """Every catalogue sentence found in these source files, in English."""
-    return [m.id for m in i18n.extract_all() if m.id and isinstance(m.id, str)
-            and any(source == place for place, _line in m.locations for source in sources)]
 
 
 # --- refusals over Socket.IO ----------------------------------------------------------------------
@@ -173,12 +169,12 @@ def test_the_editor_page_in_spanish_keeps_no_english_sentence_of_its_own(client,
     visible = re.sub(r"<script.*?</script>|<[^>]+>", " ", page, flags=re.S)
     visible += " ".join(re.findall(r'(?:aria-label|title|placeholder)="([^"]*)"', page))
     visible = html.unescape(visible)
-    left = [s for s in english_sentences("facilitator/templates/facilitator/evenings.html")
+    left = [s for s in sentences_of("facilitator/templates/facilitator/evenings.html")
             if re.search(r"(?<!\w)" + re.escape(s) + r"(?!\w)", visible)]
     assert left == []
     said = _config(page)["i18n"]["messages"]  # only what differs from English is sent
     same_in_spanish = {"Id", "%(n)s. %(kind)s", "%(label)s: %(hint)s"}
-    untranslated = [s for s in english_sentences("facilitator/static/evenings.js") if s not in set(said) | same_in_spanish]
+    untranslated = [s for s in sentences_of("facilitator/static/evenings.js") if s not in set(said) | same_in_spanish]
     assert untranslated == []
 
 

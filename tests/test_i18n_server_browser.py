@@ -1,45 +1,19 @@
 """The evening editor in Spanish, in headless Chromium against a real server: no English sentence left, and axe-clean."""
 
 import os
-import re
 
 import pytest
-from conftest import RunningServer, assert_accessible
+from conftest import READABLE_TEXT, RunningServer, assert_accessible, english_in
 
-from facilitator import i18n
 
 pytestmark = pytest.mark.browser
 
 CONSOLE = {"viewport": {"width": 1280, "height": 800}}
 SHOTS = os.environ.get("FIRESIDE_SHOTS")  # a folder for screenshots to look at, outside the repository
+# The editor lists English decks' titles inside Spanish sentences ("Duplicar: Grief and loss"): the
+# sentences with a placeholder would find their English there, so only whole sentences are looked for.
 SOURCES = ("facilitator/templates/facilitator/evenings.html", "facilitator/static/evenings.js", "prompts/schema.py",
            "facilitator/evenings.py", "facilitator/editor.py")
-
-
-def _english_left(text):
-    """The editor's catalogue sentences (those with no placeholder that Spanish says differently) still in text."""
-    left = []
-    for message in i18n.extract_all():
-        if not isinstance(message.id, str) or "%(" in message.id or i18n.tr("es", message.id) == message.id:
-            continue
-        if not any(place in SOURCES for place, _line in message.locations):
-            continue
-        if re.search(r"(?<![\w'])" + re.escape(message.id) + r"(?![\w'])", text):
-            left.append(message.id)
-    return left
-
-
-def _everything_said(page):
-    """The page's visible text, and every label, title and placeholder a screen reader or a hover shows."""
-    return page.evaluate("""() => {
-        const said = [document.title, document.body.innerText];
-        for (const node of document.querySelectorAll('[aria-label], [title], [placeholder]')) {
-            said.push(node.getAttribute('aria-label') || '', node.getAttribute('title') || '',
-                      node.getAttribute('placeholder') || '');
-        }
-        for (const option of document.querySelectorAll('option')) said.push(option.textContent);
-        return said.join('\\n');
-    }""")
 
 
 def _shoot(page, name):
@@ -61,7 +35,7 @@ def test_the_evening_editor_in_spanish_says_everything_in_spanish(browser, data_
         expect(page.locator("#own-decks")).to_contain_text("Editar")
         expect(page.locator("#builtin-decks li").first).to_contain_text("Duplicar")
         assert page.locator("html").get_attribute("lang") == "es"
-        assert _english_left(_everything_said(page)) == []
+        assert english_in(page.evaluate(READABLE_TEXT, None), sources=SOURCES, words=False, placeholders=False) == []
         assert_accessible(page, "the evening editor's list, in Spanish")
         _shoot(page, "editor-list-es-1280x800.png")
 
@@ -75,7 +49,7 @@ def test_the_evening_editor_in_spanish_says_everything_in_spanish(browser, data_
         expect(page.locator("#status")).to_contain_text("Aún sin guardar.")
         assert page.locator("#f-kind option[value=multi]").text_content() == (
             "Varias opciones: cada uno elige hasta cierto número de opciones")
-        assert _english_left(_everything_said(page)) == []
+        assert english_in(page.evaluate(READABLE_TEXT, None), sources=SOURCES, words=False, placeholders=False) == []
         assert_accessible(page, "the evening editor with problems to fix, in Spanish")
         _shoot(page, "editor-item-es-1280x800.png")
 
