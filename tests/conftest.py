@@ -6,6 +6,7 @@ import textwrap
 
 import pytest
 from click.testing import CliRunner
+from flask_socketio.test_client import SocketIOTestClient
 
 from facilitator import cli, create_app, events, socketio
 
@@ -122,6 +123,18 @@ def app(data_dir):
                       "PUBLIC_URL": "http://fireside.test"})
     yield app
     app.extensions["fireside"].store.close()
+
+
+@pytest.fixture(autouse=True)
+def _forget_test_clients():
+    """Let go of the Socket.IO test clients a test made, so its app and database go with it.
+
+    Flask-SocketIO keeps every test client in a class-wide table until it disconnects; tests leave
+    theirs connected, so every app of the run stayed in memory, and the garbage collector went
+    through all of them again and again (a third of the fast loop's time).
+    """
+    yield
+    SocketIOTestClient.clients.clear()
 
 
 @pytest.fixture
