@@ -1,5 +1,6 @@
 """Fixtures: a fresh app and database per test, an Evening helper to drive console and phones."""
 
+import contextlib
 import gc
 import inspect
 import os
@@ -153,13 +154,17 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.server)
 
 
-@pytest.fixture
-def data_dir(tmp_path):
-    """A data folder holding the test deck as the facilitator's own deck."""
-    folder = tmp_path / "data"
+def make_data_dir(folder):
+    """A data folder at folder holding the test deck as the facilitator's own deck."""
     (folder / "decks").mkdir(parents=True)
     (folder / "decks" / "test-evening.toml").write_text(TEST_DECK)
     return folder
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    """A data folder holding the test deck as the facilitator's own deck."""
+    return make_data_dir(tmp_path / "data")
 
 
 @pytest.fixture(scope="session")
@@ -185,14 +190,54 @@ def copy_migrated_database(data_dir, migrated):
         os.close(handle)
 
 
+def make_app(data_dir, migrated):
+    """A Fireside app on a data folder and a new copy of the migrated database; counts are pushed at once."""
+    copy_migrated_database(data_dir, migrated)
+    return create_app({"DATA_DIR": str(data_dir), "TESTING": True, "COUNT_INTERVAL": 0,
+                       "PUBLIC_URL": "http://fireside.test"})
+
+
 @pytest.fixture
 def app(data_dir, migrated_database):
     """A fresh Fireside app on its own database (a new copy); counts are pushed at once so tests see them."""
-    copy_migrated_database(data_dir, migrated_database)
-    app = create_app({"DATA_DIR": str(data_dir), "TESTING": True, "COUNT_INTERVAL": 0,
-                      "PUBLIC_URL": "http://fireside.test"})
+    app = make_app(data_dir, migrated_database)
     yield app
     app.extensions["fireside"].store.close()
+
+
+class Shared:
+    """An app, its console and its data folder, made once for a module's tests that only read what it holds.
+
+    Holding whole evenings again for each such test was a tenth of the fast loop.
+
+    Only for tests that read (a summary, an export, a page): Shared.unchanged proves after each test that
+    the database is exactly as the module's fixture left it, so no test sees another's doing.
+    """
+
+    def __init__(self, folder, migrated):
+        """A fresh app on its own data folder (under folder) with a console connected."""
+        self.data_dir = make_data_dir(folder / "data")
+        self.app = make_app(self.data_dir, migrated)
+        self.evening = Evening(self.app)
+
+    def contents(self):
+        """Every row of every table, as SQL text (the store's lock held, queued answers committed first)."""
+        store = self.evening.store
+        with store._lock:
+            store._commit_queued()
+            return list(store.db.conn.iterdump())
+
+    @contextlib.contextmanager
+    def unchanged(self):
+        """Around one test (with an HTTP client of its own): fails it if the database changed meanwhile."""
+        before = self.contents()
+        self.client = self.app.test_client()
+        yield self
+        assert self.contents() == before, "a test sharing a read-only app changed its database"
+
+    def close(self):
+        """Close the database."""
+        self.app.extensions["fireside"].store.close()
 
 
 @pytest.fixture(autouse=True)
