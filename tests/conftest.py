@@ -1,6 +1,7 @@
 """Fixtures: a fresh app and database per test, an Evening helper to drive console and phones."""
 
 import contextlib
+import functools
 import gc
 import inspect
 import os
@@ -128,6 +129,7 @@ def examples(thorough):
     return max(10, thorough // 10) if QUICK["on"] else thorough
 
 
+@functools.cache  # a parametrized test is one function for many items: read its source once
 def _starts_a_process(function, depth=1):
     """Whether a test (or a helper of its module that it calls) starts a server or another process."""
     source = inspect.getsource(function)
