@@ -4,8 +4,10 @@ import contextlib
 import functools
 import gc
 import inspect
+import json
 import os
 import re
+import secrets
 import textwrap
 from pathlib import Path
 
@@ -13,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from flask_socketio.test_client import SocketIOTestClient
 
-from facilitator import cli, create_app, events, socketio
+from facilitator import cli, create_app, events, instance, socketio
 from facilitator.store import Store
 
 TEST_DECK = textwrap.dedent('''
@@ -192,9 +194,22 @@ def copy_migrated_database(data_dir, migrated):
         os.close(handle)
 
 
+def write_new_keys(data_dir):
+    """New random keys in the data folder's secrets.json, owner-only, as Fireside makes them on a first start.
+
+    Fireside syncs that file to the disk before it goes on (a few milliseconds each time, 300 apps a
+    run); a test's folder is gone after the run anyway. Making the keys is tested in test_security.py.
+    """
+    keys = {"secret_key": secrets.token_hex(32), "facilitator_key": secrets.token_urlsafe(18)}
+    handle = os.open(data_dir / instance.SECRETS_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(handle, "w") as file:
+        json.dump(keys, file)
+
+
 def make_app(data_dir, migrated):
-    """A Fireside app on a data folder and a new copy of the migrated database; counts are pushed at once."""
+    """A Fireside app on a data folder with new keys and a new copy of the migrated database; counts pushed at once."""
     copy_migrated_database(data_dir, migrated)
+    write_new_keys(data_dir)
     return create_app({"DATA_DIR": str(data_dir), "TESTING": True, "COUNT_INTERVAL": 0,
                        "PUBLIC_URL": "http://fireside.test"})
 
@@ -396,7 +411,6 @@ def evening(app):
 
 # --- a real server process ------------------------------------------------------------------
 
-import json  # noqa: E402
 import signal  # noqa: E402
 import socket as _socket  # noqa: E402
 import subprocess  # noqa: E402
