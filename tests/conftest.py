@@ -1,15 +1,22 @@
 """Fixtures: a fresh app and database per test, an Evening helper to drive console and phones."""
 
+import contextlib
 import functools
+import gc
 import inspect
+import json
 import os
 import re
+import secrets
 import textwrap
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from flask_socketio.test_client import SocketIOTestClient
 
-from facilitator import cli, create_app, events, socketio
+from facilitator import cli, create_app, events, instance, socketio
+from facilitator.store import Store
 
 # Meetings start in English unless a test chooses (facilitator/i18n.py reads the laptop's language
 # from these); real servers the tests start inherit it.
@@ -73,6 +80,38 @@ SERVER_FIXTURES = {"server", "shared"}
 STARTS_A_PROCESS = ("RunningServer(", "subprocess.", "sys.executable")
 
 
+def _build_url_builders_once():
+    """Let Werkzeug make each URL rule's builder function once per run, not once per app.
+
+    Werkzeug compiles two small Python functions for every URL rule an app registers, from the
+    rule's parsed parts alone, through Python's compiler: about 10 ms an app, 300 apps a run. The
+    function it makes depends on nothing but those parts (each rule binds it to itself), so the
+    one made for the same parts is reused. A rule with defaults is left to Werkzeug (they can
+    change the code through its converters), and so is everything if Werkzeug changes shape.
+    """
+    from werkzeug.routing.rules import Rule
+
+    make = getattr(Rule, "_compile_builder", None)
+    if make is None or getattr(make, "made_once", False):
+        return
+    made = {}
+
+    def compile_builder(self, append_unknown=True):
+        """Werkzeug's own builder for these parts, made the first time they are seen."""
+        if self.defaults:
+            return make(self, append_unknown)
+        key = (self.rule, tuple(self._trace), append_unknown)
+        if key not in made:
+            made[key] = make(self, append_unknown)
+        return made[key]
+
+    compile_builder.made_once = True
+    Rule._compile_builder = compile_builder
+
+
+_build_url_builders_once()
+
+
 QUICK = {"on": False}  # the fast loop: property tests run a tenth of their examples (examples())
 
 
@@ -81,11 +120,22 @@ def pytest_configure(config):
     QUICK["on"] = "not server" in (config.getoption("markexpr") or "")
 
 
+def pytest_collection_finish(session):
+    """Set what importing and collecting made aside from the garbage collector's rounds.
+
+    Those objects (the libraries, the test modules) live the whole run; without this every full
+    collection walked them again, and pytest's own rounds at the end too: about a second a run.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def examples(thorough):
     """How many examples a property test runs: all of them, or a tenth (at least 10) in the fast loop."""
     return max(10, thorough // 10) if QUICK["on"] else thorough
 
 
+@functools.cache  # a parametrized test is one function for many items: read its source once
 def _starts_a_process(function, depth=1):
     """Whether a test (or a helper of its module that it calls) starts a server or another process."""
     source = inspect.getsource(function)
@@ -112,22 +162,123 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.server)
 
 
-@pytest.fixture
-def data_dir(tmp_path):
-    """A data folder holding the test deck as the facilitator's own deck."""
-    folder = tmp_path / "data"
+def make_data_dir(folder):
+    """A data folder at folder holding the test deck as the facilitator's own deck."""
     (folder / "decks").mkdir(parents=True)
     (folder / "decks" / "test-evening.toml").write_text(TEST_DECK)
     return folder
 
 
 @pytest.fixture
-def app(data_dir):
-    """A fresh Fireside app on its own database; counts are pushed at once so tests see them."""
-    app = create_app({"DATA_DIR": str(data_dir), "TESTING": True, "COUNT_INTERVAL": 0,
-                      "PUBLIC_URL": "http://fireside.test"})
+def data_dir(tmp_path):
+    """A data folder holding the test deck as the facilitator's own deck."""
+    return make_data_dir(tmp_path / "data")
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory):
+    """The bytes of a new database as Fireside's own migrations leave it, made once for the run.
+
+    Store's migrations (an empty file brought to the current schema) are exercised here, in
+    test_store.py and test_bad_files.py, and by every test that starts Fireside on a data folder
+    of its own; migrating again for each app cost about 7 ms a test.
+    """
+    path = tmp_path_factory.mktemp("migrated") / "fireside.db"
+    Store(path).close()  # the last connection gone, SQLite folds the log in: the one file is all of it
+    assert not Path(f"{path}-wal").exists()
+    return path.read_bytes()
+
+
+def _new_private_file(path):
+    """A file descriptor for writing a new owner-only file at path, or None when the file is there already."""
+    try:
+        return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # a server of the same test made it first: Fireside opens what is there
+        return None
+
+
+def copy_migrated_database(data_dir, migrated):
+    """Put a fresh copy of the migrated database into a data folder, owner-only as Store makes it."""
+    handle = _new_private_file(data_dir / "fireside.db")
+    if handle is not None:
+        with os.fdopen(handle, "wb") as file:
+            file.write(migrated)
+
+
+def write_new_keys(data_dir):
+    """New random keys in the data folder's secrets.json, owner-only, as Fireside makes them on a first start.
+
+    Fireside syncs that file to the disk before it goes on (a few milliseconds each time, 300 apps a
+    run); a test's folder is gone after the run anyway. Making the keys is tested in test_security.py.
+    """
+    keys = {"secret_key": secrets.token_hex(32), "facilitator_key": secrets.token_urlsafe(18)}
+    handle = _new_private_file(data_dir / instance.SECRETS_FILE)
+    if handle is not None:
+        with os.fdopen(handle, "w") as file:
+            json.dump(keys, file)
+
+
+def make_app(data_dir, migrated):
+    """A Fireside app on a data folder with new keys and a new copy of the migrated database; counts pushed at once."""
+    copy_migrated_database(data_dir, migrated)
+    write_new_keys(data_dir)
+    return create_app({"DATA_DIR": str(data_dir), "TESTING": True, "COUNT_INTERVAL": 0,
+                       "PUBLIC_URL": "http://fireside.test"})
+
+
+@pytest.fixture
+def app(data_dir, migrated_database):
+    """A fresh Fireside app on its own database (a new copy); counts are pushed at once so tests see them."""
+    app = make_app(data_dir, migrated_database)
     yield app
     app.extensions["fireside"].store.close()
+
+
+class Shared:
+    """An app, its console and its data folder, made once for a module's tests that only read what it holds.
+
+    Holding whole evenings again for each such test was a tenth of the fast loop.
+
+    Only for tests that read (a summary, an export, a page): Shared.unchanged proves after each test that
+    the database is exactly as the module's fixture left it, so no test sees another's doing.
+    """
+
+    def __init__(self, folder, migrated):
+        """A fresh app on its own data folder (under folder) with a console connected."""
+        self.data_dir = make_data_dir(folder / "data")
+        self.app = make_app(self.data_dir, migrated)
+        self.evening = Evening(self.app)
+
+    def contents(self):
+        """Every row of every table, as SQL text (the store's lock held, queued answers committed first)."""
+        store = self.evening.store
+        with store._lock:
+            store._commit_queued()
+            return list(store.db.conn.iterdump())
+
+    @contextlib.contextmanager
+    def unchanged(self):
+        """Around one test (with an HTTP client of its own): fails it if the database changed meanwhile."""
+        before = self.contents()
+        self.client = self.app.test_client()
+        yield self
+        assert self.contents() == before, "a test sharing a read-only app changed its database"
+
+    def close(self):
+        """Close the database."""
+        self.app.extensions["fireside"].store.close()
+
+
+@pytest.fixture(autouse=True)
+def _forget_test_clients():
+    """Let go of the Socket.IO test clients a test made, so its app and database go with it.
+
+    Flask-SocketIO keeps every test client in a class-wide table until it disconnects; tests leave
+    theirs connected, so every app of the run stayed in memory, and the garbage collector went
+    through all of them again and again (a third of the fast loop's time).
+    """
+    yield
+    SocketIOTestClient.clients.clear()
 
 
 @pytest.fixture
@@ -272,7 +423,6 @@ def evening(app):
 
 # --- a real server process ------------------------------------------------------------------
 
-import json  # noqa: E402
 import signal  # noqa: E402
 import socket as _socket  # noqa: E402
 import subprocess  # noqa: E402
@@ -495,7 +645,6 @@ class SocketConsole:
 # --- pages in a browser: one Chromium per module, and axe-core -----------------------------------
 
 import shutil  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",

@@ -7,7 +7,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from conftest import run_fireside
+from conftest import Shared, run_fireside
 
 from facilitator import events, export
 
@@ -84,16 +84,30 @@ def download(client, meeting_id, fmt, **kwargs):
     return response
 
 
+@pytest.fixture(scope="module")
+def one_meeting(tmp_path_factory, migrated_database):
+    """An ended meeting with every kind, held once for the tests that only read it."""
+    shared = Shared(tmp_path_factory.mktemp("held"), migrated_database)
+    shared.room = run_evening(shared.evening)
+    yield shared
+    shared.close()
+
+
 @pytest.fixture
-def held(evening):
-    """An ended meeting with every kind."""
-    return run_evening(evening)
+def ended(one_meeting):
+    """That meeting for one test, which fails if it leaves the database otherwise than it found it.
+
+    .evening: its console and store; .room: what run_evening returned; .client: a fresh HTTP client.
+    """
+    with one_meeting.unchanged() as shared:
+        yield shared
 
 
 # --- what the summary holds -----------------------------------------------------------------------
 
 
-def test_summary_holds_every_used_item_in_order_with_what_the_room_saw(evening, held):
+def test_summary_holds_every_used_item_in_order_with_what_the_room_saw(ended):
+    evening, held = ended.evening, ended.room
     s = summary_of(evening, held)
     assert s["schema"] == "fireside.summary/2"
     meeting = s["meeting"]
@@ -116,7 +130,8 @@ def test_summary_holds_every_used_item_in_order_with_what_the_room_saw(evening, 
     assert by_key["compass"]["result"]["median"] == {"x": 60, "y": 70}
 
 
-def test_words_and_sentences_only_those_marked_for_export(evening, held):
+def test_words_and_sentences_only_those_marked_for_export(ended):
+    evening, held = ended.evening, ended.room
     s = summary_of(evening, held)
     by_key = {i["key"]: i for i in s["items"] if i["key"]}
     seen_words = held["seen"][held["feeling"]]["words"]
@@ -132,7 +147,8 @@ def test_words_and_sentences_only_those_marked_for_export(evening, held):
         assert "i am glad i came." in text and "hopeful" in text
 
 
-def test_poll_below_the_floor_exports_as_not_shown_in_every_format(evening, held):
+def test_poll_below_the_floor_exports_as_not_shown_in_every_format(ended):
+    evening, held = ended.evening, ended.room
     s = summary_of(evening, held)
     tea = s["items"][7]
     assert tea["prompt"] == "Stay for tea?" and tea["status"] == "not shown"
@@ -149,7 +165,8 @@ def test_poll_below_the_floor_exports_as_not_shown_in_every_format(evening, held
     assert "counts" not in json.loads(export.render(s, "json"))["items"][7]["result"]
 
 
-def test_poll_never_revealed_is_marked_so_and_kept_only_above_the_floor(evening, held):
+def test_poll_never_revealed_is_marked_so_and_kept_only_above_the_floor(ended):
+    evening, held = ended.evening, ended.room
     s = summary_of(evening, held)
     rested = s["items"][8]
     assert rested["prompt"] == "How rested are you?"
@@ -167,12 +184,14 @@ def parse_csv(text):
     return list(csv.DictReader(io.StringIO(text[1:])))
 
 
-def test_json_reads_back_as_the_summary(evening, held):
+def test_json_reads_back_as_the_summary(ended):
+    evening, held = ended.evening, ended.room
     s = summary_of(evening, held)
     assert json.loads(export.render(s, "json")) == s
 
 
-def test_csv_reads_back_to_what_the_room_saw(evening, held):
+def test_csv_reads_back_to_what_the_room_saw(ended):
+    evening, held = ended.evening, ended.room
     s = summary_of(evening, held)
     rows = parse_csv(export.render(s, "csv"))
     assert list(rows[0]) == list(export.CSV_COLUMNS)
@@ -301,7 +320,8 @@ def md_section(text, number):
     return re.split(rf"^## {number}\. ", text, flags=re.M)[1].split("\n## ")[0]
 
 
-def test_markdown_reads_back_to_what_the_room_saw(evening, held):
+def test_markdown_reads_back_to_what_the_room_saw(ended):
+    evening, held = ended.evening, ended.room
     s = summary_of(evening, held)
     text = export.render(s, "md")
     seen = held["seen"]
@@ -389,7 +409,8 @@ def parse_html(text):
     return parser
 
 
-def test_printable_html_reads_back_to_what_the_room_saw(evening, held):
+def test_printable_html_reads_back_to_what_the_room_saw(ended):
+    evening, held = ended.evening, ended.room
     s = summary_of(evening, held)
     text = export.render(s, "html")
     page = parse_html(text)
@@ -412,14 +433,16 @@ def test_printable_html_reads_back_to_what_the_room_saw(evening, held):
     assert len(dots) == len({tuple(p) for p in seen[held["compass"]]["points"]}) + 1  # + the median ring
 
 
-def test_standalone_html_embeds_its_stylesheet_and_prints_on_a4_and_letter(evening, held):
+def test_standalone_html_embeds_its_stylesheet_and_prints_on_a4_and_letter(ended):
+    evening, held = ended.evening, ended.room
     text = export.render(summary_of(evening, held), "html")
     assert "<style>" in text and "<link" not in text and "<script" not in text
     assert "@page" in text and "size: auto" in text and "@media print" in text
     assert "http://" not in text.replace("http://www.w3.org", "") and "https://" not in text
 
 
-def test_served_summary_page_links_its_stylesheet_for_the_csp(client, evening, held):
+def test_served_summary_page_links_its_stylesheet_for_the_csp(ended):
+    client, held = ended.client, ended.room
     response = client.get(f"/facilitator/summary/{held['meeting_id']}")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
@@ -437,7 +460,8 @@ def test_served_summary_page_links_its_stylesheet_for_the_csp(client, evening, h
 # --- privacy ---------------------------------------------------------------------------------------
 
 
-def test_no_export_holds_a_ballot_token_key_code_or_time_of_day(evening, held, client):
+def test_no_export_holds_a_ballot_token_key_code_or_time_of_day(ended):
+    evening, held, client = ended.evening, ended.room, ended.client
     s = summary_of(evening, held)
     outputs = {fmt: export.render(s, fmt) for fmt in FORMATS}
     outputs["page"] = client.get(f"/facilitator/summary/{held['meeting_id']}").get_data(as_text=True)
@@ -452,8 +476,9 @@ def test_no_export_holds_a_ballot_token_key_code_or_time_of_day(evening, held, c
         assert f'"{word}"' not in flat
 
 
-def test_summary_never_reads_more_than_the_stored_tallies(evening, held):
+def test_summary_never_reads_more_than_the_stored_tallies(ended):
     """Once a meeting has ended nothing but tallies is left; the summary is made from those alone."""
+    evening, held = ended.evening, ended.room
     store = evening.store
     assert store._rows("SELECT COUNT(*) AS n FROM ballots")[0]["n"] == 0
     assert store.meeting(held["meeting_id"])["meeting_key"] is None
@@ -468,9 +493,9 @@ def cli_export(data_dir, *args):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_cli_export_equals_the_console_download(evening, client, data_dir, fmt):
-    held = run_evening(evening)
-    code, out, err = cli_export(data_dir, str(held["meeting_id"]), "--format", fmt)
+def test_cli_export_equals_the_console_download(ended, fmt):
+    held, client = ended.room, ended.client
+    code, out, err = cli_export(ended.data_dir, str(held["meeting_id"]), "--format", fmt)
     assert code == 0, err
     response = download(client, held["meeting_id"], fmt)
     assert response.status_code == 200
@@ -551,7 +576,8 @@ def test_fireside_meetings_says_which_data_folder_it_read(evening, data_dir, tmp
                      "kept elsewhere, name that folder with --data."]
 
 
-def test_downloads_and_pages_answer_only_to_the_facilitator(app, evening, held):
+def test_downloads_and_pages_answer_only_to_the_facilitator(ended):
+    app, held = ended.app, ended.room
     other = app.test_client()
     away = {"REMOTE_ADDR": "192.168.1.23"}
     meeting_id = held["meeting_id"]

@@ -10,7 +10,7 @@ import copy
 import math
 
 import pytest
-from conftest import TEST_DECK, examples
+from conftest import copy_migrated_database, examples, make_data_dir
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import event as event_seen
 from hypothesis import strategies as st
@@ -159,15 +159,14 @@ CONSOLE_FIELDS = {
 class World:
     """A fresh app, a meeting from the test deck with its polls open, a console and one phone."""
 
-    def __init__(self, folder, open_every=1):
-        """Build it in folder; flood limits off, so every payload reaches its handler.
+    def __init__(self, folder, migrated, open_every=1):
+        """Build it in folder on a copy of the migrated database; flood limits off, so every payload reaches its handler.
 
         open_every: open every poll (1), or every second one (2), leaving the rest to be opened.
         """
         self.open_every = open_every
-        data = folder / "data"
-        (data / "decks").mkdir(parents=True)
-        (data / "decks" / "test-evening.toml").write_text(TEST_DECK)
+        data = make_data_dir(folder / "data")
+        copy_migrated_database(data, migrated)
         self.app = create_app({"DATA_DIR": str(data), "TESTING": True, "COUNT_INTERVAL": 0,
                                "PUBLIC_URL": "http://fireside.test", "PHONE_EVENTS_PER_SECOND": 0,
                                "JOIN_GUESSES_PER_MINUTE": 0, "JOINS_PER_MINUTE": 0})
@@ -226,9 +225,9 @@ class World:
 
 
 @pytest.fixture
-def world(tmp_path):
+def world(tmp_path, migrated_database):
     """A World, closed after the test."""
-    built = World(tmp_path)
+    built = World(tmp_path, migrated_database)
     yield built
     built.close()
 
@@ -391,8 +390,8 @@ def facilitator_may_accept(world, event, payload, before_meeting):
                                    events.REOPEN_POLL, events.ADD_ITEM, events.MODERATE, events.MODERATE_ALL,
                                    events.SET_NOTES,
                                    "drop_tables", events.ANSWER])
-def test_any_payload_to_a_console_event(tmp_path, event):
-    world = World(tmp_path, open_every=2)
+def test_any_payload_to_a_console_event(tmp_path, migrated_database, event):
+    world = World(tmp_path, migrated_database, open_every=2)
     try:
         _console_event(world, event)
     finally:

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from conftest import Shared
 from test_export import TIME_OF_DAY, run_evening
 
 from facilitator import events, export, history
@@ -21,9 +22,8 @@ def held_on(evening, meeting_id, day):
         db.execute("UPDATE meetings SET held_on = ? WHERE id = ?", (day, meeting_id))
 
 
-@pytest.fixture
-def season(evening):
-    """Three ended meetings from the same deck, the second with its compass below the floor."""
+def hold_a_season(evening):
+    """Three ended meetings from the same deck, the second with its compass below the floor; their rooms."""
     rooms = []
     for day, dots in zip(DAYS, COMPASSES):
         room = run_evening(evening, compass=dots, title=f"Monday {day}")
@@ -32,7 +32,33 @@ def season(evening):
     return rooms
 
 
-def test_items_used_in_more_than_one_meeting_are_set_side_by_side(evening, season):
+@pytest.fixture
+def season(evening):
+    """A season on the test's own app, for a test that goes on to change it."""
+    return hold_a_season(evening)
+
+
+@pytest.fixture(scope="module")
+def one_season(tmp_path_factory, migrated_database):
+    """A season held once for the tests that only read it."""
+    shared = Shared(tmp_path_factory.mktemp("season"), migrated_database)
+    shared.rooms = hold_a_season(shared.evening)
+    yield shared
+    shared.close()
+
+
+@pytest.fixture
+def ended(one_season):
+    """That season for one test, which fails if it leaves the database otherwise than it found it.
+
+    .evening: its console and store; .rooms: the three meetings' rooms; .client: a fresh HTTP client.
+    """
+    with one_season.unchanged() as shared:
+        yield shared
+
+
+def test_items_used_in_more_than_one_meeting_are_set_side_by_side(ended):
+    evening = ended.evening
     h = history.build_history(evening.store)
     assert h["ended"] == 3
     assert [m["held_on"] for m in h["meetings"]] == list(reversed(DAYS))  # newest first
@@ -45,7 +71,8 @@ def test_items_used_in_more_than_one_meeting_are_set_side_by_side(evening, seaso
         assert [e["meeting"]["held_on"] for e in one["entries"]] == list(DAYS)  # oldest first
 
 
-def test_compass_medians_per_meeting_come_from_what_the_room_saw(evening, season):
+def test_compass_medians_per_meeting_come_from_what_the_room_saw(ended):
+    evening, season = ended.evening, ended.rooms
     h = history.build_history(evening.store)
     compass = next(one for one in h["series"] if one["key"] == "compass")
     seen = [room["seen"][room["compass"]] for room in season]
@@ -62,7 +89,8 @@ def test_compass_medians_per_meeting_come_from_what_the_room_saw(evening, season
     assert "Space to myself (median): 2025-01-06 70, 2025-01-20 not shown, 2025-02-03 45" in chart
 
 
-def test_history_page_shows_the_series_and_only_floored_exported_results(client, evening, season):
+def test_history_page_shows_the_series_and_only_floored_exported_results(ended):
+    client, season = ended.client, ended.rooms
     response = client.get("/facilitator/history")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
@@ -90,7 +118,8 @@ def test_history_page_shows_the_series_and_only_floored_exported_results(client,
         assert f'href="/facilitator/summary/{room["meeting_id"]}"' in page
 
 
-def test_choice_results_over_time_with_shares(evening, season):
+def test_choice_results_over_time_with_shares(ended):
+    evening = ended.evening
     h = history.build_history(evening.store)
     arrive = next(one for one in h["series"] if one["key"] == "arrive")
     assert arrive["options"] == ["Tired", "Restless", "Calm"]
