@@ -709,11 +709,17 @@ ENGLISH_WORD = re.compile(r"(?<![\w-])(?:" + "|".join(f"{w}|{w.capitalize()}" fo
 _PLACEHOLDER = re.compile(r"%\(\w+\)s")
 
 
-def sentences_of(*sources):
-    """The catalogue's English sentences that these source files say (paths from the repository's root)."""
+@functools.lru_cache(maxsize=1)
+def catalogue_template():
+    """Every sentence in Fireside's code, as `python -m facilitator.i18n update` extracts it (once a run)."""
     from facilitator import i18n
 
-    return [m.id for m in i18n.extract_all() if m.id and isinstance(m.id, str)
+    return i18n.extract_all()
+
+
+def sentences_of(*sources):
+    """The catalogue's English sentences that these source files say (paths from the repository's root)."""
+    return [m.id for m in catalogue_template() if m.id and isinstance(m.id, str)
             and any(place in sources for place, _line in m.locations)]
 
 
@@ -729,7 +735,7 @@ def catalogue_patterns(language="es", sources=None, min_words=1, placeholders=Tr
 
     said = i18n.translations(language)
     found = []
-    for message in i18n.extract_all():
+    for message in catalogue_template():
         if not message.id or (sources and not any(place in sources for place, _line in message.locations)):
             continue
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
