@@ -91,7 +91,7 @@ def create_app(config=None):
     try:
         room.help_lines = helplines.load(data_dir)
     except helplines.HelpLinesError as error:  # a help.toml he mistyped must not stop the evening
-        help_problem = str(error)
+        help_problem = error.args[0]  # a sentence, said on the console in the meeting's language
     room.next_language = _first_language(app.config["LANGUAGE"], store)
     app.extensions["fireside"] = broadcast.Broadcaster(app, store, room)
     app.extensions["fireside"].help_problem = help_problem

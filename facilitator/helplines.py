@@ -106,19 +106,20 @@ def load(data_dir):
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
-        raise HelpLinesError(f"Fireside cannot read {path} ({getattr(error, 'strerror', None) or error}). "
-                             "Fix its permissions, or move it aside and set the help lines again.") from error
+        raise HelpLinesError(_l("Fireside cannot read %(path)s (%(why)s). Fix its permissions, or move it aside "
+                                "and set the help lines again.", path=str(path),
+                                why=str(getattr(error, "strerror", None) or error))) from error
     except tomllib.TOMLDecodeError as error:
-        raise HelpLinesError(f"{path} is not valid TOML ({error}). Fix it in a text editor, or move it aside "
-                             "and set the help lines again on the console.") from error
+        raise HelpLinesError(_l("%(path)s is not valid TOML (%(why)s). Fix it in a text editor, or move it aside "
+                                "and set the help lines again on the console.", path=str(path), why=str(error))) from error
     unknown = set(data) - {"lines"}
     if unknown:
-        raise HelpLinesError(f"{path} has an unknown entry '{sorted(unknown)[0]}'; it holds only [[lines]] "
-                             "tables, each with a label and a contact.")
+        raise HelpLinesError(_l("%(path)s has an unknown entry '%(entry)s'; it holds only [[lines]] tables, each "
+                                "with a label and a contact.", path=str(path), entry=sorted(unknown)[0]))
     try:
         return validate(data.get("lines", []))
     except HelpLinesError as error:
-        raise HelpLinesError(f"{path}: {error}") from None
+        raise HelpLinesError(_l("%(path)s: %(problem)s", path=str(path), problem=error.args[0])) from None
 
 
 def save(data_dir, lines):

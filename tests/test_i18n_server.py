@@ -192,3 +192,16 @@ def test_a_help_file_he_must_fix_and_a_forgotten_meeting_reach_the_console_in_sp
     notices = fireside.notices()
     assert notices[0].startswith(f'Fireside terminó por sí solo la reunión "{title}"')
     assert helplines.NO_LINES in catalogue_template()  # the phone's page says it with i18n.tr
+
+
+def test_a_help_file_he_must_fix_is_named_on_the_console_in_the_meetings_language(data_dir):
+    """help.toml that cannot be read must not stop the evening, and the console says what to fix in Spanish."""
+    from facilitator import create_app
+
+    (data_dir / "help.toml").write_text('oops = "x"\n', encoding="utf-8")
+    app = create_app({"DATA_DIR": str(data_dir), "TESTING": True, "LANGUAGE": "es"})
+    try:
+        notices = app.extensions["fireside"].notices()
+        assert any("tiene una entrada desconocida, 'oops'" in notice for notice in notices), notices
+    finally:
+        app.extensions["fireside"].store.close()
