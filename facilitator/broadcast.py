@@ -19,11 +19,11 @@ from facilitator.store import LOG_NOT_EMPTIED
 CONSOLES = "console"
 SCREENS = "screen"
 # Count messages a second to all phones together, at most (see CountPace). Each one is a send on
-# the server's one thread, and a broadcast to every phone holds up the acks that arrive during it:
-# at 1,000 a second, 300 phones answering at their own pace waited for counts (ack p99 several
-# times the floor's, docs/performance.md, "Human pace"). 200 still tells a group of 20 every
-# tenth of a second; 300 phones hear every 1.5 s, 1,000 every 5 s (the projector every 0.1 s).
-PHONE_COUNT_MESSAGES = 200
+# the server's one thread, and an ack that arrives during a count to every phone waits for it:
+# at 200 a second, 300 phones answering at their own pace over 20 s had ack p99 3.2 times the
+# floor's; at 50, 1.8 times (docs/performance.md, "Human pace"). 50 still tells a group of 20
+# every 0.4 s; 300 phones hear every 6 s, 1,000 every 20 s (the console and projector every 0.1 s).
+PHONE_COUNT_MESSAGES = 50
 # Phones told a count in one go, before the server looks for anything more urgent (an answer
 # waiting to be acknowledged). Each send is about 50 µs on the server's one thread: a count sent
 # to 300 phones at once held up for 15-40 ms every ack that arrived meanwhile (issue 17, "Human
@@ -56,7 +56,7 @@ class CountPace:
     Phones hear one phone interval after the first change they have not heard of, with the count
     as it is then. The phone interval is the interval in a small room, but longer in a big one,
     so that telling every phone costs at most PHONE_COUNT_MESSAGES messages a second (1,000
-    phones: every 5 s) and the laptop's work per second stays bounded. Waiting before telling
+    phones: every 20 s) and the laptop's work per second stays bounded. Waiting before telling
     phones, rather than telling them at once, keeps that work out of a burst of answers (whose
     acks then go first) and gives phones the count the burst left, not its first answer.
     """

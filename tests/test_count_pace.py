@@ -35,23 +35,23 @@ def test_the_console_hears_the_first_answer_at_once_then_at_most_ten_times_a_sec
 
 
 def test_phones_in_a_small_room_hear_the_count_a_tenth_of_a_second_after_it_changes():
-    _, phones = _drive(CountPace(0.1), phones=20, answers_until_ms=1000, until_ms=2000)
+    _, phones = _drive(CountPace(0.1), phones=5, answers_until_ms=1000, until_ms=2000)
     assert phones[0] == 100  # not the first answer alone, but what the first 100 ms made of it
     assert all(later - earlier >= 100 for earlier, later in zip(phones, phones[1:]))
     assert len(phones) == 10 and phones[-1] >= 999  # the last one after the last answer
 
 
 def test_in_a_hall_of_a_thousand_phones_a_burst_reaches_phones_once_after_it():
-    """1,000 phones told 10 times a second would be 10,000 messages a second: they hear every 5 s."""
+    """1,000 phones told 10 times a second would be 10,000 messages a second: they hear every 20 s."""
     pace = CountPace(0.1)
-    assert pace.phone_interval(1000) == 5.0 and pace.phone_interval(10) == 0.1 and pace.phone_interval(20) == 0.1
-    console, phones = _drive(pace, phones=1000, answers_until_ms=300, until_ms=6000)
-    assert phones == [5000]  # nothing during the 300 ms burst: one push, 5 s after its first answer
+    assert pace.phone_interval(1000) == 20.0 and pace.phone_interval(5) == 0.1 and pace.phone_interval(20) == 0.4
+    console, phones = _drive(pace, phones=1000, answers_until_ms=300, until_ms=21000)
+    assert phones == [20000]  # nothing during the 300 ms burst: one push, 20 s after its first answer
     assert console[0] == 0 and len(console) == 4 and console[-1] >= 299  # 0, 100, 200 and after the last
-    assert pace.next_at() is None and pace.due(5.0) == (False, False)  # then nothing is left to tell
+    assert pace.next_at() is None and pace.due(20.0) == (False, False)  # then nothing is left to tell
 
 
-def test_three_hundred_phones_answering_at_their_own_pace_are_told_at_most_200_messages_a_second():
+def test_three_hundred_phones_answering_at_their_own_pace_are_told_at_most_50_messages_a_second():
     """Men answering over 20 s keep the count changing; every count to every phone holds up the acks behind it."""
     pace = CountPace(0.1)
     told = []
@@ -60,8 +60,8 @@ def test_three_hundred_phones_answering_at_their_own_pace_are_told_at_most_200_m
             pace.change(ms / 1000, 300)
         if pace.due(ms / 1000)[1]:
             told.append(ms)
-    assert len(told) * 300 / 20 <= 200  # messages a second to all phones together
-    assert told and all(later - earlier >= 1500 for earlier, later in zip(told, told[1:]))
+    assert len(told) * 300 / 20 <= 50  # messages a second to all phones together
+    assert told and all(later - earlier >= 6000 for earlier, later in zip(told, told[1:]))
 
 
 def test_a_count_reaches_every_phone_once_in_slices_with_room_for_answers_between(evening, monkeypatch):
