@@ -224,7 +224,8 @@ def test_invite_a_co_facilitator_shows_his_qr_on_the_laptop_and_revoke_retires_i
     page.click("#cofac-invite")
     key = json.loads((data_dir / "secrets.json").read_text())["facilitator_key"]
     expect(page.locator("#cofac-url")).to_have_text(re.compile(rf"^http://\S+/facilitator\?key={key}$"))
-    page.wait_for_function("() => document.querySelector('#cofac-qr').naturalWidth > 0")
+    expect(page.locator("#cofac-qr")).to_have_js_property("complete", True)  # no wait_for_function: the CSP forbids its eval
+    assert page.locator("#cofac-qr").evaluate("img => img.naturalWidth") > 0
     page.click("#cofac-revoke")
     page.click("#confirm-ok")
     expect(page.locator("#cofac-status")).to_contain_text("Revoked")

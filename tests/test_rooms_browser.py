@@ -15,6 +15,15 @@ PASSWORD = 'Ember;glow,42:"quiet"'
 PROJECTORS = [(1280, 720), (1024, 768), (800, 600)]
 
 
+def _loaded(page, selector):
+    """Wait until an image has loaded, and check it drew (the page's CSP forbids the eval that wait_for_function polls with)."""
+    from playwright.sync_api import expect
+
+    image = page.locator(selector)
+    expect(image).to_have_js_property("complete", True)
+    assert image.evaluate("img => img.naturalWidth") > 0, f"{selector} did not load"
+
+
 def _box(page, selector):
     """An element's box on the page: x, y, width, height."""
     return page.locator(selector).bounding_box()
@@ -47,7 +56,7 @@ def test_the_projector_shows_the_wifi_then_the_meeting_as_two_steps_at_every_siz
         expect(early.locator("#view-idle #wifi-qr")).to_be_visible()
         expect(early.locator("#view-idle #wifi-name")).to_have_text("Fireside Hall")
         expect(early.locator("#idle-text")).to_contain_text("Fireside is ready.")
-        early.wait_for_function("document.querySelector('#wifi-qr').naturalWidth > 0")
+        _loaded(early, "#wifi-qr")
         assert _inside(_box(early, "#view-idle .wifi-step"), 1280, 720)
         early.screenshot(path=os.path.join(shots, "projector-wifi-before-the-meeting-1280x720.png"))
         console = SocketConsole(server.url)
@@ -69,7 +78,7 @@ def test_the_projector_shows_the_wifi_then_the_meeting_as_two_steps_at_every_siz
             expect(screen.locator(".wifi-note")).to_have_text(
                 "No internet here — if your phone asks, stay connected.")
             for image in ("#wifi-qr", "#join-qr"):
-                screen.wait_for_function(f"document.querySelector('{image}').naturalWidth > 0")
+                _loaded(screen, image)
             boxes = {name: _box(screen, selector) for name, selector in
                      (("wifi-qr", "#wifi-step .join-qr"), ("wifi-text", ".wifi-text"),
                       ("join-qr", "#view-join > .join-qr"), ("join-text", ".join-text"))}
@@ -93,7 +102,7 @@ def test_the_projector_shows_the_wifi_then_the_meeting_as_two_steps_at_every_siz
         late, _ = _open(browser, server.url + "/screen", viewport={"width": 1280, "height": 720})
         expect(late.locator("#corner-wifi-qr")).to_be_visible()
         expect(late.locator("#corner-qr")).to_be_visible()
-        late.wait_for_function("document.querySelector('#corner-wifi-qr').naturalWidth > 0")
+        _loaded(late, "#corner-wifi-qr")
         assert _box(late, "#corner-wifi-qr")["y"] < _box(late, "#corner-qr")["y"]
         assert _inside(_box(late, "#corner"), 1280, 720) and _apart(_box(late, "#corner"), _box(late, "#item-prompt"))
         late.screenshot(path=os.path.join(shots, "projector-wifi-latecomers-1280x720.png"))
