@@ -279,10 +279,16 @@ class Store:
                 yield self.db
 
     def _rows(self, sql, params=()):
-        """Run a SELECT under the lock (after the queued answers are committed) and return dicts."""
+        """Run a SELECT under the lock (after the queued answers are committed) and return dicts.
+
+        Straight on the connection: sqlite-utils' query() wraps each statement in a savepoint of its
+        own (for writes that return rows), three statements where a read needs one.
+        """
         with self._lock:
             self._commit_queued()
-            return list(self.db.query(sql, params))
+            cursor = self.db.conn.execute(sql, params)
+            keys = [column[0] for column in cursor.description]
+            return [dict(zip(keys, row)) for row in cursor.fetchall()]
 
     def close(self):
         """Stop the writer and close the connection (what is queued is committed first)."""

@@ -9,6 +9,7 @@ import os
 import re
 import secrets
 import textwrap
+import types
 from pathlib import Path
 
 import pytest
@@ -77,7 +78,8 @@ TEST_DECK = textwrap.dedent('''
 # a browser, or a real server process (a fixture that starts one, or a test that starts one itself).
 BROWSER_FIXTURES = {"browser", "webkit"}
 SERVER_FIXTURES = {"server", "shared"}
-STARTS_A_PROCESS = ("RunningServer(", "subprocess.", "sys.executable")
+# What a test that starts a process uses (names in its compiled code): each set, all of its names.
+STARTS_A_PROCESS = ({"RunningServer"}, {"subprocess"}, {"sys", "executable"})
 
 
 def _build_url_builders_once():
@@ -115,9 +117,26 @@ _build_url_builders_once()
 QUICK = {"on": False}  # the fast loop: property tests run a tenth of their examples (examples())
 
 
+def fast_loop(config):
+    """Whether this run leaves out the tests that start a server (-m "not browser and not server")."""
+    return "not server" in (config.getoption("markexpr") or "")
+
+
 def pytest_configure(config):
     """A run that leaves out the server and browser tests is the fast loop: property tests go quick too."""
-    QUICK["on"] = "not server" in (config.getoption("markexpr") or "")
+    QUICK["on"] = fast_loop(config)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config):
+    """How many processes `-n auto` (pyproject.toml) runs the tests in.
+
+    The fast loop spreads over every core (pytest-xdist's own count): its tests build their own app
+    and database and share nothing. A run with servers and browsers stays in one process, as it
+    always ran: those tests wait on real sockets and Chromium, and two at once on a 2-core machine
+    would share its cores with each other's timing.
+    """
+    return None if fast_loop(config) else 0
 
 
 def pytest_collection_finish(session):
@@ -135,17 +154,29 @@ def examples(thorough):
     return max(10, thorough // 10) if QUICK["on"] else thorough
 
 
-@functools.cache  # a parametrized test is one function for many items: read its source once
+def _names(code):
+    """Every global, attribute and module name a function's code uses, its inner functions' included."""
+    names = set(code.co_names)
+    for constant in code.co_consts:
+        if isinstance(constant, types.CodeType):
+            names |= _names(constant)
+    return names
+
+
+@functools.cache  # a parametrized test is one function for many items: looked at once
 def _starts_a_process(function, depth=1):
-    """Whether a test (or a helper of its module that it calls) starts a server or another process."""
-    source = inspect.getsource(function)
-    if any(sign in source for sign in STARTS_A_PROCESS):
+    """Whether a test (or a helper of its module that it calls) starts a server or another process.
+
+    Read from the names its compiled code uses, not its source: reading every test's source again
+    cost each process of the fast loop a fifth of a second before its first test.
+    """
+    names = _names(function.__code__)
+    if any(sign <= names for sign in STARTS_A_PROCESS):
         return True
     if depth:
-        module = inspect.getmodule(function)
-        for name in set(re.findall(r"\b(\w+)\(", source)):
-            helper = getattr(module, name, None)
-            if inspect.isfunction(helper) and helper.__module__ == module.__name__ and helper is not function:
+        for name in names:
+            helper = function.__globals__.get(name)
+            if inspect.isfunction(helper) and helper.__module__ == function.__module__ and helper is not function:
                 if _starts_a_process(helper, depth - 1):
                     return True
     return False
@@ -750,14 +781,17 @@ def catalogue_patterns(language="es", sources=None, min_words=1, placeholders=Tr
                 continue
             body = r"[^\n]+?".join(r"\s+".join(re.escape(word) for word in piece.split(" ")) if piece.strip() else
                                    re.escape(piece) for piece in pieces)
-            found.append((english, re.compile(r"(?<![\w-])" + body + r"(?![\w-])")))
+            # A pattern is searched only in a text that holds its longest word: a search of the
+            # lazy pattern over a whole summary costs milliseconds, an `in` microseconds.
+            needle = max(literal.split(), key=len)
+            found.append((english, re.compile(r"(?<![\w-])" + body + r"(?![\w-])"), needle))
     return tuple(found)
 
 
 def english_in(text, language="es", sources=None, min_words=1, words=True, placeholders=True):
     """The English sentences (and words) still in a text meant to be in the language: [] when there are none."""
-    found = [english for english, pattern in catalogue_patterns(language, sources, min_words, placeholders)
-             if pattern.search(text)]
+    found = [english for english, pattern, needle in catalogue_patterns(language, sources, min_words, placeholders)
+             if needle in text and pattern.search(text)]
     if words:
         found += [f"the word {word!r}" for word in sorted(set(ENGLISH_WORD.findall(text)))]
     return found

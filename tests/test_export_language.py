@@ -47,7 +47,7 @@ def spanish_evening(evening, **options):
 
 def test_the_catalogue_holds_the_summarys_sentences():
     """The check below means something only if it has sentences to look for."""
-    sentences = [english for english, _pattern in catalogue_patterns("es", SUMMARY_FILES, 2)]
+    sentences = [english for english, _pattern, _needle in catalogue_patterns("es", SUMMARY_FILES, 2)]
     assert "not shown — fewer than %(floor)s answers" in sentences and "The evening, item by item" in sentences
     assert len(sentences) > 40
 
