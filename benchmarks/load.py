@@ -189,6 +189,34 @@ def proc_stats(pid):
     return peak, cpu
 
 
+LIVE_SERVERS = set()  # servers started and not stopped yet: an interrupted run stops them (stop_on_signals)
+WORKDIRS = set()  # throw-away folders of runs under way
+
+
+def stop_on_signals():
+    """Ctrl-C or `kill` stops every server and phone process this run started, then the run, at once.
+
+    Without it, Ctrl-C during the wait for quiet CPUs ended in a traceback from the event loop's
+    shutdown, and `kill` left the server of the run under way running.
+    """
+    def stop(signum, _frame):
+        import multiprocessing
+
+        for server in list(LIVE_SERVERS):
+            with contextlib.suppress(Exception):
+                server.process.kill()
+                server.process.wait(5)
+        for child in multiprocessing.active_children():  # the phones' processes (--client-procs)
+            child.kill()
+        for folder in list(WORKDIRS):
+            shutil.rmtree(folder, ignore_errors=True)
+        print(f"\nstopped by {signal.Signals(signum).name}: no server of this run is left running", file=sys.stderr)
+        os._exit(128 + signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, stop)
+
+
 class Server:
     """Fireside (`python -m facilitator.cli serve`) or the floor, as a child process on loopback."""
 
@@ -236,6 +264,7 @@ class Server:
         started = time.perf_counter()
         self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
                                         stdin=subprocess.DEVNULL, env=env, cwd=self.workdir)
+        LIVE_SERVERS.add(self)
         log.close()
         deadline = started + timeout
         while time.perf_counter() < deadline:
@@ -254,6 +283,7 @@ class Server:
         return proc_stats(self.process.pid)
 
     def stop(self, timeout=10):
+        LIVE_SERVERS.discard(self)
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
             try:
@@ -284,7 +314,8 @@ class Phone:
         self.index = index
         # Browsers offer permessage-deflate and simple-websocket accepts it; aiohttp offers it with compress=15.
         options = {"websocket_extra_options": {"compress": 15}} if deflate else {}
-        self.client = socketio.AsyncClient(reconnection=False, **options)
+        # handle_sigint=False: Ctrl-C is load.py's (stop_on_signals), not python-engineio's, which stops the loop mid-run
+        self.client = socketio.AsyncClient(reconnection=False, handle_sigint=False, **options)
         self.welcome = asyncio.Event()
         self.open = asyncio.Event()
         self.revealed = asyncio.Event()
@@ -375,7 +406,7 @@ class Console:
     def __init__(self):
         import socketio
 
-        self.client = socketio.AsyncClient(reconnection=False)
+        self.client = socketio.AsyncClient(reconnection=False, handle_sigint=False)
         self.code = None
         self.counts = []  # (time, answered)
         self.has_code = asyncio.Event()
@@ -982,8 +1013,10 @@ def parse_args(argv=None):
 
 
 async def main_async(args):
+    stop_on_signals()  # here, inside the event loop: asyncio's runner puts its own Ctrl-C handler in first
     rows = []
     workdir = tempfile.mkdtemp(prefix="fireside-load-")
+    WORKDIRS.add(workdir)
     deadline = time.monotonic() + args.timeout
     try:
         for mode in args.mode:
@@ -1011,6 +1044,7 @@ async def main_async(args):
         return rows
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+        WORKDIRS.discard(workdir)
 
 
 def main(argv=None):

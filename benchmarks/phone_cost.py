@@ -65,7 +65,9 @@ async def measured_phone(server, code, token=None):
 
 
 async def run(args):
+    load.stop_on_signals()  # Ctrl-C or kill: the server is stopped too
     workdir = tempfile.mkdtemp(prefix="fireside-cost-")
+    load.WORKDIRS.add(workdir)
     server = load.Server("fireside", args.mode, workdir)
     figures = {}
     try:

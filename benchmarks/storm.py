@@ -74,7 +74,7 @@ class Phone:
         import socketio
 
         got = asyncio.get_running_loop().create_future()
-        client = socketio.AsyncClient(reconnection=False)
+        client = socketio.AsyncClient(reconnection=False, handle_sigint=False)  # Ctrl-C: load.stop_on_signals
         client.on("welcome", lambda payload: got.done() or got.set_result(payload), namespace=PARTICIPANT_NS)
         auth = {"code": code, **({"token": self.token} if self.token else {})}
         try:
@@ -222,8 +222,10 @@ async def _quietly(coroutine):
 
 
 async def main_async(args):
+    load.stop_on_signals()  # Ctrl-C or kill: the server under way is stopped too
     runs = []
     workdir = tempfile.mkdtemp(prefix="fireside-storm-")
+    load.WORKDIRS.add(workdir)
     try:
         for repeat in range(args.repeat):
             busy = await load.settle(args.settle)
