@@ -82,38 +82,6 @@ SERVER_FIXTURES = {"server", "shared"}
 STARTS_A_PROCESS = ({"RunningServer"}, {"subprocess"}, {"sys", "executable"})
 
 
-def _build_url_builders_once():
-    """Let Werkzeug make each URL rule's builder function once per run, not once per app.
-
-    Werkzeug compiles two small Python functions for every URL rule an app registers, from the
-    rule's parsed parts alone, through Python's compiler: about 10 ms an app, 300 apps a run. The
-    function it makes depends on nothing but those parts (each rule binds it to itself), so the
-    one made for the same parts is reused. A rule with defaults is left to Werkzeug (they can
-    change the code through its converters), and so is everything if Werkzeug changes shape.
-    """
-    from werkzeug.routing.rules import Rule
-
-    make = getattr(Rule, "_compile_builder", None)
-    if make is None or getattr(make, "made_once", False):
-        return
-    made = {}
-
-    def compile_builder(self, append_unknown=True):
-        """Werkzeug's own builder for these parts, made the first time they are seen."""
-        if self.defaults:
-            return make(self, append_unknown)
-        key = (self.rule, tuple(self._trace), append_unknown)
-        if key not in made:
-            made[key] = make(self, append_unknown)
-        return made[key]
-
-    compile_builder.made_once = True
-    Rule._compile_builder = compile_builder
-
-
-_build_url_builders_once()
-
-
 QUICK = {"on": False}  # the fast loop: property tests run a tenth of their examples (examples())
 
 

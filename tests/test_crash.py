@@ -61,11 +61,8 @@ class ReconnectingPhone:
     def close(self):
         """Stop for good (no more reconnecting)."""
         self.client.reconnection = False  # a disconnect racing with this must not start a new attempt
-        self.client.shutdown()
-        task = self.client._reconnect_task
-        if task is not None:  # it was between two attempts: stop them too
-            self.client._reconnect_abort.set()
-            task.join(5)
+        self.client.reconnection_attempts = 1  # and a loop of attempts already under way ends after this one
+        self.client.shutdown()  # connected: disconnects; between two attempts: stops them and waits for the loop
 
 
 def _read(data_dir, sql, params=()):

@@ -5,6 +5,7 @@ never routed, and no packet ever leaves this machine). Cross-origin and oversize
 tried against a real server on 127.0.0.1, because the test client skips the HTTP layer.
 """
 
+import contextlib
 import gc
 import http.client
 import json
@@ -194,10 +195,6 @@ def test_a_phone_cannot_trigger_any_facilitator_action(evening):
     for event in FACILITATOR_EVENTS:
         answer = phone.emit(event, payloads.get(event, {}))
         assert answer["ok"] is False and "Phones can only" in answer["error"], event
-    # Straight at the facilitator namespace over the phone's own connection: not connected there, ignored.
-    for event in FACILITATOR_EVENTS:
-        socketio.server._handle_eio_message(phone.client.eio_sid,
-                                            f'2{events.FACILITATOR_NS},7{json.dumps([event, {}])}')
     assert dump(evening.store) == before
     assert evening.room.meeting["join_code"] == code and evening.room.items[arrive]["state"] == "open"
 
@@ -276,6 +273,32 @@ def test_a_phone_that_ignores_ended_cannot_sync_or_answer_in_the_next_meeting(se
     assert [name for name, payload in phone.events[told:] if name == events.ITEM and payload["item"]] == []
     state = console.wait_for(lambda s: s["meeting"] is not None)
     assert state["phones"] == 0 and [i["answered"] for i in state["agenda"] if i["id"] == arrive] == [0]
+
+
+def test_packets_a_phone_writes_itself_for_the_facilitators_namespace_are_ignored(server, data_dir):
+    """Over the wire, as a script on a phone would: facilitator events on the phone's own connection."""
+    console = SocketConsole(server.url)
+    code = console.start()["meeting"]["code"]
+    arrive = console.push("arrive")
+    phone = SocketPhone(server.url, code)
+
+    def meeting():
+        with contextlib.closing(sqlite3.connect(data_dir / "fireside.db", timeout=5)) as conn:
+            return (conn.execute("SELECT id, status, join_code, current_item FROM meetings").fetchall(),
+                    conn.execute("SELECT id, state, position FROM items ORDER BY id").fetchall(),
+                    conn.execute("SELECT COUNT(*) FROM ballots").fetchall())
+
+    before = meeting()
+    payloads = {events.PUSH_ITEM: {"item_id": arrive}, events.REVEAL_POLL: {"item_id": arrive},
+                events.ADD_ITEM: {"kind": "choice", "prompt": "x", "options": ["a", "b"], "push": True}}
+    for event in FACILITATOR_EVENTS:  # an EVENT packet for the facilitator's namespace, asking for an ack
+        phone.client.eio.send(f"2{events.FACILITATOR_NS},7{json.dumps([event, payloads.get(event, {})])}")
+    # A phone's events are taken in turn: once this is answered, every packet before it was read.
+    assert phone.call(events.SYNC, {})["ok"]
+    assert meeting() == before
+    assert console.states[-1]["meeting"]["code"] == code
+    assert [i["state"] for i in console.states[-1]["agenda"] if i["id"] == arrive] == ["open"]
+    assert phone.client.connected  # ignored, not a reason to drop a phone that may have been fooled
 
 
 def test_a_phone_event_from_an_ended_meetings_connection_is_refused_and_dropped(evening):
