@@ -198,12 +198,17 @@ def test_shortcuts_run_the_evening_and_none_acts_while_typing(browser, server):
     assert next(i for i in helper.states[-1]["agenda"] if i["id"] == arrive)["state"] == "open"
     page.focus("#now-heading")
     expect(page.locator('[aria-busy="true"]')).to_have_count(0)  # the last action answered
+    # Each key once the page shows the step it takes, as he would see it first: the page hears of
+    # a change on its own connection, which may be later than the helper's.
+    expect(page.locator('#now-body [data-action="close"]')).to_have_count(1)
     page.keyboard.press("o")
     helper.wait_for(lambda p: next(i for i in p["agenda"] if i["id"] == arrive)["state"] == "closed")
     expect(page.locator('[aria-busy="true"]')).to_have_count(0)  # the last action answered
+    expect(page.locator('#now-body [data-action="reveal"]')).to_have_count(1)
     page.keyboard.press("r")
     helper.wait_for(lambda p: next(i for i in p["agenda"] if i["id"] == arrive)["state"] == "revealed")
     expect(page.locator('[aria-busy="true"]')).to_have_count(0)  # the last action answered
+    expect(page.locator('#now-body [data-action="clear"]')).to_have_count(1)
     page.keyboard.press("w")
     helper.wait_for(lambda p: p["current"] is None)
     with page.expect_popup() as popup:

@@ -111,10 +111,14 @@
   function act(button, event, payload, options) {
     if (busy) return Promise.resolve({ ok: false, error: 'busy' });
     busy = true;
+    // On the button, and on the page's main region, which outlives the button: a new state can
+    // redraw the panel before the answer comes, and until it comes no other action is taken.
     if (button) button.setAttribute('aria-busy', 'true');
+    $('main').setAttribute('aria-busy', 'true');
     return send(event, payload, options).then(function (answer) {
       busy = false;
       if (button) button.removeAttribute('aria-busy');
+      $('main').removeAttribute('aria-busy');
       return answer;
     });
   }
