@@ -11,7 +11,7 @@ import sqlite3
 import threading
 import time
 
-from conftest import RunningServer, SocketConsole, free_port
+from conftest import RunningServer, SocketConsole, free_port, real_client
 
 from facilitator import events, rules
 
@@ -23,12 +23,10 @@ class ReconnectingPhone:
 
     def __init__(self, url, code):
         """Join and wait for `welcome`."""
-        import socketio as sio_client
-
         self.code, self.token = code, None
         self.welcomes = []
-        self.client = sio_client.Client(reconnection=True, reconnection_delay=0.2, reconnection_delay_max=0.5,
-                                        randomization_factor=0.05, handle_sigint=False)
+        self.client = real_client(reconnection=True, reconnection_delay=0.2, reconnection_delay_max=0.5,
+                                  randomization_factor=0.05)
         self.client.on(events.WELCOME, self._welcome, namespace=events.PARTICIPANT_NS)
         self.client.connect(url, namespaces=[events.PARTICIPANT_NS], auth=self._auth, transports=["websocket"],
                             wait_timeout=5)

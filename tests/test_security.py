@@ -20,7 +20,7 @@ import urllib.request
 import warnings
 
 import pytest
-from conftest import TEST_DECK, Evening, RunningServer, SocketConsole, SocketPhone
+from conftest import TEST_DECK, Evening, RunningServer, SocketConsole, SocketPhone, real_client
 
 import participant.handlers
 from facilitator import access, create_app, events, handlers, limits, rules, socketio
@@ -850,12 +850,12 @@ def test_socket_io_from_a_foreign_origin_is_refused_and_from_its_own_pages_accep
 
     for origin in [o.format(port=shared.port) for o in FOREIGN]:
         for namespace, auth in ((events.FACILITATOR_NS, None), (events.PARTICIPANT_NS, {"code": shared.code})):
-            client = sio_client.Client(reconnection=False, handle_sigint=False)
+            client = real_client(reconnection=False)
             with pytest.raises(sio_client.exceptions.ConnectionError):
                 client.connect(shared.url, namespaces=[namespace], transports=["polling"], auth=auth,
                                headers={"Origin": origin}, wait_timeout=3)
             client.disconnect()
-    same = sio_client.Client(reconnection=False, handle_sigint=False)  # sends the URL's own origin itself
+    same = real_client(reconnection=False)  # sends the URL's own origin itself
     same.connect(shared.url, namespaces=[events.FACILITATOR_NS], transports=["websocket"], wait_timeout=3)
     assert same.connected
     same.disconnect()
@@ -1009,7 +1009,7 @@ def _python_socketio_refused(server, code):
     """A real python-socketio phone over long-polling is refused (ConnectionError), not left waiting."""
     import socketio as sio_client
 
-    client = sio_client.Client(reconnection=False, handle_sigint=False)
+    client = real_client(reconnection=False)
     try:
         with pytest.raises(sio_client.exceptions.ConnectionError):
             client.connect(server.url, namespaces=[events.PARTICIPANT_NS], transports=["polling"],
