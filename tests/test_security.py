@@ -20,12 +20,19 @@ import urllib.request
 import warnings
 
 import pytest
-from conftest import TEST_DECK, Evening, RunningServer, SocketConsole, SocketPhone, real_client
+from conftest import (
+    TEST_DECK,
+    Evening,
+    RunningServer,
+    SocketConsole,
+    SocketPhone,
+    real_client,
+)
+from flask_socketio import ConnectionRefusedError
 
 import participant.handlers
 from facilitator import access, create_app, events, handlers, limits, rules, socketio
 from facilitator.instance import DataDirError, load_secrets
-from flask_socketio import ConnectionRefusedError
 
 REMOTE = "192.0.2.44"
 OTHER_REMOTE = "192.0.2.45"
