@@ -422,15 +422,24 @@ def _language_warnings(decks, language):
 
 @decks.command("new", short_help="Write a starter deck to edit.")
 @click.argument("name")
+@click.option("--language", metavar="CODE",
+              help="The language to write it in, e.g. es for Spanish (default: the language the next meeting "
+                   "starts in).")
 @data_option
-def decks_new(name, data):
-    """Write a starter deck called NAME in your decks folder, to edit in any text editor."""
+def decks_new(name, language, data):
+    """Write a starter deck called NAME in your decks folder, to edit in any text editor.
+
+    It is written in the language your meetings are held in: its items, notes and comments.
+    """
     import prompts
 
-    user_dir = _folder(data) / "decks"
+    _checked_language(language)
+    folder = _folder(data)
+    language = _meetings_language(language, folder)
+    user_dir = folder / "decks"
     os.umask(0o077)  # the data folder is the facilitator's alone
     try:
-        path = prompts.write_starter(name, user_dir)
+        path = prompts.write_starter(name, user_dir, language)
     except (prompts.DeckError, OSError) as error:
         return _fail(str(error))
     _say(f"Wrote {path}. Edit it in any text editor; it appears on the console next time you start a meeting.")

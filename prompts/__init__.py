@@ -45,9 +45,11 @@ __all__ = [
 ]
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "decks"
-STARTER_FILE = BUILTIN_DIR / "starter.toml"
+STARTER_FILE = BUILTIN_DIR / "starter.toml"  # the English one; another language's is decks/<code>/starter-<code>.toml
 DECK_BYTES_MAX = 256 * 1024
-STARTER_SUMMARY = "Say in a sentence or two what this evening is about."
+# What a new deck of his own says until he writes his own (in the deck's language: i18n.tr).
+STARTER_SUMMARY = _l("Say in a sentence or two what this evening is about.")
+STARTER_TITLE = _l("My evening")
 
 
 class DeckError(Exception):
@@ -272,17 +274,31 @@ def _toml_string(value: str) -> str:
     return json.dumps(" ".join(_CONTROL.sub(" ", value).split()), ensure_ascii=False)
 
 
-def starter_deck_text(title: str) -> str:
-    """A small, commented deck with one item of every kind, titled ``title``."""
-    title = " ".join(_CONTROL.sub(" ", str(title)).split())[:TITLE_MAX].strip() or "My evening"
-    text = STARTER_FILE.read_text(encoding="utf-8")
+def starter_file(language: str = DEFAULT_LANGUAGE) -> Path:
+    """The built-in starter deck written in this language (its items, notes and comments), else the English one."""
+    written = BUILTIN_DIR / language / f"starter-{language}.toml"
+    return written if language != DEFAULT_LANGUAGE and written.is_file() else STARTER_FILE
+
+
+def starter_deck_text(title: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """A small, commented deck with one item of every kind, titled ``title``, written in ``language``.
+
+    A man whose meetings are held in Spanish gets the Spanish starter: its items, its comments and
+    its summary are in Spanish, and the file says so (language = "es").
+    """
+    source = starter_file(language)
+    spoken = language if source != STARTER_FILE else DEFAULT_LANGUAGE
+    default = i18n.tr(spoken, str(STARTER_TITLE))
+    title = " ".join(_CONTROL.sub(" ", str(title)).split())[:TITLE_MAX].strip() or default
+    summary = i18n.tr(spoken, str(STARTER_SUMMARY))
+    text = source.read_text(encoding="utf-8")
     text, titled = re.subn(r"^title = .*$", lambda _: f"title = {_toml_string(title)}", text,
                            count=1, flags=re.M)
     text, summed = re.subn(r"^summary = .*$",
-                           lambda _: f"summary = {_toml_string(STARTER_SUMMARY)}", text,
+                           lambda _: f"summary = {_toml_string(summary)}", text,
                            count=1, flags=re.M)
-    if not (titled and summed):  # starter.toml lost its one-line title or summary
-        raise RuntimeError("prompts/decks/starter.toml needs one-line title and summary")
+    if not (titled and summed):  # the starter lost its one-line title or summary
+        raise RuntimeError(f"{source} needs one-line title and summary")
     return text
 
 
@@ -291,8 +307,8 @@ def _file_stem(name: str) -> str:
     return stem[:60].strip("-_")
 
 
-def write_starter(name: str, user_dir: Path | str) -> Path:
-    """Write a starter deck called NAME into ``user_dir``; return its path.
+def write_starter(name: str, user_dir: Path | str, language: str = DEFAULT_LANGUAGE) -> Path:
+    """Write a starter deck called NAME into ``user_dir``, written in ``language``; return its path.
 
     The file name is NAME in lowercase with dashes ("Monday night" -> monday-night.toml) and the
     title is NAME as written. Refuses (DeckError) an empty name, the id of a built-in deck, and a
@@ -310,7 +326,7 @@ def write_starter(name: str, user_dir: Path | str) -> Path:
     path = folder / f"{stem}.toml"
     try:
         with path.open("x", encoding="utf-8", newline="\n") as handle:
-            handle.write(starter_deck_text(title))
+            handle.write(starter_deck_text(title, language))
     except FileExistsError:
         raise DeckError([f"{path} already exists; choose another name, or edit that file"])
     return path

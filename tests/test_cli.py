@@ -40,6 +40,29 @@ def test_decks_new_writes_a_valid_deck_in_the_data_folder_once(tmp_path):
     assert "monday-night.toml" in again.stderr
 
 
+def test_decks_new_writes_the_starter_in_the_language_asked_for_and_refuses_one_fireside_does_not_speak(tmp_path):
+    assert run_fireside("decks", "new", "Noche del lunes", "--language", "es", "--data", tmp_path).exit_code == 0
+    deck = prompts.load_deck(tmp_path / "decks" / "noche-del-lunes.toml")
+    assert (deck.title, deck.language) == ("Noche del lunes", "es")
+    assert deck.summary == "Di en una o dos frases de qué trata esta noche."
+    assert deck.items[0]["prompt"] == prompts.load_deck(prompts.starter_file("es")).items[0]["prompt"]
+    refused = run_fireside("decks", "new", "Lunes", "--language", "xx", "--data", tmp_path)
+    assert refused.exit_code == 2 and "Fireside does not speak 'xx' yet" in refused.stderr
+    assert not (tmp_path / "decks" / "lunes.toml").exists()
+
+
+def test_decks_new_writes_in_the_language_the_next_meeting_starts_in(app, data_dir, evening):
+    """Without --language: English on an English laptop with no meeting yet; Spanish once the last meeting was."""
+    assert run_fireside("decks", "new", "Monday", "--data", data_dir).exit_code == 0
+    assert prompts.load_deck(data_dir / "decks" / "monday.toml").language == "en"
+    evening.do(events.SET_LANGUAGE, language="es")
+    evening.start()
+    evening.do(events.END_MEETING)
+    assert run_fireside("decks", "new", "Martes", "--data", data_dir).exit_code == 0
+    deck = prompts.load_deck(data_dir / "decks" / "martes.toml")
+    assert deck.language == "es" and deck.summary == "Di en una o dos frases de qué trata esta noche."
+
+
 def test_options_alone_start_serve_and_a_port_that_cannot_exist_is_refused_plainly(tmp_path):
     """`fireside --port …` is `fireside serve --port …`; a port past 65535 gets a sentence, not a traceback."""
     for args in (("--port", "70000", "--no-browser"), ("serve", "--port", "70000")):

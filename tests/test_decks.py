@@ -958,6 +958,29 @@ def test_write_starter_refuses_bad_names(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_starter_in_spanish_is_the_spanish_starter_with_a_spanish_summary_and_says_so(tmp_path):
+    from conftest import english_in
+
+    path = write_starter("Noche del lunes", tmp_path, "es")
+    deck = load_deck(path)
+    assert (deck.title, deck.language, deck.builtin) == ("Noche del lunes", "es", False)
+    assert deck.summary == "Di en una o dos frases de qué trata esta noche."
+    assert {item["kind"] for item in deck.items} == set(KINDS)
+    # What a man reads (not the keys and kinds a program reads): the comments, and every text value.
+    comments = [line.split("#", 1)[1] for line in path.read_text(encoding="utf-8").splitlines() if "#" in line]
+    values = [deck.summary] + [str(value) for item in deck.items for name, value in item.items()
+                               if name not in ("id", "kind", "key") and isinstance(value, (str, list))]
+    said = "\n".join(comments + values)
+    kinds = re.compile(r"\b(?:" + "|".join(KINDS) + r")\b")  # the comments name each kind as he must write it
+    assert english_in(kinds.sub("", said)) == []
+
+
+def test_a_starter_in_a_language_with_no_starter_of_its_own_is_the_english_one():
+    assert prompts.starter_file("en") == prompts.STARTER_FILE
+    assert prompts.starter_file("fr") == prompts.STARTER_FILE  # no decks/fr/starter-fr.toml
+    assert 'summary = "Say in a sentence or two' in prompts.starter_deck_text("Lundi", "fr")
+
+
 @pytest.mark.parametrize("title", ['Quotes " and \\ back', "Line\nbreak", "grief-and-loss", ""])
 def test_starter_text_is_valid_toml_for_any_title(tmp_path, title):
     path = tmp_path / "x.toml"
