@@ -81,20 +81,23 @@ def _series(key: str, kind: str, entries: list) -> dict:
     latest = entries[-1]["item"]
     one = {"key": key, "kind": kind, "prompt": latest["prompt"], "item": latest, "entries": entries}
     if kind in ("choice", "multi"):
-        options = []
-        for entry in entries:
-            for option in entry["item"].get("options") or []:
-                if option not in options:
-                    options.append(option)
+        aligned = _options_across_languages(entries)
+        options = aligned or []
+        if aligned is None:  # one language: an option is its text, so a reworded one is a row of its own
+            for entry in entries:
+                for option in entry["item"].get("options") or []:
+                    if option not in options:
+                        options.append(option)
         one["options"] = options
         for entry in entries:
             result = entry["item"]["result"]
             entry["cells"] = None
             if result.get("shown"):
                 people = result["answered"]  # real answers: a summary's "answered" leaves passes out
-                by_option = dict(zip(entry["item"]["options"], result["counts"]))
-                entry["cells"] = [(by_option.get(option), None if by_option.get(option) is None or people < PERCENT_FROM
-                                   else round(by_option[option] / people * 100)) for option in options]
+                counts = (result["counts"] if aligned is not None
+                          else [dict(zip(entry["item"]["options"], result["counts"])).get(option) for option in options])
+                entry["cells"] = [(count, None if count is None or people < PERCENT_FROM
+                                   else round(count / people * 100)) for count in counts]
     if kind == "scale":
         scales = [entry["item"].get("scale") or {} for entry in entries]
         low = min(s.get("min", 0) for s in scales)
@@ -115,6 +118,25 @@ def _series(key: str, kind: str, entries: list) -> dict:
               "values": [_shown(entry, lambda r: r["median"]["y"]) for entry in entries]}],
             0, 100, ticks=(0, 25, 50, 75, 100))
     return one
+
+
+def _options_across_languages(entries: list):
+    """The options of an item asked in meetings held in different languages, one row each by position; else None.
+
+    The decks written in another language keep each item's id and its options in the same order
+    (prompts/README.md), so "Cansado" and "Tired" are one row, named as the page's language names
+    it (else as the latest meeting did). Only where each language asked the item with one list of
+    options, all of the same length: options reworded within one language stay rows of their own.
+    """
+    languages = {}
+    for entry in entries:
+        languages.setdefault(entry["meeting"].get("language"), set()).add(tuple(entry["item"].get("options") or ()))
+    lists = {options for asked in languages.values() for options in asked}
+    if len(languages) < 2 or any(len(asked) > 1 for asked in languages.values()) or len({len(o) for o in lists}) != 1:
+        return None
+    named = next((entry for entry in reversed(entries) if entry["meeting"].get("language") == export.language()),
+                 entries[-1])
+    return list(named["item"].get("options") or ())
 
 
 def _shown(entry: dict, pick):

@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from conftest import Shared
+from conftest import TEST_DECK, Shared
 from test_export import TIME_OF_DAY, run_evening
 
 from facilitator import events, export, history
@@ -170,3 +170,42 @@ def test_line_chart_leaves_a_gap_for_a_meeting_below_the_floor():
     paths = re.findall(r'<path d="([^"]+)"', chart)
     assert len(paths) == 1 and paths[0].count("L") == 1  # c to d only; a stands alone
     assert len(re.findall(r"<circle ", chart)) == 3
+
+
+def ask_arrive(evening, deck, answers):
+    """One meeting from deck that asks only "arrive", revealed with these answers; then ended."""
+    evening.start(deck=deck)
+    arrive = evening.push("arrive")
+    for value in answers:
+        assert evening.phone().answer(arrive, value)["ok"]
+    evening.do(events.REVEAL_POLL, item_id=arrive)
+    evening.do(events.END_MEETING)
+
+
+def test_an_item_asked_in_two_languages_has_one_row_per_option_named_in_the_pages_language(evening, data_dir):
+    """The Spanish deck asks "arrive" by the same id with the same options in the same order."""
+    spanish = TEST_DECK.replace('options = ["Tired", "Restless", "Calm"]', 'options = ["Cansado", "Inquieto", "Tranquilo"]')
+    spanish = spanish.replace("\n[[items]]", '\nlanguage = "es"\n\n[[items]]', 1)
+    assert spanish.count("Cansado") == 1 and 'language = "es"' in spanish
+    (data_dir / "decks" / "test-evening-es.toml").write_text(spanish, encoding="utf-8")
+    ask_arrive(evening, "test-evening", [0, 0, 2, 1, 0])
+    evening.do(events.SET_LANGUAGE, language="es")
+    ask_arrive(evening, "test-evening-es", [1, 1, 1, 2, 0])
+
+    for language, names in (("es", ["Cansado", "Inquieto", "Tranquilo"]), ("en", ["Tired", "Restless", "Calm"])):
+        arrive = next(one for one in history.build_history(evening.store, language=language)["series"]
+                      if one["key"] == "arrive")
+        assert arrive["options"] == names  # three rows, not six
+        assert [[count for count, _share in entry["cells"]] for entry in arrive["entries"]] == [[3, 1, 1], [1, 3, 1]]
+        assert [entry["meeting"]["language"] for entry in arrive["entries"]] == ["en", "es"]
+
+
+def test_options_reworded_within_one_language_stay_rows_of_their_own(evening, data_dir):
+    reworded = TEST_DECK.replace('options = ["Tired", "Restless", "Calm"]', 'options = ["Worn out", "Restless", "Calm"]')
+    (data_dir / "decks" / "reworded.toml").write_text(reworded, encoding="utf-8")
+    ask_arrive(evening, "test-evening", [0, 0, 2, 1, 0])
+    ask_arrive(evening, "reworded", [1, 1, 1, 2, 0])
+    arrive = next(one for one in history.build_history(evening.store)["series"] if one["key"] == "arrive")
+    assert arrive["options"] == ["Tired", "Restless", "Calm", "Worn out"]
+    assert [[count for count, _share in entry["cells"]] for entry in arrive["entries"]] == [[3, 1, 1, None],
+                                                                                          [None, 3, 1, 1]]
