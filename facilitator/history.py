@@ -77,8 +77,12 @@ def _build_history(store, titles, shared) -> dict:
 
 
 def _series(key: str, kind: str, entries: list) -> dict:
-    """One item across meetings, with what its kind's table and chart need."""
-    latest = entries[-1]["item"]
+    """One item across meetings, with what its kind's table and chart need.
+
+    Its prompt, options and axes are named as the latest meeting held in the page's language named
+    them (else as the latest meeting did): one page, one language.
+    """
+    latest = _in_the_pages_language(entries)["item"]
     one = {"key": key, "kind": kind, "prompt": latest["prompt"], "item": latest, "entries": entries}
     if kind in ("choice", "multi"):
         aligned = _options_across_languages(entries)
@@ -134,9 +138,13 @@ def _options_across_languages(entries: list):
     lists = {options for asked in languages.values() for options in asked}
     if len(languages) < 2 or any(len(asked) > 1 for asked in languages.values()) or len({len(o) for o in lists}) != 1:
         return None
-    named = next((entry for entry in reversed(entries) if entry["meeting"].get("language") == export.language()),
-                 entries[-1])
-    return list(named["item"].get("options") or ())
+    return list(_in_the_pages_language(entries)["item"].get("options") or ())
+
+
+def _in_the_pages_language(entries: list) -> dict:
+    """The latest entry from a meeting held in the page's language, else the latest entry."""
+    return next((entry for entry in reversed(entries) if entry["meeting"].get("language") == export.language()),
+                entries[-1])
 
 
 def _shown(entry: dict, pick):

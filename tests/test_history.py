@@ -185,17 +185,20 @@ def ask_arrive(evening, deck, answers):
 def test_an_item_asked_in_two_languages_has_one_row_per_option_named_in_the_pages_language(evening, data_dir):
     """The Spanish deck asks "arrive" by the same id with the same options in the same order."""
     spanish = TEST_DECK.replace('options = ["Tired", "Restless", "Calm"]', 'options = ["Cansado", "Inquieto", "Tranquilo"]')
+    spanish = spanish.replace('prompt = "How are you arriving tonight?"', 'prompt = "¿Cómo llegas esta noche?"')
     spanish = spanish.replace("\n[[items]]", '\nlanguage = "es"\n\n[[items]]', 1)
-    assert spanish.count("Cansado") == 1 and 'language = "es"' in spanish
+    assert spanish.count("Cansado") == spanish.count("¿Cómo llegas") == 1 and 'language = "es"' in spanish
     (data_dir / "decks" / "test-evening-es.toml").write_text(spanish, encoding="utf-8")
     ask_arrive(evening, "test-evening", [0, 0, 2, 1, 0])
     evening.do(events.SET_LANGUAGE, language="es")
     ask_arrive(evening, "test-evening-es", [1, 1, 1, 2, 0])
 
-    for language, names in (("es", ["Cansado", "Inquieto", "Tranquilo"]), ("en", ["Tired", "Restless", "Calm"])):
+    for language, names, prompt in (("es", ["Cansado", "Inquieto", "Tranquilo"], "¿Cómo llegas esta noche?"),
+                                    ("en", ["Tired", "Restless", "Calm"], "How are you arriving tonight?")):
         arrive = next(one for one in history.build_history(evening.store, language=language)["series"]
                       if one["key"] == "arrive")
         assert arrive["options"] == names  # three rows, not six
+        assert arrive["prompt"] == prompt  # and the heading in the page's language too
         assert [[count for count, _share in entry["cells"]] for entry in arrive["entries"]] == [[3, 1, 1], [1, 3, 1]]
         assert [entry["meeting"]["language"] for entry in arrive["entries"]] == ["en", "es"]
 
