@@ -15,6 +15,7 @@ is refused the same way, before simple-websocket upgrades it. Nothing is logged 
 import urllib.parse
 
 from facilitator import i18n
+from facilitator.serving import called_in_line
 
 HANDSHAKE = "fireside.handshake"  # the environ key of a handshake's limits.Handshake
 RETRY_AFTER = "2"  # seconds; a phone's Socket.IO client retries after 1 to 5 seconds anyway
@@ -30,7 +31,7 @@ class HandshakeGate:
         """
         from facilitator.access import unlimited
 
-        self.app = app
+        self.app = called_in_line(app)  # each layer a bound method: serving.called_in_line says why
         self.language = language
         self.book = book
         self.spare = unlimited if spare_laptop else (lambda address: False)
@@ -107,7 +108,7 @@ def install(app, eio, book):
     gate = HandshakeGate(app.wsgi_app, book, spare_laptop=app.config.get("LAPTOP_SESSIONS_UNLIMITED", True),
                          language=lambda: _language(app))
     gate.watch(eio)
-    app.wsgi_app = gate
+    app.wsgi_app = called_in_line(gate)
 
 
 def _language(app):

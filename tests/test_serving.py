@@ -120,6 +120,45 @@ def test_a_gevent_websocket_left_installed_by_an_older_fireside_does_not_take_th
     assert "Traceback" not in server.output()
 
 
+def test_every_wsgi_layer_of_fireside_is_called_as_a_bound_method_not_an_object(app):
+    """An object called as app(environ, start_response) nests a C frame that every greenlet wait copies out and back."""
+    import types
+
+    server = serving.make_server(app, "127.0.0.1", 0, "gevent")
+    try:
+        served = server.application  # what pywsgi calls for every request
+    finally:
+        server.close()
+    layers, layer = [], served
+    while (len(layers) < 4 and isinstance(layer, types.MethodType)  # the fourth leads back to Flask's own
+           and isinstance(layer.__func__, types.FunctionType)):
+        owner = layer.__self__
+        layers.append(type(owner).__name__)
+        # Flask calls its wsgi_app; each of Fireside's layers keeps the next one as app or wsgi_app
+        layer = next((getattr(owner, name) for name in ("wsgi_app", "app") if callable(getattr(owner, name, None))),
+                     None)
+    # pywsgi -> Flask -> the handshake gate -> no-store -> Flask-SocketIO's middleware, each in line
+    assert layers[:4] == ["Flask", "HandshakeGate", "NoStoreSockets", "_SocketIOMiddleware"], layers
+
+
+def test_an_object_is_called_in_line_through_its_python_call_and_anything_else_is_left_alone():
+    import functools
+
+    class Layer:
+        def __call__(self, environ, start_response):
+            return [b"layer"]
+
+    def function(environ, start_response):
+        return [b"function"]
+
+    layer = Layer()
+    in_line = serving.called_in_line(layer)
+    assert in_line.__self__ is layer and in_line(None, None) == [b"layer"]
+    assert serving.called_in_line(function) is function
+    partial = functools.partial(function, None)  # a C callable: nothing to gain, left as it is
+    assert serving.called_in_line(partial) is partial
+
+
 def _engineio_websocket(server):
     """A raw WebSocket to the real server, past engine.io's open packet."""
     import websocket  # websocket-client, which python-socketio's client uses
