@@ -44,6 +44,12 @@ def prepare(mode):
     waiting greenlet never blocks the others. (ssl is already imported by then, by the Socket.IO
     client library; the server never uses it.)
     """
+    # sqlite-utils imports numpy and pandas whenever they are installed, to store their values;
+    # Fireside stores none. On a laptop that has them for another program, numpy alone was 87 ms
+    # of start-up and about 10 MB in the server, with a thread of OpenBLAS's: leave them out, as
+    # if they were not installed (None in sys.modules makes their import fail).
+    for unused in ("numpy", "pandas"):
+        sys.modules.setdefault(unused, None)
     prepare_websockets()
     if mode != "gevent":
         return

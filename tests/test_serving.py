@@ -120,6 +120,30 @@ def test_a_gevent_websocket_left_installed_by_an_older_fireside_does_not_take_th
     assert "Traceback" not in server.output()
 
 
+@pytest.mark.server
+def test_numpy_and_pandas_installed_for_another_program_stay_out_of_the_server(data_dir, tmp_path, monkeypatch):
+    """sqlite-utils would import them whenever it can, for values Fireside never stores (start-up, memory, a thread)."""
+    site = tmp_path / "site"
+    for name in ("numpy", "pandas"):
+        (site / name).mkdir(parents=True)
+        (site / name / "__init__.py").write_text(  # importable, and telling when it is imported
+            f"open({str(tmp_path / (name + '.imported'))!r}, 'w').close()\n")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), str(site)])))
+    server = RunningServer(data_dir, tmp_path / "server.log").start()
+    try:
+        console = SocketConsole(server.url)
+        code = console.start()["meeting"]["code"]
+        arrive = console.push("arrive")
+        phone = SocketPhone(server.url, code)
+        assert phone.call(events.ANSWER, {"item_id": arrive, "value": 0})["ok"]  # the store has written
+        for client in (phone, console):
+            client.close()
+    finally:
+        assert server.stop() == 0
+    assert not (tmp_path / "numpy.imported").exists()
+    assert not (tmp_path / "pandas.imported").exists()
+
+
 def test_every_wsgi_layer_of_fireside_is_called_as_a_bound_method_not_an_object(app):
     """An object called as app(environ, start_response) nests a C frame that every greenlet wait copies out and back."""
     import types
