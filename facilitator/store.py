@@ -200,7 +200,8 @@ class _Ballot:
     def __init__(self, item_id, ballot, answer, passed):
         self.item_id = item_id
         self.ballot = ballot
-        self.answer = None if passed else json.dumps(answer)
+        # An option's number, the commonest answer, is its own JSON: str() skips json.dumps' set-up.
+        self.answer = None if passed else str(answer) if type(answer) is int else json.dumps(answer)
         self.passed = int(bool(passed))
         self.done = None  # its batch's event (Store.queue_answer), set once committed or failed
         self.count = None  # the item's answered count right after this ballot
@@ -542,10 +543,11 @@ class Store:
 
     def wait(self, queued):
         """Return once the queued ballot is committed (the item's count then); raise if it failed."""
-        with self._queue_lock:
-            if self._writer is None and not self._closing:
-                self._writer = threading.Thread(target=self._write_queued, name="fireside-writer", daemon=True)
-                self._writer.start()
+        if self._writer is None:  # once: checked again under the lock
+            with self._queue_lock:
+                if self._writer is None and not self._closing:
+                    self._writer = threading.Thread(target=self._write_queued, name="fireside-writer", daemon=True)
+                    self._writer.start()
         self._wake.set()
         queued.done.wait()
         if queued.error is not None:
