@@ -109,7 +109,7 @@ def called_in_line(app):
     each time a greenlet waits, the C stack under it is copied out, and back when it resumes. An
     answer's greenlet waits twice, for its message and for the group commit, under every WSGI layer
     that was called as an object. Flask, the handshake gate and no-store were three such layers,
-    about 3 KB of C stack in each copy and 16 µs of CPU an answer in a burst of 1,000
+    about 3 KB of C stack in each copy and 10–16 µs of CPU an answer in a burst of 1,000
     (docs/performance.md). Anything else (a function, a C callable) is returned as it is.
     """
     call = getattr(type(app), "__call__", None)
