@@ -15,7 +15,7 @@ is refused the same way, before simple-websocket upgrades it. Nothing is logged 
 import urllib.parse
 
 from facilitator import i18n
-from facilitator.serving import called_in_line
+from facilitator.wsgi import called_in_line
 
 HANDSHAKE = "fireside.handshake"  # the environ key of a handshake's limits.Handshake
 RETRY_AFTER = "2"  # seconds; a phone's Socket.IO client retries after 1 to 5 seconds anyway
@@ -31,7 +31,7 @@ class HandshakeGate:
         """
         from facilitator.access import unlimited
 
-        self.app = called_in_line(app)  # each layer a bound method: serving.called_in_line says why
+        self.app = called_in_line(app)  # each layer a bound method: wsgi.py says why
         self.language = language
         self.book = book
         self.spare = unlimited if spare_laptop else (lambda address: False)

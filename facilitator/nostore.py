@@ -14,7 +14,7 @@ compress.py), which carry no answers and may stay cached for a year:
 from flask import request
 
 from facilitator.compress import STATIC_ENDPOINTS
-from facilitator.serving import called_in_line
+from facilitator.wsgi import called_in_line
 
 NO_STORE = "no-store"
 
@@ -24,7 +24,7 @@ class NoStoreSockets:
 
     def __init__(self, wsgi_app, path):
         """Wrap wsgi_app (Flask's, with engine.io's middleware in it); path is Socket.IO's, e.g. "socket.io"."""
-        self.wsgi_app = called_in_line(wsgi_app)  # serving.called_in_line says why
+        self.wsgi_app = called_in_line(wsgi_app)  # wsgi.py says why
         self.prefix = "/" + path.strip("/") + "/"
 
     def __call__(self, environ, start_response):

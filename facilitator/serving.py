@@ -16,8 +16,9 @@ import os
 import signal
 import socket
 import sys
-import types
 import warnings
+
+from facilitator.wsgi import called_in_line
 
 ASYNC_MODES = ("gevent", "threading")
 # Connections the kernel may hold for the server before it accepts them. A hall of 1,000 phones
@@ -98,22 +99,6 @@ def prepare_websockets():
             super().__init__(environ, *args, **options)
 
     simple_websocket.Server = FiresideWebSocketServer
-
-
-def called_in_line(app):
-    """The same WSGI app, called without a fresh run of the interpreter: its __call__ as a bound method.
-
-    Calling an object, as in gate(environ, start_response), goes through C into a new run of
-    CPython's interpreter loop; calling a Python function or a bound method of one continues in
-    the running loop (CPython 3.11 and later). Under gevent those C frames cost CPU on every wait:
-    each time a greenlet waits, the C stack under it is copied out, and back when it resumes. An
-    answer's greenlet waits twice, for its message and for the group commit, under every WSGI layer
-    that was called as an object. Flask, the handshake gate and no-store were three such layers,
-    about 3 KB of C stack in each copy and 10–16 µs of CPU an answer in a burst of 1,000
-    (docs/performance.md). Anything else (a function, a C callable) is returned as it is.
-    """
-    call = getattr(type(app), "__call__", None)
-    return app.__call__ if isinstance(call, types.FunctionType) else app
 
 
 def make_server(app, host, port, mode, request_handler=None):

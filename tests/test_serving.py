@@ -7,7 +7,7 @@ import urllib.request
 import pytest
 from conftest import RunningServer, SocketConsole, SocketPhone
 
-from facilitator import events, serving
+from facilitator import events, serving, wsgi
 
 
 def test_gevent_is_the_default_when_installed_and_the_environment_may_say_otherwise(monkeypatch):
@@ -176,11 +176,11 @@ def test_an_object_is_called_in_line_through_its_python_call_and_anything_else_i
         return [b"function"]
 
     layer = Layer()
-    in_line = serving.called_in_line(layer)
+    in_line = wsgi.called_in_line(layer)
     assert in_line.__self__ is layer and in_line(None, None) == [b"layer"]
-    assert serving.called_in_line(function) is function
+    assert wsgi.called_in_line(function) is function
     partial = functools.partial(function, None)  # a C callable: nothing to gain, left as it is
-    assert serving.called_in_line(partial) is partial
+    assert wsgi.called_in_line(partial) is partial
 
 
 def _engineio_websocket(server):
