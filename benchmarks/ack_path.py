@@ -183,7 +183,7 @@ async def run(n, spread, out):
     server = Traced("fireside", "gevent", tempfile.mkdtemp(prefix="fireside-ack-path-"))
     server.start()
     try:
-        figures = await load.scenario(server, n, "choice", 100, 30, True, 1, 180, load.default_loop())
+        figures = (await load.scenario([server], n, "choice", 100, 30, True, 1, 180, load.default_loop()))[0]
     finally:
         server.stop()
     return figures, acks, json.loads(Path(out).read_text())

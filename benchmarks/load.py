@@ -81,6 +81,7 @@ MODES = ("threading", "gevent")
 HOST = "127.0.0.1"  # loopback only: this benchmark never sends anything anywhere else
 SERVER_CPUS = None  # --server-cpus: the servers run under `taskset -c` this list
 SPREAD = 0.0  # --spread: seconds over which the answers go out (0: one burst)
+POLLS = 1  # --polls: polls asked in turn in each run, each answered in one burst
 
 
 def default_mode():
@@ -352,6 +353,12 @@ class Phone:
     def _count(self, payload):
         self.counts += 1
 
+    def next_poll(self):
+        """Forget the last poll: wait for the next one to open, and for its reveal."""
+        self.open.clear()
+        self.revealed.clear()
+        self.revealed_at = self.result = None
+
     async def join(self, url, code, timeout):
         started = time.perf_counter()
         await self.client.connect(url, namespaces=[PARTICIPANT_NS], auth={"code": code},
@@ -471,6 +478,10 @@ class LocalCrowd:
         for phone in self.joined:
             phone.counts = phone.messages = phone.bytes = 0
 
+    async def next_poll(self):
+        for phone in self.joined:
+            phone.next_poll()
+
     async def received(self):
         """Median messages and characters each phone was sent since reset_counts (the ack included)."""
         if not self.joined:
@@ -555,6 +566,8 @@ async def _crowd_child(conn, number, procs, n, kind, join_concurrency, step_time
             reply = await crowd.join(url, code)
         elif command == "open":
             reply = await crowd.wait_open()
+        elif command == "next":
+            reply = await crowd.next_poll()
         elif command == "reset":
             reply = await crowd.reset_counts()
             gc.collect()
@@ -639,6 +652,9 @@ class ProcessCrowd:
     async def reset_counts(self):
         await self.ask("reset")
 
+    async def next_poll(self):
+        await self.ask("next")
+
     async def burst(self, server):
         cpu_burst = server.stats()[1]
         burst_started = time.perf_counter() + 0.2  # the shared instant: every child has the command by then
@@ -681,25 +697,47 @@ class ProcessCrowd:
                 child.join(5)
 
 
-async def scenario(server, n, kind, join_concurrency, step_timeout, deflate, procs=1, limit=180, loop="asyncio"):
-    """One full run against a started server; returns the figures."""
-    figures = {"server": server.kind, "mode": server.mode, "phones": n, "kind": kind,
-               "startup_ms": ms(server.startup), "client_procs": procs, "loop": loop}
-    cpu_before = time.process_time()
+async def scenario(servers, n, kind, join_concurrency, step_timeout, deflate, procs=1, limit=180, loop="asyncio"):
+    """One full run against started servers; returns the figures of each, in the same order.
+
+    With one server, its phones join and answer POLLS polls in turn. With several (--paired), each
+    server gets its own console and its own N phones, all joined first; then every poll is asked of
+    each server in turn, and the order turns around every poll (a b, b a, a b...), so that whatever
+    else the machine does in those seconds falls on both alike.
+    """
     payload, value_of = poll_for(kind)
-    if procs > 1:
-        crowd = ProcessCrowd(procs, n, kind, join_concurrency, step_timeout, deflate, limit, loop)
-    else:
-        crowd = LocalCrowd(n, join_concurrency, step_timeout, deflate, value_of, SPREAD)
+    crowds = []
     try:
-        if procs > 1:
-            await crowd.start()
-        return await _scenario(crowd, server, n, step_timeout, payload, figures, cpu_before)
+        for _ in servers:
+            if procs > 1:
+                crowd = ProcessCrowd(procs, n, kind, join_concurrency, step_timeout, deflate, limit, loop)
+                crowds.append(crowd)
+                await crowd.start()
+            else:
+                crowds.append(LocalCrowd(n, join_concurrency, step_timeout, deflate, value_of, SPREAD))
+        runs = []
+        for server, crowd in zip(servers, crowds):
+            figures = {"server": server.kind, "mode": server.mode, "phones": n, "kind": kind,
+                       "startup_ms": ms(server.startup), "client_procs": procs, "loop": loop,
+                       "paired": len(servers) > 1, "cpu_before": time.process_time()}
+            console, joined = await _join(crowd, server, step_timeout, figures)
+            runs.append((server, crowd, console, joined, figures, []))
+        for number in range(POLLS):
+            for server, crowd, console, joined, figures, polls in (runs if number % 2 == 0 else runs[::-1]):
+                if number:
+                    await crowd.next_poll()
+                polls.append(await _poll(crowd, console, server, n, joined, step_timeout, payload))
+                polls[-1]["at"] = round(time.time(), 3)  # to pair each poll with its neighbours
+        for server, crowd, console, joined, figures, polls in runs:
+            await _finish(crowd, console, server, figures, polls)
+        return [figures for *_, figures, _ in runs]
     finally:
-        crowd.close()
+        for crowd in crowds:
+            crowd.close()
 
 
-async def _scenario(crowd, server, n, step_timeout, payload, figures, cpu_before):
+async def _join(crowd, server, step_timeout, figures):
+    """A console starts the meeting and every phone joins; (console, how many joined)."""
     console = Console()
     await console.connect(server.url, step_timeout)
     await console.do("start_meeting", {"deck": None, "title": "Load test"}, step_timeout)
@@ -709,13 +747,42 @@ async def _scenario(crowd, server, n, step_timeout, payload, figures, cpu_before
     join_times = await crowd.join(server.url, console.code)
     figures["join_s"] = round(time.perf_counter() - started, 2)
     ok_joins = [t for t in join_times if t is not None]
-    joined = len(ok_joins)
-    figures["joined"] = joined
+    figures["joined"] = len(ok_joins)
     figures["join_p99_ms"] = ms(pct(ok_joins, 99))
+    return console, len(ok_joins)
 
+
+async def _finish(crowd, console, server, figures, polls):
+    """A run's figures from its polls and the server's totals; the phones and the console leave."""
+    figures["polls"] = polls
+    for key in polls[0]:  # one poll: its figures; several: the median of each over the polls, lost added up
+        if key == "at":
+            continue
+        values = [poll[key] for poll in polls if isinstance(poll.get(key), (int, float))]
+        if key == "lost":
+            figures[key] = sum(values)
+        elif values:
+            figures[key] = values[0] if len(polls) == 1 else round(statistics.median(values), 4)
+        else:
+            figures[key] = None
+
+    peak, cpu = server.stats()
+    figures["server_peak_rss_mb"] = round(peak, 1) if peak else None
+    figures["server_cpu_s"] = round(cpu, 2) if cpu is not None else None
+    # This process's CPU since the run began (both servers' phones, when paired) and its children's.
+    figures["client_cpu_s"] = round(time.process_time() - figures.pop("cpu_before") + crowd.cpu_s(), 2)
+
+    await crowd.leave()
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(console.client.disconnect(), 5)
+
+
+async def _poll(crowd, console, server, n, joined, step_timeout, payload):
+    """One poll: the console adds and pushes it, every phone answers in one burst, the console reveals."""
+    figures = {}
     await console.do("add_item", payload, step_timeout)
     item_id = await crowd.wait_open()
-    await asyncio.sleep(0.3)  # let the join-time counts settle before the burst
+    await asyncio.sleep(0.3)  # let the join-time counts (or the last reveal) settle before the burst
     console.counts.clear()
     await crowd.reset_counts()
 
@@ -730,8 +797,8 @@ async def _scenario(crowd, server, n, step_timeout, payload, figures, cpu_before
     figures["ack_p95_ms"] = ms(pct(acks, 95))
     figures["ack_p99_ms"] = ms(pct(acks, 99))
     figures["ack_max_ms"] = ms(max(acks) if acks else None)
-    figures["server_cpu_per_answer_ms"] = round(cpu_burst * 1000 / joined, 3) if joined else None
-    figures["client_cpu_per_answer_ms"] = round(client_burst * 1000 / joined, 3) if joined else None
+    figures["server_cpu_per_answer_ms"] = round(cpu_burst * 1000 / joined, 4) if joined else None
+    figures["client_cpu_per_answer_ms"] = round(client_burst * 1000 / joined, 4) if joined else None
 
     # The floors push no counts (Fireside's pace is its own logic): nothing to wait for there.
     deadline = time.perf_counter() + (step_timeout if server.kind == "fireside" else 0)
@@ -763,39 +830,32 @@ async def _scenario(crowd, server, n, step_timeout, payload, figures, cpu_before
     figures["reveal_max_ms"] = ms(max(fan) if fan else None)
     figures["server_answered"] = server_answered
     figures["lost"] = n - min(len(acks), server_answered if server_answered is not None else 0)
-
     gc.enable()
     gc.unfreeze()
-    peak, cpu = server.stats()
-    figures["server_peak_rss_mb"] = round(peak, 1) if peak else None
-    figures["server_cpu_s"] = round(cpu, 2) if cpu is not None else None
-    figures["client_cpu_s"] = round(time.process_time() - cpu_before + crowd.cpu_s(), 2)
-
-    await crowd.leave()
-    with contextlib.suppress(Exception):
-        await asyncio.wait_for(console.client.disconnect(), 5)
     return figures
 
 
-async def run_one(kind, mode, n, poll_kind, args, workdir):
-    """Start a server, run the scenario within its time limit, always stop the server."""
-    server = Server(kind, mode, workdir, args.profile if kind == "fireside" else None)
+async def run_one(kinds, mode, n, poll_kind, args, workdir):
+    """Start the servers, run the scenario within its time limit, always stop them; one row per server."""
+    servers = [Server(kind, mode, workdir, args.profile if kind == "fireside" else None) for kind in kinds]
     try:
-        server.start()
-        if args.py_spy:
-            server.spy(args.py_spy)
-        return await asyncio.wait_for(scenario(server, n, poll_kind, args.join_concurrency, args.step_timeout,
+        for server in servers:
+            server.start()
+            if args.py_spy:
+                server.spy(args.py_spy)
+        return await asyncio.wait_for(scenario(servers, n, poll_kind, args.join_concurrency, args.step_timeout,
                                                not args.no_deflate, args.client_procs, args.run_timeout,
                                                args.loop),
                                       args.run_timeout)
     except Exception as error:  # report and carry on with the next run
-        return {"server": kind, "mode": mode, "phones": n, "kind": poll_kind,
-                "error": f"{type(error).__name__}: {error}"[:500]}
+        return [{"server": kind, "mode": mode, "phones": n, "kind": poll_kind,
+                 "error": f"{type(error).__name__}: {error}"[:500]} for kind in kinds]
     finally:
-        server.stop()
-        if "Traceback" in server.output():
-            tail = server.output()[server.output().index("Traceback"):][:1500]
-            print(f"\n  ({kind} printed a traceback:)\n{tail}", file=sys.stderr)
+        for server in servers:
+            server.stop()
+            if "Traceback" in server.output():
+                tail = server.output()[server.output().index("Traceback"):][:1500]
+                print(f"\n  ({server.kind} printed a traceback:)\n{tail}", file=sys.stderr)
 
 
 # --- reporting -----------------------------------------------------------------------------------
@@ -825,6 +885,8 @@ def medians(rows):
         merged = {"server": server, "mode": mode, "phones": n, "runs": len(good), "failed": len(runs) - len(good)}
         for key, value in good[0].items():
             values = [r[key] for r in good if isinstance(r.get(key), (int, float))]
+            if key == "polls":  # each run keeps its own polls (in --json's runs)
+                continue
             if key in merged or not values:
                 merged.setdefault(key, value)
             elif key == "lost":
@@ -855,6 +917,10 @@ def ranges(runs):
         lines.append(f"- {server} {mode} N={n}, {len(good)} runs: " + "; ".join(parts))
         lines.append(f"  ack p99 of each run: {', '.join(str(r.get('ack_p99_ms')) for r in good)}; "
                      f"load average (1 min) after each: {', '.join(str(r.get('load_avg')) for r in good)}")
+        if any(len(r.get("polls") or ()) > 1 for r in good):
+            lines.append("  CPU/answer ms of each poll, run by run: " + "; ".join(
+                ", ".join(f"{p['server_cpu_per_answer_ms']:g}" for p in r["polls"]
+                          if p.get("server_cpu_per_answer_ms") is not None) for r in good))
         sent = [(r.get("phone_messages"), r.get("phone_chars")) for r in good if r.get("phone_messages") is not None]
         if sent:
             lines.append(f"  each phone was sent, while the answers came (median over phones; each run): "
@@ -894,6 +960,43 @@ def ratios(rows):
     return "\n".join(lines)
 
 
+def paired_polls(runs):
+    """Fireside's CPU per answer over the floor's, poll by poll, from --paired runs: [(mode, N, ratios)].
+
+    Poll k of Fireside and poll k of the floor were asked one right after the other, so each ratio
+    compares two bursts that met the same seconds of the machine.
+    """
+    out = {}
+    for fire in (r for r in runs if r.get("paired") and r["server"] == "fireside" and "error" not in r):
+        floor = next((r for r in runs if r.get("paired") and r["server"] == "floor" and "error" not in r
+                      and r["polls"][0]["at"] - fire["polls"][-1]["at"] < 60
+                      and fire["polls"][0]["at"] - r["polls"][-1]["at"] < 60
+                      and (r["mode"], r["phones"]) == (fire["mode"], fire["phones"])), None)
+        if floor is None:
+            continue
+        for a, b in zip(fire["polls"], floor["polls"]):
+            if a.get("server_cpu_per_answer_ms") and b.get("server_cpu_per_answer_ms"):
+                out.setdefault((fire["mode"], fire["phones"]), []).append(
+                    a["server_cpu_per_answer_ms"] / b["server_cpu_per_answer_ms"])
+    return [(mode, n, ratios) for (mode, n), ratios in out.items()]
+
+
+def paired_report(runs):
+    """Lines on the paired polls (none when no run was --paired)."""
+    lines = []
+    for mode, n, ratios in paired_polls(runs):
+        fire = [p["server_cpu_per_answer_ms"] for r in runs if r.get("paired") and r["server"] == "fireside"
+                and r["mode"] == mode and r["phones"] == n and "error" not in r for p in r["polls"]]
+        floor = [p["server_cpu_per_answer_ms"] for r in runs if r.get("paired") and r["server"] == "floor"
+                 and r["mode"] == mode and r["phones"] == n and "error" not in r for p in r["polls"]]
+        lines.append(f"- {mode}, N={n}, {len(ratios)} pairs of polls: Fireside's CPU per answer over the floor's "
+                     f"burst next to it: median {statistics.median(ratios):.2f}x "
+                     f"(quartiles {' – '.join(f'{q:.2f}' for q in statistics.quantiles(ratios, n=4)[::2]) if len(ratios) > 1 else ''}, "
+                     f"{min(ratios):.2f}–{max(ratios):.2f}); over every poll, {statistics.median(fire):.4f} "
+                     f"against {statistics.median(floor):.4f} ms ({statistics.median(fire) / statistics.median(floor):.2f}x)")
+    return "\n".join(lines)
+
+
 TARGETS = [
     ("lost", lambda v, n: v == 0, "0 answers lost"),
     ("ack_p99_ms", lambda v, n: v is not None and v <= 250, "ack p99 <= 250 ms"),
@@ -908,8 +1011,13 @@ def counts_bounded(row):
     return row.get("console_counts") is not None and row["console_counts"] <= (row.get("burst_ms") or 0) / 100 + 2
 
 
-def verdicts(rows):
-    """Each target, for each Fireside run with 1,000 phones (or the largest N run)."""
+def verdicts(rows, runs=()):
+    """Each target, for each Fireside run with 1,000 phones (or the largest N run).
+
+    CPU per answer is judged on the paired polls when the runs were --paired (the median of the
+    ratios of bursts next to each other), else on the ratio of the medians.
+    """
+    paired = {(mode, n): statistics.median(ratios) for mode, n, ratios in paired_polls(runs)}
     fire = [r for r in rows if r["server"] == "fireside" and "error" not in r]
     if not fire:
         return "no successful Fireside run"
@@ -927,7 +1035,11 @@ def verdicts(rows):
             ratio = r["ack_p99_ms"] / f["ack_p99_ms"]
             out.append(f"- {r['mode']}, N={top}: ack p99 within 1.5x the floor: "
                        f"{'met' if ratio <= 1.5 else 'MISSED'} ({ratio:.2f}x)")
-        if f and f.get("server_cpu_per_answer_ms") and r.get("server_cpu_per_answer_ms"):
+        if (r["mode"], top) in paired:
+            ratio = paired[(r["mode"], top)]
+            out.append(f"- {r['mode']}, N={top}: server CPU per answer within 1.2x the floor's: "
+                       f"{'met' if ratio <= 1.2 else 'MISSED'} ({ratio:.2f}x, the median over pairs of polls)")
+        elif f and f.get("server_cpu_per_answer_ms") and r.get("server_cpu_per_answer_ms"):
             ratio = r["server_cpu_per_answer_ms"] / f["server_cpu_per_answer_ms"]
             out.append(f"- {r['mode']}, N={top}: server CPU per answer within 1.2x the floor's: "
                        f"{'met' if ratio <= 1.2 else 'MISSED'} ({r['server_cpu_per_answer_ms']} against "
@@ -985,6 +1097,17 @@ def parse_args(argv=None):
     parser.add_argument("--run-timeout", type=float, default=180, help="limit on one run, seconds (default 180)")
     parser.add_argument("--timeout", type=float, default=1500,
                         help="limit on the whole benchmark, seconds (default 1500); it stops by itself")
+    parser.add_argument("--polls", type=int, default=1, metavar="B",
+                        help="polls asked in turn in each run, each answered in one burst by every phone "
+                             "(default 1). A run's per-burst figures (acks, CPU per answer, reveal) are then "
+                             "the medians over its polls, and lost is their sum: CPU per answer of one burst "
+                             "moves by a third between bursts of the same code, so several per run narrow "
+                             "the figure at the cost of a few seconds each")
+    parser.add_argument("--paired", action="store_true",
+                        help="run Fireside and the floor side by side in each run, each with its own N phones, "
+                             "and ask every poll of both in turn (the order turning each poll): both meet the "
+                             "same seconds of the machine, and each Fireside burst is compared with the floor "
+                             "burst next to it. Use with --polls")
     parser.add_argument("--spread", type=float, default=0.0, metavar="S",
                         help="send the answers evenly over S seconds instead of in one burst (men answering "
                              "at their own pace; one client process only)")
@@ -1003,6 +1126,8 @@ def parse_args(argv=None):
         parser.error("--client-procs must be between 1 and 16")
     if any(n < 1 or n > 5000 for n in args.phones):
         parser.error("--phones must be between 1 and 5000")
+    if not 1 <= args.polls <= 50:
+        parser.error("--polls must be between 1 and 50")
     if args.spread and args.client_procs > 1:
         parser.error("--spread works with one client process")
     args.mode = args.mode or [default_mode()]
@@ -1024,22 +1149,24 @@ async def main_async(args):
                 for repeat in range(args.repeat):
                     kinds = ["fireside", *([] if args.no_floor else ["floor"]),
                              *(["flask-floor"] if args.flask_floor else [])]
-                    for kind in kinds:
+                    for together in ([kinds] if args.paired else [[kind] for kind in kinds]):
                         left = deadline - time.monotonic()
                         if left < 10:
                             print("overall --timeout reached; stopping", file=sys.stderr)
                             return rows
                         args.run_timeout = min(args.run_timeout, left)
                         busy = await settle(min(args.settle, max(0, left - 60)))
-                        print(f"{kind:8} {mode:10} N={n:<5} #{repeat + 1} ...", end=" ", flush=True, file=sys.stderr)
-                        row = await run_one(kind, mode, n, args.kind, args, workdir)
-                        row["busy_before"] = None if busy is None else round(busy, 2)
-                        row["load_avg"] = round(os.getloadavg()[0], 2)
-                        rows.append(row)
-                        print(row.get("error") or f"ack p99 {row['ack_p99_ms']} ms, reveal p99 "
-                              f"{row['reveal_p99_ms']} ms, lost {row['lost']}, RSS {row['server_peak_rss_mb']} MB, "
-                              f"CPUs busy before {row['busy_before']}, load {row['load_avg']}",
-                              file=sys.stderr, flush=True)
+                        print(f"{' and '.join(together):8} {mode:10} N={n:<5} #{repeat + 1} ...", end=" ",
+                              flush=True, file=sys.stderr)
+                        for row in await run_one(together, mode, n, args.kind, args, workdir):
+                            row["busy_before"] = None if busy is None else round(busy, 2)
+                            row["load_avg"] = round(os.getloadavg()[0], 2)
+                            rows.append(row)
+                            print(row.get("error") or f"\n  {row['server']}: ack p99 {row['ack_p99_ms']} ms, reveal "
+                                  f"p99 {row['reveal_p99_ms']} ms, lost {row['lost']}, RSS "
+                                  f"{row['server_peak_rss_mb']} MB, CPUs busy before {row['busy_before']}, "
+                                  f"load {row['load_avg']}", end="", file=sys.stderr, flush=True)
+                        print(file=sys.stderr, flush=True)
                         await asyncio.sleep(1)  # let sockets close before the next server
         return rows
     finally:
@@ -1048,9 +1175,9 @@ async def main_async(args):
 
 
 def main(argv=None):
-    global SERVER_CPUS, SPREAD
+    global SERVER_CPUS, SPREAD, POLLS
     args = parse_args(argv)
-    SERVER_CPUS, SPREAD = args.server_cpus, args.spread
+    SERVER_CPUS, SPREAD, POLLS = args.server_cpus, args.spread, args.polls
     if args.client_cpus:
         os.sched_setaffinity(0, {int(c) for c in args.client_cpus.split(",")})
     limit = raise_fd_limit(max(args.phones))
@@ -1068,7 +1195,10 @@ def main(argv=None):
     print()
     print(ranges(runs))
     print()
-    print(verdicts(rows))
+    if paired_report(runs):
+        print(paired_report(runs))
+        print()
+    print(verdicts(rows, runs))
     if args.json:
         Path(args.json).write_text(json.dumps({"medians": rows, "runs": runs}, indent=2))
     return 0 if runs and all("error" not in r for r in runs) else 1
