@@ -331,9 +331,10 @@ class Broadcaster:
             self._push_counts()
             return
         self._dirty.set()
-        with self._ticker_lock:
-            if self._ticker is None:
-                self._ticker = socketio.start_background_task(self._tick, interval)
+        if self._ticker is None:  # once: checked again under the lock
+            with self._ticker_lock:
+                if self._ticker is None:
+                    self._ticker = socketio.start_background_task(self._tick, interval)
 
     def _tick(self, interval):
         """Background loop: however fast answers come, counts go out at CountPace's pace."""

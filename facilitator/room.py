@@ -337,13 +337,17 @@ class Room:
             rules.check_answer_allowed(item)
             stored = None if passed else rules.validate_value(item, value)
             queued = self.store.queue_answer(item_id, self._ballot(token, item_id), stored, passed)
+            live = self.meeting["live_results"] and item["kind"] not in MODERATED_KINDS
         self.store.wait(queued)
+        mine = {"pass": True} if passed else stored
+        if not live:  # no picture is drawn while the poll is open: nothing more to do under the lock
+            return item, mine, False
         with self._lock:
             current = self.meeting is not None and self.items.get(item_id) is item
             if current:
                 self._changed(item)
             changed = current and item["state"] == "open" and self._live_step(item)
-            return item, ({"pass": True} if passed else stored), changed
+            return item, mine, changed
 
     def _changed(self, item, answers=1):
         """Count answers given, changed, passed or withdrawn since the poll's last picture."""

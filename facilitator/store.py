@@ -616,18 +616,20 @@ class Store:
         not once per ballot: rewriting an item's row is what an answer cost most. Each ballot's
         count is the item's count right after it, as if they had been written one by one.
         """
-        conn = self.db.conn
+        # One cursor for the batch: a new one per statement (conn.execute) cost about a third of a
+        # ballot's insert, timed alone.
+        cursor = self.db.conn.cursor()
         added = {}  # item id -> new ballots so far
         for queued in batch:
             queued.count = None
-            new = conn.execute(
+            new = cursor.execute(
                 "INSERT INTO ballots (ballot, item_id, answer, passed) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (ballot) DO NOTHING",
                 (queued.ballot, queued.item_id, queued.answer, queued.passed),
             ).rowcount
             if not new:
-                conn.execute("UPDATE ballots SET answer = ?, passed = ? WHERE ballot = ? AND item_id = ?",
-                             (queued.answer, queued.passed, queued.ballot, queued.item_id))
+                cursor.execute("UPDATE ballots SET answer = ?, passed = ? WHERE ballot = ? AND item_id = ?",
+                               (queued.answer, queued.passed, queued.ballot, queued.item_id))
             added[queued.item_id] = added.get(queued.item_id, 0) + new
             queued.count = added[queued.item_id]  # for now: new ballots of its item up to this one
         counts = {}
@@ -636,7 +638,7 @@ class Store:
                 sql, args = "UPDATE items SET answered = answered + ? WHERE id = ? RETURNING answered", (new, item_id)
             else:
                 sql, args = "SELECT answered FROM items WHERE id = ?", (item_id,)
-            counts[item_id] = conn.execute(sql, args).fetchall()[0][0]
+            counts[item_id] = cursor.execute(sql, args).fetchall()[0][0]
         for queued in batch:
             queued.count += counts[queued.item_id] - added[queued.item_id]
 
