@@ -12,10 +12,13 @@ each caller returns only once its own ballot is committed. Anyone else who uses 
 nobody ever sees the database without an answer that was queued before them.
 
 Privacy lives here as much as anywhere (DESIGN.md, "Privacy by construction"):
-ballots are kept under an HMAC of the meeting key, the phone's token and the poll, in a
-WITHOUT ROWID table so that not even the row order says which answer came first; no
+ballots are kept under an HMAC of the meeting key, the phone's token and the poll; no
 column anywhere holds a token, an address or a time finer than the day, except the hour a
 running meeting was last active (so that a forgotten meeting can end itself; cleared at its end).
+Nor does the file keep the order in which answers came (docs/privacy.md, "No order in the
+file"): a poll's ballots are one record, sorted by ballot id and written whole at each commit
+(ballot_sets), and the write-ahead log, which would hold every earlier version of it, is
+emptied after each commit that changed a ballot or a signal (forget_order).
 """
 
 import contextlib
@@ -34,7 +37,7 @@ from sqlite_utils.migrations import Migrations
 from facilitator.i18n import _l
 from facilitator.kinds import SPEC_FIELDS
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 migrations = Migrations("fireside")
 log = logging.getLogger("fireside.store")
 
@@ -96,7 +99,8 @@ def m001_initial(db):
         defaults={"answered": 0, "note": "", "key": "", "spec": "{}"},
     )
     db["items"].create_index(["meeting_id", "position"])
-    # sqlite-utils cannot declare WITHOUT ROWID; a rowid would record answer order.
+    # sqlite-utils cannot declare WITHOUT ROWID; a rowid would record answer order. (So did the
+    # place of each row in its page: m007 keeps each poll's ballots as one sorted record instead.)
     db.execute(
         "CREATE TABLE ballots ("
         " ballot TEXT PRIMARY KEY,"  # HMAC(meeting_key, token + item id), hex
@@ -162,7 +166,8 @@ def m005_word_after(db):
     """A man's private "I'd like a word after": filed like a ballot, deleted when the meeting ends.
 
     One row per phone that asked, under HMAC(meeting key, "word-after" + token): no token, no time,
-    and WITHOUT ROWID, so not even the order of the signals is kept. `wants` is whether it still
+    and WITHOUT ROWID, meant to keep no order of the signals (the place of each row in its page
+    still did: m007 keeps them as one sorted record per meeting). `wants` is whether it still
     asks; `shown` whether the console's count includes it (Room: the count moves only at a break, at
     the close, or in steps of two). A signal taken back after it was counted stays, wanting nothing,
     until the count is next drawn. Older versions of Fireside ignore the table, so the schema version
@@ -185,6 +190,69 @@ def m006_language(db):
     Meetings from before had only English. Older versions of Fireside ignore the column.
     """
     db["meetings"].add_column("language", str, not_null_default="en")
+
+
+@migrations()
+def m007_sets_not_rows(db):
+    """Each poll's ballots, and each meeting's signals, as one record sorted by id: no order in the file.
+
+    A row per ballot sat in its page where free space was when it came, one after another, so
+    the bytes of the file said which answer came before which (and which signal, for "a word
+    after"). A poll's ballots are now one JSON object, {ballot id: answer as JSON text, or null
+    for a pass}, and a meeting's signals one object, {marker: [wants, shown]}, their keys sorted,
+    each written whole whenever one of its entries changes; views named ballots and word_after
+    show them as rows, as the tables did. Older versions of Fireside write to those tables, so
+    the schema version moves on.
+    """
+    db.execute(
+        "CREATE TABLE ballot_sets ("
+        " item_id INTEGER PRIMARY KEY REFERENCES items(id),"  # the poll: its id is no secret
+        " ballots TEXT NOT NULL"  # {HMAC ballot id: answer JSON text, or null when the phone passed}
+        ")"
+    )
+    sets = {}
+    for ballot, item_id, answer, passed in db.execute("SELECT ballot, item_id, answer, passed FROM ballots"):
+        sets.setdefault(item_id, {})[ballot] = None if passed else answer
+    db.conn.executemany("INSERT INTO ballot_sets (item_id, ballots) VALUES (?, ?)",
+                        ((item_id, _ballot_set_text(ballots)) for item_id, ballots in sets.items()))
+    db.execute("DROP TABLE ballots")
+    db.execute(BALLOTS_VIEW)
+
+    db.execute(
+        "CREATE TABLE signal_sets ("
+        " meeting_id INTEGER PRIMARY KEY REFERENCES meetings(id),"
+        " signals TEXT NOT NULL"  # {HMAC marker: [wants, shown]}, as word_after's rows were (m005)
+        ")"
+    )
+    signals = {}
+    for marker, meeting_id, wants, shown in db.execute("SELECT marker, meeting_id, wants, shown FROM word_after"):
+        signals.setdefault(meeting_id, {})[marker] = [wants, shown]
+    db.conn.executemany("INSERT INTO signal_sets (meeting_id, signals) VALUES (?, ?)",
+                        ((meeting_id, _ballot_set_text(rows)) for meeting_id, rows in signals.items()))
+    db.execute("DROP TABLE word_after")
+    db.execute(WORD_AFTER_VIEW)
+    db.execute("UPDATE fireside SET value = '4' WHERE key = 'schema_version'")
+
+
+# Every ballot as a row, as the ballots table showed them before m007 (for reading only).
+BALLOTS_VIEW = (
+    "CREATE VIEW ballots AS SELECT entry.key AS ballot, ballot_sets.item_id AS item_id,"
+    " entry.value AS answer, entry.value IS NULL AS passed"
+    " FROM ballot_sets, json_each(ballot_sets.ballots) AS entry"
+)
+
+
+# Every signal as a row, as the word_after table showed them before m007 (for reading only).
+WORD_AFTER_VIEW = (
+    "CREATE VIEW word_after AS SELECT entry.key AS marker, signal_sets.meeting_id AS meeting_id,"
+    " json_extract(entry.value, '$[0]') AS wants, json_extract(entry.value, '$[1]') AS shown"
+    " FROM signal_sets, json_each(signal_sets.signals) AS entry"
+)
+
+
+def _ballot_set_text(entries):
+    """A poll's ballots (or a meeting's signals) as stored: JSON, keys sorted, so the text depends on the set alone."""
+    return json.dumps(entries, sort_keys=True, separators=(",", ":"))
 
 
 def _loads(text, default=None):
@@ -223,6 +291,7 @@ class Store:
         self._wake = threading.Event()  # someone waits for a queued answer: the writer should commit
         self._writer = None  # the writer thread, started by the first wait
         self._closing = False
+        self._sets = {}  # item id -> its ballots as committed ({ballot id: answer text or None}), once read
         conn = None
         try:
             _create_owner_only(self.path)
@@ -402,45 +471,65 @@ class Store:
 
     def word_after(self, meeting_id, marker):
         """True when this phone asks for a word after the meeting."""
-        return bool(self._rows("SELECT 1 FROM word_after WHERE marker = ? AND meeting_id = ? AND wants = 1",
-                               (marker, meeting_id)))
+        with self._lock:
+            return self._signals(meeting_id).get(marker, [0, 0])[0] == 1
 
     def set_word_after(self, meeting_id, marker, wants):
         """Record or take back one phone's signal; a taken-back signal the console counts stays until redrawn."""
         with self._tx() as db:
+            signals = self._signals(meeting_id)
             if wants:
-                db.execute("INSERT INTO word_after (marker, meeting_id, wants) VALUES (?, ?, 1)"
-                           " ON CONFLICT (marker) DO UPDATE SET wants = 1", (marker, meeting_id))
-            else:
-                db.execute("DELETE FROM word_after WHERE marker = ? AND meeting_id = ? AND shown = 0",
-                           (marker, meeting_id))
-                db.execute("UPDATE word_after SET wants = 0 WHERE marker = ? AND meeting_id = ?", (marker, meeting_id))
+                signals[marker] = [1, signals.get(marker, [0, 0])[1]]
+            elif marker in signals:
+                if signals[marker][1]:  # counted: it stays, wanting nothing, until the count is drawn
+                    signals[marker] = [0, 1]
+                else:
+                    del signals[marker]
+            self._write_signals(db, meeting_id, signals)
+        self.forget_order()
 
     def word_after_counts(self, meeting_id):
         """(signals asking now, signals the console counts, signals that differ between the two)."""
-        row = self._rows(
-            "SELECT COALESCE(SUM(wants), 0) AS wants, COALESCE(SUM(shown), 0) AS shown,"
-            " COALESCE(SUM(wants != shown), 0) AS differ FROM word_after WHERE meeting_id = ?", (meeting_id,))[0]
-        return row["wants"], row["shown"], row["differ"]
+        with self._lock:
+            signals = self._signals(meeting_id).values()
+        return (sum(w for w, _ in signals), sum(s for _, s in signals), sum(w != s for w, s in signals))
 
     def draw_word_after(self, meeting_id):
         """The console's count becomes the signals asking now; returns it."""
         with self._tx() as db:
-            db.execute("DELETE FROM word_after WHERE meeting_id = ? AND wants = 0", (meeting_id,))
-            db.execute("UPDATE word_after SET shown = 1 WHERE meeting_id = ?", (meeting_id,))
-            return db.execute("SELECT COUNT(*) FROM word_after WHERE meeting_id = ?", (meeting_id,)).fetchone()[0]
+            signals = {marker: [1, 1] for marker, (wants, _) in self._signals(meeting_id).items() if wants}
+            self._write_signals(db, meeting_id, signals)
+        self.forget_order()
+        return len(signals)
+
+    def _signals(self, meeting_id):
+        """Under the lock: a meeting's signals, {marker: [wants, shown]} (a fresh dict: change it freely)."""
+        self._commit_queued()
+        row = self.db.conn.execute("SELECT signals FROM signal_sets WHERE meeting_id = ?", (meeting_id,)).fetchone()
+        return json.loads(row[0]) if row else {}
+
+    @staticmethod
+    def _write_signals(db, meeting_id, signals):
+        """Store a meeting's signals whole (none left: no record)."""
+        if signals:
+            db.execute("INSERT INTO signal_sets (meeting_id, signals) VALUES (?, ?)"
+                       " ON CONFLICT (meeting_id) DO UPDATE SET signals = excluded.signals",
+                       (meeting_id, _ballot_set_text(signals)))
+        else:
+            db.execute("DELETE FROM signal_sets WHERE meeting_id = ?", (meeting_id,))
 
     def end_meeting(self, meeting_id, results):
         """Keep only the tallies the room saw; delete ballots, arrivals and signals; destroy the key and code."""
         with self._tx() as db:
             for item_id, result in results.items():
                 db["items"].update(item_id, {"result": json.dumps(result)})
-            for table in ("ballots", "pictures"):
+            for table in ("ballot_sets", "pictures"):
                 db.execute(
                     f"DELETE FROM {table} WHERE item_id IN (SELECT id FROM items WHERE meeting_id = ?)", (meeting_id,)
                 )
+            self._sets.clear()
             db.execute("DELETE FROM arrivals WHERE meeting_id = ?", (meeting_id,))
-            db.execute("DELETE FROM word_after WHERE meeting_id = ?", (meeting_id,))
+            db.execute("DELETE FROM signal_sets WHERE meeting_id = ?", (meeting_id,))
             db.execute(
                 "DELETE FROM moderation WHERE approved = 0 AND item_id IN "
                 "(SELECT id FROM items WHERE meeting_id = ?)",
@@ -593,14 +682,17 @@ class Store:
         try:
             try:
                 with self.db.atomic():
-                    self._write_ballots(batch)
+                    written = self._write_ballots(batch)
+                self._sets.update(written)
             except Exception:  # one bad ballot, or a full disk: each on its own, so the others still count
                 for queued in batch:
                     try:
                         with self.db.atomic():
-                            self._write_ballots([queued])
+                            written = self._write_ballots([queued])
+                        self._sets.update(written)
                     except Exception as error:  # noqa: BLE001 - handed to its caller, who raises it
                         queued.count, queued.error = None, error
+            self.forget_order()
         finally:
             for queued in batch:
                 if queued.count is None and queued.error is None:  # the committer itself was stopped
@@ -609,31 +701,27 @@ class Store:
         return True
 
     def _write_ballots(self, batch):
-        """Insert or replace these ballots in the open transaction, and move their items' counts.
+        """Write these ballots (new, or changed answers) in the open transaction; returns the new sets.
 
-        Each ballot is one statement when it is new (an insert), two when it changes an answer
-        (an insert that finds it, then its update). The items' counts are then moved once per item,
-        not once per ballot: rewriting an item's row is what an answer cost most. Each ballot's
-        count is the item's count right after it, as if they had been written one by one.
+        Each poll's set is written whole, once per batch, and the items' counts moved once per
+        item. Each ballot's count is the item's count right after it, as if they had been written
+        one by one. The sets returned are the store's own once the transaction is committed.
         """
-        # One cursor for the batch: a new one per statement (conn.execute) cost about a third of a
-        # ballot's insert, timed alone.
-        cursor = self.db.conn.cursor()
+        sets = {}  # item id -> its ballots with this batch's
         added = {}  # item id -> new ballots so far
         for queued in batch:
             queued.count = None
-            new = cursor.execute(
-                "INSERT INTO ballots (ballot, item_id, answer, passed) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (ballot) DO NOTHING",
-                (queued.ballot, queued.item_id, queued.answer, queued.passed),
-            ).rowcount
-            if not new:
-                cursor.execute("UPDATE ballots SET answer = ?, passed = ? WHERE ballot = ? AND item_id = ?",
-                               (queued.answer, queued.passed, queued.ballot, queued.item_id))
+            ballots = sets.get(queued.item_id)
+            if ballots is None:
+                ballots = sets[queued.item_id] = dict(self._ballots_of(queued.item_id))
+            new = queued.ballot not in ballots
+            ballots[queued.ballot] = None if queued.passed else queued.answer
             added[queued.item_id] = added.get(queued.item_id, 0) + new
             queued.count = added[queued.item_id]  # for now: new ballots of its item up to this one
         counts = {}
+        cursor = self.db.conn.cursor()
         for item_id, new in added.items():
+            self._write_set(cursor, item_id, sets[item_id])
             if new:
                 sql, args = "UPDATE items SET answered = answered + ? WHERE id = ? RETURNING answered", (new, item_id)
             else:
@@ -641,35 +729,94 @@ class Store:
             counts[item_id] = cursor.execute(sql, args).fetchall()[0][0]
         for queued in batch:
             queued.count += counts[queued.item_id] - added[queued.item_id]
+        return sets
+
+    @staticmethod
+    def _write_set(cursor, item_id, ballots):
+        """Store a poll's ballots whole (none left: no record at all)."""
+        if ballots:
+            cursor.execute("INSERT INTO ballot_sets (item_id, ballots) VALUES (?, ?)"
+                           " ON CONFLICT (item_id) DO UPDATE SET ballots = excluded.ballots",
+                           (item_id, _ballot_set_text(ballots)))
+        else:
+            cursor.execute("DELETE FROM ballot_sets WHERE item_id = ?", (item_id,))
+
+    def _ballots_of(self, item_id):
+        """Under the lock: a poll's committed ballots, {ballot id: answer text or None}; read once, then kept."""
+        ballots = self._sets.get(item_id)
+        if ballots is None:
+            row = self.db.conn.execute("SELECT ballots FROM ballot_sets WHERE item_id = ?", (item_id,)).fetchone()
+            ballots = self._sets[item_id] = json.loads(row[0]) if row else {}
+        return ballots
+
+    def _committed_ballots(self, item_id):
+        """A poll's ballots once everything queued is committed (a copy the caller may keep)."""
+        with self._lock:
+            self._commit_queued()
+            return dict(self._ballots_of(item_id))
+
+    def forget_order(self):
+        """Empty the write-ahead log now, so it holds no earlier version of any poll's ballots.
+
+        After a commit that changed ballots or signals. The log keeps the pages of every commit
+        until it is emptied; side by side, two versions of a poll's ballots would show which one
+        came between them. One brief try (another program reading the database can keep the log
+        from being emptied: then log_clean is False, the console says so, and checkpoint() tries
+        again every minute); an answer never waits for a reader.
+        """
+        with self._lock:
+            if self.db.conn.in_transaction:  # inside a caller's transaction: the caller's own commit comes first
+                return
+            self.db.execute("PRAGMA busy_timeout = 0")
+            try:
+                busy = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            finally:
+                self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if busy or self._log_size():
+                if self.log_clean:
+                    log.error(LOG_NOT_EMPTIED)
+                self.log_clean = False
 
     def ballot(self, ballot, item_id):
         """This ballot's answer: a value, {'pass': True}, or None when there is none."""
-        rows = self._rows("SELECT answer, passed FROM ballots WHERE ballot = ? AND item_id = ?", (ballot, item_id))
-        if not rows:
-            return None
-        return {"pass": True} if rows[0]["passed"] else {"value": _loads(rows[0]["answer"])}
+        with self._lock:
+            self._commit_queued()
+            ballots = self._ballots_of(item_id)
+            if ballot not in ballots:
+                return None
+            answer = ballots[ballot]
+        return {"pass": True} if answer is None else {"value": _loads(answer)}
 
     def delete_ballots(self, pairs):
         """Delete ballots given as (ballot, item_id) pairs; returns how many there were."""
-        deleted = 0
+        sets, deleted = {}, 0
         with self._tx() as db:
             for ballot, item_id in pairs:
-                cursor = db.execute("DELETE FROM ballots WHERE ballot = ? AND item_id = ?", (ballot, item_id))
-                if cursor.rowcount:
+                ballots = sets.get(item_id)
+                if ballots is None:
+                    ballots = sets[item_id] = dict(self._ballots_of(item_id))
+                if ballot in ballots:
+                    del ballots[ballot]
                     deleted += 1
                     db.execute("UPDATE items SET answered = answered - 1 WHERE id = ?", (item_id,))
+            cursor = db.conn.cursor()
+            for item_id, ballots in sets.items():
+                if len(ballots) != len(self._ballots_of(item_id)):
+                    self._write_set(cursor, item_id, ballots)
+        self._sets.update(sets)
+        if deleted:
+            self.forget_order()
         return deleted
 
     def answers(self, item_id):
         """Every real answer to an item (no passes) and the number of passes."""
-        rows = self._rows("SELECT answer, passed FROM ballots WHERE item_id = ?", (item_id,))
-        values = [_loads(row["answer"]) for row in rows if not row["passed"]]
-        return values, sum(1 for row in rows if row["passed"])
+        ballots = self._committed_ballots(item_id)
+        values = [_loads(answer) for answer in ballots.values() if answer is not None]
+        return values, len(ballots) - len(values)
 
     def basis(self, item_id):
         """Every ballot of an item as a picture's basis: {ballot: answer as JSON text, or None for a pass}."""
-        rows = self._rows("SELECT ballot, answer, passed FROM ballots WHERE item_id = ?", (item_id,))
-        return {row["ballot"]: None if row["passed"] else row["answer"] for row in rows}
+        return self._committed_ballots(item_id)
 
     # pictures -----------------------------------------------------------------
 

@@ -1,0 +1,205 @@
+"""No order in the file: the database never says which answer (or which signal) came first.
+
+The attack: someone copies Fireside's data folder while a meeting runs (the laptop is the
+facilitator's) and reads the bytes. SQLite puts each new row where its page has free space,
+one after another, and its write-ahead log keeps every committed version of a page, so with a
+row per ballot the file told the order of the answers: with an eye on who tapped when, that
+names the man behind an answer. So each poll's ballots (and each meeting's signals) are one
+record sorted by id, written whole at each commit, and the log is emptied after each such
+commit (store.py, Store.forget_order; docs/privacy.md).
+
+The proof plays the attack as strongly as it can be played: the same answers given in two
+different orders, one commit each, leave byte-identical database files, and after every one of
+them the log is empty. Whatever an attacker reads in the file, it is the same whichever man
+answered first.
+"""
+
+import random
+import sqlite3
+
+import pytest
+from conftest import copy_migrated_database
+
+from facilitator.store import Store
+
+MEETING_KEY = "5e" * 32
+PAGE = 4096  # SQLite's page size, as Fireside's database has it
+OPTIONS = ["Tired", "Restless", "Calm"]
+
+
+def log_bytes(path):
+    """The write-ahead log's bytes (none: empty)."""
+    wal = path.with_name(path.name + "-wal")
+    return wal.read_bytes() if wal.exists() else b""
+
+
+def read_as_an_attacker(path, ids):
+    """What the bytes say of these ids' order: on each page of the file, each group's ids by their place.
+
+    ids is [(group, id)]: a group is a poll (its ballots) or a meeting's signals.
+    """
+    raw = path.read_bytes()
+    found = {}
+    for group, one in set(ids):
+        at = raw.find(one.encode())
+        while at != -1:
+            found.setdefault((at // PAGE, group), []).append((at, one))
+            at = raw.find(one.encode(), at + 1)
+    return [[one for _, one in sorted(places)] for _, places in sorted(found.items(), key=lambda kv: str(kv[0]))]
+
+
+def hold(folder, migrated, polls, events, signals=()):
+    """A meeting on a fresh copy of the migrated database; events are (poll, ballot, answer) in order.
+
+    answer None withdraws the ballot; {"pass": True} passes. After every commit the log must be
+    empty. Returns the database file's bytes once closed.
+    """
+    folder.mkdir()
+    copy_migrated_database(folder, migrated)
+    path = folder / "fireside.db"
+    store = Store(path)
+    meeting = store.start_meeting(title="Tuesday", deck="", items=[], floor=3, join_code="TEST-CODE",
+                                  meeting_key=MEETING_KEY)
+    items = [store.add_item(meeting["id"], {"kind": "choice", "prompt": f"Poll {n}", "options": OPTIONS})["id"]
+             for n in range(polls)]
+    seen = []
+    for poll, ballot, answer in events:
+        if answer is None:
+            store.delete_ballots([(ballot, items[poll])])
+        else:
+            store.record_answer(items[poll], ballot, None if "pass" in answer else answer["value"], "pass" in answer)
+        seen.append((poll, ballot))
+        attacked(path, seen)
+    for marker, wants in signals:
+        store.set_word_after(meeting["id"], marker, wants)
+        seen.append(("signals", marker))
+        attacked(path, seen)
+    store.close()
+    return path.read_bytes()
+
+
+def attacked(path, ids):
+    """The attack on a copy of the folder taken now: neither the log nor the file gives an order."""
+    log = log_bytes(path)
+    assert not any(one.encode() in log for _, one in ids), "the log keeps a version of the ballots from before"
+    for on_a_page in read_as_an_attacker(path, ids):
+        assert on_a_page == sorted(on_a_page), "ballots sit in the order they came, not in the order of their ids"
+
+
+def ballot_id(rng):
+    """A ballot id as Fireside makes them: 64 hex digits (an HMAC)."""
+    return f"{rng.getrandbits(256):064x}"
+
+
+def test_the_same_answers_in_another_order_leave_the_same_file(tmp_path, migrated_database):
+    rng = random.Random(7)
+    events = [(poll, ballot_id(rng), {"value": rng.randrange(3)}) for poll in range(3) for _ in range(40)]
+    shuffled = [event for poll in range(3) for event in random.Random(8 + poll).sample(events[40 * poll:40 * poll + 40], 40)]
+    assert shuffled != events
+    first = hold(tmp_path / "first", migrated_database, 3, events)
+    second = hold(tmp_path / "second", migrated_database, 3, shuffled)
+    assert first == second
+    for _, ballot, _ in events:  # the ballots are there at all, so the comparison compares something
+        assert ballot.encode() in first
+
+
+def test_the_same_signals_in_another_order_leave_the_same_file(tmp_path, migrated_database):
+    rng = random.Random(9)
+    markers = [ballot_id(rng) for _ in range(12)]
+    signals = [(marker, True) for marker in markers] + [(markers[3], False), (markers[7], False)]
+    other = [(marker, True) for marker in reversed(markers)] + [(markers[7], False), (markers[3], False)]
+    first = hold(tmp_path / "first", migrated_database, 0, [], signals)
+    second = hold(tmp_path / "second", migrated_database, 0, [], other)
+    assert first == second
+    assert markers[0].encode() in first and markers[3].encode() not in first
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_no_copy_taken_during_any_evening_shows_which_answer_came_first(tmp_path, migrated_database, seed):
+    """Random evenings: answers, changed answers, passes and withdrawals, each in its own commit.
+
+    After every commit, the attack on a copy of the folder finds every poll's ballots in the order
+    of their ids on each page, and none in the log (hold). Two histories that end in the same
+    ballots, reached in other orders and by other detours, end in the same ballots in the file.
+    (Where a poll's record sits in its page may still differ: SQLite leaves free space where the
+    record's earlier, shorter versions were. docs/privacy.md says what that space can tell.)
+    """
+    rng = random.Random(seed)
+    polls = rng.randint(1, 3)
+    final = {(poll, ballot_id(rng)): rng.choice([{"value": rng.randrange(3)}, {"pass": True}])
+             for poll in range(polls) for _ in range(rng.randint(1, 25))}
+
+    def history(rng):
+        events = []
+        for poll in range(polls):  # one poll open at a time, as in the room
+            ballots = [(ballot, answer) for (of, ballot), answer in final.items() if of == poll]
+            for ballot, answer in rng.sample(ballots, len(ballots)):
+                for _ in range(rng.randint(0, 2)):  # detours: another answer first, or a withdrawal
+                    events.append((poll, ballot, rng.choice([None, {"value": rng.randrange(3)}, {"pass": True}])))
+                events.append((poll, ballot, answer))
+            gone = ballot_id(rng)  # a man who answered and then withdrew
+            events[rng.randrange(len(events) - len(ballots), len(events) + 1):0] = [(poll, gone, {"value": 1}),
+                                                                                   (poll, gone, None)]
+        return events
+
+    first = history(random.Random(seed + 100))
+    second = history(random.Random(seed + 200))
+    assert first != second
+    hold(tmp_path / "first", migrated_database, polls, first)
+    hold(tmp_path / "second", migrated_database, polls, second)
+    assert ballots_in(tmp_path / "first") == ballots_in(tmp_path / "second") == sorted(
+        (poll + 1, ballot, None if "pass" in answer else str(answer["value"])) for (poll, ballot), answer in final.items())
+
+
+def ballots_in(folder):
+    """Every ballot in a closed database, as (poll, ballot id, answer) read through the ballots view."""
+    db = sqlite3.connect(folder / "fireside.db")
+    try:
+        return sorted(db.execute("SELECT item_id, ballot, answer FROM ballots"))
+    finally:
+        db.close()
+
+
+def test_a_database_from_before_keeps_every_ballot_and_signal_and_files_them_as_sets(tmp_path):
+    """A meeting running under the older Fireside (a row per ballot and per signal) carries on after the update."""
+    path = tmp_path / "fireside.db"
+    store = Store(path)
+    meeting = store.start_meeting(title="Tuesday", deck="", items=[], floor=3, join_code="TEST-CODE",
+                                  meeting_key=MEETING_KEY)
+    polls = [store.add_item(meeting["id"], {"kind": "choice", "prompt": f"Poll {n}", "options": OPTIONS})["id"]
+             for n in range(2)]
+    store.close()
+    rows = [("c3" * 32, polls[0], "2", 0), ("a1" * 32, polls[0], None, 1), ("b2" * 32, polls[1], "0", 0)]
+    db = sqlite3.connect(path)  # the tables as schema 3 had them (m001 and m005), with a running meeting's rows
+    db.executescript(
+        "DROP VIEW ballots; DROP TABLE ballot_sets; DROP VIEW word_after; DROP TABLE signal_sets;"
+        "CREATE TABLE ballots (ballot TEXT PRIMARY KEY, item_id INTEGER NOT NULL REFERENCES items(id),"
+        " answer TEXT, passed INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+        "CREATE INDEX idx_ballots_item_id ON ballots (item_id);"
+        "CREATE TABLE word_after (marker TEXT PRIMARY KEY, meeting_id INTEGER NOT NULL REFERENCES meetings(id),"
+        " wants INTEGER NOT NULL, shown INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+        "DELETE FROM _sqlite_migrations WHERE name = 'm007_sets_not_rows';"
+        "UPDATE fireside SET value = '3' WHERE key = 'schema_version';")
+    db.executemany("INSERT INTO ballots VALUES (?, ?, ?, ?)", rows)
+    db.executemany("INSERT INTO word_after VALUES (?, ?, ?, ?)",
+                   [("f0" * 32, meeting["id"], 1, 1), ("e0" * 32, meeting["id"], 0, 1), ("d0" * 32, meeting["id"], 1, 0)])
+    db.execute("UPDATE items SET answered = 2 WHERE id = ?", (polls[0],))
+    db.commit()
+    db.close()
+
+    store = Store(path)  # the update: m007 runs
+    try:
+        assert store.basis(polls[0]) == {"a1" * 32: None, "c3" * 32: "2"}
+        assert store.ballot("b2" * 32, polls[1]) == {"value": 0}
+        assert store.word_after_counts(meeting["id"]) == (2, 2, 2)
+        assert store.record_answer(polls[0], "b2" * 32, 1, False) == 3  # the evening goes on
+        assert store.answers(polls[0]) == ([2, 1], 1)
+        version = store.db.execute("SELECT value FROM fireside WHERE key = 'schema_version'").fetchone()[0]
+        assert version == "4"
+        assert store.db.execute("SELECT name FROM sqlite_master WHERE name LIKE 'idx_ballots%'").fetchall() == []
+    finally:
+        store.close()
+    db = sqlite3.connect(path)
+    assert sorted(db.execute("SELECT ballot, item_id, answer, passed FROM ballots")) == sorted(
+        [*rows, ("b2" * 32, polls[0], "1", 0)])
+    db.close()
