@@ -255,6 +255,20 @@ def _ballot_set_text(entries):
     return json.dumps(entries, sort_keys=True, separators=(",", ":"))
 
 
+# The tables that keep a set whole: table -> (the column of its owner, the column of the set).
+WHOLE_SETS = {"ballot_sets": ("item_id", "ballots"), "signal_sets": ("meeting_id", "signals")}
+
+
+def _write_whole(execute, table, owner, entries):
+    """Store a poll's ballots (ballot_sets) or a meeting's signals (signal_sets) whole; none left: no record."""
+    key, column = WHOLE_SETS[table]
+    if entries:
+        execute(f"INSERT INTO {table} ({key}, {column}) VALUES (?, ?)"
+                f" ON CONFLICT ({key}) DO UPDATE SET {column} = excluded.{column}", (owner, _ballot_set_text(entries)))
+    else:
+        execute(f"DELETE FROM {table} WHERE {key} = ?", (owner,))
+
+
 def _loads(text, default=None):
     """JSON column to value, tolerating null."""
     return default if text is None else json.loads(text)
@@ -485,7 +499,7 @@ class Store:
                     signals[marker] = [0, 1]
                 else:
                     del signals[marker]
-            self._write_signals(db, meeting_id, signals)
+            _write_whole(db.execute, "signal_sets", meeting_id, signals)
         self.forget_order()
 
     def word_after_counts(self, meeting_id):
@@ -498,7 +512,7 @@ class Store:
         """The console's count becomes the signals asking now; returns it."""
         with self._tx() as db:
             signals = {marker: [1, 1] for marker, (wants, _) in self._signals(meeting_id).items() if wants}
-            self._write_signals(db, meeting_id, signals)
+            _write_whole(db.execute, "signal_sets", meeting_id, signals)
         self.forget_order()
         return len(signals)
 
@@ -507,16 +521,6 @@ class Store:
         self._commit_queued()
         row = self.db.conn.execute("SELECT signals FROM signal_sets WHERE meeting_id = ?", (meeting_id,)).fetchone()
         return json.loads(row[0]) if row else {}
-
-    @staticmethod
-    def _write_signals(db, meeting_id, signals):
-        """Store a meeting's signals whole (none left: no record)."""
-        if signals:
-            db.execute("INSERT INTO signal_sets (meeting_id, signals) VALUES (?, ?)"
-                       " ON CONFLICT (meeting_id) DO UPDATE SET signals = excluded.signals",
-                       (meeting_id, _ballot_set_text(signals)))
-        else:
-            db.execute("DELETE FROM signal_sets WHERE meeting_id = ?", (meeting_id,))
 
     def end_meeting(self, meeting_id, results):
         """Keep only the tallies the room saw; delete ballots, arrivals and signals; destroy the key and code."""
@@ -721,7 +725,7 @@ class Store:
         counts = {}
         cursor = self.db.conn.cursor()
         for item_id, new in added.items():
-            self._write_set(cursor, item_id, sets[item_id])
+            _write_whole(cursor.execute, "ballot_sets", item_id, sets[item_id])
             if new:
                 sql, args = "UPDATE items SET answered = answered + ? WHERE id = ? RETURNING answered", (new, item_id)
             else:
@@ -730,16 +734,6 @@ class Store:
         for queued in batch:
             queued.count += counts[queued.item_id] - added[queued.item_id]
         return sets
-
-    @staticmethod
-    def _write_set(cursor, item_id, ballots):
-        """Store a poll's ballots whole (none left: no record at all)."""
-        if ballots:
-            cursor.execute("INSERT INTO ballot_sets (item_id, ballots) VALUES (?, ?)"
-                           " ON CONFLICT (item_id) DO UPDATE SET ballots = excluded.ballots",
-                           (item_id, _ballot_set_text(ballots)))
-        else:
-            cursor.execute("DELETE FROM ballot_sets WHERE item_id = ?", (item_id,))
 
     def _ballots_of(self, item_id):
         """Under the lock: a poll's committed ballots, {ballot id: answer text or None}; read once, then kept."""
@@ -802,7 +796,7 @@ class Store:
             cursor = db.conn.cursor()
             for item_id, ballots in sets.items():
                 if len(ballots) != len(self._ballots_of(item_id)):
-                    self._write_set(cursor, item_id, ballots)
+                    _write_whole(cursor.execute, "ballot_sets", item_id, ballots)
         self._sets.update(sets)
         if deleted:
             self.forget_order()
