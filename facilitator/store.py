@@ -18,7 +18,7 @@ running meeting was last active (so that a forgotten meeting can end itself; cle
 Nor does the file keep the order in which answers came (docs/privacy.md, "No order in the
 file"): a poll's ballots are one record, sorted by ballot id and written whole at each commit
 (ballot_sets), and the write-ahead log, which would hold every earlier version of it, is
-emptied after each commit that changed a ballot or a signal (forget_order).
+emptied as soon as answers pause, and after each change of a signal (forget_order).
 """
 
 import contextlib
@@ -44,6 +44,11 @@ log = logging.getLogger("fireside.store")
 CHECKPOINT_ATTEMPTS = 5  # a reader usually lets go within a moment; never hold End up for long
 CHECKPOINT_WAIT_MS = 100  # how long each attempt waits for readers (the connection otherwise waits 10 s)
 BUSY_TIMEOUT_MS = 10_000  # the connection's usual wait for a lock (sqlite3.connect(timeout=10))
+# How long the writer waits for more answers before it empties the log (Store.forget_order):
+# long enough for a burst's acks to go out first, short enough that a copy of the folder taken
+# between two men's answers holds one of them at most.
+FOLD_AFTER_SECONDS = 0.02
+FOLD_TRIES = 50  # a reader holding the log that long (about a second) is reported, as at End
 LOG_NOT_EMPTIED = str(_l(  # a str for the terminal; the console says it translated (broadcast.notices)
     "Fireside could not empty its database's log file (fireside.db-wal), which may still hold copies of "
     "deleted answers, because another program is reading the database. Close any program that has "
@@ -306,6 +311,8 @@ class Store:
         self._writer = None  # the writer thread, started by the first wait
         self._closing = False
         self._sets = {}  # item id -> its ballots as committed ({ballot id: answer text or None}), once read
+        self._unfolded = False  # ballots or signals changed since the log was last emptied (forget_order)
+        self._fold_tries = 0  # tries to empty it that a reader kept from succeeding, in a row
         conn = None
         try:
             _create_owner_only(self.path)
@@ -500,7 +507,7 @@ class Store:
                 else:
                     del signals[marker]
             _write_whole(db.execute, "signal_sets", meeting_id, signals)
-        self.forget_order()
+        self._fold_soon()
 
     def word_after_counts(self, meeting_id):
         """(signals asking now, signals the console counts, signals that differ between the two)."""
@@ -513,7 +520,7 @@ class Store:
         with self._tx() as db:
             signals = {marker: [1, 1] for marker, (wants, _) in self._signals(meeting_id).items() if wants}
             _write_whole(db.execute, "signal_sets", meeting_id, signals)
-        self.forget_order()
+        self._fold_soon()
         return len(signals)
 
     def _signals(self, meeting_id):
@@ -636,25 +643,41 @@ class Store:
 
     def wait(self, queued):
         """Return once the queued ballot is committed (the item's count then); raise if it failed."""
-        if self._writer is None:  # once: checked again under the lock
-            with self._queue_lock:
-                if self._writer is None and not self._closing:
-                    self._writer = threading.Thread(target=self._write_queued, name="fireside-writer", daemon=True)
-                    self._writer.start()
+        self._start_writer()
         self._wake.set()
         queued.done.wait()
         if queued.error is not None:
             raise queued.error
         return queued.count
 
+    def _start_writer(self):
+        """Start the writer thread, once."""
+        if self._writer is None:  # once: checked again under the lock
+            with self._queue_lock:
+                if self._writer is None and not self._closing:
+                    self._writer = threading.Thread(target=self._write_queued, name="fireside-writer", daemon=True)
+                    self._writer.start()
+
+    def _fold_soon(self):
+        """Ballots or signals changed: the writer empties the log once nothing more comes for a moment."""
+        self._unfolded = True
+        self._start_writer()
+        self._wake.set()
+
     def _write_queued(self):
         """The writer: each time it is woken, commit everything queued in one transaction, until closed.
 
         It yields once before taking the queue, so that the answers of a burst that arrive in the
-        same instant (under gevent: in the same turn of the loop) share the transaction.
+        same instant (under gevent: in the same turn of the loop) share the transaction. Once no
+        answer has come for FOLD_AFTER_SECONDS it empties the log (forget_order): not before the
+        acks, which would then wait for the disk, and once for a whole burst.
         """
         while True:
-            self._wake.wait()
+            if not self._unfolded:
+                self._wake.wait()
+            elif not self._wake.wait(FOLD_AFTER_SECONDS):
+                self.forget_order()  # nothing for a moment: fold the log in (the acks went out before)
+                continue
             self._wake.clear()
             if self._closing:
                 return
@@ -696,7 +719,8 @@ class Store:
                         self._sets.update(written)
                     except Exception as error:  # noqa: BLE001 - handed to its caller, who raises it
                         queued.count, queued.error = None, error
-            self.forget_order()
+            self._unfolded = True  # the writer folds the log in, once answers pause (_write_queued)
+            self._wake.set()  # (the writer's own commit wakes it once more: it then waits to fold)
         finally:
             for queued in batch:
                 if queued.count is None and queued.error is None:  # the committer itself was stopped
@@ -750,26 +774,34 @@ class Store:
             return dict(self._ballots_of(item_id))
 
     def forget_order(self):
-        """Empty the write-ahead log now, so it holds no earlier version of any poll's ballots.
+        """Empty the write-ahead log now, so it holds no earlier version of any poll's ballots or signals.
 
-        After a commit that changed ballots or signals. The log keeps the pages of every commit
-        until it is emptied; side by side, two versions of a poll's ballots would show which one
-        came between them. One brief try (another program reading the database can keep the log
-        from being emptied: then log_clean is False, the console says so, and checkpoint() tries
-        again every minute); an answer never waits for a reader.
+        The writer's, once ballots or signals changed and nothing more came for FOLD_AFTER_SECONDS.
+        The log keeps the pages of every commit until it is emptied; side by side, two versions of
+        a poll's ballots would show which one came between them. Each try is brief: a reader of
+        the database (this process's own, or another program) may keep the log from being
+        emptied, and the writer tries again after the same pause, up to FOLD_TRIES times; then
+        log_clean is False, the console says so, and checkpoint() tries every minute. An answer
+        never waits for a reader. Returns True when the log is empty.
         """
         with self._lock:
-            if self.db.conn.in_transaction:  # inside a caller's transaction: the caller's own commit comes first
-                return
+            if self.db.conn.in_transaction:  # inside a caller's transaction: the writer tries again
+                return False
             self.db.execute("PRAGMA busy_timeout = 0")
             try:
                 busy = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
             finally:
                 self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            if busy or self._log_size():
+            if not busy and not self._log_size():
+                self._unfolded, self._fold_tries = False, 0
+                return True
+            self._fold_tries += 1
+            if self._fold_tries >= FOLD_TRIES:
+                self._unfolded, self._fold_tries = False, 0
                 if self.log_clean:
                     log.error(LOG_NOT_EMPTIED)
                 self.log_clean = False
+            return False
 
     def ballot(self, ballot, item_id):
         """This ballot's answer: a value, {'pass': True}, or None when there is none."""
@@ -799,7 +831,7 @@ class Store:
                     _write_whole(cursor.execute, "ballot_sets", item_id, ballots)
         self._sets.update(sets)
         if deleted:
-            self.forget_order()
+            self._fold_soon()
         return deleted
 
     def answers(self, item_id):
