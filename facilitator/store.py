@@ -27,6 +27,7 @@ import json
 import logging
 import os
 import sqlite3
+import sys
 import threading
 import time
 from pathlib import Path
@@ -272,6 +273,21 @@ def _write_whole(execute, table, owner, entries):
                 f" ON CONFLICT ({key}) DO UPDATE SET {column} = excluded.{column}", (owner, _ballot_set_text(entries)))
     else:
         execute(f"DELETE FROM {table} WHERE {key} = ?", (owner,))
+
+
+def _apart(work):
+    """work() in a thread of the operating system, the caller waiting for it; its result.
+
+    Under gevent (serving.prepare) the caller's greenlet waits in gevent's thread pool, and the
+    event loop serves everyone else meanwhile: SQLite lets go of the interpreter while it writes
+    and waits for the disk. Otherwise the caller is a thread already, and runs it itself.
+    """
+    monkey = sys.modules.get("gevent.monkey")
+    if monkey is not None and monkey.is_module_patched("threading"):
+        import gevent
+
+        return gevent.get_hub().threadpool.apply(work)
+    return work()
 
 
 def _loads(text, default=None):
@@ -778,30 +794,44 @@ class Store:
 
         The writer's, once ballots or signals changed and nothing more came for FOLD_AFTER_SECONDS.
         The log keeps the pages of every commit until it is emptied; side by side, two versions of
-        a poll's ballots would show which one came between them. Each try is brief: a reader of
-        the database (this process's own, or another program) may keep the log from being
-        emptied, and the writer tries again after the same pause, up to FOLD_TRIES times; then
-        log_clean is False, the console says so, and checkpoint() tries every minute. An answer
-        never waits for a reader. Returns True when the log is empty.
+        a poll's ballots would show which one came between them. Emptying it writes the pages into
+        the file and waits for the disk twice, so it runs in a thread of the operating system
+        (_apart): under gevent the event loop serves everyone else meanwhile, and only what needs
+        the database waits for it (the store's lock is held). Each try is brief: a reader of the database (this process's own, or another
+        program) may keep the log from being emptied, and the writer tries again after the same
+        pause, up to FOLD_TRIES times; then log_clean is False, the console says so, and
+        checkpoint() tries every minute. Returns True when the log is empty.
         """
         with self._lock:
             if self.db.conn.in_transaction:  # inside a caller's transaction: the writer tries again
                 return False
-            self.db.execute("PRAGMA busy_timeout = 0")
-            try:
-                busy = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
-            finally:
-                self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            if not busy and not self._log_size():
+            if _apart(self._fold):
                 self._unfolded, self._fold_tries = False, 0
                 return True
-            self._fold_tries += 1
-            if self._fold_tries >= FOLD_TRIES:
-                self._unfolded, self._fold_tries = False, 0
-                if self.log_clean:
-                    log.error(LOG_NOT_EMPTIED)
-                self.log_clean = False
+        self._fold_tries += 1
+        if self._fold_tries >= FOLD_TRIES:
+            self._unfolded, self._fold_tries = False, 0
+            if self.log_clean:
+                log.error(LOG_NOT_EMPTIED)
+            self.log_clean = False
+        return False
+
+    def _fold(self):
+        """One try at emptying the log (the caller holds the lock, outside any transaction); True when it did.
+
+        Once it is empty, the database's header page (the schema, no ballot) is written into it
+        afresh: SQLite waits for the disk once when it starts a new log, and that wait is then
+        here rather than in front of the next answer's ack.
+        """
+        self.db.conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            busy = self.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        finally:
+            self.db.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if busy or self._log_size():
             return False
+        self.db.conn.execute("PRAGMA user_version = 0")  # Fireside keeps its schema version elsewhere
+        return True
 
     def ballot(self, ballot, item_id):
         """This ballot's answer: a value, {'pass': True}, or None when there is none."""
