@@ -991,7 +991,7 @@ def paired_report(runs):
                  and r["mode"] == mode and r["phones"] == n and "error" not in r for p in r["polls"]]
         lines.append(f"- {mode}, N={n}, {len(ratios)} pairs of polls: Fireside's CPU per answer over the floor's "
                      f"burst next to it: median {statistics.median(ratios):.2f}x "
-                     f"(quartiles {' – '.join(f'{q:.2f}' for q in statistics.quantiles(ratios, n=4, method="inclusive")[::2]) if len(ratios) > 1 else ''}, "
+                     f"(quartiles {' – '.join(f'{q:.2f}' for q in statistics.quantiles(ratios, n=4, method='inclusive')[::2]) if len(ratios) > 1 else ''}, "
                      f"{min(ratios):.2f}–{max(ratios):.2f}); over every poll, {statistics.median(fire):.4f} "
                      f"against {statistics.median(floor):.4f} ms ({statistics.median(fire) / statistics.median(floor):.2f}x)")
     return "\n".join(lines)
