@@ -784,10 +784,14 @@ class Store:
         return ballots
 
     def _committed_ballots(self, item_id):
-        """A poll's ballots once everything queued is committed (a copy the caller may keep)."""
+        """A poll's ballots once everything queued is committed, in the order of their ids (a copy to keep).
+
+        In that order, never as they came: a picture's rows are written in the order given here
+        (add_picture), and a tally lists words and sentences in the order of the answers.
+        """
         with self._lock:
             self._commit_queued()
-            return dict(self._ballots_of(item_id))
+            return dict(sorted(self._ballots_of(item_id).items()))
 
     def forget_order(self):
         """Empty the write-ahead log now, so it holds no earlier version of any poll's ballots or signals.

@@ -208,7 +208,7 @@ def test_a_database_from_before_keeps_every_ballot_and_signal_and_files_them_as_
         assert store.ballot("b2" * 32, polls[1]) == {"value": 0}
         assert store.word_after_counts(meeting["id"]) == (2, 2, 2)
         assert store.record_answer(polls[0], "b2" * 32, 1, False) == 3  # the evening goes on
-        assert store.answers(polls[0]) == ([2, 1], 1)
+        assert store.answers(polls[0]) == ([1, 2], 1)  # in the order of the ballot ids (b2…, c3…)
         assert store._rows("SELECT value FROM fireside WHERE key = 'schema_version'") == [{"value": "4"}]
         assert store._rows("SELECT name FROM sqlite_master WHERE name LIKE 'idx_ballots%'") == []
     finally:
@@ -217,3 +217,34 @@ def test_a_database_from_before_keeps_every_ballot_and_signal_and_files_them_as_
     assert sorted(db.execute("SELECT ballot, item_id, answer, passed FROM ballots")) == sorted(
         [*rows, ("b2" * 32, polls[0], "1", 0)])
     db.close()
+
+
+def test_what_the_store_hands_on_comes_in_the_order_of_the_ballot_ids_not_of_arrival(tmp_path):
+    """A picture's copy of the ballots, the answers a tally reads: never in the order they came.
+
+    A picture's rows are written in the order the store hands the ballots over, so that order
+    would sit in the file; and words or sentences listed as they came would tell the console who
+    wrote which, next to who put his phone down when.
+    """
+    store = Store(tmp_path / "fireside.db")
+    try:
+        meeting = store.start_meeting(title="Tuesday", deck="", items=[], floor=3, join_code="TEST-CODE",
+                                      meeting_key=MEETING_KEY)
+        poll = store.add_item(meeting["id"], {"kind": "choice", "prompt": "Poll", "options": OPTIONS})["id"]
+        rng = random.Random(11)
+        first = [ballot_id(rng) for _ in range(5)]
+        for ballot in first:
+            store.record_answer(poll, ballot, 0, False)
+        store.basis(poll)  # the store has read them all once
+        later = sorted((ballot_id(rng) for _ in range(8)), reverse=True)  # arriving against the order of their ids
+        for n, ballot in enumerate(later):
+            store.record_answer(poll, ballot, n % 3, False)
+        basis = store.basis(poll)
+        assert list(basis) == sorted(first + later)
+        values, passes = store.answers(poll)
+        assert values == [int(basis[ballot]) for ballot in sorted(basis)] and passes == 0
+        store.add_picture(poll, 0, basis)
+    finally:
+        store.close()
+    for on_a_page in read_as_an_attacker(tmp_path / "fireside.db", [("poll", b) for b in first + later]):
+        assert on_a_page in (sorted(on_a_page), sorted(on_a_page, reverse=True))  # the record, the picture's rows
