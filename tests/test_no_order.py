@@ -248,3 +248,34 @@ def test_what_the_store_hands_on_comes_in_the_order_of_the_ballot_ids_not_of_arr
         store.close()
     for on_a_page in read_as_an_attacker(tmp_path / "fireside.db", [("poll", b) for b in first + later]):
         assert on_a_page in (sorted(on_a_page), sorted(on_a_page, reverse=True))  # the record, the picture's rows
+
+
+def test_a_reader_holding_the_log_through_the_answers_is_reported_and_the_log_emptied_once_it_lets_go(
+        tmp_path, monkeypatch):
+    """Another program reading the database keeps the log from being emptied: answers go on, and it is said."""
+    monkeypatch.setattr("facilitator.store.FOLD_TRIES", 5)
+    path = tmp_path / "fireside.db"
+    store = Store(path)
+    try:
+        meeting = store.start_meeting(title="Tuesday", deck="", items=[], floor=3, join_code="TEST-CODE",
+                                      meeting_key=MEETING_KEY)
+        poll = store.add_item(meeting["id"], {"kind": "choice", "prompt": "Poll", "options": OPTIONS})["id"]
+        reader = sqlite3.connect(path, isolation_level=None)
+        reader.execute("BEGIN")
+        reader.execute("SELECT COUNT(*) FROM items").fetchall()  # a read that lasts: a backup tool, a viewer
+        rng = random.Random(12)
+        ballots = [ballot_id(rng) for _ in range(3)]
+        for n, ballot in enumerate(ballots):
+            assert store.record_answer(poll, ballot, n % 3, False) == n + 1  # acknowledged all the same
+        deadline = time.monotonic() + 2
+        while store.log_clean and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert not store.log_clean  # the console and the terminal say so (broadcast.notices, the log)
+        assert all(ballot.encode() in log_bytes(path) for ballot in ballots)
+
+        reader.execute("COMMIT")
+        reader.close()
+        assert store.checkpoint()  # what Fireside does every minute, and at End
+        assert store.log_clean and log_bytes(path) == b""
+    finally:
+        store.close()
