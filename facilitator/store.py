@@ -809,7 +809,12 @@ class Store:
         with self._lock:
             if self.db.conn.in_transaction:  # inside a caller's transaction: the writer tries again
                 return False
-            if _apart(self._fold):
+            try:
+                emptied = _apart(self._fold)
+            except (sqlite3.Error, OSError):  # a full or failing disk: a failed try, and the writer goes on
+                log.exception("Fireside could not empty its database's log file.")
+                emptied = False
+            if emptied:
                 self._unfolded, self._fold_tries = False, 0
                 return True
         self._fold_tries += 1

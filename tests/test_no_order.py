@@ -16,6 +16,7 @@ whichever man answered first.
 
 import random
 import sqlite3
+import threading
 import time
 
 import pytest
@@ -279,3 +280,34 @@ def test_a_reader_holding_the_log_through_the_answers_is_reported_and_the_log_em
         assert store.log_clean and log_bytes(path) == b""
     finally:
         store.close()
+
+
+def test_a_disk_that_fails_while_the_log_is_emptied_stops_no_answer(tmp_path, monkeypatch):
+    """The writer that empties the log is the one that commits answers: a failing disk must not stop it."""
+    monkeypatch.setattr("facilitator.store.FOLD_TRIES", 3)
+
+    def failing(self):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    store = Store(tmp_path / "fireside.db")
+    answering = threading.Thread()
+    try:
+        meeting = store.start_meeting(title="Tuesday", deck="", items=[], floor=3, join_code="TEST-CODE",
+                                      meeting_key=MEETING_KEY)
+        poll = store.add_item(meeting["id"], {"kind": "choice", "prompt": "Poll", "options": OPTIONS})["id"]
+        monkeypatch.setattr(Store, "_fold", failing)
+        rng = random.Random(13)
+        assert store.record_answer(poll, ballot_id(rng), 1, False) == 1
+        deadline = time.monotonic() + 2
+        while store.log_clean and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert not store.log_clean  # said on the console and in the terminal
+        counts = []  # the next answer, in a thread of its own: a dead writer would keep it waiting for ever
+        answering = threading.Thread(target=lambda: counts.append(store.record_answer(poll, ballot_id(rng), 2, False)),
+                                     daemon=True)
+        answering.start()
+        answering.join(5)
+        assert counts == [2]  # the writer is still there
+    finally:
+        if not answering.is_alive():
+            store.close()
