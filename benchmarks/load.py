@@ -1065,7 +1065,7 @@ def parse_args(argv=None):
         prog="benchmarks/load.py", formatter_class=argparse.RawDescriptionHelpFormatter,
         description=__doc__.split("\n\nNeeds")[0], epilog="Needs" + __doc__.split("\n\nNeeds", 1)[1])
     parser.add_argument("-n", "--phones", type=int, nargs="+", default=[50, 300, 1000],
-                        help="numbers of phones, one run each (default: 50 300 1000; at most 5000)")
+                        help="numbers of phones, one run each (default: 50 300 1000; at most 10000)")
     parser.add_argument("--mode", nargs="+", choices=MODES, default=None,
                         help="async mode(s) and server, both with simple-websocket: threading = Werkzeug "
                              "threaded; gevent = gevent pywsgi (default: what `fireside serve` uses)")
@@ -1124,8 +1124,8 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if not 1 <= args.client_procs <= 16:
         parser.error("--client-procs must be between 1 and 16")
-    if any(n < 1 or n > 5000 for n in args.phones):
-        parser.error("--phones must be between 1 and 5000")
+    if any(n < 1 or n > 10_000 for n in args.phones):
+        parser.error("--phones must be between 1 and 10,000")
     if not 1 <= args.polls <= 50:
         parser.error("--polls must be between 1 and 50")
     if args.spread and args.client_procs > 1:
