@@ -109,6 +109,7 @@ def serve(host, port, url, wifi, data, no_browser, cofacilitator, help_line, lan
 
     mode = serving.choose_mode()  # gevent when installed, else threads: docs/performance.md
     serving.prepare(mode)  # before the app exists, so its locks and sockets cooperate
+    serving.keep_memory_off_disk()  # no crash report keeps the ballots End deletes
     from facilitator import create_app, instance, lan
     from facilitator.instance import DataDirError
     from facilitator.store import StoreError

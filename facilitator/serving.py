@@ -66,6 +66,40 @@ def prepare(mode):
         monkey.patch_all()
 
 
+PR_SET_DUMPABLE = 4  # prctl(2), Linux
+
+
+def keep_memory_off_disk():
+    """Ask the system never to copy this process's memory into a crash report (a core dump).
+
+    While a meeting runs, the server's memory holds what End deletes from the disk: the meeting's
+    key, the phones' tokens, each poll's ballots. A crash report of it (a core file, or the copies
+    systemd-coredump and apport keep under /var) would keep them after End, where the
+    facilitator would never think to look (docs/privacy.md). The core size limit is set to 0, and
+    on Linux the process is also marked not dumpable, which the kernel checks before it hands a
+    crash to any helper (and which keeps other programs of the same user from reading the
+    server's memory through /proc). Returns what took effect; what a system does not offer is
+    left as it is.
+    """
+    done = []
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        done.append("no core file")
+    except (ImportError, ValueError, OSError):  # Windows has no such limit
+        pass
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0:
+                done.append("not dumpable")
+        except (OSError, AttributeError):
+            pass
+    return done
+
+
 def prepare_websockets():
     """Make every WebSocket refuse a message longer than MAX_MESSAGE_BYTES as it arrives, and go uncompressed.
 

@@ -2,12 +2,16 @@
 
 import json
 import re
+import resource
 import sqlite3
+import subprocess
+import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
-from conftest import SocketConsole, SocketPhone, received_by
+from conftest import RunningServer, SocketConsole, SocketPhone, received_by
 
 from facilitator import events, socketio
 
@@ -143,6 +147,38 @@ def _get(url, data=None):
     except urllib.error.HTTPError as refused:  # a 404 page is a page too
         with refused:
             return refused.headers, refused.read().decode()
+
+
+@pytest.fixture
+def crash_reports_on():
+    """Processes started from here may write crash reports (core dumps), as on a laptop that keeps them."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_CORE)
+    resource.setrlimit(resource.RLIMIT_CORE, (hard, hard))
+    yield
+    resource.setrlimit(resource.RLIMIT_CORE, (soft, hard))
+
+
+def test_the_server_lets_no_crash_report_keep_its_memory(crash_reports_on, data_dir, tmp_path):
+    # While a meeting runs, the server's memory holds the key, the tokens and the ballots that End
+    # deletes from the disk; a core file of it would keep them. Started where crash reports are on,
+    # `fireside serve` turns them off for itself, the hard limit too.
+    running = RunningServer(data_dir, tmp_path / "server.log").start()
+    try:
+        limits = Path(f"/proc/{running.process.pid}/limits").read_text()
+    finally:
+        running.stop()
+    core = next(line for line in limits.splitlines() if line.startswith("Max core file size"))
+    assert core.split()[4:6] == ["0", "0"], core
+
+
+def test_keeping_memory_off_disk_marks_the_process_not_dumpable():
+    # Not dumpable: the kernel hands no crash of it to a helper (systemd-coredump, apport), whatever
+    # their own settings, and other programs of the same user cannot read its memory through /proc.
+    probe = ("import ctypes; from facilitator import serving; done = serving.keep_memory_off_disk(); "
+             "print(ctypes.CDLL(None).prctl(3, 0, 0, 0, 0), done)")  # 3: PR_GET_DUMPABLE
+    result = subprocess.run([sys.executable, "-c", probe], check=False, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split(None, 1) == ["0", "['no core file', 'not dumpable']\n"], result.stdout
 
 
 def test_socket_io_long_polling_responses_are_never_cached(server):
