@@ -52,11 +52,13 @@ FOLD_AFTER_SECONDS = 0.02
 FOLD_TRIES = 50  # a reader holding the log that long (about a second) is reported, as at End
 LOG_NOT_EMPTIED = str(_l(  # a str for the terminal; the console says it translated (broadcast.notices)
     "Fireside could not empty its database's log file (fireside.db-wal), which may still hold copies of "
-    "deleted answers, because another program is reading the database. Close any program that has "
+    "deleted answers, or the order in which answers came, because another program is reading the "
+    "database. Close any program that has "
     "fireside.db open (a backup or sync tool, a database viewer); Fireside tries again every minute "
     "while it runs, and when it starts."
 ))
-LOG_EMPTIED_NOW = "Fireside has now emptied its database's log file: no copy of deleted answers is left in it."
+LOG_EMPTIED_NOW = ("Fireside has now emptied its database's log file: no copy of deleted answers, and no order "
+                   "of answers, is left in it.")
 
 
 class StoreError(Exception):
