@@ -339,6 +339,9 @@ class Store:
             self._check_version()  # reads only: a file Fireside refuses is left exactly as it was
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.execute("PRAGMA secure_delete=ON")  # deleted ballots are overwritten, not left behind
+            # SQLite's own scratch files (a statement's undo copy past 64 KB, a big sort) would go to
+            # /var/tmp, where End never reaches them: keep them in memory.
+            self.db.execute("PRAGMA temp_store=MEMORY")
             self.db.enable_wal()
             # In WAL mode NORMAL survives a killed process; only a power cut could lose the last commits.
             self.db.execute("PRAGMA synchronous=NORMAL")

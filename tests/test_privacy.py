@@ -1,6 +1,8 @@
 """Each privacy rule of Fireside's design, proved on the database file and on what the server sends."""
 
+import contextlib
 import json
+import os
 import re
 import resource
 import sqlite3
@@ -179,6 +181,34 @@ def test_keeping_memory_off_disk_marks_the_process_not_dumpable():
     result = subprocess.run([sys.executable, "-c", probe], check=False, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split(None, 1) == ["0", "['no core file', 'not dumpable']\n"], result.stdout
+
+
+def _scratch_files():
+    """SQLite's temporary files this process holds open (named etilqs_…, deleted as soon as opened)."""
+    found = []
+    for fd in Path("/proc/self/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if "etilqs_" in target:
+                found.append(target)
+    return found
+
+
+def test_sqlite_keeps_its_scratch_copies_in_memory(evening):
+    # A statement that may fail halfway keeps an undo copy of what it changes; past 64 KB SQLite
+    # writes it to a file in /var/tmp (deleted at once, but on the disk until its blocks are
+    # reused), where End never reaches. Fireside's store keeps such copies in memory.
+    db = evening.store.db.conn
+    db.execute("CREATE TABLE scratch (id INTEGER PRIMARY KEY, n INTEGER UNIQUE, pad TEXT)")
+    db.executemany("INSERT INTO scratch (n, pad) VALUES (?, ?)", [(n, "ballot " * 40) for n in range(2000)])
+    db.commit()
+    try:
+        db.execute("INSERT INTO scratch (n, pad) VALUES (-1, '')")  # opens a transaction
+        db.execute("UPDATE scratch SET n = n + 10000, pad = pad || '.'")  # may fail halfway: undo copy
+        assert _scratch_files() == []
+    finally:
+        db.rollback()
+        db.execute("DROP TABLE scratch")
 
 
 def test_socket_io_long_polling_responses_are_never_cached(server):
