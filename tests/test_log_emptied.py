@@ -38,6 +38,14 @@ def wal(data_dir):
     return path.read_bytes() if path.exists() else b""
 
 
+def log_frames(data_dir):
+    """The pages written into the write-ahead log since it was last emptied (its header is 32 bytes, each page 24 more)."""
+    log, page_size = wal(data_dir), 4096
+    if log:
+        page_size = int.from_bytes(log[8:12], "big")
+    return 0 if len(log) <= 32 else (len(log) - 32) // (page_size + 24)
+
+
 def all_files(data_dir):
     """The database and its side files, as bytes."""
     return b"".join(p.read_bytes() for p in sorted(data_dir.glob("fireside.db*")))
@@ -94,7 +102,13 @@ def test_while_serving_the_log_is_emptied_once_the_reader_lets_go_and_the_consol
             state = evening.console_state()
         fs.stop_watching()
         assert state is not None and state["notices"] == []
-        assert fs.store.log_clean and wal(data_dir) == b"" and key.encode() not in wal(data_dir)
+        # Emptied: the writer's own fold (it tries again for about a second after End) may since
+        # have begun a new log with the database's header page alone (the schema, no ballot).
+        assert fs.store.log_clean and log_frames(data_dir) <= 1
+        raw = all_files(data_dir)
+        assert key.encode() not in raw
+        for text in UNAPPROVED_SENTENCES:
+            assert text.encode() not in raw
     finally:
         fs.stop_watching()
         reader.close()
