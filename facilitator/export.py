@@ -38,7 +38,8 @@ from facilitator.i18n import _l
 from facilitator.kinds import DEFAULT_AXES, KIND_LABELS, MODERATED_KINDS, SPEC_FIELDS
 
 # 2: a result's "answered" counts real answers only; "responded" counts everyone, passes included.
-SCHEMA = "fireside.summary/2"
+# 3: below the floor a result keeps "responded" only, not how many of them answered or passed.
+SCHEMA = "fireside.summary/3"
 
 FORMATS = ("md", "csv", "json", "html")
 MEDIA_TYPES = {
@@ -52,7 +53,7 @@ MEDIA_TYPES = {
 DISCUSSION = "discussion"  # a prompt, no answers
 SHOWN = "shown"  # revealed in the room, above the floor
 NOT_REVEALED = "not revealed"  # above the floor, but the room never saw it: tallied when the meeting ended
-NOT_SHOWN = "not shown"  # below the privacy floor: only the number of answers is kept
+NOT_SHOWN = "not shown"  # below the privacy floor: only how many responded is kept
 
 HERE = Path(__file__).parent
 STYLESHEET = HERE / "static" / "export.css"
@@ -274,8 +275,9 @@ def _outcome(item: dict, meeting: dict, moderation: dict) -> dict:
                   "floor": meeting["privacy_floor"]}
     stored = {**stored, **counts(stored)}
     if not stored.get("shown"):
-        # Only the counts a below-floor tally carries, whatever else a stored result might hold.
-        result = {name: stored.get(name) for name in ("kind", "shown", "responded", "answered", "passed", "floor")}
+        # Below the floor, only how many responded: not how many of them passed (a meeting ended
+        # before Fireside stopped keeping that split may still hold it), nor anything else.
+        result = {name: stored.get(name) for name in ("kind", "shown", "responded", "floor")}
         result["shown"] = False
         return {"status": NOT_SHOWN, "revealed": revealed, "result": result}
     result = dict(stored)
@@ -365,13 +367,18 @@ def status_text(item: dict) -> str:
     return _("discussion prompt")
 
 
-def answers(result: dict) -> int:
-    """Real answers, passes left out (a summary's "answered")."""
+def answers(result: dict) -> int | str:
+    """Real answers, passes left out (a summary's "answered"); "—" below the floor, where only responses are kept."""
+    if "responded" in result and "answered" not in result:
+        return "—"
     return result.get("answered") or 0
 
 
 def answered_text(result: dict) -> str:
-    """'4 answered · 1 passed': answered never counts a pass."""
+    """'4 answered · 1 passed': answered never counts a pass; below the floor, '2 responded' (passes included)."""
+    if "responded" in result and "answered" not in result:
+        # Translators: how many men responded to a poll with too few answers to show, passes included.
+        return ngettext("%(num)s responded", "%(num)s responded", result["responded"])
     passed = result.get("passed") or 0
     answered = result.get("answered") or 0
     # Translators: how many men answered a poll (passes are counted apart).
@@ -446,8 +453,8 @@ def glance_items(summary_: dict) -> dict:
 
 
 def later_text(later: int) -> str:
-    """'1 later answer not shown': answers after the last picture, too few to draw a new one."""
-    return ngettext("%(num)s later answer not shown", "%(num)s later answers not shown", later)
+    """'1 later response not shown': answers or passes after the last picture, too few to draw a new one."""
+    return ngettext("%(num)s later response not shown", "%(num)s later responses not shown", later)
 
 
 def axes_of(item: dict) -> dict:
@@ -532,7 +539,7 @@ def summary_language(summary_: dict) -> str:
 
 
 def to_json(summary_: dict) -> str:
-    """The complete summary, schema fireside.summary/2."""
+    """The complete summary, schema fireside.summary/3."""
     return json.dumps(summary_, ensure_ascii=False, indent=2) + "\n"
 
 

@@ -386,7 +386,7 @@ class Room:
         """The picture of a poll every surface may show now: (result, True when it is a new picture).
 
         A new picture is drawn from the ballots as they are when the rule of pictures.py allows
-        it; otherwise the last picture is drawn again, saying how many newer answers wait. Before
+        it; otherwise the last picture is drawn again, saying how many newer responses wait. Before
         any picture (below the floor) the result carries counts only.
         """
         self.store.flush()

@@ -242,6 +242,22 @@ def m007_sets_not_rows(db):
     db.execute("UPDATE fireside SET value = '4' WHERE key = 'schema_version'")
 
 
+@migrations()
+def m008_no_pass_count_below_the_floor(db):
+    """A result below the privacy floor keeps how many responded, no longer how many of them passed.
+
+    The room knows who tapped; with fewer than k real answers, "1 answered, 1 passed" says whose
+    tap was the pass (docs/privacy.md, "Nobody sees who passed"). Results stored before, of ended
+    meetings and of the one running, lose the split here. Older versions of Fireside read such a
+    result as one with no pass, so the schema version stays.
+    """
+    for item_id, text in db.execute("SELECT id, result FROM items WHERE result IS NOT NULL").fetchall():
+        result = json.loads(text)
+        if isinstance(result, dict) and not result.get("shown") and "passed" in result:
+            del result["passed"]
+            db.execute("UPDATE items SET result = ? WHERE id = ?", (json.dumps(result), item_id))
+
+
 # Every ballot as a row, as the ballots table showed them before m007 (for reading only).
 BALLOTS_VIEW = (
     "CREATE VIEW ballots AS SELECT entry.key AS ballot, ballot_sets.item_id AS item_id,"

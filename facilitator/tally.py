@@ -48,14 +48,16 @@ def tally(item: dict, values: list, passed: int, floor: int, approved: dict | No
     result = {
         "kind": kind,
         "shown": False,
-        "answered": len(values) + passed,
-        "passed": passed,
+        "answered": len(values) + passed,  # everyone who responded: a pass is counted, as on the phones
         "floor": floor,
     }
-    # Passes do not count towards the floor: two answers among seven phones still identify.
+    # Passes do not count towards the floor: two answers among seven phones still identify. Below
+    # it, how many passed is not said either: the room knows who tapped, and with fewer than k
+    # answers "1 answered, 1 passed" would tell whose tap was the pass.
     if not show or len(values) < floor:
         return result
     result["shown"] = True
+    result["passed"] = passed
     result.update(_TALLIERS[kind](item, values, approved or {}))
     return result
 

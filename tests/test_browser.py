@@ -255,7 +255,7 @@ def test_after_the_meeting_ends_the_console_offers_its_summary_in_every_format(b
     console.click("#confirm-ok")
     expect(console.locator("#ended-notice")).to_be_visible()
     for format, marker in [("md", "How are you arriving tonight?"), ("csv", "Restless"),
-                           ("json", "fireside.summary/2"), ("html", "<svg")]:
+                           ("json", "fireside.summary/3"), ("html", "<svg")]:
         href = console.locator(f"#download-{format}").get_attribute("href")
         assert href.endswith(f".{format}")
         response = console.request.get(server.url + href)
@@ -284,7 +284,7 @@ def test_a_kept_picture_says_on_the_phone_projector_and_console_how_many_newer_a
     screen, screen_errors = _open(browser, server.url + "/screen", viewport={"width": 1280, "height": 720})
     desk, desk_errors = _open(browser, server.url + "/facilitator", viewport={"width": 1366, "height": 768})
     for page in (phone, screen, desk):
-        expect(page.get_by_text("1 newer answer waits for 2 more")).to_be_visible()
+        expect(page.get_by_text("1 newer response waits for at least 2 more")).to_be_visible()
         # The room's first picture, not the latecomer's: nobody has chosen "Calm" in it.
         calm = page.locator(".fs-bar", has=page.locator(".fs-bar-label", has_text="Calm")).locator(".fs-bar-count")
         expect(calm).to_have_text("0 of 3")

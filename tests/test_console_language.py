@@ -122,7 +122,7 @@ def test_the_console_switched_to_spanish_says_everything_in_spanish(browser, ser
     assert_accessible(page, "the console, a poll open, in Spanish")
 
     page.click('#now-body [data-action="reveal"]')
-    expect(page.locator("#now-result .floor-note")).to_contain_text("Solo respondió 1 hombre.")
+    expect(page.locator("#now-result .floor-note")).to_contain_text("Ha respondido 1 hombre, contando a quienes prefirieron pasar")
     assert_no_english(page, "the console, a poll revealed below the floor")
 
     page.locator("#now-heading").focus()

@@ -132,7 +132,7 @@ def _answered_and_passed(evening):
 
 def test_a_summary_says_answered_only_of_real_answers_and_names_the_total_responded(evening):
     s = _answered_and_passed(evening)
-    assert s["schema"] == "fireside.summary/2"
+    assert s["schema"] == "fireside.summary/3"
     result = s["items"][0]["result"]
     assert (result["responded"], result["answered"], result["passed"]) == (5, 4, 1)
     header = export.render(s, "csv").lstrip("\ufeff").splitlines()[0].split(",")

@@ -100,7 +100,7 @@ def test_a_spanish_meetings_csv_keeps_its_columns_and_says_its_labels_in_spanish
 def test_a_spanish_meetings_json_names_its_language_and_keeps_its_keys(evening):
     room = spanish_evening(evening)
     spanish = json.loads(export.render(export.summary(evening.store, room["meeting_id"]), "json"))
-    assert spanish["schema"] == "fireside.summary/2" and spanish["meeting"]["language"] == "es"
+    assert spanish["schema"] == "fireside.summary/3" and spanish["meeting"]["language"] == "es"
     english_room = run_evening(evening)
     english = json.loads(export.render(export.summary(evening.store, english_room["meeting_id"]), "json"))
     assert english["meeting"]["language"] == "en"

@@ -99,10 +99,10 @@ def test_history_page_shows_the_series_and_only_floored_exported_results(ended):
     assert "<style" not in page and " style=" not in page and "<script" not in page
     assert "style-src 'self'" in response.headers["Content-Security-Policy"]
     compass = page.split('data-key="compass"')[1].split("</section>")[0]
-    rows = re.findall(r'<th scope="row" class="day">([\d-]+) <span[^>]*>[^<]*</span></th>\s*<td class="num">(\d+)</td>\s*(.*?)</tr>',
+    rows = re.findall(r'<th scope="row" class="day">([\d-]+) <span[^>]*>[^<]*</span></th>\s*<td class="num">(\d+|—)</td>\s*(.*?)</tr>',
                       compass, re.S)
     assert [day for day, _, _ in rows] == list(DAYS)
-    assert "not shown — fewer than 3 answers" in rows[1][2]
+    assert "not shown — fewer than 3 answers" in rows[1][2] and rows[1][1] == "—"  # answered: not said below the floor
     assert re.findall(r'<td class="num">([\d.]+)</td>', rows[2][2])[:2] == ["72.5", "45"]
     for hidden in ("weary", "angry", "My brother is sick", "Nobody approved"):
         assert hidden not in page

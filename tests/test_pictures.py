@@ -6,16 +6,18 @@ picture: phones, the console's agenda and review list, and the summary.
 """
 
 import json
+import sqlite3
 import urllib.request
 from collections import Counter
 
 import pytest
 from conftest import SocketConsole, SocketPhone, examples, received_by
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import event as event_seen
 from hypothesis import strategies as st
 
 from facilitator import events, export, pictures, socketio
+from facilitator.store import Store
 
 K = 3
 
@@ -65,6 +67,62 @@ def test_a_kept_picture_says_how_many_newer_answers_wait_for_how_many_more():
     assert pictures.waiting({**first, "e": "2", "f": "2"}, [first], K) == {"newer": 2, "more": 1}
     assert pictures.waiting({"a": "0"}, [], K) is None
 
+
+
+def test_two_pictures_that_differ_only_by_a_pass_are_never_both_drawn():
+    first = {"a": "0", "b": "0", "c": "0"}
+    second = {"a": "1", "b": "1", "c": "1"}
+    back_and_a_pass = {**first, "d": None}  # the same answers as the first picture, and one pass more
+    assert pictures.distance(back_and_a_pass, first) == 0 and pictures.distance(back_and_a_pass, second) == 3
+    assert not pictures.may_publish(back_and_a_pass, [first, second], K)
+    assert pictures.may_publish(dict(first), [first, second], K)  # the very same picture tells nothing new
+    # Passes may move together with k real answers: the room cannot tell whose tap was the pass.
+    assert pictures.may_publish({"a": "2", "b": "2", "c": "2", "d": None}, [first], K)
+
+
+def test_what_waits_is_the_same_whether_a_man_answered_or_passed():
+    first = {"a": "0", "b": "0", "c": "0"}
+    after_a_pass, after_an_answer = {**first, "d": None}, {**first, "d": "1"}
+    assert pictures.waiting(after_a_pass, [first], K) == pictures.waiting(after_an_answer, [first], K) == {
+        "newer": 1, "more": 2}
+    changed_to_a_pass = {**first, "c": None}
+    assert pictures.waiting(changed_to_a_pass, [first], K) == pictures.waiting({**first, "c": "2"}, [first], K)
+
+
+# Random polls of five phones: each a few answers (two options) or passes, in any order of states.
+_basis = st.dictionaries(st.sampled_from("abcde"), st.sampled_from(["0", "1", None]), max_size=5)
+
+
+def _picture(basis):
+    """What a surface shows of a basis: how many chose each option, and how many passed."""
+    real = pictures.real(basis)
+    return sorted(Counter(real.values()).items()), len(basis) - len(real)
+
+
+@settings(max_examples=examples(600), deadline=None)
+@given(states=st.lists(_basis, min_size=1, max_size=10), live=st.booleans())
+def test_pictures_drawn_from_any_sequence_of_ballots_are_the_same_or_k_answers_apart(states, live):
+    """The rule over the ballots of any evening: every two pictures drawn are equal, or k real answers apart."""
+    bases = []
+    for current in states:
+        step = len(pictures.real(bases[-1])) // 10 if live and bases else None
+        if pictures.may_publish(current, bases, K, step):
+            bases.append(current)
+    event_seen(f"{min(len(bases), 3)} pictures")
+    for n, one in enumerate(bases):
+        assert len(pictures.real(one)) >= K
+        for other in bases[n + 1:]:
+            assert _picture(one) == _picture(other) or pictures.distance(one, other) >= K, (one, other)
+
+
+@settings(max_examples=examples(600), deadline=None)
+@given(current=_basis, bases=st.lists(_basis, min_size=1, max_size=3), ballot=st.sampled_from("abcdef"),
+       value=st.sampled_from(["0", "1"]))
+def test_what_waits_never_tells_whether_a_tap_was_a_pass(current, bases, ballot, value):
+    """A man taps (new, or changing from what every picture had of him): a pass and an answer read alike."""
+    assume(all(basis.get(ballot, "none") not in (None, value) for basis in bases))
+    as_pass, as_answer = {**current, ballot: None}, {**current, ballot: value}
+    assert pictures.waiting(as_pass, bases, K) == pictures.waiting(as_answer, bases, K)
 
 # --- the attacks, on a real server ------------------------------------------------------------------
 
@@ -155,6 +213,109 @@ def test_a_latecomer_after_a_reopen_is_not_shown_alone(server):
     assert "waiting" not in _results(observer, arrive)[-1]
 
 
+
+# --- a pass is nobody's business: "Nobody sees who passed" (the agreements every phone reads) ---------
+
+def _shown(evening, phones, item_id):
+    """Every result of a poll that the phones and the console have been sent so far, in order."""
+    found = [payload["item"]["result"] for phone in phones for payload in phone.received(events.ITEM)
+             if payload.get("item") and payload["item"]["id"] == item_id and payload["item"].get("result")]
+    for message in evening.console.get_received(events.FACILITATOR_NS):
+        state = message["args"][0] if message["name"] == events.CONSOLE and message["args"] else None
+        found += [item["result"] for item in (state or {}).get("agenda", []) if item["id"] == item_id and item["result"]]
+    return found
+
+
+def test_revealing_again_never_shows_one_pass_more_beside_the_same_answers(evening):
+    """A curious facilitator reveals, reopens, gets the same three answers back and a fourth man's tap.
+
+    Had the room a picture equal to the first but with "1 passed", it would know the fourth man passed.
+    """
+    evening.start()
+    phones = [evening.phone() for _ in range(4)]
+    arrive = evening.push("arrive")
+    for round_, value in enumerate((0, 1, 0)):
+        if round_:
+            evening.do(events.REOPEN_POLL, item_id=arrive, confirm=True)
+        for phone in phones[:3]:
+            assert phone.answer(arrive, value)["ok"]
+        if round_ == 2:
+            assert phones[3].pass_(arrive)["ok"]  # the man the room watches taps once
+        evening.do(events.REVEAL_POLL, item_id=arrive)
+    shown = {(tuple(r["counts"]), r["passed"]) for r in _shown(evening, phones, arrive) if r.get("shown")}
+    assert ((3, 0, 0), 0) in shown and ((0, 3, 0), 0) in shown
+    assert ((3, 0, 0), 1) not in shown, shown
+    last = evening.room.items[arrive]["result"]
+    assert last["counts"] == [0, 3, 0] and last["waiting"]["newer"] == 4  # three changed, and his tap
+
+
+def test_below_the_floor_no_surface_tells_a_pass_from_an_answer(evening):
+    """One man answers, one passes, the poll is revealed: the room knows who tapped, so no split may show."""
+    evening.start()
+    phones = [evening.phone() for _ in range(3)]
+    arrive = evening.push("arrive")
+    assert phones[0].answer(arrive, 1)["ok"]
+    assert phones[1].pass_(arrive)["ok"]
+    evening.do(events.REVEAL_POLL, item_id=arrive)
+    shown = _shown(evening, phones, arrive)
+    assert shown and all(not r["shown"] and r["answered"] == 2 and "passed" not in r for r in shown), shown
+    meeting_id = evening.room.meeting["id"]
+    evening.do(events.END_MEETING)
+    result = next(i["result"] for i in export.summary(evening.store, meeting_id)["items"] if i["key"] == "arrive")
+    assert result["responded"] == 2 and "passed" not in result and "answered" not in result, result
+    for fmt in ("md", "csv"):
+        text = export.render(export.summary(evening.store, meeting_id), fmt)
+        assert "passed" not in text.split("arrive")[-1].split("\n")[0] if fmt == "csv" else "1 passed" not in text
+
+
+def test_what_waits_says_the_same_after_a_pass_as_after_an_answer(evening):
+    """After a picture, the count of responses moves when a man taps; what waits must not tell pass from answer."""
+    evening.start()
+    phones = [evening.phone() for _ in range(4)]
+    arrive = evening.push("arrive")
+    for phone, value in zip(phones, (0, 1, 2)):
+        assert phone.answer(arrive, value)["ok"]
+    evening.do(events.REVEAL_POLL, item_id=arrive)
+    said = []
+    for tap in (phones[3].pass_, lambda item: phones[3].answer(item, 2)):
+        evening.do(events.REOPEN_POLL, item_id=arrive, confirm=True)
+        assert tap(arrive)["ok"]
+        evening.do(events.REVEAL_POLL, item_id=arrive)
+        result = evening.room.items[arrive]["result"]
+        assert result["counts"] == [1, 1, 1]
+        said.append(result.get("waiting"))
+    assert said[0] == said[1] == {"newer": 1, "more": 2}
+
+
+def test_a_result_stored_before_below_the_floor_loses_how_many_passed(tmp_path):
+    """An ended meeting's result kept the split: Fireside, updated, keeps only how many responded."""
+    path = tmp_path / "fireside.db"
+    store = Store(path)
+    meeting = store.start_meeting(title="Tuesday", deck="", items=[], floor=3, join_code="TEST-CODE",
+                                  meeting_key="ab" * 32)
+    below, above = (store.add_item(meeting["id"], {"kind": "choice", "prompt": f"Poll {n}", "options": ["a", "b"]})["id"]
+                    for n in range(2))
+    store.close()
+    before = {"kind": "choice", "shown": False, "answered": 2, "passed": 1, "floor": 3}
+    shown = {"kind": "choice", "shown": True, "answered": 4, "passed": 1, "floor": 3, "counts": [2, 1]}
+    db = sqlite3.connect(path)  # as Fireside stored them before, and the migration not yet run
+    db.execute("UPDATE items SET result = ? WHERE id = ?", (json.dumps(before), below))
+    db.execute("UPDATE items SET result = ? WHERE id = ?", (json.dumps(shown), above))
+    db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm008_no_pass_count_below_the_floor'")
+    db.commit()
+    db.close()
+
+    Store(path).close()  # the update
+    raw = (tmp_path / "fireside.db").read_bytes()
+    db = sqlite3.connect(path)
+    try:
+        results = dict(db.execute("SELECT id, result FROM items"))
+    finally:
+        db.close()
+    assert json.loads(results[below]) == {"kind": "choice", "shown": False, "answered": 2, "floor": 3}
+    assert json.loads(results[above]) == shown  # above the floor, the pass count is part of the picture
+    assert json.dumps(before).encode() not in raw  # overwritten, not left behind in a free page
+
 @pytest.mark.parametrize("kind_key, writings", [
     ("sentence", ["First time here.", "Long week at work.", "Glad I came.", "My brother died in May."]),
     ("feeling", ["tired", "hopeful", "tired", "ashamed"]),
@@ -197,9 +358,9 @@ def test_the_summary_keeps_the_last_picture_the_room_saw(server, reveal_again):
     assert result["counts"] == [0, 0, 0, 1, 0, 2, 0, 0, 1, 0, 0] and result["median"] == 5
     assert result["later"] == 1 and "waiting" not in result
     with urllib.request.urlopen(f"{server.url}/facilitator/export/{meeting_id}.md", timeout=5) as response:
-        assert "1 later answer not shown" in response.read().decode()
+        assert "1 later response not shown" in response.read().decode()
     with urllib.request.urlopen(f"{server.url}/facilitator/export/{meeting_id}.csv", timeout=5) as response:
-        assert "1 later answer not shown" in response.read().decode("utf-8-sig")
+        assert "1 later response not shown" in response.read().decode("utf-8-sig")
 
 
 # --- the rule over any evening (hypothesis) ---------------------------------------------------------
@@ -250,7 +411,11 @@ class Watcher:
         self.first[key].setdefault(picture, {phone: value for phone, value in model[key].items()})
 
     def take(self, payloads, model):
-        """Read the pictures in a batch of payloads from phones, the projector and the console."""
+        """Read the pictures in a batch of payloads from phones, the projector and the console.
+
+        A choice poll's picture is its counts and how many passed (both are shown); a result
+        below the floor must not say how many passed at all (docs/privacy.md).
+        """
         payloads = [payload for _name, payload in payloads if isinstance(payload, dict)]
         for payload in payloads:  # the review list first: the room's words are drawn from it
             pending = (payload.get("pending") or {}).get(str(self.ids["feeling"]))
@@ -264,8 +429,10 @@ class Watcher:
             for item in items:
                 key = next((k for k, i in self.ids.items() if i == item["id"]), None)
                 result = item.get("result") or {}
+                if key and result and not result.get("shown"):
+                    assert "passed" not in result, (key, result)
                 if key == "arrive" and result.get("shown"):
-                    self.saw(key, tuple(result["counts"]), model)
+                    self.saw(key, (tuple(result["counts"]), result["passed"]), model)
                 if key == "feeling" and result.get("shown"):
                     self.room_words.append(({(w["word"], w["count"]) for w in result["words"]}, self.queue))
 
@@ -278,7 +445,8 @@ class Watcher:
                 real = _real(snapshot)
                 assert len(real) >= floor, (key, picture, snapshot)
                 if key == "arrive":
-                    assert picture == tuple(Counter(real.values())[n] for n in range(3)), (picture, snapshot)
+                    passes = len(snapshot) - len(real)
+                    assert picture == (tuple(Counter(real.values())[n] for n in range(3)), passes), (picture, snapshot)
                 else:
                     assert picture == frozenset(Counter(real.values()).items()), (picture, snapshot)
             pictures_ = list(seen.items())
@@ -346,7 +514,7 @@ def test_no_two_pictures_of_a_poll_on_any_surface_differ_by_fewer_than_k_answers
     for item in export.summary(evening.store, meeting_id)["items"]:
         result = item["result"] or {}
         if item["key"] == "arrive" and result.get("shown"):
-            watcher.saw("arrive", tuple(result["counts"]), model)
+            watcher.saw("arrive", (tuple(result["counts"]), result["passed"]), model)
         if item["key"] == "feeling" and result.get("shown"):
             if not result.get("later"):  # the end drew the room as it is: that is a picture too
                 real = _real(model["feeling"])

@@ -143,7 +143,7 @@ def test_ending_keeps_each_polls_last_picture_and_destroys_ballots_key_and_code(
     assert room.meeting is None
     items = {item["key"]: item for item in room.store.items(meeting_id)}
     assert items["arrive"]["result"]["counts"] == [3, 0, 0]
-    assert items["energy"]["result"] == {"kind": "scale", "shown": False, "answered": 1, "passed": 0, "floor": 3}
+    assert items["energy"]["result"] == {"kind": "scale", "shown": False, "answered": 1, "floor": 3}
     conn = sqlite3.connect(tmp_path / "fireside.db")
     try:
         assert conn.execute("SELECT COUNT(*) FROM ballots").fetchone() == (0,)

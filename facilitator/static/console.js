@@ -720,13 +720,15 @@
     var r = item.result;
     container.textContent = '';
     if (r && r.shown === false) {
-      var real = (r.answered || 0) - (r.passed || 0);
+      // Below the floor nobody is told how many of those who responded passed, the facilitator
+      // included: he saw who tapped, and the split could say whose tap was a pass.
+      var responded = r.answered || 0;
       container.appendChild(h('div', { class: 'floor-note' }, [
         h('p', { class: 'floor-title', text: t('Not enough answers to show a result') }),
-        h('p', { text: (r.passed
-          ? nt('Only %(num)s man answered and %(passed)s passed.', 'Only %(num)s men answered and %(passed)s passed.', real,
-            { passed: r.passed })
-          : real ? nt('Only %(num)s man answered.', 'Only %(num)s men answered.', real) : t('Nobody has answered yet.')) + ' ' +
+        h('p', { text: (responded
+          ? nt('%(num)s man responded, passes included: fewer than %(n)s answered.',
+            '%(num)s men responded, passes included: fewer than %(n)s answered.', responded, { n: r.floor })
+          : t('Nobody has answered yet.')) + ' ' +
           t('The privacy floor is %(n)s, so nobody sees a picture — it could point to someone.', { n: r.floor }) })]));
       return;
     }

@@ -88,7 +88,10 @@
   }
 
   function caption(res) {
-    // A tally's "answered" counts every phone that responded; a pass is not an answer.
+    // A tally's "answered" counts every phone that responded; a pass is not an answer. Below the
+    // floor the tally does not say how many passed, so only that total is shown.
+    if (!res.shown) return el('p', 'fs-caption', nt('%(num)s responded', '%(num)s responded', res.answered || 0),
+      { opacity: '0.75', fontSize: '0.85em', margin: '0.9em 0 0' });
     var passed = res.passed || 0;
     var answered = (res.answered || 0) - passed;
     var text = res.live ? nt('So far: %(num)s answered', 'So far: %(num)s answered', answered)
@@ -99,11 +102,12 @@
     return el('p', 'fs-caption', text, { opacity: '0.75', fontSize: '0.85em', margin: '0.9em 0 0' });
   }
 
-  // A kept picture: newer answers show only together with enough others that none stands out.
+  // A kept picture: newer responses show only together with enough others that none stands out.
+  // Passes are counted with answers here, so this line never tells a pass from an answer.
   function waitingText(waiting) {
     if (!waiting || !waiting.newer) return '';
-    return nt('%(num)s newer answer waits for %(more)s more', '%(num)s newer answers wait for %(more)s more',
-      waiting.newer, { more: waiting.more });
+    return nt('%(num)s newer response waits for at least %(more)s more',
+      '%(num)s newer responses wait for at least %(more)s more', waiting.newer, { more: waiting.more });
   }
 
   function empty(root, text) {
