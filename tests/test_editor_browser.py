@@ -66,6 +66,7 @@ def test_an_evening_of_every_kind_built_by_mouse_survives_a_restart_and_runs_on_
         console = _open(browser, server.url + "/facilitator")
         console.click("#evenings-link")
         expect(console).to_have_url(re.compile(r"/facilitator/evenings$"))
+        console.wait_for_load_state()  # its script listens to "New evening" only once it has run
         page = console
         page.click("#new-evening")
         page.fill("#deck-title", "Every kind")
@@ -120,13 +121,14 @@ def test_an_evening_of_every_kind_built_by_mouse_survives_a_restart_and_runs_on_
         for phone in phones:
             assert phone.call(events.ANSWER, {"item_id": choice, "value": 1})["ok"]
         steer.do(events.REVEAL_POLL, item_id=choice)
-        revealed = phones[0].wait_for(events.ITEM, check=lambda p: p["item"]["state"] == "revealed")
+        revealed = phones[0].wait_for(events.ITEM, check=lambda p: p["item"]["id"] == choice and p["item"]["state"] == "revealed")
         assert revealed["item"]["result"]["counts"] == [0, 3]
         energy = steer.push("how-much-energy")
         for n, phone in enumerate(phones):
             assert phone.call(events.ANSWER, {"item_id": energy, "value": n + 1})["ok"]
         steer.do(events.REVEAL_POLL, item_id=energy)
-        revealed = phones[0].wait_for(events.ITEM, check=lambda p: p["item"]["state"] == "revealed")
+        # This poll's reveal, not the one before it (still the latest until this one arrives).
+        revealed = phones[0].wait_for(events.ITEM, check=lambda p: p["item"]["id"] == energy and p["item"]["state"] == "revealed")
         assert revealed["item"]["result"]["shown"] and revealed["item"]["scale"]["min"] == 1
     finally:
         server.stop()
