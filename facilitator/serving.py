@@ -190,7 +190,10 @@ def serve_forever(server, mode):
     def stop(signum, frame):
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, stop)
+    # Ctrl-C too, as under gevent: Python leaves SIGINT ignored when Fireside was started with it
+    # ignored (from a script that ran it in the background, say), and it would then never stop.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, stop)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -3,6 +3,7 @@
 import os
 import struct
 import urllib.request
+from pathlib import Path
 
 import pytest
 from conftest import RunningServer, SocketConsole, SocketPhone
@@ -43,6 +44,27 @@ def test_each_server_runs_an_evening_quietly_and_stops_on_ctrl_c(mode, data_dir,
     output = server.output()
     assert "Fireside stopped" in output and "Traceback" not in output
     assert "127.0.0.1 - -" not in output and "GET /" not in output  # no access log, no client address
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("mode", ["gevent", "threading"])
+def test_each_server_stops_on_ctrl_c_even_when_started_with_it_ignored(mode, data_dir, tmp_path, monkeypatch):
+    """A script that runs Fireside in the background starts it with Ctrl-C ignored: it must stop all the same."""
+    import signal
+
+    monkeypatch.setenv("FIRESIDE_ASYNC_MODE", mode)
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)  # what the server inherits, as from `fireside &`
+    try:
+        server = RunningServer(data_dir, tmp_path / "server.log").start()
+    finally:
+        signal.signal(signal.SIGINT, before)
+    status = Path(f"/proc/{server.process.pid}/status").read_text().splitlines()
+    ignored = int(next(line for line in status if line.startswith("SigIgn:")).split()[1], 16)
+    try:
+        assert not ignored & (1 << (signal.SIGINT - 1))  # Fireside took Ctrl-C back
+    finally:
+        assert server.stop(timeout=10) == 0
+    assert "Fireside stopped" in server.output()
 
 
 @pytest.mark.server
