@@ -7,9 +7,15 @@ picture of a poll is drawn from a *basis*, a copy of its ballots taken when the 
 and a new basis may be taken only when
 
 - at least k real answers are in it (the privacy floor; passes are not answers), and
-- it differs from every earlier basis of the poll by at least k new, changed or withdrawn real
-  answers, or draws the very same picture (the same answers and as many passes: a picture
-  says how many passed, and one pass more beside the same answers would say whose tap it was).
+- against every earlier basis of the poll, the real answers it adds (new, or changed to) are
+  none or at least k, and so are the real answers it takes away (withdrawn, changed from, or
+  turned into a pass), and it does add or take away something; or it draws the very same
+  picture (the same answers and as many passes: a picture says how many passed, and one pass
+  more beside the same answers would say whose tap it was).
+
+Both sides count, each on its own. The room sees a man withdraw (the count of responses drops),
+so a picture that took away one answer and added three would show which answer he took back
+(his dot is missing); one that took away two and added one would show the one added alone.
 
 Until then every surface keeps drawing the last basis, and says how many newer responses wait.
 That count takes passes as it takes answers, as the room's count of responses does: were it to
@@ -46,29 +52,38 @@ def responses_apart(one: dict, other: dict) -> int:
                if ballot not in one or ballot not in other or one[ballot] != other[ballot])
 
 
-def distance(one: dict, other: dict) -> int:
-    """How many real answers differ between two bases: new, changed, withdrawn or turned into a pass."""
-    a, b = real(one), real(other)
-    return sum(1 for ballot in a.keys() | b.keys() if a.get(ballot) != b.get(ballot))
+def changes(old: dict, new: dict) -> tuple[int, int]:
+    """(added, removed): the real answers new has that old has not, and those old has that new has not.
+
+    Added are new answers, changed ones and passes turned into answers; removed are withdrawn
+    answers, changed ones and answers turned into a pass. A changed answer is on both sides: a
+    picture of new shows old's answers, less the removed, with the added.
+    """
+    a, b = real(old), real(new)
+    added = sum(1 for ballot, value in b.items() if a.get(ballot) != value)
+    removed = sum(1 for ballot, value in a.items() if b.get(ballot) != value)
+    return added, removed
 
 
 def may_publish(current: dict, bases: list, floor: int, step: int | None = None) -> bool:
     """True when current may become a new picture: enough answers, and k apart from (or equal to) every earlier one.
 
-    step, in live mode, is a larger distance asked of the last picture only (a big room's pictures
-    then come in fewer, bigger steps); it never lowers the rule.
+    step, in live mode, is how many answers added or taken away the last picture asks for (a big
+    room's pictures then come in fewer, bigger steps); it never lowers the rule.
     """
     if len(real(current)) < floor:
         return False
-    if bases and distance(current, bases[-1]) < max(floor, step or 0):
+    if bases and step and max(changes(bases[-1], current)) < step:
         return False
     return all(_apart(current, basis, floor) for basis in bases)
 
 
 def _apart(current: dict, basis: dict, floor: int) -> bool:
-    """True when a picture of current may stand beside one of basis: k real answers apart, or the same picture."""
-    d = distance(current, basis)
-    return d >= floor or (d == 0 and passes(current) == passes(basis))
+    """True when a picture of current may stand beside one of basis: each side k apart or untouched, or the same picture."""
+    added, removed = changes(basis, current)
+    if not added and not removed:
+        return passes(current) == passes(basis)
+    return all(side == 0 or side >= floor for side in (added, removed))
 
 
 def waiting(current: dict, bases: list, floor: int) -> dict | None:
@@ -77,7 +92,9 @@ def waiting(current: dict, bases: list, floor: int) -> dict | None:
     newer counts the phones whose response (an answer or a pass) is new, changed or withdrawn since
     the picture; more is at least how many further ones a different picture needs (the floor, and
     every earlier picture, ask for k real answers apart). Both take a pass as an answer, so that
-    neither tells the room whether the man who just tapped passed: more is then a lower bound.
+    neither tells the room whether the man who just tapped passed: more is then a lower bound
+    (and more so when fewer than k answers were taken away: only more taken away, or those
+    given back, can then make a new picture).
     """
     if not bases:
         return None

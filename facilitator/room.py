@@ -412,15 +412,24 @@ class Room:
         return result
 
     def withdraw(self, token):
-        """Delete this phone's answers to every poll not yet revealed; returns how many."""
+        """Delete this phone's answers to every poll whose answers nobody has read; returns (taken back, kept).
+
+        Read are a revealed poll's, and a words or sentences poll's once its review list was drawn
+        (at its close): the facilitator has read them, and a sentence that left the list, or a
+        reveal without it, as a man tapped "Take back" would tell whose it was. Those stay,
+        under no name, and kept says how many of this phone's answers did.
+        """
         with self._lock:
             if not self.meeting:
                 raise Refused(_l("The meeting has ended; nothing of yours is kept."))
-            open_polls = [i for i in self.items.values() if rules.is_poll(i) and i["state"] != "revealed"]
-            removed = self.store.delete_ballots((self._ballot(token, i["id"]), i["id"]) for i in open_polls)
-            for item in open_polls:
+            polls = [i for i in self.items.values() if rules.is_poll(i) and i["state"] != "revealed"]
+            read = [i for i in polls if i["kind"] in MODERATED_KINDS and self._bases_of(i)]
+            unread = [i for i in polls if i not in read]
+            removed = self.store.delete_ballots((self._ballot(token, i["id"]), i["id"]) for i in unread)
+            for item in unread:
                 self._changed(item)
-            return removed
+            kept = sum(1 for i in read if self.store.ballot(self._ballot(token, i["id"]), i["id"]) is not None)
+            return removed, kept
 
     # --- the facilitator ----------------------------------------------------------
 

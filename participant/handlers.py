@@ -117,10 +117,10 @@ def register(server, app):
         """A phone takes back all its answers to polls not yet revealed."""
         if payload not in (None, {}):
             raise Refused(_l("withdraw takes no fields."))
-        removed = fs.room.withdraw(fs.token_of(sid))
+        removed, kept = fs.room.withdraw(fs.token_of(sid))
         fs.note_activity()
         fs.count_changed()
-        return {"withdrawn": removed}
+        return {"withdrawn": removed, "kept": kept}
 
     def word_after(sid, payload):
         """A phone asks, privately, for a word after the meeting (or takes it back); the console hears nothing now."""

@@ -408,9 +408,63 @@ def test_a_phone_can_take_back_every_answer_not_yet_revealed(evening):
         phone.answer(energy, 5)
     compass = evening.push("compass")
     phones[0].answer(compass, {"x": 1, "y": 2})
-    assert phones[0].emit(events.WITHDRAW) == {"ok": True, "withdrawn": 2}
+    assert phones[0].emit(events.WITHDRAW) == {"ok": True, "withdrawn": 2, "kept": 0}
     assert evening.store.answers(compass) == ([], 0)
     assert evening.store.answers(energy) == ([5, 5], 0)
     assert evening.store.answered(energy) == 2
     assert evening.store.answered(arrive) == 3  # a revealed poll keeps what the room saw
     assert phones[0].emit(events.SYNC)["mine"] is None
+
+
+def _four_write_and_the_poll_closes(evening, key, writings):
+    phones = [evening.phone() for _ in writings]
+    item_id = evening.push(key)
+    for phone, text in zip(phones, writings):
+        assert phone.answer(item_id, text)["ok"]
+    return phones, item_id
+
+
+def test_a_sentence_taken_back_before_the_close_never_reaches_the_review_list(evening):
+    evening.start()
+    phones, sentence = _four_write_and_the_poll_closes(
+        evening, "sentence", ["first line", "second line", "third line", "a line he thinks better of"])
+    assert phones[3].emit(events.WITHDRAW) == {"ok": True, "withdrawn": 1, "kept": 0}
+    evening.do(events.CLOSE_POLL, item_id=sentence)
+    listed = {entry["text"] for entry in evening.room.pending_texts(evening.room.items[sentence])}
+    assert listed == {"first line", "second line", "third line"}
+
+
+@pytest.mark.parametrize("key, writings", [
+    ("sentence", ["first line", "second line", "third line", "a line he thinks better of"]),
+    ("feeling", ["tired", "calm", "hopeful", "ashamed"]),
+])
+def test_a_writing_the_facilitator_has_read_stays_and_the_phone_is_told_so(evening, key, writings):
+    """Closed, its review list read: a sentence leaving it as a man tapped would be his, so it stays, and he knows."""
+    evening.start()
+    phones, item_id = _four_write_and_the_poll_closes(evening, key, writings)
+    arrive = evening.push("arrive")
+    assert phones[3].answer(arrive, 1)["ok"]
+    evening.do(events.CLOSE_POLL, item_id=item_id)
+    listed_before = evening.room.pending_texts(evening.room.items[item_id])
+    assert phones[3].emit(events.WITHDRAW) == {"ok": True, "withdrawn": 1, "kept": 1}  # arrive taken, the writing kept
+    assert evening.store.answered(item_id) == 4 and evening.store.answered(arrive) == 0
+    assert evening.room.pending_texts(evening.room.items[item_id]) == listed_before
+    evening.do(events.PUSH_ITEM, item_id=item_id)
+    assert phones[3].emit(events.SYNC)["mine"] == writings[3]  # his phone still shows it as his
+    # Opened again after review (with the warning), it stays read: taking back still keeps it.
+    evening.do(events.OPEN_POLL, item_id=item_id, confirm=True)
+    assert phones[3].emit(events.WITHDRAW) == {"ok": True, "withdrawn": 0, "kept": 1}
+    assert evening.store.answered(item_id) == 4
+
+
+def test_taking_back_after_a_close_without_a_review_list_leaves_nothing_of_him(evening):
+    """A choice poll closed and not revealed has no picture yet: taking back is complete, and the reveal lacks him."""
+    evening.start()
+    phones = [evening.phone() for _ in range(4)]
+    arrive = evening.push("arrive")
+    for phone, value in zip(phones, (0, 0, 1, 2)):
+        assert phone.answer(arrive, value)["ok"]
+    evening.do(events.CLOSE_POLL, item_id=arrive)
+    assert phones[3].emit(events.WITHDRAW) == {"ok": True, "withdrawn": 1, "kept": 0}
+    evening.do(events.REVEAL_POLL, item_id=arrive)
+    assert evening.room.items[arrive]["result"]["counts"] == [2, 1, 0]

@@ -745,7 +745,7 @@
   });
 
   $('withdraw-btn').addEventListener('click', function () {
-    ask(t("Take back all your answers to questions whose results haven't been shown yet? Results already shown stay as they are."),
+    ask(t("Take back all your answers to questions whose results haven't been shown yet? Results already shown, and written answers the facilitator has already read, stay as they are."),
       t('Take them back'), t('Keep them'), withdraw);
   });
   $('leave-btn').addEventListener('click', function () {
@@ -761,11 +761,15 @@
     socket.timeout(TIMEOUT).emit(EV.WITHDRAW, {}, function (e, res) {
       if (e) { out.textContent = t('No reply from the laptop. Please try again.'); return; }
       if (!res || !res.ok) { out.textContent = (res && res.error) || t("That didn't work. Please try again."); return; }
-      var n = res.withdrawn || 0;
+      var n = res.withdrawn || 0, kept = res.kept || 0, said = [];
       clearTimeout(menuTimer);
       menuTimer = setTimeout(function () { out.textContent = ''; }, 10000);
-      out.textContent = n === 0 ? t('There was nothing to take back.')
-        : nt('Done. %(num)s answer taken back.', 'Done. %(num)s answers taken back.', n);
+      if (n) said.push(nt('Done. %(num)s answer taken back.', 'Done. %(num)s answers taken back.', n));
+      if (kept) {
+        said.push(nt('%(num)s written answer stays: the facilitator has already read it to choose what the room sees. It carries no name.',
+          '%(num)s written answers stay: the facilitator has already read them to choose what the room sees. They carry no name.', kept));
+      }
+      out.textContent = said.length ? said.join(' ') : t('There was nothing to take back.');
       // Forget what we knew; the server says what is still ours.
       var it = state.item;
       var keep = it && it.state === 'revealed' && Object.prototype.hasOwnProperty.call(state.mineById, it.id) ? state.mineById[it.id] : undefined;
