@@ -96,6 +96,10 @@ class Room:
                     del item["answered"]  # the store keeps the count: Room.answered
                     self.items[item["id"]] = item
                     self.order.append(item["id"])
+                # After a restart, a poll closed or revealed before it (or reopened since: it has a
+                # picture) has had its moment: a restart must not give it another.
+                self._stepped = {item["id"] for item in self.items.values() if rules.is_poll(item) and (
+                    item["state"] in ("closed", "revealed") or self._bases_of(item))}
 
     # --- reading ----------------------------------------------------------------
 
@@ -545,7 +549,18 @@ class Room:
             self._set_state(item, to, result)
             if first_close:
                 self._stepped.add(item["id"])
-                self._draw_word_after("step")  # once per poll, after everyone had his phone in hand
+                if self._room_answered(item):
+                    self._draw_word_after("step")  # once per poll, after everyone had his phone in hand
+
+    def _room_answered(self, item):
+        """True when the room had this poll in hand: it is on the phones now, and k or more responded.
+
+        A poll's first close draws the count of "a word after" only then. A poll opened without
+        showing it, or added on the spot and closed at once, is a moment the facilitator could
+        make whenever he liked, and sample the count with (docs/privacy.md).
+        """
+        return (self.meeting["current_item"] == item["id"]
+                and self.store.answered(item["id"]) >= self.meeting["privacy_floor"])
 
     def _set_state(self, item, state, result=None):
         """Write an item's new state through to the store and the cache."""

@@ -8,6 +8,7 @@ import pytest
 from conftest import received_by
 
 from facilitator import events, export, socketio
+from facilitator.room import Room
 
 # An evening with a break and a closing round, as the shipped decks mark them.
 BREAK_DECK = textwrap.dedent('''
@@ -97,17 +98,25 @@ def test_one_signal_shows_only_at_the_break_never_when_it_was_sent(night):
     assert _count(night) == 1
 
 
+def _room_answers(night, item_id, value):
+    """Every phone answers the poll on the screen: the room has it in hand."""
+    for phone in night.phones:
+        assert phone.answer(item_id, value)["ok"]
+
+
 def test_two_signals_show_at_the_next_close_of_a_poll_not_at_the_tap(night):
     arrive = night.push("arrive")
     received_by(night.console, events.FACILITATOR_NS)
     _ask(night.phones[0])
     _ask(night.phones[3])
     assert received_by(night.console, events.FACILITATOR_NS) == []  # not even the second tap moves it
+    _room_answers(night, arrive, 0)
     night.do(events.CLOSE_POLL, item_id=arrive)
     assert _count(night) == 2
     # A third, alone, waits for the break: a count going 2 -> 3 after one tap would name him.
     energy = night.push("energy")
     _ask(night.phones[1])
+    _room_answers(night, energy, 5)
     night.do(events.REVEAL_POLL, item_id=energy)
     assert _count(night) == 2
     night.push("break")
@@ -116,6 +125,7 @@ def test_two_signals_show_at_the_next_close_of_a_poll_not_at_the_tap(night):
 
 def test_a_poll_draws_the_count_once_however_often_it_is_closed_and_opened(night):
     arrive = night.push("arrive")
+    _room_answers(night, arrive, 0)
     night.do(events.CLOSE_POLL, item_id=arrive)
     _ask(night.phones[0])
     _ask(night.phones[1])
@@ -126,6 +136,47 @@ def test_a_poll_draws_the_count_once_however_often_it_is_closed_and_opened(night
     night.push("arrive")  # showing an item again is no new break either
     night.push("break")
     assert _count(night) == 2
+
+
+def _sample(night, push, answers=0):
+    """The facilitator adds a poll on the spot, opens it (showing it or not), lets answers come, closes it."""
+    new = night.do(events.ADD_ITEM, kind="choice", prompt="A quick check", options=["a", "b"], push=push)["item_id"]
+    if not push:
+        night.do(events.OPEN_POLL, item_id=new)
+    for phone in night.phones[:answers]:
+        assert phone.answer(new, 0)["ok"]
+    night.do(events.CLOSE_POLL, item_id=new)
+    return _count(night)
+
+
+@pytest.mark.parametrize("push, answers", [(False, 0), (False, 3), (True, 0), (True, 2)])
+def test_the_facilitator_cannot_sample_the_count_with_polls_he_makes_and_closes_at_will(night, push, answers):
+    """With a spare phone's signal waiting, a poll of his own closed right after a man's tap would name the man.
+
+    Only a poll on the phones that k or more answered draws it (here k = 3): one never shown, or
+    closed before the room answered, does not.
+    """
+    spare = night.phone()
+    _ask(spare)
+    assert _sample(night, push, answers) == 0
+    _ask(night.phones[4])  # the man he watches taps
+    assert _sample(night, push, answers) == 0
+    night.push("break")
+    assert _count(night) == 2
+
+
+def test_a_restart_gives_no_poll_a_second_moment(night):
+    """After a restart a closed poll opened and closed again is not a first close."""
+    arrive = night.push("arrive")
+    _room_answers(night, arrive, 0)
+    night.do(events.CLOSE_POLL, item_id=arrive)
+    _ask(night.phones[0])
+    _ask(night.phones[1])
+    fs = night.app.extensions["fireside"]
+    fs.room = Room(fs.room.store, fs.room.decks)  # what a restart does: the room read back from the store
+    night.do(events.OPEN_POLL, item_id=arrive)
+    night.do(events.CLOSE_POLL, item_id=arrive)
+    assert _count(night) == 0
 
 
 def test_a_phone_can_take_its_signal_back(night):
