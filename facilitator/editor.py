@@ -9,7 +9,7 @@ send either without the browser asking first (a CORS preflight Fireside never gr
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from facilitator import evenings, events, i18n
+from facilitator import evenings, events, i18n, rules
 from facilitator.access import facilitator_allowed
 from facilitator.broadcast import fireside
 from facilitator.i18n import _l
@@ -99,6 +99,8 @@ def _body():
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise evenings.EveningError(_l("The editor's message could not be read. Reload the page and try again."))
+    if rules.broken_text(body):
+        raise evenings.EveningError(rules.BROKEN_TEXT)
     return body
 
 

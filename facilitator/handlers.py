@@ -11,7 +11,7 @@ from flask_socketio import ConnectionRefusedError, emit, join_room
 
 from babel.numbers import format_decimal
 
-from facilitator import access, dispatch, events, handshakes, helplines, i18n
+from facilitator import access, dispatch, events, handshakes, helplines, i18n, rules
 from facilitator.broadcast import CONSOLES, SCREENS, fireside
 from facilitator.i18n import _l
 from facilitator.kinds import MEETING_NOTES_MAX, MODERATED_MAX_CHARS, SPOT_FIELDS, TITLE_MAX
@@ -115,6 +115,8 @@ def register(server, app):
             unknown = set(payload) - set(fields)
             if unknown:
                 raise Refused(_l("Unknown field: %(field)s.", field=sorted(unknown)[0]))
+            if rules.broken_text(payload):
+                raise Refused(rules.BROKEN_TEXT)
             answer = handler(fs, payload)
             fs.note_activity()
             sends[broadcast]()

@@ -266,14 +266,42 @@ def validate_value(item, value):
             raise Refused(_l("Please keep it under %(n)s characters.", n=WORDS_MAX_CHARS))
         if len(value.split()) > limit:
             raise Refused(_nl("Please use at most %(num)s word.", "Please use at most %(num)s words.", limit))
+        if broken_text(value):
+            raise Refused(BROKEN_TEXT)
         return " ".join(value.split())
     if kind == "text":
         if not isinstance(value, str) or not value.strip():
             raise Refused(_l("Please write something, or pass."))
         if len(value) > TEXT_MAX_CHARS:
             raise Refused(_l("Please keep it to %(n)s characters.", n=TEXT_MAX_CHARS))
+        if broken_text(value):
+            raise Refused(BROKEN_TEXT)
         return value.strip()
     raise Refused(_l("This item takes no answers."))
+
+
+BROKEN_TEXT = _l("Part of that text could not be read. Please type it again.")
+
+
+def broken_text(value, depth=0):
+    """True when a text, or any text inside a list or object, holds half a character (a lone surrogate).
+
+    JSON can carry one ("\\ud800"), but no page can show it and the database cannot store it: refused
+    where it arrives, it changes nothing, instead of failing later where the facilitator approves it.
+    """
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if depth > 32:  # deeper than any message Fireside takes: what reads it refuses it
+        return False
+    if isinstance(value, dict):
+        return any(broken_text(key, depth + 1) or broken_text(item, depth + 1) for key, item in value.items())
+    if isinstance(value, list):
+        return any(broken_text(item, depth + 1) for item in value)
+    return False
 
 
 def parse_answer(payload):

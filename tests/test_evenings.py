@@ -379,3 +379,13 @@ def test_saving_an_unchanged_deck_rewrites_nothing_and_a_reorder_moves_each_item
     assert text.index(scale_comment) < text.index('id = "checkin-strength"') < text.index(discussion_comment) \
         < text.index('id = "agreements"') < text.index('id = "checkin-feeling"')
     assert text.index("# Each [[items]] line starts one item.") < text.index(scale_comment)
+
+
+def test_an_evening_with_half_a_character_is_refused_plainly_and_nothing_is_written(client, data_dir):
+    deck = json.loads(json.dumps(EVENING))
+    deck["items"][0]["prompt"] = "Half \ud800 a prompt"
+    before = sorted(p.name for p in (data_dir / "decks").iterdir())
+    answer = send(client, "POST", "/decks", {"deck": deck})
+    assert answer.status_code == 400
+    assert answer.get_json()["error"] == "Part of that text could not be read. Please type it again."
+    assert sorted(p.name for p in (data_dir / "decks").iterdir()) == before

@@ -456,3 +456,29 @@ def test_a_packet_with_an_integer_of_more_than_100_digits_is_refused_as_engineio
     assert PacketJSON.loads("[" + "9" * 100 + "]") == [int("9" * 100)]
     with pytest.raises(ValueError):
         PacketJSON.loads("[" + "9" * 101 + "]")
+
+
+@pytest.mark.parametrize("key, text", [("sentence", "I said it \ud800 badly"), ("feeling", "tired \udfff")])
+def test_a_phones_text_with_half_a_character_is_refused_plainly_and_changes_nothing(evening, key, text):
+    """JSON can carry a lone surrogate; the database cannot store it, so it is refused where it arrives."""
+    evening.start()
+    phone = evening.phone()
+    item_id = evening.push(key)
+    before = evening.store.answered(item_id)
+    answer = phone.answer(item_id, text)
+    assert answer == {"ok": False, "error": "Part of that text could not be read. Please type it again."}
+    assert evening.store.answered(item_id) == before
+    assert phone.answer(item_id, "calm 😀")["ok"]  # a character outside the first plane is whole
+
+
+@pytest.mark.parametrize("event, payload", [
+    (events.SET_NOTES, {"notes": "half \ud83d"}),
+    (events.ADD_ITEM, {"kind": "choice", "prompt": "Which \udc00?", "options": ["a", "b"]}),
+    (events.SET_HELP_LINES, {"lines": [{"label": "Line \ud800", "contact": "123"}]}),
+])
+def test_a_console_text_with_half_a_character_is_refused_plainly_and_changes_nothing(evening, event, payload):
+    evening.start()
+    agenda = list(evening.room.order)
+    assert evening.try_(event, **payload) == {
+        "ok": False, "error": "Part of that text could not be read. Please type it again."}
+    assert evening.room.order == agenda and evening.room.help_lines == []
