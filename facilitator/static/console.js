@@ -1007,8 +1007,8 @@
         return;
       }
       if (hi - lo + 1 > LIMITS.scale_points_max) {
-        showMessage('A scale can have at most ' + LIMITS.scale_points_max + ' points, for example 0 to ' +
-          (LIMITS.scale_points_max - 1) + '.');
+        showMessage(t('A scale can have at most %(n)s points, for example 0 to %(last)s.',
+          { n: LIMITS.scale_points_max, last: LIMITS.scale_points_max - 1 }));
         $('add-scale-max').focus();
         return;
       }
