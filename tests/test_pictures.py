@@ -412,24 +412,24 @@ def test_the_summary_keeps_the_last_picture_the_room_saw(server, reveal_again):
 # The room sees a man take his answers back: the count of responses drops as he taps. Answers taken
 # away beside answers added must not leave one man's answer alone on either side.
 
-def _two_take_back_and_one_latecomer_answers(evening, phones, item_id, late_value):
-    """After a reopen, two men take their answers back and one latecomer answers, alone."""
-    evening.do(events.REOPEN_POLL, item_id=item_id, confirm=True)
-    assert phones[1].emit(events.WITHDRAW)["withdrawn"] == 1
-    assert phones[2].emit(events.WITHDRAW)["withdrawn"] == 1
-    late = evening.phone()
-    assert late.answer(item_id, late_value)["ok"]
-    return late
-
-
-def test_two_taking_back_never_lets_one_latecomers_count_show(evening):
+def _five_answer_alike_and_it_is_revealed(evening):
+    """Five men answer "Tired", the room sees it, and the poll is reopened; returns (phones, poll id)."""
     evening.start()
     phones = [evening.phone() for _ in range(5)]
     arrive = evening.push("arrive")
     for phone in phones:
         assert phone.answer(arrive, 0)["ok"]
     evening.do(events.REVEAL_POLL, item_id=arrive)
-    late = _two_take_back_and_one_latecomer_answers(evening, phones, arrive, 2)
+    evening.do(events.REOPEN_POLL, item_id=arrive, confirm=True)
+    return phones, arrive
+
+
+def test_two_taking_back_never_lets_one_latecomers_count_show(evening):
+    phones, arrive = _five_answer_alike_and_it_is_revealed(evening)
+    assert phones[1].emit(events.WITHDRAW)["withdrawn"] == 1  # the room sees the count drop, twice
+    assert phones[2].emit(events.WITHDRAW)["withdrawn"] == 1
+    late = evening.phone()
+    assert late.answer(arrive, 2)["ok"]
     evening.do(events.REVEAL_POLL, item_id=arrive)
     shown = {tuple(r["counts"]) for r in _shown(evening, [*phones, late], arrive) if r.get("shown")}
     assert shown == {(5, 0, 0)}, shown  # [3, 0, 1] would name the latecomer's answer
@@ -438,13 +438,7 @@ def test_two_taking_back_never_lets_one_latecomers_count_show(evening):
 
 def test_two_turning_to_a_pass_never_lets_one_latecomer_or_their_passes_show(evening):
     """No withdrawal at all: two men tap Pass (the count stays), a latecomer answers (it moves by one)."""
-    evening.start()
-    phones = [evening.phone() for _ in range(5)]
-    arrive = evening.push("arrive")
-    for phone in phones:
-        assert phone.answer(arrive, 0)["ok"]
-    evening.do(events.REVEAL_POLL, item_id=arrive)
-    evening.do(events.REOPEN_POLL, item_id=arrive, confirm=True)
+    phones, arrive = _five_answer_alike_and_it_is_revealed(evening)
     assert phones[1].pass_(arrive)["ok"] and phones[2].pass_(arrive)["ok"]
     late = evening.phone()
     assert late.answer(arrive, 1)["ok"]
