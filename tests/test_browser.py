@@ -383,3 +383,35 @@ def test_approve_all_on_the_console_sends_one_event_for_every_word(browser, serv
     assert len(moderating) == 1 and f'["{events.MODERATE_ALL}"' in str(moderating[0])
     assert errors == []
     helper.close()
+
+
+def test_taking_back_after_the_facilitator_read_a_sentence_tells_the_man_it_stays(browser, server):
+    """Closed, its review list read: his sentence stays, his other answer goes, and the phone says both, plainly."""
+    from conftest import assert_accessible
+    from playwright.sync_api import expect
+
+    console = SocketConsole(server.url)
+    code = console.start()["meeting"]["code"]
+    phone, _ = _open(browser, f"{server.url}/j/{code}", viewport={"width": 320, "height": 640}, is_mobile=True,
+                     has_touch=True)
+    phone.click("#join-btn")
+    expect(phone.locator("#screen-wait")).to_be_visible()
+    sentence = console.push("sentence")
+    phone.fill("#text-input", "Something I have not said out loud before.")
+    phone.click("#send-btn")
+    expect(phone.locator("#done-title")).to_have_text("Your answer is in.")
+    for n in range(3):
+        assert SocketPhone(server.url, code).call(events.ANSWER, {"item_id": sentence, "value": f"A line, {n}."})["ok"]
+    console.push("arrive")
+    phone.click('label.option[data-index="1"]')
+    phone.click("#send-btn")
+    expect(phone.locator("#done-title")).to_have_text("Your answer is in.")
+    console.do(events.CLOSE_POLL, item_id=sentence)
+
+    phone.click("#withdraw-btn")
+    expect(phone.locator("#confirm-text")).to_contain_text("written answers the facilitator has already read")
+    phone.click("#confirm-yes")
+    expect(phone.locator("#menu-result")).to_have_text(
+        "Done. 1 answer taken back. 1 written answer stays: the facilitator has already read it to choose "
+        "what the room sees. It carries no name.")
+    assert_accessible(phone, "the phone told that a written answer stays (320 px)")
