@@ -18,6 +18,11 @@ def planned_minutes(deck):
     return timed or deck.minutes
 
 
+def is_trial(deck):
+    """Whether deck is the built-in trial evening ("Trying it out") written in its own language."""
+    return deck.builtin and deck.id == prompts.starter_file(deck.language).stem
+
+
 class DeckShelf:
     """Finds decks in prompts/decks and in the data folder's decks/ each time it is asked."""
 
@@ -29,11 +34,13 @@ class DeckShelf:
         """(decks as the console lists them, problems of broken decks); those written in language first.
 
         The console ticks the first deck it lists, so a room meeting in English is never offered a
-        Spanish evening first only because its title sorts first, nor the reverse.
+        Spanish evening first only because its title sorts first, nor the reverse. Within the
+        meeting's language the short trial evening comes first: a facilitator who presses Start
+        without choosing gets a run through every kind of item, not a heavy topic such as grief.
         """
         decks, problems = prompts.list_decks(self.user_dir)
-        if language is not None:
-            decks = sorted(decks, key=lambda deck: deck.language != language)  # stable: by title within each
+        if language is not None:  # stable: by title within each
+            decks = sorted(decks, key=lambda deck: (deck.language != language, not is_trial(deck)))
         listed = [
             {"id": deck.id, "title": deck.title, "summary": deck.summary, "minutes": planned_minutes(deck),
              "items": len(deck.items), "builtin": deck.builtin, "language": deck.language}

@@ -114,6 +114,7 @@ def page():
         "events": events.for_pages(),
         "schema": schema.for_pages(fireside().room.language),
         "fields": schema.describe_fields(fireside().room.language),
+        "labels": evenings.field_labels(fireside().room.language),
         "api": API,
         "key": request.args.get("key") or None,
         "evening_minutes": EVENING_MINUTES,

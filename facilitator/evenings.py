@@ -36,6 +36,25 @@ VALUES_MAX = 60  # fields of one item, entries of one list
 KEEP_EMPTY = ("id", "kind", "prompt")  # written even when empty, so the schema names them
 DECK_ORDER = ("title", "summary", "minutes", "language")
 
+# What each field is called in the editor, in the facilitator's words: the form's labels, and the
+# name a problem gives the field it is about, never the file's own name for it ("prompt", "scale_min").
+FIELD_LABELS = {
+    "title": _l("Title"), "summary": _l("One-line summary"), "language": _l("Written in"),
+    "id": _l("Short name"), "kind": _l("Kind"), "prompt": _l("What the phones show"),
+    "note": _l("Note for you (only on the console)"), "minutes": _l("Minutes"), "options": _l("Options"),
+    "max": _l("Each man may pick up to"), "scale_min": _l("Lowest point"), "scale_max": _l("Highest point"),
+    "min_label": _l("Words at the lowest point"), "max_label": _l("Words at the highest point"),
+    "x_label": _l("Across (left to right)"), "y_label": _l("Up (bottom to top)"),
+    "low_label": _l("Low end of both"), "high_label": _l("High end of both"),
+    "max_words": _l("Words per answer, at most"),
+}
+
+
+def field_labels(language):
+    """FIELD_LABELS in a language, for the editor's page."""
+    return {name: i18n.say(label, language) for name, label in FIELD_LABELS.items()}
+
+
 _write_lock = threading.Lock()  # one save at a time: "is it unchanged?" and "replace it" are one step
 
 
@@ -191,6 +210,15 @@ def _after_label(message, prefix):
     return message[len(prefix):]
 
 
+def _named(message, language):
+    """A schema message that names a field ("title is empty"), naming it by its label in the editor."""
+    field = message.params.get("field") if isinstance(message, Text) else None
+    if not isinstance(field, str) or field not in FIELD_LABELS:
+        return message
+    label = i18n.tr(language, "“%(label)s”", label=i18n.say(FIELD_LABELS[field], language))
+    return Text(message.message, dict(message.params, field=label), message.plural, message.n)
+
+
 def check(deck, language=i18n.SOURCE) -> dict:
     """The schema's verdict on a deck in deck form, each sentence under the field it is about, in a language.
 
@@ -211,7 +239,7 @@ def check(deck, language=i18n.SOURCE) -> dict:
             option = _OPTION.match(str(message))
             if option:
                 bad_options.append(int(option.group(0).split()[1]))
-            sentence = _sentence(i18n.say(message, language))
+            sentence = _sentence(i18n.say(_named(message, language), language))
             found.setdefault(_item_field(str(message)), []).append(sentence)
             result["all"].append(i18n.tr(language, "Item %(n)s: %(problem)s", n=index, problem=sentence))
         result["items"].append(found)
@@ -231,7 +259,7 @@ def check(deck, language=i18n.SOURCE) -> dict:
         else:
             first = message.split(" ", 1)[0]
             field = first if first in ("title", "summary", "minutes", "language") else "items"
-            sentence = _sentence(i18n.say(message, language))
+            sentence = _sentence(i18n.say(_named(message, language), language))
             result["deck"].setdefault(field, []).append(sentence)
             result["all"].append(sentence)
     result["count"] = len(result["all"])

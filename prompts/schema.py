@@ -170,15 +170,14 @@ SPEC_FIELDS = ("options", "max", "scale", "axes", "max_words", "exclusive")
 OPTION_FLAGS = ("exclusive",)
 
 ITEM_FIELDS: tuple[Field, ...] = (
-    Field("id", (), True, _l("a short stable name: lowercase letters, digits, - and _; "
-                             "results are compared across meetings by it")),
-    Field("kind", (), True, _l("one of %(kinds)s", kinds=", ".join(KINDS))),
+    Field("id", (), True, _l("filled in from the question; keep it when you reword the question, so its results "
+                             "can still be set beside earlier meetings' (small letters, digits, - and _)")),
+    Field("kind", (), True, _l("how the men answer this item on their phones")),
     Field("prompt", (), True, _l("what every phone shows, at most %(n)s characters", n=PROMPT_MAX)),
     Field("note", (), False, _l("for the facilitator only, shown on the console")),
     Field("minutes", (), False, _l("a suggested timer, 1 to %(most)s", most=ITEM_MINUTES_MAX)),
     Field("options", ("choice", "multi"), True,
-          _l("%(least)s to %(most)s answers, each at most %(n)s characters; on a multi item an "
-             "option may be written { text = \"None of these\", exclusive = true }: chosen alone, never with others",
+          _l("%(least)s to %(most)s answers, each at most %(n)s characters",
              least=OPTIONS_MIN, most=OPTIONS_MAX, n=OPTION_MAX)),
     Field("max", ("multi",), True, _l("how many options one man may pick")),
     Field("scale_min", ("scale",), True, _l("the lowest point, a whole number")),

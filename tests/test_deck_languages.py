@@ -85,6 +85,15 @@ def test_the_console_lists_the_decks_in_the_meetings_language_first(evening):
     def languages():
         return [deck["language"] for deck in evening.room.console_payload("http://fireside.test", 0)["decks"]]
 
+    def first():
+        return evening.room.console_payload("http://fireside.test", 0)["decks"][0]["id"]
+
+    # A facilitator who presses Start without choosing runs the short trial, not the first heavy topic.
+    assert first() == "starter"
+    evening.do(events.SET_LANGUAGE, language="es")
+    assert first() == "starter-es"
+    evening.do(events.SET_LANGUAGE, language="en")
+
     english_first = languages()
     assert english_first[0] == "en" and english_first == sorted(english_first, key=lambda code: code != "en")
     evening.do(events.SET_LANGUAGE, language="es")

@@ -206,9 +206,30 @@ def test_a_duplicated_built_in_is_changed_and_a_broken_field_blocks_its_start(br
     _saved(page)
     expect(page.locator("#start-link")).to_be_visible()
     page.click("#start-link")
-    page.click('label[for="deck-my-trial"]')
+    expect(page.locator("#deck-my-trial")).to_be_checked()  # the evening he wrote, not the first listed
     page.click("#start-meeting")
     expect(page.locator("#join-code")).to_have_text(re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$"))
+
+
+def test_saving_before_the_first_question_is_written_never_freezes_an_empty_short_name(browser, server, data_dir):
+    """He presses Save at once, then writes his question: its short name still follows it, and it starts."""
+    from playwright.sync_api import expect
+
+    page = _open(browser, server.url + "/facilitator/evenings")
+    page.wait_for_load_state()
+    page.click("#new-evening")
+    page.fill("#deck-title", "Early save")
+    page.click("#save")
+    expect(page.locator("#status")).to_have_text(re.compile(r"^Saved\. 2 problems"))
+    expect(page.locator("#f-prompt-error")).to_have_text("“What the phones show” is empty.")
+    expect(page.locator("#f-id-error")).to_have_text("“Short name” is empty.")
+    page.fill("#f-prompt", "What brought you here tonight?")
+    expect(page.locator("#f-id")).to_have_value("what-brought-you-here-tonight")
+    _saved(page)
+    expect(page.locator("#status")).to_have_text(re.compile(r"Ready to start\.$"))
+    assert 'id = "what-brought-you-here-tonight"' in (data_dir / "decks" / "early-save.toml").read_text()
+    expect(page.locator("#f-id-hint")).not_to_contain_text("lowercase")
+    expect(page.locator("#f-kind-hint")).not_to_contain_text("choice, multi")
 
 
 def test_let_the_room_choose_from_the_console(browser, server):

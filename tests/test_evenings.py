@@ -2,6 +2,7 @@
 
 import copy
 import json
+import re
 import os
 import stat
 
@@ -120,12 +121,25 @@ def test_the_check_puts_each_of_the_schemas_sentences_next_to_its_field(client):
         {"id": "c", "kind": "nonsense", "prompt": "Hm"},
     ]}
     check = send(client, "POST", "/check", {"deck": deck}).json["check"]
-    assert check["deck"] == {"title": ["Title is empty."]}
+    assert check["deck"] == {"title": ["“Title” is empty."]}
     assert check["items"][0]["scale_min"] == ["Scale min 10 is not below max 5."]
     assert check["items"][0]["id"] == ["Item 2 has the same id; each item needs its own."]
-    assert check["items"][1]["prompt"] == ["Prompt is empty."]
+    assert check["items"][1]["prompt"] == ["“What the phones show” is empty."]
     assert check["items"][1]["options"] == ["Option 2 'yes' repeats option 1."]
     assert check["items"][2]["kind"][0].startswith("Kind 'nonsense' is not one of choice")
+
+
+def test_the_check_names_a_field_by_its_label_in_the_editor_never_by_its_name_in_the_file(client, evening):
+    """A facilitator who is not a programmer reads "What the phones show", never "prompt" or "title"."""
+    deck = {"title": "", "items": [{"id": "a", "kind": "discussion", "prompt": ""},
+                                   {"id": "b", "kind": "scale", "prompt": "How much?", "scale_min": "low"}]}
+    evening.do(events.SET_LANGUAGE, language="es")
+    check = send(client, "POST", "/check", {"deck": deck}).json["check"]
+    assert check["deck"]["title"] == ["El campo «Título» está vacío."]
+    assert check["items"][0]["prompt"] == ["El campo «Lo que muestran los teléfonos» está vacío."]
+    assert check["items"][1]["scale_min"] == ["El campo «Punto más bajo» debe ser un número entero."]
+    named = " ".join(check["all"])
+    assert not re.search(r"\b(title|prompt|scale_min)\b", named), named
 
 
 def test_duplicating_a_built_in_evening_keeps_its_comments_and_ids(client, data_dir):

@@ -110,7 +110,7 @@ def test_the_editors_check_says_each_problem_in_spanish_under_its_field(client, 
     deck = {"title": "", "items": [{"id": "a", "kind": "multi", "prompt": "¿Qué?", "options": ["Sí", "sí"],
                                     "max": 0}]}
     check = send(client, "POST", "/check", {"deck": deck}).json["check"]
-    assert check["deck"]["title"] == ["El campo title está vacío."]  # named as the deck file writes it
+    assert check["deck"]["title"] == ["El campo «Título» está vacío."]  # named as the editor labels it
     item = check["items"][0]
     assert item["options"] == ["La opción 2 'sí' repite la opción 1."]
     assert item["max"] == ["El campo max (0) debe ser al menos 1."]
@@ -159,7 +159,7 @@ def test_the_kind_labels_and_field_help_in_the_pages_config_are_spanish(client, 
 def test_the_schema_speaks_english_unless_asked():
     assert schema.for_pages()["kind_labels"]["choice"] == "One choice"
     assert schema.for_pages("es")["kind_labels"]["choice"] == "Una opción"
-    assert schema.describe_fields()[0]["help"].startswith("a short stable name")
+    assert schema.describe_fields()[0]["help"].startswith("filled in from the question")
 
 
 def test_the_editor_page_in_spanish_keeps_no_english_sentence_of_its_own(client, evening):
@@ -173,7 +173,7 @@ def test_the_editor_page_in_spanish_keeps_no_english_sentence_of_its_own(client,
             if re.search(r"(?<!\w)" + re.escape(s) + r"(?!\w)", visible)]
     assert left == []
     said = _config(page)["i18n"]["messages"]  # only what differs from English is sent
-    same_in_spanish = {"Id", "%(n)s. %(kind)s", "%(label)s: %(hint)s"}
+    same_in_spanish = {"%(n)s. %(kind)s", "%(label)s: %(hint)s"}
     untranslated = [s for s in sentences_of("facilitator/static/evenings.js") if s not in set(said) | same_in_spanish]
     assert untranslated == []
 

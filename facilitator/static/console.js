@@ -403,17 +403,24 @@
     lastDecksKey = key;
     var list = $('deck-list');
     var previous = (list.querySelector('input:checked') || {}).value;
+    // The editor's "Start a meeting with it" asks for its evening by id; otherwise the first listed.
+    var asked = new URLSearchParams(window.location.search).get('deck');
+    var wanted = decks.some(function (deck) { return String(deck.id) === asked; }) ? asked : null;
     list.textContent = '';
     decks.forEach(function (deck, i) {
       list.appendChild(deckOption(String(deck.id), deck.title || deck.id, deck.summary || '',
         [deck.minutes ? t('about %(n)s min', { n: deck.minutes }) : '',
           typeof deck.items === 'number' ? nt('%(num)s item', '%(num)s items', deck.items) : '']
           .filter(Boolean).join(' · '),
-        previous ? previous === String(deck.id) : i === 0, deck.language || 'en'));
+        previous ? previous === String(deck.id) : wanted ? wanted === String(deck.id) : i === 0, deck.language || 'en'));
     });
     list.appendChild(deckOption('', t('Empty meeting'), t('Start with nothing and add polls on the spot.'), '',
       previous === '' || (!previous && decks.length === 0)));
     renderDeckLanguage();
+    if (wanted && !previous) {
+      var card = list.querySelector('input:checked + .deck-card');
+      if (card) card.scrollIntoView({ block: 'center' });
+    }
 
     var problems = (data && data.deck_problems) || [];
     var box = $('deck-problems');

@@ -12,14 +12,8 @@
   var HELP = {};
   config.fields.forEach(function (f) { HELP[f.name] = f; });
 
-  // What each field is called on this page, in the facilitator's words.
-  var LABELS = {
-    id: t('Id'), kind: t('Kind'), prompt: t('What the phones show'), note: t('Note for you (only on the console)'),
-    minutes: t('Minutes'), options: t('Options'), max: t('Each man may pick up to'),
-    scale_min: t('Lowest point'), scale_max: t('Highest point'), min_label: t('Words at the lowest point'),
-    max_label: t('Words at the highest point'), x_label: t('Across (left to right)'), y_label: t('Up (bottom to top)'),
-    low_label: t('Low end of both'), high_label: t('High end of both'), max_words: t('Words per answer, at most')
-  };
+  // What each field is called on this page, in the facilitator's words (facilitator/evenings.py).
+  var LABELS = config.labels;
   var NUMBERS = ['minutes', 'max', 'scale_min', 'scale_max', 'max_words'];
   var LONG = ['prompt', 'note'];
   // Per-option flags (prompts/schema.py's OPTION_FLAGS): each adds a checkbox to every option row
@@ -637,7 +631,8 @@
     status.classList.toggle('has-problems', !!problems);
     var startable = !!state.id && !state.dirty && c && c.ok;
     $('start-link').hidden = !startable;
-    $('start-link').href = withKey('/facilitator');
+    // The console opens with this evening ticked, not whichever deck it lists first.
+    if (state.id) $('start-link').href = withKey('/facilitator?deck=' + encodeURIComponent(state.id));
     $('export-link').hidden = !state.id || state.dirty;
     if (state.id) {
       $('export-link').href = withKey(config.api + '/decks/' + encodeURIComponent(state.id) + '.toml');
@@ -680,6 +675,13 @@
     ev.preventDefault();
     var button = $('save');
     button.disabled = true;
+    // An item saved before its id was typed gets one from its question; one with no question yet
+    // keeps following it, so saving early never freezes an empty id.
+    state.deck.items.forEach(function (item, i) {
+      if (!item.id && item.prompt && item.prompt.trim()) item.id = uniqueId(slug(item.prompt), i);
+    });
+    var idInput = $('f-id');
+    if (idInput && state.deck.items[state.selected]) idInput.value = state.deck.items[state.selected].id || '';
     var request = state.id
       ? api('PUT', '/decks/' + encodeURIComponent(state.id), { deck: state.deck, version: state.version })
       : api('POST', '/decks', { deck: state.deck, source: state.source });
@@ -694,7 +696,7 @@
       if (!answer.ok) { say(answer.error); return; }
       state.id = answer.id; state.version = answer.version; state.source = null; state.dirty = false;
       state.check = answer.check;
-      state.meta.forEach(function (m) { m.auto = false; });
+      state.meta.forEach(function (m, i) { if (state.deck.items[i].id) m.auto = false; });
       $('edit-heading').textContent = t('Edit “%(title)s”', { title: state.deck.title || state.id });
       var file = { file: answer.id + '.toml' };
       say(answer.check.ok ? t('Saved as %(file)s.', file)
