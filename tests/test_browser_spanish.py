@@ -337,3 +337,25 @@ def test_the_summary_of_a_spanish_evening_speaks_only_spanish(spanish_evening):
     """What the facilitator keeps after the meeting, in the meeting's language."""
     report = _english_report(spanish_evening.pages("summary"))
     assert not report, "English left on the Spanish summary:\n" + report
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_the_join_headline_fits_a_projector_with_no_wifi_card_in_either_language(browser, data_dir, tmp_path, language):
+    """Without the Wi-Fi card the headline is at its largest: "sin aplicación, sin nombre" must still wrap."""
+    server = RunningServer(data_dir, tmp_path / "server.log").start()
+    try:
+        console = SocketConsole(server.url)
+        console.do(events.SET_LANGUAGE, language=language)
+        console.start(deck="starter")
+        found = {}
+        for name, size in {**PROJECTORS, "projector-800x600": {"width": 800, "height": 600}}.items():
+            context = browser.new_context(viewport=size)
+            page = context.new_page()
+            page.goto(server.url + "/screen")
+            page.locator("#join-title").wait_for()
+            assert page.locator("html").get_attribute("lang") == language
+            found[name] = page.evaluate(OVERFLOW)
+            context.close()
+        assert found == {name: [] for name in found}
+    finally:
+        server.stop()
