@@ -415,3 +415,80 @@ def test_taking_back_after_the_facilitator_read_a_sentence_tells_the_man_it_stay
         "Done. 1 answer taken back. 1 written answer stays: the facilitator has already read it to choose "
         "what the room sees. It carries no name.")
     assert_accessible(phone, "the phone told that a written answer stays (320 px)")
+
+
+def _script_errors(recorder):
+    """The page's own errors, leaving out the browser's notes that the laptop could not be reached."""
+    return [error for error in recorder.errors if "net::ERR_" not in error and "WebSocket connection to" not in error]
+
+
+def _answered(console, item_id):
+    return next(item["answered"] for item in console.states[-1]["agenda"] if item["id"] == item_id)
+
+
+def test_an_answer_given_while_the_phone_is_offline_goes_by_itself_when_the_phone_is_back(browser, data_dir, tmp_path):
+    """The laptop's server stops mid-question; he answers anyway; it comes back: his answer arrives, once."""
+    import signal
+
+    from conftest import RunningServer
+    from playwright.sync_api import expect
+
+    server = RunningServer(data_dir, tmp_path / "server.log").start()
+    try:
+        console = SocketConsole(server.url)
+        code = console.start()["meeting"]["code"]
+        arrive = console.push("arrive")
+        phone, recorder = _open(browser, f"{server.url}/j/{code}", **PHONE)
+        phone.click("#join-btn")
+        expect(phone.locator("#answer-form")).to_be_visible()
+        console.close()
+        server.stop(signal.SIGKILL)
+        expect(phone.locator("#conn")).to_have_text("Reconnecting…")
+        phone.locator(".option", has_text="Calm").click()
+        phone.click("#send-btn")
+        expect(phone.locator("#answer-error")).to_have_text(
+            "Your phone is offline. Keep this page open: your answer will be sent as soon as it reconnects.")
+        server = RunningServer(data_dir, tmp_path / "server.log", port=server.port).start()
+        expect(phone.locator("#done-title")).to_have_text("Your answer is in.", timeout=20_000)
+        expect(phone.locator("#mine")).to_contain_text("Calm")
+        expect(phone.locator("#conn")).to_be_hidden()
+        console = SocketConsole(server.url)
+        console.wait_for(lambda state: state["agenda"] and _answered(console, arrive) == 1)
+        assert _script_errors(recorder) == []
+    finally:
+        server.stop()
+
+
+def test_an_answer_held_offline_is_not_sent_to_a_question_that_closed_meanwhile(browser, data_dir, tmp_path):
+    """Back online after the poll closed: the phone says his answer did not go, and nothing is counted."""
+    import signal
+
+    from conftest import RunningServer
+    from playwright.sync_api import expect
+
+    server = RunningServer(data_dir, tmp_path / "server.log").start()
+    try:
+        console = SocketConsole(server.url)
+        code = console.start()["meeting"]["code"]
+        arrive = console.push("arrive")
+        phone, recorder = _open(browser, f"{server.url}/j/{code}", **PHONE)
+        phone.click("#join-btn")
+        expect(phone.locator("#answer-form")).to_be_visible()
+        console.close()
+        server.stop(signal.SIGKILL)
+        expect(phone.locator("#conn")).to_have_text("Reconnecting…")
+        phone.locator(".option", has_text="Calm").click()
+        phone.click("#send-btn")
+        expect(phone.locator("#answer-error")).to_contain_text("Your phone is offline.")
+        phone.context.set_offline(True)  # its Wi-Fi is gone too, until the poll has closed
+        server = RunningServer(data_dir, tmp_path / "server.log", port=server.port).start()
+        console = SocketConsole(server.url)
+        console.wait_for(lambda state: state["meeting"] is not None)
+        console.do(events.CLOSE_POLL, item_id=arrive)
+        phone.context.set_offline(False)
+        expect(phone.locator("#screen-item")).to_contain_text(
+            "Your answer wasn't sent: the question closed while your phone was offline.", timeout=20_000)
+        console.wait_for(lambda state: _answered(console, arrive) == 0)
+        assert _script_errors(recorder) == []
+    finally:
+        server.stop()

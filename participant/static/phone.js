@@ -64,7 +64,9 @@
     joined: false,
     ended: false,
     left: false,
-    sending: false
+    sending: false,
+    waiting: null,  // an answer given while offline, sent when the phone is back (memory only)
+    unsent: null    // the item whose waiting answer could not go: it closed while the phone was offline
   };
 
   var SCREENS = ['agreements', 'connecting', 'wait', 'item', 'ended', 'refused'];
@@ -180,9 +182,24 @@
       else state.mineById[item.id] = p.mine;
     }
     setItem(item);
+    sendWaiting(item);
     if (Array.isArray(p.help)) showHelp(p.help);
     setWordAfter(p.word_after === true, false);
     if (first) announce(item ? t("You're in.") : t("You're in. The first question will appear here."));
+  }
+
+  // Back online: the answer he gave while offline goes now, if its question is still open.
+  function sendWaiting(item) {
+    var waiting = state.waiting;
+    if (!waiting) return;
+    state.waiting = null;
+    if (item && item.id === waiting.item_id && item.state === 'open') {
+      send(waiting, $('answer-error') || h('p', {}));
+      return;
+    }
+    state.unsent = waiting.item_id;
+    if (item && item.id === waiting.item_id) { state.viewKey = ''; render(); }
+    announce(t("Your answer wasn't sent: the question closed while your phone was offline."));
   }
 
   function ended() {
@@ -282,7 +299,9 @@
       screen.appendChild(liveBlock());
     } else if (mode === 'closed') {
       screen.appendChild(h('p', { class: 'state-line', id: 'state-line', text: t('Answers are closed.') }));
-      var line = mine == null ? t('The results will appear here if the facilitator shows them.')
+      var line = mine == null && state.unsent === it.id
+        ? t("Your answer wasn't sent: the question closed while your phone was offline.")
+        : mine == null ? t('The results will appear here if the facilitator shows them.')
         : isPass(mine) ? t('You passed on this one. The results will appear here if the facilitator shows them.')
         : t('Your answer is in. The results will appear here if the facilitator shows them.');
       screen.appendChild(h('p', { class: 'muted', text: line }));
@@ -400,9 +419,12 @@
     if (state.sending) return;
     err.textContent = '';
     if (!socket || !socket.connected) {
-      err.textContent = t("You're not connected right now. Wait a moment, then try again.");
+      // Held in this page only; the phone sends it by itself once it is back (sendWaiting).
+      state.waiting = payload;
+      err.textContent = t("Your phone is offline. Keep this page open: your answer will be sent as soon as it reconnects.");
       return;
     }
+    state.waiting = null;
     state.sending = true;
     setBusy(true);
     var itemId = payload.item_id;
