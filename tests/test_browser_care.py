@@ -6,6 +6,7 @@ import pytest
 from conftest import RunningServer, SocketConsole, SocketPhone, assert_accessible
 from test_browser import PHONE, _open, browser  # noqa: F401  (the module's Chromium)
 from test_exclusive import NONE_OF_THESE_DECK
+from test_pages import SMALL_TARGETS
 from test_word_after import BREAK_DECK
 
 from facilitator import events
@@ -84,6 +85,49 @@ def test_help_opens_before_joining_during_and_after_the_end_and_sends_nothing(br
     expect(phone.locator("#screen-ended")).to_contain_text("Crisis line")
     phone.click("#help-link")  # after the end
     expect(phone.locator("#help-panel")).to_contain_text("988")
+
+
+def test_help_closes_with_its_button_escape_a_tap_beside_it_and_back_and_back_never_leaves(browser, care_server):  # noqa: F811
+    from playwright.sync_api import expect
+
+    console = SocketConsole(care_server.url)
+    code = console.start()["meeting"]["code"]
+    phone, recorder = _join(browser, care_server, code)
+    arrive = console.push("arrive")
+    expect(phone.locator("#answer-form")).to_be_visible()
+    panel = phone.locator("#help-panel")
+
+    phone.click("#help-link")
+    expect(panel).to_be_visible()
+    assert_accessible(phone, "the phone with a question, Help open")
+    assert phone.evaluate(SMALL_TARGETS) == []
+    phone.click("#help-close")
+    expect(panel).to_be_hidden()
+    expect(phone.locator("#help-link")).to_be_focused()
+
+    phone.click("#help-link")
+    phone.keyboard.press("Escape")
+    expect(panel).to_be_hidden()
+
+    phone.click("#help-link")
+    phone.locator(".option", has_text="Calm").click(position={"x": 20, "y": 20})  # beside the panel, on an answer
+    expect(panel).to_be_hidden()
+    expect(phone.locator(".option input").nth(2)).not_to_be_checked()  # the tap only closed Help
+
+    url = phone.url
+    phone.click("#help-link")
+    expect(panel).to_be_visible()
+    phone.go_back()
+    expect(panel).to_be_hidden()
+    assert phone.url == url and phone.locator("#answer-form").is_visible()  # still in the meeting
+    phone.click("#help-link")  # and it opens again as before
+    expect(panel).to_be_visible()
+    phone.click("#help-link")
+    expect(panel).to_be_hidden()
+    assert phone.url == url
+    assert console.states[-1]["agenda"] and next(
+        item["answered"] for item in console.states[-1]["agenda"] if item["id"] == arrive) == 0
+    assert recorder.errors == []
 
 
 def test_without_help_lines_help_says_to_ask_the_facilitator(browser, care_server):  # noqa: F811

@@ -169,7 +169,7 @@ def test_every_result_fits_the_projector_from_800x600_to_1920x1080(browser, serv
 SMALL_TARGETS = """() => [...document.querySelectorAll(
         'button, a[href], input:not([type=radio]):not([type=checkbox]), textarea, select, ' +
         'label.option, .seg label, #compass-field')]
-    .filter(el => !el.closest('[hidden]') && el.getClientRects().length)
+    .filter(el => !el.closest('[hidden], details:not([open]) > :not(summary)') && el.getClientRects().length)
     .map(el => { const r = el.getBoundingClientRect();
                  return [el.id || el.className || el.tagName, el.textContent.trim().slice(0, 20),
                          Math.round(r.width), Math.round(r.height)]; })
