@@ -224,3 +224,24 @@ def test_an_exclusive_option_unticks_the_others_on_the_phone_and_says_so(browser
     other = SocketPhone(care_server.url, state["meeting"]["code"])
     refused = other.call(events.ANSWER, {"item_id": needs, "value": [0, 3]})
     assert refused["ok"] is False and "on its own" in refused["error"]
+
+
+def test_the_welcome_fits_one_phone_screen_at_320_px_and_a_short_question_keeps_its_large_type(browser, care_server):  # noqa: F811
+    from playwright.sync_api import expect
+
+    console = SocketConsole(care_server.url)
+    code = console.start(deck="starter")["meeting"]["code"]
+    phone, recorder = _open(browser, f"{care_server.url}/j/{code}", **{**PHONE, "viewport": {"width": 320, "height": 640}})
+    phone.click("#join-btn")
+    console.push("agreements")
+    prompt = phone.locator("#prompt")
+    expect(prompt).to_contain_text("Anyone may pass, any time.")
+    welcome = prompt.bounding_box()
+    assert welcome["y"] + welcome["height"] <= 640, welcome  # all of it on the first screen
+    welcome_size = float(prompt.evaluate("el => getComputedStyle(el).fontSize").removesuffix("px"))
+    assert_accessible(phone, "the phone showing the welcome at 320 px")
+    console.push("checkin-feeling")
+    expect(prompt).to_have_text("Which family of feeling is closest to you right now?")
+    question_size = float(prompt.evaluate("el => getComputedStyle(el).fontSize").removesuffix("px"))
+    assert question_size > welcome_size >= 18
+    assert recorder.errors == []

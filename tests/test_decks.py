@@ -53,7 +53,7 @@ DISCLOSURE_ITEMS = {
 # sentences go, the end check's labels, and the options that cannot go with others.
 FRAME = {
     "en": {
-        "welcome": ("Welcome", "Scan the code", "peer group, not therapy or a crisis service",
+        "welcome": ("Welcome", "Answer on your phone or just listen", "peer group, not therapy or a crisis service",
                     "What is said here stays here, unless someone's safety is at risk", "Anyone may pass"),
         "opening": ("6:30.", "how the evening runs"),
         "break": "by about 7:30",
@@ -68,7 +68,7 @@ FRAME = {
                                       r"hardly anywhere|i rarely|about right as it is)", re.I),
     },
     "es": {
-        "welcome": ("Bienvenidos", "Escanea el código", "grupo de iguales: ni terapia ni servicio de crisis",
+        "welcome": ("Bienvenidos", "Responde en tu teléfono o solo escucha", "grupo de iguales: ni terapia ni servicio de crisis",
                     "Lo dicho aquí, aquí se queda, salvo si alguien corre peligro", "Cualquiera puede decir «paso»"),
         "opening": ("18:30.", "cómo será la noche"),
         "break": "hacia las 19:30",
@@ -177,6 +177,8 @@ def test_every_deck_opens_with_the_welcome_and_the_agreements(path):
     assert opening["key"] == "agreements" and opening["kind"] == "discussion"
     for said in words["welcome"]:
         assert said in opening["prompt"], said
+    # Every phone that shows the welcome has already joined: it is never told to scan the code.
+    assert not re.search(r"\b(scan|escanea)", opening["prompt"], re.I), opening["prompt"]
     if path in EVENINGS:
         clock, runs = words["opening"]
         assert opening["minutes"] == 5

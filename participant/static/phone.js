@@ -12,6 +12,7 @@
   var CODE = cfg.code;
   var STORE_KEY = 'fireside:' + CODE;
   var TIMEOUT = 15000;
+  var LONG_PROMPT = 140;  // characters
 
   // ---- small helpers ---------------------------------------------------------------------
 
@@ -279,7 +280,10 @@
       closed: t('Question'), revealed: t('Results')
     }[mode];
     screen.appendChild(h('p', { class: 'kicker', id: 'kicker', text: kicker }));
-    var heading = h('h1', { class: 'heading', id: 'prompt', tabindex: '-1', text: it.prompt || '' });
+    // A long prompt (the evening's welcome and agreements) is read, not glanced at: body-sized, so it
+    // fits about one screen at 320 px instead of three.
+    var long = (it.prompt || '').length > LONG_PROMPT;
+    var heading = h('h1', { class: 'heading' + (long ? ' heading-long' : ''), id: 'prompt', tabindex: '-1', text: it.prompt || '' });
     screen.appendChild(heading);
     screen.setAttribute('data-mode', mode);
     screen.setAttribute('data-kind', it.kind);
