@@ -24,7 +24,7 @@ def test_a_spanish_deck_starts_and_its_items_reach_a_phone_as_written(evening):
     assert evening.room.meeting["title"] == "Una primera prueba"
     phone = evening.phone()
     evening.push("agreements")
-    assert phone.last(events.ITEM)["item"]["prompt"].startswith("Bienvenidos. ¿Eres nuevo? Escanea el código")
+    assert phone.last(events.ITEM)["item"]["prompt"].startswith("Bienvenidos. Responde en tu teléfono o solo escucha")
     feeling = evening.push("checkin-feeling")
     shown = phone.last(events.ITEM)["item"]
     assert shown["prompt"] == "¿Qué familia de sentimientos está más cerca de ti ahora mismo?"
