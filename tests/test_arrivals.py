@@ -21,13 +21,16 @@ def test_an_old_qr_code_after_end_says_the_meeting_has_ended(evening, client):
     assert page.status_code == 410
     text = page.get_data(as_text=True)
     assert "This meeting has ended" in text and "Thank you for being here" in text
-    assert "You typed" not in text and "isn't running" not in text
+    assert "No meeting is running with the code" not in text and "isn't running" not in text
     with pytest.raises(Refused, match="This meeting has ended"):  # a phone that slept through End
         evening.room.join(old, None)
 
     evening.start()  # the next meeting: the old code still says its meeting ended
     assert client.get(f"/j/{old.lower().replace('-', '')}").status_code == 410
-    assert client.get("/j/WXYZ-KMNP").status_code == 404  # a code that never ran is a wrong code
+    wrong = client.get("/j/WXYZ-KMNP")
+    assert wrong.status_code == 404  # a code that never ran is a wrong code
+    text = wrong.get_data(as_text=True)  # he may have scanned it, not typed it
+    assert "No meeting is running with the code" in text and "WXYZ-KMNP" in text and "You typed" not in text
 
 
 def test_an_old_code_is_not_counted_as_a_wrong_guess(evening, client):

@@ -284,7 +284,7 @@ def test_a_kept_picture_says_on_the_phone_projector_and_console_how_many_newer_a
     screen, screen_errors = _open(browser, server.url + "/screen", viewport={"width": 1280, "height": 720})
     desk, desk_errors = _open(browser, server.url + "/facilitator", viewport={"width": 1366, "height": 768})
     for page in (phone, screen, desk):
-        expect(page.get_by_text("1 newer response waits for at least 2 more")).to_be_visible()
+        expect(page.get_by_text("1 newer response is held back until at least 2 more come in")).to_be_visible()
         # The room's first picture, not the latecomer's: nobody has chosen "Calm" in it.
         calm = page.locator(".fs-bar", has=page.locator(".fs-bar-label", has_text="Calm")).locator(".fs-bar-count")
         expect(calm).to_have_text("0 of 3")

@@ -106,8 +106,8 @@
   // Passes are counted with answers here, so this line never tells a pass from an answer.
   function waitingText(waiting) {
     if (!waiting || !waiting.newer) return '';
-    return nt('%(num)s newer response waits for at least %(more)s more',
-      '%(num)s newer responses wait for at least %(more)s more', waiting.newer, { more: waiting.more });
+    return nt('%(num)s newer response is held back until at least %(more)s more come in',
+      '%(num)s newer responses are held back until at least %(more)s more come in', waiting.newer, { more: waiting.more });
   }
 
   function empty(root, text) {
