@@ -264,6 +264,8 @@ class Broadcaster:
         self.room.help_lines = lines
         self.help_problem = None
         socketio.emit(events.HELP, {"help": helplines.for_pages(lines)}, namespace=events.PARTICIPANT_NS)
+        socketio.emit(events.SCREEN, self.room.screen_payload(self.join_url(), self.phones_here),
+                      namespace=events.FACILITATOR_NS, to=SCREENS)  # the ended projector lists them too
 
     def broadcast_language(self):
         """Every page, phones included, hears the room's new language and reloads in it."""

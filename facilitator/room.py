@@ -171,8 +171,10 @@ class Room:
             meeting = None
             if self.meeting:
                 meeting = {"title": self.meeting["title"], "code": self.meeting["join_code"], "join_url": join_url}
-            return {"meeting": meeting, "item": self.public(self.current), "phones": phones,
-                    "ended": self.just_ended and not self.meeting}
+            ended = self.just_ended and not self.meeting
+            # The room's last picture of the evening says where help is, as every phone's ended screen does.
+            return {"meeting": meeting, "item": self.public(self.current), "phones": phones, "ended": ended,
+                    "help": helplines.for_pages(self.help_lines) if ended else []}
 
     def console_payload(self, join_url, phones):
         """Everything the facilitator's console shows."""

@@ -166,6 +166,19 @@ def test_the_console_sets_help_lines_reminds_once_and_shows_them_with_the_checko
     phone.click("#help-link")
     expect(phone.locator('#help-panel a[href="tel:116123"]')).to_have_text("116 123")
 
+    screen, screen_recorder = _open(browser, care_server.url + "/screen", viewport={"width": 800, "height": 600})
+    expect(screen.locator("#view-join")).to_be_visible()
+    expect(screen.locator("#ended-help")).to_be_hidden()
+    desk = SocketConsole(care_server.url)
+    desk.do(events.END_MEETING)
+    expect(screen.locator("#view-ended")).to_be_visible()
+    expect(screen.locator("#ended-help")).to_contain_text("If tonight stirred something up")
+    expect(screen.locator("#ended-help li")).to_have_text(["Crisis line 988", "Samaritans 116 123"])
+    assert_accessible(screen, "the projector, the meeting ended, help lines listed")
+    desk.do(events.SET_HELP_LINES, lines=[{"label": "Crisis line", "contact": "988"}])
+    expect(screen.locator("#ended-help li")).to_have_text(["Crisis line 988"])  # changed after the end, at once
+    assert screen_recorder.errors == []
+
 
 def test_a_word_after_is_sent_taken_back_and_the_console_sees_it_only_at_the_break(browser, care_server):  # noqa: F811
     from playwright.sync_api import expect

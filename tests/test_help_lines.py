@@ -96,6 +96,16 @@ def test_the_ended_screen_carries_the_help_lines(evening, client):
     assert "Crisis line" in ended and 'href="tel:988"' in ended
 
 
+def test_the_projector_lists_the_help_lines_once_the_meeting_has_ended_and_not_before(evening):
+    evening.do(events.SET_HELP_LINES, lines=[CRISIS])
+    evening.start()
+    room = evening.room
+    assert room.screen_payload("http://fireside.test", 0)["help"] == []  # a meeting runs: its own pictures
+    evening.do(events.END_MEETING)
+    ended = room.screen_payload("http://fireside.test", 0)
+    assert ended["ended"] and ended["help"] == [{"label": "Crisis line", "contact": "988", "dial": "tel:988"}]
+
+
 def test_fireside_help_line_flag_sets_the_help_lines_and_keeps_them(data_dir, tmp_path):
     server = RunningServer(data_dir, tmp_path / "server.log")
     _start_with(server, ["--help-line", "Crisis line: 988", "--help-line", "Men's line: https://example.org/men"])

@@ -58,11 +58,23 @@
     document.body.classList.remove('is-connecting');
   }
 
+  // The help lines the facilitator set, under "The meeting has ended" (numbers are only read here).
+  function renderHelp(lines) {
+    var list = $('ended-help-list');
+    list.textContent = '';
+    lines.forEach(function (line) {
+      list.appendChild(h('li', {}, [h('span', { class: 'ended-help-label', text: line.label }), ' ',
+        h('span', { class: 'ended-help-contact', text: line.contact })]));
+    });
+    $('ended-help').hidden = lines.length === 0;
+  }
+
   function render() {
     var meeting = state && state.meeting;
     var item = state && state.item;
     if (!meeting) {
       show(state.ended ? 'ended' : 'idle');
+      renderHelp(state.ended ? state.help || [] : []);
       renderWifi('idle');
       $('corner').hidden = true;
       resultKey = '';
