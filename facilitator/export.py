@@ -927,6 +927,28 @@ def histogram(item: dict, counts: list, median) -> Markup:
                   f'aria-label="{escape(label)}">{"".join(parts)}</svg>')
 
 
+COUNT_STEPS = (0, 9, 18, 27)  # how far a quadrant's count and name may move from the corner, toward the middle
+
+
+def count_box(x, y, anchor, count, name):
+    """The box (left, top, right, bottom) a quadrant's count and its name fill when placed at (x, y)."""
+    width = max(6.8 * len(count), 2.45 * len(name))
+    left = x if anchor == "start" else x - width
+    return left, y + 1.5, left + width, y + 17.5
+
+
+def _count_place(x, y, anchor, count, name, dots):
+    """The top of a quadrant's count and name: its corner, else the nearest place toward the middle
+    that no dot (x, y, r) touches; the corner again if none is free."""
+    down = 1 if y < 50 else -1
+    for step in COUNT_STEPS:
+        left, top, right, bottom = count_box(x, y + down * step, anchor, count, name)
+        if not any((max(left, min(dx, right)) - dx) ** 2 + (max(top, min(dy, bottom)) - dy) ** 2 < (r + 1) ** 2
+                   for dx, dy, r in dots):
+            return y + down * step
+    return y
+
+
 def compass(item: dict, points: list, quadrants: dict, median) -> Markup:
     """Every answer a dot on the connection × space field, identical answers merged, quadrant counts in
     the corners, the median as a dashed ring."""
@@ -936,14 +958,19 @@ def compass(item: dict, points: list, quadrants: dict, median) -> Markup:
         f'<path d="M50 0 V100 M0 50 H100" stroke="{MUTED}" stroke-width="0.4" stroke-dasharray="1.5 1.5" '
         'fill="none"/>',
     ]
-    corners = (("space", 3, 3, "start"), ("both", 97, 3, "end"), ("neither", 3, 79, "start"),
-               ("connection", 97, 79, "end"))
-    for key, x, y, anchor in corners:
-        parts.append(svg_text(x, y + 10, str(quadrants.get(key, 0)), 11, anchor, fill=MUTED, weight="700"))
-        parts.append(svg_text(x, y + 16.5, names[key], 4.4, anchor, fill=MUTED))
     groups = {}
     for x, y in points:
         groups[(x, y)] = groups.get((x, y), 0) + 1
+    dots = [(x, 100 - y, 2.4 + 1.4 * (n - 1) ** 0.5) for (x, y), n in groups.items()]
+    if isinstance(median, dict) and isinstance(median.get("x"), (int, float)):
+        dots.append((median["x"], 100 - median["y"], 5))
+    corners = (("space", 3, 3, "start"), ("both", 97, 3, "end"), ("neither", 3, 79, "start"),
+               ("connection", 97, 79, "end"))
+    for key, x, y, anchor in corners:
+        count = str(quadrants.get(key, 0))
+        y = _count_place(x, y, anchor, count, names[key], dots)
+        parts.append(svg_text(x, y + 10, count, 11, anchor, fill=MUTED, weight="700"))
+        parts.append(svg_text(x, y + 16.5, names[key], 4.4, anchor, fill=MUTED))
     for (x, y), n in sorted(groups.items()):
         r = 2.4 + 1.4 * (n - 1) ** 0.5
         parts.append(f'<circle cx="{x}" cy="{100 - y}" r="{svg_number(r)}" fill="{ACCENT}" fill-opacity="0.85" '

@@ -656,3 +656,33 @@ def test_summary_and_history_render_in_chromium_under_the_csp(server, evening, t
             assert problems == [], problems
         finally:
             browser.close()
+
+
+@pytest.mark.browser
+@pytest.mark.server
+def test_the_summarys_compass_never_writes_a_quadrant_count_over_a_dot(server, evening):
+    """Dots in all four corners: each count and its name move toward the middle, clear of every dot."""
+    from playwright import sync_api
+
+    corners = [{"x": 4, "y": 96}, {"x": 96, "y": 96}, {"x": 4, "y": 4}, {"x": 96, "y": 4}, {"x": 60, "y": 40}]
+    held = run_evening(evening, compass=corners)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
+                                             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            page = browser.new_page()
+            page.goto(f"{server.url}/facilitator/summary/{held['meeting_id']}")
+            crossings = page.evaluate("""() => {
+                const chart = document.querySelector('svg.compass');
+                const box = el => el.getBBox();
+                const dots = [...chart.querySelectorAll('circle')].map(box);
+                const words = [...chart.querySelectorAll('text')].filter(t => !t.getAttribute('transform')
+                    && ['11', '4.4'].includes(t.getAttribute('font-size')) && Number(t.getAttribute('y')) < 100);
+                return words.filter(t => { const w = box(t); return dots.some(d =>
+                    d.x < w.x + w.width && w.x < d.x + d.width && d.y < w.y + w.height && w.y < d.y + d.height); })
+                  .map(t => t.textContent);
+            }""")
+            assert page.locator("svg.compass circle").count() == 6  # five places, one ring
+            assert crossings == []
+        finally:
+            browser.close()

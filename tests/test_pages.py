@@ -106,6 +106,17 @@ COVERED_COUNTS = """() => [...document.querySelectorAll('#item-result .fs-quadra
 }).map(count => count.textContent)"""
 
 
+# The compass's quadrant counts drawn over a dot (their boxes cross): the dot would be hidden.
+COUNTS_OVER_DOTS = """() => {
+    const counts = [...document.querySelectorAll('#item-result .fs-quadrant-count')];
+    const dots = [...document.querySelectorAll('#item-result .fs-dot')].map(dot => dot.getBoundingClientRect());
+    return counts.filter(count => {
+        const c = count.getBoundingClientRect();
+        return dots.some(d => d.left < c.right && c.left < d.right && d.top < c.bottom && c.top < d.bottom);
+    }).map(count => count.textContent);
+}"""
+
+
 def test_every_result_fits_the_projector_from_800x600_to_1920x1080(browser, server):
     from playwright.sync_api import expect
 
@@ -142,6 +153,7 @@ def test_every_result_fits_the_projector_from_800x600_to_1920x1080(browser, serv
                 screen.set_viewport_size({"width": width, "height": height})
                 _settle(screen)
                 assert screen.evaluate(COVERED_COUNTS) == [], f"a dot hides a quadrant count at {width}x{height}"
+                assert screen.evaluate(COUNTS_OVER_DOTS) == [], f"a quadrant count hides a dot at {width}x{height}"
                 lines = screen.evaluate("""() => [...document.querySelectorAll('#item-result .fs-quadrant span')]
                     .map(name => Math.round(name.getBoundingClientRect().height /
                                             parseFloat(getComputedStyle(name).lineHeight)))""")

@@ -250,6 +250,24 @@
     });
   }
 
+  // Where a quadrant's count goes: its corner (c.x, c.y is the text's baseline end), else the first
+  // place along the quadrant's edges, toward the middle, whose box no dot (x, y, r) touches.
+  var COUNT_STEPS = [[0, 0], [0, 10], [12, 0], [0, 20], [12, 10], [24, 0], [0, 30], [12, 20], [24, 10], [24, 20]];
+  function countPlace(c, text, dots) {
+    var width = 6.8 * text.length, inward = c.anchor === 'start' ? 1 : -1, down = c.y < 50 ? 1 : -1;
+    for (var i = 0; i < COUNT_STEPS.length; i++) {
+      var x = c.x + inward * COUNT_STEPS[i][0], y = c.y + down * COUNT_STEPS[i][1];
+      var left = c.anchor === 'start' ? x : x - width;
+      var box = { l: left, r: left + width, t: y - 8.5, b: y + 1 };
+      if (!dots.some(function (d) { return touches(box, d); })) return { x: x, y: y };
+    }
+    return { x: c.x, y: c.y };
+  }
+  function touches(box, d) {
+    var nx = Math.max(box.l, Math.min(d.x, box.r)), ny = Math.max(box.t, Math.min(d.y, box.b));
+    return (nx - d.x) * (nx - d.x) + (ny - d.y) * (ny - d.y) < (d.r + 1) * (d.r + 1);
+  }
+
   function compass(root, item, res, wide) {
     // The deck's axes, else the schema's defaults (prompts/schema.py, through the page's config block).
     var shared = typeof window !== 'undefined' ? window.Fireside : null;
@@ -314,10 +332,17 @@
         'stroke-dasharray': '1.6 1.2' }, { fill: 'none', stroke: 'currentColor', opacity: '0.85' }));
     }
 
-    // Quadrant counts, large and quiet, in each corner; drawn after the dots, with a dark halo,
-    // so a dot in a corner never hides its number (and still shows through it).
+    // Quadrant counts, large and quiet, in each corner; where a dot lies in the corner, the count
+    // moves along its quadrant's edges to the nearest place no dot touches. Drawn after the dots,
+    // with a dark halo, so in a quadrant full of dots the number still reads over them.
+    var taken = order.map(function (k) {
+      var g = groups[k];
+      return { x: g.x, y: 100 - g.y, r: 2.6 + 1.4 * Math.sqrt(g.n - 1) };
+    });
+    if (res.median && typeof res.median.x === 'number') taken.push({ x: res.median.x, y: 100 - res.median.y, r: 5 });
     corners.forEach(function (c) {
-      var t = svgText(pic, c.x, c.y, q[c.key] || 0, 11, c.anchor, {
+      var at = countPlace(c, String(q[c.key] || 0), taken);
+      var t = svgText(pic, at.x, at.y, q[c.key] || 0, 11, c.anchor, {
         fontWeight: '700', fillOpacity: '0.6', stroke: 'var(--fs-halo, #1a1613)', strokeOpacity: '0.6',
         strokeWidth: '0.7', strokeLinejoin: 'round', paintOrder: 'stroke'
       });
