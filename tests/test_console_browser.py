@@ -289,3 +289,29 @@ def test_a_poll_revealed_before_anyone_answered_says_nobody_has_answered_yet(bro
     expect(note).not_to_contain_text("Only 0")
     assert errors == []
     helper.do(events.END_MEETING)
+
+
+def test_on_an_old_800x600_screen_start_is_near_the_decks_and_the_current_items_note_is_in_view(browser, server):
+    """At 800x600 the decks scroll in their own box, and "now" carries the note the agenda holds far below."""
+    from playwright.sync_api import expect
+
+    from conftest import assert_accessible
+
+    page, errors = _console(browser, server, 800, 600)
+    expect(page.locator("#deck-list label").first).to_be_visible()
+    start = page.evaluate("document.getElementById('start-meeting').getBoundingClientRect().top + window.scrollY")
+    assert start < 2 * 600, f"Start the meeting is {start} px down"
+    assert_accessible(page, "the console before a meeting at 800x600, decks in their own box")
+    page.click("#start-meeting")
+    expect(page.locator("#join-code")).to_have_text(re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$"))
+    console = SocketConsole(server.url)
+    console.wait_for(lambda state: state["meeting"] is not None)
+    welcome = console.states[-1]["agenda"][0]
+    assert welcome["note"]
+    console.do(events.PUSH_ITEM, item_id=welcome["id"])
+    note = page.locator("#now .now-note")
+    expect(note).to_have_text(welcome["note"])
+    assert note.bounding_box()["y"] < 2 * 600
+    page.set_viewport_size({"width": 1280, "height": 800})
+    expect(note).to_be_hidden()  # the agenda beside it shows the note
+    assert errors == []

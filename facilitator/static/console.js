@@ -673,6 +673,8 @@
       h('span', { class: 'badge badge-kind', text: KIND_LABELS[item.kind] || item.kind }),
       h('span', { class: 'badge badge-state state-' + item.state, text: STATE_LABELS[item.state] || item.state })]));
     body.appendChild(h('p', { class: 'now-prompt', id: 'now-prompt', text: item.prompt }));
+    // His note for this item, beside it: on a narrow screen the agenda that also holds it is far below.
+    if (item.note) body.appendChild(h('p', { class: 'item-note now-note', text: item.note }));
 
     if (isPoll(item)) {
       // Everyone who responded, passes too; "answered" is kept for real answers (the result's caption).
