@@ -452,6 +452,13 @@ def glance_items(summary_: dict) -> dict:
     }
 
 
+def one_side_missing(pair: dict) -> str:
+    """Why an arriving-and-leaving table has one empty side: that question was not asked tonight."""
+    if pair["before"] is None:
+        return _("The arriving question was not asked tonight, so this side is empty.")
+    return _("The leaving question was not asked tonight, so this side is empty.")
+
+
 def later_text(later: int) -> str:
     """'1 later response not shown': answers or passes after the last picture, too few to draw a new one."""
     return ngettext("%(num)s later response not shown", "%(num)s later responses not shown", later)
@@ -616,12 +623,11 @@ def _md_glance(summary_: dict) -> list:
     for pair in card["pairs"]:
         sample = pair["before"] or pair["after"]
         out += [f"### {md(sample['prompt'])} ({item_numbers(pair['before'], pair['after'])})", ""]
-        sides = [(name, i) for name, i in ((_("Arriving"), 1), (_("Leaving"), 2))
-                 if pair["before" if i == 1 else "after"]]
-        out += ["|  | " + " | ".join(name for name, _side in sides) + " |", "|:--|" + "--:|" * len(sides)]
-        out += ["| " + " | ".join(md(row[0]) if n == 0 else md(row[n]) for n in (0, *(i for _name, i in sides))) + " |"
-                for row in glance_rows(pair["before"], pair["after"])]
+        out += ["|  | " + _("Arriving") + " | " + _("Leaving") + " |", "|:--|--:|--:|"]
+        out += ["| " + " | ".join(md(cell) for cell in row) + " |" for row in glance_rows(pair["before"], pair["after"])]
         out.append("")
+        if not (pair["before"] and pair["after"]):
+            out += [f"*{one_side_missing(pair)}*", ""]
     if card["checks"]:
         head = (_("Question"), _("Median"), _("Answered"))
         out += ["### " + _("End-of-evening check"), "", "| " + " | ".join(head) + " |", "|:--|--:|--:|"]
@@ -817,7 +823,8 @@ def environment() -> Environment:
                            answered_text=answered_text, answers=answers, quadrant_names=quadrant_names, axes_of=axes_of,
                            scale_point_label=scale_point_label, number=number, count=count, chart=chart,
                            withheld_text=_withheld_text, QUADRANTS=QUADRANTS, glance_items=glance_items,
-                           glance_rows=glance_rows, item_numbers=item_numbers, language=language, strong=strong,
+                           glance_rows=glance_rows, one_side_missing=one_side_missing, item_numbers=item_numbers,
+                           language=language, strong=strong,
                            nothing_to_set_side_by_side=lambda: NOTHING_TO_SET_SIDE_BY_SIDE.say(language()))
         _env = env
     return _env

@@ -297,6 +297,27 @@ def test_the_summary_opens_with_arriving_beside_leaving_then_notes_then_items(ev
     assert '<p class="item item-discussion" id="item-3">' in page
 
 
+def test_a_pair_with_only_its_arriving_side_keeps_both_columns_and_says_the_leaving_question_was_not_asked(
+        evening, data_dir):
+    (data_dir / "decks" / "glance.toml").write_text(GLANCE_DECK)
+    evening.start(deck="glance")
+    phones = [evening.phone() for _ in range(3)]
+    item_id = evening.push("checkin-feeling")
+    for phone, value in zip(phones, (0, 2, 2)):
+        assert phone.answer(item_id, value)["ok"]
+    evening.do(events.REVEAL_POLL, item_id=item_id)
+    meeting_id = evening.room.meeting["id"]
+    evening.do(events.END_MEETING)
+    s = export.summary(evening.store, meeting_id)
+    glance = export.render(s, "md").split("## At a glance")[1].split("## Notes")[0]
+    assert "|  | Arriving | Leaving |" in glance and "| Glad | 2 | — |" in glance
+    assert "The leaving question was not asked tonight, so this side is empty." in glance
+    page = export.render(s, "html")
+    table = page[page.index('id="glance-heading"'):page.index('id="notes-heading"')]
+    assert ">Arriving</th>" in table and ">Leaving</th>" in table
+    assert "The leaving question was not asked tonight" in table
+
+
 def test_a_summary_without_shared_items_says_so_at_a_glance(evening):
     s = _answered_and_passed(evening)
     assert s["at_a_glance"] == {"pairs": [], "checks": [], "words": []}
