@@ -200,7 +200,9 @@ def test_a_word_after_is_sent_taken_back_and_the_console_sees_it_only_at_the_bre
 
     brk = console.locator('#agenda li.item[data-kind="discussion"]').first.get_attribute("data-item-id")
     console.click(f'#agenda [data-action="push"][data-item-id="{brk}"]')
-    expect(console.locator("#word-after-line")).to_have_text("1 man would like a word after the meeting.")
+    expect(console.locator("#word-after-line")).to_have_text(
+        "1 man would like a word after the meeting. This count changes only at a break, when a poll closes, "
+        "and at the end, so it never points to the man who asked.")
     assert_accessible(console, "the console, a meeting, a word after asked for")
     assert_accessible(phone, "the phone, a word after asked for")
 

@@ -877,7 +877,9 @@
   function renderWordAfter() {
     var n = (data && data.word_after) || 0;
     var line = $('word-after-line');
-    var text = n ? nt('%(num)s man would like a word after the meeting.', '%(num)s men would like a word after the meeting.', n) : '';
+    // Why it did not move when he expected it to: it is drawn only at moments no phone chooses.
+    var text = n ? nt('%(num)s man would like a word after the meeting.', '%(num)s men would like a word after the meeting.', n) +
+      ' ' + t('This count changes only at a break, when a poll closes, and at the end, so it never points to the man who asked.') : '';
     if (line.textContent !== text) line.textContent = text;
     line.hidden = !n;
   }
