@@ -315,3 +315,33 @@ def test_on_an_old_800x600_screen_start_is_near_the_decks_and_the_current_items_
     page.set_viewport_size({"width": 1280, "height": 800})
     expect(note).to_be_hidden()  # the agenda beside it shows the note
     assert errors == []
+
+
+def test_words_are_reviewed_before_reveal_is_offered_as_the_next_step(browser, server):
+    """Open: Close only. Closed with nothing approved: the review list first, Reveal quiet. Approved: Reveal."""
+    from playwright.sync_api import expect
+
+    from conftest import assert_accessible
+
+    helper = SocketConsole(server.url)
+    code = helper.start()["meeting"]["code"]
+    feeling = helper.push("feeling")
+    page, errors = _console(browser, server)
+    now = page.locator("#now-body")
+    expect(now.locator('[data-action="close"]')).to_have_count(1)
+    expect(now.locator('[data-action="reveal"]')).to_have_count(0)  # straight from open, the room would see nothing
+    page.keyboard.press("r")
+    expect(page.locator("#messages")).to_contain_text("Nothing on the phones now can be revealed.")
+    for word in WORDS[:4]:
+        phone = SocketPhone(server.url, code)
+        assert phone.call(events.ANSWER, {"item_id": feeling, "value": word})["ok"]
+        phone.close()
+    now.locator('[data-action="close"]').click()
+    expect(page.locator("#moderation .mod-entry")).to_have_count(4)
+    expect(now.locator('[data-role="review-first"]')).to_contain_text("Nothing is approved yet")
+    expect(now.locator('[data-action="reveal"]')).not_to_have_class(re.compile(r"\bbtn-primary\b"))
+    assert_accessible(page, "the console, words closed, nothing approved yet")
+    page.locator(f'#moderation button[data-action="approve"][data-text="{WORDS[0]}"]').click()
+    expect(now.locator('[data-role="review-first"]')).to_have_count(0)
+    expect(now.locator('[data-action="reveal"]')).to_have_class(re.compile(r"\bbtn-primary\b"))
+    assert errors == []

@@ -495,7 +495,10 @@
     if (isPoll(item)) {
       if (item.state === 'open') {
         btn('close', t('Close'), 'btn-quiet', t('Stop taking answers, without showing the result'));
-        btn('reveal', t('Reveal'), isCurrent ? 'btn-primary' : 'btn-quiet', t('Show the result to the room; the poll locks'));
+        // Words and sentences are reviewed between Close and Reveal: no Reveal straight from open.
+        if (!isModerated(item)) {
+          btn('reveal', t('Reveal'), isCurrent ? 'btn-primary' : 'btn-quiet', t('Show the result to the room; the poll locks'));
+        }
       } else if (item.state === 'closed') {
         // Translators: a button: take answers again (the poll's state "Open" is another sentence).
         btn('open', t('Open'), 'btn-quiet', t('Take answers again'));
@@ -687,9 +690,19 @@
         { n: data.meeting.floor }) }));
     }
 
+    // Words or sentences closed with none approved yet: the review list is the next step, not Reveal,
+    // which would show the room an empty picture.
+    var review = ((data.pending || {})[item.id] || []);
+    var unreviewed = isModerated(item) && item.state === 'closed' && review.length &&
+      !review.some(function (e) { return e.approved; });
+    if (unreviewed) {
+      body.appendChild(h('p', { class: 'hint now-hint', 'data-role': 'review-first',
+        text: t('Nothing is approved yet, so Reveal would show the room an empty picture. Approve what the room may see under “Answers to review” first.') }));
+    }
+
     var actions = h('div', { class: 'now-actions' });
     var buttons = itemActions(item, true, 'now');
-    var main = isModerated(item) && item.state === 'open' ? 'close' : 'reveal';
+    var main = isModerated(item) && item.state === 'open' ? 'close' : unreviewed ? null : 'reveal';
     // The next step first: Tab from the heading lands on it, before the other choices.
     buttons.sort(function (a, b) { return (b.dataset.action === main) - (a.dataset.action === main); });
     buttons.forEach(function (b) {
