@@ -276,6 +276,29 @@ def test_a_long_deck_title_never_runs_into_the_join_code(browser, server, width,
     SocketConsole(server.url).do(events.END_MEETING)
 
 
+@pytest.mark.parametrize("width, height", [(1024, 768), (1280, 800)])
+def test_in_spanish_the_top_bar_keeps_every_button_on_screen_and_the_title_whole(browser, server, width, height):
+    """Spanish buttons are longer: they take a second row rather than run off the edge or squeeze the title."""
+    from playwright.sync_api import expect
+
+    console = SocketConsole(server.url)
+    console.do(events.SET_LANGUAGE, language="es")
+    console.start(deck="starter-es")
+    page, errors = _console(browser, server, width, height)
+    expect(page.locator("#join-code")).to_have_text(re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$"))
+    expect(page.locator("#meeting-title")).to_have_text("Una primera prueba")
+    off = page.evaluate("""() => [...document.querySelectorAll('.topbar button, .topbar a, .topbar p')]
+        .filter(el => el.getClientRects().length && el.getBoundingClientRect().right > window.innerWidth)
+        .map(el => el.textContent.trim())""")
+    assert off == []
+    assert page.evaluate("(t => t.scrollHeight <= t.clientHeight + 1 && t.scrollWidth <= t.clientWidth + 1)"
+                         "(document.getElementById('meeting-title'))"), "the title is cut short"
+    title = page.locator("#meeting-title").bounding_box()
+    join = page.locator("#join-info").bounding_box()
+    assert title["x"] + title["width"] <= join["x"], (title, join)
+    assert errors == []
+
+
 def test_a_poll_revealed_before_anyone_answered_says_nobody_has_answered_yet(browser, server):
     from playwright.sync_api import expect
 
