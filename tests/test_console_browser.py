@@ -4,7 +4,7 @@ import re
 import shutil
 
 import pytest
-from conftest import SocketConsole, SocketPhone
+from conftest import SocketConsole, SocketPhone, assert_accessible
 
 from facilitator import events
 
@@ -318,8 +318,6 @@ def test_on_an_old_800x600_screen_start_is_near_the_decks_and_the_current_items_
     """At 800x600 the decks scroll in their own box, and "now" carries the note the agenda holds far below."""
     from playwright.sync_api import expect
 
-    from conftest import assert_accessible
-
     page, errors = _console(browser, server, 800, 600)
     expect(page.locator("#deck-list label").first).to_be_visible()
     start = page.evaluate("document.getElementById('start-meeting').getBoundingClientRect().top + window.scrollY")
@@ -343,8 +341,6 @@ def test_on_an_old_800x600_screen_start_is_near_the_decks_and_the_current_items_
 def test_words_are_reviewed_before_reveal_is_offered_as_the_next_step(browser, server):
     """Open: Close only. Closed with nothing approved: the review list first, Reveal quiet. Approved: Reveal."""
     from playwright.sync_api import expect
-
-    from conftest import assert_accessible
 
     helper = SocketConsole(server.url)
     code = helper.start()["meeting"]["code"]

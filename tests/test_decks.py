@@ -178,7 +178,7 @@ def test_every_deck_opens_with_the_welcome_and_the_agreements(path):
     for said in words["welcome"]:
         assert said in opening["prompt"], said
     # Every phone that shows the welcome has already joined: it is never told to scan the code.
-    assert not re.search(r"\b(scan|escanea)", opening["prompt"], re.I), opening["prompt"]
+    assert not re.search(r"\b(scan|escanea)", opening["prompt"], re.IGNORECASE), opening["prompt"]
     if path in EVENINGS:
         clock, runs = words["opening"]
         assert opening["minutes"] == 5
