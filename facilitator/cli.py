@@ -24,8 +24,8 @@ class QuietRequestHandler(WSGIRequestHandler):
     def log(self, type, message, *args):
         """Server errors still reach the terminal, without an address (REMOTE_ADDR itself stays intact)."""
         text = message % args
-        if "Bad request syntax" in text:  # a closed WebSocket's last frame read as HTTP: noise, not news
-            return
+        if text.startswith("code 400"):  # input that is not HTTP (a closed WebSocket's last frames): its
+            return  # bytes may be a phone's words, and werkzeug would repeat them here
         logging.getLogger("werkzeug").log(logging.ERROR if type == "error" else logging.INFO, "%s", text)
 
 

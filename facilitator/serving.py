@@ -242,12 +242,28 @@ def _no_delay_gevent_server():
 
 
 def _quiet_gevent_handler():
-    """pywsgi's handler without access lines, and with error lines that name no address or socket."""
+    """pywsgi's handler without access lines, and with error lines that name no address, socket or input."""
+    from gevent import pywsgi
     from gevent.pywsgi import WSGIHandler
 
     class QuietHandler(WSGIHandler):
         def log_request(self):
             """No per-request lines: who asked for what is nobody's business."""
+
+        def handle_one_response(self):
+            """One request; after a WebSocket the connection ends with it.
+
+            What a phone sends after its WebSocket closed (its last frames, an answer even) is not an
+            HTTP request: read as one, pywsgi would print its bytes as a bad request line.
+            """
+            super().handle_one_response()
+            if self.environ.get("HTTP_UPGRADE", "").lower() == "websocket":
+                self.close_connection = True
+
+        def _handle_client_error(self, ex):
+            """Input that is not HTTP is refused in one line that never repeats it (it may be a phone's words)."""
+            self.log_error("%s", "A client sent something that is not an HTTP request; it was refused.")
+            return ("400", pywsgi._BAD_REQUEST_RESPONSE)
 
         def log_error(self, msg, *args):
             """The error, with the client's address (an argument here) left out."""

@@ -2,6 +2,7 @@
 
 import os
 import struct
+import time
 import urllib.request
 from pathlib import Path
 
@@ -324,3 +325,47 @@ def test_each_server_queues_a_whole_hall_reconnecting_at_once_instead_of_droppin
             server.close()
         else:
             server.server_close()
+
+
+SECRET = "My brother is sick and nobody knows"  # what a phone might have written, unmasked to be easy to find
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("mode", ["gevent", "threading"])
+def test_frames_sent_after_a_websocket_closed_are_never_read_as_http_nor_printed(mode, data_dir, tmp_path, monkeypatch):
+    """A phone's last frames after the close (its answer, even) must not reach the terminal as a bad request."""
+    import socket
+
+    from websocket import ABNF
+
+    monkeypatch.setenv("FIRESIDE_ASYNC_MODE", mode)
+    server = RunningServer(data_dir, tmp_path / "server.log").start()
+    try:
+        ws = _engineio_websocket(server)
+        late = ABNF(fin=1, opcode=ABNF.OPCODE_TEXT, data=('42/participant,["answer","' + SECRET + '"]').encode())
+        late.get_mask_key = lambda length: bytes(length)  # a zero mask: the words travel as written
+        try:
+            # The server closes this one (a text that is not UTF-8); the phone, not yet aware, still sends.
+            ws.send_frame(ABNF(fin=1, opcode=ABNF.OPCODE_TEXT, data=b'40/participant,{"code":"\xff"}'))
+            opcode, _frame = ws.recv_data_frame(control_frame=True)
+            assert opcode == ABNF.OPCODE_CLOSE
+            time.sleep(0.3)  # the server's side of the WebSocket has ended
+            try:
+                ws.sock.sendall(late.format() + ABNF.create_frame(struct.pack("!H", 1000), ABNF.OPCODE_CLOSE).format())
+                time.sleep(0.3)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the server had already hung up: nothing of it was read
+        finally:
+            ws.sock.close()
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as raw:  # not HTTP at all
+            raw.sendall((SECRET + " HTTP/1.1\r\n\r\n").encode())
+            raw.recv(1024)
+        with urllib.request.urlopen(server.url + "/healthz", timeout=5) as response:
+            assert response.status == 200
+    finally:
+        assert server.stop() == 0
+    output = server.output()
+    assert SECRET not in output and "brother" not in output
+    assert "Invalid HTTP method" not in output and "\\x81" not in output, output
+    if mode == "gevent":  # one refusal, for the connection that was never HTTP; the late frames were never read
+        assert output.count("not an HTTP request") == 1, output
