@@ -447,7 +447,7 @@ def test_an_answer_given_while_the_phone_is_offline_goes_by_itself_when_the_phon
         phone.locator(".option", has_text="Calm").click()
         phone.click("#send-btn")
         expect(phone.locator("#answer-error")).to_have_text(
-            "Your phone is offline. Keep this page open: your answer will be sent as soon as it reconnects.")
+            "Your phone can't reach the laptop right now. Keep this page open: your answer will be sent as soon as it can.")
         server = RunningServer(data_dir, tmp_path / "server.log", port=server.port).start()
         expect(phone.locator("#done-title")).to_have_text("Your answer is in.", timeout=20_000)
         expect(phone.locator("#mine")).to_contain_text("Calm")
@@ -479,7 +479,7 @@ def test_an_answer_held_offline_is_not_sent_to_a_question_that_closed_meanwhile(
         expect(phone.locator("#conn")).to_have_text("Reconnecting…")
         phone.locator(".option", has_text="Calm").click()
         phone.click("#send-btn")
-        expect(phone.locator("#answer-error")).to_contain_text("Your phone is offline.")
+        expect(phone.locator("#answer-error")).to_contain_text("Your phone can't reach the laptop right now.")
         phone.context.set_offline(True)  # its Wi-Fi is gone too, until the poll has closed
         server = RunningServer(data_dir, tmp_path / "server.log", port=server.port).start()
         console = SocketConsole(server.url)
@@ -487,7 +487,7 @@ def test_an_answer_held_offline_is_not_sent_to_a_question_that_closed_meanwhile(
         console.do(events.CLOSE_POLL, item_id=arrive)
         phone.context.set_offline(False)
         expect(phone.locator("#screen-item")).to_contain_text(
-            "Your answer wasn't sent: the question closed while your phone was offline.", timeout=20_000)
+            "Your answer wasn't sent: the question closed before your phone could reach the laptop.", timeout=20_000)
         console.wait_for(lambda state: _answered(console, arrive) == 0)
         assert _script_errors(recorder) == []
     finally:

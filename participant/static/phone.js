@@ -200,7 +200,7 @@
     }
     state.unsent = waiting.item_id;
     if (item && item.id === waiting.item_id) { state.viewKey = ''; render(); }
-    announce(t("Your answer wasn't sent: the question closed while your phone was offline."));
+    announce(t("Your answer wasn't sent: the question closed before your phone could reach the laptop."));
   }
 
   function ended() {
@@ -304,7 +304,7 @@
     } else if (mode === 'closed') {
       screen.appendChild(h('p', { class: 'state-line', id: 'state-line', text: t('Answers are closed.') }));
       var line = mine == null && state.unsent === it.id
-        ? t("Your answer wasn't sent: the question closed while your phone was offline.")
+        ? t("Your answer wasn't sent: the question closed before your phone could reach the laptop.")
         : mine == null ? t('The results will appear here if the facilitator shows them.')
         : isPass(mine) ? t('You passed on this one. The results will appear here if the facilitator shows them.')
         : t('Your answer is in. The results will appear here if the facilitator shows them.');
@@ -425,7 +425,7 @@
     if (!socket || !socket.connected) {
       // Held in this page only; the phone sends it by itself once it is back (sendWaiting).
       state.waiting = payload;
-      err.textContent = t("Your phone is offline. Keep this page open: your answer will be sent as soon as it reconnects.");
+      err.textContent = t("Your phone can't reach the laptop right now. Keep this page open: your answer will be sent as soon as it can.");
       return;
     }
     state.waiting = null;
