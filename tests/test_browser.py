@@ -426,69 +426,69 @@ def _answered(console, item_id):
     return next(item["answered"] for item in console.states[-1]["agenda"] if item["id"] == item_id)
 
 
-def test_an_answer_given_while_the_phone_is_offline_goes_by_itself_when_the_phone_is_back(browser, data_dir, tmp_path):
-    """The laptop's server stops mid-question; he answers anyway; it comes back: his answer arrives, once."""
+@pytest.fixture
+def calm_while_the_laptop_is_away(browser, data_dir, tmp_path):
+    """A phone on the arrive poll taps Calm and Send while the server is killed.
+
+    Yields (phone, recorder, arrive's id, restart): restart() starts the server again on its port
+    and returns it. Whatever runs is stopped afterwards.
+    """
     import signal
 
     from conftest import RunningServer
     from playwright.sync_api import expect
 
-    server = RunningServer(data_dir, tmp_path / "server.log").start()
+    servers = [RunningServer(data_dir, tmp_path / "server.log").start()]
     try:
-        console = SocketConsole(server.url)
+        console = SocketConsole(servers[0].url)
         code = console.start()["meeting"]["code"]
         arrive = console.push("arrive")
-        phone, recorder = _open(browser, f"{server.url}/j/{code}", **PHONE)
+        phone, recorder = _open(browser, f"{servers[0].url}/j/{code}", **PHONE)
         phone.click("#join-btn")
         expect(phone.locator("#answer-form")).to_be_visible()
         console.close()
-        server.stop(signal.SIGKILL)
+        servers[0].stop(signal.SIGKILL)
         expect(phone.locator("#conn")).to_have_text("Reconnecting…")
         phone.locator(".option", has_text="Calm").click()
         phone.click("#send-btn")
         expect(phone.locator("#answer-error")).to_have_text(
             "Your phone can't reach the laptop right now. Keep this page open: your answer will be sent as soon as it can.")
-        server = RunningServer(data_dir, tmp_path / "server.log", port=server.port).start()
-        expect(phone.locator("#done-title")).to_have_text("Your answer is in.", timeout=20_000)
-        expect(phone.locator("#mine")).to_contain_text("Calm")
-        expect(phone.locator("#conn")).to_be_hidden()
-        console = SocketConsole(server.url)
-        console.wait_for(lambda state: state["agenda"] and _answered(console, arrive) == 1)
-        assert _script_errors(recorder) == []
+
+        def restart():
+            servers.append(RunningServer(data_dir, tmp_path / "server.log", port=servers[0].port).start())
+            return servers[-1]
+
+        yield phone, recorder, arrive, restart
     finally:
-        server.stop()
+        servers[-1].stop()
 
 
-def test_an_answer_held_offline_is_not_sent_to_a_question_that_closed_meanwhile(browser, data_dir, tmp_path):
-    """Back online after the poll closed: the phone says his answer did not go, and nothing is counted."""
-    import signal
-
-    from conftest import RunningServer
+def test_an_answer_given_while_the_phone_is_offline_goes_by_itself_when_the_phone_is_back(
+        calm_while_the_laptop_is_away):
+    """The laptop's server stops mid-question; he answers anyway; it comes back: his answer arrives, once."""
     from playwright.sync_api import expect
 
-    server = RunningServer(data_dir, tmp_path / "server.log").start()
-    try:
-        console = SocketConsole(server.url)
-        code = console.start()["meeting"]["code"]
-        arrive = console.push("arrive")
-        phone, recorder = _open(browser, f"{server.url}/j/{code}", **PHONE)
-        phone.click("#join-btn")
-        expect(phone.locator("#answer-form")).to_be_visible()
-        console.close()
-        server.stop(signal.SIGKILL)
-        expect(phone.locator("#conn")).to_have_text("Reconnecting…")
-        phone.locator(".option", has_text="Calm").click()
-        phone.click("#send-btn")
-        expect(phone.locator("#answer-error")).to_contain_text("Your phone can't reach the laptop right now.")
-        phone.context.set_offline(True)  # its Wi-Fi is gone too, until the poll has closed
-        server = RunningServer(data_dir, tmp_path / "server.log", port=server.port).start()
-        console = SocketConsole(server.url)
-        console.wait_for(lambda state: state["meeting"] is not None)
-        console.do(events.CLOSE_POLL, item_id=arrive)
-        phone.context.set_offline(False)
-        expect(phone.locator("#screen-item")).to_contain_text(
-            "Your answer wasn't sent: the question closed before your phone could reach the laptop.", timeout=20_000)
-        console.wait_for(lambda state: _answered(console, arrive) == 0)
-        assert _script_errors(recorder) == []
-    finally:
-        server.stop()
+    phone, recorder, arrive, restart = calm_while_the_laptop_is_away
+    server = restart()
+    expect(phone.locator("#done-title")).to_have_text("Your answer is in.", timeout=20_000)
+    expect(phone.locator("#mine")).to_contain_text("Calm")
+    expect(phone.locator("#conn")).to_be_hidden()
+    console = SocketConsole(server.url)
+    console.wait_for(lambda state: state["agenda"] and _answered(console, arrive) == 1)
+    assert _script_errors(recorder) == []
+
+
+def test_an_answer_held_offline_is_not_sent_to_a_question_that_closed_meanwhile(calm_while_the_laptop_is_away):
+    """Back online after the poll closed: the phone says his answer did not go, and nothing is counted."""
+    from playwright.sync_api import expect
+
+    phone, recorder, arrive, restart = calm_while_the_laptop_is_away
+    phone.context.set_offline(True)  # its Wi-Fi is gone too, until the poll has closed
+    console = SocketConsole(restart().url)
+    console.wait_for(lambda state: state["meeting"] is not None)
+    console.do(events.CLOSE_POLL, item_id=arrive)
+    phone.context.set_offline(False)
+    expect(phone.locator("#screen-item")).to_contain_text(
+        "Your answer wasn't sent: the question closed before your phone could reach the laptop.", timeout=20_000)
+    console.wait_for(lambda state: _answered(console, arrive) == 0)
+    assert _script_errors(recorder) == []
