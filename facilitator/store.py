@@ -49,6 +49,9 @@ BUSY_TIMEOUT_MS = 10_000  # the connection's usual wait for a lock (sqlite3.conn
 # long enough for a burst's acks to go out first, short enough that a copy of the folder taken
 # between two men's answers holds one of them at most.
 FOLD_AFTER_SECONDS = 0.02
+# ...and at the latest this long after the first change it holds, however closely answers follow
+# one another: the log then keeps the order of at most a tenth of a second of answers.
+FOLD_AT_MOST_SECONDS = 0.1
 FOLD_TRIES = 50  # a reader holding the log that long (about a second) is reported, as at End
 LOG_NOT_EMPTIED = str(_l(  # a str for the terminal; the console says it translated (broadcast.notices)
     "Fireside could not empty its database's log file (fireside.db-wal), which may still hold copies of "
@@ -346,6 +349,7 @@ class Store:
         self._closing = False
         self._sets = {}  # item id -> its ballots as committed ({ballot id: answer text or None}), once read
         self._unfolded = False  # ballots or signals changed since the log was last emptied (forget_order)
+        self._unfolded_since = 0.0  # when they first did (time.monotonic), or the last try at emptying it
         self._fold_tries = 0  # tries to empty it that a reader kept from succeeding, in a row
         conn = None
         try:
@@ -697,9 +701,15 @@ class Store:
 
     def _fold_soon(self):
         """Ballots or signals changed: the writer empties the log once nothing more comes for a moment."""
-        self._unfolded = True
+        self._mark_unfolded()
         self._start_writer()
         self._wake.set()
+
+    def _mark_unfolded(self):
+        """The log now holds a change; the first one since it was emptied starts the clock (_write_queued)."""
+        if not self._unfolded:
+            self._unfolded_since = time.monotonic()
+        self._unfolded = True
 
     def _write_queued(self):
         """The writer: each time it is woken, commit everything queued in one transaction, until closed.
@@ -707,14 +717,19 @@ class Store:
         It yields once before taking the queue, so that the answers of a burst that arrive in the
         same instant (under gevent: in the same turn of the loop) share the transaction. Once no
         answer has come for FOLD_AFTER_SECONDS it empties the log (forget_order): not before the
-        acks, which would then wait for the disk, and once for a whole burst.
+        acks, which would then wait for the disk, and once for a short burst; in a long one (a hall
+        answering for seconds, no two answers that far apart) every FOLD_AT_MOST_SECONDS.
         """
         while True:
             if not self._unfolded:
                 self._wake.wait()
-            elif not self._wake.wait(FOLD_AFTER_SECONDS):
-                self.forget_order()  # nothing for a moment: fold the log in (the acks went out before)
-                continue
+            else:
+                left = self._unfolded_since + FOLD_AT_MOST_SECONDS - time.monotonic()
+                woken = left > 0 and self._wake.wait(min(FOLD_AFTER_SECONDS, left))
+                if not woken or time.monotonic() - self._unfolded_since >= FOLD_AT_MOST_SECONDS:
+                    self._unfolded_since = time.monotonic()  # a failed try waits its turn again
+                    self.forget_order()  # a pause, or long enough: fold the log in (the acks went out before)
+                    continue
             self._wake.clear()
             if self._closing:
                 return
@@ -756,7 +771,7 @@ class Store:
                         self._sets.update(written)
                     except Exception as error:  # noqa: BLE001 - handed to its caller, who raises it
                         queued.count, queued.error = None, error
-            self._unfolded = True  # the writer folds the log in, once answers pause (_write_queued)
+            self._mark_unfolded()  # the writer folds the log in, once answers pause (_write_queued)
             self._wake.set()  # (the writer's own commit wakes it once more: it then waits to fold)
         finally:
             for queued in batch:

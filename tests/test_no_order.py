@@ -311,3 +311,33 @@ def test_a_disk_that_fails_while_the_log_is_emptied_stops_no_answer(tmp_path, mo
     finally:
         if not answering.is_alive():
             store.close()
+
+
+def test_a_hall_answering_without_pause_leaves_at_most_a_tenth_of_a_second_of_order_in_the_log(
+        tmp_path, migrated_database, monkeypatch):
+    """Answers 5 ms apart for half a second never pause long enough to fold the log: it is folded anyway.
+
+    Each commit writes the poll's whole record into the log again, so the versions side by side
+    give the order of the answers between two folds. However closely answers follow one another,
+    the log is emptied FOLD_AT_MOST_SECONDS after its first change: a copy taken at any moment holds
+    the versions of at most that long.
+    """
+    monkeypatch.setattr("facilitator.store.FOLD_AFTER_SECONDS", 0.02)  # the server's own pause
+    copy_migrated_database(tmp_path, migrated_database)
+    store = Store(tmp_path / "fireside.db")
+    try:
+        meeting = store.start_meeting(title="t", deck="", items=[], floor=3, join_code="X", meeting_key=MEETING_KEY)
+        poll = store.add_item(meeting["id"], {"kind": "text", "prompt": "p"})["id"]
+        most = 0
+        for n in range(100):
+            store.record_answer(poll, f"{n + 1:064x}", f"SENTENCE-{n:03d}", False)
+            time.sleep(0.005)
+            wal = log_bytes(tmp_path / "fireside.db")
+            # Every version of the record written since the log's last fold holds the oldest sentence in it.
+            first = min((n for n in range(n + 1) if f"SENTENCE-{n:03d}".encode() in wal), default=None)
+            if first is not None:
+                most = max(most, wal.count(f"SENTENCE-{first:03d}".encode()))
+    finally:
+        store.close()
+    # About 20 commits fit in a tenth of a second at 5 ms apart; without the bound, all 100 would.
+    assert 0 < most <= 40, most
