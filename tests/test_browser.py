@@ -492,3 +492,19 @@ def test_an_answer_held_offline_is_not_sent_to_a_question_that_closed_meanwhile(
         "Your answer wasn't sent: the question closed before your phone could reach the laptop.", timeout=20_000)
     console.wait_for(lambda state: _answered(console, arrive) == 0)
     assert _script_errors(recorder) == []
+
+
+def test_an_answer_held_while_the_laptop_is_away_goes_nowhere_once_he_leaves(calm_while_the_laptop_is_away):
+    """He taps Leave before the laptop is back: his held answer is dropped with everything else."""
+    from playwright.sync_api import expect
+
+    phone, recorder, arrive, restart = calm_while_the_laptop_is_away
+    phone.click("#leave-btn")
+    phone.click("#confirm-yes")
+    console = SocketConsole(restart().url)
+    console.wait_for(lambda state: state["meeting"] is not None)
+    phone.wait_for_timeout(3000)  # longer than a reconnect would take, had the page still tried
+    console.do(events.CLOSE_POLL, item_id=arrive)
+    console.wait_for(lambda state: _answered(console, arrive) == 0)
+    expect(phone.locator("#done-title")).to_have_count(0)
+    assert _script_errors(recorder) == []

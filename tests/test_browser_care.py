@@ -137,6 +137,8 @@ def test_without_help_lines_help_says_to_ask_the_facilitator(browser, care_serve
     phone.click("#help-link")
     expect(phone.locator("#help-panel")).to_contain_text("Ask the facilitator")
     expect(phone.locator("#help-panel")).to_contain_text("local crisis line")
+    phone.click("#help-close")  # the page to type a code closes it as the meeting's page does
+    expect(phone.locator("#help-panel")).to_be_hidden()
 
 
 def test_the_console_sets_help_lines_reminds_once_and_shows_them_with_the_checkout_note(browser, care_server):  # noqa: F811

@@ -206,6 +206,7 @@
   function ended() {
     state.ended = true;
     forgetEverything();
+    state.waiting = null;
     state.mineById = {};
     state.item = null;
     setConn('');
@@ -809,6 +810,7 @@
   function leave() {
     state.left = true;
     forgetEverything();
+    state.waiting = null;  // an answer held while the laptop was out of reach goes nowhere now
     state.mineById = {};
     state.item = null;
     state.viewKey = '';
