@@ -50,6 +50,19 @@ FIELD_LABELS = {
 }
 
 
+# The schema's sentences that name a field in the file's own words, as the editor says them instead
+# (the same values; `fireside decks check` keeps the file's words, for whoever edits the file).
+IN_HIS_WORDS = {
+    "max %(n)s must be at least 1": _l("Each man must be able to pick at least 1, not %(n)s"),
+    "max %(n)s is more than the %(options)s options": _l("Each man can pick at most the %(options)s options there are, not %(n)s"),
+    "scale min %(low)s is not below max %(high)s": _l("The lowest point, %(low)s, must be below the highest, %(high)s"),
+    "scale from %(low)s to %(high)s has %(points)s points; the most is %(most)s":
+        _l("From %(low)s to %(high)s is %(points)s points; a scale has at most %(most)s"),
+    "id '%(id)s' may only use lowercase letters, digits, - and _":
+        _l("The short name “%(id)s” may only use small letters, digits, - and _"),
+}
+
+
 def field_labels(language):
     """FIELD_LABELS in a language, for the editor's page."""
     return {name: i18n.say(label, language) for name, label in FIELD_LABELS.items()}
@@ -212,6 +225,8 @@ def _after_label(message, prefix):
 
 def _named(message, language):
     """A schema message that names a field ("title is empty"), naming it by its label in the editor."""
+    if isinstance(message, Text) and message.message in IN_HIS_WORDS:
+        return i18n.tr(language, IN_HIS_WORDS[message.message].message, **message.params)
     field = message.params.get("field") if isinstance(message, Text) else None
     if not isinstance(field, str) or field not in FIELD_LABELS:
         return message

@@ -189,7 +189,7 @@ def test_a_duplicated_built_in_is_changed_and_a_broken_field_blocks_its_start(br
     page.fill("#deck-title", "My trial")
     page.locator("#items li").nth(2).locator('[data-do="select"]').click()  # the scale
     page.fill("#f-scale_min", "20")
-    expect(page.locator("#f-scale_min-error")).to_have_text("Scale min 20 is not below max 10.")
+    expect(page.locator("#f-scale_min-error")).to_have_text("The lowest point, 20, must be below the highest, 10.")
     expect(page.locator("#f-scale_min")).to_have_attribute("aria-invalid", "true")
     assert_accessible(page, "the editor, a field with an error")
     page.click("#save")

@@ -107,7 +107,7 @@ def test_a_draft_with_a_broken_field_is_saved_with_its_message_but_cannot_be_sta
     broken = json.loads(json.dumps(EVENING))
     broken["items"][1]["max"] = 5
     saved = create(client, broken)
-    assert saved["check"]["items"][1] == {"max": ["Max 5 is more than the 3 options."]}
+    assert saved["check"]["items"][1] == {"max": ["Each man can pick at most the 3 options there are, not 5."]}
     assert not saved["check"]["ok"]
     assert (data_dir / "decks" / f"{saved['id']}.toml").exists()
     refused = evening.try_(events.START_MEETING, deck=saved["id"])
@@ -122,7 +122,7 @@ def test_the_check_puts_each_of_the_schemas_sentences_next_to_its_field(client):
     ]}
     check = send(client, "POST", "/check", {"deck": deck}).json["check"]
     assert check["deck"] == {"title": ["“Title” is empty."]}
-    assert check["items"][0]["scale_min"] == ["Scale min 10 is not below max 5."]
+    assert check["items"][0]["scale_min"] == ["The lowest point, 10, must be below the highest, 5."]
     assert check["items"][0]["id"] == ["Item 2 has the same id; each item needs its own."]
     assert check["items"][1]["prompt"] == ["“What the phones show” is empty."]
     assert check["items"][1]["options"] == ["Option 2 'yes' repeats option 1."]

@@ -113,7 +113,7 @@ def test_the_editors_check_says_each_problem_in_spanish_under_its_field(client, 
     assert check["deck"]["title"] == ["El campo «Título» está vacío."]  # named as the editor labels it
     item = check["items"][0]
     assert item["options"] == ["La opción 2 'sí' repite la opción 1."]
-    assert item["max"] == ["El campo max (0) debe ser al menos 1."]
+    assert item["max"] == ["Cada hombre debe poder elegir al menos 1, no 0."]  # in his words, not the file's
     assert check["bad_options"] == [[2]]
     assert "Elemento 1: La opción 2 'sí' repite la opción 1." in check["all"]
 
