@@ -20,7 +20,7 @@ import threading
 
 from facilitator import helplines, i18n, pictures, rules
 from facilitator import tally as tallies
-from facilitator.kinds import DEFAULT_FLOOR, MODERATED_KINDS, SPEC_FIELDS, TITLE_MAX
+from facilitator.kinds import DEFAULT_AXES, DEFAULT_FLOOR, MODERATED_KINDS, SPEC_FIELDS, TITLE_MAX
 from prompts.schema import NOTE_MAX, OPTION_MAX, joined, validate_item
 from facilitator.i18n import _l
 from facilitator.rules import MeetingEnded, Refused
@@ -32,20 +32,29 @@ LIVE_STEP_SHARE = 10  # live mode: a new picture after max(k, a tenth of the las
 PUBLIC_FIELDS = ("id", "key", "kind", "prompt", "state", "result", *SPEC_FIELDS)
 
 
-def public_item(item, answered):
+def public_item(item, answered, language=i18n.SOURCE):
     """What anyone in the room may see of an item, with how many answered: never the facilitator's note.
 
     Its picture only when revealed, or while open in live mode; a closed words poll's picture is
-    the console's review queue, not the room's.
+    the console's review queue, not the room's. A compass whose deck left an axis unnamed carries
+    Fireside's own word for it, said in the meeting's language.
     """
     if item is None:
         return None
     public = {name: item[name] for name in PUBLIC_FIELDS if name in item}
     public["answered"] = answered
+    if public.get("axes"):
+        public["axes"] = said_axes(public["axes"], language)
     result = item.get("result")
     if result is not None and not (item["state"] == "revealed" or (item["state"] == "open" and result.get("live"))):
         public["result"] = None
     return public
+
+def said_axes(axes, language):
+    """A compass's axis names, Fireside's defaults (as the deck loader fills them in, in English) in a language."""
+    return {axis: i18n.say(DEFAULT_AXES[axis], language) if axis in DEFAULT_AXES and name == str(DEFAULT_AXES[axis])
+            else name for axis, name in axes.items()}
+
 
 ENDED_CODES_KEPT = 50  # ended meetings whose old QR code still gets "this meeting has ended"
 MEETING_ENDED = _l("This meeting has ended. Thank you for being here. If a new one starts, "
@@ -122,7 +131,7 @@ class Room:
 
     def public(self, item):
         """What anyone in the room may see of an item (public_item), with its count."""
-        return public_item(item, self.answered(item))
+        return public_item(item, self.answered(item), self.language)
 
     def _code_digest(self, code):
         """A code as this server remembers an ended one: keyed with a secret that dies with the process."""

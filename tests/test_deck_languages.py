@@ -100,3 +100,29 @@ def test_the_console_lists_the_decks_in_the_meetings_language_first(evening):
     spanish_first = languages()
     assert spanish_first[0] == "es" and spanish_first == sorted(spanish_first, key=lambda code: code != "es")
     assert sorted(spanish_first) == sorted(english_first)
+
+
+UNNAMED_COMPASS = """title = "Martes"
+language = "es"
+
+[[items]]
+id = "brujula"
+kind = "compass"
+prompt = "¿Cuánta cercanía y cuánto espacio quieres esta noche?"
+"""
+
+
+def test_a_compass_whose_axes_the_deck_left_unnamed_is_drawn_in_the_meetings_language(evening, data_dir):
+    """Fireside's own axis words are said in the room's language on every surface, never in English."""
+    (data_dir / "decks" / "martes.toml").write_text(UNNAMED_COMPASS, encoding="utf-8")
+    evening.do(events.SET_LANGUAGE, language="es")
+    evening.start(deck="martes")
+    phone = evening.phone()
+    evening.push("brujula")
+    spanish = {"x": "Conexión", "y": "Espacio para mí", "low": "Poco", "high": "Mucho"}
+    assert phone.last(events.ITEM)["item"]["axes"] == spanish
+    assert evening.room.screen_payload("http://fireside.test", 0)["item"]["axes"] == spanish
+    assert evening.room.console_payload("http://fireside.test", 0)["agenda"][0]["axes"] == spanish
+    evening.do(events.SET_LANGUAGE, language="en")  # the same evening, the room switched to English
+    assert evening.room.item_payload()["item"]["axes"] == {"x": "Connection", "y": "Space to myself",
+                                                           "low": "A little", "high": "A lot"}
