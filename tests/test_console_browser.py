@@ -364,3 +364,27 @@ def test_words_are_reviewed_before_reveal_is_offered_as_the_next_step(browser, s
     expect(now.locator('[data-role="review-first"]')).to_have_count(0)
     expect(now.locator('[data-action="reveal"]')).to_have_class(re.compile(r"\bbtn-primary\b"))
     assert errors == []
+
+
+def test_the_current_item_comes_into_view_in_the_agenda_column_but_never_scrolls_a_one_column_page(browser, server):
+    """Wide: the agenda's own column shows the item on the phones. At 800x600, a reload keeps "now" on screen."""
+    from playwright.sync_api import expect
+
+    helper = SocketConsole(server.url)
+    helper.start()
+    last = helper.states[-1]["agenda"][-1]
+    helper.do(events.PUSH_ITEM, item_id=last["id"])
+    wide, errors = _console(browser, server)
+    current = wide.locator("#agenda li.is-current")
+    expect(current).to_have_count(1)
+    wide.wait_for_function("""() => {
+        const item = document.querySelector('#agenda li.is-current').getBoundingClientRect();
+        const column = document.querySelector('#agenda').closest('.col').getBoundingClientRect();
+        return item.top >= column.top - 1 && item.top + 60 <= column.bottom;  // its heading and question show
+    }""")
+    narrow, narrow_errors = _console(browser, server, 800, 600)
+    expect(narrow.locator("#now-body [data-action='push'], #now-body [data-action='close']").first).to_be_visible()
+    narrow.wait_for_timeout(500)  # any scroll the page would make has been made
+    assert narrow.evaluate("window.scrollY") == 0
+    assert narrow.locator("#now-heading").bounding_box()["y"] < 600
+    assert errors == [] and narrow_errors == []

@@ -529,13 +529,23 @@
       : '';
     if (String(data.current) !== String(lastCurrent)) {
       lastCurrent = data.current;
-      var current = list.querySelector('li.is-current');
-      if (current && current.scrollIntoView) current.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+      showInColumn(list.querySelector('li.is-current'));
     }
     if (!agenda.length) {
       list.appendChild(h('li', { class: 'agenda-empty' }, [
         h('p', { text: t('The agenda is empty. Add a poll or a discussion prompt below — it can go to the phones at once.') })]));
     }
+  }
+
+  // The current item into view within the agenda's own column, where it scrolls on its own (a wide
+  // screen). In one column the page is the agenda's scroll too: moving it would carry "On the phones
+  // now", with its Reveal, off the top of the screen.
+  function showInColumn(item) {
+    var column = item && item.closest('.col');
+    if (!column || !/(auto|scroll)/.test(getComputedStyle(column).overflowY)) return;
+    var box = item.getBoundingClientRect(), view = column.getBoundingClientRect();
+    if (box.top < view.top) column.scrollTop -= view.top - box.top + 8;
+    else if (box.bottom > view.bottom) column.scrollTop += Math.min(box.bottom - view.bottom + 8, box.top - view.top - 8);
   }
 
   function agendaItem(item, number) {
