@@ -66,6 +66,7 @@ def test_help_opens_before_joining_during_and_after_the_end_and_sends_nothing(br
     phone.click("#help-link")  # before joining
     expect(phone.locator("#help-panel")).to_contain_text("Crisis line")
     expect(phone.locator('#help-panel a[href="tel:988"]')).to_have_text("988")
+    assert phone.evaluate(SMALL_TARGETS) == []  # "988" is a whole finger's target
     phone.click("#help-link")
     phone.click("#join-btn")
     expect(phone.locator("#screen-wait")).to_be_visible()
