@@ -213,7 +213,10 @@ def test_every_kind_of_poll_can_be_answered_or_passed_on_a_phone(browser, server
 
     push("feeling")
     expect(phone.locator("#hint")).to_have_text(re.compile(r"^A word or a few, up to (two|three|four|five)\b"))
+    phone.fill("#words-input", "one two three four five six")  # past any limit: said plainly, not "6 of 3"
+    expect(phone.locator("#words-counter")).to_have_text(re.compile(r"^6 words: at most \d, please$"))
     phone.fill("#words-input", "hopeful")
+    expect(phone.locator("#words-counter")).to_have_text(re.compile(r"^1 of \d words$"))
     send()
 
     push("sentence")

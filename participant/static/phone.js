@@ -661,7 +661,11 @@
     var counter = h('p', { class: 'counter', id: 'words-counter' });
     function update() {
       var n = countWords(input.value);
-      counter.textContent = nt('%(n)s of %(num)s word', '%(n)s of %(num)s words', max, { n: n });
+      // Past the limit, "3 of 2 words" would read as a glitch: say how many it is and how many may be.
+      counter.textContent = n > max
+        ? nt('%(n)s words: just %(num)s word, please', '%(n)s words: at most %(num)s, please', max, { n: n })
+        : nt('%(n)s of %(num)s word', '%(n)s of %(num)s words', max, { n: n });
+      counter.classList.toggle('is-over', n > max);
       err.textContent = '';
     }
     input.addEventListener('input', update);
