@@ -111,6 +111,9 @@ def test_history_page_shows_the_series_and_only_floored_exported_results(ended):
         for secret in room["secrets"]:
             assert secret not in page
     assert not TIME_OF_DAY.search(page)
+    meta = re.findall(r'<p class="meta">(.*?)</p>', page, re.S)
+    assert meta and not any("“" in line for line in meta), meta  # the question heads it; no internal short name
+    assert "percentages only for meetings where at least 10 men answered" in page
     # Every ended meeting links to its summary and its downloads.
     for room in season:
         for fmt in export.FORMATS:
