@@ -427,12 +427,13 @@ class Room:
         return result
 
     def withdraw(self, token):
-        """Delete this phone's answers to every poll whose answers nobody has read; returns (taken back, kept).
+        """Delete this phone's answers to every poll whose answers nobody has read; returns (taken back, kept items).
 
         Read are a revealed poll's, and a words or sentences poll's once its review list was drawn
         (at its close): the facilitator has read them, and a sentence that left the list, or a
         reveal without it, as a man tapped "Take back" would tell whose it was. Those stay,
-        under no name, and kept says how many of this phone's answers did.
+        under no name, and kept gives, by poll, this phone's answers that did: told to this phone only,
+        so it can show each where it stays and say why.
         """
         with self._lock:
             if not self.meeting:
@@ -443,7 +444,11 @@ class Room:
             removed = self.store.delete_ballots((self._ballot(token, i["id"]), i["id"]) for i in unread)
             for item in unread:
                 self._changed(item)
-            kept = sum(1 for i in read if self.store.ballot(self._ballot(token, i["id"]), i["id"]) is not None)
+            kept = {}
+            for item in read:
+                mine = self.store.ballot(self._ballot(token, item["id"]), item["id"])
+                if mine is not None:
+                    kept[item["id"]] = self._mine(mine)
             return removed, kept
 
     # --- the facilitator ----------------------------------------------------------

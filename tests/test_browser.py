@@ -418,6 +418,14 @@ def test_taking_back_after_the_facilitator_read_a_sentence_tells_the_man_it_stay
         "Done. 1 answer taken back. 1 written answer stays: the facilitator has already read it to choose "
         "what the room sees. It carries no name.")
     assert_accessible(phone, "the phone told that a written answer stays (320 px)")
+    # Back on the sentence, the phone does not say "Your answer is in" as if nothing had happened.
+    console.push("sentence")
+    expect(phone.locator("#screen-item")).to_contain_text(
+        "This one stays: the facilitator has already read it. It carries no name.")
+    console.do(events.OPEN_POLL, item_id=sentence, confirm=True)  # opened again: his sentence is still there
+    expect(phone.locator("#done-title")).to_have_text("This one stays.")
+    expect(phone.locator('#done [data-role="stays"]')).to_contain_text("could not be taken back")
+    assert_accessible(phone, "the phone on the sentence that stayed (320 px)")
 
 
 def _script_errors(recorder):

@@ -66,6 +66,7 @@
     ended: false,
     left: false,
     sending: false,
+    kept: {},       // polls whose written answer stayed when he took his answers back (already read)
     waiting: null,  // an answer given while offline, sent when the phone is back (memory only)
     unsent: null    // the item whose waiting answer could not go: it closed while the phone was offline
   };
@@ -304,7 +305,8 @@
       screen.appendChild(liveBlock());
     } else if (mode === 'closed') {
       screen.appendChild(h('p', { class: 'state-line', id: 'state-line', text: t('Answers are closed.') }));
-      var line = mine == null && state.unsent === it.id
+      var line = state.kept[it.id] ? t('This one stays: the facilitator has already read it. It carries no name.')
+        : mine == null && state.unsent === it.id
         ? t("Your answer wasn't sent: the question closed before your phone could reach the laptop.")
         : mine == null ? t('The results will appear here if the facilitator shows them.')
         : isPass(mine) ? t('You passed on this one. The results will appear here if the facilitator shows them.')
@@ -375,13 +377,16 @@
 
   function buildDone(screen, it, mine) {
     var pass = isPass(mine);
+    // He asked for his answers back, and this written one stays: say so here, where he sees it.
+    var stays = !pass && state.kept[it.id];
     var box = h('div', { class: 'done', id: 'done', tabindex: '-1' }, [
       h('p', { class: 'done-title', id: 'done-title' }, [
         h('span', { class: 'tick', 'aria-hidden': 'true' }),
-        pass ? t('You passed on this one.') : t('Your answer is in.')
+        pass ? t('You passed on this one.') : stays ? t('This one stays.') : t('Your answer is in.')
       ]),
-      h('p', { class: 'muted', text: pass
+      h('p', { class: 'muted', 'data-role': stays ? 'stays' : null, text: pass
         ? t("That's fine. You can still answer until the results are shown.")
+        : stays ? t('The facilitator has already read it to choose what the room sees, so it could not be taken back. It carries no name.')
         : t('You can change it until the results are shown.') }),
       pass ? null : h('p', { class: 'mine', id: 'mine' }, [h('span', { class: 'mine-label', text: t('Your answer:') + ' ' }), describe(it, mine)]),
       h('button', { class: 'btn btn-secondary btn-wide', id: 'change-btn', type: 'button', text: t('Change my answer'),
@@ -440,6 +445,7 @@
       if (!res || !res.ok) { err.textContent = (res && res.error) || t("That didn't work. Please try again."); return; }
       var mine = res.mine !== undefined ? res.mine : payload.pass ? { pass: true } : payload.value;
       state.mineById[itemId] = mine;
+      delete state.kept[itemId];  // a new answer of his: no longer the one that stayed
       if (state.item && state.item.id === itemId) {
         state.editing = false;
         render('done');
@@ -794,7 +800,9 @@
       if (!res || !res.ok) { out.textContent = (res && res.error) || t("That didn't work. Please try again."); return; }
       var n = res.withdrawn || 0, kept = res.kept || 0, said = [];
       clearTimeout(menuTimer);
-      menuTimer = setTimeout(function () { out.textContent = ''; }, 10000);
+      // What stays is worth reading at his own pace: that line is not cleared by itself.
+      if (!kept) menuTimer = setTimeout(function () { out.textContent = ''; }, 10000);
+      var keptItems = res.kept_items || {};
       if (n) said.push(nt('Done. %(num)s answer taken back.', 'Done. %(num)s answers taken back.', n));
       if (kept) {
         said.push(nt('%(num)s written answer stays: the facilitator has already read it to choose what the room sees. It carries no name.',
@@ -806,6 +814,8 @@
       var keep = it && it.state === 'revealed' && Object.prototype.hasOwnProperty.call(state.mineById, it.id) ? state.mineById[it.id] : undefined;
       state.mineById = {};
       if (keep !== undefined) state.mineById[it.id] = keep;
+      state.kept = {};
+      Object.keys(keptItems).forEach(function (id) { state.kept[id] = true; state.mineById[id] = keptItems[id]; });
       if (it) render();
       resync();
     });
@@ -815,6 +825,7 @@
     state.left = true;
     forgetEverything();
     state.waiting = null;  // an answer held while the laptop was out of reach goes nowhere now
+    state.kept = {};
     state.mineById = {};
     state.item = null;
     state.viewKey = '';
