@@ -218,12 +218,16 @@ def test_saving_before_the_first_question_is_written_never_freezes_an_empty_shor
     page = _open(browser, server.url + "/facilitator/evenings")
     page.wait_for_load_state()
     page.click("#new-evening")
+    expect(page.locator("#status")).to_contain_text("problems to fix")  # the count is there...
+    expect(page.locator(".ev-error:not(:empty)")).to_have_count(0)  # ...but nothing is red before he begins
     page.fill("#deck-title", "Early save")
     page.click("#save")
     expect(page.locator("#status")).to_have_text(re.compile(r"^Saved\. 2 problems"))
     expect(page.locator("#f-prompt-error")).to_have_text("“What the phones show” is empty.")
     expect(page.locator("#f-id-error")).to_have_text("“Short name” is empty.")
+    expect(page.locator("#messages")).to_contain_text("Saved as a draft")
     page.fill("#f-prompt", "What brought you here tonight?")
+    expect(page.locator("#messages")).to_have_text("")  # "Saved as…" no longer holds once he changes something
     expect(page.locator("#f-id")).to_have_value("what-brought-you-here-tonight")
     _saved(page)
     expect(page.locator("#status")).to_have_text(re.compile(r"Ready to start\.$"))

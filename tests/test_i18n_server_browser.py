@@ -45,6 +45,9 @@ def test_the_evening_editor_in_spanish_says_everything_in_spanish(browser, data_
         page.fill("#f-prompt", "¿Qué necesitas esta noche?")
         page.fill("#f-option-1", "Descanso")
         expect(page.locator("#f-options-error")).to_have_text("La opción 2 está vacía.")
+        expect(page.locator("#deck-title-error")).to_have_text("")  # he has not been in it yet
+        page.fill("#deck-title", "x")
+        page.fill("#deck-title", "")
         expect(page.locator("#deck-title-error")).to_have_text("El campo «Título» está vacío.")
         expect(page.locator("#status")).to_contain_text("Aún sin guardar.")
         assert page.locator("#f-kind option[value=multi]").text_content() == (

@@ -223,6 +223,9 @@
     state.deck = next.deck; state.dirty = next.dirty;
     state.meta = state.deck.items.map(function (item) { return { auto: !item.id } });
     state.selected = 0; state.check = null;
+    // A new evening is empty, not wrong: its fields say what is missing once he has been in them,
+    // or once he saves. An evening opened from its file shows every problem at once.
+    state.touched = {}; state.showAll = !!next.id;
     $('list-view').hidden = true;
     $('edit-view').hidden = false;
     $('conflict').hidden = true;
@@ -246,6 +249,7 @@
   });
 
   function changed(structure) {
+    if (!state.dirty) say('');  // "Saved as…" no longer holds once he changes something
     state.dirty = true;
     if (structure) renderItems(); else updateRows();
     scheduleCheck();  // the preview follows the check: a broken scale is not drawn
@@ -598,13 +602,23 @@
     }
   }
 
+  // Which field an input belongs to, for "has he been in it yet": an item's fields are its own.
+  function touchKey(id) {
+    if (/^f-option-/.test(id) || id === 'f-add-option') id = 'f-options';
+    return id.indexOf('f-') === 0 ? state.selected + ':' + id : id;
+  }
+  function touch(ev) { if (ev.target && ev.target.id) state.touched[touchKey(ev.target.id)] = true; }
+  $('edit-view').addEventListener('input', touch);
+  $('edit-view').addEventListener('change', touch);
+
   function showErrors() {
     var c = state.check || { deck: {}, items: [] };
-    ['title', 'summary', 'language', 'items'].forEach(function (name) { setError('deck-' + name, c.deck[name]); });
+    function shown(id, messages) { return state.showAll || state.touched[touchKey(id)] ? messages : null; }
+    ['title', 'summary', 'language', 'items'].forEach(function (name) { setError('deck-' + name, shown('deck-' + name, c.deck[name])); });
     var item = state.deck.items[state.selected];
     if (!item) return;
     var found = c.items[state.selected] || {};
-    fieldOrder(item.kind).forEach(function (name) { setError('f-' + name, found[name]); });
+    fieldOrder(item.kind).forEach(function (name) { setError('f-' + name, shown('f-' + name, found[name])); });
     var general = found[''] || [];
     if (general.length) setError('f-kind', (found.kind || []).concat(general));
     var optionInputs = document.querySelectorAll('.ev-option-input');
@@ -675,6 +689,7 @@
     ev.preventDefault();
     var button = $('save');
     button.disabled = true;
+    state.showAll = true;  // saved (even as a draft): every problem is his to see now
     // An item saved before its id was typed gets one from its question; one with no question yet
     // keeps following it, so saving early never freezes an empty id.
     state.deck.items.forEach(function (item, i) {
