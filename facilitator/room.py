@@ -78,6 +78,7 @@ class Room:
         self.next_language = i18n.SOURCE
         # A meeting ended while this server ran, and no other has started: the projector thanks the room.
         self.just_ended = False
+        self.ended_meeting = None  # the meeting that ended last while this server ran: the console offers its summary
         # The codes of meetings that ended while this server ran, so an old QR code is told the meeting
         # ended rather than that the code is wrong. In memory only, as keyed hashes: the database
         # forgets a code at End, and so does this once the server stops.
@@ -191,7 +192,7 @@ class Room:
             decks, problems = self.decks.summaries(self.language) if not self.meeting else ([], [])
             if not self.meeting:
                 return {"meeting": None, "agenda": [], "current": None, "decks": decks,
-                        "deck_problems": problems, "phones": phones, "pending": {},
+                        "deck_problems": problems, "phones": phones, "pending": {}, "ended_meeting": self.ended_meeting,
                         "word_after": self.ended_word_after, "help_lines": list(self.help_lines),
                         "language": self.language}
             agenda = []
@@ -471,6 +472,7 @@ class Room:
                                      meeting_key=rules.new_meeting_key(), live_results=live_results,
                                      language=self.next_language)
             self.just_ended = False
+            self.ended_meeting = None
             self._ticket_of_meeting, self._waiting_ticket = self._waiting_ticket, secrets.token_urlsafe(16)
             self._load()
 
@@ -512,6 +514,7 @@ class Room:
             self._ended_codes.append(self._code_digest(self.meeting["join_code"]))
             self._ticket_of_meeting = None
             self.just_ended = True
+            self.ended_meeting = self.meeting["id"]
             self._load()
 
     def _require_meeting(self):

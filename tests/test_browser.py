@@ -263,6 +263,14 @@ def test_after_the_meeting_ends_the_console_offers_its_summary_in_every_format(b
         assert href.endswith(f".{format}")
         response = console.request.get(server.url + href)
         assert response.ok and marker in response.text(), format
+    summary = console.locator("#ended-summary").get_attribute("href")
+    console.reload()  # the laptop slept, or the tab reloaded, before he sat down to export
+    expect(console.locator("#ended-notice")).to_be_visible()
+    assert console.locator("#ended-summary").get_attribute("href") == summary
+    console.click('label[for="deck-test-evening"]')
+    console.click("#start-meeting")  # the next meeting: the last one's notice has done its work
+    expect(console.locator("#join-code")).to_have_text(re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$"))
+    expect(console.locator("#ended-notice")).to_be_hidden()
     assert recorder.foreign(server.url) == []
     for phone in phones:
         phone.close()

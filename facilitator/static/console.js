@@ -308,6 +308,7 @@
     $('history-link').hidden = !!meeting;
     $('keys-button').hidden = !meeting;
     if (meeting) $('ended-notice').hidden = true;
+    else if (data && data.ended_meeting !== undefined && data.ended_meeting !== null) showEnded(data.ended_meeting);
     // The help lines' setting sits with the notes during a meeting, below the decks before one.
     var helpHome = meeting ? document.querySelector('.col-side') : $('setup');
     if ($('help-settings').parentNode !== helpHome) helpHome.appendChild($('help-settings'));
@@ -1220,6 +1221,17 @@
 
   /* -- end meeting -- */
 
+  // The meeting that just ended, with its summary and downloads: after End, and after a reload
+  // until the next meeting starts (the console payload's ended_meeting).
+  function showEnded(endedId) {
+    if (endedId === undefined || endedId === null) return;
+    $('ended-summary').href = withKey('/facilitator/summary/' + encodeURIComponent(endedId));
+    ['html', 'md', 'csv', 'json'].forEach(function (format) {
+      $('download-' + format).href = withKey('/facilitator/export/' + encodeURIComponent(endedId) + '.' + format);
+    });
+    $('ended-notice').hidden = false;
+  }
+
   $('end-meeting').addEventListener('click', function () {
     confirmDialog(t('End the meeting?'), [
       t('Every poll is reduced to its totals (only where enough men answered), and the raw answers are deleted for good.'),
@@ -1229,13 +1241,7 @@
       var endedId = data && data.meeting && data.meeting.id;
       act($('end-meeting'), E.END_MEETING, {}).then(function (answer) {
         if (!answer.ok) return;
-        if (endedId !== undefined && endedId !== null) {
-          $('ended-summary').href = withKey('/facilitator/summary/' + encodeURIComponent(endedId));
-          ['html', 'md', 'csv', 'json'].forEach(function (format) {
-            $('download-' + format).href = withKey('/facilitator/export/' + encodeURIComponent(endedId) + '.' + format);
-          });
-          $('ended-notice').hidden = false;
-        }
+        showEnded(endedId);
         announce(t('The meeting has ended.'));
         window.scrollTo(0, 0);
         $('main').focus({ preventScroll: true });
