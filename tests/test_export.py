@@ -413,6 +413,7 @@ def test_printable_html_reads_back_to_what_the_room_saw(ended):
     evening, held = ended.evening, ended.room
     s = summary_of(evening, held)
     text = export.render(s, "html")
+    assert "fireside.summary/" not in text  # the format's version is for programs (the JSON), not the printed page
     page = parse_html(text)
     seen = held["seen"]
     assert page.body_rows(2) == list(zip(["Tired", "Restless", "Calm"], seen[held["arrive"]]["counts"]))
