@@ -220,6 +220,10 @@ def test_saving_before_the_first_question_is_written_never_freezes_an_empty_shor
     page.click("#new-evening")
     expect(page.locator("#status")).to_contain_text("problems to fix")  # the count is there...
     expect(page.locator(".ev-error:not(:empty)")).to_have_count(0)  # ...but nothing is red before he begins
+    page.click("#save")  # no title yet: its file would be called "evening" for good
+    expect(page.locator("#deck-title-error")).to_have_text("Give the evening a title first: its file is named after it.")
+    expect(page.locator("#deck-title")).to_be_focused()
+    assert not list((data_dir / "decks").glob("evening*.toml"))
     page.fill("#deck-title", "Early save")
     page.click("#save")
     expect(page.locator("#status")).to_have_text(re.compile(r"^Saved\. 2 problems"))

@@ -688,6 +688,12 @@
   $('edit-view').addEventListener('submit', function (ev) {
     ev.preventDefault();
     var button = $('save');
+    // A new evening's file is named after its title: without one it would be "evening.toml" for good.
+    if (!state.id && !String(state.deck.title || '').trim()) {
+      setError('deck-title', [t('Give the evening a title first: its file is named after it.')]);
+      $('deck-title').focus();
+      return;
+    }
     button.disabled = true;
     state.showAll = true;  // saved (even as a draft): every problem is his to see now
     // An item saved before its id was typed gets one from its question; one with no question yet
