@@ -148,6 +148,8 @@ def test_every_result_fits_the_projector_from_800x600_to_1920x1080(browser, serv
         expect(screen.locator("#item-prompt")).to_have_text(re.compile(".+"))
         assert console.states[-1]["current"] == item_id
         fits(f"the result of {key!r}")
+        if key in ("feeling", "sentence"):  # words and sentences: the room is told who chose them, and that no name goes with them
+            expect(screen.locator("#item-result .fs-chosen")).to_contain_text("The facilitator chose which")
         if key == "compass":
             for width, height in PROJECTORS:
                 screen.set_viewport_size({"width": width, "height": height})

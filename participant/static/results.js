@@ -458,6 +458,12 @@
     var alt = hidden(el('ul'));
     list.forEach(function (w) { alt.appendChild(el('li', null, w.word + ': ' + w.count)); });
     root.appendChild(alt);
+    root.appendChild(chosen(t('The facilitator chose which words the room sees. None carries a name.')));
+  }
+
+  // Under words and sentences: a man who looks for his own and does not find it learns why.
+  function chosen(text) {
+    return el('p', 'fs-chosen', text, { opacity: '0.72', fontSize: '0.85em', margin: '0.4em 0 0', textAlign: 'center' });
   }
 
   // ---- text: the shared sentences ----------------------------------------------------------
@@ -474,6 +480,7 @@
       }));
     });
     root.appendChild(ul);
+    root.appendChild(chosen(t('The facilitator chose which of them the room sees. None carries a name.')));
   }
 
   var DRAW = { choice: bars, multi: bars, scale: histogram, compass: compass, words: words, text: texts };
