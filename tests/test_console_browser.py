@@ -388,3 +388,22 @@ def test_the_current_item_comes_into_view_in_the_agenda_column_but_never_scrolls
     assert narrow.evaluate("window.scrollY") == 0
     assert narrow.locator("#now-heading").bounding_box()["y"] < 600
     assert errors == [] and narrow_errors == []
+
+
+def test_live_results_wait_under_more_options_so_the_start_bar_leaves_the_decks_readable(browser, server):
+    """The sticky bar holds the title, the floor and Start; the rarely wanted live results fold away."""
+    from playwright.sync_api import expect
+
+    page, errors = _console(browser, server)
+    expect(page.locator("#deck-list label").first).to_be_visible()
+    expect(page.locator("#start-live")).to_be_hidden()
+    assert page.locator(".setup-bar").bounding_box()["height"] < 200
+    page.click("#setup-more summary")
+    expect(page.locator("#start-live")).to_be_visible()
+    assert_accessible(page, "the console before a meeting, more options open")
+    page.check("#start-live")
+    page.click("#start-meeting")
+    expect(page.locator("#join-code")).to_have_text(re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$"))
+    console = SocketConsole(server.url)
+    assert console.wait_for(lambda state: state["meeting"] is not None)["meeting"]["live_results"] is True
+    assert errors == []
