@@ -25,7 +25,6 @@ adds a little work per step: compare runs of this tool with each other, not with
 """
 
 import argparse
-import asyncio
 import atexit
 import json
 import os

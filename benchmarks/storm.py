@@ -40,7 +40,6 @@ limit; the server is stopped however a run ends.
 import argparse
 import asyncio
 import contextlib
-import os
 import random
 import shutil
 import statistics
