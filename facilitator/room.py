@@ -433,8 +433,10 @@ class Room:
         Read are a revealed poll's, and a words or sentences poll's once its review list was drawn
         (at its close): the facilitator has read them, and a sentence that left the list, or a
         reveal without it, as a man tapped "Take back" would tell whose it was. Those stay,
-        under no name, and kept gives, by poll, this phone's answers that did: told to this phone only,
-        so it can show each where it stays and say why.
+        under no name, and kept names the polls where one of this phone's did (their ids, sorted):
+        told to this phone only, so it can say where its answer stays and why. Never the answers
+        themselves: whoever holds a token would read every writing of that phone the facilitator
+        has read, in one reply that changes nothing (sync gives the current poll's answer only).
         """
         with self._lock:
             if not self.meeting:
@@ -445,12 +447,9 @@ class Room:
             removed = self.store.delete_ballots((self._ballot(token, i["id"]), i["id"]) for i in unread)
             for item in unread:
                 self._changed(item)
-            kept = {}
-            for item in read:
-                mine = self.store.ballot(self._ballot(token, item["id"]), item["id"])
-                if mine is not None:
-                    kept[item["id"]] = self._mine(mine)
-            return removed, kept
+            kept = [item["id"] for item in read
+                    if self.store.ballot(self._ballot(token, item["id"]), item["id"]) is not None]
+            return removed, sorted(kept)
 
     # --- the facilitator ----------------------------------------------------------
 

@@ -120,7 +120,7 @@ def register(server, app):
         removed, kept = fs.room.withdraw(fs.token_of(sid))
         fs.note_activity()
         fs.count_changed()
-        return {"withdrawn": removed, "kept": len(kept), "kept_items": kept}
+        return {"withdrawn": removed, "kept": len(kept), "kept_items": kept}  # ids only: docs/protocol.md
 
     def word_after(sid, payload):
         """A phone asks, privately, for a word after the meeting (or takes it back); the console hears nothing now."""

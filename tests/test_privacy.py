@@ -408,7 +408,7 @@ def test_a_phone_can_take_back_every_answer_not_yet_revealed(evening):
         phone.answer(energy, 5)
     compass = evening.push("compass")
     phones[0].answer(compass, {"x": 1, "y": 2})
-    assert phones[0].emit(events.WITHDRAW) == {"ok": True, "withdrawn": 2, "kept": 0, "kept_items": {}}
+    assert phones[0].emit(events.WITHDRAW) == {"ok": True, "withdrawn": 2, "kept": 0, "kept_items": []}
     assert evening.store.answers(compass) == ([], 0)
     assert evening.store.answers(energy) == ([5, 5], 0)
     assert evening.store.answered(energy) == 2
@@ -428,7 +428,7 @@ def test_a_sentence_taken_back_before_the_close_never_reaches_the_review_list(ev
     evening.start()
     phones, sentence = _four_write_and_the_poll_closes(
         evening, "sentence", ["first line", "second line", "third line", "a line he thinks better of"])
-    assert phones[3].emit(events.WITHDRAW) == {"ok": True, "withdrawn": 1, "kept": 0, "kept_items": {}}
+    assert phones[3].emit(events.WITHDRAW) == {"ok": True, "withdrawn": 1, "kept": 0, "kept_items": []}
     evening.do(events.CLOSE_POLL, item_id=sentence)
     listed = {entry["text"] for entry in evening.room.pending_texts(evening.room.items[sentence])}
     assert listed == {"first line", "second line", "third line"}
@@ -447,15 +447,37 @@ def test_a_writing_the_facilitator_has_read_stays_and_the_phone_is_told_so(eveni
     evening.do(events.CLOSE_POLL, item_id=item_id)
     listed_before = evening.room.pending_texts(evening.room.items[item_id])
     assert phones[3].emit(events.WITHDRAW) == {
-        "ok": True, "withdrawn": 1, "kept": 1, "kept_items": {str(item_id): writings[3]}}  # arrive taken, the writing kept
+        "ok": True, "withdrawn": 1, "kept": 1, "kept_items": [item_id]}  # arrive taken, the writing kept
     assert evening.store.answered(item_id) == 4 and evening.store.answered(arrive) == 0
     assert evening.room.pending_texts(evening.room.items[item_id]) == listed_before
     evening.do(events.PUSH_ITEM, item_id=item_id)
     assert phones[3].emit(events.SYNC)["mine"] == writings[3]  # his phone still shows it as his
     # Opened again after review (with the warning), it stays read: taking back still keeps it.
     evening.do(events.OPEN_POLL, item_id=item_id, confirm=True)
-    assert phones[3].emit(events.WITHDRAW) == {"ok": True, "withdrawn": 0, "kept": 1, "kept_items": {str(item_id): writings[3]}}
+    assert phones[3].emit(events.WITHDRAW) == {"ok": True, "withdrawn": 0, "kept": 1, "kept_items": [item_id]}
     assert evening.store.answered(item_id) == 4
+
+
+def test_a_token_cannot_read_back_his_kept_writings_by_taking_back(evening):
+    """Whoever holds a phone's token (its page, its storage) learns from "Take back" only where writings stay.
+
+    The room moved on: sync gives no answer of the sentences' poll, and taking back, which changes
+    nothing when only read writings are left, must not hand them over either.
+    """
+    evening.start()
+    phones, sentence = _four_write_and_the_poll_closes(
+        evening, "sentence", ["first line", "second line", "third line", "something he never said before"])
+    evening.do(events.CLOSE_POLL, item_id=sentence)
+    feeling = evening.push("feeling")
+    for phone, word in zip(phones, ("tired", "calm", "hopeful", "ashamed")):
+        assert phone.answer(feeling, word)["ok"]
+    evening.do(events.CLOSE_POLL, item_id=feeling)
+    evening.push("welcome")
+    assert phones[3].emit(events.SYNC).get("mine") is None
+    for _ in range(2):  # the second time nothing is left to take: a silent read, if anything came back
+        reply = phones[3].emit(events.WITHDRAW)
+        assert reply == {"ok": True, "withdrawn": 0, "kept": 2, "kept_items": sorted([sentence, feeling])}
+        assert "never said" not in json.dumps(reply) and "ashamed" not in json.dumps(reply)
 
 
 def test_taking_back_after_a_close_without_a_review_list_leaves_nothing_of_him(evening):
@@ -466,6 +488,6 @@ def test_taking_back_after_a_close_without_a_review_list_leaves_nothing_of_him(e
     for phone, value in zip(phones, (0, 0, 1, 2)):
         assert phone.answer(arrive, value)["ok"]
     evening.do(events.CLOSE_POLL, item_id=arrive)
-    assert phones[3].emit(events.WITHDRAW) == {"ok": True, "withdrawn": 1, "kept": 0, "kept_items": {}}
+    assert phones[3].emit(events.WITHDRAW) == {"ok": True, "withdrawn": 1, "kept": 0, "kept_items": []}
     evening.do(events.REVEAL_POLL, item_id=arrive)
     assert evening.room.items[arrive]["result"]["counts"] == [2, 1, 0]

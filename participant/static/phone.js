@@ -802,20 +802,22 @@
       clearTimeout(menuTimer);
       // What stays is worth reading at his own pace: that line is not cleared by itself.
       if (!kept) menuTimer = setTimeout(function () { out.textContent = ''; }, 10000);
-      var keptItems = res.kept_items || {};
+      var keptIds = res.kept_items || [];  // the polls where his answer stays: their ids, never the answers
       if (n) said.push(nt('Done. %(num)s answer taken back.', 'Done. %(num)s answers taken back.', n));
       if (kept) {
         said.push(nt('%(num)s written answer stays: the facilitator has already read it to choose what the room sees. It carries no name.',
           '%(num)s written answers stay: the facilitator has already read them to choose what the room sees. They carry no name.', kept));
       }
       out.textContent = said.length ? said.join(' ') : t('There was nothing to take back.');
-      // Forget what we knew; the server says what is still ours.
-      var it = state.item;
-      var keep = it && it.state === 'revealed' && Object.prototype.hasOwnProperty.call(state.mineById, it.id) ? state.mineById[it.id] : undefined;
+      // Forget what was taken back; the server says which polls keep an answer of his.
+      var it = state.item, before = state.mineById, has = Object.prototype.hasOwnProperty;
       state.mineById = {};
-      if (keep !== undefined) state.mineById[it.id] = keep;
+      if (it && it.state === 'revealed' && has.call(before, it.id)) state.mineById[it.id] = before[it.id];
       state.kept = {};
-      Object.keys(keptItems).forEach(function (id) { state.kept[id] = true; state.mineById[id] = keptItems[id]; });
+      keptIds.forEach(function (id) {
+        state.kept[id] = true;
+        if (has.call(before, id)) state.mineById[id] = before[id];
+      });
       if (it) render();
       resync();
     });
