@@ -111,7 +111,7 @@ def test_withdrawing_takes_back_answers_to_polls_not_yet_revealed(room):
     room.transition(arrive, "reveal")
     room.push_item(energy)
     room.answer(tokens[0], {"item_id": energy, "value": 4})
-    assert room.withdraw(tokens[0]) == (1, {})
+    assert room.withdraw(tokens[0]) == (1, [])
     assert room.store.answers(energy) == ([], 0)
     assert room.store.answers(arrive) == ([1, 1, 1], 0)
 
