@@ -513,6 +513,31 @@ def test_an_answer_held_offline_is_not_sent_to_a_question_that_closed_meanwhile(
     assert _script_errors(recorder) == []
 
 
+def test_an_answer_held_while_the_laptop_is_away_is_dropped_when_he_takes_his_answers_back(
+        calm_while_the_laptop_is_away, tmp_path):
+    """He taps "Take back my answers" before the laptop is back: the held answer never arrives, and he is told."""
+    from conftest import assert_accessible
+    from playwright.sync_api import expect
+
+    phone, recorder, arrive, restart = calm_while_the_laptop_is_away
+    phone.click("#withdraw-btn")
+    phone.click("#confirm-yes")
+    expect(phone.locator("#menu-result")).to_have_text(
+        "The answer your phone was holding will not be sent. You're not connected right now: "
+        "try again in a moment to take back the answers already sent.")
+    expect(phone.locator("#answer-error")).to_have_text("")
+    assert_accessible(phone, "the phone told its held answer will not be sent (320 px)")
+    phone.screenshot(path=str(tmp_path / "phone-held-answer-dropped.png"))
+    console = SocketConsole(restart().url)
+    console.wait_for(lambda state: state["meeting"] is not None)
+    expect(phone.locator("#conn")).to_be_hidden(timeout=20_000)  # back, welcomed: the held answer would go now
+    phone.wait_for_timeout(1000)
+    console.do(events.CLOSE_POLL, item_id=arrive)
+    console.wait_for(lambda state: _answered(console, arrive) == 0)
+    expect(phone.locator("#done-title")).to_have_count(0)
+    assert _script_errors(recorder) == []
+
+
 def test_an_answer_held_while_the_laptop_is_away_goes_nowhere_once_he_leaves(calm_while_the_laptop_is_away):
     """He taps Leave before the laptop is back: his held answer is dropped with everything else."""
     from playwright.sync_api import expect

@@ -793,7 +793,19 @@
   function withdraw() {
     var out = $('menu-result');
     $('withdraw-btn').focus();
-    if (!socket || !socket.connected) { out.textContent = t("You're not connected right now. Try again in a moment."); return; }
+    // An answer held while the laptop was out of reach must not arrive after he asked to take his answers back.
+    var held = state.waiting;
+    state.waiting = null;
+    if (held) {
+      var err = $('answer-error');
+      if (err) err.textContent = '';
+    }
+    if (!socket || !socket.connected) {
+      out.textContent = held
+        ? t("The answer your phone was holding will not be sent. You're not connected right now: try again in a moment to take back the answers already sent.")
+        : t("You're not connected right now. Try again in a moment.");
+      return;
+    }
     out.textContent = t('Taking your answers back…');
     socket.timeout(TIMEOUT).emit(EV.WITHDRAW, {}, function (e, res) {
       if (e) { out.textContent = t('No reply from the laptop. Please try again.'); return; }
