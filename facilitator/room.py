@@ -106,10 +106,12 @@ class Room:
                     del item["answered"]  # the store keeps the count: Room.answered
                     self.items[item["id"]] = item
                     self.order.append(item["id"])
-                # After a restart, a poll closed or revealed before it (or reopened since: it has a
-                # picture) has had its moment: a restart must not give it another.
-                self._stepped = {item["id"] for item in self.items.values() if rules.is_poll(item) and (
-                    item["state"] in ("closed", "revealed") or self._bases_of(item))}
+                # After a restart, a poll closed or revealed before it (even one opened again since)
+                # has had its moment: a restart must not give it another. The store remembers each
+                # first close; meetings run before it did are read from their states and pictures.
+                self._stepped = self.store.first_close_had(self.meeting["id"]) | {
+                    item["id"] for item in self.items.values() if rules.is_poll(item) and (
+                        item["state"] in ("closed", "revealed") or self._bases_of(item))}
 
     # --- reading ----------------------------------------------------------------
 
@@ -564,7 +566,7 @@ class Room:
             if to == "revealed" or (to == "closed" and item["kind"] in MODERATED_KINDS):
                 result, _new = self._draw(item)
             first_close = item["state"] == "open" and item["id"] not in self._stepped
-            self._set_state(item, to, result)
+            self._set_state(item, to, result, first_close)
             if first_close:
                 self._stepped.add(item["id"])
                 if self._room_answered(item):
@@ -580,9 +582,9 @@ class Room:
         return (self.meeting["current_item"] == item["id"]
                 and self.store.answered(item["id"]) >= self.meeting["privacy_floor"])
 
-    def _set_state(self, item, state, result=None):
-        """Write an item's new state through to the store and the cache."""
-        self.store.set_item_state(item["id"], state, result)
+    def _set_state(self, item, state, result=None, first_close=False):
+        """Write an item's new state through to the store and the cache (and a poll's first close for good)."""
+        self.store.set_item_state(item["id"], state, result, first_close)
         item["state"], item["result"] = state, result
 
     def add_item(self, item):

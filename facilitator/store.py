@@ -261,6 +261,18 @@ def m008_no_pass_count_below_the_floor(db):
             db.execute("UPDATE items SET result = ? WHERE id = ?", (json.dumps(result), item_id))
 
 
+@migrations()
+def m009_first_close_had(db):
+    """Whether a poll's first close (or reveal) has passed: it draws the count of "a word after" once.
+
+    Kept in memory only until now, a restart forgot it for a poll closed and opened again before
+    the restart, and its next close drew the count once more: a close the facilitator could place
+    right after a man he watched tapped (docs/privacy.md, "A word after"). Older versions of
+    Fireside ignore the column, so the schema version stays.
+    """
+    db["items"].add_column("first_close_had", int, not_null_default=0)
+
+
 # Every ballot as a row, as the ballots table showed them before m007 (for reading only).
 BALLOTS_VIEW = (
     "CREATE VIEW ballots AS SELECT entry.key AS ballot, ballot_sets.item_id AS item_id,"
@@ -646,8 +658,9 @@ class Store:
 
     @staticmethod
     def _item(row):
-        """Row to item dict: spec fields at top level, result decoded."""
+        """Row to item dict: spec fields at top level, result decoded (first_close_had: first_close_had())."""
         item = dict(row)
+        item.pop("first_close_had", None)
         item.update(_loads(item.pop("spec"), {}))
         item["result"] = _loads(item["result"])
         return item
@@ -661,12 +674,21 @@ class Store:
             item_id = self._insert_item(db, meeting_id, position, item)
         return self.item(item_id)
 
-    def set_item_state(self, item_id, state, result=None):
-        """Move an item to a new state, storing the tally the room sees when given."""
+    def set_item_state(self, item_id, state, result=None, first_close=False):
+        """Move an item to a new state, storing the tally the room sees when given.
+
+        first_close: this is the poll's first close or reveal, remembered for good (first_close_had).
+        """
+        change = {"state": state, "result": None if result is None else json.dumps(result)}
+        if first_close:
+            change["first_close_had"] = 1
         with self._tx() as db:
-            db["items"].update(
-                item_id, {"state": state, "result": None if result is None else json.dumps(result)}
-            )
+            db["items"].update(item_id, change)
+
+    def first_close_had(self, meeting_id):
+        """The ids of a meeting's polls whose first close or reveal has passed."""
+        return {row["id"] for row in self._rows(
+            "SELECT id FROM items WHERE meeting_id = ? AND first_close_had", (meeting_id,))}
 
     # ballots ------------------------------------------------------------------
 

@@ -179,6 +179,29 @@ def test_a_restart_gives_no_poll_a_second_moment(night):
     assert _count(night) == 0
 
 
+def test_a_restart_while_a_poll_is_open_again_gives_it_no_second_moment(night):
+    """Closed, opened again, then a restart while it is open: its next close is not a first close.
+
+    Its state after the restart is open and it has no picture, so only the store's memory of the
+    first close can say it had its moment; otherwise the facilitator could restart, watch a man
+    tap, and close it again (an audit played it: the count went from 0 to 2, his spare phone and
+    the man).
+    """
+    arrive = night.push("arrive")
+    _room_answers(night, arrive, 0)
+    _ask(night.phones[0])  # his spare phone, already waiting
+    night.do(events.CLOSE_POLL, item_id=arrive)
+    assert _count(night) == 0  # one signal: no step
+    night.do(events.OPEN_POLL, item_id=arrive)
+    fs = night.app.extensions["fireside"]
+    fs.room = Room(fs.room.store, fs.room.decks)  # what a restart does: the room read back from the store
+    _ask(night.phones[1])  # the man he watches taps
+    night.do(events.CLOSE_POLL, item_id=arrive)
+    assert _count(night) == 0
+    night.push("break")
+    assert _count(night) == 2  # the break, a moment of the run-sheet, draws both
+
+
 def test_a_phone_can_take_its_signal_back(night):
     phone = night.phones[0]
     _ask(phone)
