@@ -30,17 +30,21 @@ class DeckShelf:
         """user_dir holds the facilitator's own decks (it may not exist yet)."""
         self.user_dir = Path(user_dir)
 
-    def summaries(self, language=None):
+    def summaries(self, language=None, last=None):
         """(decks as the console lists them, problems of broken decks); those written in language first.
 
         The console ticks the first deck it lists, so a room meeting in English is never offered a
         Spanish evening first only because its title sorts first, nor the reverse. Within the
-        meeting's language the short trial evening comes first: a facilitator who presses Start
-        without choosing gets a run through every kind of item, not a heavy topic such as grief.
+        meeting's language: the evening of the last meeting (last, a deck id), then his own
+        evenings, then the short trial evening, then the rest. A group that meets with the same
+        evening, or with one he wrote, finds it ticked after a meeting; a facilitator who presses
+        Start on his first evening gets a run through every kind of item, not a heavy topic such as
+        grief.
         """
         decks, problems = prompts.list_decks(self.user_dir)
         if language is not None:  # stable: by title within each
-            decks = sorted(decks, key=lambda deck: (deck.language != language, not is_trial(deck)))
+            decks = sorted(decks, key=lambda deck: (
+                deck.language != language, deck.id != last, deck.builtin, not is_trial(deck)))
         listed = [
             {"id": deck.id, "title": deck.title, "summary": deck.summary, "minutes": planned_minutes(deck),
              "items": len(deck.items), "builtin": deck.builtin, "language": deck.language}

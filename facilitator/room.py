@@ -191,7 +191,8 @@ class Room:
     def console_payload(self, join_url, phones):
         """Everything the facilitator's console shows."""
         with self._lock:
-            decks, problems = self.decks.summaries(self.language) if not self.meeting else ([], [])
+            decks, problems = (self.decks.summaries(self.language, self.store.last_deck())
+                               if not self.meeting else ([], []))
             if not self.meeting:
                 return {"meeting": None, "agenda": [], "current": None, "decks": decks,
                         "deck_problems": problems, "phones": phones, "pending": {}, "ended_meeting": self.ended_meeting,

@@ -457,6 +457,11 @@ class Store:
         rows = self._rows("SELECT * FROM meetings WHERE id = ?", (meeting_id,))
         return rows[0] if rows else None
 
+    def last_deck(self):
+        """The deck id the newest meeting started from ("" for an empty one), or None before any."""
+        rows = self._rows("SELECT deck FROM meetings ORDER BY id DESC LIMIT 1")
+        return rows[0]["deck"] if rows else None
+
     def meetings(self):
         """Every meeting, newest first."""
         return self._rows("SELECT * FROM meetings ORDER BY id DESC")

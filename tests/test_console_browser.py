@@ -407,3 +407,28 @@ def test_live_results_wait_under_more_options_so_the_start_bar_leaves_the_decks_
     console = SocketConsole(server.url)
     assert console.wait_for(lambda state: state["meeting"] is not None)["meeting"]["live_results"] is True
     assert errors == []
+
+
+def test_after_a_meeting_start_names_the_evening_it_will_run_and_ticks_the_one_just_run(browser, server):
+    """The ended notice and the sticky bar can hide the list: the bar itself names the evening Start begins."""
+    from playwright.sync_api import expect
+
+    helper = SocketConsole(server.url)
+    helper.start("fathers")
+    page, errors = _console(browser, server, 1024, 768)
+    expect(page.locator("#join-code")).to_have_text(re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$"))
+    helper.do(events.END_MEETING)
+    expect(page.locator("#ended-notice")).to_be_visible()
+    title = page.locator("#deck-fathers").get_attribute("data-title")
+    assert title
+    expect(page.locator("#deck-fathers")).to_be_checked()
+    expect(page.locator("#deck-chosen")).to_have_text(title)
+    expect(page.locator("#start-meeting")).to_be_in_viewport()
+    expect(page.locator("#start-meeting")).to_have_accessible_name(f"Start the meeting {title}")
+    assert_accessible(page, "the console after a meeting, the start bar naming the evening (1024x768)")
+    page.click("label[for='deck-empty']")
+    expect(page.locator("#deck-chosen")).to_have_text("Empty meeting")
+    page.reload()
+    expect(page.locator("#deck-fathers")).to_be_checked()  # what the store remembers, not the page
+    expect(page.locator("#deck-chosen")).to_have_text(title)
+    assert errors == []

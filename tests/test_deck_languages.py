@@ -80,8 +80,10 @@ def test_the_evening_editor_names_a_language_fireside_does_not_speak_under_its_f
     assert "lunes.toml: language 'xx' is not one Fireside speaks" in json.dumps(refused.json, ensure_ascii=False)
 
 
-def test_the_console_lists_the_decks_in_the_meetings_language_first(evening):
+def test_the_console_lists_the_decks_in_the_meetings_language_first(evening, data_dir):
     """The console ticks the first deck it lists: in an English room that is never a Spanish evening, nor the reverse."""
+    (data_dir / "decks" / "test-evening.toml").unlink()  # no evening of his own yet
+
     def languages():
         return [deck["language"] for deck in evening.room.console_payload("http://fireside.test", 0)["decks"]]
 
@@ -126,3 +128,26 @@ def test_a_compass_whose_axes_the_deck_left_unnamed_is_drawn_in_the_meetings_lan
     evening.do(events.SET_LANGUAGE, language="en")  # the same evening, the room switched to English
     assert evening.room.item_payload()["item"]["axes"] == {"x": "Connection", "y": "Space to myself",
                                                            "low": "A little", "high": "A lot"}
+
+
+def _first_listed(evening):
+    return evening.room.console_payload("http://fireside.test", 0)["decks"][0]["id"]
+
+
+def test_the_console_ticks_his_own_evening_before_the_trial(evening, data_dir):
+    """Once he has written an evening, Start without choosing runs his, not the built-in trial."""
+    assert _first_listed(evening) == "test-evening"
+    (data_dir / "decks" / "test-evening.toml").unlink()
+    assert _first_listed(evening) == "starter"
+
+
+def test_after_a_meeting_the_console_ticks_the_evening_it_ran(evening):
+    """A group that meets with the same evening finds it ticked after a meeting (or a restart), not the trial."""
+    evening.start(deck="fathers")
+    evening.do(events.END_MEETING)
+    assert _first_listed(evening) == "fathers"
+    listed = evening.room.console_payload("http://fireside.test", 0)["decks"]
+    assert [deck["id"] for deck in listed[1:3]] == ["test-evening", "starter"]  # then his own, then the trial
+    evening.start(deck="test-evening")
+    evening.do(events.END_MEETING)
+    assert _first_listed(evening) == "test-evening"

@@ -281,6 +281,9 @@
   // A deck written in another language than the meeting's: say so beside the start button.
   function renderDeckLanguage() {
     var chosen = $('deck-list').querySelector('input:checked');
+    // The start bar names the evening Start begins: the list above it may be scrolled out of sight.
+    var named = !chosen ? '' : chosen.value ? chosen.dataset.title || chosen.value : t('Empty meeting');
+    if ($('deck-chosen').textContent !== named) $('deck-chosen').textContent = named;
     var language = chosen && chosen.dataset.language;
     var text = language && language !== meetingLanguage()
       ? t('This evening is written in %(deck)s; the meeting is in %(meeting)s.',
@@ -439,7 +442,7 @@
   function deckOption(value, title, summary, meta, checked, language) {
     var id = 'deck-' + (value || 'empty').replace(/[^a-zA-Z0-9_-]/g, '_');
     var input = h('input', { type: 'radio', name: 'deck', id: id, value: value, class: 'deck-radio',
-      'data-deck-id': value, 'data-language': language || null, 'aria-describedby': id + '-summary' });
+      'data-deck-id': value, 'data-title': title, 'data-language': language || null, 'aria-describedby': id + '-summary' });
     input.checked = !!checked;
     // A deck written in another language than the meeting's says so in its own name: "(Español)".
     var other = language && language !== meetingLanguage();
