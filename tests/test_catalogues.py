@@ -63,3 +63,19 @@ def test_the_compiled_catalogue_is_the_written_one(po):
     with po.with_suffix(".mo").open("rb") as f:
         compiled = {forms(m.id): forms(m.string) for m in read_mo(f) if m.id}
     assert compiled == written
+
+
+# Pairs of counts the same screens show side by side: one may never read as the other.
+DISTINCT_COUNTS = [("%(num)s answered", "%(num)s responded")]
+
+
+@pytest.mark.parametrize("po", CATALOGUES, ids=lambda po: po.parent.parent.name)
+@pytest.mark.parametrize("pair", DISTINCT_COUNTS)
+def test_men_who_answered_and_men_who_responded_are_told_apart_in_every_language(po, pair):
+    """The console says '6 responded' (passes included) where the projector says '5 answered · 1 passed'.
+
+    Said with one word in a language, the facilitator sees two numbers for one thing.
+    """
+    catalog = _read(po)
+    first, second = (catalog[msgid].string for msgid in pair)
+    assert set(first).isdisjoint(second), (first, second)

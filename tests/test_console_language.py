@@ -38,7 +38,7 @@ def test_the_console_page_is_served_in_the_meetings_language(client, evening):
     config = json.loads(re.search(r'<script type="application/json" id="fireside-config">(.*?)</script>', page, re.S)[1])
     assert config["i18n"]["language"] == "es"
     assert config["i18n"]["messages"]["Show on phones"] == "Mostrar en los teléfonos"
-    assert config["i18n"]["messages"]["%(num)s responded"] == ["%(num)s respondió", "%(num)s respondieron", "%(num)s respondieron"]
+    assert config["i18n"]["messages"]["%(num)s responded"] == ["%(num)s participó", "%(num)s participaron", "%(num)s participaron"]
 
 
 def test_a_device_without_the_key_is_told_in_the_meetings_language(client, evening):
@@ -116,13 +116,13 @@ def test_the_console_switched_to_spanish_says_everything_in_spanish(browser, ser
     phone = SocketPhone(server.url, code)
     assert phone.call(events.ANSWER, {"item_id": int(poll), "value": 0})["ok"]
     assert phone.call(events.WORD_AFTER, {"want": True})["ok"]
-    expect(page.locator("#now-body .now-count")).to_contain_text("1 respondió")
+    expect(page.locator("#now-body .now-count")).to_contain_text("1 participó")
     expect(page.locator("#meeting-language")).to_have_value("es")
     assert_no_english(page, "the console, a poll open")
     assert_accessible(page, "the console, a poll open, in Spanish")
 
     page.click('#now-body [data-action="reveal"]')
-    expect(page.locator("#now-result .floor-note")).to_contain_text("Ha respondido 1 hombre, contando a quienes prefirieron pasar")
+    expect(page.locator("#now-result .floor-note")).to_contain_text("Ha participado 1 hombre, contando a quienes prefirieron pasar")
     assert_no_english(page, "the console, a poll revealed below the floor")
 
     page.locator("#now-heading").focus()
