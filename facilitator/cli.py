@@ -49,6 +49,16 @@ class _ServeByDefault(click.Group):
             args = ["serve", *args]
         return super().parse_args(ctx, args)
 
+    def format_help(self, ctx, formatter):
+        """The commands, then the meeting room's own options: `fireside --help` is where he looks for them."""
+        super().format_help(ctx, formatter)
+        serve = self.get_command(ctx, "serve")
+        room = click.Context(serve, info_name="serve", parent=ctx)
+        rows = [param.get_help_record(room) for param in serve.get_params(room) if param.name != "help"]
+        rows = [row for row in rows if row]
+        with formatter.section("Options of the meeting room (`fireside` on its own, or `fireside serve`)"):
+            formatter.write_dl(rows)
+
 
 @click.group(cls=_ServeByDefault, context_settings={"help_option_names": ["-h", "--help"]})
 def fireside():

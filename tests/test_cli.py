@@ -138,3 +138,14 @@ def test_a_warning_never_hides_a_problem_nor_turns_it_into_a_pass(tmp_path):
     assert result.exit_code == 1
     assert result.stdout.splitlines() == ["lunes.toml, item 'a': scale min 5 is not below max 1", STARTER_ES_WARNING]
     assert "1 problem(s) found." in result.stderr
+
+
+def test_fireside_help_lists_the_meeting_rooms_options_too(tmp_path):
+    """The README sends him to `fireside --help`: help lines, port, data folder and language are named there."""
+    result = run_fireside("--help")
+    assert result.exit_code == 0
+    commands, room = result.output.split("Options of the meeting room")
+    assert "serve" in commands and "export" in commands
+    for option in ("--help-line", "--port", "--data", "--language", "--wifi", "--no-browser"):
+        assert option in room, option
+    assert "Show this message" not in room
