@@ -640,7 +640,7 @@ def _md_glance(summary_: dict) -> list:
         out += ["### " + _("Words kept"), ""]
         for item in card["words"]:
             words = ", ".join(f"{md(entry['word'])} ({entry['count']})" for entry in item["result"]["words"])
-            out += [f"- {md(item['prompt'])}: {words}"]
+            out += [f"- {md(item['prompt'])} — {words}"]  # a dash, not a colon: a prompt ends with its own stop
         out.append("")
     return out
 
