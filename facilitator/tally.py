@@ -74,6 +74,7 @@ def pending_texts(kind: str, values: list, approved: dict | None) -> list[dict]:
             "count": count,
             "approved": _flag(approved, text, "approved"),
             "export": _flag(approved, text, "export"),
+            "decided": text in approved,  # approved or hidden by hand at least once: no "Approve all" then
         }
         for text, count in sorted(counts.items())
     ]

@@ -115,7 +115,14 @@ def test_approve_include_and_approve_all_keep_keyboard_focus_where_the_action_wa
     helper, _feeling = _words_in_review(server)
     page, errors = _console(browser, server)
     expect(page.locator("#moderation .mod-entry")).to_have_count(len(WORDS))
-    page.focus('#moderation button[data-action="approve"][data-text="calm"]')
+    page.focus('#moderation button[data-action="approve-all"]')
+    page.keyboard.press("Enter")
+    expect(page.locator("#moderation .mod-entry.is-approved")).to_have_count(len(WORDS))
+    assert _focused(page)["entry"] in WORDS  # still in the review list, not back at the top of the page
+    page.focus('#moderation button[data-action="hide"][data-text="calm"]')
+    page.keyboard.press("Enter")
+    expect(page.locator('#moderation .mod-entry.is-approved[data-text="calm"]')).to_have_count(0)
+    assert _focused(page)["action"] == "approve" and _focused(page)["text"] == "calm"
     page.keyboard.press("Enter")
     expect(page.locator('#moderation .mod-entry.is-approved[data-text="calm"]')).to_have_count(1)
     assert _focused(page)["action"] == "hide" and _focused(page)["text"] == "calm"
@@ -125,10 +132,28 @@ def test_approve_include_and_approve_all_keep_keyboard_focus_where_the_action_wa
     helper.wait_for(lambda p: any(e["text"] == "calm" and e["export"] for e in p["pending"][str(_feeling)]))
     expect(page.locator('#moderation .mod-entry[data-text="calm"] input[data-action="export"]')).to_be_checked()
     assert _focused(page)["action"] == "export" and _focused(page)["text"] == "calm"
-    page.focus('#moderation button[data-action="approve-all"]')
-    page.keyboard.press("Enter")
-    expect(page.locator("#moderation .mod-entry.is-approved")).to_have_count(len(WORDS))
-    assert _focused(page)["entry"] in WORDS  # still in the review list, not back at the top of the page
+    assert errors == []
+    helper.close()
+
+
+def test_approve_all_is_offered_only_on_a_list_he_has_not_touched(browser, server):
+    """Once he approved one and held others back, "Approve all 2" would put exactly those on the wall."""
+    from playwright.sync_api import expect
+
+    helper, _feeling = _words_in_review(server)
+    page, errors = _console(browser, server)
+    expect(page.locator("#moderation .mod-entry")).to_have_count(len(WORDS))
+    expect(page.locator('#moderation button[data-action="approve-all"]')).to_have_text(f"Approve all {len(WORDS)}")
+    page.locator('#moderation button[data-action="approve"][data-text="calm"]').click()
+    expect(page.locator('#moderation .mod-entry.is-approved[data-text="calm"]')).to_have_count(1)
+    expect(page.locator('#moderation button[data-action="approve-all"]')).to_have_count(0)
+    page.locator('#moderation button[data-action="hide"][data-text="calm"]').click()
+    expect(page.locator("#moderation .mod-entry.is-approved")).to_have_count(0)
+    expect(page.locator('#moderation button[data-action="approve-all"]')).to_have_count(0)  # hidden by hand
+    page.reload()  # what he decided is the server's to remember, not the page's
+    expect(page.locator("#moderation .mod-entry")).to_have_count(len(WORDS))
+    expect(page.locator('#moderation button[data-action="approve-all"]')).to_have_count(0)
+    assert_accessible(page, "the review list once he decided an entry by hand")
     assert errors == []
     helper.close()
 

@@ -150,6 +150,8 @@ def test_every_result_fits_the_projector_from_800x600_to_1920x1080(browser, serv
         fits(f"the result of {key!r}")
         if key in ("feeling", "sentence"):  # words and sentences: the room is told who chose them, and that no name goes with them
             expect(screen.locator("#item-result .fs-chosen")).to_contain_text("The facilitator chose which")
+            # It promises what Fireside keeps, no authors, and not what a man may write: a name.
+            expect(screen.locator("#item-result .fs-chosen")).to_contain_text("Nothing here says who wrote them.")
         if key == "compass":
             for width, height in PROJECTORS:
                 screen.set_viewport_size({"width": width, "height": height})

@@ -316,9 +316,9 @@ def test_pending_words_lists_every_distinct_phrase_with_count_and_flags():
     values = ["Not alone", "not  ALONE!", "tired", "LONELY tired"]
     approved = {"tired": {"approved": True, "export": True}, "lonely tired": NO}
     assert by_text(pending_texts("words", values, approved)) == [
-        {"text": "lonely tired", "count": 1, "approved": False, "export": False},
-        {"text": "not alone", "count": 2, "approved": False, "export": False},
-        {"text": "tired", "count": 1, "approved": True, "export": True},
+        {"text": "lonely tired", "count": 1, "approved": False, "export": False, "decided": True},  # hidden
+        {"text": "not alone", "count": 2, "approved": False, "export": False, "decided": False},
+        {"text": "tired", "count": 1, "approved": True, "export": True, "decided": True},
     ]
 
 
@@ -326,14 +326,15 @@ def test_pending_texts_lists_every_distinct_text_with_count_and_flags():
     values = ["Rough week.", "  Rough   week. ", "I came anyway.", "   "]
     approved = {"I came anyway.": {"approved": True, "export": False}}
     assert by_text(pending_texts("text", values, approved)) == [
-        {"text": "I came anyway.", "count": 1, "approved": True, "export": False},
-        {"text": "Rough week.", "count": 2, "approved": False, "export": False},
+        {"text": "I came anyway.", "count": 1, "approved": True, "export": False, "decided": True},
+        {"text": "Rough week.", "count": 2, "approved": False, "export": False, "decided": False},
     ]
 
 
 def test_pending_flags_default_to_false_without_approvals():
     entries = pending_texts("text", ["One.", "Two."], None)
-    assert all(entry["approved"] is False and entry["export"] is False for entry in entries)
+    assert all(entry["approved"] is False and entry["export"] is False and entry["decided"] is False
+               for entry in entries)
 
 
 def test_pending_order_comes_from_the_shuffle_not_the_answers(monkeypatch):

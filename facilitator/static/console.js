@@ -811,10 +811,13 @@
     ids.forEach(function (id) {
       var item = itemById(id);
       var waiting = pending[id].filter(function (e) { return !e.approved; }).length;
+      // Once he has approved or hidden one by hand, what is left waiting may be what he held back:
+      // "Approve all" would put exactly those on the wall. It is offered only on an untouched list.
+      var untouched = !pending[id].some(function (e) { return e.decided || e.approved; });
       var group = h('div', { class: 'mod-group', 'data-item-id': id }, [
         h('div', { class: 'mod-head' }, [
           h('h3', { class: 'mod-prompt', text: item ? item.prompt : t('Item %(n)s', { n: id }) }),
-          waiting > 1 ? h('button', { type: 'button', class: 'btn btn-outline btn-small', 'data-action': 'approve-all',
+          waiting > 1 && untouched ? h('button', { type: 'button', class: 'btn btn-outline btn-small', 'data-action': 'approve-all',
             'data-item-id': id, text: t('Approve all %(n)s', { n: waiting }) }) : null])]);
       var later = item && item.result && item.result.waiting;
       if (later && later.newer) {

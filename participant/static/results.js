@@ -458,7 +458,7 @@
     var alt = hidden(el('ul'));
     list.forEach(function (w) { alt.appendChild(el('li', null, w.word + ': ' + w.count)); });
     root.appendChild(alt);
-    root.appendChild(chosen(t('The facilitator chose which words the room sees. None carries a name.')));
+    root.appendChild(chosen(t('The facilitator chose which words the room sees. Nothing here says who wrote them.')));
   }
 
   // Under words and sentences: a man who looks for his own and does not find it learns why.
@@ -480,7 +480,7 @@
       }));
     });
     root.appendChild(ul);
-    root.appendChild(chosen(t('The facilitator chose which of them the room sees. None carries a name.')));
+    root.appendChild(chosen(t('The facilitator chose which of them the room sees. Nothing here says who wrote them.')));
   }
 
   var DRAW = { choice: bars, multi: bars, scale: histogram, compass: compass, words: words, text: texts };
