@@ -155,8 +155,21 @@ def test_the_console_sets_help_lines_reminds_once_and_shows_them_with_the_checko
     expect(console.locator("#help-reminder")).to_be_hidden()  # once, until dismissed
 
     console.click("#help-settings summary")
+    # A line without its colon is refused where he is typing, not at the top of a long page.
+    console.fill("#help-lines-input", "Crisis line: 988\nSamaritans 116 123")
+    console.click("#help-save")
+    status = console.locator("#help-status")
+    expect(status).to_have_text("“Samaritans 116 123” is not a help line. Write it as Label: number or address. "
+                                "Nothing was saved.")
+    expect(status).to_be_in_viewport()
+    expect(console.locator("#help-lines-input")).to_have_attribute("aria-invalid", "true")
+    expect(console.locator("#help-settings-state")).to_have_text("(none set)")
+    assert_accessible(console, "the console, a help line refused under its box")
     console.fill("#help-lines-input", "Crisis line: 988\nSamaritans: 116 123")
     console.click("#help-save")
+    expect(status).to_have_text("Help lines saved. Phones show them now.")
+    expect(status).to_be_in_viewport()
+    expect(console.locator("#help-lines-input")).not_to_have_attribute("aria-invalid", "true")
     expect(console.locator("#help-settings-state")).to_have_text("(2 lines set)")
     console.click('label[for="deck-with-a-break"]')
     console.click("#start-meeting")

@@ -941,6 +941,10 @@
     $('help-reminder').hidden = true;
     try { window.localStorage.setItem(HELP_REMINDER, '1'); } catch (e) { /* private mode */ }
   });
+  // A change not yet saved: the last "saved" line no longer speaks for what is in the box.
+  $('help-lines-input').addEventListener('input', function () {
+    if (!$('help-status').classList.contains('is-error')) $('help-status').textContent = '';
+  });
   $('help-form').addEventListener('submit', function (ev) {
     ev.preventDefault();
     var lines = [];
@@ -951,9 +955,24 @@
       if (at < 1 || !row.slice(at + 1).trim()) { bad = bad || row.trim(); return; }
       lines.push({ label: row.slice(0, at).trim(), contact: row.slice(at + 1).trim() });
     });
-    if (bad) { showMessage(t('\u201c%(line)s\u201d is not a help line. Write it as Label: number or address.', { line: bad })); return; }
-    act($('help-save'), E.SET_HELP_LINES, { lines: lines }).then(function (answer) {
-      if (answer.ok) showMessage(lines.length ? t('Help lines saved. Phones show them now.') : t('Help lines cleared.'), 'ok');
+    var status = $('help-status'), input = $('help-lines-input');
+    function say(text, ok) {
+      status.textContent = text;
+      status.classList.toggle('is-error', !ok);
+      if (ok) input.removeAttribute('aria-invalid'); else input.setAttribute('aria-invalid', 'true');
+    }
+    if (bad) {
+      say(t('\u201c%(line)s\u201d is not a help line. Write it as Label: number or address.', { line: bad }) + ' ' +
+        t('Nothing was saved.'), false);
+      input.focus();
+      return;
+    }
+    say('', true);
+    act($('help-save'), E.SET_HELP_LINES, { lines: lines }, { quiet: true }).then(function (answer) {
+      if (answer.ok) say(lines.length ? t('Help lines saved. Phones show them now.') : t('Help lines cleared.'), true);
+      else if (answer.error === 'not connected' || answer.error === 'timeout') {
+        say(t('Not saved: Fireside could not be reached. Try again in a moment.'), false);
+      } else if (answer.error !== 'busy') say(sentence(answer.error) || t('That did not work, and nothing was changed.'), false);
     });
   });
 
