@@ -52,6 +52,17 @@ class DeckShelf:
         ]
         return listed, problems
 
+    def drafts(self):
+        """His own evenings that cannot be started yet: [{"id", "title", "problems": how many}], by title.
+
+        The console names them by title and sends him to the editor, which says each problem in
+        his words beside its field; the file check's sentences name the file and its fields.
+        """
+        from facilitator import evenings  # the editor's reading of a deck file, broken ones too
+
+        return [{"id": deck["id"], "title": deck["title"], "problems": len(deck["problems"])}
+                for deck in evenings.listing(self.user_dir) if not deck["builtin"] and deck["problems"]]
+
     def find(self, deck_id):
         """One deck by id; a missing or broken deck is refused with its problems."""
         if not isinstance(deck_id, str) or not deck_id:

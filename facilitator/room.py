@@ -195,7 +195,7 @@ class Room:
                                if not self.meeting else ([], []))
             if not self.meeting:
                 return {"meeting": None, "agenda": [], "current": None, "decks": decks,
-                        "deck_problems": problems, "phones": phones, "pending": {}, "ended_meeting": self.ended_meeting,
+                        "deck_problems": problems, "drafts": self.decks.drafts(), "phones": phones, "pending": {}, "ended_meeting": self.ended_meeting,
                         "word_after": self.ended_word_after, "help_lines": list(self.help_lines),
                         "language": self.language}
             agenda = []

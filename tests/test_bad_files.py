@@ -259,3 +259,15 @@ def test_an_app_on_a_folder_with_a_broken_deck_still_starts(data_dir):
         assert json.dumps(problems)
     finally:
         app.extensions["fireside"].store.close()
+
+
+def test_the_console_names_an_unfinished_evening_by_its_title_with_how_much_is_left(evening, data_dir):
+    """A draft saved with problems: the console lists it by title, not as file and field words."""
+    (data_dir / "decks" / "half.toml").write_text(BROKEN_DECK)
+    (data_dir / "decks" / "oops.toml").write_text(UNREADABLE_DECK)
+    payload = evening.room.console_payload("http://fireside.test", 0)
+    assert payload["drafts"] == [{"id": "half", "title": "Half written", "problems": 1},
+                                 {"id": "oops", "title": "oops", "problems": 1}]  # no title that reads: its file's name
+    assert "half" not in [deck["id"] for deck in payload["decks"]]
+    evening.start()
+    assert "drafts" not in evening.room.console_payload("http://fireside.test", 0)  # only before a meeting

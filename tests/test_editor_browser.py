@@ -193,7 +193,7 @@ def test_a_duplicated_built_in_is_changed_and_a_broken_field_blocks_its_start(br
     expect(page.locator("#f-scale_min")).to_have_attribute("aria-invalid", "true")
     assert_accessible(page, "the editor, a field with an error")
     page.click("#save")
-    expect(page.locator("#status")).to_have_text(re.compile(r"^Saved\. 1 problem to fix before it can be started"))
+    expect(page.locator("#status")).to_have_text("Saved. A draft: 1 problem to fix before it can be started.")
     expect(page.locator("#start-link")).to_be_hidden()
     assert "# choice: each phone picks one option" in (data_dir / "decks" / "my-trial.toml").read_text()
 
@@ -201,6 +201,15 @@ def test_a_duplicated_built_in_is_changed_and_a_broken_field_blocks_its_start(br
     refused = console.client.call(events.START_MEETING, {"deck": "my-trial"}, namespace=events.FACILITATOR_NS)
     assert not refused["ok"] and "scale min 20 is not below max 10" in refused["error"]
 
+    # The console names the draft by its title and leads back to it in the editor.
+    page.goto(server.url + "/facilitator")
+    problems = page.locator("#deck-problems")
+    expect(problems).to_contain_text("One of your evenings is not ready to start yet:")
+    expect(problems.locator(".deck-draft")).to_have_text("My trial — 1 thing to fix Finish it in the editor")
+    assert_accessible(page, "the console, an evening of his not ready to start")
+    problems.get_by_role("link", name="Finish it in the editor").click()
+    expect(page.locator("#deck-title")).to_have_value("My trial")
+    page.locator("#items li").nth(2).locator('[data-do="select"]').click()  # the scale
     page.fill("#f-scale_min", "0")
     expect(page.locator("#f-scale_min-error")).to_have_text("")
     _saved(page)
@@ -226,7 +235,7 @@ def test_saving_before_the_first_question_is_written_never_freezes_an_empty_shor
     assert not list((data_dir / "decks").glob("evening*.toml"))
     page.fill("#deck-title", "Early save")
     page.click("#save")
-    expect(page.locator("#status")).to_have_text(re.compile(r"^Saved\. 2 problems"))
+    expect(page.locator("#status")).to_have_text("Saved. A draft: 2 problems to fix before it can be started.")
     expect(page.locator("#f-prompt-error")).to_have_text("“What the phones show” is empty.")
     expect(page.locator("#f-id-error")).to_have_text("“Short name” is empty.")
     expect(page.locator("#messages")).to_contain_text("Saved as a draft")

@@ -402,7 +402,7 @@
 
   function renderDecks() {
     var decks = (data && data.decks) || [];
-    var key = JSON.stringify([decks, (data && data.deck_problems) || []]);
+    var key = JSON.stringify([decks, (data && data.deck_problems) || [], (data && data.drafts) || []]);
     if (key === lastDecksKey) return;
     lastDecksKey = key;
     var list = $('deck-list');
@@ -427,15 +427,34 @@
     }
 
     var problems = (data && data.deck_problems) || [];
+    var drafts = (data && data.drafts) || [];
     var box = $('deck-problems');
     box.textContent = '';
-    box.hidden = problems.length === 0;
-    if (problems.length) {
-      box.appendChild(h('p', { class: 'deck-problems-title',
-        text: problems.length === 1 ? t('One run-sheet could not be read:') : t('Some run-sheets could not be read:') }));
-      var ul = h('ul', {});
-      problems.forEach(function (p) { ul.appendChild(h('li', { text: String(p) })); });
+    box.hidden = problems.length === 0 && drafts.length === 0;
+    var ul;
+    if (drafts.length) {
+      // His own evenings, by their titles, and the way back to the editor that says each problem in his words.
+      box.appendChild(h('p', { class: 'deck-problems-title', text: nt(
+        'One of your evenings is not ready to start yet:', 'Some of your evenings are not ready to start yet:', drafts.length) }));
+      ul = h('ul', {});
+      drafts.forEach(function (draft) {
+        ul.appendChild(h('li', { class: 'deck-draft' }, [
+          h('span', { text: draft.title + ' \u2014 ' + nt('%(num)s thing to fix', '%(num)s things to fix', draft.problems) + ' ' }),
+          h('a', { href: withKey('/facilitator/evenings?deck=' + encodeURIComponent(draft.id)), text: t('Finish it in the editor') })]));
+      });
       box.appendChild(ul);
+    }
+    if (problems.length) {
+      ul = h('ul', {});
+      problems.forEach(function (p) { ul.appendChild(h('li', { text: String(p) })); });
+      if (drafts.length) {
+        box.appendChild(h('details', { class: 'deck-problems-file' }, [
+          h('summary', { text: t('What the file check says') }), ul]));
+      } else {
+        box.appendChild(h('p', { class: 'deck-problems-title',
+          text: problems.length === 1 ? t('One run-sheet could not be read:') : t('Some run-sheets could not be read:') }));
+        box.appendChild(ul);
+      }
     }
   }
 

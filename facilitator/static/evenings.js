@@ -637,9 +637,12 @@
     var text;
     if (state.dirty) text = t('Not saved yet.');
     else text = t('Saved.');
-    if (c && problems) {
+    if (c && problems && state.dirty) {
       text += ' ' + nt('%(num)s problem to fix before it can be started; you can save it as a draft.',
                        '%(num)s problems to fix before it can be started; you can save it as a draft.', problems);
+    } else if (c && problems) {  // saved already: a draft, and what is left to do
+      text += ' ' + nt('A draft: %(num)s problem to fix before it can be started.',
+                       'A draft: %(num)s problems to fix before it can be started.', problems);
     } else if (c && !state.dirty) text += ' ' + t('Ready to start.');
     status.textContent = text;
     status.classList.toggle('has-problems', !!problems);
@@ -751,5 +754,10 @@
   });
 
   $('console-link').href = withKey('/facilitator');
-  loadList();
+  // The console sends him here with ?deck=<id> to finish an evening of his that cannot start yet.
+  var asked = new URLSearchParams(window.location.search).get('deck');
+  loadList().then(function () {
+    var mine = (state.decks || []).some(function (deck) { return deck.id === asked && !deck.builtin; });
+    if (mine) openDeck(asked, false);
+  });
 })();
