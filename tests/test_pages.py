@@ -380,3 +380,44 @@ def test_an_old_qr_code_or_a_phone_that_slept_through_end_is_told_the_meeting_ha
     _look_at([old], "an old QR code")
     assert slept.errors == [] and old.errors == []
     console.close()
+
+
+EIGHT_SENTENCES = [
+    "I came tonight because my brother asked me to and I am glad he did.",
+    "Work has been heavy and I have not told anyone at home how heavy.",
+    "I want to be a better father than mine was, and I do not know how yet.",
+    "It helps to hear other men say things I thought only I felt.",
+    "I have been angry a lot this month and I am tired of it.",
+    "My friend moved away and I did not realise how much I leaned on him.",
+    "I am learning to ask for help, slowly.",
+    "Sleep has been hard since the divorce and mornings are the worst.",
+]
+
+
+def test_eight_sentences_on_an_old_projector_are_read_from_a_chair_not_shrunk_beside_the_question(browser, server):
+    """The men's own words are the picture: on 800x600 they keep most of the question's size and all fit."""
+    console = SocketConsole(server.url)
+    code = console.start()["meeting"]["code"]
+    sentence = console.push("sentence")
+    for text in EIGHT_SENTENCES:
+        phone = SocketPhone(server.url, code)
+        assert phone.call(events.ANSWER, {"item_id": sentence, "value": text})["ok"]
+        phone.close()
+    console.do(events.CLOSE_POLL, item_id=sentence)
+    state = console.wait_for(lambda state: state["pending"].get(str(sentence)))
+    console.do(events.MODERATE_ALL, item_id=sentence, texts=[entry["text"] for entry in state["pending"][str(sentence)]])
+    console.do(events.REVEAL_POLL, item_id=sentence)
+    screen = _page(browser, server.url + "/screen", viewport={"width": 800, "height": 600})
+    screen.wait_for_selector("#item-result .fs-text")
+    for width, height in PROJECTORS:
+        screen.set_viewport_size({"width": width, "height": height})
+        _settle(screen)
+        assert screen.locator("#item-result .fs-text").count() == len(EIGHT_SENTENCES)
+        assert screen.evaluate(OUT_OF_PLACE) == [], f"at {width}x{height}"
+        sizes = screen.evaluate("""() => ['#item-result .fs-text', '#item-prompt'].map(
+            selector => parseFloat(getComputedStyle(document.querySelector(selector)).fontSize))""")
+        text, prompt = sizes
+        assert text >= 0.6 * prompt, f"sentences at {text} px beside a {prompt} px question at {width}x{height}"
+        assert text >= height / 40, f"sentences at {text} px on a {height} px tall screen"
+    assert_accessible(screen, "the projector, eight sentences revealed (1920x1080)")
+    assert screen.errors == []
