@@ -302,3 +302,21 @@ def test_an_evening_written_in_spanish_says_so_in_its_file(browser, data_dir, tm
         assert not page.errors
     finally:
         server.stop()
+
+
+def test_the_editors_buttons_speak_of_evenings_and_files_not_of_toml(browser, server):
+    """A facilitator who is not a programmer adds, edits and downloads evenings; no button names a file format."""
+    from playwright.sync_api import expect
+
+    page = _open(browser, server.url + "/facilitator/evenings")
+    expect(page.locator('[data-deck="starter"]')).to_be_visible()
+    names = page.evaluate("""() => [...document.querySelectorAll('button, a, label.btn')]
+        .filter(el => el.getClientRects().length).map(el => el.getAttribute('aria-label') || el.textContent.trim())""")
+    assert "Add an evening from a file" in names and "Download as a file: Trying it out" in names
+    assert not [name for name in names if "toml" in name.lower()], names
+    page.locator('[data-deck="starter"] button', has_text="Duplicate").click()
+    expect(page.locator("#deck-title")).to_have_value("Copy of Trying it out")
+    page.fill("#deck-title", "Words only")
+    _saved(page)
+    expect(page.locator("#export-link")).to_have_text("Download this evening as a file")
+    assert page.errors == []

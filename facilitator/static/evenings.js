@@ -92,7 +92,7 @@
       if (!deck.builtin) act(t('Edit'), t('Edit: %(title)s', title), function () { openDeck(deck.id, false); }, 'btn-outline');
       act(t('Duplicate'), t('Duplicate: %(title)s', title), function () { openDeck(deck.id, true); });
       actions.appendChild(h('a', { class: 'btn btn-small btn-quiet', href: withKey(config.api + '/decks/' + encodeURIComponent(deck.id) + '.toml'),
-        download: deck.id + '.toml', 'aria-label': t('Export: %(title)s', title), text: t('Export') }));
+        download: deck.id + '.toml', 'aria-label': t('Download as a file: %(title)s', title), text: t('Download') }));
       if (!deck.builtin) act(t('Delete'), t('Delete: %(title)s', title), function () { removeDeck(deck); }, 'btn-danger');
       var meta = deck.problems.length
         ? h('p', { class: 'ev-deck-problems', text: nt('Draft: %(num)s problem to fix before it can be started',
