@@ -131,6 +131,27 @@ def test_help_closes_with_its_button_escape_a_tap_beside_it_and_back_and_back_ne
     assert recorder.errors == []
 
 
+def test_a_new_question_leaves_an_open_help_panel_and_his_place_in_it_alone(browser, care_server):  # noqa: F811
+    """Reading Help when the facilitator moves on: the panel stays, and focus does not jump to a heading under it."""
+    from playwright.sync_api import expect
+
+    console = SocketConsole(care_server.url)
+    code = console.start()["meeting"]["code"]
+    phone, recorder = _join(browser, care_server, code)
+    phone.click("#help-link")
+    phone.focus("#help-close")
+    console.push("arrive")
+    expect(phone.locator("#answer-form")).to_be_attached()
+    phone.wait_for_timeout(300)
+    expect(phone.locator("#help-panel")).to_be_visible()
+    expect(phone.locator("#help-close")).to_be_focused()
+    phone.click("#help-close")
+    expect(phone.locator("#help-link")).to_be_focused()
+    console.push("welcome")  # Help closed: a new screen takes focus to its heading, as before
+    expect(phone.locator("#screen-item .heading")).to_be_focused()
+    assert recorder.errors == []
+
+
 def test_without_help_lines_help_says_to_ask_the_facilitator(browser, care_server):  # noqa: F811
     from playwright.sync_api import expect
 

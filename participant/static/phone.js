@@ -81,7 +81,10 @@
       if (node) node.hidden = s !== name;
     });
     var target = focusEl || (changed ? document.querySelector('#screen-' + name + ' .heading') : null);
-    if (target) {
+    // Reading Help when the screen under it changes: his place stays in the panel (help.js
+    // gives focus back to the Help link when he closes it).
+    var help = $('help');
+    if (target && !(help && help.open)) {
       window.scrollTo(0, 0);
       try { target.focus({ preventScroll: true }); } catch (e) { target.focus(); }
     }
