@@ -13,12 +13,12 @@ import urllib.request
 from collections import Counter
 
 import pytest
-from conftest import SocketConsole, SocketPhone, examples, received_by
+from conftest import Phone, SocketConsole, SocketPhone, examples, received_by
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import event as event_seen
 from hypothesis import strategies as st
 
-from facilitator import events, export, pictures, socketio
+from facilitator import create_app, events, export, pictures, socketio
 from facilitator.store import Store
 
 K = 3
@@ -447,6 +447,30 @@ def test_two_turning_to_a_pass_never_lets_one_latecomer_or_their_passes_show(eve
     assert shown == {((5, 0, 0), 0)}, shown  # ((3, 1, 0), 2) would show his answer and their passes
 
 
+def test_a_restart_does_not_let_the_room_forget_its_first_picture(evening, data_dir, request):
+    """Three men answer "Tired", then all three change to "Rested"; the laptop restarts; two change back, one elsewhere.
+
+    Measured against the last picture alone, the new one is three answers away; against the first,
+    one: the room would learn that one of the three now says something else, and what. The
+    pictures are kept in the file, so a restart (a crash, the lid closed, Ctrl-C) forgets none.
+    """
+    evening.start()
+    phones = [evening.phone() for _ in range(3)]
+    arrive = evening.push("arrive")
+    for answer in (0, 1):
+        for phone in phones:
+            assert phone.answer(arrive, answer)["ok"]
+        evening.do(events.REVEAL_POLL, item_id=arrive)
+        evening.do(events.REOPEN_POLL, item_id=arrive, confirm=True)
+    phones = _restart(evening, phones, data_dir, request)
+    for phone, answer in zip(phones, (0, 0, 2)):
+        assert phone.answer(arrive, answer)["ok"]
+    evening.do(events.REVEAL_POLL, item_id=arrive)
+    shown = {tuple(r["counts"]) for r in _shown(evening, phones, arrive) if r.get("shown")}
+    assert shown == {(0, 3, 0)}, shown  # (2, 0, 1) is one answer from the room's first picture, (3, 0, 0)
+    assert evening.room.items[arrive]["result"]["waiting"]["newer"] == 3  # the room is told some wait
+
+
 def test_a_latecomers_sentence_never_reaches_the_review_list_alone_after_two_pass(evening):
     """Sentences the facilitator read stay (taking back keeps them), but two men may turn theirs into a pass."""
     evening.start()
@@ -494,6 +518,32 @@ def test_in_live_mode_a_dot_taken_back_beside_new_ones_is_never_missing_from_a_p
 
 # --- the rule over any evening (hypothesis) ---------------------------------------------------------
 
+
+def _restart(evening, phones, data_dir, request):
+    """The server stopped and started again on the same data folder: evening now holds the new one.
+
+    The console comes back, and every phone with its token; returns the phones.
+    """
+    code = evening.room.meeting["join_code"]
+    for phone in phones:
+        phone.disconnect()
+    evening.console.disconnect(namespace=events.FACILITATOR_NS)
+    evening.store.close()
+    app = create_app({"DATA_DIR": str(data_dir), "TESTING": True, "COUNT_INTERVAL": 0,
+                      "PUBLIC_URL": "http://fireside.test"})
+    request.addfinalizer(app.extensions["fireside"].store.close)
+    evening.__init__(app)
+    back = [Phone(app, code, phone.token) for phone in phones]
+    assert all(phone.welcome for phone in back)
+    return back
+
+
+def _screen(app):
+    """The projector's connection."""
+    return socketio.test_client(app, namespace=events.FACILITATOR_NS, auth={"view": "screen"},
+                                flask_test_client=app.test_client())
+
+
 PHONES = 6
 POLLS = ("arrive", "feeling")  # a choice poll (3 options) and a words poll, from the test deck
 VALUES = {"arrive": (0, 1, 2), "feeling": ("tired", "hopeful", "calm")}
@@ -510,6 +560,7 @@ _phone_action = st.builds(
 _facilitator_action = st.one_of(
     st.tuples(st.sampled_from(["reveal", "reveal", "reopen", "close", "open", "push"]), st.sampled_from(POLLS)),
     st.tuples(st.just("approve"), st.sampled_from(VALUES["feeling"])),
+    st.tuples(st.just("restart")),  # the laptop's lid, a crash or Ctrl-C: the room is read back from the file
 )
 _evening = st.lists(st.tuples(st.lists(_phone_action, max_size=6), st.one_of(st.none(), _facilitator_action)),
                     min_size=1, max_size=12).map(
@@ -591,12 +642,17 @@ class Watcher:
 @settings(max_examples=examples(120), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(live=st.booleans(), actions=_evening)
-def test_no_two_pictures_of_a_poll_on_any_surface_differ_by_fewer_than_k_answers(evening, live, actions):
-    """Random evenings of answers, changes, passes, withdrawals, reveals, reopens, closes and an end."""
+def test_no_two_pictures_of_a_poll_on_any_surface_differ_by_fewer_than_k_answers(evening, data_dir, request,
+                                                                                  live, actions):
+    """Random evenings of answers, changes, passes, withdrawals, reveals, reopens, closes, restarts and an end.
+
+    A restart is the server started again on the same data folder: the room is read back from the
+    file (what the store remembers of each poll's pictures included), and every phone, the console
+    and the projector come back. Nothing remembered only in memory may then let a picture through.
+    """
     evening.start(live_results=live)
     app = evening.app
-    screen = socketio.test_client(app, namespace=events.FACILITATOR_NS, auth={"view": "screen"},
-                                  flask_test_client=app.test_client())
+    screen = _screen(app)
     phones = [evening.phone() for _ in range(PHONES)]
     ids = {key: evening.item_id(key) for key in POLLS}
     model = {key: {} for key in POLLS}
@@ -632,6 +688,12 @@ def test_no_two_pictures_of_a_poll_on_any_surface_differ_by_fewer_than_k_answers
                     model[key].pop(action[1], None)
         elif verb == "approve":
             evening.try_(events.MODERATE, item_id=ids["feeling"], text=action[1], approved=True, export=True)
+        elif verb == "restart":
+            screen.disconnect(namespace=events.FACILITATOR_NS)
+            phones = _restart(evening, phones, data_dir, request)  # the next examples go on with this server
+            screen = _screen(evening.app)
+            watcher.take([(events.WELCOME, phone.welcome) for phone in phones], model)  # its picture, too
+            event_seen("a restart")
         else:
             event = {"push": events.PUSH_ITEM, "reveal": events.REVEAL_POLL, "reopen": events.REOPEN_POLL,
                      "close": events.CLOSE_POLL, "open": events.OPEN_POLL}[verb]
