@@ -614,6 +614,7 @@ class SocketConsole:
 
     def __init__(self, url, timeout=5):
         """Connect to the facilitator namespace."""
+        self.url = url
         self.client = real_client(reconnection=False)
         _real_clients.append(self.client)
         self.states = []
@@ -649,6 +650,17 @@ class SocketConsole:
         """Push a deck item by its key, as Evening.push does; returns its id."""
         item_id = self.item_id(key)
         self.do(events.PUSH_ITEM, item_id=item_id)
+        return item_id
+
+    def answered_and_closed(self, key, answers):
+        """Push a poll, have one new phone give each answer, and close it; returns its id."""
+        code = self.states[-1]["meeting"]["code"]
+        item_id = self.push(key)
+        for value in answers:
+            phone = SocketPhone(self.url, code)
+            assert phone.call(events.ANSWER, {"item_id": item_id, "value": value})["ok"]
+            phone.close()
+        self.do(events.CLOSE_POLL, item_id=item_id)
         return item_id
 
     def close(self):

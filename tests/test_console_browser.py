@@ -41,14 +41,8 @@ def _console(browser, server, width=1280, height=800):
 def _words_in_review(server, words=WORDS):
     """A meeting whose words poll was answered, one phone per word, and closed; returns (helper, item id)."""
     helper = SocketConsole(server.url)
-    code = helper.start()["meeting"]["code"]
-    feeling = helper.push("feeling")
-    for word in words:
-        phone = SocketPhone(server.url, code)
-        assert phone.call(events.ANSWER, {"item_id": feeling, "value": word})["ok"]
-        phone.close()
-    helper.do(events.CLOSE_POLL, item_id=feeling)
-    return helper, feeling
+    helper.start()
+    return helper, helper.answered_and_closed("feeling", words)
 
 
 def _listed(page):

@@ -397,13 +397,8 @@ EIGHT_SENTENCES = [
 def test_eight_sentences_on_an_old_projector_are_read_from_a_chair_not_shrunk_beside_the_question(browser, server):
     """The men's own words are the picture: on 800x600 they keep most of the question's size and all fit."""
     console = SocketConsole(server.url)
-    code = console.start()["meeting"]["code"]
-    sentence = console.push("sentence")
-    for text in EIGHT_SENTENCES:
-        phone = SocketPhone(server.url, code)
-        assert phone.call(events.ANSWER, {"item_id": sentence, "value": text})["ok"]
-        phone.close()
-    console.do(events.CLOSE_POLL, item_id=sentence)
+    console.start()
+    sentence = console.answered_and_closed("sentence", EIGHT_SENTENCES)
     state = console.wait_for(lambda state: state["pending"].get(str(sentence)))
     console.do(events.MODERATE_ALL, item_id=sentence, texts=[entry["text"] for entry in state["pending"][str(sentence)]])
     console.do(events.REVEAL_POLL, item_id=sentence)
