@@ -183,6 +183,7 @@ def test_the_next_step_comes_before_the_agenda_in_keyboard_order(browser, server
         const first = document.querySelector('#agenda button');
         return !!(next.compareDocumentPosition(first) & Node.DOCUMENT_POSITION_FOLLOWING); }""")
     assert before
+    assert errors == []
     helper.close()
 
 
