@@ -158,7 +158,7 @@ def serve(host, port, url, wifi, data, no_browser, cofacilitator, help_line, lan
         except helplines.HelpLinesError as error:
             held.close()
             return _fail(str(error))
-    _say(announcement(app, address, public, port, cofacilitator, host))
+    _say(announcement(app, address, public, port, cofacilitator, phones_cannot_reach(host, url)))
     if network is not None and address:
         _say(_hotspot_note(network, address, where))
     _deck_problems(fs.room.decks)
@@ -192,24 +192,26 @@ def still_running(meeting, data, idle_hours):
             "without activity.")
 
 
-def announcement(app, address, public, port, cofacilitator=False, host="0.0.0.0"):
+def announcement(app, address, public, port, cofacilitator=False, here_only=False):
     """What `fireside serve` tells the facilitator: where phones join, his console, his data.
 
     The co-facilitator's link gives full control of the meeting, so it is printed only when asked
     for (--co-facilitator): a laptop that mirrors its screen to the projector at start-up would
-    otherwise show it to the room. Listening on the laptop itself only (--host 127.0.0.1), no phone
-    can join, whatever address the room's network has: it says so instead of printing a QR code
-    that cannot work.
+    otherwise show it to the room. here_only: Fireside listens on the laptop itself only (--host
+    127.0.0.1 without --url), so no phone can join whatever address the room's network has: it says
+    so instead of printing a QR code that cannot work.
     """
-    from facilitator import access, lan, wifi
+    from facilitator import lan, wifi
 
     lines = ["Fireside is running.", ""]
     meeting = app.extensions["fireside"].room.meeting
     network = app.config.get("WIFI")
-    if access.is_loopback(host) or host == "localhost":
-        lines.append(f"Phones cannot join: with --host {host}, Fireside listens on this laptop only.")
+    if here_only:
+        lines.append("Phones cannot join: with this --host, Fireside listens on this laptop only.")
         lines.append("                  To let the room's phones in, stop it (Ctrl-C) and start it again "
                      "without --host.")
+        if not address:
+            lines.append(lan.NO_NETWORK_HELP)
     elif address:
         join = lan.join_url(public, meeting["join_code"]) if meeting else None
         if network is not None:
@@ -247,6 +249,14 @@ def announcement(app, address, public, port, cofacilitator=False, host="0.0.0.0"
         lines.append('                  or start with --help-line "Crisis line: number".')
     lines.append(f"Data folder:      {app.config['DATA_DIR']}")
     return "\n".join(lines)
+
+
+def phones_cannot_reach(host, url):
+    """True when Fireside listens on the laptop itself only (--host 127.0.0.1, ::1, localhost) and no
+    --url names where phones reach it anyway (a tunnel, a proxy on the laptop)."""
+    from facilitator import access
+
+    return (host == "localhost" or access.is_loopback(host)) and not url
 
 
 def join_address(host, url, hotspot, found):

@@ -91,13 +91,22 @@ def test_with_a_network_serve_prints_the_lan_join_address_and_its_qr(app, evenin
 def test_listening_on_the_laptop_only_says_phones_cannot_join_instead_of_a_qr_that_cannot_work(app, evening):
     """--host 127.0.0.1 (a tutorial's habit): the room's address would be printed, and no phone could reach it."""
     evening.start()
-    for host in ("127.0.0.1", "::1", "localhost"):
-        text = cli.announcement(app, "192.168.1.20", "http://192.168.1.20:8765", 8765, host=host)
-        assert f"Phones cannot join: with --host {host}, Fireside listens on this laptop only." in text
-        assert "start it again without --host" in text
-        assert "Phones join at" not in text and "192.168.1.20" not in text
-        assert "\u2580" not in text and "\u2584" not in text  # no QR code
-        assert "Your console:     http://127.0.0.1:8765/facilitator" in text
+    text = cli.announcement(app, "192.168.1.20", "http://192.168.1.20:8765", 8765, here_only=True)
+    assert "Phones cannot join: with this --host, Fireside listens on this laptop only." in text
+    assert "start it again without --host" in text
+    assert "Phones join at" not in text and "192.168.1.20" not in text
+    assert "\u2580" not in text and "\u2584" not in text  # no QR code
+    assert "Your console:     http://127.0.0.1:8765/facilitator" in text
+
+
+def test_only_a_loopback_host_without_url_counts_as_phones_cannot_join():
+    """With --url (a tunnel, a proxy on the laptop) the join address is his to name, and is printed."""
+    assert cli.phones_cannot_reach("127.0.0.1", None)
+    assert cli.phones_cannot_reach("::1", None)
+    assert cli.phones_cannot_reach("localhost", None)
+    assert not cli.phones_cannot_reach("127.0.0.1", "http://192.168.1.20:8765")
+    assert not cli.phones_cannot_reach("0.0.0.0", None)
+    assert not cli.phones_cannot_reach("192.168.1.20", None)
 
 
 STARTER_ES_WARNING = ("starter-es is written in Español; your meetings are held in English. Change the language on "
