@@ -167,6 +167,11 @@ class Room:
                 return None
             raise Refused(_l("This page waited for a meeting that is not running. Please load it again."))
 
+    def ended_lately(self):
+        """True from the end of a meeting until the next starts (or Fireside restarts): what the projector shows."""
+        with self._lock:
+            return self.just_ended and not self.meeting
+
     def code_matches(self, code):
         """True when code (as typed) is the running meeting's join code."""
         code = rules.normalise_code(code)
@@ -183,7 +188,7 @@ class Room:
             meeting = None
             if self.meeting:
                 meeting = {"title": self.meeting["title"], "code": self.meeting["join_code"], "join_url": join_url}
-            ended = self.just_ended and not self.meeting
+            ended = self.ended_lately()
             # The room's last picture of the evening says where help is, as every phone's ended screen does.
             return {"meeting": meeting, "item": self.public(self.current), "phones": phones, "ended": ended,
                     "help": helplines.for_pages(self.help_lines) if ended else []}

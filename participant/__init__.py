@@ -36,9 +36,14 @@ def _config(code, meeting=None, waiting=None):
 
 @bp.get("/")
 def start():
-    """Where a man can type the code he sees on the screen; before the meeting starts, where he waits for it."""
-    return render_template("participant/phone.html", config=_config(None, waiting=fireside().room.waiting_ticket()),
-                           error=None)
+    """Where a man can type the code he sees on the screen; before the meeting starts, where he waits for it.
+
+    Once a meeting has ended (and until the next starts), the same page says so first, with the help
+    lines, as the projector does: a man who opens the laptop's address then is not told to wait.
+    """
+    room = fireside().room
+    return render_template("participant/phone.html", config=_config(None, waiting=room.waiting_ticket()),
+                           error=None, ended=room.ended_lately())
 
 
 @bp.get("/waiting/<ticket>")

@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from facilitator import events
 from facilitator.rules import Refused
 
 
@@ -31,6 +32,41 @@ def test_an_old_qr_code_after_end_says_the_meeting_has_ended(evening, client):
     assert wrong.status_code == 404  # a code that never ran is a wrong code
     text = wrong.get_data(as_text=True)  # he may have scanned it, not typed it
     assert "No meeting is running with the code" in text and "WXYZ-KMNP" in text and "You typed" not in text
+
+
+def _outside_help(page_html):
+    """A page without its Help panel (a <details> he must open): what he reads without a tap."""
+    return re.sub(r'<details class="help".*?</details>', "", page_html, flags=re.DOTALL)
+
+
+def test_an_old_qr_code_shows_where_help_is_without_a_tap(evening, client):
+    evening.do(events.SET_HELP_LINES, lines=[{"label": "Crisis line", "contact": "988"}])
+    old = evening.start()
+    evening.do(events.END_MEETING)
+    seen = _outside_help(client.get(f"/j/{old}").get_data(as_text=True))
+    assert "If tonight stirred something up" in seen and 'href="tel:988"' in seen
+
+
+def test_the_laptops_address_after_the_end_says_the_meeting_ended_not_to_wait_for_it(evening, client):
+    evening.do(events.SET_HELP_LINES, lines=[{"label": "Crisis line", "contact": "988"}])
+    before = client.get("/").get_data(as_text=True)
+    assert "The meeting hasn't started yet" in before and "The meeting has ended." not in before
+    assert "If tonight stirred something up" not in _outside_help(before)
+
+    evening.start()
+    evening.do(events.END_MEETING)
+    after = client.get("/").get_data(as_text=True)
+    seen = _outside_help(after)
+    assert "The meeting has ended." in seen and "hasn't started yet" not in seen
+    assert "If another meeting starts, this page takes you in by itself." in seen
+    assert "If tonight stirred something up" in seen and 'href="tel:988"' in seen
+    assert _config(after)["waiting"]  # and it still waits: the next meeting takes him in by itself
+
+    second = evening.start()
+    assert client.get(f"/waiting/{_config(after)['waiting']}").get_json() == {"ok": True, "code": second}
+    evening.do(events.END_MEETING)
+    evening.app.extensions["fireside"].room.just_ended = False  # as after a restart: nothing ended lately
+    assert "The meeting hasn't started yet" in client.get("/").get_data(as_text=True)
 
 
 def test_an_old_code_is_not_counted_as_a_wrong_guess(evening, client):

@@ -372,13 +372,18 @@ def test_an_old_qr_code_or_a_phone_that_slept_through_end_is_told_the_meeting_ha
     slept.click("#join-btn")
     expect(slept.locator("#ended-heading")).to_be_visible()
     expect(slept.locator("#screen-refused")).to_be_hidden()
+    after = _phone(browser, server.url + "/", 320)  # the laptop's address, opened after the end
+    expect(after.locator("#early-heading")).to_have_text("The meeting has ended.")
+    expect(after.locator("#ended-help-heading")).to_be_visible()
+    _look_at([after], "the laptop's address after the end")
 
-    console.start()  # the next meeting, a fortnight later: the old QR code in his camera's history
+    second = console.start()["meeting"]["code"]  # the next meeting, a fortnight later: the old QR code in his camera's history
     old = _phone(browser, f"{server.url}/j/{code}", 360)
     expect(old.locator("#nocode-heading")).to_have_text("This meeting has ended")
     expect(old.locator("body")).not_to_contain_text("No meeting is running with the code")
     _look_at([old], "an old QR code")
-    assert slept.errors == [] and old.errors == []
+    after.wait_for_url(f"**/j/{second}")  # it waited, and took him in
+    assert slept.errors == [] and old.errors == [] and after.errors == []
     console.close()
 
 
