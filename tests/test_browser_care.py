@@ -1,6 +1,7 @@
 """What a man sees of the evening's care, in headless Chromium: agreements, Help, a word after, exclusive options."""
 
 import re
+import signal
 
 import pytest
 from conftest import RunningServer, SocketConsole, SocketPhone, assert_accessible
@@ -297,3 +298,31 @@ def test_the_welcome_fits_one_phone_screen_at_320_px_and_a_short_question_keeps_
     question_size = float(prompt.evaluate("el => getComputedStyle(el).fontSize").removesuffix("px"))
     assert question_size > welcome_size >= 18
     assert recorder.errors == []
+
+
+def test_send_keeps_the_focus_and_says_sending_while_a_busy_laptop_has_not_replied(browser, care_server):  # noqa: F811
+    """A keyboard or screen-reader user who presses Send stays on the button while it says "Sending…"."""
+    from playwright.sync_api import expect
+    from test_pages import _settle
+
+    console = SocketConsole(care_server.url)
+    code = console.start()["meeting"]["code"]
+    phone, recorder = _join(browser, care_server, code)
+    console.push("arrive")
+    expect(phone.locator("#screen-item")).to_have_attribute("data-mode", "form")
+    phone.click('label.option[data-index="0"]')
+    send = phone.locator("#send-btn")
+    send.focus()
+    care_server.process.send_signal(signal.SIGSTOP)  # the laptop, busy: the answer is on its way, no reply yet
+    try:
+        phone.keyboard.press("Enter")
+        expect(send).to_have_text("Sending…")
+        expect(send).to_have_attribute("aria-disabled", "true")
+        _settle(phone)  # a disabled button would have lost the focus by now
+        assert phone.evaluate("document.activeElement.id") == "send-btn"
+        assert_accessible(phone, "the phone, an answer on its way")
+    finally:
+        care_server.process.send_signal(signal.SIGCONT)
+    expect(phone.locator("#done-title")).to_have_text("Your answer is in.")
+    assert recorder.errors == []
+    console.close()

@@ -414,7 +414,7 @@
     form.appendChild(h('div', { class: 'pair' }, [sendBtn, passBtn]));
     form.addEventListener('submit', function (e) {
       e.preventDefault();
-      if (!collect) return;
+      if (!collect || state.sending) return;
       var got = collect();
       if (got.error) { err.textContent = got.error; return; }
       send({ item_id: it.id, value: got.value }, err);
@@ -422,10 +422,13 @@
     screen.appendChild(form);
   }
 
+  // While an answer is on its way the buttons say so and refuse a second press, but stay
+  // focusable (aria-disabled, not disabled): a disabled button loses the focus, and a man using
+  // a keyboard or a screen reader would be thrown back to the top of the page.
   function setBusy(busy) {
     var sendBtn = $('send-btn'), passBtn = $('pass-btn');
-    if (sendBtn) { sendBtn.disabled = busy; sendBtn.textContent = busy ? t('Sending…') : t('Send'); }
-    if (passBtn) passBtn.disabled = busy;
+    if (sendBtn) { sendBtn.setAttribute('aria-disabled', String(busy)); sendBtn.textContent = busy ? t('Sending…') : t('Send'); }
+    if (passBtn) passBtn.setAttribute('aria-disabled', String(busy));
   }
 
   function send(payload, err) {
