@@ -5,7 +5,7 @@ import signal
 
 import pytest
 from conftest import RunningServer, SocketConsole, SocketPhone, assert_accessible
-from test_browser import PHONE, _open, browser  # noqa: F401  (the module's Chromium)
+from test_browser import PHONE, Recorder, _open, browser  # noqa: F401  (the module's Chromium)
 from test_exclusive import NONE_OF_THESE_DECK
 from test_pages import SMALL_TARGETS
 from test_word_after import BREAK_DECK
@@ -324,5 +324,34 @@ def test_send_keeps_the_focus_and_says_sending_while_a_busy_laptop_has_not_repli
     finally:
         care_server.process.send_signal(signal.SIGCONT)
     expect(phone.locator("#done-title")).to_have_text("Your answer is in.")
+    assert recorder.errors == []
+    console.close()
+
+
+def test_an_answer_whose_reply_never_came_is_checked_with_the_laptop_not_called_a_failure(browser, care_server):  # noqa: F811
+    """No reply in 15 s: the phone asks what the laptop holds for him and finds his answer there."""
+    from playwright.sync_api import expect
+
+    console = SocketConsole(care_server.url)
+    code = console.start()["meeting"]["code"]
+    phone = browser.new_context(**PHONE).new_page()
+    phone.clock.install()  # the phone's own clock, moved on by the test: no 15 s wait
+    recorder = Recorder(phone)
+    phone.goto(f"{care_server.url}/j/{code}")
+    phone.click("#join-btn")
+    console.push("arrive")
+    expect(phone.locator("#screen-item")).to_have_attribute("data-mode", "form")
+    phone.click('label.option[data-index="1"]')
+    care_server.process.send_signal(signal.SIGSTOP)  # the answer reaches the laptop, which is too busy to reply
+    try:
+        phone.click("#send-btn")
+        expect(phone.locator("#send-btn")).to_have_text("Sending…")
+        phone.clock.fast_forward(16_000)
+        expect(phone.locator("#answer-error")).to_have_text("Checking whether your answer arrived…")
+        expect(phone.locator("body")).not_to_contain_text("try again")
+    finally:
+        care_server.process.send_signal(signal.SIGCONT)
+    expect(phone.locator("#done-title")).to_have_text("Your answer is in.")
+    expect(phone.locator("#mine")).to_contain_text("Restless")
     assert recorder.errors == []
     console.close()

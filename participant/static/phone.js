@@ -198,6 +198,13 @@
     var waiting = state.waiting;
     if (!waiting) return;
     state.waiting = null;
+    if (item && item.id === waiting.item_id && arrived(waiting, mineOf(item))) {
+      state.editing = false;
+      state.viewKey = '';
+      render('done');
+      announce(t('Your answer is in. You can change it until the results are shown.'));
+      return;
+    }
     if (item && item.id === waiting.item_id && item.state === 'open') {
       send(waiting, $('answer-error') || h('p', {}));
       return;
@@ -205,6 +212,12 @@
     state.unsent = waiting.item_id;
     if (item && item.id === waiting.item_id) { state.viewKey = ''; render(); }
     announce(t("Your answer wasn't sent: the question closed before your phone could reach the laptop."));
+  }
+
+  // The laptop already holds this answer of his (after a reply that never came back).
+  function arrived(payload, mine) {
+    if (mine == null) return false;
+    return payload.pass ? isPass(mine) : JSON.stringify(mine) === JSON.stringify(payload.value);
   }
 
   function ended() {
@@ -447,7 +460,14 @@
     socket.timeout(TIMEOUT).emit(EV.ANSWER, payload, function (e, res) {
       state.sending = false;
       setBusy(false);
-      if (e) { err.textContent = t('No reply from the laptop. Check your Wi-Fi and try again.'); return; }
+      if (e) {
+        // No reply in time: the answer may have arrived all the same. Ask the laptop what it holds
+        // for him (sync), and send it again only if it did not arrive and the question is still open.
+        state.waiting = payload;
+        err.textContent = t('Checking whether your answer arrived…');
+        resync();
+        return;
+      }
       if (!res || !res.ok) { err.textContent = (res && res.error) || t("That didn't work. Please try again."); return; }
       var mine = res.mine !== undefined ? res.mine : payload.pass ? { pass: true } : payload.value;
       state.mineById[itemId] = mine;
