@@ -207,8 +207,13 @@ def test_every_kind_of_poll_can_be_answered_or_passed_on_a_phone(browser, server
     send()
 
     push("compass")
+    for axis in ("x", "y"):  # a thumb in the middle is no answer of his: a screen reader hears the same
+        expect(phone.locator(f"#compass-{axis}-value")).to_have_text("Not set yet")
+        expect(phone.locator(f"#compass-{axis}")).to_have_attribute("aria-valuetext", "Not set yet")
     field = phone.locator("#compass-field").bounding_box()
     phone.mouse.click(field["x"] + field["width"] * 0.8, field["y"] + field["height"] * 0.2)
+    expect(phone.locator("#compass-x-value")).to_have_text(re.compile(r"^\d+$"))
+    expect(phone.locator("#compass-x")).to_have_attribute("aria-valuetext", re.compile(r"^\d+ of 100$"))
     send()
 
     push("feeling")

@@ -589,11 +589,14 @@
     var dot = h('div', { class: 'dot', id: 'compass-dot', hidden: true });
     var tip = h('div', { class: 'field-tip', text: t('Tap to place your dot') });
     var field = h('div', { class: 'field', id: 'compass-field', 'aria-hidden': 'true' }, [tip, dot]);
-    var xOut = h('span', { class: 'slider-value', id: 'compass-x-value', 'aria-hidden': 'true', text: '–' });
-    var yOut = h('span', { class: 'slider-value', id: 'compass-y-value', 'aria-hidden': 'true', text: '–' });
+    // Until he moves one, a slider's thumb sits in the middle only because it must sit somewhere:
+    // it says "Not set yet", to the eye and to a screen reader, rather than a value he never chose.
+    var unset = t('Not set yet');
+    var xOut = h('span', { class: 'slider-value slider-unset', id: 'compass-x-value', 'aria-hidden': 'true', text: unset });
+    var yOut = h('span', { class: 'slider-value slider-unset', id: 'compass-y-value', 'aria-hidden': 'true', text: unset });
     function slider(id, name) {
       return h('input', { class: 'range untouched', id: id, type: 'range', min: '0', max: String(MAX), step: '1',
-        value: String(Math.round(MAX / 2)),
+        value: String(Math.round(MAX / 2)), 'aria-valuetext': unset,
         'aria-label': t('%(name)s you want tonight, from 0 (%(low)s) to %(max)s (%(high)s)', { name: name, low: low, max: MAX, high: high }) });
     }
     var xIn = slider('compass-x', xName), yIn = slider('compass-y', yName);
@@ -609,6 +612,7 @@
       xIn.value = String(x); yIn.value = String(y);
       xIn.classList.remove('untouched'); yIn.classList.remove('untouched');
       xOut.textContent = String(x); yOut.textContent = String(y);
+      xOut.classList.remove('slider-unset'); yOut.classList.remove('slider-unset');
       xIn.setAttribute('aria-valuetext', t('%(value)s of %(max)s', { value: x, max: MAX }));
       yIn.setAttribute('aria-valuetext', t('%(value)s of %(max)s', { value: y, max: MAX }));
       err.textContent = '';
