@@ -421,3 +421,19 @@ def test_eight_sentences_on_an_old_projector_are_read_from_a_chair_not_shrunk_be
         assert text >= height / 40, f"sentences at {text} px on a {height} px tall screen"
     assert_accessible(screen, "the projector, eight sentences revealed (1920x1080)")
     assert screen.errors == []
+
+
+def test_a_code_on_the_wrong_code_page_is_never_split_across_two_lines(browser, server):
+    """Read off a phone at any width, "WXYZ-" on one line and "KMNP" on the next looks like two codes."""
+    page = _phone(browser, f"{server.url}/j/WXYZ-KMNP", 320)
+    split = []
+    for width in range(300, 481, 3):  # somewhere in here the line ends inside the code, wherever the words fall
+        page.set_viewport_size({"width": width, "height": 640})
+        if page.evaluate("document.getElementById('typed-code').getClientRects().length") > 1 or \
+                page.evaluate("(e => e.getBoundingClientRect().height > 1.6 * parseFloat(getComputedStyle(e).lineHeight))"
+                              "(document.getElementById('typed-code'))"):
+            split.append(width)
+    assert split == [], f"the code is split across two lines at {split} px"
+    long = _phone(browser, f"{server.url}/join?code={'X' * 40}", 320)  # typed nonsense still fits the screen
+    assert long.evaluate("document.documentElement.scrollWidth") <= 320
+    assert page.errors == [] and long.errors == []
