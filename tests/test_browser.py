@@ -441,6 +441,32 @@ def test_taking_back_after_the_facilitator_read_a_sentence_tells_the_man_it_stay
     assert_accessible(phone, "the phone on the sentence that stayed (320 px)")
 
 
+def test_taking_back_while_looking_at_the_closed_sentence_changes_it_to_this_one_stays(browser, server):
+    """The closed poll on his screen is the one whose sentence stays: it says so at once, not 'Your answer is in'."""
+    from playwright.sync_api import expect
+
+    console = SocketConsole(server.url)
+    code = console.start()["meeting"]["code"]
+    phone, recorder = _open(browser, f"{server.url}/j/{code}", viewport={"width": 320, "height": 640}, is_mobile=True,
+                            has_touch=True)
+    phone.click("#join-btn")
+    sentence = console.push("sentence")
+    phone.fill("#text-input", "Something I have not said out loud before.")
+    phone.click("#send-btn")
+    for n in range(3):
+        assert SocketPhone(server.url, code).call(events.ANSWER, {"item_id": sentence, "value": f"A line, {n}."})["ok"]
+    console.do(events.CLOSE_POLL, item_id=sentence)
+    expect(phone.locator("#screen-item")).to_contain_text("Your answer is in. The results will appear here")
+    phone.click("#withdraw-btn")
+    phone.click("#confirm-yes")
+    expect(phone.locator("#menu-result")).to_contain_text("1 written answer stays")
+    expect(phone.locator("#screen-item")).to_contain_text(
+        "This one stays: the facilitator has already read it. It carries no name.")
+    expect(phone.locator("#screen-item")).not_to_contain_text("Your answer is in.")
+    assert _script_errors(recorder) == []
+    console.close()
+
+
 def _script_errors(recorder):
     """The page's own errors, leaving out the browser's notes that the laptop could not be reached."""
     return [error for error in recorder.errors if "net::ERR_" not in error and "WebSocket connection to" not in error]

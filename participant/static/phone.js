@@ -285,7 +285,9 @@
     var mine = mineOf(it);
     var mode = modeOf(it, mine);
     var key = JSON.stringify([it.id, it.kind, it.prompt].concat(cfg.schema.spec_fields.map(function (f) { return it[f]; }),
-      [mode, mode === 'done' || mode === 'closed' ? mine : null]));
+      [mode, mode === 'done' || mode === 'closed' ? mine : null,
+        // what his answer became also changes the words: it stays, or it was never sent
+        !!state.kept[it.id], state.unsent === it.id]));
     if (key === state.viewKey && state.screen === 'item') { updateLive(); return; }
     var isNewItem = !state.viewKey || state.viewKey.indexOf('[' + it.id + ',') !== 0;
     state.viewKey = key;
