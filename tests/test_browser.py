@@ -467,6 +467,35 @@ def test_taking_back_while_looking_at_the_closed_sentence_changes_it_to_this_one
     console.close()
 
 
+def test_a_sentence_half_typed_when_the_question_closes_is_still_there_when_it_opens_again(browser, server):
+    """Kept in the page's memory only: closed and opened again, or back after another question, his words wait."""
+    from playwright.sync_api import expect
+
+    console = SocketConsole(server.url)
+    code = console.start()["meeting"]["code"]
+    phone, recorder = _open(browser, f"{server.url}/j/{code}", viewport={"width": 320, "height": 640}, is_mobile=True,
+                            has_touch=True)
+    phone.click("#join-btn")
+    sentence = console.push("sentence")
+    phone.fill("#text-input", "I nearly didn't come tonight")
+    console.do(events.CLOSE_POLL, item_id=sentence)
+    expect(phone.locator("#screen-item")).to_contain_text("Answers are closed.")
+    console.do(events.OPEN_POLL, item_id=sentence, confirm=True)
+    expect(phone.locator("#text-input")).to_have_value("I nearly didn't come tonight")
+    feeling = console.push("feeling")
+    phone.fill("#words-input", "tired")
+    console.push("sentence")  # back to the sentence, then on to the words again
+    expect(phone.locator("#text-input")).to_have_value("I nearly didn't come tonight")
+    phone.click("#send-btn")
+    expect(phone.locator("#done-title")).to_have_text("Your answer is in.")
+    console.do(events.PUSH_ITEM, item_id=feeling)
+    expect(phone.locator("#words-input")).to_have_value("tired")
+    stored = json.dumps(phone.evaluate("[Object.assign({}, localStorage), Object.assign({}, sessionStorage)]"))
+    assert "tired" not in stored and "nearly" not in stored  # nothing of a draft leaves the page's memory
+    assert _script_errors(recorder) == []
+    console.close()
+
+
 def _script_errors(recorder):
     """The page's own errors, leaving out the browser's notes that the laptop could not be reached."""
     return [error for error in recorder.errors if "net::ERR_" not in error and "WebSocket connection to" not in error]

@@ -68,7 +68,9 @@
     sending: false,
     kept: {},       // polls whose written answer stayed when he took his answers back (already read)
     waiting: null,  // an answer given while offline, sent when the phone is back (memory only)
-    unsent: null    // the item whose waiting answer could not go: it closed while the phone was offline
+    unsent: null,   // the item whose waiting answer could not go: it closed while the phone was offline
+    drafts: {},     // words or a sentence he was typing when the question closed or moved on (memory only)
+    draftFor: null  // the item whose words or sentence the form on screen holds
   };
 
   var SCREENS = ['agreements', 'connecting', 'wait', 'item', 'ended', 'refused'];
@@ -222,6 +224,8 @@
 
   function ended() {
     state.ended = true;
+    state.drafts = {};
+    state.draftFor = null;
     forgetEverything();
     state.waiting = null;
     state.mineById = {};
@@ -268,6 +272,17 @@
     render();
   }
 
+  function has(object, key) { return Object.prototype.hasOwnProperty.call(object, key); }
+
+  // What he was typing, kept when the form goes away (the question closed, or another came): if the
+  // facilitator opens it again, his words are still there. Never stored, never sent until he sends.
+  function keepDraft() {
+    var typed = $('words-input') || $('text-input');
+    if (state.draftFor == null || !typed) return;
+    if (typed.value.trim()) state.drafts[state.draftFor] = typed.value;
+    else delete state.drafts[state.draftFor];
+  }
+
   function mineOf(item) {
     return Object.prototype.hasOwnProperty.call(state.mineById, item.id) ? state.mineById[item.id] : null;
   }
@@ -293,8 +308,10 @@
     state.viewKey = key;
     state.resultKey = '';
 
+    keepDraft();
     var screen = $('screen-item');
     while (screen.firstChild) screen.removeChild(screen.firstChild);
+    state.draftFor = null;
     var kicker = {
       discussion: t('Now'), pending: t('Coming up'), form: t('Question'), done: t('Question'),
       closed: t('Question'), revealed: t('Results')
@@ -315,7 +332,8 @@
       screen.appendChild(h('p', { class: 'state-line', id: 'state-line',
         text: t("This question isn't open yet. It will open here.") }));
     } else if (mode === 'form') {
-      buildForm(screen, it, state.editing ? mine : null);
+      buildForm(screen, it, state.editing ? mine : has(state.drafts, it.id) ? state.drafts[it.id] : null);
+      if (it.kind === 'words' || it.kind === 'text') state.draftFor = it.id;
       screen.appendChild(h('p', { class: 'answered', id: 'answered' }));
     } else if (mode === 'done') {
       buildDone(screen, it, mine);
@@ -473,6 +491,8 @@
       if (!res || !res.ok) { err.textContent = (res && res.error) || t("That didn't work. Please try again."); return; }
       var mine = res.mine !== undefined ? res.mine : payload.pass ? { pass: true } : payload.value;
       state.mineById[itemId] = mine;
+      delete state.drafts[itemId];  // sent: the draft is his answer now
+      if (state.draftFor === itemId) state.draftFor = null;
       delete state.kept[itemId];  // a new answer of his: no longer the one that stayed
       if (state.item && state.item.id === itemId) {
         state.editing = false;
@@ -869,6 +889,8 @@
 
   function leave() {
     state.left = true;
+    state.drafts = {};
+    state.draftFor = null;
     forgetEverything();
     state.waiting = null;  // an answer held while the laptop was out of reach goes nowhere now
     state.kept = {};
