@@ -192,12 +192,28 @@ SMALL_TARGETS = """() => [...document.querySelectorAll(
     .filter(([, , width, height]) => width < 44 || height < 44)"""
 
 
+# Visible words set smaller than 16 CSS px, read at arm's length in a dim room: their text and size.
+SMALL_TEXT = """() => {
+    const found = [], walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    while (walk.nextNode()) {
+        const node = walk.currentNode, el = node.parentElement;
+        if (!node.textContent.trim() || !el || el.closest('[hidden], [aria-hidden=true] .vh, .vh, script, style')
+            || el.closest('details:not([open]) > :not(summary)') || !el.getClientRects().length) continue;
+        const size = parseFloat(getComputedStyle(el).fontSize)
+            * (el instanceof SVGElement && el.ownerSVGElement ? el.ownerSVGElement.getScreenCTM().a : 1);
+        if (size < 15.95) found.push(node.textContent.trim().slice(0, 40) + ' (' + size.toFixed(1) + ' px)');
+    }
+    return found;
+}"""
+
+
 def _look_at(phones, where):
-    """On every phone: no target under 44 px and nothing wider than the screen; axe finds nothing on the last."""
+    """On every phone: no target under 44 px, no words under 16 px, nothing wider than the screen; axe on the last."""
     for phone in phones:
         _settle(phone)
         width = phone.viewport_size["width"]
         assert phone.evaluate(SMALL_TARGETS) == [], f"targets under 44 px on {where} at {width} px"
+        assert phone.evaluate(SMALL_TEXT) == [], f"words under 16 px on {where} at {width} px"
         assert phone.evaluate("document.documentElement.scrollWidth") <= width, f"{where} is wider than {width} px"
     assert_accessible(phones[-1], f"the phone, {where}")
 

@@ -24,6 +24,10 @@
     return out;
   }
 
+  // A size under the text's own, but never under the page's --fs-min (the phone sets 16 px; the
+  // projector sets none): words read at arm's length in a dim room stay readable.
+  function atLeast(size) { return 'max(' + size + ', var(--fs-min, 0px))'; }
+
   function el(tag, cls, text, styles) {
     var node = document.createElement(tag);
     if (cls) node.className = cls;
@@ -91,7 +95,7 @@
     // A tally's "answered" counts every phone that responded; a pass is not an answer. Below the
     // floor the tally does not say how many passed, so only that total is shown.
     if (!res.shown) return el('p', 'fs-caption', nt('%(num)s responded', '%(num)s responded', res.answered || 0),
-      { opacity: '0.75', fontSize: '0.85em', margin: '0.9em 0 0' });
+      { opacity: '0.75', fontSize: atLeast('0.85em'), margin: '0.9em 0 0' });
     var passed = res.passed || 0;
     var answered = (res.answered || 0) - passed;
     var text = res.live ? nt('So far: %(num)s answered', 'So far: %(num)s answered', answered)
@@ -99,7 +103,7 @@
     if (passed) text += ' · ' + nt('%(num)s passed', '%(num)s passed', passed);
     var waiting = waitingText(res.waiting);
     if (waiting) text += ' · ' + waiting;
-    return el('p', 'fs-caption', text, { opacity: '0.75', fontSize: '0.85em', margin: '0.9em 0 0' });
+    return el('p', 'fs-caption', text, { opacity: '0.75', fontSize: atLeast('0.85em'), margin: '0.9em 0 0' });
   }
 
   // A kept picture: newer responses show only together with enough others that none stands out.
@@ -187,12 +191,12 @@
         }));
         col.appendChild(el('span', 'fs-hist-count', count, {
           position: 'absolute', left: '0', right: '0', bottom: 'calc(' + pct + '% + 0.15em)',
-          textAlign: 'center', fontWeight: '700', fontSize: '0.85em', lineHeight: '1.2'
+          textAlign: 'center', fontWeight: '700', fontSize: atLeast('0.85em'), lineHeight: '1.2'
         }));
       }
       area.appendChild(col);
       axis.appendChild(el('span', null, min + i, {
-        flex: '1 1 0', minWidth: '0', textAlign: 'center', fontSize: '0.85em', opacity: '0.8',
+        flex: '1 1 0', minWidth: '0', textAlign: 'center', fontSize: atLeast('0.85em'), opacity: '0.8',
         fontVariantNumeric: 'tabular-nums'
       }));
     });
@@ -204,13 +208,13 @@
       marks.setAttribute('aria-hidden', 'true');
       marks.appendChild(el('span', null, '▲', {
         position: 'absolute', top: '0', left: ((res.median - min + 0.5) / n) * 100 + '%',
-        transform: 'translateX(-50%)', color: ACCENT, fontSize: '0.75em', lineHeight: '1'
+        transform: 'translateX(-50%)', color: ACCENT, fontSize: atLeast('0.75em'), lineHeight: '1'
       }));
       root.appendChild(marks);
     }
 
     var ends = el('div', 'fs-ends', null, {
-      display: 'flex', justifyContent: 'space-between', gap: '1em', fontSize: '0.85em', opacity: '0.8', marginTop: '0.2em'
+      display: 'flex', justifyContent: 'space-between', gap: '1em', fontSize: atLeast('0.85em'), opacity: '0.8', marginTop: '0.2em'
     });
     ends.setAttribute('aria-hidden', 'true');
     ends.appendChild(el('span', null, sc.min_label || ''));
@@ -219,7 +223,7 @@
 
     if (typeof res.median === 'number') {
       var med = el('p', 'fs-median', null, { margin: '0.7em 0 0' });
-      med.appendChild(el('span', null, '▲ ', { color: ACCENT, fontSize: '0.75em' })).setAttribute('aria-hidden', 'true');
+      med.appendChild(el('span', null, '▲ ', { color: ACCENT, fontSize: atLeast('0.75em') })).setAttribute('aria-hidden', 'true');
       med.appendChild(document.createTextNode(t('Middle answer (median):') + ' '));
       med.appendChild(el('strong', null, fmt(res.median)));
       root.appendChild(med);
@@ -290,7 +294,7 @@
     var figure = el('div', 'fs-figure', null, {
       display: 'grid', gridTemplateColumns: 'min-content minmax(0, 1fr)', gridTemplateRows: 'auto auto',
       columnGap: '0.4em', rowGap: '0.15em', alignItems: 'stretch', flex: wide ? 'none' : '', minWidth: '0',
-      fontSize: wide ? '' : '0.85em'  // on a phone the square needs the width more than the labels do
+      fontSize: wide ? '' : atLeast('0.85em')  // on a phone the square needs the width more than the labels do
     });
     var pic = svg('svg', { viewBox: '-4 -4 108 108', 'aria-hidden': 'true', focusable: 'false' },
       { display: 'block', width: '100%', height: 'auto', overflow: 'visible', gridColumn: '2', gridRow: '1' });
@@ -352,7 +356,7 @@
     // Axis labels: y's name and top end beside the square, x's under it; "a little" once, at the
     // corner where both axes start. Words wrap only between words, so the column stays narrow.
     var axisName = { fontWeight: '700' };
-    var axisEnd = { opacity: '0.8', fontSize: '0.95em', whiteSpace: 'nowrap' };
+    var axisEnd = { opacity: '0.8', fontSize: atLeast('0.95em'), whiteSpace: 'nowrap' };
     var yAxis = el('div', 'fs-axis fs-axis-y', null, {
       gridColumn: '1', gridRow: '1', display: 'flex', flexDirection: 'column', alignItems: 'flex-end',
       textAlign: 'right', lineHeight: '1.15'
@@ -384,7 +388,7 @@
     var grid = el('ul', 'fs-quadrants', null, {
       listStyle: 'none', margin: wide ? '0' : '0.7em 0 0', padding: '0', display: 'grid',
       // two columns like the square's halves, or one where a half would be narrower than 8em
-      gridTemplateColumns: 'repeat(auto-fit, minmax(min(100%, max(8em, 40%)), 1fr))', gap: '0.35em', fontSize: '0.9em'
+      gridTemplateColumns: 'repeat(auto-fit, minmax(min(100%, max(8em, 40%)), 1fr))', gap: '0.35em', fontSize: atLeast('0.9em')
     });
     corners.forEach(function (c) {
       var li = el('li', 'fs-quadrant', null, {
@@ -400,7 +404,7 @@
     });
     side.appendChild(grid);
 
-    var legend = el('p', 'fs-legend', null, { fontSize: '0.85em', opacity: '0.8', margin: '0.6em 0 0' });
+    var legend = el('p', 'fs-legend', null, { fontSize: atLeast('0.85em'), opacity: '0.8', margin: '0.6em 0 0' });
     legend.setAttribute('aria-hidden', 'true');
     legend.appendChild(mark(false));
     legend.appendChild(el('span', null, t('one answer'), { marginRight: '1.2em' }));
@@ -463,7 +467,7 @@
 
   // Under words and sentences: a man who looks for his own and does not find it learns why.
   function chosen(text) {
-    return el('p', 'fs-chosen', text, { opacity: '0.72', fontSize: '0.85em', margin: '0.4em 0 0', textAlign: 'center' });
+    return el('p', 'fs-chosen', text, { opacity: '0.72', fontSize: atLeast('0.85em'), margin: '0.4em 0 0', textAlign: 'center' });
   }
 
   // ---- text: the shared sentences ----------------------------------------------------------
