@@ -207,6 +207,31 @@ SMALL_TEXT = """() => {
 }"""
 
 
+# The edges of what he taps or types in, against the page behind them: under 3:1 (WCAG 1.4.11) they
+# vanish in a dim room. Returns the controls that miss, with their ratio.
+FAINT_EDGES = """() => {
+    const lum = c => { const [r, g, b] = c.match(/[\\d.]+/g).slice(0, 3).map(v => {
+        v = v / 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+    const page = lum(getComputedStyle(document.documentElement).backgroundColor);
+    return [...document.querySelectorAll('.opt-body, .code-input, .text-input, .btn-secondary, .field, .seg')]
+        .filter(el => el.getClientRects().length && !el.closest('[hidden]'))
+        .map(el => { const edge = lum(getComputedStyle(el).borderTopColor);
+                     return [el.className, (Math.max(edge, page) + 0.05) / (Math.min(edge, page) + 0.05)]; })
+        .filter(([, ratio]) => ratio < 3).map(([name, ratio]) => name + ' ' + ratio.toFixed(2));
+}"""
+
+
+# The compass's axis labels that touch their neighbours ("A littleSpace to myself"): their texts.
+TOUCHING_LABELS = """() => [...document.querySelectorAll('#screen-item .axis-y, #screen-item .axis-x')]
+    .filter(axis => axis.getClientRects().length).flatMap(axis => {
+        const kids = [...axis.children].map(kid => kid.getBoundingClientRect()), vertical = axis.matches('.axis-y');
+        return kids.slice(1).map((box, n) => [axis.children[n].textContent, axis.children[n + 1].textContent,
+            vertical ? box.top - kids[n].bottom : box.left - kids[n].right])
+          .filter(([, , gap]) => gap < 4).map(([one, two]) => one + ' | ' + two);
+    })"""
+
+
 def _look_at(phones, where):
     """On every phone: no target under 44 px, no words under 16 px, nothing wider than the screen; axe on the last."""
     for phone in phones:
@@ -214,6 +239,8 @@ def _look_at(phones, where):
         width = phone.viewport_size["width"]
         assert phone.evaluate(SMALL_TARGETS) == [], f"targets under 44 px on {where} at {width} px"
         assert phone.evaluate(SMALL_TEXT) == [], f"words under 16 px on {where} at {width} px"
+        assert phone.evaluate(FAINT_EDGES) == [], f"edges under 3:1 on {where} at {width} px"
+        assert phone.evaluate(TOUCHING_LABELS) == [], f"axis labels touching on {where} at {width} px"
         assert phone.evaluate("document.documentElement.scrollWidth") <= width, f"{where} is wider than {width} px"
     assert_accessible(phones[-1], f"the phone, {where}")
 
