@@ -54,7 +54,10 @@ def console():
     """The facilitator's console."""
     if not _allowed():
         return _deny()
-    return render_template("facilitator/console.html", config=_page_config("console"))
+    # The section for what is happening shows from the first paint (its heading with it), not only
+    # once the first state arrives over the socket.
+    return render_template("facilitator/console.html", config=_page_config("console"),
+                           running=fireside().room.meeting is not None)
 
 
 @bp.get("/screen")

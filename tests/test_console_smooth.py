@@ -45,6 +45,46 @@ def test_the_console_has_a_top_level_heading_while_a_meeting_runs(client):
     assert "<h1" in meeting_view[:meeting_view.index("</section>")]
 
 
+def _shown_headings(page):
+    """The texts of the h1s the console's HTML shows before any script runs (not inside a hidden section)."""
+    from html.parser import HTMLParser
+
+    class Headings(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.stack, self.found, self.inside = [], [], None
+
+        def handle_starttag(self, tag, attrs):
+            if tag in ("input", "br", "img", "meta", "link"):
+                return
+            self.stack.append("hidden" in dict(attrs))
+            if tag == "h1" and not any(self.stack):
+                self.inside = len(self.stack)
+                self.found.append("")
+
+        def handle_endtag(self, tag):
+            if tag in ("input", "br", "img", "meta", "link") or not self.stack:
+                return
+            if self.inside == len(self.stack):
+                self.inside = None
+            self.stack.pop()
+
+        def handle_data(self, data):
+            if self.inside is not None:
+                self.found[-1] += data
+
+    parser = Headings()
+    parser.feed(page)
+    return [" ".join(text.split()) for text in parser.found]
+
+
+def test_the_console_page_has_the_heading_of_what_is_happening_before_its_first_state_arrives(client, evening):
+    # A screen reader that reads the page as it loads, or a socket slow to connect, meets a heading.
+    assert _shown_headings(client.get("/facilitator").get_data(as_text=True)) == ["Start tonight's meeting"]
+    evening.start()
+    assert _shown_headings(client.get("/facilitator").get_data(as_text=True)) == ["Running tonight's meeting"]
+
+
 # --- the co-facilitator's key (point 5) -------------------------------------------------------------
 
 import json  # noqa: E402
