@@ -222,6 +222,27 @@ FAINT_EDGES = """() => {
 }"""
 
 
+# Words dimmed to say "not now" (Send before anything is chosen, an option past the limit) that a man
+# in a dim room can no longer read: under 4.5:1 once the dimming is laid over what is behind them.
+DIM_WORDS = """() => {
+    const rgb = c => c.match(/[\\d.]+/g).map(Number);
+    const lum = ([r, g, b]) => [r, g, b].map(v => { v = v / 255;
+        return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+        .reduce((sum, v, n) => sum + v * [0.2126, 0.7152, 0.0722][n], 0);
+    const over = (top, alpha, under) => top.slice(0, 3).map((v, n) => v * alpha + under[n] * (1 - alpha));
+    const page = rgb(getComputedStyle(document.documentElement).backgroundColor);
+    return [...document.querySelectorAll('main .btn, main .opt-body')]
+        .filter(el => el.getClientRects().length && !el.closest('[hidden]') && el.textContent.trim())
+        .filter(el => Number(getComputedStyle(el).opacity) < 1).map(el => {
+            const style = getComputedStyle(el), dim = Number(style.opacity), own = rgb(style.backgroundColor);
+            const fill = own.length > 3 && own[3] === 0 ? page : over(own, own.length > 3 ? own[3] : 1, page);
+            const words = over(over(rgb(style.color), 1, fill), dim, page), behind = over(fill, dim, page);
+            const ratio = (Math.max(lum(words), lum(behind)) + 0.05) / (Math.min(lum(words), lum(behind)) + 0.05);
+            return [el.textContent.trim(), ratio]; })
+        .filter(([, ratio]) => ratio < 4.5).map(([text, ratio]) => text + ' ' + ratio.toFixed(2));
+}"""
+
+
 # The compass's axis labels that touch their neighbours ("A littleSpace to myself"): their texts.
 TOUCHING_LABELS = """() => [...document.querySelectorAll('#screen-item .axis-y, #screen-item .axis-x')]
     .filter(axis => axis.getClientRects().length).flatMap(axis => {
@@ -241,6 +262,7 @@ def _look_at(phones, where):
         assert phone.evaluate(SMALL_TEXT) == [], f"words under 16 px on {where} at {width} px"
         assert phone.evaluate(FAINT_EDGES) == [], f"edges under 3:1 on {where} at {width} px"
         assert phone.evaluate(TOUCHING_LABELS) == [], f"axis labels touching on {where} at {width} px"
+        assert phone.evaluate(DIM_WORDS) == [], f"dimmed words under 4.5:1 on {where} at {width} px"
         assert phone.evaluate("document.documentElement.scrollWidth") <= width, f"{where} is wider than {width} px"
     assert_accessible(phones[-1], f"the phone, {where}")
 
@@ -271,6 +293,12 @@ def test_on_a_phone_every_state_has_targets_of_44_px_and_nothing_for_axe(browser
         for phone in phones:
             expect(phone.locator("#screen-item")).to_have_attribute("data-mode", "form")
         _look_at(phones, f"the form of {key!r}")
+        if key == "needs":  # two of two chosen: the other options are dimmed, and must still be read
+            for phone in phones:
+                phone.click('label.option:has-text("Closeness")')
+                phone.click('label.option:has-text("Rest")')
+                expect(phone.locator(".option input:disabled")).to_have_count(2)
+            _look_at(phones, "the most options chosen")
         if key == "energy":
             for phone in phones:
                 phone.click('.seg label[data-value="10"]')
