@@ -307,7 +307,7 @@ def test_the_welcome_fits_one_phone_screen_at_320_px_and_a_short_question_keeps_
 def test_send_keeps_the_focus_and_says_sending_while_a_busy_laptop_has_not_replied(browser, care_server):  # noqa: F811
     """A keyboard or screen-reader user who presses Send stays on the button while it says "Sending…"."""
     from playwright.sync_api import expect
-    from test_pages import _settle
+    from test_pages import DIM_WORDS, _settle
 
     console = SocketConsole(care_server.url)
     code = console.start()["meeting"]["code"]
@@ -325,6 +325,7 @@ def test_send_keeps_the_focus_and_says_sending_while_a_busy_laptop_has_not_repli
         _settle(phone)  # a disabled button would have lost the focus by now
         assert phone.evaluate("document.activeElement.id") == "send-btn"
         assert_accessible(phone, "the phone, an answer on its way")
+        assert phone.evaluate(DIM_WORDS) == [], "'Sending…' dimmed past reading"
     finally:
         care_server.process.send_signal(signal.SIGCONT)
     expect(phone.locator("#done-title")).to_have_text("Your answer is in.")
