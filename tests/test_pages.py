@@ -162,6 +162,12 @@ def test_every_result_fits_the_projector_from_800x600_to_1920x1080(browser, serv
                     .map(name => Math.round(name.getBoundingClientRect().height /
                                             parseFloat(getComputedStyle(name).lineHeight)))""")
                 assert max(lines) <= 2, f"a quadrant's name wraps to {max(lines)} lines at {width}x{height}"
+                split = screen.evaluate("""() => [...document.querySelectorAll('#item-result .fs-legend .fs-mark')]
+                    .map(mark => [mark, mark.nextElementSibling]).filter(([mark, words]) => {
+                        const rects = words.getClientRects(), dot = mark.getBoundingClientRect();
+                        return rects.length !== 1 || Math.abs(rects[0].top - dot.top) > rects[0].height;
+                    }).map(([, words]) => words.textContent)""")
+                assert split == [], f"a legend's mark and its words part at {width}x{height}: {split}"
             screen.set_viewport_size({"width": 1280, "height": 720})
             _settle(screen)
             sizes = screen.evaluate("""() => [...document.querySelectorAll(

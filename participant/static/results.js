@@ -406,10 +406,14 @@
 
     var legend = el('p', 'fs-legend', null, { fontSize: atLeast('0.85em'), opacity: '0.8', margin: '0.6em 0 0' });
     legend.setAttribute('aria-hidden', 'true');
-    legend.appendChild(mark(false));
-    legend.appendChild(el('span', null, t('one answer'), { marginRight: '1.2em' }));
-    legend.appendChild(mark(true));
-    legend.appendChild(el('span', null, t('the middle')));
+    // Each mark stays with its words: a narrow column wraps between the two, never inside one.
+    [[false, t('one answer')], [true, t('the middle')]].forEach(function (entry, n) {
+      var key = el('span', 'fs-legend-key', null, { whiteSpace: 'nowrap', marginRight: n ? '0' : '0.9em' });
+      key.appendChild(mark(entry[0]));
+      key.appendChild(el('span', null, entry[1]));
+      if (n) legend.appendChild(document.createTextNode(' '));
+      legend.appendChild(key);
+    });
     side.appendChild(legend);
 
     if (wide) {
