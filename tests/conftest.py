@@ -679,6 +679,25 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 
 
+@pytest.fixture(autouse=True)
+def _close_pages(request):
+    """Close the browser pages a test opened, as its real clients are: none lives on into the next test.
+
+    A page left open keeps reconnecting to its test's stopped server all through the module, and
+    would join the next server that happens to get the same port. Pages a module's own fixtures
+    opened before the test (a whole evening held once for the module) stay.
+    """
+    if "browser" not in request.fixturenames:
+        yield
+        return
+    chromium = request.getfixturevalue("browser")
+    before = list(chromium.contexts)
+    yield
+    for context in chromium.contexts:
+        if not any(context is kept for kept in before):
+            context.close()
+
+
 @pytest.fixture(scope="module")
 def browser():
     """One headless Chromium for the module (Debian's, as CI installs it)."""
