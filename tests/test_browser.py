@@ -178,7 +178,7 @@ def test_a_wrong_code_gets_a_page_that_says_what_to_do(browser, server):
     from playwright.sync_api import expect
 
     phone, _ = _open(browser, f"{server.url}/j/WXYZ-KMNP", **PHONE)
-    expect(phone.locator("#nocode-heading")).to_have_text("That code isn't running right now")
+    expect(phone.locator("#nocode-heading")).to_have_text("There's no meeting with that code right now")
     expect(phone.locator("body")).to_contain_text("screen")
 
 
@@ -217,7 +217,7 @@ def test_every_kind_of_poll_can_be_answered_or_passed_on_a_phone(browser, server
     send()
 
     push("feeling")
-    expect(phone.locator("#hint")).to_have_text(re.compile(r"^A word or a few, up to (two|three|four|five)\b"))
+    expect(phone.locator("#hint")).to_have_text(re.compile(r"^Up to (two|three|four|five) words\."))
     phone.fill("#words-input", "one two three four five six")  # past any limit: said plainly, not "6 of 3"
     expect(phone.locator("#words-counter")).to_have_text(re.compile(r"^6 words: at most \d, please$"))
     phone.fill("#words-input", "hopeful")

@@ -252,6 +252,22 @@ def test_a_word_after_is_sent_taken_back_and_the_console_sees_it_only_at_the_bre
     expect(phone.locator("#word-after-status")).to_have_text("Taken back. Nothing of it is kept.")
     expect(phone.locator("#word-after-btn")).to_have_text("I'd like a word after")
 
+    # At the end, the phone that asked (and did not take it back) is reminded; the one that took it back is not.
+    asker, _ = _open(browser, f"{care_server.url}/j/{code}", **PHONE)
+    asker.click("#join-btn")  # straight onto the break on every phone
+    expect(asker.locator("#screen-item")).to_be_visible()
+    asker.click("#word-after-btn")
+    expect(asker.locator("#word-after-btn")).to_have_text("Take back my request for a word")
+    console.click("#end-meeting")
+    console.click("#confirm-ok")
+    reminder = "You asked for a word after the meeting. Find the facilitator before you go"
+    expect(asker.locator("#ended-word-after")).to_be_visible()
+    expect(asker.locator("#ended-word-after")).to_contain_text(reminder)
+    expect(asker.locator("#announcer")).to_contain_text(reminder)
+    expect(phone.locator("#screen-ended")).to_be_visible()
+    expect(phone.locator("#ended-word-after")).to_be_hidden()
+    assert_accessible(asker, "the phone, the end, after asking for a word")
+
 
 def test_an_exclusive_option_unticks_the_others_on_the_phone_and_says_so(browser, care_server):  # noqa: F811
     from playwright.sync_api import expect

@@ -58,7 +58,7 @@ def test_the_check_finds_english_sentences_and_words_but_not_spanish_or_codes():
     assert "Answers are closed." in english_in("Answers are closed.\n3 responded")
     assert "%(num)s responded" in english_in("Respuestas cerradas\n3 responded")
     assert "the word 'your'" in english_in("Tu respuesta: your answer")
-    assert english_in("Tu respuesta ya está.\nCódigo WITH-K7QM\nFireside está listo.") == []
+    assert english_in("Tu respuesta llegó.\nCódigo WITH-K7QM\nFireside está listo.") == []
 
 
 def test_every_phone_page_is_rendered_in_spanish(client, evening):
@@ -79,10 +79,10 @@ def test_every_phone_page_is_rendered_in_spanish(client, evening):
     assert "Únete al grupo" in start
     assert "Bienvenido a Test evening" in meeting and "La reunión ha terminado." in meeting
     assert "Retirar mis respuestas" in meeting and "Me gustaría hablar después" in meeting
-    assert "Ese código no corresponde a ninguna reunión ahora" in wrong
+    assert "Ahora no hay ninguna reunión con ese código" in wrong
     assert "Esta reunión ha terminado" in ended and "Pregúntale al facilitador" in ended  # help, even after the end
     assert config["i18n"]["language"] == "es"
-    assert config["i18n"]["messages"]["Your answer is in."] == "Tu respuesta ya está."
+    assert config["i18n"]["messages"]["Your answer is in."] == "Tu respuesta llegó."
     assert config["no_help"] == i18n.tr("es", str(helplines.NO_LINES))
 
 

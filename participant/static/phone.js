@@ -138,7 +138,7 @@
       // The server said no: the meeting is over, or the code is wrong.
       if (err && err.data && err.data.ended) { ended(); return; }
       var message = err && err.message;
-      if (!message || /rejected by server|^(xhr|websocket)/i.test(message)) message = t("This code isn't running right now.");
+      if (!message || /rejected by server|^(xhr|websocket)/i.test(message)) message = t("There's no meeting with this code right now.");
       refused(message);
     });
     socket.on(EV.WELCOME, applyWelcome);
@@ -233,8 +233,11 @@
     setConn('');
     $('menu').hidden = true;
     if (socket) socket.disconnect();
+    // He asked for a word and did not take it back: now is when he needs to act on it.
+    $('ended-word-after').hidden = !wordAfter;
     show('ended');
-    announce(t('The meeting has ended. Thank you for being here.'));
+    announce(t('The meeting has ended. Thank you for being here.') +
+      (wordAfter ? ' ' + $('ended-word-after').textContent : ''));
   }
 
   function resync() {
@@ -729,10 +732,10 @@
     input.addEventListener('input', update);
     update();
     form.appendChild(h('label', { class: 'hint', id: 'hint', for: 'words-input',
-      text: max === 1 ? t('One word.') : t('A word or a few, up to %(n)s. They count together, as one phrase.', { n: numberWord(max) }) }));
+      text: max === 1 ? t('One word.') : t('Up to %(n)s words. Together they count as one answer.', { n: numberWord(max) }) }));
     form.appendChild(input);
     form.appendChild(counter);
-    form.appendChild(h('p', { class: 'note', text: t('The facilitator reads the words first, then shows them to the room without names.') }));
+    form.appendChild(h('p', { class: 'note', text: t('The facilitator sees the words but not who wrote them, and chooses which the room sees.') }));
     return function () {
       var value = input.value.trim().replace(/\s+/g, ' ');
       var n = countWords(value);
@@ -758,7 +761,7 @@
     form.appendChild(h('label', { class: 'hint', id: 'hint', for: 'text-input', text: t('A sentence or two, up to %(n)s characters.', { n: LIMIT }) }));
     form.appendChild(area);
     form.appendChild(counter);
-    form.appendChild(h('p', { class: 'note', text: t('Only answers the facilitator chooses are shown to the room: without names, in mixed order.') }));
+    form.appendChild(h('p', { class: 'note', text: t('The facilitator sees the sentences but not who wrote them, and chooses which the room sees, in mixed order.') }));
     return function () {
       var value = area.value.trim();
       if (!value) return { error: t('Write something first, or tap Pass.') };
