@@ -164,8 +164,10 @@ def test_every_result_fits_the_projector_from_800x600_to_1920x1080(browser, serv
                 assert max(lines) <= 2, f"a quadrant's name wraps to {max(lines)} lines at {width}x{height}"
                 split = screen.evaluate("""() => [...document.querySelectorAll('#item-result .fs-legend .fs-mark')]
                     .map(mark => [mark, mark.nextElementSibling]).filter(([mark, words]) => {
-                        const rects = words.getClientRects(), dot = mark.getBoundingClientRect();
-                        return rects.length !== 1 || Math.abs(rects[0].top - dot.top) > rects[0].height;
+                        // Its words begin on the mark's line and never wrap back under it.
+                        const rects = [...words.getClientRects()], dot = mark.getBoundingClientRect();
+                        return Math.abs(rects[0].top - dot.top) > rects[0].height
+                            || rects.some(r => r.left < dot.right - 1) || dot.width < dot.height - 1;  // nor squeeze it
                     }).map(([, words]) => words.textContent)""")
                 assert split == [], f"a legend's mark and its words part at {width}x{height}: {split}"
             screen.set_viewport_size({"width": 1280, "height": 720})
@@ -299,6 +301,12 @@ def test_on_a_phone_every_state_has_targets_of_44_px_and_nothing_for_axe(browser
         for phone in phones:
             expect(phone.locator("#screen-item")).to_have_attribute("data-mode", "form")
         _look_at(phones, f"the form of {key!r}")
+        if key == "energy":  # 0 to 10 in two rows on a phone: no empty cell that looks like a number missing
+            for phone in phones:
+                gap = phone.evaluate("""() => { const row = document.querySelector('.seg').getBoundingClientRect();
+                    const last = [...document.querySelectorAll('.seg label')].pop().getBoundingClientRect();
+                    return Math.round(row.right - last.right); }""")
+                assert gap <= 3, f"the scale's last row ends {gap} px short at {phone.viewport_size['width']} px"
         if key == "needs":  # two of two chosen: the other options are dimmed, and must still be read
             for phone in phones:
                 phone.click('label.option:has-text("Closeness")')

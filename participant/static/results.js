@@ -249,7 +249,7 @@
   function mark(dashed) {
     return el('span', dashed ? 'fs-mark fs-mark-middle' : 'fs-mark fs-mark-dot', null, {
       display: 'inline-block', width: '0.8em', height: '0.8em', borderRadius: '50%', verticalAlign: '-0.05em',
-      marginRight: '0.35em', boxSizing: 'border-box',
+      marginRight: '0.35em', boxSizing: 'border-box', flex: 'none',
       background: dashed ? 'transparent' : ACCENT, border: dashed ? '0.1em dashed currentColor' : '0'
     });
   }
@@ -406,9 +406,11 @@
 
     var legend = el('p', 'fs-legend', null, { fontSize: atLeast('0.85em'), opacity: '0.8', margin: '0.6em 0 0' });
     legend.setAttribute('aria-hidden', 'true');
-    // Each mark stays with its words: a narrow column wraps between the two, never inside one.
-    [[false, t('one answer')], [true, t('the middle')]].forEach(function (entry, n) {
-      var key = el('span', 'fs-legend-key', null, { whiteSpace: 'nowrap', marginRight: n ? '0' : '0.9em' });
+    [[false, t('one answer')], [true, t('the middle of the answers')]].forEach(function (entry, n) {
+      // One piece on the line: it moves down whole where it fits, and a name longer than the column
+      // wraps beside its mark, never under it.
+      var key = el('span', 'fs-legend-key', null, { display: 'inline-flex', alignItems: 'baseline', maxWidth: '100%',
+        verticalAlign: 'top', marginRight: n ? '0' : '0.9em' });
       key.appendChild(mark(entry[0]));
       key.appendChild(el('span', null, entry[1]));
       if (n) legend.appendChild(document.createTextNode(' '));
