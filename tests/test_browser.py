@@ -386,8 +386,10 @@ def test_approve_all_on_the_console_sends_one_event_for_every_word(browser, serv
 
     page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
     page.set_default_timeout(10_000)
-    sent = []
-    page.on("websocket", lambda socket: socket.on("framesent", lambda frame: sent.append(frame)))
+    sent = []  # what the page sent, by WebSocket or, before the upgrade, by polling
+    page.on("websocket", lambda socket: socket.on("framesent", lambda frame: sent.append(str(frame))))
+    page.on("request", lambda request: request.method == "POST" and "/socket.io/" in request.url
+            and sent.append(request.post_data or ""))
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(server.url + "/facilitator")
@@ -395,8 +397,8 @@ def test_approve_all_on_the_console_sends_one_event_for_every_word(browser, serv
     expect(approve_all).to_have_text("Approve all 3")
     approve_all.click()
     expect(page.locator("#moderation .mod-entry.is-approved")).to_have_count(3)
-    moderating = [frame for frame in sent if f'"{events.MODERATE}' in str(frame)]
-    assert len(moderating) == 1 and f'["{events.MODERATE_ALL}"' in str(moderating[0])
+    moderating = [packet for message in sent for packet in message.split("\x1e") if f'"{events.MODERATE}' in packet]
+    assert len(moderating) == 1 and f'["{events.MODERATE_ALL}"' in moderating[0], moderating
     assert errors == []
     helper.close()
 
