@@ -251,6 +251,15 @@ DIM_WORDS = """() => {
 }"""
 
 
+# Buttons whose words wrap to three lines or more: a label broken that far is read as pieces.
+TALL_LABELS = """() => [...document.querySelectorAll('main .btn, footer .btn')]
+    .filter(el => el.getClientRects().length && !el.closest('[hidden]') && el.textContent.trim())
+    .filter(el => { const style = getComputedStyle(el), lines = (el.clientHeight - parseFloat(style.paddingTop)
+                    - parseFloat(style.paddingBottom)) / parseFloat(style.lineHeight);
+                    return lines > 2.5; })
+    .map(el => el.textContent.trim())"""
+
+
 # The compass's axis labels that touch their neighbours ("A littleSpace to myself"): their texts.
 TOUCHING_LABELS = """() => [...document.querySelectorAll('#screen-item .axis-y, #screen-item .axis-x')]
     .filter(axis => axis.getClientRects().length).flatMap(axis => {
@@ -271,6 +280,7 @@ def _look_at(phones, where):
         assert phone.evaluate(FAINT_EDGES) == [], f"edges under 3:1 on {where} at {width} px"
         assert phone.evaluate(TOUCHING_LABELS) == [], f"axis labels touching on {where} at {width} px"
         assert phone.evaluate(DIM_WORDS) == [], f"dimmed words under 4.5:1 on {where} at {width} px"
+        assert phone.evaluate(TALL_LABELS) == [], f"a button's words on three lines on {where} at {width} px"
         assert phone.evaluate("document.documentElement.scrollWidth") <= width, f"{where} is wider than {width} px"
     assert_accessible(phones[-1], f"the phone, {where}")
 
@@ -335,6 +345,11 @@ def test_on_a_phone_every_state_has_targets_of_44_px_and_nothing_for_axe(browser
         phone.click("#leave-btn")
         expect(phone.locator("#confirm")).to_be_visible()
     _look_at(phones, "asked whether to leave")
+    for phone in phones:
+        phone.click("#confirm-no")
+        phone.click("#withdraw-btn")
+        expect(phone.locator("#confirm-yes")).to_have_text("Take them back")
+    _look_at(phones, "asked whether to take his answers back")
     for phone in phones:
         phone.click("#confirm-no")
     console.do(events.END_MEETING)
