@@ -58,6 +58,22 @@ def _open(browser, url, **context):
     return page, recorder
 
 
+def _a_phone_at_a_meeting(browser, server):
+    """A meeting started by a console over Socket.IO, and a small touch phone that joined it and waits.
+
+    Returns the console, the meeting's code, the phone's page and its recorder.
+    """
+    from playwright.sync_api import expect
+
+    console = SocketConsole(server.url)
+    code = console.start()["meeting"]["code"]
+    phone, recorder = _open(browser, f"{server.url}/j/{code}", viewport={"width": 320, "height": 640}, is_mobile=True,
+                            has_touch=True)
+    phone.click("#join-btn")
+    expect(phone.locator("#screen-wait")).to_be_visible()
+    return console, code, phone, recorder
+
+
 def _start_on_the_console(browser, server):
     """Open the console in Chromium and start the test deck by clicking; returns page, recorder, code."""
     from playwright.sync_api import expect
@@ -408,12 +424,7 @@ def test_taking_back_after_the_facilitator_read_a_sentence_tells_the_man_it_stay
     from conftest import assert_accessible
     from playwright.sync_api import expect
 
-    console = SocketConsole(server.url)
-    code = console.start()["meeting"]["code"]
-    phone, _ = _open(browser, f"{server.url}/j/{code}", viewport={"width": 320, "height": 640}, is_mobile=True,
-                     has_touch=True)
-    phone.click("#join-btn")
-    expect(phone.locator("#screen-wait")).to_be_visible()
+    console, code, phone, _ = _a_phone_at_a_meeting(browser, server)
     sentence = console.push("sentence")
     phone.fill("#text-input", "Something I have not said out loud before.")
     phone.click("#send-btn")
@@ -447,11 +458,7 @@ def test_taking_back_while_looking_at_the_closed_sentence_changes_it_to_this_one
     """The closed poll on his screen is the one whose sentence stays: it says so at once, not 'Your answer is in'."""
     from playwright.sync_api import expect
 
-    console = SocketConsole(server.url)
-    code = console.start()["meeting"]["code"]
-    phone, recorder = _open(browser, f"{server.url}/j/{code}", viewport={"width": 320, "height": 640}, is_mobile=True,
-                            has_touch=True)
-    phone.click("#join-btn")
+    console, code, phone, recorder = _a_phone_at_a_meeting(browser, server)
     sentence = console.push("sentence")
     phone.fill("#text-input", "Something I have not said out loud before.")
     phone.click("#send-btn")
@@ -473,11 +480,7 @@ def test_a_sentence_half_typed_when_the_question_closes_is_still_there_when_it_o
     """Kept in the page's memory only: closed and opened again, or back after another question, his words wait."""
     from playwright.sync_api import expect
 
-    console = SocketConsole(server.url)
-    code = console.start()["meeting"]["code"]
-    phone, recorder = _open(browser, f"{server.url}/j/{code}", viewport={"width": 320, "height": 640}, is_mobile=True,
-                            has_touch=True)
-    phone.click("#join-btn")
+    console, _, phone, recorder = _a_phone_at_a_meeting(browser, server)
     sentence = console.push("sentence")
     phone.fill("#text-input", "I nearly didn't come tonight")
     console.do(events.CLOSE_POLL, item_id=sentence)
