@@ -95,6 +95,63 @@ def test_include_in_export_waits_for_approve_and_says_why(browser, server):
     helper.close()
 
 
+def test_ending_with_approved_answers_not_marked_for_the_export_counts_them_and_leads_back(browser, server):
+    """Ending deletes approved words he never ticked "Include in export": the dialog says so before it happens."""
+    from playwright.sync_api import expect
+
+    helper, feeling = _words_in_review(server)
+    page, errors = _console(browser, server)
+    page.locator('#moderation button[data-action="approve-all"]').click()
+    expect(page.locator("#moderation .mod-entry.is-approved")).to_have_count(len(WORDS))
+    for word in WORDS[:4]:
+        page.locator(f'#moderation .mod-entry[data-text="{word}"] input[data-action="export"]').check()
+    helper.wait_for(lambda p: sum(e["export"] for e in p["pending"][str(feeling)]) == 4)
+    page.click("#end-meeting")
+    dialog = page.locator("#confirm-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("2 approved answers are not marked \u201cInclude in export\u201d")
+    expect(page.locator("#confirm-cancel")).to_have_text("Go back to them")
+    assert_accessible(page, "the end dialog with approved answers not marked")
+    page.click("#confirm-cancel")
+    expect(dialog).to_be_hidden()
+    focused = _focused(page)
+    assert focused["action"] == "export" and focused["text"] in WORDS[4:]
+    assert page.evaluate("() => { const r = document.activeElement.getBoundingClientRect();"
+                         " return r.top >= 0 && r.bottom <= innerHeight; }")
+    assert helper.states[-1]["meeting"] is not None  # nothing ended
+    for word in WORDS[4:]:
+        page.locator(f'#moderation .mod-entry[data-text="{word}"] input[data-action="export"]').check()
+    helper.wait_for(lambda p: all(e["export"] for e in p["pending"][str(feeling)]))
+    page.click("#end-meeting")
+    expect(dialog).not_to_contain_text("not marked")
+    expect(page.locator("#confirm-cancel")).to_have_text("Cancel")
+    page.click("#confirm-ok")
+    expect(page.locator("#ended-notice")).to_be_visible()
+    assert errors == []
+    helper.close()
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_on_a_co_facilitators_phone_the_top_bar_wraps_and_nothing_runs_off_the_side(browser, server, language):
+    """A co-facilitator may hold the console on a phone: every button of the bar is on screen, none beyond it."""
+    from playwright.sync_api import expect
+
+    console = SocketConsole(server.url)
+    if language == "es":
+        console.do(events.SET_LANGUAGE, language="es")
+    console.start(deck="starter-es" if language == "es" else "test-evening")
+    for width in (320, 360):
+        page, errors = _console(browser, server, width, 740)
+        expect(page.locator("#end-meeting")).to_be_visible()
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+        for button in page.locator(".topbar .btn:visible").all():
+            box = button.bounding_box()
+            assert 0 <= box["x"] and box["x"] + box["width"] <= width, (button.inner_text(), box)
+        assert errors == []
+        page.context.close()
+    console.do(events.END_MEETING)
+
+
 def _focused(page):
     """What has keyboard focus: its id, action, entry text and label."""
     return page.evaluate("""() => { const el = document.activeElement;

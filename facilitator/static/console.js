@@ -125,7 +125,7 @@
 
   /* ---- confirm dialog ----------------------------------------------------------- */
 
-  function confirmDialog(title, paragraphs, okLabel, tone) {
+  function confirmDialog(title, paragraphs, okLabel, tone, cancelLabel) {
     var dialog = $('confirm-dialog');
     $('confirm-title').textContent = title;
     var text = $('confirm-text');
@@ -136,6 +136,7 @@
     var ok = $('confirm-ok');
     ok.textContent = okLabel || t('Yes');
     ok.className = 'btn ' + (tone === 'danger' ? 'btn-danger-solid' : 'btn-primary');
+    $('confirm-cancel').textContent = cancelLabel || t('Cancel');
     return new Promise(function (resolve) {
       if (typeof dialog.showModal !== 'function') {
         resolve(window.confirm(title + '\n\n' + text.textContent));
@@ -1276,12 +1277,33 @@
     $('ended-notice').hidden = false;
   }
 
+  // Approved words and sentences he has not marked "Include in export": the end deletes them
+  // with the raw answers, so the end dialog counts them and offers the way back to the list.
+  function approvedNotMarked() {
+    var pending = (data && data.pending) || {};
+    return Object.keys(pending).reduce(function (n, id) {
+      return n + pending[id].filter(function (e) { return e.approved && !e.export; }).length;
+    }, 0);
+  }
+
   $('end-meeting').addEventListener('click', function () {
-    confirmDialog(t('End the meeting?'), [
+    var unmarked = approvedNotMarked();
+    var paragraphs = [
       t('Every poll is reduced to its totals (only where enough men answered), and the raw answers are deleted for good.'),
       t('The join code stops working and the phones are told the meeting is over. This cannot be undone.')
-    ], t('End the meeting'), 'danger').then(function (yes) {
-      if (!yes) return;
+    ];
+    if (unmarked) {
+      paragraphs.unshift(nt(
+        '%(num)s approved answer is not marked \u201cInclude in export\u201d. It will not be in the summary: ending the meeting deletes it.',
+        '%(num)s approved answers are not marked \u201cInclude in export\u201d. They will not be in the summary: ending the meeting deletes them.',
+        unmarked));
+    }
+    confirmDialog(t('End the meeting?'), paragraphs, t('End the meeting'), 'danger',
+      unmarked ? t('Go back to them') : null).then(function (yes) {
+      if (!yes) {
+        if (unmarked) backToUnmarked();
+        return;
+      }
       var endedId = data && data.meeting && data.meeting.id;
       act($('end-meeting'), E.END_MEETING, {}).then(function (answer) {
         if (!answer.ok) return;
@@ -1292,6 +1314,14 @@
       });
     });
   });
+
+  // The first approved entry not marked for the export, in view and with the focus on its box.
+  function backToUnmarked() {
+    var box = $('moderation-list').querySelector('input[data-action="export"]:not(:checked):not(:disabled)');
+    if (!box) return;
+    box.scrollIntoView({ block: 'center' });
+    box.focus({ preventScroll: true });
+  }
 
   /* -- links keep the key for a co-facilitator's device -- */
   function withKey(url) {
