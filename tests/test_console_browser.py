@@ -74,23 +74,29 @@ def test_the_review_list_stays_put_and_approve_acts_on_the_entry_clicked(browser
     helper.close()
 
 
-def test_include_in_export_waits_for_approve_and_says_why(browser, server):
+def test_include_in_export_comes_with_approve_and_the_list_says_so_once(browser, server):
+    """Only what the room saw can go into the summary: an entry waiting for Approve has no box to tick."""
     from playwright.sync_api import expect
 
     helper, _feeling = _words_in_review(server)
     page, errors = _console(browser, server)
+    expect(page.locator("#moderation .mod-entry")).to_have_count(len(WORDS))
     entry = page.locator('#moderation .mod-entry[data-text="calm"]')
     box = entry.locator('input[data-action="export"]')
-    expect(box).to_be_disabled()
-    why = page.locator("#" + box.get_attribute("aria-describedby"))
-    expect(why).to_contain_text("approve it first")
+    expect(box).to_have_count(0)
+    expect(entry.locator(".mod-status")).to_have_text("Not shown yet")
+    expect(page.locator("#moderation-hint")).to_contain_text("Once one is approved, tick \u201cInclude in export\u201d")
+    # Each entry says its state in a few words; the explanation is the list's, said once.
+    assert all(len(status.split()) <= 6 for status in page.locator("#moderation .mod-status").all_inner_texts())
     entry.locator('button[data-action="approve"]').click()
     expect(box).to_be_enabled()
+    expect(page.locator('#moderation input[data-action="export"]')).to_have_count(1)
     box.check()
     expect(box).to_be_checked()
     state = helper.wait_for(lambda p: any(e["text"] == "calm" and e["export"]
                                           for e in (p.get("pending") or {}).get(str(_feeling), [])))
     assert state
+    assert_accessible(page, "the review list with one entry approved")
     assert errors == []
     helper.close()
 

@@ -850,27 +850,28 @@
       pending[id].forEach(function (entry) {
         // Named by the entry, not its place, so a redraw never ties a box to another sentence.
         var checkId = 'export-' + id + '-' + textKey(entry.text);
-        var checkbox = h('input', { type: 'checkbox', id: checkId, 'data-action': 'export', 'data-item-id': id,
-          'data-text': entry.text, 'aria-describedby': entry.approved ? null : checkId + '-why' });
-        checkbox.checked = !!entry.export;
-        // Only what the room saw can go into the summary: an unapproved entry's box waits, and says why.
-        checkbox.disabled = !entry.approved;
+        // Only what the room saw can go into the summary: the box comes with Approve, not before
+        // (the list's introduction says so once, not every entry).
+        var include = null;
+        if (entry.approved) {
+          var checkbox = h('input', { type: 'checkbox', id: checkId, 'data-action': 'export', 'data-item-id': id,
+            'data-text': entry.text });
+          checkbox.checked = !!entry.export;
+          include = h('label', { class: 'check check-small', 'for': checkId }, [checkbox, h('span', { text: t('Include in export') })]);
+        }
         ul.appendChild(h('li', { class: 'mod-entry' + (entry.approved ? ' is-approved' : ''), 'data-item-id': id, 'data-text': entry.text }, [
           h('p', { class: 'mod-text' }, [
             h('span', { class: 'mod-words', text: entry.text }),
             entry.count > 1 ? h('span', { class: 'mod-count', text: '\u00d7' + entry.count,
               'aria-label': nt('%(num)s time', '%(num)s times', entry.count) }) : null]),
-          h('p', { class: 'mod-status', id: entry.approved ? null : checkId + '-why',
-            text: entry.approved ? t('Approved — the room can see it')
-              : t('Not shown. Only what the room saw can go into the export: approve it first.') }),
+          h('p', { class: 'mod-status', text: entry.approved ? t('Approved — the room can see it') : t('Not shown yet') }),
           h('div', { class: 'mod-actions' }, [
             entry.approved
               ? h('button', { type: 'button', class: 'btn btn-quiet btn-small', 'data-action': 'hide', 'data-item-id': id,
                   'data-text': entry.text, 'aria-label': t('Hide \u201c%(text)s\u201d', { text: entry.text }), text: t('Hide') })
               : h('button', { type: 'button', class: 'btn btn-outline btn-small', 'data-action': 'approve', 'data-item-id': id,
                   'data-text': entry.text, 'aria-label': t('Approve \u201c%(text)s\u201d', { text: entry.text }), text: t('Approve') }),
-            h('label', { class: 'check check-small' + (entry.approved ? '' : ' is-disabled'), 'for': checkId },
-              [checkbox, h('span', { text: t('Include in export') })])])]));
+            include])]));
       });
       group.appendChild(ul);
       box.appendChild(group);
