@@ -158,6 +158,45 @@ def test_on_a_co_facilitators_phone_the_top_bar_wraps_and_nothing_runs_off_the_s
     console.do(events.END_MEETING)
 
 
+def test_the_help_lines_reminder_leads_to_where_they_are_typed(browser, server):
+    """The reminder names a section at the bottom of the page: its link opens it, ready to type in."""
+    from playwright.sync_api import expect
+
+    page, errors = _console(browser, server, 800, 600)
+    expect(page.locator("#help-reminder")).to_be_visible()
+    expect(page.locator("#help-settings")).not_to_have_attribute("open", "")
+    page.click("#help-reminder-go")
+    expect(page.locator("#help-settings")).to_have_attribute("open", "")
+    field = page.locator("#help-settings textarea")
+    expect(field).to_be_focused()
+    expect(field).to_be_in_viewport()
+    # Both folds of the page show a sign that they open, turned when they are open.
+    marks = page.evaluate("""() => [...document.querySelectorAll('#setup-more > summary, #help-settings > summary')]
+        .map((s) => getComputedStyle(s, '::before')).map((m) => [m.content, m.borderBottomStyle, m.transform])""")
+    assert len(marks) == 2 and all(content == '""' and border == "solid" for content, border, _turn in marks)
+    assert marks[0][2] != marks[1][2]  # "More options" closed, the help lines open
+    assert_accessible(page, "the console with the help lines opened from the reminder")
+    assert errors == []
+
+
+def test_the_buttons_that_take_answers_again_say_so_and_the_shortcuts_button_has_a_name_to_see(browser, server):
+    """'Open' and 'Reopen' beside a poll's state read like states; the button says what it does."""
+    from playwright.sync_api import expect
+
+    helper, feeling = _words_in_review(server)
+    page, errors = _console(browser, server)
+    again = page.locator(f'#now-body button[data-action="open"][data-item-id="{feeling}"]')
+    expect(again).to_have_text("Take more answers")
+    expect(again).to_have_attribute("title", re.compile("answers so far are kept"))
+    helper.do(events.MODERATE_ALL, item_id=feeling, texts=list(WORDS))
+    helper.do(events.REVEAL_POLL, item_id=feeling)
+    expect(page.locator(f'#now-body button[data-action="reopen"][data-item-id="{feeling}"]')).to_have_text("Take more answers")
+    expect(page.locator("#keys-button")).to_have_text(re.compile(r"^\?\s*Shortcuts$"))
+    assert_accessible(page, "a revealed poll with its button to take more answers")
+    assert errors == []
+    helper.close()
+
+
 def _focused(page):
     """What has keyboard focus: its id, action, entry text and label."""
     return page.evaluate("""() => { const el = document.activeElement;
@@ -404,7 +443,13 @@ def test_on_an_old_800x600_screen_start_is_near_the_decks_and_the_current_items_
     page, errors = _console(browser, server, 800, 600)
     expect(page.locator("#deck-list label").first).to_be_visible()
     start = page.evaluate("document.getElementById('start-meeting').getBoundingClientRect().top + window.scrollY")
-    assert start < 2 * 600, f"Start the meeting is {start} px down"
+    assert start < 800, f"Start the meeting is {start} px down"
+    # "Write or change an evening" shares the run-sheet's line: on it, clear of the decks and the title.
+    link, legend = page.locator("#evenings-link").bounding_box(), page.locator(".decks legend").bounding_box()
+    decks = page.locator("#deck-list").bounding_box()
+    assert link["y"] + link["height"] <= decks["y"] and link["x"] >= legend["x"] + legend["width"]
+    assert page.evaluate("(p) => document.elementFromPoint(p.x, p.y).closest('#evenings-link') !== null",
+                         {"x": link["x"] + link["width"] / 2, "y": link["y"] + link["height"] / 2})
     assert_accessible(page, "the console before a meeting at 800x600, decks in their own box")
     page.click("#start-meeting")
     expect(page.locator("#join-code")).to_have_text(re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$"))

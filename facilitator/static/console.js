@@ -524,11 +524,10 @@
           btn('reveal', t('Reveal'), isCurrent ? 'btn-primary' : 'btn-quiet', t('Show the result to the room; the poll locks'));
         }
       } else if (item.state === 'closed') {
-        // Translators: a button: take answers again (the poll's state "Open" is another sentence).
-        btn('open', t('Open'), 'btn-quiet', t('Take answers again'));
+        btn('open', t('Take more answers'), 'btn-quiet', t('Phones can answer again; the answers so far are kept'));
         btn('reveal', t('Reveal'), isCurrent ? 'btn-primary' : 'btn-quiet', t('Show the result to the room; the poll locks'));
       } else if (item.state === 'revealed') {
-        btn('reopen', t('Reopen'), 'btn-quiet', t('Take answers again after the result was shown'));
+        btn('reopen', t('Take more answers'), 'btn-quiet', t('Phones can answer again after the result was shown; the answers so far are kept'));
       }
     }
     return buttons;
@@ -958,6 +957,14 @@
   }
   // Once, until he dismisses it: phones without help lines can only tell a man to ask him.
   function remindHelpLines() { $('help-reminder').hidden = false; }
+  // The reminder's link opens the help lines where they are set, ready to type in.
+  $('help-reminder-go').addEventListener('click', function (ev) {
+    ev.preventDefault();
+    $('help-settings').open = true;
+    $('help-settings').scrollIntoView({ block: 'start' });
+    var field = $('help-settings').querySelector('textarea');
+    if (field) field.focus({ preventScroll: true });
+  });
   $('help-reminder-close').addEventListener('click', function () {
     $('help-reminder').hidden = true;
     try { window.localStorage.setItem(HELP_REMINDER, '1'); } catch (e) { /* private mode */ }
