@@ -353,9 +353,15 @@ def test_invite_a_co_facilitator_shows_his_qr_on_the_laptop_and_revoke_retires_i
     expect(page.locator("#cofac-url")).to_have_text(re.compile(rf"^http://\S+/facilitator\?key={key}$"))
     expect(page.locator("#cofac-qr")).to_have_js_property("complete", True)  # no wait_for_function: the CSP forbids its eval
     assert page.locator("#cofac-qr").evaluate("img => img.naturalWidth") > 0
-    page.click("#cofac-revoke")
+    revoke = page.locator("#cofac-revoke")
+    # Shown at every meeting (a link from an earlier one may still be out), so it never looks like an alarm.
+    expect(revoke).to_have_text("Turn off co-facilitator links")
+    expect(revoke).not_to_have_class(re.compile("danger"))
+    expect(page.locator("#" + revoke.get_attribute("aria-describedby"))).to_contain_text("earlier meeting")
+    revoke.click()
+    expect(page.locator("#confirm-title")).to_have_text("Turn off co-facilitator links?")
     page.click("#confirm-ok")
-    expect(page.locator("#cofac-status")).to_contain_text("Revoked")
+    expect(page.locator("#cofac-status")).to_contain_text("no co-facilitator link works now")
     expect(page.locator("#cofac-shown")).to_be_hidden()
     assert json.loads((data_dir / "secrets.json").read_text())["facilitator_key"] != key
     assert errors == []

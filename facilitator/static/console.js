@@ -1258,15 +1258,15 @@
     });
   });
   $('cofac-revoke').addEventListener('click', function () {
-    confirmDialog(t('Revoke the co-facilitator?'), [
+    confirmDialog(t('Turn off co-facilitator links?'), [
       t('The link stops working and any device that opened it is disconnected at once.'),
       t('You can invite him again with a new link.')
-    ], t('Revoke'), 'danger').then(function (yes) {
+    ], t('Turn them off'), 'danger').then(function (yes) {
       if (!yes) return;
       act($('cofac-revoke'), E.REVOKE_COFACILITATOR, {}).then(function (answer) {
         if (!answer.ok) return;
         hideInvite();
-        $('cofac-status').textContent = t('Revoked: no co-facilitator link works now.') + dropped(answer.disconnected);
+        $('cofac-status').textContent = t('Turned off: no co-facilitator link works now.') + dropped(answer.disconnected);
         $('cofac-revoke').focus();
       });
     });
