@@ -609,39 +609,48 @@
     var a = it.axes || cfg.schema.default_axes;
     var xName = a.x, yName = a.y, low = a.low, high = a.high;
     var MAX = LIMITS.compass_max;
-    var point = null;
+    // What he has chosen on each axis: a tap on the square chooses both, a slider only its own.
+    var chosen = { x: null, y: null };
 
     var dot = h('div', { class: 'dot', id: 'compass-dot', hidden: true });
     var tip = h('div', { class: 'field-tip', text: t('Tap to place your dot') });
     var field = h('div', { class: 'field', id: 'compass-field', 'aria-hidden': 'true' }, [tip, dot]);
-    // Until he moves one, a slider's thumb sits in the middle only because it must sit somewhere:
-    // it says "Not set yet", to the eye and to a screen reader, rather than a value he never chose.
+    // Until he moves one, a slider has no thumb and says "Not set yet", to the eye and to a screen
+    // reader: its value sits in the middle only because it must sit somewhere, and is no answer of his.
     var unset = t('Not set yet');
-    var xOut = h('span', { class: 'slider-value slider-unset', id: 'compass-x-value', 'aria-hidden': 'true', text: unset });
-    var yOut = h('span', { class: 'slider-value slider-unset', id: 'compass-y-value', 'aria-hidden': 'true', text: unset });
     function slider(id, name) {
       return h('input', { class: 'range untouched', id: id, type: 'range', min: '0', max: String(MAX), step: '1',
         value: String(Math.round(MAX / 2)), 'aria-valuetext': unset,
         'aria-label': t('%(name)s you want tonight, from 0 (%(low)s) to %(max)s (%(high)s)', { name: name, low: low, max: MAX, high: high }) });
     }
-    var xIn = slider('compass-x', xName), yIn = slider('compass-y', yName);
+    var axes = {
+      x: { input: slider('compass-x', xName), out: h('span', { class: 'slider-value slider-unset', id: 'compass-x-value', 'aria-hidden': 'true', text: unset }) },
+      y: { input: slider('compass-y', yName), out: h('span', { class: 'slider-value slider-unset', id: 'compass-y-value', 'aria-hidden': 'true', text: unset }) }
+    };
 
-    function set(x, y) {
-      x = Math.max(0, Math.min(MAX, Math.round(x)));
-      y = Math.max(0, Math.min(MAX, Math.round(y)));
-      point = { x: x, y: y };
-      dot.style.left = (x / MAX) * 100 + '%';
-      dot.style.top = (1 - y / MAX) * 100 + '%';
-      dot.hidden = false;
-      tip.hidden = true;
-      xIn.value = String(x); yIn.value = String(y);
-      xIn.classList.remove('untouched'); yIn.classList.remove('untouched');
-      xOut.textContent = String(x); yOut.textContent = String(y);
-      xOut.classList.remove('slider-unset'); yOut.classList.remove('slider-unset');
-      xIn.setAttribute('aria-valuetext', t('%(value)s of %(max)s', { value: x, max: MAX }));
-      yIn.setAttribute('aria-valuetext', t('%(value)s of %(max)s', { value: y, max: MAX }));
+    function choose(axis, value) {
+      value = Math.max(0, Math.min(MAX, Math.round(value)));
+      if (!isFinite(value)) return;
+      var one = axes[axis];
+      chosen[axis] = value;
+      one.input.value = String(value);
+      one.input.classList.remove('untouched');
+      one.out.textContent = String(value);
+      one.out.classList.remove('slider-unset');
+      one.input.setAttribute('aria-valuetext', t('%(value)s of %(max)s', { value: value, max: MAX }));
+    }
+    // The dot stands where both are chosen; with one slider moved, the square waits for the other.
+    function place() {
+      var both = chosen.x != null && chosen.y != null;
+      if (both) {
+        dot.style.left = (chosen.x / MAX) * 100 + '%';
+        dot.style.top = (1 - chosen.y / MAX) * 100 + '%';
+      }
+      dot.hidden = !both;
+      tip.hidden = both;
       err.textContent = '';
     }
+    function set(x, y) { choose('x', x); choose('y', y); place(); }
     function fromClient(cx, cy) {
       var r = field.getBoundingClientRect();
       if (!r.width || !r.height) return;
@@ -670,9 +679,23 @@
       window.addEventListener('mousemove', function (e) { if (dragging) fromClient(e.clientX, e.clientY); });
       window.addEventListener('mouseup', function () { dragging = false; });
     }
-    function fromSliders() { set(parseInt(xIn.value, 10), parseInt(yIn.value, 10)); }
-    xIn.addEventListener('input', fromSliders);
-    yIn.addEventListener('input', fromSliders);
+    ['x', 'y'].forEach(function (axis) {
+      var input = axes[axis].input;
+      // 'change' too: a tap or a key that leaves the value where it was (the middle) is his choice all the same.
+      function moved() { choose(axis, parseInt(input.value, 10)); place(); }
+      input.addEventListener('input', moved);
+      input.addEventListener('change', moved);
+      // A thumb he cannot see cannot be dragged, and iOS moves a slider only from its thumb: a first
+      // tap on the track sets it where he tapped (Chromium does that by itself, before the click).
+      // A tap, not a touch: a finger that scrolls the page over a slider sets nothing.
+      input.addEventListener('click', function (e) {
+        if (chosen[axis] != null || !e.clientX) return;
+        var r = input.getBoundingClientRect(), thumb = parseFloat(getComputedStyle(document.documentElement).fontSize) * 2;
+        if (r.width <= thumb) return;
+        choose(axis, ((e.clientX - r.left - thumb / 2) / (r.width - thumb)) * MAX);
+        place();
+      });
+    });
 
     form.appendChild(h('p', { class: 'hint', id: 'hint', text: t('Tap the square to place your dot. Drag to move it.') }));
     form.appendChild(h('div', { class: 'compass' }, [
@@ -690,16 +713,19 @@
     ]));
     form.appendChild(h('div', { class: 'sliders', role: 'group', 'aria-label': t('Or use two sliders') }, [
       h('div', { class: 'slider-row' }, [
-        h('label', { for: 'compass-x' }, [h('span', { text: t('%(name)s I want', { name: xName }) }), xOut]), xIn
+        h('label', { for: 'compass-x' }, [h('span', { text: t('%(name)s I want', { name: xName }) }), axes.x.out]), axes.x.input
       ]),
       h('div', { class: 'slider-row' }, [
-        h('label', { for: 'compass-y' }, [h('span', { text: t('%(name)s I want', { name: yName }) }), yOut]), yIn
+        h('label', { for: 'compass-y' }, [h('span', { text: t('%(name)s I want', { name: yName }) }), axes.y.out]), axes.y.input
       ])
     ]));
     if (prefill && typeof prefill.x === 'number') set(prefill.x, prefill.y);
     return function () {
-      if (!point) return { error: t('Tap the square to place your dot first, or tap Pass.') };
-      return { value: { x: point.x, y: point.y } };
+      if (chosen.x == null && chosen.y == null) return { error: t('Tap the square to place your dot first, or tap Pass.') };
+      if (chosen.x == null || chosen.y == null) {
+        return { error: t('Move the other slider too, or tap the square, or tap Pass.') };
+      }
+      return { value: { x: chosen.x, y: chosen.y } };
     };
   }
 
