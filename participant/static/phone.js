@@ -27,6 +27,23 @@
     state.token = null;
     delete memoryStore[STORE_KEY];
     try { window.localStorage.removeItem(STORE_KEY); } catch (e) { /* private mode */ }
+    keepAnswered(false);  // a new token has no answers
+  }
+  // Whether this phone has answered (or passed) at this meeting since joining or last taking its
+  // answers back: only then is "Take back my answers" offered. A yes or no beside the token, never
+  // an answer, so a reload (a phone that drops a sleeping page) still offers it; cleared with the token.
+  var ANSWERED_KEY = STORE_KEY + ':answered';
+  function loadAnswered() {
+    try { return window.localStorage.getItem(ANSWERED_KEY) === '1'; } catch (e) { return !!memoryStore[ANSWERED_KEY]; }
+  }
+  function keepAnswered(yes) {
+    if (typeof state === 'object') state.answered = yes;
+    if (yes) memoryStore[ANSWERED_KEY] = '1'; else delete memoryStore[ANSWERED_KEY];
+    try {
+      if (yes) window.localStorage.setItem(ANSWERED_KEY, '1');
+      else window.localStorage.removeItem(ANSWERED_KEY);
+    } catch (e) { /* private mode */ }
+    showWithdraw();
   }
   // Leaving, or the end of the meeting, clears everything this page keeps in the browser: tonight's
   // token, and any token an earlier meeting left behind when its page was closed before it ended.
@@ -55,6 +72,7 @@
   var socket = null;
   var state = {
     token: loadToken(),
+    answered: loadAnswered(),  // see keepAnswered
     item: null,
     mineById: {},   // this phone's answers, by item id, as the server confirmed them
     editing: false, // "Change my answer" pressed
@@ -188,6 +206,9 @@
       if (p.mine == null) delete state.mineById[item.id];
       else state.mineById[item.id] = p.mine;
     }
+    // An answer the laptop holds for him here that he can still take back: not a shown result's, nor
+    // a written one that stays.
+    if (item && p.mine != null && item.state !== 'revealed' && !state.kept[item.id] && !state.answered) keepAnswered(true);
     setItem(item);
     sendWaiting(item);
     if (Array.isArray(p.help)) showHelp(p.help);
@@ -200,6 +221,7 @@
     var waiting = state.waiting;
     if (!waiting) return;
     state.waiting = null;
+    showWithdraw();
     if (item && item.id === waiting.item_id && arrived(waiting, mineOf(item))) {
       state.editing = false;
       state.viewKey = '';
@@ -473,6 +495,7 @@
     if (!socket || !socket.connected) {
       // Held in this page only; the phone sends it by itself once it is back (sendWaiting).
       state.waiting = payload;
+      showWithdraw();  // the answer it holds can be taken back before it goes
       err.textContent = t("Your phone can't reach the laptop right now. Keep this page open: your answer will be sent as soon as it can.");
       return;
     }
@@ -487,6 +510,7 @@
         // No reply in time: the answer may have arrived all the same. Ask the laptop what it holds
         // for him (sync), and send it again only if it did not arrive and the question is still open.
         state.waiting = payload;
+        showWithdraw();
         err.textContent = t('Checking whether your answer arrived…');
         resync();
         return;
@@ -494,6 +518,7 @@
       if (!res || !res.ok) { err.textContent = (res && res.error) || t("That didn't work. Please try again."); return; }
       var mine = res.mine !== undefined ? res.mine : payload.pass ? { pass: true } : payload.value;
       state.mineById[itemId] = mine;
+      keepAnswered(true);
       delete state.drafts[itemId];  // sent: the draft is his answer now
       if (state.draftFor === itemId) state.draftFor = null;
       delete state.kept[itemId];  // a new answer of his: no longer the one that stayed
@@ -837,10 +862,24 @@
 
   // ---- menu: take back my answers, leave -------------------------------------------------
 
+  // "Take back my answers" only while there is something of his to take back: an answer or a pass
+  // given here, or one the phone holds until the laptop is back. Gone, the menu's result line takes
+  // the focus, so a screen reader says what happened and the keyboard stays in the menu.
+  function showWithdraw() {
+    var button = $('withdraw-btn');
+    var hide = !(state.answered || state.waiting);
+    if (button.hidden === hide) return;
+    var focused = document.activeElement === button;
+    button.hidden = hide;
+    if (hide && focused) $('menu-result').focus();
+  }
+
   var pendingConfirm = null;
+  var askedBy = null;
   var menuTimer = null;
-  function ask(question, yes, no, action) {
+  function ask(question, yes, no, action, opener) {
     pendingConfirm = action;
+    askedBy = opener;
     $('confirm-text').textContent = question;
     $('confirm-yes').textContent = yes;
     $('confirm-no').textContent = no;
@@ -855,7 +894,7 @@
     $('menu-buttons').hidden = false;
     if (refocus) $(refocus).focus();
   }
-  $('confirm-no').addEventListener('click', function () { closeConfirm('withdraw-btn'); });
+  $('confirm-no').addEventListener('click', function () { closeConfirm(askedBy); });
   $('confirm-yes').addEventListener('click', function () {
     var action = pendingConfirm;
     closeConfirm();
@@ -864,11 +903,15 @@
 
   $('withdraw-btn').addEventListener('click', function () {
     ask(t("Take back all your answers to questions whose results haven't been shown yet? Results already shown, and written answers the facilitator has already read, stay as they are."),
-      t('Take them back'), t('Keep them'), withdraw);
+      t('Take them back'), t('Keep them'), withdraw, 'withdraw-btn');
   });
   $('leave-btn').addEventListener('click', function () {
-    ask(t('Leave the meeting? Your answers so far stay in, anonymously, and so does a request for a word after. To remove your answers, use “Take back my answers” first.'),
-      t('Leave'), t('Stay'), leave);
+    // With nothing to take back, no word of a button that is not there.
+    var question = !$('withdraw-btn').hidden
+      ? t('Leave the meeting? Your answers so far stay in, anonymously, and so does a request for a word after. To remove your answers, use “Take back my answers” first.')
+      : wordAfter ? t('Leave the meeting? Your request for a word after stays in. You can join again any time.')
+      : t('Leave the meeting? You can join again any time.');
+    ask(question, t('Leave'), t('Stay'), leave, 'leave-btn');
   });
 
   function withdraw() {
@@ -881,6 +924,7 @@
       var err = $('answer-error');
       if (err) err.textContent = '';
     }
+    showWithdraw();
     if (!socket || !socket.connected) {
       out.textContent = held
         ? t("The answer your phone was holding will not be sent. You're not connected right now: try again in a moment to take back the answers already sent.")
@@ -911,6 +955,7 @@
         state.kept[id] = true;
         if (has.call(before, id)) state.mineById[id] = before[id];
       });
+      keepAnswered(false);  // what is left (shown results, read writings) cannot be taken back
       if (it) render();
       resync();
     });
@@ -954,6 +999,7 @@
     });
     return;
   }
+  showWithdraw();
   $('join-btn').addEventListener('click', connect);
   $('retry-btn').addEventListener('click', connect);
   if (state.token) connect();
