@@ -117,6 +117,16 @@ COUNTS_OVER_DOTS = """() => {
 }"""
 
 
+# The compass legend's entries whose mark and words part, or whose mark is squeezed.
+LEGEND_SPLIT = """() => [...document.querySelectorAll('#item-result .fs-legend .fs-mark')]
+    .map(mark => [mark, mark.nextElementSibling]).filter(([mark, words]) => {
+        // Its words begin on the mark's line and never wrap back under it.
+        const rects = [...words.getClientRects()], dot = mark.getBoundingClientRect();
+        return Math.abs(rects[0].top - dot.top) > rects[0].height
+            || rects.some(r => r.left < dot.right - 1) || dot.width < dot.height - 1;  // nor squeeze it
+    }).map(([, words]) => words.textContent)"""
+
+
 def test_every_result_fits_the_projector_from_800x600_to_1920x1080(browser, server):
     from playwright.sync_api import expect
 
@@ -162,13 +172,7 @@ def test_every_result_fits_the_projector_from_800x600_to_1920x1080(browser, serv
                     .map(name => Math.round(name.getBoundingClientRect().height /
                                             parseFloat(getComputedStyle(name).lineHeight)))""")
                 assert max(lines) <= 2, f"a quadrant's name wraps to {max(lines)} lines at {width}x{height}"
-                split = screen.evaluate("""() => [...document.querySelectorAll('#item-result .fs-legend .fs-mark')]
-                    .map(mark => [mark, mark.nextElementSibling]).filter(([mark, words]) => {
-                        // Its words begin on the mark's line and never wrap back under it.
-                        const rects = [...words.getClientRects()], dot = mark.getBoundingClientRect();
-                        return Math.abs(rects[0].top - dot.top) > rects[0].height
-                            || rects.some(r => r.left < dot.right - 1) || dot.width < dot.height - 1;  // nor squeeze it
-                    }).map(([, words]) => words.textContent)""")
+                split = screen.evaluate(LEGEND_SPLIT)
                 assert split == [], f"a legend's mark and its words part at {width}x{height}: {split}"
             screen.set_viewport_size({"width": 1280, "height": 720})
             _settle(screen)

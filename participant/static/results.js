@@ -161,7 +161,7 @@
     root.appendChild(list);
   }
 
-  // ---- scale: a histogram with the median --------------------------------------------------
+  // ---- scale: a histogram with the median ("the middle of the answers", as the room reads it) ----
 
   function histogram(root, item, res) {
     var counts = res.counts || [];
@@ -224,7 +224,7 @@
     if (typeof res.median === 'number') {
       var med = el('p', 'fs-median', null, { margin: '0.7em 0 0' });
       med.appendChild(el('span', null, '▲ ', { color: ACCENT, fontSize: atLeast('0.75em') })).setAttribute('aria-hidden', 'true');
-      med.appendChild(document.createTextNode(t('Middle answer (median):') + ' '));
+      med.appendChild(document.createTextNode(t('The middle of the answers:') + ' '));
       med.appendChild(el('strong', null, fmt(res.median)));
       root.appendChild(med);
     }
@@ -245,13 +245,19 @@
 
   // ---- compass: every answer a dot, with quadrant counts -----------------------------------
 
-  // A filled or a dashed circle drawn as a shape, not a font glyph (whose size differs across engines).
-  function mark(dashed) {
-    return el('span', dashed ? 'fs-mark fs-mark-middle' : 'fs-mark fs-mark-dot', null, {
-      display: 'inline-block', width: '0.8em', height: '0.8em', borderRadius: '50%', verticalAlign: '-0.05em',
+  // A filled or a dashed circle drawn as a shape, not a font glyph (whose size differs across engines);
+  // 'many': the bigger dot of answers at one spot, with a dark mark where the picture has its number.
+  function mark(kind) {
+    var dashed = kind === 'middle', many = kind === 'many';
+    var node = el('span', 'fs-mark fs-mark-' + (kind || 'dot'), null, {
+      display: 'inline-flex', alignItems: 'center', justifyContent: 'center', width: many ? '1.05em' : '0.8em',
+      height: many ? '1.05em' : '0.8em', borderRadius: '50%', verticalAlign: many ? '-0.18em' : '-0.05em',
       marginRight: '0.35em', boxSizing: 'border-box', flex: 'none',
       background: dashed ? 'transparent' : ACCENT, border: dashed ? '0.1em dashed currentColor' : '0'
     });
+    // "#", no digit: the legend says what a number means, never a count of its own.
+    if (many) node.appendChild(el('span', null, '#', { color: '#1d1710', fontWeight: '700', fontSize: '0.7em', lineHeight: '1' }));
+    return node;
   }
 
   // Where a quadrant's count goes: its corner (c.x, c.y is the text's baseline end), else the first
@@ -322,6 +328,7 @@
       if (!groups[k]) { groups[k] = { x: p[0], y: p[1], n: 0 }; order.push(k); }
       groups[k].n += 1;
     });
+    var numbered = order.some(function (k) { return groups[k].n > 1; });
     order.forEach(function (k) {
       var g = groups[k];
       var r = 2.6 + 1.4 * Math.sqrt(g.n - 1);
@@ -406,11 +413,16 @@
 
     var legend = el('p', 'fs-legend', null, { fontSize: atLeast('0.85em'), opacity: '0.8', margin: '0.6em 0 0' });
     legend.setAttribute('aria-hidden', 'true');
-    [[false, t('one answer')], [true, t('the middle of the answers')]].forEach(function (entry, n) {
+    // A numbered dot is explained only where the picture has one. The entry names no number: the
+    // picture's own are all it shows, and the whole picture passed the floor.
+    var entries = [['dot', t('one answer')]];
+    if (numbered) entries.push(['many', t('a number: that many answers at one spot')]);
+    entries.push(['middle', t('the middle of the answers')]);
+    entries.forEach(function (entry, n) {
       // One piece on the line: it moves down whole where it fits, and a name longer than the column
       // wraps beside its mark, never under it.
       var key = el('span', 'fs-legend-key', null, { display: 'inline-flex', alignItems: 'baseline', maxWidth: '100%',
-        verticalAlign: 'top', marginRight: n ? '0' : '0.9em' });
+        verticalAlign: 'top', marginRight: n === entries.length - 1 ? '0' : '0.9em' });
       key.appendChild(mark(entry[0]));
       key.appendChild(el('span', null, entry[1]));
       if (n) legend.appendChild(document.createTextNode(' '));
@@ -430,6 +442,7 @@
     var alt = hidden(el('p'));
     var sentence = t('Each dot is one answer. Right means more %(x)s wanted, up means more %(y)s wanted.',
       { x: lowerFirst(xName), y: lowerFirst(yName) });
+    if (numbered) sentence += ' ' + t('A dot with a number is that many answers at one spot.');
     if (res.median && typeof res.median.x === 'number') {
       sentence += ' ' + t('The middle, out of 100: %(x_name)s %(x)s, %(y_name)s %(y)s.',
         { x_name: xName, x: fmt(res.median.x), y_name: yName, y: fmt(res.median.y) });
