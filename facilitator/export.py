@@ -26,6 +26,7 @@ import functools
 import io
 import json
 import re
+import textwrap
 from pathlib import Path
 
 from babel.dates import format_date
@@ -59,7 +60,10 @@ HERE = Path(__file__).parent
 STYLESHEET = HERE / "static" / "export.css"
 STYLESHEET_URL = "/f/static/export.css"  # the facilitator blueprint's static_url_path
 
-QUADRANTS = ("both", "connection", "space", "neither")
+QUADRANTS = ("both", "connection", "space", "neither")  # the stored tally's and the CSV's order
+# The order a person reads the compass in: top left, top right, bottom left, bottom right, as the
+# chart draws them and the projector and phones list them (participant/static/results.js).
+QUADRANT_ORDER = ("space", "both", "neither", "connection")
 
 
 class ExportError(Exception):
@@ -417,7 +421,7 @@ def glance_rows(before: dict | None, after: dict | None) -> list:
         rows.append((_("Median"), *(cell(i, lambda r: number(r["median"])) for i in (before, after))))
     elif kind == "compass":
         names, axes = quadrant_names(sample), axes_of(sample)
-        rows += [(names[q], *(cell(i, lambda r, q=q: r["quadrants"][q]) for i in (before, after))) for q in QUADRANTS]
+        rows += [(names[q], *(cell(i, lambda r, q=q: r["quadrants"][q]) for i in (before, after))) for q in QUADRANT_ORDER]
         # Translators: the room's middle answer on one axis of the compass, e.g. "Median connection".
         rows.append((_("Median %(axis)s", axis=axes["x"].lower()),
                      *(cell(i, lambda r: number(r["median"]["x"])) for i in (before, after))))
@@ -427,7 +431,7 @@ def glance_rows(before: dict | None, after: dict | None) -> list:
 
 
 # Said on the card at a glance when the deck has nothing to set side by side (Markdown and HTML).
-NOTHING_TO_SET_SIDE_BY_SIDE = _l("Nothing here to set side by side: this deck has no check-in, check-out, "
+NOTHING_TO_SET_SIDE_BY_SIDE = _l("Nothing here to set side by side: this evening has no check-in, check-out, "
                                  "compass at the start and the end, or end-of-evening check.")
 
 
@@ -668,7 +672,7 @@ def _md_result(item: dict, result: dict) -> list:
         return _md_table((_("Point"), _("Answers")), rows) + [_("Median: %(median)s", median=number(result["median"])), ""]
     if kind == "compass":
         axes, names = axes_of(item), quadrant_names(item)
-        rows = [(names[q], result["quadrants"][q]) for q in QUADRANTS]
+        rows = [(names[q], result["quadrants"][q]) for q in QUADRANT_ORDER]
         median = result["median"]
         # Quadrants and medians read; a list of every dot's coordinates does not (the CSV keeps them).
         return _md_table((_("Quadrant"), _("Answers")), rows) + [
@@ -822,7 +826,7 @@ def environment() -> Environment:
         env.globals.update(long_day=long_day, kind_label=kind_label, status_text=status_text,
                            answered_text=answered_text, answers=answers, quadrant_names=quadrant_names, axes_of=axes_of,
                            scale_point_label=scale_point_label, number=number, count=count, chart=chart,
-                           withheld_text=_withheld_text, QUADRANTS=QUADRANTS, glance_items=glance_items,
+                           withheld_text=_withheld_text, QUADRANT_ORDER=QUADRANT_ORDER, glance_items=glance_items,
                            glance_rows=glance_rows, one_side_missing=one_side_missing, item_numbers=item_numbers,
                            language=language, strong=strong,
                            nothing_to_set_side_by_side=lambda: NOTHING_TO_SET_SIDE_BY_SIDE.say(language()))
@@ -934,69 +938,135 @@ def histogram(item: dict, counts: list, median) -> Markup:
                   f'aria-label="{escape(label)}">{"".join(parts)}</svg>')
 
 
-COUNT_STEPS = (0, 9, 18, 27)  # how far a quadrant's count and name may move from the corner, toward the middle
+# The compass's labels stand outside the square, where no dot can reach; how far out depends on the
+# biggest dot (identical answers merge into one, bigger dot). All sizes are in the square's units (0-100).
+COUNT_SIZE, NAME_SIZE, AXIS_SIZE, AXIS_END_SIZE = 6.5, 4.4, 5.2, 4.4
+LINE = 5.2  # from one line of a quadrant's name to the next
+CLEAR = 2.5  # between the furthest reach of a dot and a label
+NAME_EM, COUNT_EM = 0.55, 0.62  # a character's width, generously, for the size of its words (sans-serif)
+AXIS_EM = 0.62  # the same for an axis's words, bold
+HALF = 47  # the width a quadrant's label may take when its neighbour across the band needs the rest
 
 
-def count_box(x, y, anchor, count, name):
-    """The box (left, top, right, bottom) a quadrant's count and its name fill when placed at (x, y)."""
-    width = max(6.8 * len(count), 2.45 * len(name))
-    left = x if anchor == "start" else x - width
-    return left, y + 1.5, left + width, y + 17.5
+def dot_radius(answers: int) -> float:
+    """How big a dot is for this many identical answers."""
+    return 2.4 + 1.4 * (answers - 1) ** 0.5
 
 
-def _count_place(x, y, anchor, count, name, dots):
-    """The top of a quadrant's count and name: its corner, else the nearest place toward the middle
-    that no dot (x, y, r) touches; the corner again if none is free."""
-    down = 1 if y < 50 else -1
-    for step in COUNT_STEPS:
-        left, top, right, bottom = count_box(x, y + down * step, anchor, count, name)
-        if not any((max(left, min(dx, right)) - dx) ** 2 + (max(top, min(dy, bottom)) - dy) ** 2 < (r + 1) ** 2
-                   for dx, dy, r in dots):
-            return y + down * step
-    return y
+def _label_width(count: str, line: str) -> float:
+    """About how wide a quadrant's line is, with its count before it when count is given."""
+    return (COUNT_EM * COUNT_SIZE * len(count) + NAME_EM * NAME_SIZE * (len(line) + 1)) if count \
+        else NAME_EM * NAME_SIZE * len(line)
+
+
+def _band(left: tuple, right: tuple) -> tuple:
+    """Two quadrants side by side (count, name each): their names as lines, on one line each when both fit,
+    else each name too wide for half the band wrapped between words."""
+    if _label_width(*left) + _label_width(*right) + 6 <= 100:
+        return [left[1]], [right[1]]
+    per_line = int(HALF / (NAME_EM * NAME_SIZE))
+
+    def lines(count, name):
+        if _label_width(count, name) <= HALF:
+            return [name]
+        room = " " * int(COUNT_EM * COUNT_SIZE * len(count) / (NAME_EM * NAME_SIZE) + 1.5)
+        wrapped = textwrap.wrap(name, per_line, initial_indent=room) or [""]
+        return [wrapped[0].strip(), *wrapped[1:]]
+
+    return lines(*left), lines(*right)
+
+
+def _axis_name(low: str, name: str, high: str):
+    """None when an axis's name fits between its ends on one line; else its lines (at most the square wide).
+
+    The widths are generous (AXIS_EM), so a name that is said to fit does, in any sans-serif.
+    """
+    half = AXIS_EM * AXIS_SIZE * (len(name) + 2) / 2
+    if max(len(low), len(high)) * AXIS_EM * AXIS_END_SIZE + 3 <= 50 - half:
+        return None
+    lines = textwrap.wrap(name + " →", int(100 / (AXIS_EM * AXIS_SIZE)))
+    return lines or [name]
 
 
 def compass(item: dict, points: list, quadrants: dict, median) -> Markup:
-    """Every answer a dot on the connection × space field, identical answers merged, quadrant counts in
-    the corners, the median as a dashed ring."""
+    """Every answer a dot on the connection × space field, identical answers merged, the median as a dashed
+    ring; each quadrant's count and name just outside its corner, the axes' names further out.
+
+    Dots lie anywhere from 0 to 100 on both axes, so no place inside the square is safe for a label:
+    above the square for the top quadrants, below it for the bottom ones, beyond the reach of the
+    biggest dot, so no dot, numbered dot or the ring ever covers a word.
+    """
     axes, names = axes_of(item), quadrant_names(item)
-    parts = [
+    groups = {}
+    for x, y in points:
+        groups[(x, y)] = groups.get((x, y), 0) + 1
+    has_median = isinstance(median, dict) and isinstance(median.get("x"), (int, float))
+    reach = max([5.0 if has_median else 0.0, *(dot_radius(n) for n in groups.values())]) + CLEAR
+
+    # Each quadrant: its count in bold, then its name on as many lines as it needs.
+    counts = {key: str(quadrants.get(key, 0)) for key in QUADRANT_ORDER}
+    labels = dict(zip(("space", "both"), _band(*((counts[k], names[k]) for k in ("space", "both")))))
+    labels.update(zip(("neither", "connection"), _band(*((counts[k], names[k]) for k in ("neither", "connection")))))
+    top_lines = max(len(labels["space"]), len(labels["both"]))
+    bottom_lines = max(len(labels["neither"]), len(labels["connection"]))
+    parts = []
+
+    def quadrant_label(key, x, anchor, first_baseline):
+        lines = labels[key]
+        count = escape(counts[key])
+        parts.append(f'<text x="{x}" y="{svg_number(first_baseline)}" font-size="{NAME_SIZE}" text-anchor="{anchor}" '
+                     f'fill="{MUTED}"><tspan font-size="{COUNT_SIZE}" font-weight="700" fill="{INK}">{count}</tspan> '
+                     f'{escape(lines[0])}</text>')
+        for n, line in enumerate(lines[1:], start=1):
+            parts.append(svg_text(x, first_baseline + n * LINE, line, NAME_SIZE, anchor, fill=MUTED))
+
+    # Above the square: the last line's descenders clear the top dots.
+    top_first = -reach - 1.2 - (top_lines - 1) * LINE
+    # Below it: the first line's count clears the bottom dots.
+    bottom_first = 100 + reach + COUNT_SIZE * 0.8
+    ends_row = bottom_first + (bottom_lines - 1) * LINE + AXIS_SIZE * 1.6  # "a little", the x axis's name, "a lot"
+    ends_side = -reach - 1.4  # the y axis's words, turned a quarter left, their feet toward the square
+    x_name, y_name = _axis_name(axes["low"], axes["x"], axes["high"]), _axis_name(axes["low"], axes["y"], axes["high"])
+    parts += [
         f'<rect x="0" y="0" width="100" height="100" rx="2" fill="#f7f3ed" stroke="{MUTED}" stroke-width="0.5"/>',
         f'<path d="M50 0 V100 M0 50 H100" stroke="{MUTED}" stroke-width="0.4" stroke-dasharray="1.5 1.5" '
         'fill="none"/>',
     ]
-    groups = {}
-    for x, y in points:
-        groups[(x, y)] = groups.get((x, y), 0) + 1
-    dots = [(x, 100 - y, 2.4 + 1.4 * (n - 1) ** 0.5) for (x, y), n in groups.items()]
-    if isinstance(median, dict) and isinstance(median.get("x"), (int, float)):
-        dots.append((median["x"], 100 - median["y"], 5))
-    corners = (("space", 3, 3, "start"), ("both", 97, 3, "end"), ("neither", 3, 79, "start"),
-               ("connection", 97, 79, "end"))
-    for key, x, y, anchor in corners:
-        count = str(quadrants.get(key, 0))
-        y = _count_place(x, y, anchor, count, names[key], dots)
-        parts.append(svg_text(x, y + 10, count, 11, anchor, fill=MUTED, weight="700"))
-        parts.append(svg_text(x, y + 16.5, names[key], 4.4, anchor, fill=MUTED))
     for (x, y), n in sorted(groups.items()):
-        r = 2.4 + 1.4 * (n - 1) ** 0.5
-        parts.append(f'<circle cx="{x}" cy="{100 - y}" r="{svg_number(r)}" fill="{ACCENT}" fill-opacity="0.85" '
-                     'stroke="#ffffff" stroke-width="0.6"/>')
+        parts.append(f'<circle cx="{x}" cy="{100 - y}" r="{svg_number(dot_radius(n))}" fill="{ACCENT}" '
+                     'fill-opacity="0.85" stroke="#ffffff" stroke-width="0.6"/>')
         if n > 1:
             parts.append(svg_text(x, 100 - y + 1.6, str(n), 4.4, fill="#ffffff", weight="700"))
-    if isinstance(median, dict) and isinstance(median.get("x"), (int, float)):
+    if has_median:
         parts.append(f'<circle cx="{svg_number(median["x"])}" cy="{svg_number(100 - median["y"])}" r="5" fill="none" '
                      f'stroke="{INK}" stroke-width="0.7" stroke-dasharray="1.6 1.2"/>')
-    parts.append(svg_text(0, 108, axes["low"], 4.4, "start", fill=MUTED))
-    parts.append(svg_text(50, 108, axes["x"] + " →", 5.2, weight="700"))
-    parts.append(svg_text(100, 108, axes["high"], 4.4, "end", fill=MUTED))
-    for y, text, anchor, size, weight, fill in ((100, axes["low"], "start", 4.4, None, MUTED),
-                                                (50, axes["y"] + " →", "middle", 5.2, "700", INK),
-                                                (0, axes["high"], "end", 4.4, None, MUTED)):
-        parts.append(svg_text(-5, y, text, size, anchor, fill=fill, weight=weight,
-                           extra=f' transform="rotate(-90 -5 {y})"'))
-    # Translators: what a screen reader says of the compass chart; quadrants lists "Both: 2, Mostly connection: 1, …".
+    quadrant_label("space", 0, "start", top_first)
+    quadrant_label("both", 100, "end", top_first)
+    quadrant_label("neither", 0, "start", bottom_first)
+    quadrant_label("connection", 100, "end", bottom_first)
+    # The x axis: its ends under the square's corners, its name between them, or on rows of its own below.
+    parts.append(svg_text(0, ends_row, axes["low"], AXIS_END_SIZE, "start", fill=MUTED))
+    parts.append(svg_text(100, ends_row, axes["high"], AXIS_END_SIZE, "end", fill=MUTED))
+    rows = [ends_row] if x_name is None else [ends_row + (n + 1) * AXIS_SIZE * 1.25 for n in range(len(x_name))]
+    for row, line in zip(rows, x_name or [axes["x"] + " →"]):
+        parts.append(svg_text(50, row, line, AXIS_SIZE, weight="700"))
+    # The y axis, turned: its ends beside the square's corners, its name between them or further out.
+    for y, text, anchor in ((100, axes["low"], "start"), (0, axes["high"], "end")):
+        parts.append(svg_text(ends_side, y, text, AXIS_END_SIZE, anchor, fill=MUTED,
+                              extra=f' transform="rotate(-90 {svg_number(ends_side)} {y})"'))
+    lines = y_name or [axes["y"] + " →"]
+    outmost = ends_side if y_name is None else ends_side - AXIS_END_SIZE * 0.8 - AXIS_SIZE * 0.3 - 1
+    columns = [outmost - (len(lines) - 1 - n) * AXIS_SIZE * 1.25 for n in range(len(lines))]  # the first furthest out
+    for column, line in zip(columns, lines):
+        parts.append(svg_text(column, 50, line, AXIS_SIZE, fill=INK, weight="700",
+                              extra=f' transform="rotate(-90 {svg_number(column)} 50)"'))
+    left = min(columns) - AXIS_SIZE - 1.5
+    top = top_first - COUNT_SIZE - 1
+    right = 100 + reach
+    bottom = rows[-1] + 2.5
+    # Translators: what a screen reader says of the compass chart; quadrants lists "Mostly space to myself: 1, Both: 2, …".
     label = ngettext("%(num)s answer as dots; %(quadrants)s", "%(num)s answers as dots; %(quadrants)s", len(points),
-                     quadrants=", ".join(f"{names[q]}: {quadrants.get(q, 0)}" for q in QUADRANTS))
-    return Markup(f'<svg class="chart compass" viewBox="-12 -3 115 115" role="img" '
+                     quadrants=", ".join(f"{names[q]}: {quadrants.get(q, 0)}" for q in QUADRANT_ORDER))
+    box = " ".join(svg_number(v) for v in (left, top, right - left, bottom - top))
+    return Markup(f'<svg class="chart compass" viewBox="{box}" role="img" '
                   f'aria-label="{escape(label)}">{"".join(parts)}</svg>')

@@ -336,7 +336,9 @@ def test_markdown_reads_back_to_what_the_room_saw(ended):
     assert f"Median: {seen[held['energy']]['median']}" in energy
     compass = md_section(text, 5)
     quadrants = seen[held["compass"]]["quadrants"]
-    assert [n for _, n in md_tables(compass)] == [quadrants[q] for q in export.QUADRANTS]
+    # Read as the chart and the projector read the square: top left, top right, bottom left, bottom right.
+    assert md_tables(compass) == [("Mostly space to myself", quadrants["space"]), ("Both", quadrants["both"]),
+                                  ("Neither", quadrants["neither"]), ("Mostly connection", quadrants["connection"])]
     assert not re.findall(r"\((\d+), (\d+)\)", compass)  # quadrants and medians, not every dot
     assert "Median: connection 60, space to myself 70" in compass
     assert re.findall(r"^- (\w+) \((\d+)\)$", md_section(text, 6), re.M) == [("hopeful", "2"), ("tired", "2")]
@@ -419,9 +421,10 @@ def test_printable_html_reads_back_to_what_the_room_saw(ended):
     assert page.body_rows(2) == list(zip(["Tired", "Restless", "Calm"], seen[held["arrive"]]["counts"]))
     assert [n for _, n in page.body_rows(3)] == seen[held["needs"]]["counts"]
     assert "Median: 5" in page.section_text(4)
-    names = export.quadrant_names({"kind": "compass"})
     quadrants = seen[held["compass"]]["quadrants"]
-    assert page.body_rows(5) == [(names[q], quadrants[q]) for q in export.QUADRANTS]
+    # The table beside the chart reads as the chart does: top left, top right, bottom left, bottom right.
+    assert page.body_rows(5) == [("Mostly space to myself", quadrants["space"]), ("Both", quadrants["both"]),
+                                 ("Neither", quadrants["neither"]), ("Mostly connection", quadrants["connection"])]
     assert "hopeful 2 tired 2" in page.section_text(6)
     assert "I am glad I came." in page.section_text(7)
     # The pictures: bars for counts, a histogram for the scale, the compass as dots.
@@ -661,12 +664,11 @@ def test_summary_and_history_render_in_chromium_under_the_csp(server, evening, t
 
 @pytest.mark.browser
 @pytest.mark.server
-def test_the_summarys_compass_never_writes_a_quadrant_count_over_a_dot(server, evening):
-    """Dots in all four corners: each count and its name move toward the middle, clear of every dot."""
+def test_the_summarys_compass_never_writes_a_word_under_a_dot_in_chromium(server, evening):
+    """Dots down the left edge from the top corner: as Chromium draws them, no dot touches a word of the chart."""
     from playwright import sync_api
 
-    corners = [{"x": 4, "y": 96}, {"x": 96, "y": 96}, {"x": 4, "y": 4}, {"x": 96, "y": 4}, {"x": 60, "y": 40}]
-    held = run_evening(evening, compass=corners)
+    held = run_evening(evening, compass=[{"x": 4, "y": y} for y in (97, 88, 79, 70, 61)])
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
                                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
@@ -675,15 +677,122 @@ def test_the_summarys_compass_never_writes_a_quadrant_count_over_a_dot(server, e
             page.goto(f"{server.url}/facilitator/summary/{held['meeting_id']}")
             crossings = page.evaluate("""() => {
                 const chart = document.querySelector('svg.compass');
-                const box = el => el.getBBox();
-                const dots = [...chart.querySelectorAll('circle')].map(box);
-                const words = [...chart.querySelectorAll('text')].filter(t => !t.getAttribute('transform')
-                    && ['11', '4.4'].includes(t.getAttribute('font-size')) && Number(t.getAttribute('y')) < 100);
-                return words.filter(t => { const w = box(t); return dots.some(d =>
-                    d.x < w.x + w.width && w.x < d.x + d.width && d.y < w.y + w.height && w.y < d.y + d.height); })
-                  .map(t => t.textContent);
+                const dots = [...chart.querySelectorAll('circle')].map(c => { const b = c.getBoundingClientRect();
+                    return { x: b.x + b.width / 2, y: b.y + b.height / 2, r: b.width / 2 }; });
+                const words = [...chart.querySelectorAll('text')].filter(t => t.getAttribute('fill') !== '#ffffff');
+                return words.filter(t => { const w = t.getBoundingClientRect(); return dots.some(d => {
+                    const nx = Math.max(w.left, Math.min(d.x, w.right)), ny = Math.max(w.top, Math.min(d.y, w.bottom));
+                    return (nx - d.x) ** 2 + (ny - d.y) ** 2 < d.r * d.r; }); }).map(t => t.textContent);
             }""")
             assert page.locator("svg.compass circle").count() == 6  # five places, one ring
+            assert page.locator("svg.compass text").count() >= 10  # four quadrants, each axis's three words
             assert crossings == []
         finally:
             browser.close()
+
+
+# --- the compass chart: no dot ever covers a word ---------------------------------------------------
+
+
+class SVGShapes(HTMLParser):
+    """The dots (cx, cy, r) and the words of an SVG: each <text> with its place, size, anchor and turn."""
+
+    def __init__(self):
+        super().__init__()
+        self.dots, self.words, self.view_box, self._text = [], [], None, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "svg":
+            self.view_box = [float(v) for v in attrs["viewbox"].split()]
+        elif tag == "circle":
+            self.dots.append((float(attrs["cx"]), float(attrs["cy"]), float(attrs["r"])))
+        elif tag == "text":
+            self._text = {"x": float(attrs["x"]), "y": float(attrs["y"]), "size": float(attrs["font-size"]),
+                          "anchor": attrs.get("text-anchor", "start"), "turned": "rotate(-90" in attrs.get("transform", ""),
+                          "text": ""}
+        elif tag == "tspan" and self._text is not None:
+            self._text["size"] = max(self._text["size"], float(attrs["font-size"]))
+
+    def handle_data(self, data):
+        if self._text is not None:
+            self._text["text"] += data
+
+    def handle_endtag(self, tag):
+        if tag == "text":
+            self.words.append(self._text)
+            self._text = None
+
+
+def word_box(word):
+    """(left, top, right, bottom) a word surely fills: each letter as wide as 0.62 of its size, from its cap
+    height to below its descenders; a turned word (rotate(-90) about its place) turned too."""
+    width, size = 0.62 * word["size"] * len(word["text"]), word["size"]
+    start = {"start": 0, "middle": -width / 2, "end": -width}[word["anchor"]]
+    if not word["turned"]:
+        return word["x"] + start, word["y"] - 0.8 * size, word["x"] + start + width, word["y"] + 0.3 * size
+    # Turned a quarter left about (x, y): the line runs upward from y, its letters stand leftward of x.
+    return word["x"] - 0.8 * size, word["y"] - start - width, word["x"] + 0.3 * size, word["y"] - start
+
+
+def covers(dot, box):
+    """Whether a dot (cx, cy, r) reaches into a box."""
+    cx, cy, r = dot
+    left, top, right, bottom = box
+    nx, ny = max(left, min(cx, right)), max(top, min(cy, bottom))
+    return (nx - cx) ** 2 + (ny - cy) ** 2 < r ** 2
+
+
+def words_under_dots(svg):
+    """Every word of a compass chart that a dot or the ring covers (a numbered dot's own number aside)."""
+    shapes = SVGShapes()
+    shapes.feed(str(svg))
+    assert shapes.dots and len(shapes.words) >= 4 + 3 + 3  # four quadrants, both axes' three words
+    labels = [word for word in shapes.words
+              if not any(abs(word["x"] - cx) < 0.01 and abs(word["y"] - 1.6 - cy) < 0.01 for cx, cy, _ in shapes.dots)]
+    left, top, width, height = shapes.view_box
+    for word in labels:  # and nothing is cut off by the picture's edge
+        box = word_box(word)
+        assert left <= box[0] and box[2] <= left + width + 0.5 and top <= box[1] and box[3] <= top + height, word
+    return [word["text"] for word in labels if any(covers(dot, word_box(word)) for dot in shapes.dots)]
+
+
+EXTREMES = {
+    "the four corners": [[0, 0], [100, 100], [0, 100], [100, 0]],
+    "near the corners": [[10, 10], [90, 90], [10, 90], [90, 10], [3, 97]],
+    "the middle of each edge": [[50, 0], [0, 50], [100, 50], [50, 100]],
+    "twenty on one corner": [[0, 100]] * 20 + [[100, 0]] * 12,
+    "a column down each side from the top": [[x, y] for x in (4, 96) for y in range(97, 40, -9)],
+    "a row along the bottom": [[x, 2] for x in range(0, 101, 8)],
+    "one in the middle": [[50, 50]],
+}
+
+
+def compass_of(points, axes=None):
+    """The summary's compass chart of these answers (x, y), in English or, with axes of a deck's own, in Spanish."""
+    xs, ys = sorted(x for x, _ in points), sorted(y for _, y in points)
+    median = {"x": xs[len(xs) // 2], "y": ys[len(ys) // 2]}
+    quadrants = {"both": 1, "connection": 2, "space": 3, "neither": 14}
+    with export.speaking("es" if axes else "en"):
+        return export.compass({"kind": "compass", "axes": axes or {}}, sorted(points), quadrants, median)
+
+
+@pytest.mark.parametrize("where", EXTREMES)
+def test_no_dot_on_the_summarys_compass_covers_a_quadrant_name_count_or_axis_word(where):
+    assert words_under_dots(compass_of(EXTREMES[where])) == []
+
+
+def test_a_compass_with_long_axis_names_keeps_every_word_inside_the_picture_and_clear_of_dots():
+    """A deck may name an axis in up to 40 characters; a quadrant's name then runs long too (in Spanish, longer)."""
+    axes = {"x": "Being close to the other men tonight", "y": "Time and room of my own, alone",
+            "low": "Hardly at all", "high": "With all my heart"}
+    for points in EXTREMES.values():
+        assert words_under_dots(compass_of(points, axes)) == []
+
+
+def test_a_summarys_compass_with_dots_down_its_top_left_corner_keeps_its_words_clear(evening):
+    """Five men place their dots down the left edge from the top: no place in that corner is free of them."""
+    held = run_evening(evening, compass=[{"x": 4, "y": y} for y in (97, 88, 79, 70, 61)])
+    page = export.render(summary_of(evening, held), "html")
+    svg = re.search(r'<svg class="chart compass".*?</svg>', page, re.DOTALL).group(0)
+    assert words_under_dots(svg) == []
