@@ -13,6 +13,9 @@ meeting's: one page, one language. Its charts are drawn in that language too (ex
 
 from __future__ import annotations
 
+import datetime
+
+from babel.dates import format_date
 from babel.numbers import format_percent
 from markupsafe import Markup, escape
 
@@ -56,9 +59,12 @@ def _build_history(store, titles, shared) -> dict:
                 "phones_joined": m["phones_joined"], "status": m["status"], "items_used": counts.get(m["id"])}
                for m in meetings]
     days = [m["held_on"] for m in meetings]
-    for m in listing:  # two meetings on one day are told apart by their number
-        m["label"] = m["held_on"] + (f" #{m['id']}" if days.count(m["held_on"]) > 1 else "")
+    for m in listing:  # the day spelled out, as the summary does; two meetings on one day told apart by their number
+        number = f" #{m['id']}" if days.count(m["held_on"]) > 1 else ""
+        m["label"] = export.long_day(m["held_on"]) + number
+        m["short"] = short_day(m["held_on"]) + number  # under a chart, where eight days must fit side by side
     labels = {m["id"]: m["label"] for m in listing}
+    shorts = {m["id"]: m["short"] for m in listing}
 
     grouped = {}
     for s in summaries:  # oldest first, so each series runs forward in time
@@ -67,7 +73,8 @@ def _build_history(store, titles, shared) -> dict:
                 continue
             entries = grouped.setdefault((item["key"], item["kind"]), [])
             if not any(entry["meeting"]["id"] == s["meeting"]["id"] for entry in entries):
-                entries.append({"meeting": s["meeting"], "item": item, "label": labels[s["meeting"]["id"]]})
+                entries.append({"meeting": s["meeting"], "item": item, "label": labels[s["meeting"]["id"]],
+                                "short": shorts[s["meeting"]["id"]]})
     shared = shared or set()
     series = [_series(key, kind, entries) for (key, kind), entries in grouped.items()
               if len(entries) > 1 or key in shared]
@@ -107,14 +114,14 @@ def _series(key: str, kind: str, entries: list) -> dict:
         low = min(s.get("min", 0) for s in scales)
         high = max(s.get("max", 10) for s in scales)
         one["chart"] = line_chart(
-            [entry["label"] for entry in entries],
+            [entry["short"] for entry in entries],
             [{"name": _("Median"), "color": ACCENT, "values": [_shown(entry, lambda r: r["median"]) for entry in entries]}],
             low, high, ticks=_ticks(low, high))
     if kind == "compass":
         axes = export.axes_of(latest)
         one["axes"] = axes
         one["chart"] = line_chart(
-            [entry["label"] for entry in entries],
+            [entry["short"] for entry in entries],
             # Translators: a line of the history's compass chart, e.g. "Connection (median)".
             [{"name": _("%(axis)s (median)", axis=axes["x"]), "color": ACCENT,
               "values": [_shown(entry, lambda r: r["median"]["x"]) for entry in entries]},
@@ -122,6 +129,15 @@ def _series(key: str, kind: str, entries: list) -> dict:
               "values": [_shown(entry, lambda r: r["median"]["y"]) for entry in entries]}],
             0, 100, ticks=(0, 25, 50, 75, 100))
     return one
+
+
+def short_day(held_on: str) -> str:
+    """'2025-03-03' as the page's language writes a day briefly: 'Mar 3, 2025', '3 mar 2025' (Babel's, CLDR's)."""
+    try:
+        day = datetime.date.fromisoformat(held_on)
+    except (TypeError, ValueError):
+        return str(held_on)
+    return format_date(day, format="medium", locale=export.language())
 
 
 def _options_across_languages(entries: list):
@@ -182,12 +198,15 @@ def line_chart(labels: list, lines: list, low: float, high: float, ticks=()) -> 
         parts.append(f'<line x1="{left}" y1="{svg_number(y)}" x2="{width - right}" y2="{svg_number(y)}" stroke="#e4ddd2" '
                      'stroke-width="1"/>')
         parts.append(svg_text(left - 8, y + 4, str(tick), 11, "end", fill=MUTED))
-    every = max(1, -(-n // 8))  # at most about eight day labels
+    every = max(1, -(-n // 7))  # at most about seven day labels ("Mar 3, 2025"), the last always
+    named = set(range(0, n, every))
+    if n and n - 1 not in named:
+        named = {index for index in named if index <= n - 1 - every} | {n - 1}
     for index, label in enumerate(labels):
         x = px(index)
         parts.append(f'<line x1="{svg_number(x)}" y1="{top + plot_h}" x2="{svg_number(x)}" y2="{top + plot_h + 4}" '
                      f'stroke="{MUTED}" stroke-width="1"/>')
-        if index % every == 0 or index == n - 1:
+        if index in named:
             parts.append(svg_text(x, top + plot_h + 18, label, 11, fill=MUTED))
     for line in lines:
         segments, current = [], []
@@ -223,8 +242,9 @@ def line_chart(labels: list, lines: list, low: float, high: float, ticks=()) -> 
                      f'stroke-width="2.5"{dash}/>')
         parts.append(svg_text(x + 28, height - 4, line["name"], 11, "start", fill=INK))
         x += 40 + 7 * len(line["name"])
-    description = "; ".join(
-        f"{line['name']}: " + ", ".join(f"{label} {not_shown if v is None else export.number(v)}"
+    # A day may hold commas ("Mar 3, 2025"): a colon after it, a semicolon between days, a full stop between lines.
+    description = ". ".join(
+        f"{line['name']}: " + "; ".join(f"{label}: {not_shown if v is None else export.number(v)}"
                                         for label, v in zip(labels, line["values"]))
         for line in lines)
     return Markup(f'<svg class="chart line-chart" viewBox="0 0 {width} {height}" role="img" '

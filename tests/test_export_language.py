@@ -75,7 +75,7 @@ def test_a_spanish_meetings_html_is_spanish_and_says_so(evening):
     assert '<h2 id="glance-heading">De un vistazo</h2>' in page
     assert "<title>First Monday — 2025-03-03 — Resumen de Fireside</title>" in page
     assert 'aria-label="Respuestas por valor — ' in page  # the scale's chart, to a screen reader
-    assert re.search(r'aria-label="\d+ respuestas como puntos; Las dos: \d', page)  # the compass's
+    assert re.search(r'aria-label="\d+ respuestas como puntos; Sobre todo [^:]+: \d+, Las dos: \d', page)  # the compass's
     assert "<th scope=\"col\">Opción</th>" in page  # the bars' header
     assert "Mediana: <strong>" in page  # markup inside a translated sentence stays markup
     assert english_left(page) == []
@@ -198,11 +198,13 @@ def test_the_history_is_in_the_rooms_language_now(client, evening):
     assert '<html lang="es">' in page
     assert "<h1>Reuniones e historial</h1>" in page and "← Volver a la consola" in page
     connection = i18n.tr("es", str(DEFAULT_AXES["x"]))  # the schema's word, as the catalogue says it
-    assert "en 2 reuniones" in page and f"{connection} (mediana): 2025-01-06" in page
+    assert "en 2 reuniones" in page and f"{connection} (mediana): 6 ene 2025: " in page
+    assert '<time datetime="2025-01-06">lunes, 6 de enero de 2025</time>' in page  # the day spelled out, in Spanish
     assert english_left(page) == []
     evening.do(events.SET_LANGUAGE, language="en")
     page = client.get("/facilitator/history").get_data(as_text=True)
-    assert '<html lang="en">' in page and "in 2 meetings" in page and "Connection (median): 2025-01-06" in page
+    assert '<html lang="en">' in page and "in 2 meetings" in page and "Connection (median): Jan 6, 2025: " in page
+    assert '<time datetime="2025-01-06">Monday, January 6, 2025</time>' in page
 
 
 def test_a_share_in_the_history_is_written_as_the_language_writes_a_percentage(evening):
