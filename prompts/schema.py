@@ -170,8 +170,8 @@ SPEC_FIELDS = ("options", "max", "scale", "axes", "max_words", "exclusive")
 OPTION_FLAGS = ("exclusive",)
 
 ITEM_FIELDS: tuple[Field, ...] = (
-    Field("id", (), True, _l("filled in from the question; keep it when you reword the question, so its results "
-                             "can still be set beside earlier meetings' (small letters, digits, - and _)")),
+    Field("id", (), True, _l("filled in from the question; keep it when you reword the question, so this "
+                             "question's results still sit beside earlier meetings'")),
     Field("kind", (), True, _l("how the men answer this item on their phones")),
     Field("prompt", (), True, _l("what every phone shows, at most %(n)s characters", n=PROMPT_MAX)),
     Field("note", (), False, _l("for the facilitator only, shown on the console")),

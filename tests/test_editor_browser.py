@@ -230,7 +230,7 @@ def test_saving_before_the_first_question_is_written_never_freezes_an_empty_shor
     expect(page.locator("#status")).to_contain_text("problems to fix")  # the count is there...
     expect(page.locator(".ev-error:not(:empty)")).to_have_count(0)  # ...but nothing is red before he begins
     page.click("#save")  # no title yet: its file would be called "evening" for good
-    expect(page.locator("#deck-title-error")).to_have_text("Give the evening a title first: its file is named after it.")
+    expect(page.locator("#deck-title-error")).to_have_text("Give the evening a title first: it is saved under its title.")
     expect(page.locator("#deck-title")).to_be_focused()
     assert not list((data_dir / "decks").glob("evening*.toml"))
     page.fill("#deck-title", "Early save")
@@ -314,9 +314,40 @@ def test_the_editors_buttons_speak_of_evenings_and_files_not_of_toml(browser, se
         .filter(el => el.getClientRects().length).map(el => el.getAttribute('aria-label') || el.textContent.trim())""")
     assert "Add an evening from a file" in names and "Download as a file: Trying it out" in names
     assert not [name for name in names if "toml" in name.lower()], names
+    assert ".toml" not in page.locator("body").inner_text()  # the list names evenings by their titles
     page.locator('[data-deck="starter"] button', has_text="Duplicate").click()
     expect(page.locator("#deck-title")).to_have_value("Copy of Trying it out")
+    expect(page.locator("#edit-heading")).to_have_text("New evening, a copy of \u201cTrying it out\u201d")
     page.fill("#deck-title", "Words only")
     _saved(page)
+    expect(page.locator("#messages")).to_have_text("Saved.")
     expect(page.locator("#export-link")).to_have_text("Download this evening as a file")
+    page.click("#back-to-list")
+    mine = page.locator(".ev-deck", has_text="Words only")
+    expect(mine).to_be_visible()
+    assert ".toml" not in page.locator("body").inner_text()
+    mine.locator("button", has_text="Delete").click()
+    expect(page.locator("#confirm-dialog")).to_be_visible()
+    expect(page.locator("#confirm-text")).to_have_text(
+        "It is deleted from this laptop. Meetings already held keep their summaries.")
+    page.locator("#confirm-dialog button", has_text="Cancel").click()
+    assert page.errors == []
+
+
+def test_two_evenings_with_one_title_are_told_apart_by_the_name_they_are_saved_under(browser, server):
+    """Titles name evenings; only when two share one does the list say under which name each is saved."""
+    from playwright.sync_api import expect
+
+    page = _open(browser, server.url + "/facilitator/evenings")
+    for _ in range(2):
+        expect(page.locator('[data-deck="starter"]')).to_be_visible()
+        page.locator('[data-deck="starter"] button', has_text="Duplicate").click()
+        expect(page.locator("#deck-title")).to_have_value("Copy of Trying it out")
+        _saved(page)
+        page.click("#back-to-list")
+    twins = page.locator("#own-decks .ev-deck", has_text="Copy of Trying it out")
+    expect(twins).to_have_count(2)
+    names = twins.locator(".ev-deck-file").all_inner_texts()
+    assert len(set(names)) == 2 and all(name.startswith("Saved as ") for name in names), names
+    expect(page.locator('#own-decks .ev-deck[data-deck="test-evening"] .ev-deck-file')).to_have_count(0)
     assert page.errors == []

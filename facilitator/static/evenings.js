@@ -98,9 +98,11 @@
         ? h('p', { class: 'ev-deck-problems', text: nt('Draft: %(num)s problem to fix before it can be started',
                                                        'Draft: %(num)s problems to fix before it can be started', deck.problems.length) })
         : null;
+      // An evening is named by its title; its file's name only tells apart two with the same title.
+      var twin = state.decks.some(function (other) { return other !== deck && other.title === deck.title; });
       var row = h('li', { class: 'ev-deck', 'data-deck': deck.id }, [
         h('div', { class: 'ev-deck-text' }, [h('p', { class: 'ev-deck-title', text: deck.title }),
-          h('p', { class: 'ev-deck-file', text: deck.id + '.toml' }), meta]),
+          twin ? h('p', { class: 'ev-deck-file', text: t('Saved as %(file)s', { file: deck.id }) }) : null, meta]),
         actions
       ]);
       (deck.builtin ? builtin : own).appendChild(row);
@@ -121,8 +123,7 @@
     api('GET', '/decks/' + encodeURIComponent(deck.id)).then(function (answer) {
       if (!answer.ok) { say(answer.error); return; }
       confirmDelete(t('Delete “%(title)s”?', { title: deck.title }),
-                    t('Its file %(file)s is removed from your decks folder. Meetings already held keep their summaries.',
-                      { file: deck.id + '.toml' })).then(function (yes) {
+                    t('It is deleted from this laptop. Meetings already held keep their summaries.')).then(function (yes) {
         if (!yes) return;
         api('DELETE', '/decks/' + encodeURIComponent(deck.id), { version: answer.version }).then(function (done) {
           say(done.ok ? t('Deleted “%(title)s”.', { title: deck.title }) : done.error, done.ok ? 'ok' : '');
@@ -182,9 +183,10 @@
       var deck = answer.deck;
       if (!Array.isArray(deck.items)) deck.items = [];
       if (duplicate) {
-        deck.title = t('Copy of %(title)s', { title: deck.title || deckId }).slice(0, LIMITS.title_max);
+        var original = deck.title || deckId;
+        deck.title = t('Copy of %(title)s', { title: original }).slice(0, LIMITS.title_max);
         edit({ id: null, source: answer.id, version: null, deck: deck, dirty: true });
-        $('edit-heading').textContent = t('New evening, a copy of %(file)s', { file: answer.id + '.toml' });
+        $('edit-heading').textContent = t('New evening, a copy of “%(title)s”', { title: original });
       } else {
         edit({ id: answer.id, source: null, version: answer.version, deck: deck, dirty: false });
       }
@@ -693,7 +695,7 @@
     var button = $('save');
     // A new evening's file is named after its title: without one it would be "evening.toml" for good.
     if (!state.id && !String(state.deck.title || '').trim()) {
-      setError('deck-title', [t('Give the evening a title first: its file is named after it.')]);
+      setError('deck-title', [t('Give the evening a title first: it is saved under its title.')]);
       $('deck-title').focus();
       return;
     }
@@ -722,9 +724,8 @@
       state.check = answer.check;
       state.meta.forEach(function (m, i) { if (state.deck.items[i].id) m.auto = false; });
       $('edit-heading').textContent = t('Edit “%(title)s”', { title: state.deck.title || state.id });
-      var file = { file: answer.id + '.toml' };
-      say(answer.check.ok ? t('Saved as %(file)s.', file)
-        : t('Saved as a draft (%(file)s). Fix the marked fields before you start it.', file), answer.check.ok ? 'ok' : '');
+      say(answer.check.ok ? t('Saved.')
+        : t('Saved as a draft. Fix the marked fields before you start it.'), answer.check.ok ? 'ok' : '');
       showErrors();
       updateRows();
       updateStatus();
