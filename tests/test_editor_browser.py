@@ -351,3 +351,65 @@ def test_two_evenings_with_one_title_are_told_apart_by_the_name_they_are_saved_u
     assert len(set(names)) == 2 and all(name.startswith("Saved as ") for name in names), names
     expect(page.locator('#own-decks .ev-deck[data-deck="test-evening"] .ev-deck-file')).to_have_count(0)
     assert page.errors == []
+
+
+def _compass_selected(page):
+    """The test evening open in the editor, its compass item selected."""
+    from playwright.sync_api import expect
+
+    page.locator('[data-deck="test-evening"] button', has_text="Edit").click()
+    page.locator("#items li", has_text="Compass").locator('[data-do="select"]').click()
+    expect(page.frame_locator("#preview").locator("#screen-item")).to_have_attribute("data-kind", "compass")
+
+
+def _whole_compass_in_the_frame(page):
+    """The compass's square and both sliders lie inside the preview's phone, none cut off at its bottom."""
+    frame = page.frame_locator("#preview")
+    seen = frame.locator("body").evaluate("() => innerHeight")  # the phone's screen, as tall as the frame
+    bottom = max(frame.locator(selector).evaluate("el => el.getBoundingClientRect().bottom")
+                 for selector in ("#compass-field", "#compass-x", "#compass-y"))
+    assert 0 < bottom <= seen, (bottom, seen)
+
+
+def test_on_an_old_800x600_screen_the_bar_is_one_row_and_the_phone_opens_beside_the_item(browser, server):
+    """At 800x600 the phone preview sat under every field; now he opens it over the list, next to the item."""
+    from playwright.sync_api import expect
+
+    page = browser.new_context(viewport={"width": 800, "height": 600}).new_page()
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.goto(server.url + "/facilitator/evenings")
+    _compass_selected(page)
+    buttons = [b.bounding_box() for b in page.locator(".ev-edit-actions > :visible").all()]
+    assert len(buttons) == 3 and len({round(b["y"]) for b in buttons}) == 1, buttons  # one row
+    bar = page.locator(".ev-edit-bar").bounding_box()
+    assert bar["height"] < 100, bar
+    expect(page.locator("#export-link")).to_be_visible()  # not in the bar, but still there
+    toggle = page.locator("#preview-toggle")
+    expect(page.locator("#preview-panel")).to_be_hidden()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    page.evaluate("window.scrollTo(0, 400)")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    panel = page.locator("#preview-panel")
+    expect(panel).to_be_visible()
+    box, bar = panel.bounding_box(), page.locator(".ev-edit-bar").bounding_box()
+    item = page.locator("#item-editor").bounding_box()
+    assert bar["y"] + bar["height"] <= box["y"] and box["y"] + box["height"] <= 600, (bar, box)
+    assert box["x"] + box["width"] <= item["x"], (box, item)  # over the list, never over the item he edits
+    _whole_compass_in_the_frame(page)
+    assert_accessible(page, "the editor at 800x600 with the phone shown")
+    page.fill("#f-prompt", "Where are you tonight?")
+    expect(page.frame_locator("#preview").locator("#prompt")).to_have_text("Where are you tonight?")
+    toggle.click()
+    expect(panel).to_be_hidden()
+    assert page.errors == []
+
+
+def test_on_a_laptop_the_preview_shows_the_whole_compass(browser, server):
+    page = _open(browser, server.url + "/facilitator/evenings")
+    _compass_selected(page)
+    _whole_compass_in_the_frame(page)
+    phone = page.locator(".ev-phone").bounding_box()
+    assert phone["y"] + phone["height"] <= 800, phone
+    assert page.errors == []

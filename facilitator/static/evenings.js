@@ -688,6 +688,39 @@
   }
   $('preview').addEventListener('load', preview);
 
+  // On a narrow screen the phone waits for him to ask: it opens over the list, beside the item.
+  var narrow = window.matchMedia('(max-width: 900px)');
+  function showPhone(on) {
+    document.body.classList.toggle('show-phone', on);
+    $('preview-toggle').setAttribute('aria-expanded', on ? 'true' : 'false');
+    $('preview-toggle').textContent = on ? t('Hide the phone') : t('See it on a phone');
+    // The bar goes to the top of the screen first: the room under it is the phone's.
+    var barTop = document.querySelector('.ev-edit-bar').getBoundingClientRect().top;
+    if (on && narrow.matches && barTop > 0) window.scrollBy(0, barTop);
+    placePhone();
+    if (on) preview();
+  }
+  // Just under the sticky bar, and drawn small enough that the whole phone fits the screen left.
+  function placePhone() {
+    var panel = $('preview-panel'), phone = panel.querySelector('.ev-phone');
+    if (!narrow.matches || !document.body.classList.contains('show-phone')) {
+      panel.style.top = panel.style.width = '';
+      phone.style.removeProperty('--s');
+      return;
+    }
+    var top = Math.max(document.querySelector('.ev-edit-bar').getBoundingClientRect().bottom, 0) + 8;
+    panel.style.top = top + 'px';
+    panel.style.width = document.querySelector('.ev-evening').getBoundingClientRect().width + 'px';  // the list, covered whole
+    var around = panel.offsetHeight - phone.offsetHeight;  // its heading, its note and its padding
+    var room = window.innerHeight - top - 12 - around - 16;  // 16: the phone's own edge
+    phone.style.setProperty('--s', String(Math.max(0.35, Math.min(0.55, room / 880))));
+  }
+  window.addEventListener('scroll', placePhone, { passive: true });
+  window.addEventListener('resize', placePhone);
+  $('preview-toggle').addEventListener('click', function () {
+    showPhone(!document.body.classList.contains('show-phone'));
+  });
+
   // ---- saving -----------------------------------------------------------------------------------
 
   $('edit-view').addEventListener('submit', function (ev) {
