@@ -576,7 +576,7 @@ def _markdown(summary_: dict) -> str:
     out = [f"# {md(meeting['title'])}", ""]
     facts = [_("Day: %(day)s (%(date)s)", day=long_day(meeting["held_on"]), date=meeting["held_on"])]
     if meeting["deck"]:
-        facts.append(_("Deck: %(deck)s", deck=md(meeting.get("deck_title") or meeting["deck"])))
+        facts.append(_("Evening: %(deck)s", deck=md(meeting.get("deck_title") or meeting["deck"])))
     facts.append(_("Phones joined: %(num)s", num=count(meeting["phones_joined"])))
     facts.append(_("Privacy floor: %(floor)s — a result is shown only when at least %(floor)s people answered "
                    "(passes do not count)", floor=count(meeting["floor"])))

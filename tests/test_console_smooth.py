@@ -190,13 +190,13 @@ def test_a_deck_card_and_its_agenda_give_the_same_minutes(evening):
     assert decks["starter"]["minutes"] == sum(item["minutes"] or 0 for item in agenda)
 
 
-def test_summaries_and_the_history_name_a_deck_by_its_title(evening, client):
+def test_summaries_and_the_history_name_an_evening_by_its_title(evening, client):
     evening.start(deck="starter")
     meeting_id = evening.room.meeting["id"]
     evening.do(events.END_MEETING)
     title = next(d["title"] for d in evening.app.extensions["fireside"].console_payload()["decks"] if d["id"] == "starter")
     assert title != "starter"
-    assert f"Deck: {title}" in client.get(f"/facilitator/export/{meeting_id}.md").get_data(as_text=True)
+    assert f"Evening: {title}" in client.get(f"/facilitator/export/{meeting_id}.md").get_data(as_text=True)
     assert f"<dd>{title}</dd>" in client.get(f"/facilitator/summary/{meeting_id}").get_data(as_text=True)
     assert f"<td>{title}</td>" in client.get("/facilitator/history").get_data(as_text=True)
 
