@@ -249,6 +249,27 @@ def test_saving_before_the_first_question_is_written_never_freezes_an_empty_shor
     expect(page.locator("#f-kind-hint")).not_to_contain_text("choice, multi")
 
 
+@pytest.mark.parametrize("width", [800, 1280])
+def test_the_kind_list_names_each_kind_whole_and_the_hint_says_what_the_chosen_one_does(browser, server, width):
+    """The closed list cut 'Compass: how much connection, how much…' off; now it holds a name that fits."""
+    from playwright.sync_api import expect
+
+    page = browser.new_context(viewport={"width": width, "height": 800}).new_page()
+    page.goto(server.url + "/facilitator/evenings")
+    _compass_selected(page)
+    kind = page.locator("#f-kind")
+    expect(kind.locator("option:checked")).to_have_text("Compass")
+    expect(page.locator("#f-kind-hint")).to_have_text("How much connection, how much space.")
+    # The chosen name fits the closed list: measured in the list's own font, with room for its arrow.
+    fits = kind.evaluate("""(select) => { const c = document.createElement('canvas').getContext('2d');
+        const style = getComputedStyle(select); c.font = style.font;
+        const text = c.measureText(select.options[select.selectedIndex].text).width;
+        return text + parseFloat(style.paddingLeft) + parseFloat(style.paddingRight) + 24 <= select.clientWidth; }""")
+    assert fits
+    page.select_option("#f-kind", "scale")
+    expect(page.locator("#f-kind-hint")).to_have_text("A point on a scale.")
+
+
 def test_let_the_room_choose_from_the_console(browser, server):
     from playwright.sync_api import expect
 
@@ -412,4 +433,35 @@ def test_on_a_laptop_the_preview_shows_the_whole_compass(browser, server):
     _whole_compass_in_the_frame(page)
     phone = page.locator(".ev-phone").bounding_box()
     assert phone["y"] + phone["height"] <= 800, phone
+    assert page.errors == []
+
+
+def test_the_field_he_types_in_drops_its_old_error_before_the_next_check_comes_back(browser, server):
+    """An error is about the text before the keystroke: it goes at once, and the check brings it back if it holds."""
+    from playwright.sync_api import expect
+
+    page = _open(browser, server.url + "/facilitator/evenings")
+    page.click("#new-evening")
+    page.select_option("#f-kind", "multi")
+    page.fill("#f-prompt", "What do you need tonight?")
+    page.fill("#f-option-1", "Rest")
+    error = page.locator("#f-options-error")
+    expect(error).to_have_text("Option 2 is empty.")
+    held = []
+    page.route("**/check", lambda route: held.append(route))  # the next check waits here
+    with page.expect_request("**/check"):
+        page.locator("#f-option-2").press_sequentially("Com")
+    expect(error).to_have_text("")
+    expect(page.locator("#f-option-2")).not_to_have_attribute("aria-invalid", "true")
+    for _ in range(250):  # the held check reaches the route's handler (at most 5 s)
+        if held:
+            break
+        page.wait_for_timeout(20)
+    assert held  # so the error went before any answer to the check came back
+    for route in held:
+        route.continue_()
+    page.unroute("**/check")
+    page.fill("#f-prompt", "")  # a field left wrong gets its error back from the check
+    expect(page.locator("#f-prompt-error")).to_have_text("\u201cWhat the phones show\u201d is empty.")
+    expect(error).to_have_text("")
     assert page.errors == []

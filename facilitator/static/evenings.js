@@ -253,6 +253,7 @@
   function changed(structure) {
     if (!state.dirty) say('');  // "Saved as…" no longer holds once he changes something
     state.dirty = true;
+    quietWhileTyping();
     if (structure) renderItems(); else updateRows();
     scheduleCheck();  // the preview follows the check: a broken scale is not drawn
     updateStatus();
@@ -465,13 +466,16 @@
     var help = HELP[name] ? HELP[name].help : '';
     var required = HELP[name] && HELP[name].required;
     var label = h('label', { for: id }, [LABELS[name] || name, required || name === 'options' ? null : h('span', { class: 'optional', text: ' ' + t('(optional)') })]);
+    // The kind's hint says what the chosen kind does, in full: the list itself names the kinds only,
+    // so the closed list never cuts a long description off.
+    if (name === 'kind' && S.kind_hints[item.kind]) help = S.kind_hints[item.kind];
     var hint = help ? h('p', { class: 'hint', id: id + '-hint', text: help[0].toUpperCase() + help.slice(1) + '.' }) : null;
     var error = h('p', { class: 'ev-error', id: id + '-error' });
     var describedby = (hint ? id + '-hint ' : '') + id + '-error';
     var input;
     if (name === 'kind') {
       input = h('select', { id: id, 'aria-describedby': describedby },
-        S.kinds.map(function (k) { return h('option', { value: k, text: t('%(label)s: %(hint)s', { label: S.kind_labels[k], hint: S.kind_hints[k] }) }); }));
+        S.kinds.map(function (k) { return h('option', { value: k, text: S.kind_labels[k] }); }));
       input.value = item.kind;
       input.addEventListener('change', function () {
         var next = input.value;
@@ -591,6 +595,17 @@
       updateRows();
       updateStatus();
     });
+  }
+
+  // The field he is typing in drops its error at once: what the last check said of it is about
+  // the text before this keystroke. The next check (a quarter second later) says it again if it still holds.
+  function quietWhileTyping() {
+    var el = document.activeElement;
+    if (!el || !el.closest) return;
+    var field = el.closest('#edit-view [data-field]');
+    var id = field ? 'f-' + field.dataset.field : (el.dataset && el.dataset.deckField ? 'deck-' + el.dataset.deckField : null);
+    if (id) setError(id, null);
+    if (el.classList.contains('ev-option-input')) el.removeAttribute('aria-invalid');
   }
 
   function setError(id, messages) {
