@@ -197,6 +197,32 @@ def test_the_buttons_that_take_answers_again_say_so_and_the_shortcuts_button_has
     helper.close()
 
 
+def test_the_word_after_line_can_be_hidden_until_its_count_changes(browser, server):
+    """He has seen that a man wants a word: the line may go, and comes back only with a new count."""
+    from playwright.sync_api import expect
+
+    console = SocketConsole(server.url)
+    code = console.start(deck="open-floor")["meeting"]["code"]
+    phones = [SocketPhone(server.url, code) for _ in range(2)]
+    assert phones[0].call(events.WORD_AFTER, {"want": True})["ok"]
+    console.push("break")  # a moment no phone chooses: the count is drawn
+    page, errors = _console(browser, server)
+    line = page.locator("#word-after-line")
+    expect(line).to_contain_text("1 man would like a word after the meeting.")
+    assert_accessible(page, "the console with the word-after line")
+    page.click("#word-after-close")
+    expect(line).to_be_hidden()
+    console.do(events.SET_NOTES, notes="A quiet start.")  # a new state with the same count keeps it hidden
+    console.wait_for(lambda state: state["meeting"]["notes"] == "A quiet start.")
+    expect(page.locator("#notes")).to_have_value("A quiet start.")
+    expect(line).to_be_hidden()
+    assert phones[1].call(events.WORD_AFTER, {"want": True})["ok"]
+    console.push("checkout-feeling")  # the closing round: drawn again
+    expect(line).to_contain_text("2 men would like a word after the meeting.")
+    expect(line).to_be_visible()
+    assert errors == []
+
+
 def _focused(page):
     """What has keyboard focus: its id, action, entry text and label."""
     return page.evaluate("""() => { const el = document.activeElement;

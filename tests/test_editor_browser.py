@@ -406,6 +406,9 @@ def test_on_an_old_800x600_screen_the_bar_is_one_row_and_the_phone_opens_beside_
     bar = page.locator(".ev-edit-bar").bounding_box()
     assert bar["height"] < 100, bar
     expect(page.locator("#export-link")).to_be_visible()  # not in the bar, but still there
+    # The planned minutes are a plain fact, in the text's colour; only time over the evening's is red.
+    colour = "(el) => getComputedStyle(el).color"
+    assert page.locator("#total").evaluate(colour) == page.locator("#deck-title").evaluate(colour)
     toggle = page.locator("#preview-toggle")
     expect(page.locator("#preview-panel")).to_be_hidden()
     expect(toggle).to_have_attribute("aria-expanded", "false")

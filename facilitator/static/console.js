@@ -924,6 +924,8 @@
 
   /* -- "I'd like a word after": only a count, drawn when the server allows it (docs/privacy.md) -- */
 
+  // He may hide the line once he has seen it; a new count brings it back.
+  var wordAfterHidden = null;
   function renderWordAfter() {
     var n = (data && data.word_after) || 0;
     var line = $('word-after-line');
@@ -931,8 +933,14 @@
     var text = n ? nt('%(num)s man would like a word after the meeting.', '%(num)s men would like a word after the meeting.', n) +
       ' ' + t('This count changes only at a break, when a poll closes, and at the end, so it never points to the man who asked.') : '';
     if (line.textContent !== text) line.textContent = text;
-    line.hidden = !n;
+    if (n !== wordAfterHidden) wordAfterHidden = null;
+    $('word-after').hidden = !n || wordAfterHidden === n;
   }
+  $('word-after-close').addEventListener('click', function () {
+    wordAfterHidden = (data && data.word_after) || 0;
+    $('word-after').hidden = true;
+    $('main').focus({ preventScroll: true });
+  });
 
   /* -- help lines: set once, kept in the data folder -- */
 
