@@ -418,7 +418,8 @@ def glance_rows(before: dict | None, after: dict | None) -> list:
                 return result["counts"][item["options"].index(option)] if option in item["options"] else "—"
             rows.append((option, *(cell(i, lambda r, i=i: count(r, i)) for i in (before, after))))
     elif kind == "scale":
-        rows.append((_("Median"), *(cell(i, lambda r: number(r["median"])) for i in (before, after))))
+        # Translators: a row or column of the card at a glance: the middle answer on a scale (as the phones say it).
+        rows.append((_("The middle of the answers"), *(cell(i, lambda r: number(r["median"])) for i in (before, after))))
     elif kind == "compass":
         names, axes = quadrant_names(sample), axes_of(sample)
         rows += [(names[q], *(cell(i, lambda r, q=q: r["quadrants"][q]) for i in (before, after))) for q in QUADRANT_ORDER]
@@ -633,7 +634,7 @@ def _md_glance(summary_: dict) -> list:
         if not (pair["before"] and pair["after"]):
             out += [f"*{one_side_missing(pair)}*", ""]
     if card["checks"]:
-        head = (_("Question"), _("Median"), _("Answered"))
+        head = (_("Question"), _("The middle of the answers"), _("Answered"))
         out += ["### " + _("End-of-evening check"), "", "| " + " | ".join(head) + " |", "|:--|--:|--:|"]
         for item in card["checks"]:
             result = item["result"]
@@ -669,17 +670,20 @@ def _md_result(item: dict, result: dict) -> list:
     if kind == "scale":
         counts = result["counts"]
         rows = [(scale_point_label(item, i, len(counts)), n) for i, n in enumerate(counts)]
-        return _md_table((_("Point"), _("Answers")), rows) + [_("Median: %(median)s", median=number(result["median"])), ""]
+        # The room's middle answer in the words the phones and the projector use for it.
+        return _md_table((_("Point"), _("Answers")), rows) + [
+            _("The middle of the answers:") + " " + number(result["median"]), ""]
     if kind == "compass":
         axes, names = axes_of(item), quadrant_names(item)
         rows = [(names[q], result["quadrants"][q]) for q in QUADRANT_ORDER]
         median = result["median"]
         # Quadrants and medians read; a list of every dot's coordinates does not (the CSV keeps them).
         return _md_table((_("Quadrant"), _("Answers")), rows) + [
-            # Translators: the room's middle answer on each axis of the compass, e.g. "Median: connection 60, space to myself 70".
-            _("Median: %(x_axis)s %(x)s, %(y_axis)s %(y)s", x_axis=md(axes["x"].lower()), x=number(median["x"]),
-              y_axis=md(axes["y"].lower()), y=number(median["y"])) + " " +
-            # Translators: what the compass's ends mean, after its medians: "(0 = a little, 100 = a lot)".
+            # Translators: the room's middle answer on each axis of the compass, as the phones say it, e.g.
+            # "The middle of the answers: connection 60, space to myself 70".
+            _("The middle of the answers: %(x_axis)s %(x)s, %(y_axis)s %(y)s", x_axis=md(axes["x"].lower()),
+              x=number(median["x"]), y_axis=md(axes["y"].lower()), y=number(median["y"])) + " " +
+            # Translators: what the compass's ends mean, after its middle answers: "(0 = a little, 100 = a lot)".
             _("(0 = %(low)s, 100 = %(high)s)", low=md(axes["low"].lower()), high=md(axes["high"].lower())),
             "",
         ]
@@ -788,13 +792,13 @@ def _csv_parts(item: dict, result: dict):
         for index, count in enumerate(counts):
             yield {"part": "point", "label": scale_point_label(item, index, len(counts)),
                    "value": item["scale"]["min"] + index, "count": count}
-        yield {"part": "median", "label": _("median"), "value": plain_number(result["median"])}
+        yield {"part": "median", "label": _("the middle of the answers"), "value": plain_number(result["median"])}
     elif kind == "compass":
         names = quadrant_names(item)
         for quadrant in QUADRANTS:
             yield {"part": "quadrant", "label": names[quadrant], "value": quadrant,
                    "count": result["quadrants"][quadrant]}
-        yield {"part": "median", "label": _("median"), "x": plain_number(result["median"]["x"]),
+        yield {"part": "median", "label": _("the middle of the answers"), "x": plain_number(result["median"]["x"]),
                "y": plain_number(result["median"]["y"])}
         for x, y in result["points"]:
             yield {"part": "dot", "x": x, "y": y, "count": 1}

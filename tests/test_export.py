@@ -333,14 +333,14 @@ def test_markdown_reads_back_to_what_the_room_saw(ended):
     assert [n for _, n in md_tables(md_section(text, 3))] == seen[held["needs"]]["counts"]
     energy = md_section(text, 4)
     assert [n for _, n in md_tables(energy)] == seen[held["energy"]]["counts"]
-    assert f"Median: {seen[held['energy']]['median']}" in energy
+    assert f"The middle of the answers: {seen[held['energy']]['median']}" in energy
     compass = md_section(text, 5)
     quadrants = seen[held["compass"]]["quadrants"]
     # Read as the chart and the projector read the square: top left, top right, bottom left, bottom right.
     assert md_tables(compass) == [("Mostly space to myself", quadrants["space"]), ("Both", quadrants["both"]),
                                   ("Neither", quadrants["neither"]), ("Mostly connection", quadrants["connection"])]
     assert not re.findall(r"\((\d+), (\d+)\)", compass)  # quadrants and medians, not every dot
-    assert "Median: connection 60, space to myself 70" in compass
+    assert "The middle of the answers: connection 60, space to myself 70 (0 = a little, 100 = a lot)" in compass
     assert re.findall(r"^- (\w+) \((\d+)\)$", md_section(text, 6), re.M) == [("hopeful", "2"), ("tired", "2")]
     assert re.findall(r"^> (.+)$", md_section(text, 7), re.M) == ["I am glad I came."]
     assert "Good energy. Next time start with the compass." in text.split("## Notes")[1].split("\n## ")[0]
@@ -420,7 +420,7 @@ def test_printable_html_reads_back_to_what_the_room_saw(ended):
     seen = held["seen"]
     assert page.body_rows(2) == list(zip(["Tired", "Restless", "Calm"], seen[held["arrive"]]["counts"]))
     assert [n for _, n in page.body_rows(3)] == seen[held["needs"]]["counts"]
-    assert "Median: 5" in page.section_text(4)
+    assert "▲ The middle of the answers: 5" in page.section_text(4)
     quadrants = seen[held["compass"]]["quadrants"]
     # The table beside the chart reads as the chart does: top left, top right, bottom left, bottom right.
     assert page.body_rows(5) == [("Mostly space to myself", quadrants["space"]), ("Both", quadrants["both"]),

@@ -62,7 +62,7 @@ def test_a_spanish_meetings_markdown_is_spanish_with_a_spanish_date(evening):
     assert "Teléfonos conectados: 5" in text
     assert "no se mostró — menos de 3 respuestas" in text  # tea, below the floor
     assert "4 respondieron · 1 prefirió pasar" in text
-    assert "Mediana: 5,5" in text or "Mediana: 5" in text
+    assert "El punto medio de las respuestas: 5,5" in text or "El punto medio de las respuestas: 5" in text
     assert "| Opción | Respuestas |" in text
     assert english_left(text) == []
 
@@ -73,11 +73,11 @@ def test_a_spanish_meetings_html_is_spanish_and_says_so(evening):
     assert '<html lang="es">' in page
     assert '<time datetime="2025-03-03">lunes, 3 de marzo de 2025</time>' in page
     assert '<h2 id="glance-heading">De un vistazo</h2>' in page
-    assert "<title>First Monday — 2025-03-03 — Resumen de Fireside</title>" in page
+    assert "<title>First Monday — lunes, 3 de marzo de 2025 — Resumen de Fireside</title>" in page
     assert 'aria-label="Respuestas por valor — ' in page  # the scale's chart, to a screen reader
     assert re.search(r'aria-label="\d+ respuestas como puntos; Sobre todo [^:]+: \d+, Las dos: \d', page)  # the compass's
     assert "<th scope=\"col\">Opción</th>" in page  # the bars' header
-    assert "Mediana: <strong>" in page  # markup inside a translated sentence stays markup
+    assert "El punto medio de las respuestas: <strong>" in page  # markup inside a translated sentence stays markup
     assert english_left(page) == []
 
 
@@ -90,7 +90,7 @@ def test_a_spanish_meetings_csv_keeps_its_columns_and_says_its_labels_in_spanish
     labels = {row["label"] for row in rows if row["part"] == "item"}
     assert {"se mostró en la sala", "no se mostró — menos de 3 respuestas"} <= labels
     medians = [row for row in rows if row["part"] == "median"]
-    assert medians and {row["label"] for row in medians} == {"mediana"}
+    assert medians and {row["label"] for row in medians} == {"el punto medio de las respuestas"}
     assert all("," not in row["value"] for row in medians)  # a number for a program: 5.5, never 5,5
     assert {row["status"] for row in rows if row["status"]} <= {"shown", "not shown", "not revealed", "discussion",
                                                                   "not used"}
@@ -183,6 +183,7 @@ def test_the_card_at_a_glance_is_spanish_in_a_spanish_meeting(evening, data_dir)
     assert "| Las dos | 0 | 3 |" in glance and "| Mediana: 3,5 |" not in glance
     assert re.search(r"\| Mediana de \S+ \| 25 \| 75 \|", glance)  # the median on each axis
     assert "### Balance del final de la noche" in glance and "| I was heard tonight. | 3,5 | 4 |" in glance
+    assert "| Pregunta | El punto medio de las respuestas | Respondieron |" in glance  # the phones' words
     assert re.search(r"\(puntos \d+ y \d+\)", glance)
     page = export.render(summary, "html")
     for found in (text, page):
@@ -231,7 +232,7 @@ def test_a_kinds_name_and_the_default_axes_are_said_as_the_catalogue_says_them(e
     scale = i18n.tr("es", str(KIND_LABELS["scale"]))
     assert f"*{scale} 0–10 · " in text
     connection = i18n.tr("es", str(DEFAULT_AXES["x"])).lower()
-    assert f"Mediana: {connection} " in text
+    assert f"El punto medio de las respuestas: {connection} " in text
     for english in (KIND_LABELS["scale"], DEFAULT_AXES["x"]):
         if i18n.tr("es", str(english)) != str(english):
             assert f"{english} " not in text

@@ -1,5 +1,7 @@
 """The summary and history pages in the facilitator's words: the ones the console and the projector use."""
 
+import csv
+import io
 import re
 from html.parser import HTMLParser
 
@@ -94,3 +96,49 @@ def test_a_discussion_prompt_and_its_kind_are_read_with_a_space_between_them(hel
         prompt, kind = (line.locator(part).bounding_box() for part in (".prompt", ".muted"))
         if abs(prompt["y"] - kind["y"]) < 2:  # on one line: a space's width between them
             assert kind["x"] - (prompt["x"] + prompt["width"]) >= 2, (prompt, kind)
+
+
+def test_the_room_s_middle_answer_is_called_what_the_phones_and_projector_call_it(held):
+    """'Median' is statistics; the phones and the projector say 'The middle of the answers:'. A person reads the
+    summary as the page, the printable file and the text file: none of them says 'median'. (The CSV's part and the
+    JSON's field stay "median": programs read them.)"""
+    page, printable = shown(held["page"]), shown(held["printable"])
+    for words in (page.words, printable.words):
+        words = words.replace(" , ", ", ")  # the number is bold: its own piece of text, joined with a space
+        assert "▲ The middle of the answers: 5" in words  # the scale
+        assert "The middle of the answers: connection 60, space to myself 70 (0 = a little, 100 = a lot)" in words
+    text = export.render(held["summary"], "md")
+    assert "The middle of the answers: 5\n" in text
+    assert "The middle of the answers: connection 60, space to myself 70 (0 = a little, 100 = a lot)" in text
+    for words in (page.words, printable.words, text):
+        assert not re.search(r"median", words, re.IGNORECASE), re.search(r".{40}median.{40}", words, re.IGNORECASE)
+    rows = csv.DictReader(io.StringIO(export.render(held["summary"], "csv").lstrip("\ufeff")))
+    labels = [(row["kind"], row["label"]) for row in rows if row["part"] == "median"]  # the part: for programs
+    assert {"scale", "compass"} == {kind for kind, _label in labels}
+    assert {label for _kind, label in labels} == {"the middle of the answers"}  # the label: for a person
+
+
+def test_the_end_of_evening_check_and_a_scale_pair_name_the_middle_in_the_same_words():
+    item = {"kind": "scale", "key": "end-heard", "number": 1, "prompt": "I was heard tonight.",
+            "scale": {"min": 0, "max": 5}, "status": "shown",
+            "result": {"kind": "scale", "shown": True, "answered": 4, "passed": 0, "responded": 4,
+                       "counts": [0, 0, 1, 1, 1, 1], "median": 3.5}}
+    summary = {"meeting": {"id": 1, "title": "First Monday", "deck": "", "held_on": "2025-03-03", "phones_joined": 4,
+                           "floor": 3, "notes": "", "language": "en"},
+               "items": [item], "not_used": [], "at_a_glance": {"pairs": [], "checks": [1], "words": []}}
+    assert "| Question | The middle of the answers | Answered |" in export.render(summary, "md")
+    assert '<th scope="col" class="num">The middle of the answers</th>' in export.render(summary, "html")
+    with export.speaking("en"):
+        assert export.glance_rows(item, None)[1] == ("The middle of the answers", "3.5", "—")
+
+
+@pytest.mark.parametrize("language, day", [("en", "Monday, March 3, 2025"), ("es", "lunes, 3 de marzo de 2025")])
+def test_the_page_s_title_and_footer_spell_the_day_out_and_the_file_names_keep_it_sortable(held, language, day):
+    summary = {**held["summary"], "meeting": {**held["summary"]["meeting"], "held_on": "2025-03-03",
+                                              "language": language}}
+    page = export.render(summary, "html")
+    title = re.search(r"<title>(.*?)</title>", page).group(1)
+    footer = shown(re.search(r'<footer class="sheet-foot">.*?</footer>', page, re.DOTALL).group(0)).words
+    assert title.startswith(f"First Monday — {day} — ") and "2025-03-03" not in title
+    assert footer.endswith(f" · {day}") and "2025-03-03" not in footer
+    assert export.filename(summary, "md") == "fireside-2025-03-03-first-monday.md"  # sorts by day on a disk
