@@ -223,6 +223,25 @@ def test_the_word_after_line_can_be_hidden_until_its_count_changes(browser, serv
     assert errors == []
 
 
+@pytest.mark.parametrize("width", [360, 800])
+def test_after_the_end_each_download_says_what_it_is_on_one_line(browser, server, width):
+    from playwright.sync_api import expect
+
+    console = SocketConsole(server.url)
+    console.do(events.SET_LANGUAGE, language="es")  # the longest names
+    console.start()
+    console.do(events.END_MEETING)
+    page, errors = _console(browser, server, width, 740)
+    expect(page.locator("#ended-notice")).to_be_visible()
+    links = page.locator("#ended-downloads a")
+    expect(links).to_have_text(["página para imprimir", "archivo de texto (Markdown)", "hoja de cálculo (CSV)",
+                                "archivo de datos (JSON)"])
+    assert [link.evaluate("a => a.getClientRects().length") for link in links.all()] == [1, 1, 1, 1]
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    assert_accessible(page, "the console after the end, in Spanish")
+    assert errors == []
+
+
 def _focused(page):
     """What has keyboard focus: its id, action, entry text and label."""
     return page.evaluate("""() => { const el = document.activeElement;
