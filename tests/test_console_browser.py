@@ -495,7 +495,7 @@ def test_on_an_old_800x600_screen_start_is_near_the_decks_and_the_current_items_
     expect(page.locator("#deck-list label").first).to_be_visible()
     start = page.evaluate("document.getElementById('start-meeting').getBoundingClientRect().top + window.scrollY")
     assert start < 800, f"Start the meeting is {start} px down"
-    # "Write or change an evening" shares the run-sheet's line: on it, clear of the decks and the title.
+    # "Write or change an evening" shares the line of the evenings' legend: clear of the decks and of the legend.
     link, legend = page.locator("#evenings-link").bounding_box(), page.locator(".decks legend").bounding_box()
     decks = page.locator("#deck-list").bounding_box()
     assert link["y"] + link["height"] <= decks["y"] and link["x"] >= legend["x"] + legend["width"]

@@ -183,6 +183,14 @@ def test_a_summary_says_answered_only_of_real_answers_and_names_the_total_respon
 # --- minutes, meetings and decks by name (point 6) --------------------------------------------------
 
 
+def test_the_console_calls_an_evening_an_evening_as_the_editor_does(client):
+    """"Run-sheet" beside "Write or change an evening" made two names for one thing."""
+    page = client.get("/facilitator").get_data(as_text=True)
+    script = (Path(__file__).parent.parent / "facilitator" / "static" / "console.js").read_text()
+    assert "<legend>Evening</legend>" in page and "Write or change an evening" in page
+    assert "run-sheet" not in (page + script).lower()
+
+
 def test_a_deck_card_and_its_agenda_give_the_same_minutes(evening):
     decks = {deck["id"]: deck for deck in evening.app.extensions["fireside"].console_payload()["decks"]}
     evening.start(deck="starter")

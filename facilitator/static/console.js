@@ -453,7 +453,7 @@
           h('summary', { text: t('What the file check says') }), ul]));
       } else {
         box.appendChild(h('p', { class: 'deck-problems-title',
-          text: problems.length === 1 ? t('One run-sheet could not be read:') : t('Some run-sheets could not be read:') }));
+          text: problems.length === 1 ? t('One evening could not be read:') : t('Some evenings could not be read:') }));
         box.appendChild(ul);
       }
     }
