@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import pytest
 from test_export import run_evening
 
-from facilitator import export
+from facilitator import events, export
 
 
 class Shown(HTMLParser):
@@ -142,3 +142,21 @@ def test_the_page_s_title_and_footer_spell_the_day_out_and_the_file_names_keep_i
     assert title.startswith(f"First Monday — {day} — ") and "2025-03-03" not in title
     assert footer.endswith(f" · {day}") and "2025-03-03" not in footer
     assert export.filename(summary, "md") == "fireside-2025-03-03-first-monday.md"  # sorts by day on a disk
+
+
+@pytest.mark.browser
+def test_the_card_at_a_glance_keeps_its_tables_inside_it_on_a_phone_sized_window_in_spanish(evening, data_dir, browser):
+    """'El punto medio de las respuestas' beside 'Respondieron' is the widest the card's check gets."""
+    from test_console_smooth import _glance_evening
+
+    evening.do(events.SET_LANGUAGE, language="es")
+    printable = export.render(_glance_evening(evening, data_dir), "html")
+    assert "El punto medio de las respuestas</th>" in printable
+    page = browser.new_page(viewport={"width": 360, "height": 800})
+    page.set_content(printable)  # the printable page carries its stylesheet
+    past = page.evaluate("""() => {
+        const card = document.querySelector('.glance'), style = getComputedStyle(card);
+        const edge = card.getBoundingClientRect().right - parseFloat(style.paddingRight) - parseFloat(style.borderRightWidth);
+        return [...card.querySelectorAll('table')].map(t => t.getBoundingClientRect().right - edge).filter(d => d > 0.5);
+    }""")
+    assert past == []
