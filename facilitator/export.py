@@ -423,10 +423,10 @@ def glance_rows(before: dict | None, after: dict | None) -> list:
     elif kind == "compass":
         names, axes = quadrant_names(sample), axes_of(sample)
         rows += [(names[q], *(cell(i, lambda r, q=q: r["quadrants"][q]) for i in (before, after))) for q in QUADRANT_ORDER]
-        # Translators: the room's middle answer on one axis of the compass, e.g. "Median connection".
-        rows.append((_("Median %(axis)s", axis=axes["x"].lower()),
+        # Translators: the room's middle answer on one axis of the compass, e.g. "The middle of the answers: connection".
+        rows.append((_("The middle of the answers: %(axis)s", axis=axes["x"].lower()),
                      *(cell(i, lambda r: number(r["median"]["x"])) for i in (before, after))))
-        rows.append((_("Median %(axis)s", axis=axes["y"].lower()),
+        rows.append((_("The middle of the answers: %(axis)s", axis=axes["y"].lower()),
                      *(cell(i, lambda r: number(r["median"]["y"])) for i in (before, after))))
     return rows
 

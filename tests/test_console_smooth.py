@@ -335,7 +335,7 @@ def test_the_summary_opens_with_arriving_beside_leaving_then_notes_then_items(ev
     assert text.index("## At a glance") < text.index("## Notes") < text.index("## 1. ")
     glance = text.split("## At a glance")[1].split("## Notes")[0]
     assert "| Glad | 1 | 3 |" in glance  # one man arrived glad, three left glad
-    assert "| Both | 0 | 3 |" in glance and "| Median connection | 25 | 75 |" in glance
+    assert "| Both | 0 | 3 |" in glance and "| The middle of the answers: connection | 25 | 75 |" in glance
     assert "| I was heard tonight. | 3.5 | 4 |" in glance
     assert "lighter (2)" in glance and "tired" not in glance  # only the words kept for the summary
     assert "- One word to take home. — lighter (2), seen (1)" in glance  # the prompt's own stop, no colon after it

@@ -181,7 +181,7 @@ def test_the_card_at_a_glance_is_spanish_in_a_spanish_meeting(evening, data_dir)
     glance = text.split("## De un vistazo")[1].split("## Notas")[0]
     assert "|  | Al llegar | Al irse |" in glance and "| Respondieron | 4 | 4 |" in glance
     assert "| Las dos | 0 | 3 |" in glance and "| Mediana: 3,5 |" not in glance
-    assert re.search(r"\| Mediana de \S+ \| 25 \| 75 \|", glance)  # the median on each axis
+    assert re.search(r"\| El punto medio de las respuestas: \S+ \| 25 \| 75 \|", glance)  # the middle on each axis
     assert "### Balance del final de la noche" in glance and "| I was heard tonight. | 3,5 | 4 |" in glance
     assert "| Pregunta | El punto medio de las respuestas | Respondieron |" in glance  # the phones' words
     assert re.search(r"\(puntos \d+ y \d+\)", glance)
