@@ -2,7 +2,7 @@
 
 For every deck item (by its stable key) used in more than one ended meeting, and every shared item
 (an id more than one deck uses) even from one meeting, its results per meeting; for compass polls
-the room's median connection and space per meeting as a line chart. Shares of a choice are given
+the middle of the room's answers on connection and space per meeting as a line chart. Shares of a choice are given
 only where at least PERCENT_FROM men answered: "50%" of four men says less than it seems.
 Everything comes from export.summary(), so the history can never show more than a summary would:
 below-floor results stay "not shown", and words and sentences appear only if marked for export.
@@ -115,17 +115,17 @@ def _series(key: str, kind: str, entries: list) -> dict:
         high = max(s.get("max", 10) for s in scales)
         one["chart"] = line_chart(
             [entry["short"] for entry in entries],
-            [{"name": _("Median"), "color": ACCENT, "values": [_shown(entry, lambda r: r["median"]) for entry in entries]}],
+            [{"name": _("The middle of the answers"), "color": ACCENT, "values": [_shown(entry, lambda r: r["median"]) for entry in entries]}],
             low, high, ticks=_ticks(low, high))
     if kind == "compass":
         axes = export.axes_of(latest)
         one["axes"] = axes
         one["chart"] = line_chart(
             [entry["short"] for entry in entries],
-            # Translators: a line of the history's compass chart, e.g. "Connection (median)".
-            [{"name": _("%(axis)s (median)", axis=axes["x"]), "color": ACCENT,
+            # Translators: a line of the history's compass chart, e.g. "Connection: the middle of the answers".
+            [{"name": _("%(axis)s: the middle of the answers", axis=axes["x"]), "color": ACCENT,
               "values": [_shown(entry, lambda r: r["median"]["x"]) for entry in entries]},
-             {"name": _("%(axis)s (median)", axis=axes["y"]), "color": ACCENT_2, "dashed": True,
+             {"name": _("%(axis)s: the middle of the answers", axis=axes["y"]), "color": ACCENT_2, "dashed": True,
               "values": [_shown(entry, lambda r: r["median"]["y"]) for entry in entries]}],
             0, 100, ticks=(0, 25, 50, 75, 100))
     return one

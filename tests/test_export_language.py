@@ -199,12 +199,12 @@ def test_the_history_is_in_the_rooms_language_now(client, evening):
     assert '<html lang="es">' in page
     assert "<h1>Reuniones e historial</h1>" in page and "← Volver a la consola" in page
     connection = i18n.tr("es", str(DEFAULT_AXES["x"]))  # the schema's word, as the catalogue says it
-    assert "en 2 reuniones" in page and f"{connection} (mediana): 6 ene 2025: " in page
+    assert "en 2 reuniones" in page and f"{connection}: el punto medio de las respuestas: 6 ene 2025: " in page
     assert '<time datetime="2025-01-06">lunes, 6 de enero de 2025</time>' in page  # the day spelled out, in Spanish
     assert english_left(page) == []
     evening.do(events.SET_LANGUAGE, language="en")
     page = client.get("/facilitator/history").get_data(as_text=True)
-    assert '<html lang="en">' in page and "in 2 meetings" in page and "Connection (median): Jan 6, 2025: " in page
+    assert '<html lang="en">' in page and "in 2 meetings" in page and "Connection: the middle of the answers: Jan 6, 2025: " in page
     assert '<time datetime="2025-01-06">Monday, January 6, 2025</time>' in page
 
 

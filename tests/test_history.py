@@ -87,8 +87,8 @@ def test_compass_medians_per_meeting_come_from_what_the_room_saw(ended):
     assert len(re.findall(r"<circle ", chart)) == 4
     assert "not shown" in chart
     # Under the chart and to a screen reader the days are named briefly, as the page's language writes them.
-    assert "Connection (median): Jan 6, 2025: 60; Jan 20, 2025: not shown; Feb 3, 2025: 72.5." in chart
-    assert "Space to myself (median): Jan 6, 2025: 70; Jan 20, 2025: not shown; Feb 3, 2025: 45" in chart
+    assert "Connection: the middle of the answers: Jan 6, 2025: 60; Jan 20, 2025: not shown; Feb 3, 2025: 72.5." in chart
+    assert "Space to myself: the middle of the answers: Jan 6, 2025: 70; Jan 20, 2025: not shown; Feb 3, 2025: 45" in chart
     assert re.findall(r'<text [^>]*>(\w{3} \d+, \d{4})</text>', chart) == ["Jan 6, 2025", "Jan 20, 2025", "Feb 3, 2025"]
 
 
