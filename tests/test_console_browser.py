@@ -90,6 +90,7 @@ def test_include_in_export_comes_with_approve_and_the_list_says_so_once(browser,
     assert all(len(status.split()) <= 6 for status in page.locator("#moderation .mod-status").all_inner_texts())
     entry.locator('button[data-action="approve"]').click()
     expect(box).to_be_enabled()
+    expect(entry.locator(".mod-status")).to_have_text("Approved \u2014 the room sees it when you reveal")  # not yet
     expect(page.locator('#moderation input[data-action="export"]')).to_have_count(1)
     box.check()
     expect(box).to_be_checked()
@@ -97,6 +98,8 @@ def test_include_in_export_comes_with_approve_and_the_list_says_so_once(browser,
                                           for e in (p.get("pending") or {}).get(str(_feeling), [])))
     assert state
     assert_accessible(page, "the review list with one entry approved")
+    helper.do(events.REVEAL_POLL, item_id=_feeling)
+    expect(entry.locator(".mod-status")).to_have_text("Approved \u2014 the room can see it")
     assert errors == []
     helper.close()
 
@@ -149,6 +152,7 @@ def test_on_a_co_facilitators_phone_every_button_wraps_and_nothing_runs_off_the_
     for width in (320, 360):
         page, errors = _console(browser, server, width, 740)
         expect(page.locator("#end-meeting")).to_be_visible()
+        expect(page.locator("#keys-button")).to_be_hidden()  # no keyboard to press them on
         assert page.evaluate("() => document.documentElement.scrollWidth") <= width
         for button in page.locator(".btn:visible").all():
             box = button.bounding_box()
@@ -240,6 +244,24 @@ def test_after_the_end_each_download_says_what_it_is_on_one_line(browser, server
     assert page.evaluate("() => document.documentElement.scrollWidth") <= width
     assert_accessible(page, "the console after the end, in Spanish")
     assert errors == []
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_on_an_old_800x600_screen_the_top_bar_never_holds_a_quarter_of_the_screen(browser, server, language):
+    """In Spanish the bar takes three rows; held at the top it left the current item below the fold."""
+    from playwright.sync_api import expect
+
+    console = SocketConsole(server.url)
+    if language == "es":
+        console.do(events.SET_LANGUAGE, language="es")
+    console.start(deck="starter-es" if language == "es" else "test-evening")
+    page, errors = _console(browser, server, 800, 600)
+    expect(page.locator("#end-meeting")).to_be_visible()
+    page.evaluate("window.scrollTo(0, 400)")
+    bar = page.locator("#topbar").bounding_box()
+    assert bar["y"] + bar["height"] <= 600 / 4, bar
+    assert errors == []
+    console.do(events.END_MEETING)
 
 
 def _focused(page):

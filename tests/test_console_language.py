@@ -137,7 +137,7 @@ def test_the_console_switched_to_spanish_says_everything_in_spanish(browser, ser
     page.click("#confirm-ok")
     expect(page.locator("#ended-notice")).to_be_visible()
     expect(page.locator("#word-after-line")).to_have_text(re.compile(
-        r"^A 1 hombre le gustaría hablar contigo después de la reunión\. Este número cambia solo en una pausa"))
+        r"^1 hombre quiere hablar contigo después de la reunión\. Este número cambia solo en una pausa"))
     assert_no_english(page, "the console after End", exclude=".deck-title, .deck-summary")
     assert errors == []
 

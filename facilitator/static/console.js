@@ -863,7 +863,9 @@
             h('span', { class: 'mod-words', text: entry.text }),
             entry.count > 1 ? h('span', { class: 'mod-count', text: '\u00d7' + entry.count,
               'aria-label': nt('%(num)s time', '%(num)s times', entry.count) }) : null]),
-          h('p', { class: 'mod-status', text: entry.approved ? t('Approved — the room can see it') : t('Not shown yet') }),
+          // Approved words reach the room with the reveal: before it, "can see it" would be untrue.
+          h('p', { class: 'mod-status', text: !entry.approved ? t('Not shown yet')
+            : item && item.state === 'revealed' ? t('Approved — the room can see it') : t('Approved — the room sees it when you reveal') }),
           h('div', { class: 'mod-actions' }, [
             entry.approved
               ? h('button', { type: 'button', class: 'btn btn-quiet btn-small', 'data-action': 'hide', 'data-item-id': id,
