@@ -616,10 +616,12 @@
     form.appendChild(h('fieldset', null, [
       h('legend', { class: 'hint', id: 'hint', text: t('Choose a number from %(min)s to %(max)s.', { min: s.min, max: s.max }) }),
       row,
-      h('div', { class: 'ends', 'aria-hidden': 'true' }, [
-        h('span', { text: s.min + ' · ' + (s.min_label || '') }),
-        h('span', { text: (s.max_label || '') + ' · ' + s.max })
-      ]),
+      // Each end's number with its words ("0 · Not at all"), or the number alone where the deck gives
+      // none; without words at either end the numbers above say it all, and the line is left out.
+      s.min_label || s.max_label ? h('div', { class: 'ends', 'aria-hidden': 'true' }, [
+        h('span', { text: s.min_label ? s.min + ' · ' + s.min_label : String(s.min) }),
+        h('span', { text: s.max_label ? s.max_label + ' · ' + s.max : String(s.max) })
+      ]) : null,
       picked
     ]));
     return function () {
