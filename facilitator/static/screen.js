@@ -231,12 +231,27 @@
     fitResult(container);
   }
 
-  // Many options or long sentences: shrink the picture's type until it fits the screen.
+  // The smallest type read from the back of the room (screen.css, --fs-min), in px at this size.
+  function leastSize() {
+    var probe = h('span', { 'aria-hidden': 'true' });
+    probe.style.fontSize = 'var(--fs-min, 0px)';
+    document.body.appendChild(probe);
+    var size = parseFloat(window.getComputedStyle(probe).fontSize) || 0;
+    document.body.removeChild(probe);
+    return size;
+  }
+
+  // Many options or long sentences: shrink the picture's type until it fits the screen, in small
+  // steps, and first only down to the smallest size read from the back of the room; below it only
+  // when the words would otherwise be cut off (the quieter lines stay there: results.js, atLeast).
   function fitResult(container) {
     var size = parseFloat(window.getComputedStyle(container).fontSize) || 32;
+    var least = Math.min(size, leastSize());
     var floor = size * 0.45;
-    for (var i = 0; i < 12 && container.scrollHeight > container.clientHeight + 1 && size > floor; i++) {
-      size *= 0.9;
+    for (var i = 0; i < 40 && container.scrollHeight > container.clientHeight + 1 && size > floor; i++) {
+      var next = size * 0.95;
+      if (size > least && next < least) next = least;
+      size = Math.max(next, floor);
       container.style.fontSize = size.toFixed(1) + 'px';
     }
   }

@@ -213,13 +213,17 @@
       root.appendChild(marks);
     }
 
-    var ends = el('div', 'fs-ends', null, {
-      display: 'flex', justifyContent: 'space-between', gap: '1em', fontSize: atLeast('0.85em'), opacity: '0.8', marginTop: '0.2em'
-    });
-    ends.setAttribute('aria-hidden', 'true');
-    ends.appendChild(el('span', null, sc.min_label || ''));
-    ends.appendChild(el('span', null, sc.max_label || '', { textAlign: 'right' }));
-    root.appendChild(ends);
+    // The words under the ends, where the deck gives them: the numbers are on the axis above, so an
+    // end without words leaves its side empty, and a scale without any has no line for them at all.
+    if (sc.min_label || sc.max_label) {
+      var ends = el('div', 'fs-ends', null, {
+        display: 'flex', justifyContent: 'space-between', gap: '1em', fontSize: atLeast('0.85em'), opacity: '0.8', marginTop: '0.2em'
+      });
+      ends.setAttribute('aria-hidden', 'true');
+      ends.appendChild(el('span', null, sc.min_label || ''));
+      ends.appendChild(el('span', null, sc.max_label || '', { textAlign: 'right', marginLeft: 'auto' }));
+      root.appendChild(ends);
+    }
 
     if (typeof res.median === 'number') {
       var med = el('p', 'fs-median', null, { margin: '0.7em 0 0' });
@@ -245,18 +249,21 @@
 
   // ---- compass: every answer a dot, with quadrant counts -----------------------------------
 
+  // The legend's dot of many answers: half as wide again as the '#' in it, which is never under --fs-min.
+  var MANY = 'calc(' + atLeast('0.7em') + ' * 1.5)';
+
   // A filled or a dashed circle drawn as a shape, not a font glyph (whose size differs across engines);
   // 'many': the bigger dot of answers at one spot, with a dark mark where the picture has its number.
   function mark(kind) {
     var dashed = kind === 'middle', many = kind === 'many';
     var node = el('span', 'fs-mark fs-mark-' + (kind || 'dot'), null, {
-      display: 'inline-flex', alignItems: 'center', justifyContent: 'center', width: many ? '1.05em' : '0.8em',
-      height: many ? '1.05em' : '0.8em', borderRadius: '50%', verticalAlign: many ? '-0.18em' : '-0.05em',
+      display: 'inline-flex', alignItems: 'center', justifyContent: 'center', width: many ? MANY : '0.8em',
+      height: many ? MANY : '0.8em', borderRadius: '50%', verticalAlign: many ? '-0.18em' : '-0.05em',
       marginRight: '0.35em', boxSizing: 'border-box', flex: 'none',
       background: dashed ? 'transparent' : ACCENT, border: dashed ? '0.1em dashed currentColor' : '0'
     });
     // "#", no digit: the legend says what a number means, never a count of its own.
-    if (many) node.appendChild(el('span', null, '#', { color: '#1d1710', fontWeight: '700', fontSize: '0.7em', lineHeight: '1' }));
+    if (many) node.appendChild(el('span', null, '#', { color: '#1d1710', fontWeight: '700', fontSize: atLeast('0.7em'), lineHeight: '1' }));
     return node;
   }
 
@@ -276,6 +283,33 @@
   function touches(box, d) {
     var nx = Math.max(box.l, Math.min(d.x, box.r)), ny = Math.max(box.t, Math.min(d.y, box.b));
     return (nx - d.x) * (nx - d.x) + (ny - d.y) * (ny - d.y) < (d.r + 1) * (d.r + 1);
+  }
+
+  // The page's smallest size for words (--fs-min) in px, measured where node is; 0 where there is none.
+  function leastPx(node) {
+    var probe = el('span', null, null, { fontSize: 'var(--fs-min, 0px)', position: 'absolute' });
+    node.appendChild(probe);
+    var least = parseFloat(getComputedStyle(probe).fontSize) || 0;
+    node.removeChild(probe);
+    return least;
+  }
+
+  // The number in a dot of many answers, never under the page's smallest size (--fs-min) once the
+  // square has its size on the page: 4.4 of the square's 108 units is a footnote on a phone or an
+  // old projector. A dot too small for its number grows round it (its dark figure reads only on the dot).
+  function readableDotCounts(pic) {
+    var counts = pic.querySelectorAll('.fs-dot-count');
+    var across = pic.getBoundingClientRect().width;
+    if (!counts.length || !across) return;
+    var size = Math.max(4.4, leastPx(pic.parentNode) * 108 / across);
+    Array.prototype.forEach.call(counts, function (count) {
+      var dot = count.previousSibling;
+      var digits = count.textContent.length;
+      var r = Math.max(parseFloat(dot.getAttribute('r')), size * (digits > 1 ? 0.45 + 0.3 * digits : 0.6));
+      dot.setAttribute('r', r.toFixed(2));
+      count.setAttribute('font-size', size.toFixed(2));
+      count.setAttribute('y', (parseFloat(dot.getAttribute('cy')) + 0.36 * size).toFixed(2));
+    });
   }
 
   function compass(root, item, res, wide) {
@@ -304,7 +338,7 @@
     });
     var pic = svg('svg', { viewBox: '-4 -4 108 108', 'aria-hidden': 'true', focusable: 'false' },
       { display: 'block', width: '100%', height: 'auto', overflow: 'visible', gridColumn: '2', gridRow: '1' });
-    var side = el('div', 'fs-compass-side', null, wide ? { flex: '1 1 10em', minWidth: '0' } : null);
+    var side = el('div', 'fs-compass-side', null, wide ? { flex: '1 1 10em', minWidth: '0', lineHeight: '1.2' } : null);
 
     pic.appendChild(svg('rect', { x: 0, y: 0, width: 100, height: 100, rx: 3 },
       { fill: 'currentColor', opacity: '0.06' }));
@@ -335,7 +369,8 @@
       pic.appendChild(svg('circle', { class: 'fs-dot', cx: g.x, cy: 100 - g.y, r: r, 'stroke-width': 0.6 },
         { fill: ACCENT, fillOpacity: '0.85', stroke: 'currentColor', strokeOpacity: '0.35' }));
       if (g.n > 1) {
-        svgText(pic, g.x, 100 - g.y + 1.6, g.n, 4.4, 'middle', { fontWeight: '700', fill: '#1d1710' });
+        svgText(pic, g.x, 100 - g.y + 1.6, g.n, 4.4, 'middle', { fontWeight: '700', fill: '#1d1710' })
+          .setAttribute('class', 'fs-dot-count');
       }
     });
     if (res.median && typeof res.median.x === 'number') {
@@ -399,7 +434,7 @@
     });
     corners.forEach(function (c) {
       var li = el('li', 'fs-quadrant', null, {
-        padding: '0.4em 0.6em', borderRadius: '0.4em', background: 'rgba(127, 127, 127, 0.12)',
+        padding: wide ? '0.3em 0.5em' : '0.4em 0.6em', borderRadius: '0.4em', background: 'rgba(127, 127, 127, 0.12)',
         display: 'flex', alignItems: 'baseline', gap: '0.5em'
       });
       var num = el('strong', null, String(q[c.key] || 0), { color: ACCENT, fontVariantNumeric: 'tabular-nums' });
@@ -429,15 +464,32 @@
       legend.appendChild(key);
     });
     side.appendChild(legend);
+    side.appendChild(caption(res));
 
     if (wide) {
       // The square as big as the height left by the labels allows, leaving the counts at least a third.
       var rows = xAxis.offsetHeight + parseFloat(getComputedStyle(figure).rowGap || 0);
       var across = body.clientWidth * 0.64 - yAxis.offsetWidth;
       var size = Math.max(0, Math.floor(Math.min(body.clientHeight - rows, across)));
-      css(pic, { width: size + 'px', height: size + 'px' });
-      css(figure, { gridTemplateColumns: 'min-content ' + size + 'px' });  // the x labels end where the square does
+      var place = function (px) {
+        css(pic, { width: px + 'px', height: px + 'px' });
+        css(figure, { gridTemplateColumns: 'min-content ' + px + 'px' });  // the x labels end where the square does
+      };
+      place(size);
+      // The counts and the legend stay at the size the back of the room reads (--fs-min): where they
+      // need more height than the screen has, the square gives them width, so they wrap to fewer lines.
+      // Never so small that the corners' counts (11 of its 108 units) fall under that size, nor that
+      // its own words underneath no longer fit under it.
+      var least = Math.max(size * 0.6, leastPx(body) * 108 / 11);
+      while (side.offsetHeight > body.clientHeight && size > least) {
+        var next = Math.floor(Math.max(size * 0.95, least));
+        place(next);
+        if (xAxis.scrollWidth > xAxis.clientWidth + 1) { place(size); break; }
+        size = next;
+      }
     }
+
+    readableDotCounts(pic);
 
     var alt = hidden(el('p'));
     var sentence = t('Each dot is one answer. Right means more %(x)s wanted, up means more %(y)s wanted.',
@@ -449,7 +501,7 @@
     }
     alt.textContent = sentence;
     root.insertBefore(alt, body);
-    return side;
+    return false;  // the caption is in its place already, under the counts
   }
 
   // ---- words: a quiet word cloud, biggest in the middle -----------------------------------
@@ -491,14 +543,15 @@
 
   // ---- text: the shared sentences ----------------------------------------------------------
 
-  function texts(root, item, res) {
+  function texts(root, item, res, wide) {
     var list = res.texts || [];
     if (!list.length) { empty(root, t('No answers have been shared yet.')); return; }
     var ul = el('ul', 'fs-texts', null, { listStyle: 'none', margin: '0', padding: '0' });
     list.forEach(function (t) {
       ul.appendChild(el('li', 'fs-text', '“' + t + '”', {
-        margin: '0 0 0.6em', padding: '0.6em 0.9em', borderLeft: '0.18em solid ' + ACCENT,
-        background: 'rgba(127, 127, 127, 0.12)', borderRadius: '0.3em', lineHeight: '1.45',
+        // closer set on a projector, where they share the screen's height with the words under them
+        margin: wide ? '0 0 0.45em' : '0 0 0.6em', padding: wide ? '0.4em 0.7em' : '0.6em 0.9em', borderLeft: '0.18em solid ' + ACCENT,
+        background: 'rgba(127, 127, 127, 0.12)', borderRadius: '0.3em', lineHeight: wide ? '1.3' : '1.45',
         overflowWrap: 'anywhere'
       }));
     });
@@ -533,7 +586,7 @@
     var draw = DRAW[kind];
     var captionTo = draw ? draw(root, item, res, wide) : null;
     if (!draw) empty(root, t('This result cannot be shown here.'));
-    (captionTo || root).appendChild(caption(res));
+    if (captionTo !== false) (captionTo || root).appendChild(caption(res));
     return root;
   }
 
