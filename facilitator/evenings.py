@@ -129,7 +129,7 @@ def builtin_path(deck_id) -> Path | None:
 
 def listing(user_dir, language=i18n.SOURCE):
     """Every deck for the editor's list: built-in ones, then his own, broken ones too (with their problems, in a language)."""
-    builtin = [{"id": p.stem, "title": _title_of(p), "builtin": True, "problems": []}
+    builtin = [{"id": p.stem, **_head_of(p), "builtin": True, "problems": []}
                for p in deck_files.builtin_deck_files()]
     own = []
     builtin_ids = _builtin_ids()
@@ -137,19 +137,21 @@ def listing(user_dir, language=i18n.SOURCE):
         if path.stem.casefold() in builtin_ids:
             continue
         problems = [i18n.say(problem, language) for problem in prompts.check_decks([path])]
-        own.append({"id": path.stem, "title": _title_of(path), "builtin": False, "problems": problems})
+        own.append({"id": path.stem, **_head_of(path), "builtin": False, "problems": problems})
     builtin.sort(key=lambda d: d["title"].casefold())
     own.sort(key=lambda d: d["title"].casefold())
     return builtin + own
 
 
-def _title_of(path):
-    """A deck's title as its file says, or its file name when it has none that reads."""
+def _head_of(path):
+    """A deck's title as its file says (or its file name when it has none that reads) and its language."""
     try:
-        title = tomllib.loads(path.read_text(encoding="utf-8-sig")).get("title")
+        head = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        title = None
-    return title.strip() if isinstance(title, str) and title.strip() else path.stem
+        head = {}
+    title, language = head.get("title"), head.get("language")
+    return {"title": title.strip() if isinstance(title, str) and title.strip() else path.stem,
+            "language": i18n.supported(language) or i18n.SOURCE}
 
 
 # --- reading ------------------------------------------------------------------------------------

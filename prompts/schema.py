@@ -185,13 +185,13 @@ ITEM_FIELDS: tuple[Field, ...] = (
           _l("the highest point; at most %(n)s points in all", n=SCALE_POINTS_MAX)),
     Field("min_label", ("scale",), False, _l("words under the lowest point")),
     Field("max_label", ("scale",), False, _l("words under the highest point")),
-    Field("x_label", ("compass",), False, _l("across; default \"%(label)s\"", label=DEFAULT_AXES["x"])),
-    Field("y_label", ("compass",), False, _l("up; default \"%(label)s\"", label=DEFAULT_AXES["y"])),
-    Field("low_label", ("compass",), False, _l("the low end of both; default \"%(label)s\"", label=DEFAULT_AXES["low"])),
+    Field("x_label", ("compass",), False, _l("across; if left empty, “%(label)s”", label=DEFAULT_AXES["x"])),
+    Field("y_label", ("compass",), False, _l("up; if left empty, “%(label)s”", label=DEFAULT_AXES["y"])),
+    Field("low_label", ("compass",), False, _l("the low end of both; if left empty, “%(label)s”", label=DEFAULT_AXES["low"])),
     Field("high_label", ("compass",), False,
-          _l("the high end of both; default \"%(label)s\"", label=DEFAULT_AXES["high"])),
+          _l("the high end of both; if left empty, “%(label)s”", label=DEFAULT_AXES["high"])),
     Field("max_words", ("words",), False,
-          _l("%(least)s to %(most)s words per answer; default %(n)s", least=WORDS_MIN, most=WORDS_MAX, n=WORDS_DEFAULT)),
+          _l("%(least)s to %(most)s words per answer; if left empty, %(n)s", least=WORDS_MIN, most=WORDS_MAX, n=WORDS_DEFAULT)),
 )
 FIELD_NAMES = tuple(field.name for field in ITEM_FIELDS)
 COMMON_FIELDS = tuple(field.name for field in ITEM_FIELDS if not field.kinds)

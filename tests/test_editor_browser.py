@@ -425,6 +425,15 @@ def test_on_an_old_800x600_screen_the_bar_is_one_row_and_the_phone_opens_beside_
     assert_accessible(page, "the editor at 800x600 with the phone shown")
     page.fill("#f-prompt", "Where are you tonight?")
     expect(page.frame_locator("#preview").locator("#prompt")).to_have_text("Where are you tonight?")
+    # The list is under the phone: he moves through the items from the phone itself.
+    page.click("#preview-next")
+    expect(page.locator("#item-heading")).to_have_text("Item 6")
+    expect(page.frame_locator("#preview").locator("#screen-item")).to_have_attribute("data-kind", "words")
+    page.click("#preview-prev")
+    expect(page.locator("#item-heading")).to_have_text("Item 5")
+    # Never so small its words cannot be read: a phone's 17 px drawn at no less than 7.5 px.
+    scale = page.locator(".ev-phone").evaluate("el => parseFloat(getComputedStyle(el).getPropertyValue('--s'))")
+    assert scale >= 0.45, scale
     toggle.click()
     expect(panel).to_be_hidden()
     assert page.errors == []
@@ -467,4 +476,16 @@ def test_the_field_he_types_in_drops_its_old_error_before_the_next_check_comes_b
     page.fill("#f-prompt", "")  # a field left wrong gets its error back from the check
     expect(page.locator("#f-prompt-error")).to_have_text("\u201cWhat the phones show\u201d is empty.")
     expect(error).to_have_text("")
+    assert page.errors == []
+
+
+def test_an_evening_in_another_language_says_which_in_the_list(browser, server):
+    """'Two sides of one coin' and 'Dos caras de la misma moneda' are one evening in two languages."""
+    from playwright.sync_api import expect
+
+    page = _open(browser, server.url + "/facilitator/evenings")
+    expect(page.locator('[data-deck="two-sides-es"] .ev-deck-title')).to_have_text("Dos caras de la misma moneda (Español)")
+    expect(page.locator('[data-deck="two-sides-es"] .ev-deck-language')).to_have_attribute("lang", "es")
+    expect(page.locator('[data-deck="two-sides"] .ev-deck-title')).to_have_text("Two sides of one coin")
+    expect(page.locator(".ev-deck-language")).to_have_count(3)  # the three Spanish evenings, none other
     assert page.errors == []

@@ -402,3 +402,10 @@ def test_an_evening_with_half_a_character_is_refused_plainly_and_nothing_is_writ
     assert answer.status_code == 400
     assert answer.get_json()["error"] == "Part of that text could not be read. Please type it again."
     assert sorted(p.name for p in (data_dir / "decks").iterdir()) == before
+
+
+def test_the_list_of_evenings_says_each_ones_language(data_dir):
+    """The editor's list marks an evening in another language; a file that names none is in English."""
+    listed = {deck["id"]: deck["language"] for deck in evenings.listing(data_dir / "decks")}
+    assert listed["two-sides-es"] == "es" and listed["two-sides"] == "en"
+    assert listed["test-evening"] == "en"

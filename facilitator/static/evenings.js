@@ -8,6 +8,7 @@
   var F = window.Fireside;
   var $ = F.$, h = F.h, t = F.t, nt = F.nt;  // t(), nt(): the page's sentences in the meeting's language
   var config = F.config;
+  var LANGUAGE_NAMES = config.languages || {};  // {code: the language's name in itself}
   var S = config.schema, LIMITS = S.limits;
   var HELP = {};
   config.fields.forEach(function (f) { HELP[f.name] = f; });
@@ -101,7 +102,10 @@
       // An evening is named by its title; its file's name only tells apart two with the same title.
       var twin = state.decks.some(function (other) { return other !== deck && other.title === deck.title; });
       var row = h('li', { class: 'ev-deck', 'data-deck': deck.id }, [
-        h('div', { class: 'ev-deck-text' }, [h('p', { class: 'ev-deck-title', text: deck.title }),
+        // An evening in another language than the page's says so, as the console's list does: "(Español)".
+        h('div', { class: 'ev-deck-text' }, [h('p', { class: 'ev-deck-title' }, [deck.title,
+          deck.language && deck.language !== F.language && LANGUAGE_NAMES[deck.language]
+            ? h('span', { class: 'ev-deck-language', lang: deck.language, text: ' (' + LANGUAGE_NAMES[deck.language] + ')' }) : null]),
           twin ? h('p', { class: 'ev-deck-file', text: t('Saved as %(file)s', { file: deck.id }) }) : null, meta]),
         actions
       ]);
@@ -272,7 +276,7 @@
         h('span', { class: 'ev-grip', 'aria-hidden': 'true', text: '⠿' }),
         h('button', { type: 'button', class: 'ev-row-main', 'data-do': 'select', 'aria-current': selected ? 'true' : null }, [
           h('span', { class: 'ev-row-kind', text: itemLabel(item, i) }),
-          h('span', { class: 'ev-row-prompt', text: item.prompt || t('(no prompt yet)') }),
+          h('span', { class: 'ev-row-prompt', text: item.prompt || t('(nothing for the phones yet)') }),
           h('span', { class: 'ev-row-problems' })
         ]),
         h('span', { class: 'ev-row-tools' }, [
@@ -302,7 +306,7 @@
     for (var i = 0; i < rows.length; i++) {
       var item = state.deck.items[i];
       rows[i].querySelector('.ev-row-kind').textContent = itemLabel(item, i);
-      rows[i].querySelector('.ev-row-prompt').textContent = item.prompt || t('(no prompt yet)');
+      rows[i].querySelector('.ev-row-prompt').textContent = item.prompt || t('(nothing for the phones yet)');
       var problems = itemProblemCount(i);
       var mark = rows[i].querySelector('.ev-row-problems');
       mark.textContent = problems ? nt('%(num)s problem', '%(num)s problems', problems) : '';
@@ -331,6 +335,25 @@
     $('total').classList.toggle('is-over', minutes > evening);
   }
 
+  function selectItem(i, focus) {
+    state.selected = i;
+    renderItems(focus);
+    renderItem();
+    preview();
+    updatePreviewNav();
+  }
+
+  // With the phone open over the list (a narrow screen), he moves through the items from the phone.
+  function updatePreviewNav() {
+    var n = state.deck ? state.deck.items.length : 0;
+    $('preview-prev').disabled = state.selected <= 0;
+    $('preview-next').disabled = state.selected >= n - 1;
+  }
+  $('preview-prev').addEventListener('click', function () { if (state.selected > 0) selectItem(state.selected - 1); });
+  $('preview-next').addEventListener('click', function () {
+    if (state.selected < state.deck.items.length - 1) selectItem(state.selected + 1);
+  });
+
   $('items').addEventListener('click', function (ev) {
     var button = ev.target.closest('button[data-do]');
     if (!button) return;
@@ -338,10 +361,7 @@
     var items = state.deck.items, meta = state.meta;
     var action = button.getAttribute('data-do');
     if (action === 'select') {
-      state.selected = i;
-      renderItems('li[data-index="' + i + '"] .ev-row-main');
-      renderItem();
-      preview();
+      selectItem(i, 'li[data-index="' + i + '"] .ev-row-main');
       return;
     }
     if (action === 'up' || action === 'down') {
@@ -713,13 +733,13 @@
     var barTop = document.querySelector('.ev-edit-bar').getBoundingClientRect().top;
     if (on && narrow.matches && barTop > 0) window.scrollBy(0, barTop);
     placePhone();
-    if (on) preview();
+    if (on) { preview(); updatePreviewNav(); }
   }
   // Just under the sticky bar, and drawn small enough that the whole phone fits the screen left.
   function placePhone() {
     var panel = $('preview-panel'), phone = panel.querySelector('.ev-phone');
     if (!narrow.matches || !document.body.classList.contains('show-phone')) {
-      panel.style.top = panel.style.width = '';
+      panel.style.top = panel.style.width = panel.style.maxHeight = '';
       phone.style.removeProperty('--s');
       return;
     }
@@ -728,7 +748,9 @@
     panel.style.width = document.querySelector('.ev-evening').getBoundingClientRect().width + 'px';  // the list, covered whole
     var around = panel.offsetHeight - phone.offsetHeight;  // its heading, its note and its padding
     var room = window.innerHeight - top - 12 - around - 16;  // 16: the phone's own edge
-    phone.style.setProperty('--s', String(Math.max(0.35, Math.min(0.55, room / 880))));
+    // Small enough to fit whole, but never so small that its words cannot be read: then the panel scrolls.
+    phone.style.setProperty('--s', String(Math.max(0.45, Math.min(0.55, room / 880))));
+    panel.style.maxHeight = (window.innerHeight - top - 12) + 'px';
   }
   window.addEventListener('scroll', placePhone, { passive: true });
   window.addEventListener('resize', placePhone);
