@@ -238,3 +238,37 @@ def test_a_scale_without_words_at_an_end_shows_its_number_alone_and_no_dangling_
             assert_accessible(screen, "the projector, the result of a scale with words at one end only")
     assert phone.errors == [] and screen.errors == []
     console.close()
+
+
+def test_a_two_word_answer_stays_whole_in_the_word_cloud_on_a_phone_and_the_projector(browser, server):
+    """'work stress' is one man's answer; split over two lines it read as two answers, 'work' and 'stress'."""
+    from playwright.sync_api import expect
+
+    console = SocketConsole(server.url)
+    code = console.start()["meeting"]["code"]
+    screen = _page(browser, server.url + "/screen", viewport={"width": 800, "height": 600})
+    watcher = _phone(browser, f"{server.url}/j/{code}", 320)
+    watcher.click("#join-btn")
+    expect(watcher.locator("#screen-wait")).to_be_visible()
+    phones = [SocketPhone(server.url, code) for _ in range(6)]
+    item_id = console.push("feeling")
+    phrases = ["work stress", "tired", "tired", "calm", "far away", "work stress"]
+    for phone, value in zip(phones, phrases):
+        assert phone.call(events.ANSWER, {"item_id": item_id, "value": value})["ok"]
+    console.do(events.CLOSE_POLL, item_id=item_id)
+    state = console.wait_for(lambda state: state["pending"].get(str(item_id)))
+    console.do(events.MODERATE_ALL, item_id=item_id, texts=[e["text"] for e in state["pending"][str(item_id)]])
+    console.do(events.REVEAL_POLL, item_id=item_id)
+    for page, where in ((screen, "the projector at 800x600"), (watcher, "a phone at 320 px")):
+        words = page.locator(".fs-word")
+        expect(words).to_have_count(4)
+        _settle(page)
+        lines = words.evaluate_all("""(spans) => spans.map((span) => { const range = document.createRange();
+            range.selectNodeContents(span); return [span.textContent, new Set([...range.getClientRects()]
+              .filter((r) => r.width > 0.5).map((r) => Math.round(r.top))).size]; })""")
+        assert all(count == 1 for _text, count in lines), (where, lines)
+        # ...and none runs past the cloud's edges: a phrase too wide is drawn smaller instead.
+        assert words.evaluate_all("""(spans) => spans.every((span) => { const cloud = span.parentElement.getBoundingClientRect(),
+            box = span.getBoundingClientRect(); return box.left >= cloud.left - 0.5 && box.right <= cloud.right + 0.5; })""")
+        assert page.errors == []
+    console.do(events.END_MEETING)

@@ -160,3 +160,12 @@ def test_the_card_at_a_glance_keeps_its_tables_inside_it_on_a_phone_sized_window
         return [...card.querySelectorAll('table')].map(t => t.getBoundingClientRect().right - edge).filter(d => d > 0.5);
     }""")
     assert past == []
+
+
+def test_the_summary_page_asks_fireside_for_no_icon(evening, client):
+    """Like every other page: the browser would ask for /favicon.ico, which Fireside does not serve."""
+    evening.start()
+    meeting_id = evening.room.meeting["id"]
+    evening.do(events.END_MEETING)
+    page = client.get(f"/facilitator/summary/{meeting_id}").get_data(as_text=True)
+    assert '<link rel="icon" href="data:,">' in page

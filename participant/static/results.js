@@ -506,6 +506,18 @@
 
   // ---- words: a quiet word cloud, biggest in the middle -----------------------------------
 
+  // A word or phrase wider than the cloud (a big one on a narrow phone) is drawn smaller until it fits.
+  function fitWords(cloud) {
+    var room = cloud.clientWidth;
+    if (!room) return;  // not laid out yet
+    var spans = cloud.querySelectorAll('.fs-word');
+    for (var i = 0; i < spans.length; i++) {
+      var span = spans[i], style = window.getComputedStyle(span);
+      var wide = span.offsetWidth + parseFloat(style.marginLeft) + parseFloat(style.marginRight);
+      if (wide > room) span.style.fontSize = (parseFloat(style.fontSize) * room / wide * 0.98).toFixed(1) + 'px';
+    }
+  }
+
   function words(root, item, res) {
     var list = res.words || [];
     if (!list.length) { empty(root, t('No words have been shared yet.')); return; }
@@ -521,15 +533,18 @@
     cloud.setAttribute('aria-hidden', 'true');
     arranged.forEach(function (w) {
       var t = most === least ? 1 : (w.count - least) / (most - least);
+      // A phrase ("work stress") is one answer: never split over two lines, where it would read as two.
       cloud.appendChild(el('span', 'fs-word', w.word, {
         fontSize: (1 + 1.7 * t).toFixed(2) + 'em',
         fontWeight: t > 0.5 ? '700' : '500',
         color: w.count === most ? ACCENT : '',
         opacity: String(0.72 + 0.28 * t),
-        overflowWrap: 'anywhere', margin: '0.05em 0.3em'
+        whiteSpace: 'nowrap', flexShrink: '0', margin: '0.05em 0.3em'
       }));
     });
     root.appendChild(cloud);
+    fitWords(cloud);
+    if (window.requestAnimationFrame) window.requestAnimationFrame(function () { fitWords(cloud); });
     var alt = hidden(el('ul'));
     list.forEach(function (w) { alt.appendChild(el('li', null, w.word + ': ' + w.count)); });
     root.appendChild(alt);
