@@ -123,6 +123,7 @@ def test_ending_with_approved_answers_not_marked_for_the_export_counts_them_and_
     assert_accessible(page, "the end dialog with approved answers not marked")
     page.click("#confirm-cancel")
     expect(dialog).to_be_hidden()
+    expect(page.locator('#moderation input[data-action="export"]:not(:checked)').first).to_be_focused()
     focused = _focused(page)
     assert focused["action"] == "export" and focused["text"] in WORDS[4:]
     assert page.evaluate("() => { const r = document.activeElement.getBoundingClientRect();"

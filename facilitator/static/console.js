@@ -1334,11 +1334,14 @@
   });
 
   // The first approved entry not marked for the export, in view and with the focus on its box.
+  // After the dialog has given the focus back to End (a frame later), not before.
   function backToUnmarked() {
-    var box = $('moderation-list').querySelector('input[data-action="export"]:not(:checked):not(:disabled)');
-    if (!box) return;
-    box.scrollIntoView({ block: 'center' });
-    box.focus({ preventScroll: true });
+    window.requestAnimationFrame(function () {
+      var box = $('moderation-list').querySelector('input[data-action="export"]:not(:checked)');
+      if (!box) return;
+      box.scrollIntoView({ block: 'center' });
+      box.focus({ preventScroll: true });
+    });
   }
 
   /* -- links keep the key for a co-facilitator's device -- */
