@@ -663,6 +663,17 @@ class SocketConsole:
         self.do(events.CLOSE_POLL, item_id=item_id)
         return item_id
 
+    def answered_and_revealed(self, item_id, phones, values):
+        """Have each phone give its value to an open poll, approve every word or sentence, and reveal it."""
+        for phone, value in zip(phones, values):
+            assert phone.call(events.ANSWER, {"item_id": item_id, "value": value})["ok"]
+        kind = next(item["kind"] for item in self.states[-1]["agenda"] if item["id"] == item_id)
+        if kind in ("words", "text"):
+            self.do(events.CLOSE_POLL, item_id=item_id)
+            state = self.wait_for(lambda state: state["pending"].get(str(item_id)))
+            self.do(events.MODERATE_ALL, item_id=item_id, texts=[entry["text"] for entry in state["pending"][str(item_id)]])
+        self.do(events.REVEAL_POLL, item_id=item_id)
+
     def close(self):
         """Disconnect."""
         _disconnect(self.client)

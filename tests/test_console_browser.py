@@ -38,6 +38,15 @@ def _console(browser, server, width=1280, height=800):
     return page, errors
 
 
+def _meeting_in(server, language):
+    """A meeting started in this language, from an evening written in it; returns the console helper."""
+    console = SocketConsole(server.url)
+    if language == "es":
+        console.do(events.SET_LANGUAGE, language="es")
+    console.start(deck="starter-es" if language == "es" else "test-evening")
+    return console
+
+
 def _words_in_review(server, words=WORDS):
     """A meeting whose words poll was answered, one phone per word, and closed; returns (helper, item id)."""
     helper = SocketConsole(server.url)
@@ -146,10 +155,7 @@ def test_on_a_co_facilitators_phone_every_button_wraps_and_nothing_runs_off_the_
     """A co-facilitator may hold the console on a phone: every button of the bar is on screen, none beyond it."""
     from playwright.sync_api import expect
 
-    console = SocketConsole(server.url)
-    if language == "es":
-        console.do(events.SET_LANGUAGE, language="es")
-    console.start(deck="starter-es" if language == "es" else "test-evening")
+    console = _meeting_in(server, language)
     for width in (320, 360):
         page, errors = _console(browser, server, width, 740)
         expect(page.locator("#end-meeting")).to_be_visible()
@@ -252,10 +258,7 @@ def test_on_an_old_800x600_screen_the_top_bar_never_holds_a_quarter_of_the_scree
     """In Spanish the bar takes three rows; held at the top it left the current item below the fold."""
     from playwright.sync_api import expect
 
-    console = SocketConsole(server.url)
-    if language == "es":
-        console.do(events.SET_LANGUAGE, language="es")
-    console.start(deck="starter-es" if language == "es" else "test-evening")
+    console = _meeting_in(server, language)
     page, errors = _console(browser, server, 800, 600)
     expect(page.locator("#end-meeting")).to_be_visible()
     page.evaluate("window.scrollTo(0, 400)")

@@ -59,14 +59,7 @@ def _settle(page):
 def _answer_and_reveal(console, phones, key):
     """Push a poll, let six phones answer it, approve every word or sentence, and reveal it; returns its id."""
     item_id = console.push(key)
-    for phone, value in zip(phones, ANSWERS[key]):
-        assert phone.call(events.ANSWER, {"item_id": item_id, "value": value})["ok"]
-    if key in ("feeling", "sentence"):
-        console.do(events.CLOSE_POLL, item_id=item_id)
-        state = console.wait_for(lambda state: state["pending"].get(str(item_id)))
-        texts = [entry["text"] for entry in state["pending"][str(item_id)]]
-        console.do(events.MODERATE_ALL, item_id=item_id, texts=texts)
-    console.do(events.REVEAL_POLL, item_id=item_id)
+    console.answered_and_revealed(item_id, phones, ANSWERS[key])
     return item_id
 
 

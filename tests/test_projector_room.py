@@ -138,13 +138,7 @@ def test_every_word_on_the_projector_is_read_from_the_back_of_the_room_in_every_
             item_id = arrive
         else:
             item_id = console.push(key)
-        for phone, value in zip(phones, answers[key]):
-            assert phone.call(events.ANSWER, {"item_id": item_id, "value": value})["ok"]
-        if key in ("feeling", "sentence"):
-            console.do(events.CLOSE_POLL, item_id=item_id)
-            state = console.wait_for(lambda state, item_id=item_id: state["pending"].get(str(item_id)))
-            console.do(events.MODERATE_ALL, item_id=item_id, texts=[e["text"] for e in state["pending"][str(item_id)]])
-        console.do(events.REVEAL_POLL, item_id=item_id)
+        console.answered_and_revealed(item_id, phones, answers[key])
         expect(screen.locator("#view-item.is-revealed[data-state='revealed']")).to_be_visible()
         expect(screen.locator("#item-result .fs-caption")).to_contain_text("6 answered")
         if key == "compass":
@@ -253,12 +247,7 @@ def test_a_two_word_answer_stays_whole_in_the_word_cloud_on_a_phone_and_the_proj
     phones = [SocketPhone(server.url, code) for _ in range(6)]
     item_id = console.push("feeling")
     phrases = ["work stress", "tired", "tired", "calm", "far away", "work stress"]
-    for phone, value in zip(phones, phrases):
-        assert phone.call(events.ANSWER, {"item_id": item_id, "value": value})["ok"]
-    console.do(events.CLOSE_POLL, item_id=item_id)
-    state = console.wait_for(lambda state: state["pending"].get(str(item_id)))
-    console.do(events.MODERATE_ALL, item_id=item_id, texts=[e["text"] for e in state["pending"][str(item_id)]])
-    console.do(events.REVEAL_POLL, item_id=item_id)
+    console.answered_and_revealed(item_id, phones, phrases)
     for page, where in ((screen, "the projector at 800x600"), (watcher, "a phone at 320 px")):
         words = page.locator(".fs-word")
         expect(words).to_have_count(4)

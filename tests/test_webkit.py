@@ -13,8 +13,6 @@ import warnings
 import pytest
 from conftest import SocketConsole, SocketPhone
 
-from facilitator import events
-
 pytestmark = pytest.mark.browser
 
 WEBKIT_DRIVER = shutil.which("WebKitWebDriver") or "/usr/bin/WebKitWebDriver"
@@ -111,13 +109,7 @@ def test_the_phone_page_answers_every_kind_and_shows_every_result_in_webkit(webk
         answer()
         click("#send-btn")
         _until(driver, lambda d: d.find_element(By.ID, "done-title").text == "Your answer is in.", f"{key!r} sent")
-        for other, value in zip(others, others_say[key]):
-            assert other.call(events.ANSWER, {"item_id": item_id, "value": value})["ok"]
-        if key in ("feeling", "sentence"):
-            console.do(events.CLOSE_POLL, item_id=item_id)
-            state = console.wait_for(lambda state, item_id=item_id: state["pending"].get(str(item_id)))
-            console.do(events.MODERATE_ALL, item_id=item_id, texts=[e["text"] for e in state["pending"][str(item_id)]])
-        console.do(events.REVEAL_POLL, item_id=item_id)
+        console.answered_and_revealed(item_id, others, others_say[key])
         _until(driver, lambda d: _js(d, "!!document.querySelector('#results .fs-results')"), f"the result of {key!r}")
         if key == "compass":
             _repainted(driver)
