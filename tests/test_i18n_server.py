@@ -190,7 +190,7 @@ def test_a_help_file_he_must_fix_and_a_forgotten_meeting_reach_the_console_in_sp
     fireside.idle.last -= 2 * 3600
     assert fireside.end_forgotten_meeting(broadcast=False)
     notices = fireside.notices()
-    assert notices[0].startswith(f'Fireside terminó por sí solo la reunión "{title}"')
+    assert notices[0].startswith(f'Fireside terminó por sí solo la reunión «{title}»')
     assert helplines.NO_LINES in catalogue_template()  # the phone's page says it with i18n.tr
 
 
