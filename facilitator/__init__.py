@@ -56,6 +56,12 @@ def create_app(config=None):
         DATABASE=str(Path(data_dir) / "fireside.db"),
         USER_DECKS=str(Path(data_dir) / "decks"),
         PUBLIC_URL=None,  # the join address phones use; `fireside serve` sets it from the LAN address
+        # When `fireside serve` chose that address itself: {"hotspot", "port", "address"}, and it is
+        # looked for again every ADDRESS_CHECK_SECONDS (Broadcaster.follow_network) among INTERFACES
+        # (a function giving lan.Interface; None: the laptop's own, lan.interfaces).
+        FOLLOW_NETWORK=None,
+        ADDRESS_CHECK_SECONDS=5,
+        INTERFACES=None,
         COUNT_INTERVAL=0.1,  # the console's "n answered" is pushed at most ten times a second
         MAX_CONTENT_LENGTH=64 * 1024,
         # Flood limits (facilitator/limits.py, docs/security.md); 0 switches one off.

@@ -12,6 +12,7 @@ import time
 from flask import current_app
 
 from facilitator import events, helplines, i18n, idle, lan, limits
+from facilitator.i18n import _l
 from facilitator.sockets import socketio
 from facilitator.store import LOG_NOT_EMPTIED
 
@@ -30,6 +31,9 @@ PHONE_COUNT_MESSAGES = 50
 # pace"); a slice of 25 holds one up for about a millisecond. A reveal is still sent in one go.
 PHONES_PER_SLICE = 25
 DROP_GRACE = 0.05  # seconds a dropped phone's refusal has to leave before its connection closes
+# What the console says while the laptop is on no network its phones could reach (follow_network).
+NO_NETWORK = _l("Phones cannot reach this laptop yet: it is not on any network. Connect it to the room's "
+                "Wi-Fi, or turn on its hotspot. The join code's address changes by itself when it is on one.")
 
 
 def _let_others_run():
@@ -115,6 +119,10 @@ class Broadcaster:
         self.limits = limits.Limits(app.config)  # flood limits, in memory only
         self.handshakes = limits.Handshakes(app.config)  # Engine.IO sessions per address (facilitator/handshakes.py)
         self._console_url = ""  # where a console last connected (public_url, when not configured)
+        # Set by `fireside serve` when it chose the address itself ({"hotspot", "port", "address"}):
+        # the address then follows the laptop to another network (follow_network).
+        self._follow = app.config["FOLLOW_NETWORK"]
+        self.address = self._follow["address"] if self._follow else None
         self._phones_lock = threading.Lock()
         self._dirty = threading.Event()
         self._ticker = None
@@ -139,6 +147,40 @@ class Broadcaster:
         """The running meeting's join address, or None."""
         meeting = self.room.meeting
         return lan.join_url(self.public_url, meeting["join_code"]) if meeting else None
+
+    @property
+    def on_no_network(self):
+        """Fireside chose the address itself and the laptop has none a phone could reach."""
+        return bool(self._follow) and self.address is None
+
+    def follow_network(self):
+        """Look at the laptop's networks again; when phones would now reach it elsewhere, send them there.
+
+        A laptop joins the hall's Wi-Fi after Fireside started, turns its hotspot on late, or gets a
+        new address when the Wi-Fi drops and comes back: the join code on the projector and the
+        console then shows the new address, and the terminal says so. Only when `fireside serve`
+        chose the address itself: one given with --url or --host stays as given. Returns whether
+        the address changed. Phones still open at the old address cannot be told (it is gone).
+        """
+        if not self._follow:
+            return False
+        found = (self.app.config["INTERFACES"] or lan.interfaces)()
+        address = lan.lan_address(self._follow["hotspot"], found)
+        if address == self.address:
+            return False
+        self.address = address
+        self.app.config["PUBLIC_URL"] = lan.base_url(address or "127.0.0.1", self._follow["port"])
+        join = self.join_url() or self.public_url + "/"
+        if address:
+            idle.tell(f"The laptop's address on the network changed. Phones now join at:   {join}\n"
+                      "(the projector shows its new QR code; anyone whose phone lost the meeting scans it "
+                      "again)\n" + lan.qr_terminal(join))
+        else:
+            idle.tell(str(NO_NETWORK))
+        socketio.emit(events.SCREEN, self.room.screen_payload(self.join_url(), self.phones_here),
+                      namespace=events.FACILITATOR_NS, to=SCREENS)
+        self.broadcast_console()
+        return True
 
     # --- phones ---------------------------------------------------------------------
 
@@ -255,6 +297,8 @@ class Broadcaster:
             found.append(LOG_NOT_EMPTIED)
         if self.help_problem:
             found.append(self.help_problem)
+        if self.on_no_network:
+            found.append(NO_NETWORK)
         return [i18n.tr(self.room.language, notice) if isinstance(notice, str) else i18n.say(notice, self.room.language)
                 for notice in found]
 
@@ -286,11 +330,14 @@ class Broadcaster:
         return True
 
     def watch(self):
-        """While serving: every IDLE_CHECK_SECONDS, end a forgotten meeting and retry a log not yet emptied."""
+        """While serving: every IDLE_CHECK_SECONDS, end a forgotten meeting and retry a log not yet emptied;
+        every ADDRESS_CHECK_SECONDS, follow the laptop to another network (follow_network)."""
         with self._ticker_lock:
             if self._watching is None:
                 self._watching = threading.Event()
                 socketio.start_background_task(self._watch, self._watching)
+                if self._follow:
+                    socketio.start_background_task(self._watch_network, self._watching)
 
     def stop_watching(self):
         """Stop the watch (before the store closes)."""
@@ -314,6 +361,18 @@ class Broadcaster:
                         self.broadcast_console()  # the notice about the log goes
                 except Exception:  # a failed check must not stop later ones
                     current_app.logger.exception("could not check whether the meeting was forgotten")
+
+    def _watch_network(self, stopped):
+        """Background loop of watch() for the laptop's address, until stopped."""
+        while True:
+            socketio.sleep(self.app.config["ADDRESS_CHECK_SECONDS"])
+            if stopped.is_set():
+                return
+            with self.app.app_context():
+                try:
+                    self.follow_network()
+                except Exception:  # a failed look must not stop later ones
+                    current_app.logger.exception("could not look at the laptop's networks")
 
     def broadcast_ended(self):
         """The meeting ended: phones forget their tokens and are disconnected; screen and console go back to the start."""

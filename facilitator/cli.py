@@ -127,7 +127,8 @@ def serve(host, port, url, wifi, data, no_browser, cofacilitator, help_line, lan
     os.umask(0o077)  # everything Fireside writes is the facilitator's alone
     address, where = join_address(host, public_url, network is not None, lan.interfaces())
     public = public_url or lan.base_url(address or "127.0.0.1", port)
-    config = {"PUBLIC_URL": public, "ASYNC_MODE": mode, "WIFI": network, "LANGUAGE": language}
+    config = {"PUBLIC_URL": public, "ASYNC_MODE": mode, "WIFI": network, "LANGUAGE": language,
+              "FOLLOW_NETWORK": follow_network(host, public_url, network is not None, address, port)}
     if data:
         config["DATA_DIR"] = data
     try:
@@ -212,6 +213,7 @@ def announcement(app, address, public, port, cofacilitator=False, here_only=Fals
                      "without --host.")
         if not address:
             lines.append(lan.NO_NETWORK_HELP)
+            lines.append("  Then restart fireside (Ctrl-C, then run it again).")
     elif address:
         join = lan.join_url(public, meeting["join_code"]) if meeting else None
         if network is not None:
@@ -237,8 +239,10 @@ def announcement(app, address, public, port, cofacilitator=False, here_only=Fals
     else:
         if network is not None:
             lines.append(f'The Wi-Fi "{network.name}" was not found on this laptop: turn its hotspot on '
-                         "(docs/rooms.md says how), then restart fireside.")
+                         "(docs/rooms.md says how).")
         lines.append(lan.NO_NETWORK_HELP)
+        lines.append("  No need to restart: Fireside looks again every few seconds, and says here where phones\n"
+                     "  join once they can reach this laptop. The projector shows it too.")
     lines.append(f"Your console:     http://127.0.0.1:{port}/facilitator")
     lines.append(f"Projector view:   http://127.0.0.1:{port}/screen")
     help_lines = app.extensions["fireside"].room.help_lines
@@ -257,6 +261,19 @@ def phones_cannot_reach(host, url):
     from facilitator import access
 
     return (host == "localhost" or access.is_loopback(host)) and not url
+
+
+def follow_network(host, url, hotspot, address, port):
+    """The config that lets the join address follow the laptop to another network, or None.
+
+    Only when Fireside chose the address itself: an address given with --url, or a --host that is
+    one of the laptop's addresses (or the laptop alone), is where phones go however the networks change.
+    """
+    from facilitator import lan
+
+    if url or lan.usable(host) or phones_cannot_reach(host, url):
+        return None
+    return {"hotspot": hotspot, "port": port, "address": address}
 
 
 def join_address(host, url, hotspot, found):

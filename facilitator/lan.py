@@ -17,8 +17,7 @@ NO_NETWORK_HELP = (
     "  - If the room has Wi-Fi: connect the laptop to it; phones join the same Wi-Fi.\n"
     "  - If it has none: turn on this laptop's hotspot (docs/rooms.md says how) and start\n"
     "    fireside --wifi \"ITS NAME\", or join a phone's hotspot, and let the men join it.\n"
-    "    No internet is needed: Fireside only uses the local network.\n"
-    "  Then restart fireside (Ctrl-C, then run it again)."
+    "    No internet is needed: Fireside only uses the local network."
 )
 
 

@@ -295,6 +295,7 @@ def test_the_terminal_says_when_the_wifi_is_open_or_its_hotspot_is_off(data_dir)
     finally:
         app.extensions["fireside"].store.close()
     assert 'The Wi-Fi "Open Hall" was not found on this laptop: turn its hotspot on' in off
+    assert "No need to restart: Fireside looks again every few seconds" in off  # follow_network
 
 
 def test_the_terminal_says_which_network_phones_are_sent_to_and_what_to_do_if_wrong():
@@ -359,3 +360,137 @@ def test_the_wifi_password_never_reaches_a_phone_the_database_or_an_export(data_
         assert secret not in said and secret not in "".join(pages) and secret not in "".join(exports)
         assert secret.encode() not in files
     assert "Fireside Hall" not in said  # not even the name: phones are on it already
+
+
+# --- the address follows the laptop to another network ----------------------------------------------------
+
+HALL = Interface("wlp3s0", "192.168.1.23")
+HALL_AGAIN = Interface("wlp3s0", "192.168.1.57")  # the same Wi-Fi, another address after it dropped
+
+
+def following_app(data_dir, found, address=None, hotspot=False):
+    """An app as `fireside serve` makes it when it chose the address itself; found: the laptop's networks now."""
+    return create_app({"DATA_DIR": str(data_dir), "TESTING": True, "COUNT_INTERVAL": 0,
+                       "PUBLIC_URL": lan.base_url(address or "127.0.0.1", 8765), "INTERFACES": lambda: list(found),
+                       "FOLLOW_NETWORK": {"hotspot": hotspot, "port": 8765, "address": address}})
+
+
+def _latest(client, name):
+    """The latest message of this name a facilitator-namespace test client received."""
+    got = [m["args"][0] for m in client.get_received(events.FACILITATOR_NS) if m["name"] == name]
+    return got[-1] if got else None
+
+
+def test_a_laptop_that_joins_the_wifi_after_starting_sends_phones_there_without_a_restart(data_dir, capsys):
+    from conftest import Evening
+
+    found = [LOOPBACK]
+    app = following_app(data_dir, found)
+    try:
+        evening = Evening(app)
+        code = evening.start()
+        screen = socketio_client(app, {"view": "screen"})
+        fs = app.extensions["fireside"]
+        assert str(fs_no_network(app)) in evening.console_state()["notices"]  # the console says why no phone comes
+        assert fs.follow_network() is False  # nothing changed: nothing is sent
+
+        found.append(HALL)  # the facilitator connects the laptop to the hall's Wi-Fi
+        screen.get_received(events.FACILITATOR_NS)
+        assert fs.follow_network() is True
+        join = f"http://192.168.1.23:8765/j/{code}"
+        console = evening.console_state()
+        assert console["meeting"]["join_url"] == join and str(fs_no_network(app)) not in console["notices"]
+        assert _latest(screen, events.SCREEN)["meeting"]["join_url"] == join
+        assert app.test_client().get("/facilitator/qr.svg").get_data(as_text=True) == lan.qr_svg(join)
+        said = capsys.readouterr().out
+        assert f"Phones now join at:   {join}" in said and lan.qr_terminal(join) in said
+    finally:
+        app.extensions["fireside"].store.close()
+
+
+def test_a_new_address_on_the_same_wifi_and_a_lost_network_are_both_followed(data_dir, capsys):
+    from conftest import Evening
+
+    found = [LOOPBACK, HALL]
+    app = following_app(data_dir, found, address=HALL.address)
+    try:
+        evening = Evening(app)
+        code = evening.start()
+        fs = app.extensions["fireside"]
+        found[1] = HALL_AGAIN  # the Wi-Fi dropped and gave the laptop another address
+        assert fs.follow_network() is True
+        assert evening.console_state()["meeting"]["join_url"] == f"http://192.168.1.57:8765/j/{code}"
+        del found[1]  # the laptop left the network altogether
+        assert fs.follow_network() is True
+        assert str(fs_no_network(app)) in evening.console_state()["notices"]
+        assert "it is not on any network" in capsys.readouterr().out
+    finally:
+        app.extensions["fireside"].store.close()
+
+
+def test_with_wifi_a_hotspot_turned_on_late_wins_over_the_network_the_laptop_was_on(data_dir):
+    found = [HALL]
+    app = following_app(data_dir, found, address=HALL.address, hotspot=True)
+    try:
+        found.append(Interface("wlp2s0", "10.42.0.1"))
+        assert app.extensions["fireside"].follow_network() is True
+        assert app.extensions["fireside"].public_url == "http://10.42.0.1:8765"
+    finally:
+        app.extensions["fireside"].store.close()
+
+
+def test_while_serving_the_laptops_networks_are_looked_at_again_every_few_seconds(data_dir):
+    import time
+
+    found = [LOOPBACK]
+    app = create_app({"DATA_DIR": str(data_dir), "TESTING": True, "PUBLIC_URL": "http://127.0.0.1:8765",
+                      "INTERFACES": lambda: list(found), "ADDRESS_CHECK_SECONDS": 0.05,
+                      "FOLLOW_NETWORK": {"hotspot": False, "port": 8765, "address": None}})
+    fs = app.extensions["fireside"]
+    fs.watch()
+    try:
+        found.append(HALL)
+        deadline = time.monotonic() + 5
+        while fs.public_url != "http://192.168.1.23:8765" and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert fs.public_url == "http://192.168.1.23:8765"
+    finally:
+        fs.stop_watching()
+        fs.store.close()
+
+
+@pytest.mark.parametrize(("host", "url", "follows"), [
+    ("0.0.0.0", None, True),                              # the default: Fireside chose the address
+    ("::", None, True),
+    ("0.0.0.0", "http://10.42.0.1:8765", False),          # --url: where phones go, whatever happens
+    ("192.168.1.23", None, False),                        # --host with one of the laptop's addresses
+    ("127.0.0.1", None, False),                           # the laptop alone: no phone can come anyway
+])
+def test_only_an_address_fireside_chose_itself_follows_the_laptop(host, url, follows):
+    follow = cli.follow_network(host, url, False, "192.168.1.23", 8765)
+    assert (follow == {"hotspot": False, "port": 8765, "address": "192.168.1.23"}) is follows
+
+
+def test_an_address_given_is_never_replaced_by_what_the_laptop_finds(data_dir):
+    app = create_app({"DATA_DIR": str(data_dir), "TESTING": True, "PUBLIC_URL": "http://10.42.0.1:8765",
+                      "INTERFACES": lambda: [HALL_AGAIN]})
+    try:
+        fs = app.extensions["fireside"]
+        assert fs.follow_network() is False and fs.public_url == "http://10.42.0.1:8765"
+        assert not fs.on_no_network
+    finally:
+        app.extensions["fireside"].store.close()
+
+
+def socketio_client(app, auth):
+    """A facilitator-namespace client from the laptop itself."""
+    from facilitator import socketio
+
+    return socketio.test_client(app, namespace=events.FACILITATOR_NS, auth=auth, flask_test_client=app.test_client())
+
+
+def fs_no_network(app):
+    """The console's sentence about a laptop on no network, in the meeting's language."""
+    from facilitator import broadcast, i18n
+
+    return i18n.say(broadcast.NO_NETWORK, app.extensions["fireside"].room.language)
