@@ -575,7 +575,8 @@ def _markdown(summary_: dict) -> str:
     """The Markdown, in the language of the render under way."""
     meeting = summary_["meeting"]
     out = [f"# {md(meeting['title'])}", ""]
-    facts = [_("Day: %(day)s (%(date)s)", day=long_day(meeting["held_on"]), date=meeting["held_on"])]
+    # The day as he says it, as the page says it; the file's name keeps 2025-03-03 for sorting, the CSV and JSON for programs.
+    facts = [_("Day: %(day)s", day=long_day(meeting["held_on"]))]
     if meeting["deck"]:
         facts.append(_("Evening: %(deck)s", deck=md(meeting.get("deck_title") or meeting["deck"])))
     facts.append(_("Phones joined: %(num)s", num=count(meeting["phones_joined"])))
@@ -592,12 +593,15 @@ def _markdown(summary_: dict) -> str:
         out.append("*" + _("No notes.") + "*")
     out.append("")
 
+    # As on the page: the items under a heading of their own, so that a discussion prompt coming first does not
+    # read as a line of his notes.
+    out += ["## " + _("The evening, item by item"), ""]
     for item in summary_["items"]:
         if item["kind"] == "discussion":  # a prompt to talk about: one line is enough
             discussion = _("discussion")
             out += [f"- **{item['number']}.** {md(item['prompt'])} *({discussion})*", ""]
             continue
-        out += [f"## {item['number']}. {md(item['prompt'])}", ""]
+        out += [f"### {item['number']}. {md(item['prompt'])}", ""]
         result = item["result"]
         out += [f"*{md(kind_label(item))} · {answered_text(result)} · {status_text(item)}*", ""]
         if result.get("shown"):

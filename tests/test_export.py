@@ -317,7 +317,7 @@ def md_tables(text):
 
 
 def md_section(text, number):
-    return re.split(rf"^## {number}\. ", text, flags=re.M)[1].split("\n## ")[0]
+    return re.split(rf"^#+ {number}\. ", text, flags=re.M)[1].split("\n#")[0]
 
 
 def test_markdown_reads_back_to_what_the_room_saw(ended):
@@ -326,7 +326,7 @@ def test_markdown_reads_back_to_what_the_room_saw(ended):
     text = export.render(s, "md")
     seen = held["seen"]
     assert text.startswith("# First Monday\n")
-    assert "Phones joined: 5" in text and f"({s['meeting']['held_on']})" in text
+    assert f"- Day: {export.long_day(s['meeting']['held_on'])}\n" in text and "Phones joined: 5" in text
     assert "- **1.** Take a breath. What brought you here tonight? *(discussion)*" in text  # one compact line
     assert [n for _, n in md_tables(md_section(text, 2))] == seen[held["arrive"]]["counts"]
     assert [label for label, _ in md_tables(md_section(text, 2))] == ["Tired", "Restless", "Calm"]
@@ -344,6 +344,58 @@ def test_markdown_reads_back_to_what_the_room_saw(ended):
     assert re.findall(r"^- (\w+) \((\d+)\)$", md_section(text, 6), re.M) == [("hopeful", "2"), ("tired", "2")]
     assert re.findall(r"^> (.+)$", md_section(text, 7), re.M) == ["I am glad I came."]
     assert "Good energy. Next time start with the compass." in text.split("## Notes")[1].split("\n## ")[0]
+
+
+def md_headings(text):
+    """(level, words) of every Markdown heading, its number's full stop and its escapes left out."""
+    found = re.findall(r"^(#+) (.+)$", text, re.M)
+    return [(len(marks), re.sub(r"^(\d+)\. ", r"\1 ", re.sub(r"\\(.)", r"\1", words))) for marks, words in found]
+
+
+class Headings(HTMLParser):
+    """(level, words) of every h1, h2 and h3 of a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.found, self.level = [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("h1", "h2", "h3"):
+            self.level = int(tag[1])
+            self.found.append([self.level, ""])
+
+    def handle_endtag(self, tag):
+        if tag in ("h1", "h2", "h3"):
+            self.found[-1][1] = " ".join(self.found[-1][1].split())
+            self.level = None
+
+    def handle_data(self, data):
+        if self.level:
+            self.found[-1][1] += data
+
+
+def html_headings(page):
+    parser = Headings()
+    parser.feed(page)
+    return [tuple(heading) for heading in parser.found]
+
+
+@pytest.mark.parametrize("language, day", [("en", "Monday, March 3, 2025"), ("es", "lunes, 3 de marzo de 2025")])
+def test_the_markdown_reads_like_the_page_the_day_spelled_out_and_the_items_under_their_own_heading(
+        ended, language, day):
+    """The text file is the facilitator's, as the page is: the day as he says it, once, as the page says it (the
+    file's name keeps 2025-03-03 for sorting; the CSV and JSON keep it for programs), and the same headings in the
+    same order, so the first discussion prompt reads as an item of the evening, not as a line of his notes."""
+    s = summary_of(ended.evening, ended.room)
+    s = {**s, "meeting": {**s["meeting"], "held_on": "2025-03-03", "language": language}}
+    text = export.render(s, "md")
+    label = {"en": "Day", "es": "Día"}[language]
+    assert f"\n- {label}: {day}\n" in text
+    assert "2025-03-03" not in text and "2025-03-03" in export.filename(s, "md")
+    assert md_headings(text) == html_headings(export.render(s, "html"))
+    notes = text.split("\n## " + {"en": "Notes", "es": "Notas"}[language] + "\n")[1].split("\n#")[0]
+    assert "Take a breath" not in notes
+    assert "2025-03-03" in export.render(s, "csv") and '"held_on": "2025-03-03"' in export.render(s, "json")
 
 
 class SummaryHTML(HTMLParser):

@@ -57,7 +57,7 @@ def test_a_spanish_meetings_markdown_is_spanish_with_a_spanish_date(evening):
     summary = export.summary(evening.store, room["meeting_id"])
     assert summary["meeting"]["language"] == "es"
     text = export.render(summary, "md")
-    assert "- Día: lunes, 3 de marzo de 2025 (2025-03-03)" in text
+    assert "- Día: lunes, 3 de marzo de 2025\n" in text and "2025-03-03" not in text
     assert "## De un vistazo" in text and "## Notas" in text
     assert "Teléfonos conectados: 5" in text
     assert "no se mostró — menos de 3 respuestas" in text  # tea, below the floor
@@ -113,7 +113,7 @@ def test_an_english_meeting_stays_english_while_the_room_speaks_spanish(client, 
     held_on(evening, room["meeting_id"], "2025-03-03")
     evening.do(events.SET_LANGUAGE, language="es")
     text = export.render(export.summary(evening.store, room["meeting_id"]), "md")
-    assert "- Day: Monday, March 3, 2025 (2025-03-03)" in text and "## At a glance" in text
+    assert "- Day: Monday, March 3, 2025\n" in text and "## At a glance" in text
     assert "4 answered · 1 passed" in text
     page = client.get(f"/facilitator/summary/{room['meeting_id']}").get_data(as_text=True)
     assert '<html lang="en">' in page and "The evening, item by item" in page
