@@ -296,3 +296,55 @@ def test_the_spanish_summary_and_history_read_spanish_in_a_browser_and_have_noth
     assert today in pages[0]
     assert "Imprimir" in pages[0] and "Volver a la consola" in pages[1]
     console.close()
+
+
+# Every box of the page that reaches past the window's sides, and every one in the card at a glance that reaches
+# past the card's own edge (a table can spill over the card's padding and still stop short of the window's edge).
+PAST_THE_EDGES = """() => {
+    const width = document.documentElement.clientWidth, past = [];
+    const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + ' "' +
+        (el.textContent || '').trim().replace(/\\s+/g, ' ').slice(0, 40) + '"';
+    for (const el of document.body.querySelectorAll('*')) {
+        const box = el.getBoundingClientRect();
+        if (box.width && (box.left < -0.5 || box.right > width + 0.5)) past.push(`${name(el)} ${box.left}–${box.right}`);
+    }
+    const card = document.querySelector('.glance'), style = getComputedStyle(card);
+    const edge = card.getBoundingClientRect().right - parseFloat(style.paddingRight) - parseFloat(style.borderRightWidth);
+    for (const el of card.querySelectorAll('*')) {
+        const box = el.getBoundingClientRect();
+        if (box.width > 1 && box.right > edge + 0.5) past.push(`${name(el)} past the card by ${box.right - edge}`);
+    }
+    return {past, scrolls: document.documentElement.scrollWidth > width};
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_on_a_phone_nothing_on_the_summary_runs_off_the_side_or_out_of_its_card(browser, server, evening, data_dir,
+                                                                                language):
+    """At 320 and 360 px the card's end-of-evening check ("El punto medio de las respuestas" beside the one word
+    "Respondieron") spilled over the card and off the window in Spanish: on a phone each question is a line with
+    its numbers under it, named."""
+    from conftest import assert_accessible
+    from test_console_smooth import _glance_evening
+
+    evening.do(events.SET_LANGUAGE, language=language)
+    meeting_id = _glance_evening(evening, data_dir)["meeting"]["id"]
+    held_on(evening, meeting_id, "2026-09-30")  # a long day: "miércoles, 30 de septiembre de 2026"
+    for width in (320, 360):
+        page = browser.new_page(viewport={"width": width, "height": 800})
+        page.goto(f"{server.url}/facilitator/summary/{meeting_id}")
+        assert page.locator(".glance-table").count() == 3  # arriving beside leaving twice, and the check
+        assert page.evaluate(PAST_THE_EDGES) == {"past": [], "scrolls": False}, (language, width)
+        middle, answered = {"en": ("The middle of the answers", "Answered"),
+                            "es": ("El punto medio de las respuestas", "Respondieron")}[language]
+        # The question on a line of its own, each number on a line under it after its column's name.
+        lines = page.evaluate("""() => [...document.querySelectorAll('.check-table tbody tr > *')].map(cell => {
+            const box = cell.getBoundingClientRect(), before = getComputedStyle(cell, '::before').content;
+            return [box.top, box.bottom, before === 'none' ? '' : cell.dataset.label, cell.innerText.trim()];
+        })""")
+        assert [(label, text) for _top, _bottom, label, text in lines] == [
+            ("", "I was heard tonight."), (middle, "3.5" if language == "en" else "3,5"), (answered, "4")], lines
+        assert all(below[0] >= above[1] - 0.5 for above, below in zip(lines, lines[1:])), lines
+        assert_accessible(page, f"the {language} summary at {width} px")
+        page.close()
