@@ -1,0 +1,75 @@
+"""The console on small screens: an old 800x600 laptop or projector, and a co-facilitator's phone."""
+
+import pytest
+from conftest import SocketConsole, assert_accessible
+
+from facilitator import events
+
+pytestmark = pytest.mark.browser
+
+# What he needs before he starts, in the first screen: the evenings, the language, the title, the floor, Start.
+FIRST_SCREEN = ("#deck-list .deck-card .deck-title", "#setup-language", "#start-title", "#start-floor", "#start-meeting")
+
+
+def _console(browser, server, width, height):
+    """The console page at this size, with every script error it reports."""
+    page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+    page.set_default_timeout(10_000)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(server.url + "/facilitator")
+    return page, errors
+
+
+def _outside(page, selector, width, height):
+    """Where the first element of selector lies outside the window as the page first shows it; None when inside."""
+    box = page.locator(selector).first.bounding_box()
+    inside = box and box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= width and box["y"] + box["height"] <= height
+    return None if inside else (selector, box)
+
+
+def test_at_800x600_start_is_in_the_first_screen_with_the_evenings_and_settings_in_english_and_spanish(browser, server):
+    """An old laptop or a projector at 800x600, no help lines set yet (the reminder takes its rows): no scrolling to Start.
+
+    Everything he sets before he starts is in that first screen too, and on a phone nothing covers the
+    page's heading when it opens, and Start is there to scroll to, not hidden under something.
+    """
+    from playwright.sync_api import expect
+
+    console = SocketConsole(server.url)
+    for language, start in (("en", "Start the meeting"), ("es", "Empezar la reunión")):
+        if language == "es":
+            console.do(events.SET_LANGUAGE, language="es")
+        page, errors = _console(browser, server, 800, 600)
+        expect(page.locator("#help-reminder")).to_be_visible()
+        expect(page.locator("#start-meeting .start-label")).to_have_text(start)
+        expect(page.locator("#deck-list .deck-card").first).to_be_visible()
+        assert page.evaluate("() => window.scrollY") == 0
+        outside = [where for where in (_outside(page, selector, 800, 600) for selector in FIRST_SCREEN) if where]
+        assert not outside, f"at 800x600 in {language}, not in the first screen: {outside}"
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 800
+        assert_accessible(page, f"the console before a meeting at 800x600, in {language}")
+        # The start bar stays beside the evenings as the list scrolls: Start and the title never go out of sight.
+        page.mouse.wheel(0, 900)
+        page.wait_for_function("() => window.scrollY > 0")
+        expect(page.locator("#start-meeting")).to_be_in_viewport(ratio=1)
+        expect(page.locator("#start-title")).to_be_in_viewport(ratio=1)
+        assert errors == []
+        page.context.close()
+
+        for width, height in ((360, 740), (320, 640)):
+            page, errors = _console(browser, server, width, height)
+            expect(page.locator("#deck-list .deck-card").first).to_be_visible()
+            heading = page.locator("#setup-heading").bounding_box()
+            on_top = page.evaluate("(p) => document.elementFromPoint(p.x, p.y)?.closest('#setup-heading') !== null",
+                                   {"x": heading["x"] + 10, "y": heading["y"] + heading["height"] / 2})
+            assert on_top, f"at {width}x{height} in {language} the page's heading is covered when it opens"
+            assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+            page.locator("#start-meeting").scroll_into_view_if_needed()
+            box = page.locator("#start-meeting").bounding_box()
+            assert page.evaluate("(p) => document.elementFromPoint(p.x, p.y)?.closest('#start-meeting') !== null",
+                                 {"x": box["x"] + box["width"] / 2, "y": box["y"] + box["height"] / 2})
+            assert errors == []
+            page.context.close()
+    console.close()
+
