@@ -1,7 +1,7 @@
 """The console on small screens: an old 800x600 laptop or projector, and a co-facilitator's phone."""
 
 import pytest
-from conftest import SocketConsole, assert_accessible
+from conftest import SocketConsole, SocketPhone, assert_accessible
 
 from facilitator import events
 
@@ -9,6 +9,10 @@ pytestmark = pytest.mark.browser
 
 # What he needs before he starts, in the first screen: the evenings, the language, the title, the floor, Start.
 FIRST_SCREEN = ("#deck-list .deck-card .deck-title", "#setup-language", "#start-title", "#start-floor", "#start-meeting")
+
+# The lines a text of an element takes, as the tops of its text's boxes (one box per line).
+LINES = """(el) => { const range = document.createRange(); range.selectNodeContents(el);
+  return new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size; }"""
 
 
 def _console(browser, server, width, height):
@@ -73,3 +77,29 @@ def test_at_800x600_start_is_in_the_first_screen_with_the_evenings_and_settings_
             page.context.close()
     console.close()
 
+
+def test_on_a_phone_every_status_label_of_the_console_reads_on_one_line(browser, server):
+    """Spanish states are long ("Resultados mostrados"): at 360 and 320 px each badge keeps its words on one line."""
+    from playwright.sync_api import expect
+
+    console = SocketConsole(server.url)
+    console.do(events.SET_LANGUAGE, language="es")
+    state = console.start(deck="starter-es")
+    poll = next(item for item in state["agenda"] if item["kind"] == "choice")
+    console.do(events.PUSH_ITEM, item_id=poll["id"])
+    phones = [SocketPhone(server.url, state["meeting"]["code"]) for _ in range(3)]
+    console.answered_and_revealed(poll["id"], phones, [0, 1, 0])
+    page, errors = _console(browser, server, 360, 740)
+    expect(page.locator("#now .badge-state")).to_have_text("Resultados mostrados")
+    for width, height in ((360, 740), (320, 640)):
+        page.set_viewport_size({"width": width, "height": height})
+        badges = page.locator("#now .badge:visible, #agenda .badge:visible")
+        assert badges.count() >= 4  # "now" and the agenda's current item: its kind and its state; "on the phones now"
+        split = [(badge.inner_text(), badge.evaluate(LINES)) for badge in badges.all() if badge.evaluate(LINES) != 1]
+        assert not split, f"at {width} px these labels take more than one line: {split}"
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    assert_accessible(page, "the console on a phone, a poll revealed, in Spanish")
+    assert errors == []
+    for phone in phones:
+        phone.close()
+    console.do(events.END_MEETING)
