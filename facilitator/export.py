@@ -437,11 +437,11 @@ NOTHING_TO_SET_SIDE_BY_SIDE = _l("Nothing here to set side by side: this evening
 
 
 def item_numbers(before: dict | None, after: dict | None) -> str:
-    """'item 2 and 9', or 'item 2' when only one side of a pair was used."""
+    """'items 2 and 9', or 'item 2' when only one side of a pair was used."""
     numbers = [i["number"] for i in (before, after) if i]
     if len(numbers) == 2:
-        # Translators: the two items of a before/after pair on the card at a glance, e.g. "item 2 and 9".
-        return _("item %(first)s and %(second)s", first=numbers[0], second=numbers[1])
+        # Translators: the two items of a before/after pair on the card at a glance, e.g. "items 2 and 9".
+        return _("items %(first)s and %(second)s", first=numbers[0], second=numbers[1])
     return _("item %(number)s", number=numbers[0])
 
 

@@ -669,6 +669,15 @@ def test_long_day_names_the_day_without_a_time():
     assert export.long_day("2025-03-03") == "Monday, March 3, 2025"  # Babel's (CLDR's) English, whatever the locale
 
 
+def test_a_pair_on_the_card_names_its_two_items_in_the_plural():
+    """'Which feeling is strongest as you arrive? (items 1 and 6)': two items, as the Spanish 'puntos 1 y 6' says."""
+    with export.speaking("en"):
+        assert export.item_numbers({"number": 1}, {"number": 6}) == "items 1 and 6"
+        assert export.item_numbers({"number": 1}, None) == "item 1"
+    with export.speaking("es"):
+        assert export.item_numbers({"number": 1}, {"number": 6}) == "puntos 1 y 6"
+
+
 def test_latest_summary_leads_to_the_latest_ended_meeting(client, evening):
     assert client.get("/facilitator/summary/latest").status_code == 404
     held = run_evening(evening)
