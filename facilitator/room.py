@@ -279,7 +279,11 @@ class Room:
             return self.welcome(token)
 
     def welcome(self, token):
-        """The full state a phone needs, including its own answer to the current poll."""
+        """The full state a phone needs, including its own answer to the current poll.
+
+        Told to this phone only (its connect, or its own sync): the token is the connection's own,
+        never one a payload names.
+        """
         with self._lock:
             if not self.meeting:
                 raise Refused(_l("The meeting has ended."))
@@ -288,8 +292,24 @@ class Room:
             if item is not None and rules.is_poll(item):
                 mine = self.store.ballot(self._ballot(token, item["id"]), item["id"])
             return {"token": token, "meeting": {"title": self.meeting["title"]}, "item": self.public(item),
-                    "mine": self._mine(mine), "word_after": self.store.word_after(self.meeting["id"], self._marker(token)),
+                    "mine": self._mine(mine), "withdrawable": self._withdrawable(token),
+                    "word_after": self.store.word_after(self.meeting["id"], self._marker(token)),
                     "help": helplines.for_pages(self.help_lines)}
+
+    def _withdrawable(self, token):
+        """Whether withdraw would take back an answer or a pass of this token now: "Take back my answers".
+
+        Derived from the ballots already stored, looked up under HMAC(key, token + poll) for each poll
+        whose answers nobody has read (the very polls withdraw empties), so it is false right after
+        a withdraw and needs no record of its own: nothing is written, nothing kept beside the token.
+        """
+        return any(self.store.ballot(self._ballot(token, item["id"]), item["id"]) is not None
+                   for item in self._unread_polls())
+
+    def _unread_polls(self):
+        """The polls whose answers nobody has read yet: what withdraw takes back (its docstring says why)."""
+        return [item for item in self.items.values() if rules.is_poll(item) and item["state"] != "revealed"
+                and not (item["kind"] in MODERATED_KINDS and self._bases_of(item))]
 
     @staticmethod
     def _mine(stored):
@@ -449,9 +469,10 @@ class Room:
         with self._lock:
             if not self.meeting:
                 raise Refused(_l("The meeting has ended; nothing of yours is kept."))
-            polls = [i for i in self.items.values() if rules.is_poll(i) and i["state"] != "revealed"]
-            read = [i for i in polls if i["kind"] in MODERATED_KINDS and self._bases_of(i)]
-            unread = [i for i in polls if i not in read]
+            unread = self._unread_polls()
+            taken = {i["id"] for i in unread}
+            read = [i for i in self.items.values() if rules.is_poll(i) and i["state"] != "revealed"
+                    and i["id"] not in taken]
             removed = self.store.delete_ballots((self._ballot(token, i["id"]), i["id"]) for i in unread)
             for item in unread:
                 self._changed(item)

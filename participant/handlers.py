@@ -127,7 +127,7 @@ def register(server, app):
         return {"word_after": fs.room.word_after(fs.token_of(sid), payload)}
 
     def sync(sid, payload):
-        """A phone that woke up asks for the full current state."""
+        """A phone that woke up asks for the full current state: its own, by this connection's token only."""
         if payload not in (None, {}):
             raise Refused(_l("sync takes no fields."))
         return fs.room.welcome(fs.token_of(sid))
