@@ -27,22 +27,14 @@
     state.token = null;
     delete memoryStore[STORE_KEY];
     try { window.localStorage.removeItem(STORE_KEY); } catch (e) { /* private mode */ }
-    keepAnswered(false);  // a new token has no answers
+    setWithdrawable(false);  // a new token has no answers
   }
-  // Whether this phone has answered (or passed) at this meeting since joining or last taking its
-  // answers back: only then is "Take back my answers" offered. A yes or no beside the token, never
-  // an answer, so a reload (a phone that drops a sleeping page) still offers it; cleared with the token.
-  var ANSWERED_KEY = STORE_KEY + ':answered';
-  function loadAnswered() {
-    try { return window.localStorage.getItem(ANSWERED_KEY) === '1'; } catch (e) { return !!memoryStore[ANSWERED_KEY]; }
-  }
-  function keepAnswered(yes) {
-    if (typeof state === 'object') state.answered = yes;
-    if (yes) memoryStore[ANSWERED_KEY] = '1'; else delete memoryStore[ANSWERED_KEY];
-    try {
-      if (yes) window.localStorage.setItem(ANSWERED_KEY, '1');
-      else window.localStorage.removeItem(ANSWERED_KEY);
-    } catch (e) { /* private mode */ }
+  // Whether the laptop holds an answer or a pass of his that "Take back my answers" would take
+  // back: only then is it offered. The laptop says so (`withdrawable` in welcome and sync, worked
+  // out from the ballots it keeps), and an answer it acknowledged makes it so until it next says;
+  // the page keeps it in memory only, so the browser holds nothing but the token.
+  function setWithdrawable(yes) {
+    state.withdrawable = yes;
     showWithdraw();
   }
   // Leaving, or the end of the meeting, clears everything this page keeps in the browser: tonight's
@@ -72,7 +64,7 @@
   var socket = null;
   var state = {
     token: loadToken(),
-    answered: loadAnswered(),  // see keepAnswered
+    withdrawable: false,  // see setWithdrawable
     item: null,
     mineById: {},   // this phone's answers, by item id, as the server confirmed them
     editing: false, // "Change my answer" pressed
@@ -206,9 +198,7 @@
       if (p.mine == null) delete state.mineById[item.id];
       else state.mineById[item.id] = p.mine;
     }
-    // An answer the laptop holds for him here that he can still take back: not a shown result's, nor
-    // a written one that stays.
-    if (item && p.mine != null && item.state !== 'revealed' && !state.kept[item.id] && !state.answered) keepAnswered(true);
+    setWithdrawable(p.withdrawable === true);  // the laptop's word, from the ballots it holds
     setItem(item);
     sendWaiting(item);
     if (Array.isArray(p.help)) showHelp(p.help);
@@ -518,7 +508,7 @@
       if (!res || !res.ok) { err.textContent = (res && res.error) || t("That didn't work. Please try again."); return; }
       var mine = res.mine !== undefined ? res.mine : payload.pass ? { pass: true } : payload.value;
       state.mineById[itemId] = mine;
-      keepAnswered(true);
+      setWithdrawable(true);  // the laptop holds it now; its next welcome or sync says what stays so
       delete state.drafts[itemId];  // sent: the draft is his answer now
       if (state.draftFor === itemId) state.draftFor = null;
       delete state.kept[itemId];  // a new answer of his: no longer the one that stayed
@@ -869,7 +859,7 @@
   // the focus, so a screen reader says what happened and the keyboard stays in the menu.
   function showWithdraw() {
     var button = $('withdraw-btn');
-    var hide = !(state.answered || state.waiting);
+    var hide = !(state.withdrawable || state.waiting);
     if (button.hidden === hide) return;
     var focused = document.activeElement === button;
     button.hidden = hide;
@@ -957,7 +947,7 @@
         state.kept[id] = true;
         if (has.call(before, id)) state.mineById[id] = before[id];
       });
-      keepAnswered(false);  // what is left (shown results, read writings) cannot be taken back
+      setWithdrawable(false);  // what is left (shown results, read writings) cannot be taken back; sync confirms
       if (it) render();
       resync();
     });
