@@ -195,3 +195,36 @@ def test_a_reloaded_phone_still_offers_take_back_and_keeps_only_its_token(browse
     assert phone.evaluate("[Object.keys(localStorage), Object.keys(sessionStorage)]") == [[f"fireside:{code}"], []]
     elsewhere.close()
     console.close()
+
+
+def test_once_the_room_sees_his_answer_revealed_the_open_page_stops_offering_take_back(browser, server):
+    """A revealed answer stays: a button still there would only lead to "There was nothing to take back".
+
+    Answered on this page, the reveal alone hides it; answered before a reload (the page then knows
+    only the laptop's yes), the reveal makes the page ask the laptop again.
+    """
+    from playwright.sync_api import expect
+
+    console, code, phone, _ = _a_phone_at_a_meeting(browser, server)
+    withdraw = phone.locator("#withdraw-btn")
+    others = [SocketPhone(server.url, code) for _ in range(3)]
+    arrive = console.push("arrive")
+    phone.click('label.option[data-index="1"]')
+    phone.click("#send-btn")
+    expect(withdraw).to_be_visible()
+    console.answered_and_revealed(arrive, others, [0, 1, 2])
+    expect(phone.locator("#screen-item")).to_have_attribute("data-mode", "revealed")
+    expect(withdraw).to_be_hidden()
+
+    needs = console.push("needs")
+    phone.locator("#screen-item label.option").first.click()
+    phone.click("#send-btn")
+    expect(withdraw).to_be_visible()
+    phone.reload()  # the page now knows only that the laptop holds something of his
+    expect(withdraw).to_be_visible()
+    console.answered_and_revealed(needs, others, [[0], [1], [2]])
+    expect(phone.locator("#screen-item")).to_have_attribute("data-mode", "revealed")
+    expect(withdraw).to_be_hidden(timeout=8000)  # after the page asked again, within a few seconds
+    for other in others:
+        other.close()
+    console.close()

@@ -33,9 +33,28 @@
   // back: only then is it offered. The laptop says so (`withdrawable` in welcome and sync, worked
   // out from the ballots it keeps), and an answer it acknowledged makes it so until it next says;
   // the page keeps it in memory only, so the browser holds nothing but the token.
+  // The page also remembers which polls it answered since the laptop last said (answeredHere): when
+  // the room sees the last of them revealed, nothing is left to take back, and the button goes
+  // without asking. When the laptop said yes about answers this page did not see given (a reload),
+  // a reveal makes the page ask it again, a moment later (see itemRevealed).
   function setWithdrawable(yes) {
     state.withdrawable = yes;
+    state.answeredHere = {};
+    state.answeredElsewhere = yes;
     showWithdraw();
+  }
+  function answeredHere(itemId) {
+    state.withdrawable = true;
+    state.answeredHere[itemId] = true;
+    showWithdraw();
+  }
+  function itemRevealed(itemId) {
+    if (!state.withdrawable) return;
+    delete state.answeredHere[itemId];
+    if (Object.keys(state.answeredHere).length) return;
+    if (!state.answeredElsewhere) { state.withdrawable = false; showWithdraw(); return; }
+    // Spread over a few seconds: in a full hall, the reveal reaches every phone at once.
+    window.setTimeout(resync, Math.random() * 3000);
   }
   // Leaving, or the end of the meeting, clears everything this page keeps in the browser: tonight's
   // token, and any token an earlier meeting left behind when its page was closed before it ended.
@@ -65,6 +84,8 @@
   var state = {
     token: loadToken(),
     withdrawable: false,  // see setWithdrawable
+    answeredHere: {},     // item ids answered or passed on this page since the laptop last said
+    answeredElsewhere: false,  // the laptop said yes about answers this page did not see given
     item: null,
     mineById: {},   // this phone's answers, by item id, as the server confirmed them
     editing: false, // "Change my answer" pressed
@@ -156,6 +177,7 @@
       if (state.ended || !p) return;
       var item = p.item || null;
       var prevId = state.item ? state.item.id : null;
+      if (item && item.state === 'revealed') itemRevealed(item.id);
       setItem(item);
       // `item` is broadcast, so it cannot carry this phone's own answer. For a poll this page has
       // no answer on record for (e.g. the facilitator went back after a reload), ask.
@@ -508,7 +530,7 @@
       if (!res || !res.ok) { err.textContent = (res && res.error) || t("That didn't work. Please try again."); return; }
       var mine = res.mine !== undefined ? res.mine : payload.pass ? { pass: true } : payload.value;
       state.mineById[itemId] = mine;
-      setWithdrawable(true);  // the laptop holds it now; its next welcome or sync says what stays so
+      answeredHere(itemId);  // the laptop holds it now; its next welcome or sync says what stays so
       delete state.drafts[itemId];  // sent: the draft is his answer now
       if (state.draftFor === itemId) state.draftFor = null;
       delete state.kept[itemId];  // a new answer of his: no longer the one that stayed
