@@ -264,6 +264,8 @@ def spanish_evening(browser, tmp_path_factory):
             phones["phone-360"].click("#pass-btn")
             expect(phones["phone-360"].locator("#done-title")).to_have_text(es("You passed on this one."))
             record.look("phone-360", phones["phone-360"], f"{key}, passed")
+        phones["phone-320"].click("#send-btn")  # his sentence, quoted as Spanish quotes
+        expect(phones["phone-320"].locator("#mine")).to_have_text(es("Your answer:") + " «Me alegra estar aquí.»")
 
         console.push("charla")
         for name, phone in phones.items():

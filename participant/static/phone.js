@@ -444,7 +444,8 @@
         return t('%(x_name)s %(x)s, %(y_name)s %(y)s (out of %(max)s)',
           { x_name: a.x, x: mine.x, y_name: a.y, y: mine.y, max: LIMITS.compass_max });
       }
-      default: return '“' + mine + '”';
+      // Translators: his own words or sentence, quoted as the language quotes (Spanish: «…»).
+      default: return t('“%(text)s”', { text: mine });
     }
   }
 

@@ -562,8 +562,9 @@
     var list = res.texts || [];
     if (!list.length) { empty(root, t('No answers have been shared yet.')); return; }
     var ul = el('ul', 'fs-texts', null, { listStyle: 'none', margin: '0', padding: '0' });
-    list.forEach(function (t) {
-      ul.appendChild(el('li', 'fs-text', '“' + t + '”', {
+    list.forEach(function (text) {
+      // Translators: an approved sentence, quoted as the language quotes (Spanish: «…»).
+      ul.appendChild(el('li', 'fs-text', t('“%(text)s”', { text: text }), {
         // closer set on a projector, where they share the screen's height with the words under them
         margin: wide ? '0 0 0.45em' : '0 0 0.6em', padding: wide ? '0.4em 0.7em' : '0.6em 0.9em', borderLeft: '0.18em solid ' + ACCENT,
         background: 'rgba(127, 127, 127, 0.12)', borderRadius: '0.3em', lineHeight: wide ? '1.3' : '1.45',
