@@ -144,9 +144,9 @@ class Broadcaster:
         self._console_url = host_url.rstrip("/")
 
     def join_url(self):
-        """The running meeting's join address, or None."""
+        """The running meeting's join address, or None (no meeting, or a laptop on no network: none would work)."""
         meeting = self.room.meeting
-        return lan.join_url(self.public_url, meeting["join_code"]) if meeting else None
+        return lan.join_url(self.public_url, meeting["join_code"]) if meeting and not self.on_no_network else None
 
     @property
     def on_no_network(self):

@@ -391,7 +391,11 @@ def test_a_laptop_that_joins_the_wifi_after_starting_sends_phones_there_without_
         code = evening.start()
         screen = socketio_client(app, {"view": "screen"})
         fs = app.extensions["fireside"]
-        assert str(fs_no_network(app)) in evening.console_state()["notices"]  # the console says why no phone comes
+        console = evening.console_state()
+        assert str(fs_no_network(app)) in console["notices"]  # the console says why no phone comes
+        # ...and no surface offers an address on the laptop itself, which would open nothing on a phone.
+        assert console["meeting"]["join_url"] is None and _latest(screen, events.SCREEN)["meeting"]["join_url"] is None
+        assert app.test_client().get("/facilitator/qr.svg").status_code == 404
         assert fs.follow_network() is False  # nothing changed: nothing is sent
 
         found.append(HALL)  # the facilitator connects the laptop to the hall's Wi-Fi
