@@ -172,6 +172,7 @@
     view.dataset.kind = item.kind;
     view.dataset.state = item.state;
     view.classList.toggle('is-revealed', picture);
+    if (!picture) delete view.dataset.layout;
 
     var kicker = !isPoll ? ''  // a discussion item, a break or the agreements: the prompt speaks for itself
       : hidden ? t('Not enough answers')
@@ -196,6 +197,8 @@
       box.textContent = '';
       if (key) drawResult(box, item);
     }
+    // No picture, no picture's line: never the last poll's "6 answered" under this one.
+    if (!key) setCaption('');
   }
 
   function renderStatus(item) {
@@ -215,9 +218,51 @@
     el.hidden = !text;
   }
 
+  // Where a picture goes, in the order tried: 'side' (the question on the left, the picture beside it),
+  // 'top' (the question above, the picture across the whole width), 'top cols' (its bars in two
+  // columns too). The first where the picture's words keep the smallest size read from the back of
+  // the room (--fs-min) is the one shown; where none does, the one that keeps them largest. A 4:3
+  // projector has the height for a long list of options beside the question; a 16:9 one has the width.
+  var LAYOUTS = {
+    choice: ['side', 'top', 'top cols'],
+    multi: ['side', 'top', 'top cols'],
+    scale: ['side', 'top'],
+    words: ['side', 'top'],
+    compass: ['top'],
+    text: ['top']
+  };
+
   function drawResult(container, item) {
     if (item.result && item.result.shown === false) return;
+    var view = $('view-item');
+    var layouts = LAYOUTS[item.kind] || ['side'];
+    var best = null;
+    for (var i = 0; i < layouts.length; i++) {
+      view.dataset.layout = layouts[i];
+      var fit = drawIn(container, item);
+      // ...and the question and its lines beside it fit the screen too (the view itself does not grow).
+      if (view.scrollHeight > view.clientHeight + 1) fit = { size: fit.size * 0.9, held: false };
+      if (fit.held) return;
+      if (!best || fit.size > best.size + 0.05) best = { layout: layouts[i], size: fit.size };
+    }
+    if (view.dataset.layout !== best.layout) {
+      view.dataset.layout = best.layout;
+      drawIn(container, item);
+    }
+  }
+
+  // The picture drawn at its full size in the layout the view has now, then made to fit. results.js
+  // sets a picture out for a projector (the compass's counts beside its square, sentences closer set)
+  // only in a box at least 1.3 times as wide as tall: a projector's always is while it draws, and then
+  // gets its height back. (Under a short question on a 4:3 screen it is a little less, and the
+  // compass's square, as wide as it could be, ran off the bottom of the screen.)
+  function drawIn(container, item) {
+    container.textContent = '';
     container.style.fontSize = '';
+    container.style.height = '';
+    if (container.clientWidth < 1.3 * container.clientHeight) {
+      container.style.height = Math.floor(container.clientWidth / 1.3) + 'px';
+    }
     var drawn = false;
     if (window.FiresideResults && typeof window.FiresideResults.render === 'function') {
       try {
@@ -228,7 +273,23 @@
       }
     }
     if (!drawn) container.appendChild(plainResult(item));
-    fitResult(container);
+    container.style.height = '';
+    takeCaption(container);
+    return fitResult(container);
+  }
+
+  // "6 answered · 1 passed" moves from under the picture to its own line under the question, which
+  // has the room for it: the picture keeps the height. The same words, only elsewhere.
+  function takeCaption(container) {
+    var caption = container.querySelector('.fs-caption');
+    setCaption(caption ? caption.textContent : '');
+    if (caption) caption.parentNode.removeChild(caption);
+  }
+
+  function setCaption(text) {
+    var line = $('item-caption');
+    if (line.textContent !== text) line.textContent = text;
+    line.hidden = !text;
   }
 
   // The smallest type read from the back of the room (screen.css, --fs-min), in px at this size.
@@ -244,26 +305,26 @@
   // Many options or long sentences: shrink the picture's type until it fits the screen, in small
   // steps, and first only down to the smallest size read from the back of the room; below it only
   // when the words would otherwise be cut off (the quieter lines stay there: results.js, atLeast).
+  // Returns the size it came to, and whether the words held the smallest size there.
   function fitResult(container) {
     var size = parseFloat(window.getComputedStyle(container).fontSize) || 32;
     var least = Math.min(size, leastSize());
     var floor = size * 0.45;
-    for (var i = 0; i < 40 && container.scrollHeight > container.clientHeight + 1 && size > floor; i++) {
+    var over = function () { return container.scrollHeight > container.clientHeight; };  // whole px: no slack
+    for (var i = 0; i < 40 && over() && size > floor; i++) {
       var next = size * 0.95;
       if (size > least && next < least) next = least;
       size = Math.max(next, floor);
       container.style.fontSize = size.toFixed(1) + 'px';
     }
+    return { size: size, held: size >= least - 0.05 && !over() };
   }
 
   // A window moved to the projector, or made full screen: the picture is laid out again for its new shape.
   window.addEventListener('resize', function () {
     var box = $('item-result');
     var item = state && state.item;
-    if (!box.hidden && box.firstChild && item) {
-      box.textContent = '';
-      drawResult(box, item);
-    }
+    if (!box.hidden && box.firstChild && item) drawResult(box, item);
   });
 
   /* A plain picture of a result, if the shared chart renderer is not available. */
