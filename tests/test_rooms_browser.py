@@ -1,9 +1,11 @@
-"""The projector's two steps with `fireside --wifi`, in headless Chromium against a real server."""
+"""The projector's two steps with `fireside --wifi`, and a laptop that changes network, in headless Chromium
+against a real server."""
 
+import json
 import os
 
 import pytest
-from conftest import RunningServer, SocketConsole
+from conftest import RunningServer, SocketConsole, assert_accessible
 from test_browser import _open, browser  # noqa: F401  (browser: the module's Chromium, a fixture)
 
 from facilitator import lan, wifi
@@ -116,3 +118,64 @@ def test_the_projector_shows_the_wifi_then_the_meeting_as_two_steps_at_every_siz
     output = server.output()
     assert 'Step 1: phones join the Wi-Fi "Fireside Hall"' in output and "Step 2" in output
     assert PASSWORD not in output and "Ember" not in output  # its QR code, yes; its letters, never
+
+
+# The laptop's networks as the server sees them, from a file the test rewrites: the one seam where a
+# test cannot move a real laptop from one Wi-Fi to another (a sitecustomize in the server's process).
+NETWORKS_SEAM = '''
+import json, os
+from facilitator import lan
+
+def interfaces():
+    with open(os.environ["FIRESIDE_TEST_NETWORKS"], encoding="utf-8") as file:
+        return [lan.Interface(*pair) for pair in json.load(file)]
+
+lan.interfaces = interfaces
+'''
+
+
+def test_the_projector_waits_for_a_network_then_follows_the_laptop_from_one_address_to_another(
+        browser, data_dir, tmp_path):  # noqa: F811  (browser: the fixture imported above)
+    from playwright.sync_api import expect
+
+    seam = tmp_path / "seam"
+    seam.mkdir()
+    (seam / "sitecustomize.py").write_text(NETWORKS_SEAM, encoding="utf-8")
+    networks = tmp_path / "networks.json"
+    networks.write_text(json.dumps([["lo", "127.0.0.1"]]), encoding="utf-8")
+    server = RunningServer(data_dir, tmp_path / "server.log",
+                           env={"PYTHONPATH": os.pathsep.join([str(seam), os.environ.get("PYTHONPATH", "")]),
+                                "FIRESIDE_TEST_NETWORKS": str(networks)},
+                           config={"ADDRESS_CHECK_SECONDS": 0.2, "FOLLOW_NETWORK": {"hotspot": False, "address": None}})
+    server.config["FOLLOW_NETWORK"]["port"] = server.port
+    server.start()
+    try:
+        console = SocketConsole(server.url)
+        code = console.start()["meeting"]["code"]
+        screen, recorder = _open(browser, server.url + "/screen", viewport={"width": 1280, "height": 720})
+        # On no network: one calm sentence, and nothing that would send a phone nowhere.
+        expect(screen.locator("#join-waiting")).to_have_text(
+            "Almost ready: this laptop is joining the room's network. The code to join appears here in a moment.")
+        for nowhere in ("#join-qr", "#join-code", "#join-url"):
+            expect(screen.locator(nowhere)).to_be_hidden()
+        expect(screen.locator("#view-join")).to_have_accessible_name(
+            "Almost ready: this laptop is joining the room's network. The code to join appears here in a moment.")
+        assert_accessible(screen, "the projector while the laptop is on no network")
+
+        networks.write_text(json.dumps([["lo", "127.0.0.1"], ["wlp3s0", "192.168.1.23"]]), encoding="utf-8")
+        expect(screen.locator("#join-url")).to_have_text(f"192.168.1.23:{server.port}")
+        expect(screen.locator("#join-code")).to_have_text(code)
+        expect(screen.locator("#join-waiting")).to_be_hidden()
+        _loaded(screen, "#join-qr")
+        first = screen.locator("#join-qr").get_attribute("src")
+
+        # The Wi-Fi drops and gives the laptop another address: the same code, a new QR code.
+        networks.write_text(json.dumps([["lo", "127.0.0.1"], ["wlp3s0", "192.168.1.57"]]), encoding="utf-8")
+        expect(screen.locator("#join-url")).to_have_text(f"192.168.1.57:{server.port}")
+        expect(screen.locator("#join-qr")).not_to_have_attribute("src", first)
+        _loaded(screen, "#join-qr")
+        assert f"Phones now join at:   http://192.168.1.57:{server.port}/j/{code}" in server.output()
+        assert recorder.errors == []
+        console.close()
+    finally:
+        server.stop()

@@ -13,7 +13,8 @@
 
   var state = null;        // the last `screen` payload
   var phones = null;       // from `count`
-  var qrCode = null;       // the code the QR images were loaded for
+  var qrCode = null;       // the join address the QR images were loaded for
+  var qrVersion = 0;       // a new address, a new image URL: the browser fetches it afresh
   var resultKey = '';      // the chart is drawn again only when the result changes
 
   var auth = { view: config.view };
@@ -80,7 +81,12 @@
       resultKey = '';
       return;
     }
-    loadQr(meeting.code);
+    loadQr(meeting.code, meeting.join_url);
+    // No join address: the laptop is on no network yet, so no code or QR would let anyone in.
+    var reachable = !!meeting.join_url;
+    $('view-join').classList.toggle('unreachable', !reachable);
+    $('join-waiting').hidden = reachable;
+    $('view-join').setAttribute('aria-labelledby', reachable ? 'join-title' : 'join-waiting');
     if (!item) {
       show('join');
       renderWifi('join');
@@ -95,16 +101,18 @@
       return;
     }
     show('item');
-    $('corner').hidden = false;
+    $('corner').hidden = !reachable;
     renderCornerWifi();
     $('corner-code').textContent = meeting.code || '';
     renderItem(item);
   }
 
-  function loadQr(code) {
-    if (code === qrCode) return;
-    qrCode = code;
-    var src = config.qr_url + '?code=' + encodeURIComponent(code || '');
+  // Drawn again for a new code, and for a new address of the same code (the laptop moved network).
+  function loadQr(code, joinUrl) {
+    if (!joinUrl || joinUrl === qrCode) return;
+    qrCode = joinUrl;
+    qrVersion += 1;
+    var src = config.qr_url + '?code=' + encodeURIComponent(code || '') + '&v=' + qrVersion;
     if (config.key) src += '&key=' + encodeURIComponent(config.key);
     $('join-qr').src = src;
     $('corner-qr').src = src;
