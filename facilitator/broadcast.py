@@ -166,7 +166,7 @@ class Broadcaster:
             return False
         found = (self.app.config["INTERFACES"] or lan.interfaces)()
         address = lan.lan_address(self._follow["hotspot"], found)
-        if address == self.address:
+        if address == self.address or self._keeps_its_address(found):
             return False
         self.address = address
         self.app.config["PUBLIC_URL"] = lan.base_url(address or "127.0.0.1", self._follow["port"])
@@ -180,6 +180,21 @@ class Broadcaster:
         socketio.emit(events.SCREEN, self.room.screen_payload(self.join_url(), self.phones_here),
                       namespace=events.FACILITATOR_NS, to=SCREENS)
         self.broadcast_console()
+        return True
+
+    def _keeps_its_address(self, found):
+        """The address phones use is still the laptop's: it stays, though another network came along.
+
+        A cable plugged in, or a second network listed first, must not send the next phones away
+        from the Wi-Fi the room is on. Only the laptop's own hotspot, with --wifi, takes over from
+        an address that is not one: that is where the room's phones are.
+        """
+        current = next((interface for interface in found if interface.address == self.address), None)
+        if current is None:
+            return False
+        if self._follow["hotspot"] and not lan.looks_like_hotspot(current):
+            chosen = lan.choose(found, hotspot=True)
+            return not (chosen and lan.looks_like_hotspot(chosen))
         return True
 
     # --- phones ---------------------------------------------------------------------

@@ -432,6 +432,20 @@ def test_a_new_address_on_the_same_wifi_and_a_lost_network_are_both_followed(dat
         app.extensions["fireside"].store.close()
 
 
+def test_a_network_that_comes_along_later_does_not_take_the_room_away_from_the_wifi_it_is_on(data_dir):
+    found = [HALL]
+    app = following_app(data_dir, found, address=HALL.address)
+    try:
+        found.insert(0, Interface("enp0s31f6", "10.0.5.20"))  # a cable plugged in, listed first by the system
+        assert app.extensions["fireside"].follow_network() is False
+        assert app.extensions["fireside"].public_url == "http://192.168.1.23:8765"
+        del found[1]  # the Wi-Fi goes: then the cable is all there is
+        assert app.extensions["fireside"].follow_network() is True
+        assert app.extensions["fireside"].public_url == "http://10.0.5.20:8765"
+    finally:
+        app.extensions["fireside"].store.close()
+
+
 def test_with_wifi_a_hotspot_turned_on_late_wins_over_the_network_the_laptop_was_on(data_dir):
     found = [HALL]
     app = following_app(data_dir, found, address=HALL.address, hotspot=True)
