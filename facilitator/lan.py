@@ -15,9 +15,10 @@ import qrcode.image.svg
 NO_NETWORK_HELP = (
     "No network found, so phones cannot reach this laptop yet.\n"
     "  - If the room has Wi-Fi: connect the laptop to it; phones join the same Wi-Fi.\n"
-    "  - If it has none: turn on this laptop's hotspot (docs/rooms.md says how) and start\n"
-    "    fireside --wifi \"ITS NAME\", or join a phone's hotspot, and let the men join it.\n"
-    "    No internet is needed: Fireside only uses the local network."
+    "  - If it has none: turn on this laptop's hotspot (docs/rooms.md says how), or join a\n"
+    "    phone's hotspot, and let the men join it. No internet is needed: Fireside only uses\n"
+    "    the local network. (Started as fireside --wifi \"ITS NAME\", the projector also shows\n"
+    "    a QR code for joining the hotspot.)"
 )
 
 
