@@ -78,6 +78,15 @@ def test_at_800x600_start_is_in_the_first_screen_with_the_evenings_and_settings_
             gap = page.evaluate("""() => document.querySelector('.setup > .help-settings').getBoundingClientRect().top
                 - document.querySelector('.setup-form').getBoundingClientRect().bottom""")
             assert gap <= 40, f"{gap:.0f} px of nothing above Help lines at {width}x{height} in {language}"
+            # The title's example is read whole, not cut at the field's edge.
+            room = page.evaluate("""() => {
+                const input = document.getElementById('start-title'), style = getComputedStyle(input);
+                const pen = document.createElement('canvas').getContext('2d');
+                pen.font = style.font;
+                return input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)
+                    - pen.measureText(input.placeholder).width;
+            }""")
+            assert room >= 0, f"the title's example is cut by {-room:.0f} px at {width}x{height} in {language}"
             assert errors == []
             page.context.close()
     console.close()
