@@ -2,6 +2,7 @@
 
 import pytest
 from conftest import SocketConsole, SocketPhone, assert_accessible
+from test_console_browser import _console
 
 from facilitator import events
 
@@ -13,16 +14,6 @@ FIRST_SCREEN = ("#deck-list .deck-card .deck-title", "#setup-language", "#start-
 # The lines a text of an element takes, as the tops of its text's boxes (one box per line).
 LINES = """(el) => { const range = document.createRange(); range.selectNodeContents(el);
   return new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size; }"""
-
-
-def _console(browser, server, width, height):
-    """The console page at this size, with every script error it reports."""
-    page = browser.new_context(viewport={"width": width, "height": height}).new_page()
-    page.set_default_timeout(10_000)
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(server.url + "/facilitator")
-    return page, errors
 
 
 def _outside(page, selector, width, height):
