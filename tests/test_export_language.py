@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import itertools
 import json
 import re
 import threading
@@ -345,6 +346,6 @@ def test_on_a_phone_nothing_on_the_summary_runs_off_the_side_or_out_of_its_card(
         })""")
         assert [(label, text) for _top, _bottom, label, text in lines] == [
             ("", "I was heard tonight."), (middle, "3.5" if language == "en" else "3,5"), (answered, "4")], lines
-        assert all(below[0] >= above[1] - 0.5 for above, below in zip(lines, lines[1:])), lines
+        assert all(below[0] >= above[1] - 0.5 for above, below in itertools.pairwise(lines)), lines
         assert_accessible(page, f"the {language} summary at {width} px")
         page.close()

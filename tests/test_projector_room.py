@@ -224,7 +224,7 @@ def _longest_items(language):
 
 def _toml(value):
     """A TOML value: strings as JSON writes them (valid TOML basic strings), lists, inline tables."""
-    if isinstance(value, str) or isinstance(value, bool):
+    if isinstance(value, (str, bool)):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, (int, float)):
         return str(value)
