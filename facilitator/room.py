@@ -307,9 +307,15 @@ class Room:
                    for item in self._unread_polls())
 
     def _unread_polls(self):
-        """The polls whose answers nobody has read yet: what withdraw takes back (its docstring says why)."""
+        """The polls whose answers nobody has read yet: what withdraw takes back (its docstring says why).
+
+        A words or sentences poll counts as read from its first close, whether or not its review
+        list could be drawn: the list is drawn only once k men wrote, passes aside, so "read only
+        with a list" would tell a phone (through withdraw and `withdrawable`) whether a latecomer's
+        tap before a close was a pass, which nobody may learn. Only the room's own moments decide.
+        """
         return [item for item in self.items.values() if rules.is_poll(item) and item["state"] != "revealed"
-                and not (item["kind"] in MODERATED_KINDS and self._bases_of(item))]
+                and not (item["kind"] in MODERATED_KINDS and (item["id"] in self._stepped or self._bases_of(item)))]
 
     @staticmethod
     def _mine(stored):

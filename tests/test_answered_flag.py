@@ -228,3 +228,44 @@ def test_once_the_room_sees_his_answer_revealed_the_open_page_stops_offering_tak
     for other in others:
         other.close()
     console.close()
+
+
+def _what_a_probe_learns(evening, latecomer_passes):
+    """A spare phone passes on a words poll; two answer, one passes; close; a latecomer taps; close again.
+
+    Returns everything the spare phone is told of itself on the way: its `withdrawable` after each
+    close (through sync), the item it is shown, and what taking its answers back then says.
+    """
+    evening.start()
+    feeling = evening.push("feeling")
+    probe = evening.phone()
+    assert probe.pass_(feeling)["ok"]
+    for phone, tap in zip([evening.phone() for _ in range(3)], ("tired", "hopeful", None)):
+        assert (phone.pass_(feeling) if tap is None else phone.answer(feeling, tap))["ok"]
+    evening.do(events.CLOSE_POLL, item_id=feeling)
+    seen = [probe.emit(events.SYNC)[FLAG]]
+    evening.do(events.OPEN_POLL, item_id=feeling)  # below the floor, no review list: no confirmation asked
+    latecomer = evening.phone()
+    assert (latecomer.pass_(feeling) if latecomer_passes else latecomer.answer(feeling, "alone"))["ok"]
+    evening.do(events.CLOSE_POLL, item_id=feeling)
+    sync = probe.emit(events.SYNC)
+    seen += [sync[FLAG], sync["item"], sync["mine"]]
+    withdrawn = probe.emit(events.WITHDRAW)
+    return seen + [withdrawn.get("withdrawn"), withdrawn.get("kept_items")]
+
+
+def test_nothing_a_phone_is_told_of_itself_says_whether_a_latecomer_passed(evening, data_dir, migrated_database,
+                                                                           tmp_path):
+    """A words poll's review list is drawn at a close only once k men wrote: were "read" to wait for it, a
+    phone's own `withdrawable` (and what withdraw keeps) would flip when a latecomer's tap was an answer
+    and not when it was a pass. From its first close such a poll counts as read, whatever was written."""
+    from conftest import Evening, make_app, make_data_dir
+
+    answered = _what_a_probe_learns(evening, latecomer_passes=False)
+    other = make_app(make_data_dir(tmp_path / "other"), migrated_database)
+    try:
+        passed = _what_a_probe_learns(Evening(other), latecomer_passes=True)
+    finally:
+        other.extensions["fireside"].store.close()
+    assert answered == passed
+    assert answered[:2] == [False, False]  # the poll closed: his pass there stays, as a written answer would
