@@ -129,11 +129,26 @@ def _run(command, parse):
 
 
 def _from_hostname():
-    """Any system: the addresses the laptop's own name resolves to."""
+    """Any system: the addresses the laptop's own name resolves to, those that are really its own.
+
+    The name may be asked of the network's DNS server, whose answer anyone on the network could
+    forge: an address is kept only when the laptop can bind a socket to it, which only its own allow.
+    """
     try:
-        return [info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)]
+        found = [info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)]
     except OSError:
         return []
+    return [address for address in dict.fromkeys(found) if _is_own(address)]
+
+
+def _is_own(address):
+    """Whether an IPv4 address is one of this laptop's (binding to any other fails)."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.bind((address, 0))
+            return True
+    except OSError:
+        return False
 
 
 def _from_route():
@@ -152,8 +167,8 @@ def interfaces():
     found = _run(*_TOOLS[platform])
     if found is None:
         # Without the tool (a minimal system), the laptop's name and its default route still give an
-        # address. Only then: resolving the laptop's name may ask a DNS server, which a room may not have,
-        # and may name an address the laptop no longer has.
+        # address. Only then: resolving the laptop's name may ask a DNS server, which a room may not have
+        # (and whose answers are checked: _from_hostname).
         found = [Interface("", address) for address in _from_hostname() + _from_route()]
     return found
 

@@ -512,3 +512,21 @@ def fs_no_network(app):
     from facilitator import broadcast, i18n
 
     return i18n.say(broadcast.NO_NETWORK, app.extensions["fireside"].room.language)
+
+
+def test_without_the_systems_tool_an_address_the_network_names_is_used_only_if_it_is_the_laptops(
+        data_dir, monkeypatch):
+    """Without `ip`/`ifconfig`, the laptop's name is looked up, maybe by the hall's DNS: a forged answer
+    must not send phones to another machine, now that the address is looked for every few seconds."""
+    monkeypatch.setattr(lan, "_run", lambda *args: None)  # a minimal system: no tool to list interfaces
+    monkeypatch.setattr(lan, "_from_route", lambda: [])
+    monkeypatch.setattr(lan.socket, "getaddrinfo",
+                        lambda *args, **kw: [(None, None, None, "", ("10.0.0.66", 0)), (None, None, None, "", ("127.0.0.1", 0))])
+    assert lan.interfaces() == [Interface("", "127.0.0.1")]  # the forged one is dropped; the laptop's own kept
+    app = following_app(data_dir, [], address=None)
+    app.config["INTERFACES"] = None  # the laptop's own, as serve has it
+    try:
+        assert app.extensions["fireside"].follow_network() is False
+        assert app.extensions["fireside"].public_url == "http://127.0.0.1:8765"
+    finally:
+        app.extensions["fireside"].store.close()
