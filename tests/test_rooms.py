@@ -519,7 +519,7 @@ def test_without_the_systems_tool_an_address_the_network_names_is_used_only_if_i
     """Without `ip`/`ifconfig`, the laptop's name is looked up, maybe by the hall's DNS: a forged answer
     must not send phones to another machine, now that the address is looked for every few seconds."""
     monkeypatch.setattr(lan, "_run", lambda *args: None)  # a minimal system: no tool to list interfaces
-    monkeypatch.setattr(lan, "_from_route", lambda: [])
+    monkeypatch.setattr(lan, "_from_route", list)
     monkeypatch.setattr(lan.socket, "getaddrinfo",
                         lambda *args, **kw: [(None, None, None, "", ("10.0.0.66", 0)), (None, None, None, "", ("127.0.0.1", 0))])
     assert lan.interfaces() == [Interface("", "127.0.0.1")]  # the forged one is dropped; the laptop's own kept
