@@ -464,9 +464,10 @@ class Room:
     def withdraw(self, token):
         """Delete this phone's answers to every poll whose answers nobody has read; returns (taken back, kept items).
 
-        Read are a revealed poll's, and a words or sentences poll's once its review list was drawn
-        (at its close): the facilitator has read them, and a sentence that left the list, or a
-        reveal without it, as a man tapped "Take back" would tell whose it was. Those stay,
+        Read are a revealed poll's, and a words or sentences poll's from its first close (its review
+        list is drawn then; _unread_polls says why with no list too): the facilitator has read them,
+        and a sentence that left the list, or a reveal without it, as a man tapped "Take back"
+        would tell whose it was. Those stay,
         under no name, and kept names the polls where one of this phone's did (their ids, sorted):
         told to this phone only, so it can say where its answer stays and why. Never the answers
         themselves: whoever holds a token would read every writing of that phone the facilitator
