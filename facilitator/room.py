@@ -98,6 +98,7 @@ class Room:
             self.items = {}
             self.order = []
             self._bases = {}  # item id -> the bases of its pictures, read from the store when first needed
+            self._marks = {}  # item id -> its floor marks (_draw), read from the store when first needed
             self._since = {}  # item id -> answers since its last picture (unknown after a restart: absent)
             self._review = {}  # item id -> (pictures so far, the review queue's order of texts): shuffled once per batch
             self._stepped = set()  # polls whose first close or reveal has drawn the count of "a word after"
@@ -432,23 +433,36 @@ class Room:
             bases = self._bases[item["id"]] = self.store.pictures(item["id"])
         return bases
 
-    def _draw(self, item, step=None):
+    def _draw(self, item, step=None, mark=False):
         """The picture of a poll every surface may show now: (result, True when it is a new picture).
 
         A new picture is drawn from the ballots as they are when the rule of pictures.py allows
         it; otherwise the last picture is drawn again, saying how many newer responses wait. Before
         any picture (below the floor) the result carries counts only.
+        mark: a moment the room sees (a reveal, a close that draws the review list). One that finds
+        fewer than k real answers keeps its ballots as a floor mark (pictures.may_publish).
         """
         self.store.flush()
         current = self.store.basis(item["id"])
         bases = self._bases_of(item)
+        marks = self._marks_of(item)
         floor = self.meeting["privacy_floor"]
-        new = pictures.may_publish(current, bases, floor, step)
+        new = pictures.may_publish(current, bases, floor, step, marks)
         if new:
             self.store.add_picture(item["id"], len(bases), current)
             bases.append(current)
             self._since[item["id"]] = 0
+        elif mark and not bases and current and current not in marks:
+            self.store.add_picture(item["id"], -1 - len(marks), current)
+            marks.append(current)
         return self._render(item, current, bases), new
+
+    def _marks_of(self, item):
+        """The floor marks of a poll so far (Store.pictures), oldest first."""
+        marks = self._marks.get(item["id"])
+        if marks is None:
+            marks = self._marks[item["id"]] = self.store.pictures(item["id"], marks=True)
+        return marks
 
     def _render(self, item, current, bases):
         """A poll's result as drawn from its last picture's basis; before any picture, its counts only."""
@@ -598,7 +612,7 @@ class Room:
             self.store.flush()  # every answer queued before this moment counts, none after it
             result = item.get("result")
             if to == "revealed" or (to == "closed" and item["kind"] in MODERATED_KINDS):
-                result, _new = self._draw(item)
+                result, _new = self._draw(item, mark=True)
             first_close = item["state"] == "open" and item["id"] not in self._stepped
             self._set_state(item, to, result, first_close)
             if first_close:

@@ -948,14 +948,19 @@ class Store:
 
     # pictures -----------------------------------------------------------------
 
-    def pictures(self, item_id):
-        """The bases of every picture of an item so far, oldest first."""
-        rows = self._rows("SELECT number, ballot, answer FROM pictures WHERE item_id = ? ORDER BY number",
-                          (item_id,))
+    def pictures(self, item_id, marks=False):
+        """The bases of every picture of an item so far, oldest first.
+
+        marks: instead, the floor marks (numbered -1, -2, …): the ballots of a reveal or close that
+        found fewer than k real answers and drew no picture, which a later picture must be k apart
+        from all the same (Room._draw says why).
+        """
+        which = "number < 0" if marks else "number >= 0"
+        rows = self._rows(f"SELECT number, ballot, answer FROM pictures WHERE item_id = ? AND {which}", (item_id,))
         bases = {}
         for row in rows:
             bases.setdefault(row["number"], {})[row["ballot"]] = row["answer"]
-        return [bases[number] for number in sorted(bases)]
+        return [bases[number] for number in sorted(bases, key=abs)]
 
     def add_picture(self, item_id, number, basis):
         """Keep the ballots a new picture was drawn from (a basis from Store.basis)."""

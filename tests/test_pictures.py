@@ -722,3 +722,41 @@ def test_no_two_pictures_of_a_poll_on_any_surface_differ_by_fewer_than_k_answers
     for key in POLLS:
         event_seen(f"{key}: {min(len(watcher.first[key]), 3)}{'+' if len(watcher.first[key]) >= 3 else ''} pictures")
     watcher.check(K)
+
+
+def _the_room_after_one_latecomer(evening, kind_key, taps, latecomer_passes):
+    """Below the floor at a reveal (or a words poll's close), opened again, one latecomer taps, revealed
+    (closed) again: every result the phones and the console were sent, and the console's review list."""
+    evening.start()
+    phones = [evening.phone() for _ in range(len(taps) + 1)]
+    item = evening.push(kind_key)
+    moment = events.CLOSE_POLL if kind_key == "feeling" else events.REVEAL_POLL
+    for phone, tap in zip(phones, taps):
+        assert (phone.pass_(item) if tap is None else phone.answer(item, tap))["ok"]
+    evening.do(moment, item_id=item)
+    evening.do(events.REOPEN_POLL if moment == events.REVEAL_POLL else events.OPEN_POLL, item_id=item, confirm=True)
+    latecomer = phones[-1]
+    assert (latecomer.pass_(item) if latecomer_passes else latecomer.answer(item, "alone" if kind_key == "feeling" else 2))["ok"]
+    evening.do(moment, item_id=item)
+    seen = [{key: value for key, value in result.items() if key not in ("passed", "answered", "responded")}
+            for result in _shown(evening, phones[:-1], item)]
+    return seen, evening.room.console_payload(None, 0).get("pending", {}).get(str(item))
+
+
+@pytest.mark.parametrize(("kind_key", "taps"), [("arrive", (0, 1, None)), ("feeling", ("tired", "hopeful", None))],
+                         ids=["reveal", "words-close"])
+def test_a_latecomer_who_tips_a_poll_over_the_floor_after_a_reopen_is_not_shown_apart_from_one_who_passed(
+        evening, migrated_database, tmp_path, kind_key, taps):
+    """Two answers and a pass, revealed: "not enough". Reopened, one latecomer taps, revealed again: had the
+    picture appeared only when his tap was an answer, every surface would have said he did not pass.
+    A reveal below the floor keeps its ballots as a floor mark; a first picture must be k apart from it."""
+    from conftest import Evening, make_app, make_data_dir
+
+    answered = _the_room_after_one_latecomer(evening, kind_key, taps, latecomer_passes=False)
+    other = make_app(make_data_dir(tmp_path / "other"), migrated_database)
+    try:
+        passed = _the_room_after_one_latecomer(Evening(other), kind_key, taps, latecomer_passes=True)
+    finally:
+        other.extensions["fireside"].store.close()
+    assert answered == passed
+    assert not any(result.get("shown") for result in answered[0]), answered  # still "not enough"
