@@ -94,7 +94,7 @@ def _apart(current: dict, basis: dict, floor: int) -> bool:
     return all(side == 0 or side >= floor for side in (added, removed))
 
 
-def waiting(current: dict, bases: list, floor: int) -> dict | None:
+def waiting(current: dict, bases: list, floor: int, since: dict | None = None) -> dict | None:
     """What a kept picture says of the responses it does not show: {"newer": n, "more": m}, or None.
 
     newer counts the phones whose response (an answer or a pass) is new, changed or withdrawn since
@@ -103,10 +103,12 @@ def waiting(current: dict, bases: list, floor: int) -> dict | None:
     neither tells the room whether the man who just tapped passed: more is then a lower bound
     (and more so when fewer than k answers were taken away: only more taken away, or those
     given back, can then make a new picture).
+    since: what newer counts from, when not the last picture (before any picture: the first floor mark,
+    when the room was first told there were too few).
     """
     if not bases:
         return None
-    newer = responses_apart(current, bases[-1])
+    newer = responses_apart(current, bases[-1] if since is None else since)
     if not newer:
         return None
     gaps = [floor - d for d in (responses_apart(current, basis) for basis in bases) if 0 < d < floor]

@@ -470,7 +470,11 @@ class Room:
         values, passed = pictures.answers(bases[-1] if bases else current)
         approved = self.store.moderation(item["id"]) if item["kind"] in MODERATED_KINDS else None
         result = tallies.tally(item, values, passed, floor, approved, show=bool(bases))
-        waiting = pictures.waiting(current, bases, floor)
+        if bases:
+            waiting = pictures.waiting(current, bases, floor)
+        else:  # before any picture, what the floor marks hold back is said as a picture's is: passes counted in
+            marks = self._marks_of(item)
+            waiting = pictures.waiting(current, marks, floor, since=marks[0]) if marks else None
         if waiting:
             result["waiting"] = waiting
         return result

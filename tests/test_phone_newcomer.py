@@ -216,3 +216,33 @@ def test_the_middle_of_a_scale_is_said_in_plain_words_on_the_phone_and_the_proje
         expect(page.locator(box)).not_to_contain_text(re.compile("median", re.IGNORECASE))
     assert_accessible(phone, "the scale's result (320 px)")
     console.close()
+
+
+def test_after_a_reopen_answers_held_back_by_a_floor_mark_are_said_as_held_back_not_as_too_few(browser, server):  # noqa: F811
+    """Revealed below the floor, reopened, one latecomer: "fewer than 3 answered" might no longer be true, and
+    showing the result would say whether he passed. The phone says what waits, passes counted in."""
+    from playwright.sync_api import expect
+
+    console, code, phone, _ = _a_phone_at_a_meeting(browser, server)
+    arrive = console.push("arrive")
+    phone.click('label.option[data-index="0"]')
+    phone.click("#send-btn")
+    expect(phone.locator("#done-title")).to_have_text("Your answer is in.")
+    others = [SocketPhone(server.url, code) for _ in range(2)]
+    assert others[0].call(events.ANSWER, {"item_id": arrive, "value": 1})["ok"]
+    assert others[1].call(events.ANSWER, {"item_id": arrive, "pass": True})["ok"]
+    console.do(events.REVEAL_POLL, item_id=arrive)
+    expect(phone.locator(".fs-floor")).to_have_text(
+        "Not shown: fewer than 3 people answered — that keeps everyone anonymous.")
+    console.do(events.REOPEN_POLL, item_id=arrive, confirm=True)
+    latecomer = SocketPhone(server.url, code)
+    assert latecomer.call(events.ANSWER, {"item_id": arrive, "value": 2})["ok"]
+    console.do(events.REVEAL_POLL, item_id=arrive)
+    expect(phone.locator(".fs-floor")).to_have_text(
+        "Not shown yet, so that no one answer stands out — that keeps everyone anonymous.")
+    expect(phone.locator(".fs-caption")).to_have_text(
+        "4 responded · 1 newer response is held back until at least 2 more come in")
+    assert_accessible(phone, "a result held back by a floor mark (320 px)")
+    for other in [*others, latecomer]:
+        other.close()
+    console.close()

@@ -760,3 +760,4 @@ def test_a_latecomer_who_tips_a_poll_over_the_floor_after_a_reopen_is_not_shown_
         other.extensions["fireside"].store.close()
     assert answered == passed
     assert not any(result.get("shown") for result in answered[0]), answered  # still "not enough"
+    assert answered[0][-1]["waiting"] == {"newer": 1, "more": 2}  # and says what waits, as a picture would

@@ -94,8 +94,11 @@
   function caption(res) {
     // A tally's "answered" counts every phone that responded; a pass is not an answer. Below the
     // floor the tally does not say how many passed, so only that total is shown.
-    if (!res.shown) return el('p', 'fs-caption', nt('%(num)s responded', '%(num)s responded', res.answered || 0),
-      { opacity: '0.75', fontSize: atLeast('0.85em'), margin: '0.9em 0 0' });
+    if (!res.shown) {
+      var held = waitingText(res.waiting);
+      return el('p', 'fs-caption', nt('%(num)s responded', '%(num)s responded', res.answered || 0) + (held ? ' · ' + held : ''),
+        { opacity: '0.75', fontSize: atLeast('0.85em'), margin: '0.9em 0 0' });
+    }
     var passed = res.passed || 0;
     var answered = (res.answered || 0) - passed;
     var text = res.live ? nt('So far: %(num)s answered', 'So far: %(num)s answered', answered)
@@ -592,8 +595,11 @@
     if (!res.shown) {
       root.className += ' fs-notshown';
       var floor = res.floor || 3;
-      root.appendChild(el('p', 'fs-floor', t('Not shown: fewer than %(floor)s people answered — that keeps everyone anonymous.',
-        { floor: floor }), { margin: '0' }));
+      // After a reopen, answers the room was told were too few may be held back as a picture's are.
+      root.appendChild(el('p', 'fs-floor', res.waiting && res.waiting.newer
+        ? t('Not shown yet, so that no one answer stands out — that keeps everyone anonymous.')
+        : t('Not shown: fewer than %(floor)s people answered — that keeps everyone anonymous.', { floor: floor }),
+        { margin: '0' }));
       root.appendChild(caption(res));
       return root;
     }
