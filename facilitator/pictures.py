@@ -17,8 +17,8 @@ Both sides count, each on its own. The room sees a man withdraw (the count of re
 so a picture that took away one answer and added three would show which answer he took back
 (his dot is missing); one that took away two and added one would show the one added alone.
 
-A reveal or close that found fewer than k real answers drew no picture, but the room saw it say
-"not enough": its ballots are kept as a floor mark, and a first picture must be k apart from every
+A reveal or close that could draw no picture still showed the room "not shown" and a count of
+responses: its ballots are kept as a floor mark, and a first picture must be k apart from every
 mark too (may_publish), or one latecomer's tap would show by making the picture appear.
 
 Until then every surface keeps drawing the last basis, and says how many newer responses wait.
@@ -74,8 +74,8 @@ def may_publish(current: dict, bases: list, floor: int, step: int | None = None,
 
     step, in live mode, is how many answers added or taken away the last picture asks for (a big
     room's pictures then come in fewer, bigger steps); it never lowers the rule.
-    marks: the ballots of reveals or closes that found fewer than k real answers (no picture, only
-    "not enough" and a count of responses): a first picture k apart from them, too. Otherwise one
+    marks: the ballots of reveals or closes that drew no picture (the room saw "not shown" and a
+    count of responses): a first picture k apart from them, too. Otherwise one
     latecomer's tap after a reopen would make the picture appear if it was an answer and not if it
     was a pass, and every surface would say which.
     """

@@ -439,8 +439,9 @@ class Room:
         A new picture is drawn from the ballots as they are when the rule of pictures.py allows
         it; otherwise the last picture is drawn again, saying how many newer responses wait. Before
         any picture (below the floor) the result carries counts only.
-        mark: a moment the room sees (a reveal, a close that draws the review list). One that finds
-        fewer than k real answers keeps its ballots as a floor mark (pictures.may_publish).
+        mark: a moment the room sees (a reveal, a close that draws the review list). One that may
+        draw no first picture (too few answers, or too few apart from an earlier such moment) keeps
+        its ballots as a floor mark (pictures.may_publish).
         """
         self.store.flush()
         current = self.store.basis(item["id"])

@@ -952,7 +952,7 @@ class Store:
         """The bases of every picture of an item so far, oldest first.
 
         marks: instead, the floor marks (numbered -1, -2, …): the ballots of a reveal or close that
-        found fewer than k real answers and drew no picture, which a later picture must be k apart
+        drew no picture (the room saw "not shown"), which a later picture must be k apart
         from all the same (Room._draw says why).
         """
         which = "number < 0" if marks else "number >= 0"

@@ -149,6 +149,25 @@ def test_pictures_drawn_from_any_sequence_of_ballots_are_the_same_or_k_answers_a
 
 
 @settings(max_examples=examples(600), deadline=None)
+@given(states=st.lists(st.tuples(_basis, st.booleans()), min_size=1, max_size=10))
+def test_no_picture_is_drawn_within_k_answers_of_a_moment_the_room_was_told_too_few(states):
+    """Reveals and closes (True) and other draws (False) in any order: a reveal that may draw no picture tells
+    the room "not shown" and keeps a floor mark, as Room._draw does; every later picture is k real answers
+    apart from every such moment, so none appears because of one man's tap being an answer."""
+    bases, marks = [], []
+    for current, moment in states:
+        if pictures.may_publish(current, bases, K, marks=marks):
+            bases.append(current)
+        elif moment and not bases and current and current not in marks:
+            marks.append(current)
+    event_seen(f"{min(len(marks), 2)} marks, {min(len(bases), 2)} pictures")
+    for mark in marks:
+        for picture in bases:
+            added, removed = _sides(mark, picture)
+            assert (added or removed) and all(not side or len(side) >= K for side in (added, removed)), (mark, picture)
+
+
+@settings(max_examples=examples(600), deadline=None)
 @given(current=_basis, bases=st.lists(_basis, min_size=1, max_size=3), ballot=st.sampled_from("abcdef"),
        value=st.sampled_from(["0", "1"]))
 def test_what_waits_never_tells_whether_a_tap_was_a_pass(current, bases, ballot, value):
