@@ -83,7 +83,18 @@ def may_publish(current: dict, bases: list, floor: int, step: int | None = None,
         return False
     if bases and step and max(changes(bases[-1], current)) < step:
         return False
-    return all(_apart(current, basis, floor) for basis in [*marks, *bases])
+    return all(_clear_of(current, mark, floor) for mark in marks) and all(_apart(current, basis, floor) for basis in bases)
+
+
+def _clear_of(current: dict, mark: dict, floor: int) -> bool:
+    """True when a first picture may follow a moment that drew none: none or k real answers more since then.
+
+    Only answers that were not answers then count (new ones, passes turned into answers): the room
+    never saw the mark's answers, so one changed or taken back shows nothing of it, but a picture
+    appearing because one more tap was an answer would say so of that tap.
+    """
+    more = sum(1 for ballot, value in current.items() if value is not None and mark.get(ballot) is None)
+    return more == 0 or more >= floor
 
 
 def _apart(current: dict, basis: dict, floor: int) -> bool:
