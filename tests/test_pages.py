@@ -52,8 +52,11 @@ def _phone(browser, url, width):
 
 
 def _settle(page):
-    """Wait until the page has laid itself out again (two animation frames)."""
-    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    """Wait until the page has laid itself out again (two animation frames; an error after 5 s without)."""
+    page.evaluate("""() => new Promise((done, fail) => {
+        setTimeout(() => fail(new Error('the page drew no frame in 5 s')), 5000);
+        requestAnimationFrame(() => requestAnimationFrame(done));
+    })""")
 
 
 def _answer_and_reveal(console, phones, key):
