@@ -315,8 +315,12 @@ class Room:
         with a list" would tell a phone (through withdraw and `withdrawable`) whether a latecomer's
         tap before a close was a pass, which nobody may learn. Only the room's own moments decide.
         """
-        return [item for item in self.items.values() if rules.is_poll(item) and item["state"] != "revealed"
-                and not (item["kind"] in MODERATED_KINDS and (item["id"] in self._stepped or self._bases_of(item)))]
+        return [item for item in self.items.values() if rules.is_poll(item) and self._unread(item)]
+
+    def _unread(self, item):
+        """Under the lock: whether nobody has read a poll's answers yet (withdraw would take them back)."""
+        return item["state"] != "revealed" and not (
+            item["kind"] in MODERATED_KINDS and (item["id"] in self._stepped or self._bases_of(item)))
 
     @staticmethod
     def _mine(stored):
@@ -369,7 +373,10 @@ class Room:
         return self.store.word_after_counts(self.meeting["id"])[1]
 
     def answer(self, token, payload):
-        """Validate and store an answer (or pass); returns (item, what is stored, picture changed).
+        """Validate and store an answer (or pass); returns (item, what is stored, picture changed, withdrawable).
+
+        withdrawable: whether withdraw would take this answer back (not in a reopened words or
+        sentences poll, read from its first close: _unread_polls).
 
         Only returns once the ballot is committed. The poll's state is checked and the ballot
         queued under the room's lock; it is committed outside it, together with the answers that
@@ -389,16 +396,17 @@ class Room:
             stored = None if passed else rules.validate_value(item, value)
             queued = self.store.queue_answer(item_id, self._ballot(token, item_id), stored, passed)
             live = self.meeting["live_results"] and item["kind"] not in MODERATED_KINDS
+            withdrawable = self._unread(item)
         self.store.wait(queued)
         mine = {"pass": True} if passed else stored
         if not live:  # no picture is drawn while the poll is open: nothing more to do under the lock
-            return item, mine, False
+            return item, mine, False, withdrawable
         with self._lock:
             current = self.meeting is not None and self.items.get(item_id) is item
             if current:
                 self._changed(item)
             changed = current and item["state"] == "open" and self._live_step(item)
-            return item, mine, changed
+            return item, mine, changed, withdrawable
 
     def _changed(self, item, answers=1):
         """Count answers given, changed, passed or withdrawn since the poll's last picture."""

@@ -106,12 +106,14 @@ def register(server, app):
 
     def answer(sid, payload):
         """A phone answers or passes; acknowledged only after the ballot is committed."""
-        item, mine, picture_changed = fs.room.answer(fs.token_of(sid), payload)
+        item, mine, picture_changed, withdrawable = fs.room.answer(fs.token_of(sid), payload)
         fs.note_activity()
         fs.count_changed()
         if picture_changed:  # now and then, in live mode
             fs.broadcast_item()
-        return {"item_id": item["id"], "mine": mine}
+        # Whether "Take back my answers" would take this one back: not in a reopened words or
+        # sentences poll, read at its first close. The room's own moments decide, nothing of others'.
+        return {"item_id": item["id"], "mine": mine, "withdrawable": withdrawable}
 
     def withdraw(sid, payload):
         """A phone takes back all its answers to polls not yet revealed."""

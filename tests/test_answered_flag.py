@@ -108,6 +108,25 @@ def test_what_the_room_or_the_facilitator_has_read_is_not_offered(evening, key, 
     assert phones[1].emit(events.WITHDRAW)["withdrawn"] == 0  # the flag said what withdraw does
 
 
+def test_an_answer_to_a_reopened_words_poll_is_acknowledged_as_one_that_stays(evening):
+    """Read from its first close, a reopened words poll keeps what is given to it: its ack says so at
+    once, so the page never offers to take it back (the flag from the ballots says the same)."""
+    evening.start()
+    phones = [evening.phone() for _ in range(3)]
+    arrive = evening.push("arrive")
+    assert phones[0].answer(arrive, 1)[FLAG] is True  # nobody has read it: taking back takes it
+    feeling = evening.push("feeling")
+    for phone, word in zip(phones, ("tired", "hopeful", "calm")):
+        assert phone.answer(feeling, word)[FLAG] is True
+    evening.do(events.CLOSE_POLL, item_id=feeling)
+    evening.do(events.OPEN_POLL, item_id=feeling, confirm=True)
+    latecomer = evening.phone()
+    assert latecomer.answer(feeling, "alone")[FLAG] is False
+    assert latecomer.emit(events.SYNC)[FLAG] is False  # the ack and the ballots say one thing
+    assert phones[1].answer(feeling, "steady")[FLAG] is False  # a change, too, stays
+    assert latecomer.emit(events.WITHDRAW)["withdrawn"] == 0
+
+
 def test_the_flag_is_asked_of_the_connections_own_token_only_and_reaches_no_one_else(evening, app):
     evening.start()
     screen = socketio.test_client(app, namespace=events.FACILITATOR_NS, auth={"view": "screen"},
@@ -225,6 +244,32 @@ def test_once_the_room_sees_his_answer_revealed_the_open_page_stops_offering_tak
     console.answered_and_revealed(needs, others, [[0], [1], [2]])
     expect(phone.locator("#screen-item")).to_have_attribute("data-mode", "revealed")
     expect(withdraw).to_be_hidden(timeout=8000)  # after the page asked again, within a few seconds
+    for other in others:
+        other.close()
+    console.close()
+
+
+def test_an_answer_to_a_reopened_words_poll_never_brings_take_back_on_the_page(browser, server):
+    """The facilitator read the words at the first close: a latecomer's word given after the reopen
+    stays, and the page says nothing of taking it back, not even until its next sync."""
+    from playwright.sync_api import expect
+
+    console, code, phone, _ = _a_phone_at_a_meeting(browser, server)
+    others = [SocketPhone(server.url, code) for _ in range(3)]
+    feeling = console.push("feeling")
+    for other, word in zip(others, ("tired", "hopeful", "calm")):
+        assert other.call(events.ANSWER, {"item_id": feeling, "value": word})["ok"]
+    console.do(events.CLOSE_POLL, item_id=feeling)
+    console.do(events.OPEN_POLL, item_id=feeling, confirm=True)
+    phone.fill("#words-input", "alone")
+    phone.click("#send-btn")
+    expect(phone.locator("#done-title")).to_have_text("Your answer is in.")
+    expect(phone.locator("#withdraw-btn")).to_be_hidden()
+    phone.click("#change-btn")  # and a change of it stays too
+    phone.fill("#words-input", "steady")
+    phone.click("#send-btn")
+    expect(phone.locator("#done-title")).to_have_text("Your answer is in.")
+    expect(phone.locator("#withdraw-btn")).to_be_hidden()
     for other in others:
         other.close()
     console.close()

@@ -75,7 +75,7 @@ def test_the_server_refuses_an_exclusive_option_chosen_with_others_and_changes_n
     db = sqlite3.connect(data_dir / "fireside.db")
     assert db.execute("SELECT answer FROM ballots").fetchall() == [("[0, 1]",)]
     db.close()
-    assert phone.answer(needs, [3]) == {"ok": True, "item_id": needs, "mine": [3]}
+    assert phone.answer(needs, [3]) == {"ok": True, "item_id": needs, "mine": [3], "withdrawable": True}
 
 
 def test_phones_are_told_which_options_are_exclusive(evening, data_dir):

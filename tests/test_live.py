@@ -43,7 +43,7 @@ def test_answer_is_acknowledged_and_counted(evening):
     phone = evening.phone()
     arrive = evening.push("arrive")
     ack = phone.answer(arrive, 1)
-    assert ack == {"ok": True, "item_id": arrive, "mine": 1}
+    assert ack == {"ok": True, "item_id": arrive, "mine": 1, "withdrawable": True}
     assert phone.last(events.COUNT) == {"item_id": arrive, "answered": 1}
     assert evening.store.answered(arrive) == 1
 
@@ -65,7 +65,7 @@ def test_pass_counts_as_answered_but_not_towards_the_floor(evening):
     evening.start()
     phones = [evening.phone() for _ in range(4)]
     arrive = evening.push("arrive")
-    assert phones[0].pass_(arrive) == {"ok": True, "item_id": arrive, "mine": {"pass": True}}
+    assert phones[0].pass_(arrive) == {"ok": True, "item_id": arrive, "mine": {"pass": True}, "withdrawable": True}
     phones[1].pass_(arrive)
     phones[2].answer(arrive, 0)
     phones[3].answer(arrive, 1)

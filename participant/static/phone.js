@@ -531,7 +531,9 @@
       if (!res || !res.ok) { err.textContent = (res && res.error) || t("That didn't work. Please try again."); return; }
       var mine = res.mine !== undefined ? res.mine : payload.pass ? { pass: true } : payload.value;
       state.mineById[itemId] = mine;
-      answeredHere(itemId);  // the laptop holds it now; its next welcome or sync says what stays so
+      // The laptop holds it now, and says whether taking back would take it (not in a reopened poll
+      // the facilitator already read); its next welcome or sync says what stays so.
+      if (res.withdrawable !== false) answeredHere(itemId);
       delete state.drafts[itemId];  // sent: the draft is his answer now
       if (state.draftFor === itemId) state.draftFor = null;
       delete state.kept[itemId];  // a new answer of his: no longer the one that stayed
