@@ -28,7 +28,7 @@ import prompts
 import prompts as deck_files  # the loader: prompts/__init__.py
 from facilitator import i18n, instance
 from facilitator.i18n import _l
-from prompts.schema import FIELD_NAMES, ITEM_FIELDS, Text, labelled, validate_deck, validate_item
+from prompts.schema import FIELD_NAMES, ITEM_FIELDS, KIND_LABELS, Text, labelled, validate_deck, validate_item
 
 IMPORT_BYTES_MAX = 48 * 1024  # a deck of 60 long items fits; the built-in ones are about 5 KB
 TEXT_MAX = 4000  # one value in the editor's message; the schema's own limits are far below
@@ -232,8 +232,15 @@ def _named(message, language):
     field = message.params.get("field") if isinstance(message, Text) else None
     if not isinstance(field, str) or field not in FIELD_LABELS:
         return message
-    label = i18n.tr(language, "“%(label)s”", label=i18n.say(FIELD_LABELS[field], language))
-    return Text(message.message, dict(message.params, field=label), message.plural, message.n)
+    params = dict(message.params, field=_quoted(FIELD_LABELS[field], language))
+    if params.get("kind") in KIND_LABELS:  # "does not belong on a compass item": the kind as the editor names it
+        params["kind"] = _quoted(KIND_LABELS[params["kind"]], language)
+    return Text(message.message, params, message.plural, message.n)
+
+
+def _quoted(label, language):
+    """A field's or a kind's label in a language, in that language's quotation marks."""
+    return i18n.tr(language, "“%(label)s”", label=i18n.say(label, language))
 
 
 def check(deck, language=i18n.SOURCE) -> dict:
@@ -267,7 +274,7 @@ def check(deck, language=i18n.SOURCE) -> dict:
             numbers = [int(n) for n in re.findall(r"\d+", duplicate["numbers"])]
             for number in numbers:
                 others = ", ".join(str(n) for n in numbers if n != number)
-                sentence = i18n.tr(language, "Item %(numbers)s has the same id; each item needs its own.",
+                sentence = i18n.tr(language, "Item %(numbers)s has the same short name; each item needs its own.",
                                    numbers=others)
                 result["items"][number - 1].setdefault("id", []).append(sentence)
                 result["all"].append(i18n.tr(language, "Item %(n)s: %(problem)s", n=number, problem=sentence))

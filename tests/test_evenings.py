@@ -102,6 +102,19 @@ def test_a_file_changed_on_disk_since_it_was_opened_is_not_overwritten(client, d
     assert again.status_code == 200 and 'title = "Mine"' in path.read_text()
 
 
+@pytest.mark.parametrize("language, sentence", [
+    ("en", "“Options” does not belong on a “Compass” item."),
+    ("es", "El campo «Opciones» no corresponde a un elemento de tipo «Brújula»."),
+])
+def test_a_field_of_another_kind_is_named_with_the_kind_as_the_editor_calls_it(language, sentence):
+    """The editor never names a kind by the file's word for it ("compass"), in any language."""
+    from facilitator import evenings
+
+    deck = {"title": "Tonight", "items": [{"id": "c", "kind": "compass", "prompt": "Where are you?",
+                                           "options": ["Here"]}]}
+    assert evenings.check(deck, language)["items"][0]["kind"] == [sentence]
+
+
 def test_a_draft_with_a_broken_field_is_saved_with_its_message_but_cannot_be_started(client, evening, data_dir):
     broken = json.loads(json.dumps(EVENING))
     broken["items"][1]["max"] = 5
@@ -122,7 +135,7 @@ def test_the_check_puts_each_of_the_schemas_sentences_next_to_its_field(client):
     check = send(client, "POST", "/check", {"deck": deck}).json["check"]
     assert check["deck"] == {"title": ["“Title” is empty."]}
     assert check["items"][0]["scale_min"] == ["The lowest point, 10, must be below the highest, 5."]
-    assert check["items"][0]["id"] == ["Item 2 has the same id; each item needs its own."]
+    assert check["items"][0]["id"] == ["Item 2 has the same short name; each item needs its own."]
     assert check["items"][1]["prompt"] == ["“What the phones show” is empty."]
     assert check["items"][1]["options"] == ["Option 2 'yes' repeats option 1."]
     assert check["items"][2]["kind"][0].startswith("Kind 'nonsense' is not one of choice")

@@ -139,4 +139,4 @@ def test_a_deck_that_is_not_there_is_named_in_the_meetings_language(evening):
     """The loader's problems reach the console translated, like every refusal."""
     evening.do(events.SET_LANGUAGE, language="es")
     refused = evening.try_(events.START_MEETING, deck="no-such-evening")
-    assert refused == {"ok": False, "error": "no hay ningún guion llamado 'no-such-evening'"}
+    assert refused == {"ok": False, "error": "no hay ningún guion llamado «no-such-evening»"}

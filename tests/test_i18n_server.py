@@ -93,7 +93,7 @@ def test_a_broken_deck_is_refused_in_spanish_when_a_meeting_starts_from_it(eveni
                                                     'prompt = "¿Cuánto?"\nscale_min = 3\nscale_max = 1\n')
     evening.do(events.SET_LANGUAGE, language="es")
     answer = evening.try_(events.START_MEETING, deck="broken")
-    assert answer["error"] == "broken.toml, elemento 'a': el mínimo de la escala, 3, no es menor que el máximo, 1"
+    assert answer["error"] == "broken.toml, elemento «a»: el mínimo de la escala, 3, no es menor que el máximo, 1"
 
 
 def test_a_sentence_may_have_a_placeholder_called_n():
@@ -112,10 +112,10 @@ def test_the_editors_check_says_each_problem_in_spanish_under_its_field(client, 
     check = send(client, "POST", "/check", {"deck": deck}).json["check"]
     assert check["deck"]["title"] == ["El campo «Título» está vacío."]  # named as the editor labels it
     item = check["items"][0]
-    assert item["options"] == ["La opción 2 'sí' repite la opción 1."]
+    assert item["options"] == ["La opción 2 «sí» repite la opción 1."]
     assert item["max"] == ["Cada hombre debe poder elegir al menos 1, no 0."]  # in his words, not the file's
     assert check["bad_options"] == [[2]]
-    assert "Elemento 1: La opción 2 'sí' repite la opción 1." in check["all"]
+    assert "Elemento 1: La opción 2 «sí» repite la opción 1." in check["all"]
 
 
 def test_an_editor_refusal_arrives_in_spanish(client, evening):
@@ -124,7 +124,7 @@ def test_an_editor_refusal_arrives_in_spanish(client, evening):
     assert refused.status_code == 403
     assert refused.json["error"] == "Los guiones incluidos no se pueden cambiar. Duplícalo y cambia la copia."
     missing = send(client, "DELETE", "/decks/nothing-here", {"version": "v"})
-    assert missing.json["problems"] == ["No hay ningún guion llamado 'nothing-here'."]
+    assert missing.json["problems"] == ["No hay ningún guion llamado «nothing-here»."]
 
 
 def test_an_imported_file_is_refused_in_spanish_with_its_line(client, evening):
@@ -132,7 +132,7 @@ def test_an_imported_file_is_refused_in_spanish_with_its_line(client, evening):
     text = 'title = "Noche"\n\n[[items]]\nid = "a"\nkind = "discussion"\n'
     refused = send(client, "POST", "/import", {"name": "noche.toml", "text": text})
     assert refused.status_code == 400
-    assert refused.json["problems"] == ["noche.toml, línea 3, elemento 'a': falta el campo prompt"]
+    assert refused.json["problems"] == ["noche.toml, línea 3, elemento «a»: falta el campo prompt"]
 
 
 # --- labels in the pages' config ------------------------------------------------------------------
@@ -202,6 +202,6 @@ def test_a_help_file_he_must_fix_is_named_on_the_console_in_the_meetings_languag
     app = create_app({"DATA_DIR": str(data_dir), "TESTING": True, "LANGUAGE": "es"})
     try:
         notices = app.extensions["fireside"].notices()
-        assert any("tiene una entrada desconocida, 'oops'" in notice for notice in notices), notices
+        assert any("tiene una entrada desconocida, «oops»" in notice for notice in notices), notices
     finally:
         app.extensions["fireside"].store.close()
