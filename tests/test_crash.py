@@ -92,7 +92,8 @@ def test_sigkill_mid_poll_loses_no_acknowledged_answer_and_phones_come_back(data
     acked = {}  # phone index -> value the server acknowledged last
     inflight = {}  # phone index -> value sent when the server died (it may or may not be stored)
     for n in range(PHONES // 2):
-        assert phones[n].answer(energy, n % 11) == {"ok": True, "item_id": energy, "mine": n % 11}
+        assert phones[n].answer(energy, n % 11) == {"ok": True, "item_id": energy, "mine": n % 11,
+                                                        "withdrawable": True}
         acked[n] = n % 11
 
     # ...and then everybody keeps tapping (the first half changing their answer) as the laptop dies.

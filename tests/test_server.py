@@ -17,7 +17,7 @@ def test_an_evening_runs_on_the_real_server(server):
     for phone in phones:
         phone.wait_for(events.ITEM, check=lambda p: p["item"] and p["item"]["id"] == arrive)
     assert phones[0].call(events.ANSWER, {"item_id": arrive, "value": 0}) == {"ok": True, "item_id": arrive,
-                                                                               "mine": 0}
+                                                                               "mine": 0, "withdrawable": True}
     assert phones[1].call(events.ANSWER, {"item_id": arrive, "value": 2})["ok"]
     phones[0].wait_for(events.COUNT, check=lambda p: p["answered"] == 2)
 
