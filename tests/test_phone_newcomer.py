@@ -246,3 +246,72 @@ def test_after_a_reopen_answers_held_back_by_a_floor_mark_are_said_as_held_back_
     for other in [*others, latecomer]:
         other.close()
     console.close()
+
+
+def test_the_evenings_name_is_never_the_phones_tab_title_nor_its_welcome(browser, server):  # noqa: F811
+    """"Welcome to Shame: what we hide" was the first thing a newcomer read, and his browser's history
+    kept "Shame: what we hide · Fireside" after the meeting, where a partner could read it."""
+    from playwright.sync_api import expect
+
+    console = SocketConsole(server.url)
+    code = console.start(title="Shame: what we hide")["meeting"]["code"]
+    phone, _ = _open(browser, f"{server.url}/j/{code}", viewport={"width": 320, "height": 640}, is_mobile=True,
+                     has_touch=True)
+    expect(phone.locator("#agreements-heading")).to_have_text("Welcome")
+    assert phone.title() == "Fireside"
+    phone.click("#join-btn")
+    expect(phone.locator("#screen-wait")).to_be_visible()
+    console.push("arrive")
+    expect(phone.locator("#screen-item")).to_have_attribute("data-mode", "form")
+    assert phone.title() == "Fireside"
+    expect(phone.locator("#meeting-title")).to_have_text("Shame: what we hide")  # on the page, in the room
+    console.close()
+
+
+def test_what_the_phone_says_is_kept_names_the_approved_words_that_outlive_the_meeting(browser, server):  # noqa: F811
+    """Approved words and sentences outlive the meeting, word for word (docs/privacy.md): the phone said
+    "only totals are kept", before he joined, under a words question, and once it ended."""
+    from playwright.sync_api import expect
+
+    console = SocketConsole(server.url)
+    code = console.start()["meeting"]["code"]
+    phone, _ = _open(browser, f"{server.url}/j/{code}", viewport={"width": 320, "height": 640}, is_mobile=True,
+                     has_touch=True)
+    phone.click("#how-anonymous summary")
+    expect(phone.locator("#how-anonymous .how li").last).to_contain_text("the words or sentences the facilitator approved")
+    phone.click("#join-btn")
+    for key in ("feeling", "sentence"):
+        console.push(key)
+        expect(phone.locator("#answer-form .note")).to_contain_text("Only those are kept after the meeting")
+    console.do(events.END_MEETING)
+    expect(phone.locator("#screen-ended")).to_be_visible()
+    expect(phone.locator("#screen-ended")).to_contain_text("and the words the facilitator approved")
+    expect(phone.locator("#screen-ended")).not_to_contain_text("only totals are kept")
+    console.close()
+
+
+def test_an_answer_taken_back_from_an_open_question_is_said_where_the_page_shows_him(browser, server):  # noqa: F811
+    """The menu's "Done. 1 answer taken back." sat 300 px below a 640 px screen, above which his empty
+    form looked as if his answer had been wiped. After a pass, the way back is "Answer after all"."""
+    from playwright.sync_api import expect
+
+    console, _, phone, _ = _a_phone_at_a_meeting(browser, server)
+    console.push("arrive")
+    phone.click('label.option[data-index="1"]')
+    phone.click("#send-btn")
+    expect(phone.locator("#done-title")).to_have_text("Your answer is in.")
+    phone.locator("#withdraw-btn").click()
+    phone.click("#confirm-yes")
+    notice = phone.locator("#taken-back")
+    expect(notice).to_have_text("Your answer to this question was taken back. You can answer again, or pass.")
+    expect(phone.locator("#screen-item")).to_have_attribute("data-mode", "form")
+    _settle(phone)
+    box = notice.bounding_box()
+    assert 0 <= box["y"] and box["y"] + box["height"] <= 640, box  # in the first screen, where he now is
+    assert_accessible(phone, "an answer to an open question taken back (320 px)")
+    phone.click("#pass-btn")
+    expect(phone.locator("#done-title")).to_have_text("You passed on this one.")
+    expect(phone.locator("#change-btn")).to_have_text("Answer after all")
+    phone.click("#change-btn")
+    expect(notice).to_have_count(0)  # he gave something again: the notice is history
+    console.close()

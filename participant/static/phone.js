@@ -98,6 +98,7 @@
     left: false,
     sending: false,
     kept: {},       // polls whose written answer stayed when he took his answers back (already read)
+    takenBack: null,  // the open poll whose answer he just took back: its form says so
     waiting: null,  // an answer given while offline, sent when the phone is back (memory only)
     unsent: null,   // the item whose waiting answer could not go: it closed while the phone was offline
     drafts: {},     // words or a sentence he was typing when the question closed or moved on (memory only)
@@ -123,9 +124,11 @@
     }
   }
 
+  // The evening's name stays on the page: the tab's title is always "Fireside", since a browser keeps
+  // titles in its history after the meeting, where "Shame: what we hide" would tell a partner more
+  // than anything the laptop kept.
   function setTitle(title) {
     $('meeting-title').textContent = title || '';
-    document.title = (title ? title + ' · ' : '') + 'Fireside';
   }
 
   // ---- connection ------------------------------------------------------------------------
@@ -339,7 +342,7 @@
     var key = JSON.stringify([it.id, it.kind, it.prompt].concat(cfg.schema.spec_fields.map(function (f) { return it[f]; }),
       [mode, mode === 'done' || mode === 'closed' ? mine : null,
         // what his answer became also changes the words: it stays, or it was never sent
-        !!state.kept[it.id], state.unsent === it.id]));
+        !!state.kept[it.id], state.unsent === it.id, state.takenBack === it.id]));
     if (key === state.viewKey && state.screen === 'item') { updateLive(); return; }
     var isNewItem = !state.viewKey || state.viewKey.indexOf('[' + it.id + ',') !== 0;
     state.viewKey = key;
@@ -369,6 +372,11 @@
       screen.appendChild(h('p', { class: 'state-line', id: 'state-line',
         text: t("This question isn't open yet. It will open here.") }));
     } else if (mode === 'form') {
+      // Just taken back with the menu, far below: said here, where the page now shows him.
+      if (state.takenBack === it.id) {
+        screen.appendChild(h('p', { class: 'notice', id: 'taken-back',
+          text: t('Your answer to this question was taken back. You can answer again, or pass.') }));
+      }
       buildForm(screen, it, state.editing ? mine : has(state.drafts, it.id) ? state.drafts[it.id] : null);
       if (it.kind === 'words' || it.kind === 'text') state.draftFor = it.id;
       screen.appendChild(h('p', { class: 'answered', id: 'answered' }));
@@ -463,7 +471,7 @@
         : stays ? t('Its question has closed, so the facilitator may already have read it: it could not be taken back. It carries no name.')
         : t('You can change it until the results are shown.') }),
       pass ? null : h('p', { class: 'mine', id: 'mine' }, [h('span', { class: 'mine-label', text: t('Your answer:') + ' ' }), describe(it, mine)]),
-      h('button', { class: 'btn btn-secondary btn-wide', id: 'change-btn', type: 'button', text: t('Change my answer'),
+      h('button', { class: 'btn btn-secondary btn-wide', id: 'change-btn', type: 'button', text: pass ? t('Answer after all') : t('Change my answer'),
         onclick: function () { state.editing = true; render(); } })
     ]);
     screen.appendChild(box);
@@ -537,6 +545,7 @@
       delete state.drafts[itemId];  // sent: the draft is his answer now
       if (state.draftFor === itemId) state.draftFor = null;
       delete state.kept[itemId];  // a new answer of his: no longer the one that stayed
+      if (state.takenBack === itemId) state.takenBack = null;
       if (state.item && state.item.id === itemId) {
         state.editing = false;
         render('done');
@@ -803,7 +812,7 @@
       text: max === 1 ? t('One word.') : t('Up to %(n)s words. Together they count as one answer.', { n: numberWord(max) }) }));
     form.appendChild(input);
     form.appendChild(counter);
-    form.appendChild(h('p', { class: 'note', text: t('The facilitator sees the words but not who wrote them, and chooses which the room sees.') }));
+    form.appendChild(h('p', { class: 'note', text: t("The facilitator sees the words but not who wrote them, and chooses which the room sees. Only those are kept after the meeting, with no name.") }));
     return function () {
       var value = input.value.trim().replace(/\s+/g, ' ');
       var n = countWords(value);
@@ -829,7 +838,7 @@
     form.appendChild(h('label', { class: 'hint', id: 'hint', for: 'text-input', text: t('A sentence or two, up to %(n)s characters.', { n: LIMIT }) }));
     form.appendChild(area);
     form.appendChild(counter);
-    form.appendChild(h('p', { class: 'note', text: t('The facilitator sees the sentences but not who wrote them, and chooses which the room sees, in mixed order.') }));
+    form.appendChild(h('p', { class: 'note', text: t("The facilitator sees the sentences but not who wrote them, and chooses which the room sees, in mixed order. Only those are kept after the meeting, with no name.") }));
     return function () {
       var value = area.value.trim();
       if (!value) return { error: t('Write something first, or tap Pass.') };
@@ -973,6 +982,7 @@
         if (has.call(before, id)) state.mineById[id] = before[id];
       });
       setWithdrawable(false);  // what is left (shown results, read writings) cannot be taken back; sync confirms
+      state.takenBack = it && it.state === 'open' && has.call(before, it.id) && !has.call(state.mineById, it.id) ? it.id : null;
       if (it) render();
       resync();
     });
@@ -985,6 +995,7 @@
     forgetEverything();
     state.waiting = null;  // an answer held while the laptop was out of reach goes nowhere now
     state.kept = {};
+    state.takenBack = null;
     state.mineById = {};
     state.item = null;
     state.viewKey = '';
