@@ -157,7 +157,7 @@ def build(mode, flask=False, message_queue=None):
                 state["counts"][value] += 1
             else:
                 state["points"].append([value["x"], value["y"]])
-        return {"ok": True, "item_id": 1, "mine": value}
+        return {"ok": True, "item_id": 1, "mine": value, "withdrawable": True}  # the same bytes as Fireside's ack
 
     def health(environ, start_response):
         body = json.dumps({"ok": True}).encode()
