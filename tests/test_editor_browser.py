@@ -489,3 +489,43 @@ def test_an_evening_in_another_language_says_which_in_the_list(browser, server):
     expect(page.locator('[data-deck="two-sides"] .ev-deck-title')).to_have_text("Two sides of one coin")
     expect(page.locator(".ev-deck-language")).to_have_count(3)  # the three Spanish evenings, none other
     assert page.errors == []
+
+
+def _in_sight(page, selector):
+    """The element lies on the screen, under the sticky bar and above the window's bottom edge."""
+    box = page.locator(selector).bounding_box()
+    bar = page.locator(".ev-edit-bar").bounding_box()
+    height = page.viewport_size["height"]
+    return box is not None and max(bar["y"] + bar["height"], 0) - 1 <= box["y"] and box["y"] + box["height"] <= height
+
+
+@pytest.mark.parametrize("width, height", [(800, 600), (1280, 800)])
+def test_choosing_an_item_far_down_a_long_evening_shows_its_form_on_the_screen(browser, server, width, height):
+    """At 800x600 item 7 lit up in the list while its form stayed 1,100 px up, off the screen: nothing seemed to happen."""
+    from playwright.sync_api import expect
+
+    page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+    page.set_default_timeout(10_000)
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.goto(server.url + "/facilitator/evenings")
+    page.locator('[data-deck="how-we-meet"] button', has_text="Duplicate").click()
+    expect(page.locator("#items li")).to_have_count(20)
+    for number in (7, 14, 20, 2):
+        row = page.locator(f'#items li[data-index="{number - 1}"] .ev-row-main')
+        row.click()
+        expect(page.locator("#item-heading")).to_have_text(f"Item {number}")
+        for field in ("#item-heading", "#f-kind", "#f-prompt"):
+            assert _in_sight(page, field), (number, field, page.locator(field).bounding_box())
+        expect(row).to_be_focused()  # the keyboard goes on through the list from the row he chose
+        expect(row).to_have_attribute("aria-current", "true")
+    # The copy tool selects the copy: its form comes into sight too.
+    page.locator('#items li[data-index="11"] [data-do="duplicate"]').click()
+    expect(page.locator("#item-heading")).to_have_text("Item 13")
+    assert _in_sight(page, "#f-kind") and _in_sight(page, "#f-prompt")
+    # Back at the top of the page, the first item's form is in sight as well.
+    page.evaluate("window.scrollTo(0, 0)")
+    page.locator('#items li[data-index="0"] .ev-row-main').click()
+    assert _in_sight(page, "#f-kind") and _in_sight(page, "#f-prompt")
+    assert_accessible(page, f"the editor at {width}x{height}, an item far down the list chosen")
+    assert page.errors == []

@@ -242,6 +242,7 @@
     $('deck-language').value = state.deck.language || 'en';
     renderItems();
     renderItem();
+    measureBar();
     check();
   }
 
@@ -339,9 +340,26 @@
     state.selected = i;
     renderItems(focus);
     renderItem();
+    formInSight();
     preview();
     updatePreviewNav();
   }
+
+  // The chosen item's form is where his eyes go next, however far down the list he chose it. Beside the list it
+  // keeps to the screen by itself (sticky, evenings.css), its top shown; where it cannot (a narrow window) the page
+  // brings its top into view. Focus stays on the row he chose: the keyboard goes on through the list from there.
+  function measureBar() {
+    var bar = document.querySelector('.ev-edit-bar');
+    if (bar) $('edit-view').style.setProperty('--ev-bar', bar.offsetHeight + 'px');
+  }
+  function formInSight() {
+    var form = $('item-editor');
+    form.scrollTop = 0;
+    var top = form.getBoundingClientRect().top;
+    var under = Math.max(document.querySelector('.ev-edit-bar').getBoundingClientRect().bottom, 0);
+    if (top < under - 1 || top > window.innerHeight - 160) form.scrollIntoView({ block: 'start' });
+  }
+  window.addEventListener('resize', measureBar);
 
   // With the phone open over the list (a narrow screen), he moves through the items from the phone.
   function updatePreviewNav() {
@@ -388,6 +406,7 @@
       announce(t('Item deleted.'));
     }
     renderItem();
+    if (action === 'duplicate' || action === 'delete') formInSight();
     changed(false);
   });
 
