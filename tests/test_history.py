@@ -102,11 +102,11 @@ def test_history_page_shows_the_series_and_only_floored_exported_results(ended):
     assert "<style" not in page and " style=" not in page and "<script" not in page
     assert "style-src 'self'" in response.headers["Content-Security-Policy"]
     compass = page.split('data-key="compass"')[1].split("</section>")[0]
-    rows = re.findall(r'<th scope="row" class="day">([^<]+?) <span[^>]*>[^<]*</span></th>\s*<td class="num">(\d+|—)</td>\s*(.*?)</tr>',
+    rows = re.findall(r'<th scope="row" class="day">([^<]+?) <span[^>]*>[^<]*</span></th>\s*<td class="num"[^>]*>(\d+|—)</td>\s*(.*?)</tr>',
                       compass, re.S)
     assert [day for day, _, _ in rows] == list(SPELLED_OUT)  # as the summary writes a day, not 2025-01-06
     assert "not shown — fewer than 3 answers" in rows[1][2] and rows[1][1] == "—"  # answered: not said below the floor
-    assert re.findall(r'<td class="num">([\d.]+)</td>', rows[2][2])[:2] == ["72.5", "45"]
+    assert re.findall(r'<td class="num"[^>]*>([\d.]+)</td>', rows[2][2])[:2] == ["72.5", "45"]
     for hidden in ("weary", "angry", "My brother is sick", "Nobody approved"):
         assert hidden not in page
     assert "hopeful" in page
@@ -218,3 +218,42 @@ def test_options_reworded_within_one_language_stay_rows_of_their_own(evening, da
     assert arrive["options"] == ["Tired", "Restless", "Calm", "Worn out"]
     assert [[count for count, _share in entry["cells"]] for entry in arrive["entries"]] == [[3, 1, 1, None],
                                                                                           [None, 3, 1, 1]]
+
+
+# Every table's right edge beyond its box, and every heading or cell whose words run past its own edge.
+CUT_OFF = """() => [...document.querySelectorAll('.table-scroll')].flatMap(box => {
+    const edge = box.getBoundingClientRect().right + 0.5, table = box.querySelector('table');
+    const past = table.getBoundingClientRect().right > edge || box.scrollWidth > box.clientWidth + 0.5
+        ? [table.className + ' runs past its box'] : [];
+    return past.concat([...table.querySelectorAll('th, td')]
+        .filter(cell => cell.getClientRects().length
+                && (cell.getBoundingClientRect().right > edge || cell.scrollWidth > cell.clientWidth + 1))
+        .filter(cell => getComputedStyle(cell).position !== 'absolute')  // headings kept for screen readers only
+        .map(cell => table.className + ': ' + cell.textContent.trim()));
+})"""
+
+
+@pytest.mark.browser
+@pytest.mark.server
+@pytest.mark.parametrize("width, height", [(800, 600), (1280, 800), (360, 740)])
+def test_every_column_of_the_history_is_readable_on_an_old_laptop_and_a_phone(server, evening, browser, width, height):
+    """At 800 px the compass's table ran 727 px into a 692 px box: 'Mostly connection' read 'MOS CONNECT', its count hidden."""
+    from conftest import assert_accessible
+
+    hold_a_season(evening)  # written by the test's app into the database the server reads
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(server.url + "/facilitator/history")
+    compass = page.locator(".series-compass .series-table")
+    assert page.evaluate(CUT_OFF) == []
+    # The last column, its name and its counts, lies inside the window.
+    last = compass.locator("tbody tr").first.locator("td").last
+    assert last.evaluate("el => el.getBoundingClientRect().right") <= width
+    assert last.evaluate("el => getComputedStyle(el).visibility") == "visible" and last.inner_text().strip().endswith("1")
+    if width >= 800:  # the headings: each word whole on its line ("Mostly / connection"), none cut
+        heading = compass.locator("thead th").last
+        assert heading.inner_text().strip().upper() == "MOSTLY CONNECTION"
+        assert heading.evaluate("el => el.getBoundingClientRect().right") <= width
+    else:  # a phone: each meeting a list of its columns, each value after its column's name
+        assert "Mostly connection" in last.evaluate("el => getComputedStyle(el, '::before').content")
+    assert_accessible(page, f"the history at {width}x{height}")
+    page.close()
