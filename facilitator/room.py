@@ -318,9 +318,16 @@ class Room:
         return [item for item in self.items.values() if rules.is_poll(item) and self._unread(item)]
 
     def _unread(self, item):
-        """Under the lock: whether nobody has read a poll's answers yet (withdraw would take them back)."""
-        return item["state"] != "revealed" and not (
-            item["kind"] in MODERATED_KINDS and (item["id"] in self._stepped or self._bases_of(item)))
+        """Under the lock: whether nobody has read a poll's answers yet (withdraw would take them back).
+
+        Read are a poll revealed once (a picture, or a floor mark when it drew none) or shown in a live
+        picture, though reopened since, and a words or sentences poll from its first close. Taking
+        answers back from a poll the room has seen would let the room watch k men leave it, and then
+        one latecomer's tap would decide alone whether a new picture differs from the last by k.
+        Only the room's own moments decide, never whether a picture could be drawn.
+        """
+        return item["state"] != "revealed" and not self._bases_of(item) and not self._marks_of(item) and not (
+            item["kind"] in MODERATED_KINDS and item["id"] in self._stepped)
 
     @staticmethod
     def _mine(stored):
@@ -448,8 +455,9 @@ class Room:
         it; otherwise the last picture is drawn again, saying how many newer responses wait. Before
         any picture (below the floor) the result carries counts only.
         mark: a moment the room sees (a reveal, a close that draws the review list). One that may
-        draw no first picture (too few answers, or too few apart from an earlier such moment) keeps
-        its ballots as a floor mark (pictures.may_publish).
+        draw no new picture (too few answers, or too few apart from an earlier picture or such
+        moment) keeps its ballots as a floor mark (pictures.may_publish): before the first picture
+        and after it alike, since "3 newer responses wait" tells the room as much as "not shown".
         """
         self.store.flush()
         current = self.store.basis(item["id"])
@@ -461,7 +469,7 @@ class Room:
             self.store.add_picture(item["id"], len(bases), current)
             bases.append(current)
             self._since[item["id"]] = 0
-        elif mark and not bases and current and current not in marks:
+        elif mark and current and current not in marks and not (bases and current == bases[-1]):
             self.store.add_picture(item["id"], -1 - len(marks), current)
             marks.append(current)
         return self._render(item, current, bases), new

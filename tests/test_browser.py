@@ -438,16 +438,17 @@ def test_taking_back_after_the_facilitator_read_a_sentence_tells_the_man_it_stay
     console.do(events.CLOSE_POLL, item_id=sentence)
 
     phone.click("#withdraw-btn")
-    expect(phone.locator("#confirm-text")).to_contain_text("written answers to questions that have closed")
+    expect(phone.locator("#confirm-text")).to_contain_text("whose written answers reached the facilitator")
     phone.click("#confirm-yes")
     expect(phone.locator("#menu-result")).to_have_text(
-        "Done. 1 answer taken back. 1 written answer stays: its question has closed, so the facilitator may "
-        "already have read it. It carries no name.")
+        "Done. 1 answer taken back. 1 answer stays: the room or the facilitator may already have seen the "
+        "answers to its question. It carries no name.")
     assert_accessible(phone, "the phone told that a written answer stays (320 px)")
     # Back on the sentence, the phone does not say "Your answer is in" as if nothing had happened.
     console.push("sentence")
     expect(phone.locator("#screen-item")).to_contain_text(
-        "This one stays: its question has closed, so the facilitator may already have read it. It carries no name.")
+        "This one stays: the room or the facilitator may already have seen the answers to this question. "
+        "It carries no name.")
     console.do(events.OPEN_POLL, item_id=sentence, confirm=True)  # opened again: his sentence is still there
     expect(phone.locator("#done-title")).to_have_text("This one stays.")
     expect(phone.locator('#done [data-role="stays"]')).to_contain_text("could not be taken back")
@@ -468,9 +469,10 @@ def test_taking_back_while_looking_at_the_closed_sentence_changes_it_to_this_one
     expect(phone.locator("#screen-item")).to_contain_text("Your answer is in. The results will appear here")
     phone.click("#withdraw-btn")
     phone.click("#confirm-yes")
-    expect(phone.locator("#menu-result")).to_contain_text("1 written answer stays")
+    expect(phone.locator("#menu-result")).to_contain_text("1 answer stays")
     expect(phone.locator("#screen-item")).to_contain_text(
-        "This one stays: its question has closed, so the facilitator may already have read it. It carries no name.")
+        "This one stays: the room or the facilitator may already have seen the answers to this question. "
+        "It carries no name.")
     expect(phone.locator("#screen-item")).not_to_contain_text("Your answer is in.")
     assert _script_errors(recorder) == []
     console.close()

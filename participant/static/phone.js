@@ -386,7 +386,7 @@
       screen.appendChild(liveBlock());
     } else if (mode === 'closed') {
       screen.appendChild(h('p', { class: 'state-line', id: 'state-line', text: t('Answers are closed.') }));
-      var line = state.kept[it.id] ? t('This one stays: its question has closed, so the facilitator may already have read it. It carries no name.')
+      var line = state.kept[it.id] ? t('This one stays: the room or the facilitator may already have seen the answers to this question. It carries no name.')
         : mine == null && state.unsent === it.id
         ? t("Your answer wasn't sent: the question closed before your phone could reach the laptop.")
         : mine == null ? t('The results will appear here if the facilitator shows them.')
@@ -468,7 +468,7 @@
       ]),
       h('p', { class: 'muted', 'data-role': stays ? 'stays' : null, text: pass
         ? t("That's fine. You can still answer until the results are shown.")
-        : stays ? t('Its question has closed, so the facilitator may already have read it: it could not be taken back. It carries no name.')
+        : stays ? t('The room or the facilitator may already have seen the answers to this question, so it could not be taken back. It carries no name.')
         : t('You can change it until the results are shown.') }),
       pass ? null : h('p', { class: 'mine', id: 'mine' }, [h('span', { class: 'mine-label', text: t('Your answer:') + ' ' }), describe(it, mine)]),
       h('button', { class: 'btn btn-secondary btn-wide', id: 'change-btn', type: 'button', text: pass ? t('Answer after all') : t('Change my answer'),
@@ -928,7 +928,7 @@
   });
 
   $('withdraw-btn').addEventListener('click', function () {
-    ask(t("Take back all your answers to questions whose results haven't been shown yet? Results already shown, and written answers to questions that have closed, stay as they are."),
+    ask(t("Take back your answers that nobody has seen yet? Answers to a question whose results were shown, or whose written answers reached the facilitator, stay as they are."),
       t('Take them back'), t('Keep them'), withdraw, 'withdraw-btn');
   });
   $('leave-btn').addEventListener('click', function () {
@@ -968,8 +968,8 @@
       var keptIds = res.kept_items || [];  // the polls where his answer stays: their ids, never the answers
       if (n) said.push(nt('Done. %(num)s answer taken back.', 'Done. %(num)s answers taken back.', n));
       if (kept) {
-        said.push(nt('%(num)s written answer stays: its question has closed, so the facilitator may already have read it. It carries no name.',
-          '%(num)s written answers stay: their questions have closed, so the facilitator may already have read them. They carry no name.', kept));
+        said.push(nt('%(num)s answer stays: the room or the facilitator may already have seen the answers to its question. It carries no name.',
+          '%(num)s answers stay: the room or the facilitator may already have seen the answers to their questions. They carry no name.', kept));
       }
       out.textContent = said.length ? said.join(' ') : t('There was nothing to take back.');
       // Forget what was taken back; the server says which polls keep an answer of his.
