@@ -426,7 +426,7 @@ import signal  # noqa: E402
 import socket as _socket  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
-import threading  # noqa: E402
+import threading
 import time  # noqa: E402
 import urllib.request  # noqa: E402
 
