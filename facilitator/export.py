@@ -30,6 +30,7 @@ import textwrap
 from pathlib import Path
 
 from babel.dates import format_date
+from babel.lists import format_list
 from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
@@ -457,11 +458,37 @@ def glance_items(summary_: dict) -> dict:
     }
 
 
-def one_side_missing(pair: dict) -> str:
-    """Why an arriving-and-leaving table has one empty side: that question was not asked tonight."""
-    if pair["before"] is None:
-        return _("The arriving question was not asked tonight, so this side is empty.")
-    return _("The leaving question was not asked tonight, so this side is empty.")
+def glance_table(pair: dict) -> tuple:
+    """(column names, rows) of one pair's table on the card: a column for each side that was asked.
+
+    Both asked: Arriving beside Leaving. Only one: that side's column alone, never an empty column of "—"
+    (not_asked() says once, under the pairs, that the other question was not asked).
+    """
+    sides = [n for n, item in enumerate((pair["before"], pair["after"])) if item is not None]
+    names = (_("Arriving"), _("Leaving"))
+    rows = [(label, *(values[n] for n in sides)) for label, *values in glance_rows(pair["before"], pair["after"])]
+    return [names[n] for n in sides], rows
+
+
+def not_asked(pairs: list) -> list:
+    """Said once under the card's pairs: which pairs were asked on one side only, and which side that was."""
+    said = []
+    for missing, shown in (("after", "before"), ("before", "after")):
+        numbers = [count(pair[shown]["number"]) for pair in pairs if pair[missing] is None and pair[shown]]
+        if not numbers:
+            continue
+        items = format_list(numbers, locale=language())
+        if missing == "after":
+            # Translators: under the card at a glance; items is "2" or "2 and 5", the items asked only as men arrived.
+            said.append(ngettext("The leaving question was not asked tonight: item %(items)s shows only how the room arrived.",
+                                 "The leaving questions were not asked tonight: items %(items)s show only how the room arrived.",
+                                 len(numbers), items=items))
+        else:
+            # Translators: under the card at a glance; items is "9" or "9 and 11", the items asked only as men left.
+            said.append(ngettext("The arriving question was not asked tonight: item %(items)s shows only how the room left.",
+                                 "The arriving questions were not asked tonight: items %(items)s show only how the room left.",
+                                 len(numbers), items=items))
+    return said
 
 
 def later_text(later: int) -> str:
@@ -632,11 +659,11 @@ def _md_glance(summary_: dict) -> list:
     for pair in card["pairs"]:
         sample = pair["before"] or pair["after"]
         out += [f"### {md(sample['prompt'])} ({item_numbers(pair['before'], pair['after'])})", ""]
-        out += ["|  | " + _("Arriving") + " | " + _("Leaving") + " |", "|:--|--:|--:|"]
-        out += ["| " + " | ".join(md(cell) for cell in row) + " |" for row in glance_rows(pair["before"], pair["after"])]
+        names, rows = glance_table(pair)
+        out += ["|  | " + " | ".join(names) + " |", "|:--|" + "--:|" * len(names)]
+        out += ["| " + " | ".join(md(cell) for cell in row) + " |" for row in rows]
         out.append("")
-        if not (pair["before"] and pair["after"]):
-            out += [f"*{one_side_missing(pair)}*", ""]
+    out += [line for sentence in not_asked(card["pairs"]) for line in (f"*{sentence}*", "")]
     if card["checks"]:
         head = (_("Question"), _("The middle of the answers"), _("Answered"))
         out += ["### " + _("End-of-evening check"), "", "| " + " | ".join(head) + " |", "|:--|--:|--:|"]
@@ -835,7 +862,7 @@ def environment() -> Environment:
                            answered_text=answered_text, answers=answers, quadrant_names=quadrant_names, axes_of=axes_of,
                            scale_point_label=scale_point_label, number=number, count=count, chart=chart,
                            withheld_text=_withheld_text, QUADRANT_ORDER=QUADRANT_ORDER, glance_items=glance_items,
-                           glance_rows=glance_rows, one_side_missing=one_side_missing, item_numbers=item_numbers,
+                           glance_table=glance_table, not_asked=not_asked, item_numbers=item_numbers,
                            language=language, strong=strong,
                            nothing_to_set_side_by_side=lambda: NOTHING_TO_SET_SIDE_BY_SIDE.say(language()))
         _env = env

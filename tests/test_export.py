@@ -857,3 +857,54 @@ def test_a_summarys_compass_with_dots_down_its_top_left_corner_keeps_its_words_c
     page = export.render(summary_of(evening, held), "html")
     svg = re.search(r'<svg class="chart compass".*?</svg>', page, re.DOTALL).group(0)
     assert words_under_dots(svg) == []
+
+
+def _one_sided_evening(evening, data_dir, keys):
+    """An evening on the arriving-and-leaving deck where only the items keyed `keys` are asked (three men, revealed)."""
+    from test_console_smooth import GLANCE_DECK
+
+    (data_dir / "decks" / "glance.toml").write_text(GLANCE_DECK)
+    evening.start(deck="glance")
+    phones = [evening.phone() for _ in range(3)]
+    values = {"checkin-feeling": (0, 2, 2), "checkout-feeling": (2, 2, 1),
+              "compass-tonight": ({"x": 10, "y": 80}, {"x": 80, "y": 20}, {"x": 30, "y": 60})}
+    for key in keys:
+        item_id = evening.push(key)
+        for phone, value in zip(phones, values[key]):
+            assert phone.answer(item_id, value)["ok"]
+        evening.do(events.REVEAL_POLL, item_id=item_id)
+    meeting_id = evening.room.meeting["id"]
+    evening.do(events.END_MEETING)
+    return export.summary(evening.store, meeting_id)
+
+
+def test_an_evening_that_asked_no_leaving_question_shows_one_column_and_says_so_once(evening, data_dir):
+    """It showed 'Arriving | Leaving' with a column of '—' under every pair, and 'was not asked' after each."""
+    s = _one_sided_evening(evening, data_dir, ("checkin-feeling", "compass-tonight"))
+    assert s["at_a_glance"]["pairs"] == [{"kind": "choice", "before": 1, "after": None},
+                                         {"kind": "compass", "before": 2, "after": None}]  # the JSON as it was
+    glance = export.render(s, "md").split("## At a glance")[1].split("## Notes")[0]
+    assert glance.count("|  | Arriving |\n|:--|--:|\n") == 2 and "Leaving" not in glance
+    assert "| Glad | 2 |\n" in glance and "| Both | 0 |\n" in glance and "—" not in glance.split("###")[1]
+    sentence = "The leaving questions were not asked tonight: items 1 and 2 show only how the room arrived."
+    assert glance.count("not asked") == 1 and f"*{sentence}*" in glance
+    page = export.render(s, "html")
+    card = page[page.index('id="glance-heading"'):page.index('id="notes-heading"')]
+    assert card.count(">Arriving</th>") == 2 and "Leaving" not in card
+    assert all(row.count('<td class="num">') == 1 for row in re.findall(r"<tr><th scope=\"row\">.*?</tr>", card))
+    assert card.count("not asked") == 1 and sentence in card
+    assert "glance-table" in page and "—</td>" not in card
+
+
+def test_a_whole_pair_keeps_both_columns_beside_a_pair_asked_on_one_side_only(evening, data_dir):
+    s = _one_sided_evening(evening, data_dir, ("checkin-feeling", "checkout-feeling", "compass-tonight"))
+    glance = export.render(s, "md").split("## At a glance")[1].split("## Notes")[0]
+    assert "|  | Arriving | Leaving |\n|:--|--:|--:|\n" in glance and "| Glad | 2 | 2 |" in glance  # the whole pair
+    assert glance.count("|  | Arriving |\n") == 1  # the compass, asked only as men arrived
+    assert glance.count("not asked") == 1
+    assert "*The leaving question was not asked tonight: item 2 shows only how the room arrived.*" in glance
+    with export.speaking("en"):
+        assert export.not_asked([{"before": None, "after": {"number": 9}}]) == [
+            "The arriving question was not asked tonight: item 9 shows only how the room left."]
+        names, rows = export.glance_table({"before": None, "after": s["items"][2]})
+        assert names == ["Leaving"] and rows[0] == ("Answered", 3)
