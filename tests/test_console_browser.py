@@ -113,8 +113,10 @@ def test_include_in_export_comes_with_approve_and_the_list_says_so_once(browser,
     helper.close()
 
 
-def test_ending_with_approved_answers_not_marked_for_the_export_counts_them_and_leads_back(browser, server):
-    """Ending deletes approved words he never ticked "Include in export": the dialog says so before it happens."""
+def test_ending_with_approved_answers_not_marked_says_the_summary_leaves_them_out_and_the_list_is_a_quiet_way_back(
+        browser, server):
+    """Leaving a man's words out of the summary is the usual end: the dialog says what the summary leaves out, and
+    going back to mark some is a quiet third way, not the answer the dialog leans to."""
     from playwright.sync_api import expect
 
     helper, feeling = _words_in_review(server)
@@ -127,10 +129,20 @@ def test_ending_with_approved_answers_not_marked_for_the_export_counts_them_and_
     page.click("#end-meeting")
     dialog = page.locator("#confirm-dialog")
     expect(dialog).to_be_visible()
-    expect(dialog).to_contain_text("2 approved answers are not marked \u201cInclude in export\u201d")
-    expect(page.locator("#confirm-cancel")).to_have_text("Go back to them")
+    expect(dialog).to_contain_text("The summary leaves out the words of 2 approved answers not marked "
+                                   "\u201cInclude in export\u201d. That is the usual choice.")
+    expect(dialog).not_to_contain_text("will not be in the summary")
+    expect(page.locator("#confirm-cancel")).to_have_text("Cancel")
+    expect(page.locator("#confirm-cancel")).to_be_focused()
+    back = page.locator("#confirm-extra")
+    expect(back).to_have_text("Back to the review list")
+    expect(back).to_have_class(re.compile(r"\bbtn-quiet\b"))
     assert_accessible(page, "the end dialog with approved answers not marked")
-    page.click("#confirm-cancel")
+    page.click("#confirm-cancel")  # Cancel is only that: the dialog goes, the keyboard is back on End
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#end-meeting")).to_be_focused()
+    page.click("#end-meeting")
+    back.click()
     expect(dialog).to_be_hidden()
     expect(page.locator('#moderation input[data-action="export"]:not(:checked)').first).to_be_focused()
     focused = _focused(page)
@@ -144,6 +156,7 @@ def test_ending_with_approved_answers_not_marked_for_the_export_counts_them_and_
     page.click("#end-meeting")
     expect(dialog).not_to_contain_text("not marked")
     expect(page.locator("#confirm-cancel")).to_have_text("Cancel")
+    expect(page.locator("#confirm-extra")).to_be_hidden()
     page.click("#confirm-ok")
     expect(page.locator("#ended-notice")).to_be_visible()
     assert errors == []

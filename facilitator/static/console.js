@@ -125,7 +125,9 @@
 
   /* ---- confirm dialog ----------------------------------------------------------- */
 
-  function confirmDialog(title, paragraphs, okLabel, tone, cancelLabel) {
+  // tone: 'danger' (a red Yes), 'back' (going back is the main button, Yes a quiet one), else a plain Yes.
+  // extra: {label, then}, a quiet third way out; choosing it calls then() and answers no.
+  function confirmDialog(title, paragraphs, okLabel, tone, cancelLabel, extra) {
     var dialog = $('confirm-dialog');
     $('confirm-title').textContent = title;
     var text = $('confirm-text');
@@ -135,8 +137,11 @@
     });
     var ok = $('confirm-ok');
     ok.textContent = okLabel || t('Yes');
-    ok.className = 'btn ' + (tone === 'danger' ? 'btn-danger-solid' : 'btn-primary');
+    ok.className = 'btn ' + (tone === 'danger' ? 'btn-danger-solid' : tone === 'back' ? 'btn-outline' : 'btn-primary');
     $('confirm-cancel').textContent = cancelLabel || t('Cancel');
+    $('confirm-cancel').className = 'btn ' + (tone === 'back' ? 'btn-primary' : 'btn-quiet');
+    $('confirm-extra').textContent = extra ? extra.label : '';
+    $('confirm-extra').hidden = !extra;
     return new Promise(function (resolve) {
       if (typeof dialog.showModal !== 'function') {
         resolve(window.confirm(title + '\n\n' + text.textContent));
@@ -145,6 +150,7 @@
       dialog.returnValue = '';
       dialog.addEventListener('close', function onClose() {
         dialog.removeEventListener('close', onClose);
+        if (extra && dialog.returnValue === 'extra') extra.then();
         resolve(dialog.returnValue === 'ok');
       });
       dialog.showModal();
@@ -314,7 +320,7 @@
     if (meeting) $('ended-notice').hidden = true;
     else if (data && data.ended_meeting !== undefined && data.ended_meeting !== null) showEnded(data.ended_meeting);
     // The help lines' setting sits with the notes during a meeting, below the decks before one.
-    var helpHome = meeting ? document.querySelector('.col-side') : $('setup');
+    var helpHome = meeting ? document.querySelector('.col-more') : $('setup');
     if ($('help-settings').parentNode !== helpHome) helpHome.appendChild($('help-settings'));
 
     if (!meeting) {
@@ -332,6 +338,7 @@
     }
     renderLanguage();
     restoreFocus(focus);
+    if (focusAfterClose) focusNextStep();
     restoreLanguageFocus();
   }
 
@@ -524,8 +531,14 @@
           btn('reveal', t('Reveal'), isCurrent ? 'btn-primary' : 'btn-quiet', t('Show the result to the room; the poll locks'));
         }
       } else if (item.state === 'closed') {
+        // Nothing approved yet: the review is the next step, and Reveal (which would show an empty picture) is quiet.
+        var review = unreviewed(item);
+        if (review) {
+          btn('review', t('Review answers'), isCurrent ? 'btn-primary' : 'btn-quiet',
+            t('Go to the answers to review, to approve what the room may see'));
+        }
         btn('open', t('Take more answers'), 'btn-quiet', t('Phones can answer again; the answers so far are kept'));
-        btn('reveal', t('Reveal'), isCurrent ? 'btn-primary' : 'btn-quiet', t('Show the result to the room; the poll locks'));
+        btn('reveal', t('Reveal'), isCurrent && !review ? 'btn-primary' : 'btn-quiet', t('Show the result to the room; the poll locks'));
       } else if (item.state === 'revealed') {
         btn('reopen', t('Take more answers'), 'btn-quiet', t('Phones can answer again after the result was shown; the answers so far are kept'));
       }
@@ -659,6 +672,14 @@
 
   function isModerated(item) { return !!item && config.schema.moderated_kinds.indexOf(item.kind) >= 0; }
 
+  // Words or sentences closed, with answers to review and none approved yet: Reveal would show the room
+  // an empty picture, so the review list is the next step.
+  function unreviewed(item) {
+    var review = ((data && data.pending) || {})[item.id] || [];
+    return isModerated(item) && item.state === 'closed' && review.length > 0 &&
+      !review.some(function (e) { return e.approved; });
+  }
+
   function countHint(item) {
     if (isModerated(item)) return t('Nothing reaches you while the poll is open. Close it: the answers arrive under \u201cAnswers to review\u201d, you approve what the room may see, then reveal.');
     if (data.meeting && data.meeting.live_results) {
@@ -725,17 +746,15 @@
 
     // Words or sentences closed with none approved yet: the review list is the next step, not Reveal,
     // which would show the room an empty picture.
-    var review = ((data.pending || {})[item.id] || []);
-    var unreviewed = isModerated(item) && item.state === 'closed' && review.length &&
-      !review.some(function (e) { return e.approved; });
-    if (unreviewed) {
+    var toReview = unreviewed(item);
+    if (toReview) {
       body.appendChild(h('p', { class: 'hint now-hint', 'data-role': 'review-first',
         text: t('Nothing is approved yet, so Reveal would show the room an empty picture. Approve what the room may see under “Answers to review” first.') }));
     }
 
     var actions = h('div', { class: 'now-actions' });
     var buttons = itemActions(item, true, 'now');
-    var main = isModerated(item) && item.state === 'open' ? 'close' : unreviewed ? null : 'reveal';
+    var main = isModerated(item) && item.state === 'open' ? 'close' : toReview ? 'review' : 'reveal';
     // The next step first: Tab from the heading lands on it, before the other choices.
     buttons.sort(function (a, b) { return (b.dataset.action === main) - (a.dataset.action === main); });
     buttons.forEach(function (b) {
@@ -1144,8 +1163,9 @@
         });
         break;
       case 'open': reopen(button, id, E.OPEN_POLL, t('Open this poll again?'), t('Open it again')); break;
-      case 'close': act(button, E.CLOSE_POLL, { item_id: id }); break;
-      case 'reveal': act(button, E.REVEAL_POLL, { item_id: id }); break;
+      case 'close': closePoll(button, id); break;
+      case 'reveal': reveal(button, id); break;
+      case 'review': goToReview(id); break;
       case 'clear': act(button, E.CLEAR_ITEM, {}); break;
       case 'reopen': reopen(button, id, E.REOPEN_POLL, t('Reopen this poll?'), t('Reopen the poll')); break;
       default: break;
@@ -1153,6 +1173,66 @@
   }
   $('agenda').addEventListener('click', onItemAction);
   $('now-body').addEventListener('click', onItemAction);
+
+  // After Close the keyboard goes on to the next step (Review answers, else Reveal), never to the
+  // "Take more answers" that now stands where Close was: a second Enter would open the poll again.
+  var focusAfterClose = null;
+  function closePoll(button, id) {
+    var held = document.activeElement === button;
+    var zone = button.closest('#now-body') ? 'now' : 'agenda';
+    act(button, E.CLOSE_POLL, { item_id: id }).then(function (answer) {
+      if (!answer.ok || !held) return;
+      focusAfterClose = { id: id, zone: zone };
+      focusNextStep();
+    });
+  }
+
+  // Called after the close is answered and after each redraw: acts once the page shows the poll closed.
+  function focusNextStep() {
+    var f = focusAfterClose;
+    var item = f && itemById(f.id);
+    if (item && item.state === 'open') return;  // this page has not heard of the close yet: its redraw will come
+    focusAfterClose = null;
+    if (!item || item.state !== 'closed') return;
+    var where = f.zone === 'now' ? $('now-body') : $('agenda').querySelector('li[data-item-id="' + f.id + '"]');
+    var step = where && (where.querySelector('[data-action="review"]') || where.querySelector('[data-action="reveal"]'));
+    if (step) step.focus();
+  }
+
+  // Reveal with nothing approved shows every phone an empty picture: asked first, the review as the way back.
+  function reveal(button, id) {
+    var item = itemById(id);
+    if (!item || !unreviewed(item)) {
+      act(button, E.REVEAL_POLL, { item_id: id });
+      return;
+    }
+    confirmDialog(t('Show the room an empty result?'), [
+      t('Nothing is approved yet, so every phone and the projector would show an empty result.'),
+      t('Approve what the room may see under \u201cAnswers to review\u201d first, then reveal.')
+    ], t('Reveal anyway'), 'back', t('Review answers')).then(function (yes) {
+      if (yes) act(null, E.REVEAL_POLL, { item_id: id });
+      else goToReview(id);
+    });
+  }
+
+  // The answers to review in view, the keyboard on their heading (Tab goes on to Approve). A frame later,
+  // after a dialog has given the focus back to the button that opened it.
+  function goToReview(id) {
+    window.requestAnimationFrame(function () {
+      var group = $('moderation-list').querySelector('.mod-group[data-item-id="' + cssString(String(id)) + '"]');
+      var first = group && !group.previousElementSibling;
+      var target = !group || first ? $('moderation') : group;
+      if ($('moderation').hidden) return;
+      target.scrollIntoView({ block: 'start' });
+      // Below a top bar that stays on screen (a tall window), not under it.
+      var bar = $('topbar');
+      if (getComputedStyle(bar).position === 'sticky') {
+        var under = bar.getBoundingClientRect().bottom + 12 - target.getBoundingClientRect().top;
+        if (under > 0) window.scrollBy(0, -under);
+      }
+      $('moderation-heading').focus({ preventScroll: true });
+    });
+  }
 
   // Ask once without confirm; when the room (or the review list) has seen answers, the server
   // explains the risk, and only then is the poll opened again for real.
@@ -1295,8 +1375,9 @@
     $('ended-notice').hidden = false;
   }
 
-  // Approved words and sentences he has not marked "Include in export": the end deletes them
-  // with the raw answers, so the end dialog counts them and offers the way back to the list.
+  // Approved words and sentences he has not marked "Include in export": the summary and its downloads
+  // leave them out (the meeting's record keeps only what the room was shown, as the phones say). That
+  // is the usual end, so the dialog says it plainly and offers the way back to the list only quietly.
   function approvedNotMarked() {
     var pending = (data && data.pending) || {};
     return Object.keys(pending).reduce(function (n, id) {
@@ -1311,17 +1392,14 @@
       t('The join code stops working and the phones are told the meeting is over. This cannot be undone.')
     ];
     if (unmarked) {
-      paragraphs.unshift(nt(
-        '%(num)s approved answer is not marked \u201cInclude in export\u201d. It will not be in the summary: ending the meeting deletes it.',
-        '%(num)s approved answers are not marked \u201cInclude in export\u201d. They will not be in the summary: ending the meeting deletes them.',
+      paragraphs.push(nt(
+        'The summary leaves out the words of %(num)s approved answer not marked \u201cInclude in export\u201d. That is the usual choice.',
+        'The summary leaves out the words of %(num)s approved answers not marked \u201cInclude in export\u201d. That is the usual choice.',
         unmarked));
     }
-    confirmDialog(t('End the meeting?'), paragraphs, t('End the meeting'), 'danger',
-      unmarked ? t('Go back to them') : null).then(function (yes) {
-      if (!yes) {
-        if (unmarked) backToUnmarked();
-        return;
-      }
+    confirmDialog(t('End the meeting?'), paragraphs, t('End the meeting'), 'danger', null,
+      unmarked ? { label: t('Back to the review list'), then: backToUnmarked } : null).then(function (yes) {
+      if (!yes) return;
       var endedId = data && data.meeting && data.meeting.id;
       act($('end-meeting'), E.END_MEETING, {}).then(function (answer) {
         if (!answer.ok) return;
