@@ -346,7 +346,7 @@ def test_the_summary_opens_with_arriving_beside_leaving_then_notes_then_items(ev
     assert '<p class="item item-discussion" id="item-3">' in page
 
 
-def test_a_pair_with_only_its_arriving_side_keeps_both_columns_and_says_the_leaving_question_was_not_asked(
+def test_a_pair_with_only_its_arriving_side_shows_that_side_alone_and_says_the_leaving_question_was_not_asked(
         evening, data_dir):
     (data_dir / "decks" / "glance.toml").write_text(GLANCE_DECK)
     evening.start(deck="glance")
@@ -359,11 +359,11 @@ def test_a_pair_with_only_its_arriving_side_keeps_both_columns_and_says_the_leav
     evening.do(events.END_MEETING)
     s = export.summary(evening.store, meeting_id)
     glance = export.render(s, "md").split("## At a glance")[1].split("## Notes")[0]
-    assert "|  | Arriving | Leaving |" in glance and "| Glad | 2 | — |" in glance
-    assert "The leaving question was not asked tonight, so this side is empty." in glance
+    assert "|  | Arriving |\n|:--|--:|" in glance and "| Glad | 2 |" in glance and "Leaving" not in glance
+    assert "The leaving question was not asked tonight: item 1 shows only how the room arrived." in glance
     page = export.render(s, "html")
     table = page[page.index('id="glance-heading"'):page.index('id="notes-heading"')]
-    assert ">Arriving</th>" in table and ">Leaving</th>" in table
+    assert ">Arriving</th>" in table and ">Leaving</th>" not in table
     assert "The leaving question was not asked tonight" in table
 
 
