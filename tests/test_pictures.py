@@ -723,10 +723,10 @@ def test_no_two_pictures_of_a_poll_on_any_surface_differ_by_fewer_than_k_answers
             if phones[phone].pass_(ids[key])["ok"]:
                 model[key][phone] = PASS
         elif verb == "withdraw":
-            assert phones[action[1]].emit(events.WITHDRAW)["ok"]
-            for key in POLLS:  # a words poll whose review list was drawn keeps what the facilitator read
-                read = key == "feeling" and evening.store.pictures(ids[key])
-                if evening.room.items[ids[key]]["state"] != "revealed" and not read:
+            taken = phones[action[1]].emit(events.WITHDRAW)
+            assert taken["ok"]
+            for key in POLLS:  # what the room or the facilitator has seen stays: the phone is told where
+                if evening.room.items[ids[key]]["state"] != "revealed" and ids[key] not in taken["kept_items"]:
                     model[key].pop(action[1], None)
         elif verb == "approve":
             evening.try_(events.MODERATE, item_id=ids["feeling"], text=action[1], approved=True, export=True)
