@@ -426,7 +426,6 @@ import signal  # noqa: E402
 import socket as _socket  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
-import threading
 import time  # noqa: E402
 import urllib.request  # noqa: E402
 
@@ -532,41 +531,25 @@ def _close_real_clients():
         _disconnect(_real_clients.pop())
 
 
-def _cut(sock):
-    """Shut a socket both ways: a thread blocked reading it wakes with end of file."""
-    try:
-        sock.shutdown(_socket.SHUT_RDWR)
-    except (OSError, AttributeError):  # closed already, or never opened
-        pass
-
-
 def real_client(**options):
     """A python-socketio client for a real server that lets go of its socket at once when it disconnects.
 
     python-engineio's client closes its WebSocket while its own reader thread is still reading, and
     that thread takes the server's close frame; websocket-client's close() then waited its whole
     3 s for a frame that had already come. That was 3 s for every real client of the suite (a test
-    of 20 phones spent a minute there). The close frame is still sent; the socket is shut 0.1 s later
-    at the most. Ctrl-C stays pytest's (handle_sigint=False).
+    of 20 phones spent a minute there). Ctrl-C stays pytest's (handle_sigint=False).
 
-    close() reads the server's answer under the lock that the reader thread holds while it waits
-    for a frame: a server that said nothing more would keep both waiting for ever. The socket is
-    therefore cut 0.2 s after close() began if close() has not finished by then, which wakes the
-    reader and lets close() go on.
+    Nor does it wait at all: close() would read the server's answer under the lock that the reader
+    thread holds while it waits for a frame, so a server that said nothing more would keep both
+    waiting for ever. The close frame is sent and the socket shut at once; the reader, woken by the
+    end of the stream, ends as it does when the server closes first.
     """
     import socketio as sio_client
     import websocket as websocket_client  # websocket-client, python-engineio's client transport
 
     class QuickClose(websocket_client.WebSocket):
-        def close(self, status=websocket_client.STATUS_NORMAL, reason=b"", timeout=0.1):
-            sock = self.sock
-            cut = threading.Timer(2 * timeout, _cut, args=(sock,))
-            cut.daemon = True
-            cut.start()
-            try:
-                super().close(status, reason, timeout)
-            finally:
-                cut.cancel()
+        def close(self, status=websocket_client.STATUS_NORMAL, reason=b"", timeout=0):
+            super().close(status, reason, 0)
 
     return sio_client.Client(handle_sigint=False, websocket_extra_options={"class_": QuickClose}, **options)
 
