@@ -87,14 +87,18 @@ def may_publish(current: dict, bases: list, floor: int, step: int | None = None,
 
 
 def _clear_of(current: dict, mark: dict, floor: int) -> bool:
-    """True when a first picture may follow a moment that drew none: none or k real answers more since then.
+    """True when a picture may follow a moment that drew none: k real answers more since then, at least.
 
     Only answers that were not answers then count (new ones, passes turned into answers): the room
     never saw the mark's answers, so one changed or taken back shows nothing of it, but a picture
-    appearing because one more tap was an answer would say so of that tap.
+    appearing because one more tap was an answer would say so of that tap. Not "none more" either:
+    after a picture, k men changing theirs make the next picture k apart from it, and then "none
+    more since the mark" would hang on one latecomer's tap alone, a picture appearing only if he
+    passed (an attack review, December 2026). So after a moment that drew none, only k new answers
+    bring the next picture; changes alone wait for them.
     """
     more = sum(1 for ballot, value in current.items() if value is not None and mark.get(ballot) is None)
-    return more == 0 or more >= floor
+    return more >= floor
 
 
 def _apart(current: dict, basis: dict, floor: int) -> bool:

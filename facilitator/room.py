@@ -413,7 +413,8 @@ class Room:
             if current:
                 self._changed(item)
             changed = current and item["state"] == "open" and self._live_step(item)
-            return item, mine, changed, withdrawable
+            # An answer that drew a live picture is in what the room has seen: it stays.
+            return item, mine, changed, withdrawable and not changed
 
     def _changed(self, item, answers=1):
         """Count answers given, changed, passed or withdrawn since the poll's last picture."""

@@ -127,6 +127,18 @@ def test_an_answer_to_a_reopened_words_poll_is_acknowledged_as_one_that_stays(ev
     assert latecomer.emit(events.WITHDRAW)["withdrawn"] == 0
 
 
+def test_the_answer_that_draws_a_live_picture_is_acknowledged_as_one_that_stays(evening):
+    """In live mode the k-th answer draws the room's first picture: it is then among what the room saw,
+    and its own ack must not offer to take it back (the flag from the ballots says so too)."""
+    evening.start(live_results=True)
+    phones = [evening.phone() for _ in range(3)]
+    arrive = evening.push("arrive")
+    assert [phone.answer(arrive, n)[FLAG] for n, phone in enumerate(phones)] == [True, True, False]
+    assert evening.room.items[arrive]["result"]["shown"]
+    assert phones[2].emit(events.SYNC)[FLAG] is False
+    assert phones[0].emit(events.WITHDRAW)["withdrawn"] == 0
+
+
 def test_the_flag_is_asked_of_the_connections_own_token_only_and_reaches_no_one_else(evening, app):
     evening.start()
     screen = socketio.test_client(app, namespace=events.FACILITATOR_NS, auth={"view": "screen"},

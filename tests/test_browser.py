@@ -438,7 +438,7 @@ def test_taking_back_after_the_facilitator_read_a_sentence_tells_the_man_it_stay
     console.do(events.CLOSE_POLL, item_id=sentence)
 
     phone.click("#withdraw-btn")
-    expect(phone.locator("#confirm-text")).to_contain_text("whose written answers reached the facilitator")
+    expect(phone.locator("#confirm-text")).to_contain_text("where its written answers have reached the facilitator")
     phone.click("#confirm-yes")
     expect(phone.locator("#menu-result")).to_have_text(
         "Done. 1 answer taken back. 1 answer stays: the room or the facilitator may already have seen the "

@@ -282,13 +282,15 @@ def test_a_latecomer_after_a_reopen_is_not_shown_alone(server):
     observer.wait_for(events.ITEM, check=lambda p: p["item"]["state"] == "revealed"
                       and p["item"]["result"].get("waiting", {}).get("newer") == 3)
     assert _results(observer, arrive)[-1]["counts"] == [2, 1, 1]
-    # A third changes his: three taken away, four added. Now a new picture may be drawn.
+    # A third changes his: three taken away, four added, k apart from the picture. But the reveals since
+    # drew none (floor marks), and after such a moment only k new answers bring a picture: were changes
+    # enough, the picture would appear or not by whether one more latecomer passed (pictures._clear_of).
     console.do(events.REOPEN_POLL, item_id=arrive, confirm=True)
     _answer(phones[2], arrive, 0)
     console.do(events.REVEAL_POLL, item_id=arrive)
     observer.wait_for(events.ITEM, check=lambda p: p["item"]["state"] == "revealed"
-                      and p["item"]["result"]["counts"] == [1, 2, 2])
-    assert "waiting" not in _results(observer, arrive)[-1]
+                      and p["item"]["result"].get("waiting", {}).get("newer") == 4)
+    assert _results(observer, arrive)[-1]["counts"] == [2, 1, 1]
 
 
 
@@ -854,3 +856,56 @@ def test_after_a_picture_a_moment_that_draws_no_new_one_keeps_a_mark_so_one_late
         other.extensions["fireside"].store.close()
     assert answered == passed
     assert answered[2]["later"] == 4  # the summary keeps the first picture and says four responses came after it
+
+
+def _the_room_after_changes_beside_a_mark(evening, moment, latecomer_passes):
+    """Three answer, shown; reopened, one changes his, shown again (no new picture: a floor mark);
+    reopened, the other two change theirs and one latecomer taps; the same moment again, or the end."""
+    evening.start()
+    phones = [evening.phone() for _ in range(4)]
+    words = moment == "words-close"
+    item = evening.push("feeling" if words else "arrive")
+    step = events.CLOSE_POLL if words else events.REVEAL_POLL
+    again = events.OPEN_POLL if words else events.REOPEN_POLL
+    for phone, tap in zip(phones, ("tired", "calm", "hopeful") if words else (0, 0, 0)):
+        assert phone.answer(item, tap)["ok"]
+    evening.do(step, item_id=item)
+    evening.do(again, item_id=item, confirm=True)
+    assert phones[0].answer(item, "angry" if words else 1)["ok"]
+    evening.do(step, item_id=item)
+    evening.do(again, item_id=item, confirm=True)
+    for phone, tap in zip(phones[1:3], ("lost", "sad") if words else (1, 1)):
+        assert phone.answer(item, tap)["ok"]
+    latecomer = phones[-1]
+    assert (latecomer.pass_(item) if latecomer_passes else latecomer.answer(item, "ashamed" if words else 2))["ok"]
+    meeting_id = evening.room.meeting["id"]
+    review = None
+    if moment == "end":
+        evening.do(events.END_MEETING)
+    else:
+        evening.do(step, item_id=item)
+        review = sorted(entry["text"] for entry in evening.room.pending_texts(evening.room.items[item])) if words else None
+    seen = [{key: value for key, value in result.items() if key not in ("passed", "answered", "responded")}
+            for result in _shown(evening, phones[:-1], item)]
+    if moment != "end":
+        evening.do(events.END_MEETING)
+    key = "feeling" if words else "arrive"
+    kept = next(i for i in export.summary(evening.store, meeting_id)["items"] if i["key"] == key)["result"]
+    return seen, review, {name: kept.get(name) for name in ("counts", "words", "later")}
+
+
+@pytest.mark.parametrize("moment", ["reveal", "words-close", "end"])
+def test_changes_beside_a_floor_mark_never_leave_a_latecomers_tap_to_decide_the_next_picture(
+        evening, migrated_database, tmp_path, moment):
+    """After a mark, three changes put the next picture k apart from the last one; "no new answer since the
+    mark" then held only if the latecomer passed, and a new picture (review list, summary) said so."""
+    from conftest import Evening, make_app, make_data_dir
+
+    answered = _the_room_after_changes_beside_a_mark(evening, moment, latecomer_passes=False)
+    other = make_app(make_data_dir(tmp_path / "other"), migrated_database)
+    try:
+        passed = _the_room_after_changes_beside_a_mark(Evening(other), moment, latecomer_passes=True)
+    finally:
+        other.extensions["fireside"].store.close()
+    assert answered == passed
+    assert answered[2]["later"] == 4  # the summary keeps the first picture; four responses came after it

@@ -928,7 +928,7 @@
   });
 
   $('withdraw-btn').addEventListener('click', function () {
-    ask(t("Take back your answers that nobody has seen yet? Answers to a question whose results were shown, or whose written answers reached the facilitator, stay as they are."),
+    ask(t("Take back your answers to questions not yet revealed? Answers stay where a question has been revealed, even with too few answers to show, or where its written answers have reached the facilitator."),
       t('Take them back'), t('Keep them'), withdraw, 'withdraw-btn');
   });
   $('leave-btn').addEventListener('click', function () {
