@@ -805,6 +805,27 @@ def test_a_latecomer_who_tips_a_poll_over_the_floor_after_a_reopen_is_not_shown_
     assert answered[0][-1]["waiting"] == {"newer": 1, "more": 2}  # and says what waits, as a picture would
 
 
+def _the_last_moment(evening, phones, item, moment):
+    """The facilitator's last step on a poll the latecomer (the last phone) just tapped: the same moment
+    again ("reveal", "words-close") or the end. Returns every result the other phones and the console
+    were sent, the review list (words), and what the summary keeps."""
+    words = moment == "words-close"
+    meeting_id = evening.room.meeting["id"]
+    review = None
+    if moment == "end":
+        evening.do(events.END_MEETING)
+    else:
+        evening.do(events.CLOSE_POLL if words else events.REVEAL_POLL, item_id=item)
+        review = sorted(entry["text"] for entry in evening.room.pending_texts(evening.room.items[item])) if words else None
+    seen = [{key: value for key, value in result.items() if key not in ("passed", "answered", "responded")}
+            for result in _shown(evening, phones[:-1], item)]
+    if moment != "end":
+        evening.do(events.END_MEETING)
+    key = "feeling" if words else "arrive"
+    kept = next(i for i in export.summary(evening.store, meeting_id)["items"] if i["key"] == key)["result"]
+    return seen, review, {name: kept.get(name) for name in ("counts", "words", "later")}
+
+
 def _the_room_after_a_picture_then_one_latecomer(evening, moment, latecomer_passes):
     """Three answer, shown (a picture); reopened, two answer and one passes, shown again: no new picture,
     "3 newer responses wait". Reopened, one latecomer taps; then the same moment again, or the end.
@@ -825,20 +846,7 @@ def _the_room_after_a_picture_then_one_latecomer(evening, moment, latecomer_pass
     evening.do(again, item_id=item, confirm=True)
     latecomer = phones[-1]
     assert (latecomer.pass_(item) if latecomer_passes else latecomer.answer(item, "alone" if words else 2))["ok"]
-    meeting_id = evening.room.meeting["id"]
-    review = None
-    if moment == "end":
-        evening.do(events.END_MEETING)
-    else:
-        evening.do(step, item_id=item)
-        review = sorted(entry["text"] for entry in evening.room.pending_texts(evening.room.items[item])) if words else None
-    seen = [{key: value for key, value in result.items() if key not in ("passed", "answered", "responded")}
-            for result in _shown(evening, phones[:-1], item)]
-    if moment != "end":
-        evening.do(events.END_MEETING)
-    key = "feeling" if words else "arrive"
-    kept = next(i for i in export.summary(evening.store, meeting_id)["items"] if i["key"] == key)["result"]
-    return seen, review, {key: kept.get(key) for key in ("counts", "words", "later")}
+    return _the_last_moment(evening, phones, item, moment)
 
 
 @pytest.mark.parametrize("moment", ["reveal", "words-close", "end"])
@@ -878,20 +886,7 @@ def _the_room_after_changes_beside_a_mark(evening, moment, latecomer_passes):
         assert phone.answer(item, tap)["ok"]
     latecomer = phones[-1]
     assert (latecomer.pass_(item) if latecomer_passes else latecomer.answer(item, "ashamed" if words else 2))["ok"]
-    meeting_id = evening.room.meeting["id"]
-    review = None
-    if moment == "end":
-        evening.do(events.END_MEETING)
-    else:
-        evening.do(step, item_id=item)
-        review = sorted(entry["text"] for entry in evening.room.pending_texts(evening.room.items[item])) if words else None
-    seen = [{key: value for key, value in result.items() if key not in ("passed", "answered", "responded")}
-            for result in _shown(evening, phones[:-1], item)]
-    if moment != "end":
-        evening.do(events.END_MEETING)
-    key = "feeling" if words else "arrive"
-    kept = next(i for i in export.summary(evening.store, meeting_id)["items"] if i["key"] == key)["result"]
-    return seen, review, {name: kept.get(name) for name in ("counts", "words", "later")}
+    return _the_last_moment(evening, phones, item, moment)
 
 
 @pytest.mark.parametrize("moment", ["reveal", "words-close", "end"])
